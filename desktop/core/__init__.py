@@ -1,0 +1,1 @@
+"""Qt-free, torch-free runtime: image loading, preprocessing contract, ONNX sessions, decisions."""

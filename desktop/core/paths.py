@@ -1,0 +1,24 @@
+"""Where the app finds its shipped models, in a source checkout and in a PyInstaller bundle."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+MODEL_DIR_ENV = "SIGDESK_MODEL_DIR"
+
+
+def app_root() -> Path:
+    """The folder holding ``exported_models/``: the bundle's own folder when frozen, else the
+    source tree's root (the executable's folder is not used: it differs on macOS bundles)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle)
+    return Path(__file__).resolve().parents[2]
+
+
+def default_signature_model() -> Path:
+    """The signature model folder: ``$SIGDESK_MODEL_DIR`` if set, else the shipped one."""
+    override = os.environ.get(MODEL_DIR_ENV)
+    return Path(override) if override else app_root() / "exported_models" / "signature"

@@ -1,0 +1,135 @@
+"""ONNX Runtime sessions: execution provider choice and batched embedding.
+
+The provider actually used is read back from the created session: onnxruntime-gpu lists
+``CUDAExecutionProvider`` as available even on a machine with no GPU or no CUDA libraries,
+and quietly falls back to the CPU when the CUDA provider cannot start.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from desktop.core.errors import ModelError
+from desktop.core.manifest import ModelManifest, load_manifest
+
+log = logging.getLogger(__name__)
+
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+PROVIDER_CHOICES = ("auto", "cuda", "cpu")
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """What was asked for, what runs, and why CUDA is not used when it is not."""
+
+    requested: str
+    active: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        """Short name for the status bar: ``CUDA`` or ``CPU``."""
+        return "CUDA" if self.active == CUDA else "CPU"
+
+    def describe(self) -> str:
+        """One sentence for a person."""
+        text = f"{self.label} (requested: {self.requested})"
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+_dlls_preloaded = False
+
+
+def _preload_cuda_libraries() -> None:
+    """Load CUDA/cuDNN from the nvidia-* wheels once, when onnxruntime offers it (>= 1.21)."""
+    global _dlls_preloaded
+    if _dlls_preloaded:
+        return
+    _dlls_preloaded = True
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is not None:
+        try:
+            preload()
+        except (OSError, RuntimeError) as exc:  # missing wheels: CUDA simply will not start
+            log.info("onnxruntime.preload_dlls failed: %s", exc)
+
+
+def create_session(model_path: str | Path, provider: str = "auto") -> tuple[
+    ort.InferenceSession, ProviderInfo
+]:
+    """Create an inference session on ``provider`` ('auto', 'cuda' or 'cpu').
+
+    'auto' and 'cuda' try CUDA first and fall back to the CPU; the returned
+    :class:`ProviderInfo` says which one runs and why CUDA does not, if it does not.
+    """
+    if provider not in PROVIDER_CHOICES:
+        raise ValueError(f"provider must be one of {PROVIDER_CHOICES}, not {provider!r}")
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3  # CUDA start-up failures are reported through ProviderInfo
+    reason = ""
+    providers = [CPU]
+    if provider == "cpu":
+        reason = "CUDA disabled in the settings"
+    elif CUDA not in ort.get_available_providers():
+        reason = "this onnxruntime build has no CUDA support (install onnxruntime-gpu)"
+    else:
+        _preload_cuda_libraries()
+        providers = [CUDA, CPU]
+    try:
+        session = ort.InferenceSession(str(model_path), sess_options=opts, providers=providers)
+    except Exception as exc:  # onnxruntime raises its own untyped errors for bad graphs
+        raise ModelError(model_path, f"onnxruntime cannot load the model ({exc})") from None
+    active = session.get_providers()[0]
+    if providers[0] == CUDA and active != CUDA:
+        reason = "CUDA could not start (no NVIDIA GPU, or CUDA/cuDNN libraries missing)"
+    return session, ProviderInfo(requested=provider, active=active, reason=reason)
+
+
+class Embedder:
+    """A signature embedder: validated manifest + ONNX session; maps ink maps to embeddings."""
+
+    def __init__(self, folder: str | Path, provider: str = "auto", batch_size: int = 32) -> None:
+        self.manifest: ModelManifest = load_manifest(folder)
+        self.session, self.provider = create_session(self.manifest.model_path, provider)
+        self.batch_size = batch_size
+        self._check_graph()
+
+    def _check_graph(self) -> None:
+        m = self.manifest
+        inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
+        if len(inputs) != 1 or inputs[0].name != m.input_name:
+            raise ModelError(m.model_path, f"the graph's input is not {m.input_name!r}")
+        shape = inputs[0].shape
+        if list(shape[1:]) != list(m.preprocessing.input_shape):
+            raise ModelError(
+                m.model_path, f"the graph's input shape {shape} does not match the manifest's "
+                f"{['batch', *m.preprocessing.input_shape]}"
+            )
+        out = {o.name: o for o in outputs}
+        if m.output_name not in out or out[m.output_name].shape[-1] != m.embedding_size:
+            raise ModelError(
+                m.model_path, f"the graph has no output {m.output_name!r} of size "
+                f"{m.embedding_size}"
+            )
+
+    def embed(self, inputs: np.ndarray) -> np.ndarray:
+        """Embed a float32 batch (N, 1, H, W) in chunks; returns (N, D) L2-normalised rows."""
+        if inputs.ndim != 4 or tuple(inputs.shape[1:]) != self.manifest.preprocessing.input_shape:
+            raise ValueError(f"expected (N, *{self.manifest.preprocessing.input_shape})")
+        chunks = []
+        for start in range(0, len(inputs), self.batch_size):
+            part = np.ascontiguousarray(inputs[start : start + self.batch_size], dtype=np.float32)
+            (emb,) = self.session.run([self.manifest.output_name], {self.manifest.input_name: part})
+            chunks.append(emb)
+        if not chunks:
+            return np.zeros((0, self.manifest.embedding_size), dtype=np.float32)
+        emb = np.concatenate(chunks).astype(np.float32)
+        # The graph already normalises; doing it again keeps the distance scale exact.
+        return emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
