@@ -1,0 +1,1 @@
+"""Offline training: data, Siamese embedder, losses, evaluation, ONNX export ([train] extra)."""

@@ -1,0 +1,126 @@
+"""Command line: ``python -m training {synth,train,evaluate,export,pipeline} ...``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+DEFAULT_CEDAR = Path(__file__).resolve().parents[1].parent / "shared/data/signatures/cedar"
+
+
+def _add_train_args(p: argparse.ArgumentParser) -> None:
+    from training.train import TrainConfig
+
+    p.add_argument("--data", type=Path, default=DEFAULT_CEDAR,
+                   help="CEDAR folder or <writer>/{genuine,forged}/ folder")
+    p.add_argument("--run", type=Path, required=True, help="run folder for checkpoints/reports")
+    p.add_argument("--val-writers", type=int, default=6)
+    p.add_argument("--test-writers", type=int, default=10)
+    p.add_argument("--split-seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from RUN/last.pt")
+    for f in fields(TrainConfig):
+        if f.name == "preprocessing":
+            continue
+        kind = float if f.name == "margin" else type(f.default)
+        p.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default)
+
+
+def _split(args: argparse.Namespace):
+    from training.data import SignatureImages, read_any, split_writers
+
+    split_file = args.run / "split.json"
+    samples = read_any(args.data)
+    if split_file.is_file():
+        split = json.loads(split_file.read_text())
+    else:
+        train, val, test = split_writers(
+            [s.writer for s in samples], args.val_writers, args.test_writers, args.split_seed
+        )
+        split = {"data": str(args.data), "train": train, "validation": val, "test": test,
+                 "seed": args.split_seed}
+        args.run.mkdir(parents=True, exist_ok=True)
+        split_file.write_text(json.dumps(split, indent=2) + "\n")
+    images = SignatureImages(samples)
+    return split, images
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from training.train import TrainConfig, train
+
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
+                         if f.name != "preprocessing"})
+    split, images = _split(args)
+    print(f"writers: {len(split['train'])} train, {len(split['validation'])} validation, "
+          f"{len(split['test'])} test (held out)", file=sys.stderr)
+    history = train(cfg, images.subset(split["train"]), images.subset(split["validation"]),
+                    args.run, resume=args.resume)
+    print(json.dumps({"best_epoch": history["best_epoch"], "best_val_eer": history["best_val_eer"],
+                      "train_seconds": round(history["seconds"], 1)}))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from training.evaluate import evaluate_run
+
+    report = evaluate_run(args.run, data=args.data, ks=args.k, draws=args.draws)
+    print(json.dumps(report["summary"], indent=2))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from training.export import export_run
+
+    folder = export_run(args.run, args.out, data_description=args.data_description,
+                        licence=args.licence)
+    print(f"exported to {folder}")
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from training.synthetic import generate_dataset
+
+    generate_dataset(args.out, args.writers, args.genuine, args.forged, args.seed)
+    print(f"wrote synthetic signatures to {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m training``."""
+    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("synth", help="write a synthetic <writer>/{genuine,forged}/ data set")
+    p.add_argument("out", type=Path)
+    p.add_argument("--writers", type=int, default=12)
+    p.add_argument("--genuine", type=int, default=8)
+    p.add_argument("--forged", type=int, default=4)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("train", help="train the Siamese embedder (writer-disjoint split)")
+    _add_train_args(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="calibrate on validation writers, report on test writers")
+    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--data", type=Path, default=None, help="defaults to the run's split.json")
+    p.add_argument("--k", type=int, nargs="+", default=[1, 5])
+    p.add_argument("--draws", type=int, default=10, help="random choices of references")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("export", help="export the evaluated run to ONNX + manifest.json")
+    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--data-description", default=None)
+    p.add_argument("--licence", default=None)
+    p.set_defaults(func=cmd_export)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""Export the trained embedder to ONNX with its manifest, and check it against torch."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import logging
+import shutil
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from desktop.core.manifest import FORMAT_VERSION, sha256_of, write_manifest
+from desktop.core.preprocess import SignaturePreprocessing
+from desktop.core.runtime import create_session
+
+MODEL_FILE = "embedder.onnx"
+INPUT_NAME, OUTPUT_NAME = "images", "embeddings"
+PARITY_TOLERANCE = 1e-4
+CEDAR_DESCRIPTION = (
+    "CEDAR offline signature database (Kalera, Srihari and Xu, 2004), writers 1-40, "
+    "grayscale scans downscaled to about 150 dpi; genuine signatures and skilled forgeries"
+)
+CEDAR_LICENCE = (
+    "CEDAR is published for research use. This is a demonstration model: retrain it on the "
+    "institution's own reference signatures before production use."
+)
+
+
+def export_onnx(model: torch.nn.Module, prep: SignaturePreprocessing, path: str | Path) -> Path:
+    """Write ``model`` as ONNX with a dynamic batch dimension (opset 18, dynamo exporter)."""
+    path = Path(path)
+    model = model.eval()
+    example = torch.zeros((2, *prep.input_shape))
+    batch = torch.export.Dim("batch", min=1, max=65536)
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    with redirect_stdout(io.StringIO()):  # the exporter narrates each step on stdout
+        program = torch.onnx.export(
+            model, (example,), dynamo=True, input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME], dynamic_shapes={"x": {0: batch}}, opset_version=18,
+            verbose=False,
+        )
+    program.save(str(path))
+    return path
+
+
+def parity_check(model: torch.nn.Module, onnx_path: str | Path, inputs: np.ndarray) -> float:
+    """Max absolute difference between torch and onnxruntime (CPU) embeddings of ``inputs``."""
+    model.eval()
+    with torch.no_grad():
+        expected = model(torch.from_numpy(inputs)).numpy()
+    session, _ = create_session(onnx_path, "cpu")
+    (got,) = session.run([OUTPUT_NAME], {INPUT_NAME: inputs.astype(np.float32)})
+    return float(np.max(np.abs(expected - got)))
+
+
+def build_manifest(
+    onnx_path: Path, prep: SignaturePreprocessing, embedding_size: int, calibration: dict,
+    training: dict, parity: float,
+) -> dict:
+    """The manifest dict for an exported embedder (see desktop.core.manifest)."""
+    digest = sha256_of(onnx_path)
+    return {
+        "format_version": FORMAT_VERSION,
+        "kind": "signature-embedder",
+        "model_file": onnx_path.name,
+        "model_id": f"signature-{digest[:12]}",
+        "sha256": digest,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "input": {"name": INPUT_NAME, "shape": ["batch", *prep.input_shape],
+                  "dtype": "float32", "layout": "NCHW", "range": [0.0, 1.0]},
+        "output": {"name": OUTPUT_NAME, "size": embedding_size, "normalized": "l2"},
+        "distance": "euclidean between L2-normalised embeddings; score = mean over references",
+        "preprocessing": prep.to_dict(),
+        "calibration": calibration,
+        "training": training,
+        "export": {"opset": 18, "torch": torch.__version__,
+                   "parity_max_abs_diff": parity, "parity_tolerance": PARITY_TOLERANCE},
+    }
+
+
+def export_run(run: str | Path, out: str | Path, data_description: str | None = None,
+               licence: str | None = None) -> Path:
+    """Export ``run/best.pt`` with the run's validation calibration to the folder ``out``.
+
+    Runs the evaluation first when the run has no ``calibration.json``; copies the evaluation
+    report and plots beside the model. Refuses to write a model whose ONNX output differs from
+    torch's by more than the parity tolerance.
+    """
+    from training.evaluate import evaluate_run
+    from training.train import load_model
+
+    run, out = Path(run), Path(out)
+    if not (run / "calibration.json").is_file():
+        evaluate_run(run)
+    calibration = json.loads((run / "calibration.json").read_text())
+    split = json.loads((run / "split.json").read_text())
+    model, cfg = load_model(run / "best.pt")
+    prep = cfg.prep
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / (MODEL_FILE + ".tmp")
+    export_onnx(model, prep, tmp)
+    rng = np.random.default_rng(0)
+    probe = (rng.random((8, *prep.input_shape)) < 0.1).astype(np.float32)
+    parity = parity_check(model, tmp, probe)
+    if parity > PARITY_TOLERANCE:
+        tmp.unlink()
+        raise RuntimeError(f"ONNX export differs from torch by {parity:.2e}: not exported")
+    tmp.replace(out / MODEL_FILE)
+    is_cedar = "cedar" in str(split["data"]).lower()
+    report = json.loads((run / "report.json").read_text()) if (run / "report.json").is_file() \
+        else {}
+    training = {
+        "data": data_description or (CEDAR_DESCRIPTION if is_cedar else str(split["data"])),
+        "licence": licence or (CEDAR_LICENCE if is_cedar else "see the data set's own terms"),
+        "writers": {key: split[key] for key in ("train", "validation", "test")},
+        "config": {k: v for k, v in vars(cfg).items() if k != "preprocessing"},
+        "test_results": report.get("summary", {}),
+    }
+    manifest = build_manifest(out / MODEL_FILE, prep, cfg.embedding_size, calibration,
+                              training, parity)
+    write_manifest(out, manifest)
+    for name in ["report.json", *report.get("plots", [])]:
+        if (run / name).is_file():
+            shutil.copy2(run / name, out / name)
+    return out
