@@ -1,0 +1,1 @@
+"""Qt widgets and background workers; all decisions come from ``desktop.core``."""

@@ -1,0 +1,357 @@
+"""The verification window: references on the left, the query on the right, the verdict below.
+
+Everything that takes time (model loading, decoding, preprocessing, inference) runs on the
+:class:`TaskRunner`'s threads; the window only shows what ``desktop.core`` returns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.preprocess import to_display
+from desktop.core.runtime import PROVIDER_CHOICES
+from desktop.core.verification import (
+    FORGED,
+    GENUINE,
+    PreparedImage,
+    SignatureVerifier,
+    VerificationResult,
+)
+from desktop.ui.workers import TaskRunner
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
+DECISION_COLOURS = {GENUINE: "#1b7f3b", FORGED: "#b3261e"}
+REVIEW_COLOUR = "#a15c00"
+
+
+def to_pixmap(gray: np.ndarray, max_size: QSize | None = None) -> QPixmap:
+    """A QPixmap of an 8-bit grayscale array, scaled down to ``max_size`` if given."""
+    gray = np.ascontiguousarray(gray)
+    h, w = gray.shape
+    image = QImage(gray.data, w, h, gray.strides[0], QImage.Format.Format_Grayscale8).copy()
+    pix = QPixmap.fromImage(image)
+    if max_size is not None:
+        pix = pix.scaled(max_size, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+    return pix
+
+
+def _local_files(event: QDragEnterEvent | QDropEvent) -> list[str]:
+    return [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+
+
+class DropFrame(QGroupBox):
+    """A group box that accepts files dropped from the file manager."""
+
+    files_dropped = Signal(list)
+
+    def __init__(self, title: str) -> None:
+        super().__init__(title)
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if _local_files(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        files = _local_files(event)
+        if files:
+            self.files_dropped.emit(files)
+            event.acceptProposedAction()
+
+
+class MainWindow(QMainWindow):
+    """Signature verification: open references and a query, read the verdict."""
+
+    model_ready = Signal(object)
+    verification_done = Signal(object)
+    error_shown = Signal(str)
+
+    def __init__(self, model_dir: str | Path, provider: str = "auto") -> None:
+        super().__init__()
+        self.setWindowTitle("Signature verification")
+        self.resize(1100, 720)
+        self.model_dir = Path(model_dir)
+        self.verifier: SignatureVerifier | None = None
+        self.references: list[PreparedImage] = []
+        self.query: PreparedImage | None = None
+        self.last_result: VerificationResult | None = None
+        self._pending: list[tuple[str, str]] = []  # files opened before the model was ready
+        self.runner = TaskRunner(self)
+        self._build(provider)
+        self.load_model(provider)
+
+    # ---- layout -------------------------------------------------------------------------
+    def _build(self, provider: str) -> None:
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        open_refs = QAction("Add references…", self)
+        open_refs.triggered.connect(self._choose_references)
+        open_query = QAction("Open query…", self)
+        open_query.triggered.connect(self._choose_query)
+        clear = QAction("Clear", self)
+        clear.triggered.connect(self.clear)
+        for action in (open_refs, open_query, clear):
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Execution provider: "))
+        self.provider_box = QComboBox()
+        self.provider_box.addItems(PROVIDER_CHOICES)
+        self.provider_box.setCurrentText(provider)
+        self.provider_box.currentTextChanged.connect(self.load_model)
+        bar.addWidget(self.provider_box)
+
+        self.ref_frame = DropFrame("References (drop files here)")
+        self.ref_frame.files_dropped.connect(self.add_reference_files)
+        self.ref_list = QListWidget()
+        self.ref_list.setIconSize(QSize(150, 100))
+        self.ref_list.setSpacing(4)
+        remove = QPushButton("Remove selected")
+        remove.clicked.connect(self._remove_selected)
+        add = QPushButton("Add references…")
+        add.clicked.connect(self._choose_references)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        ref_layout = QVBoxLayout(self.ref_frame)
+        ref_layout.addWidget(self.ref_list)
+        ref_layout.addLayout(buttons)
+
+        self.query_frame = DropFrame("Query signature (drop a file here)")
+        self.query_frame.files_dropped.connect(lambda files: self.set_query_file(files[0]))
+        self.query_original = QLabel("No query yet: open or drop a scanned signature.")
+        self.query_prepared = QLabel()
+        for lab in (self.query_original, self.query_prepared):
+            lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            lab.setMinimumSize(320, 180)
+            lab.setFrameShape(QFrame.Shape.StyledPanel)
+        open_q = QPushButton("Open query…")
+        open_q.clicked.connect(self._choose_query)
+        q_layout = QVBoxLayout(self.query_frame)
+        q_layout.addWidget(QLabel("As scanned:"))
+        q_layout.addWidget(self.query_original, 1)
+        q_layout.addWidget(QLabel("Preprocessed (what the model compares):"))
+        q_layout.addWidget(self.query_prepared, 1)
+        q_layout.addWidget(open_q)
+
+        split = QSplitter()
+        split.addWidget(self.ref_frame)
+        split.addWidget(self.query_frame)
+        split.setSizes([420, 680])
+
+        result_box = QGroupBox("Result")
+        grid = QGridLayout(result_box)
+        self.decision_label = QLabel("—")
+        self.decision_label.setStyleSheet("font-size: 22pt; font-weight: bold;")
+        self.similarity_label = QLabel("Similarity: —")
+        self.similarity_label.setStyleSheet("font-size: 16pt;")
+        self.threshold_label = QLabel("")
+        self.threshold_label.setWordWrap(True)
+        self.operating_label = QLabel("")
+        self.operating_label.setWordWrap(True)
+        self.provider_label = QLabel("")
+        self.provider_label.setWordWrap(True)
+        grid.addWidget(self.decision_label, 0, 0)
+        grid.addWidget(self.similarity_label, 0, 1)
+        grid.addWidget(self.threshold_label, 1, 0, 1, 2)
+        grid.addWidget(self.operating_label, 2, 0, 1, 2)
+        grid.addWidget(self.provider_label, 3, 0, 1, 2)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(split, 1)
+        layout.addWidget(result_box)
+        self.setCentralWidget(central)
+
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.status_provider = QLabel("")
+        self.statusBar().addPermanentWidget(self.status_provider)
+        self.statusBar().addPermanentWidget(self.busy)
+
+    # ---- background work ---------------------------------------------------------------
+    def _run(self, fn, *args, on_done, status: str) -> None:
+        self.statusBar().showMessage(status)
+        self.busy.show()
+
+        def finished(result, cb=on_done):
+            self._idle()
+            cb(result)
+
+        self.runner.start(fn, *args, on_done=finished, on_failed=self._failed)
+
+    def _idle(self) -> None:
+        if not self.runner.busy():
+            self.busy.hide()
+            self.statusBar().clearMessage()
+
+    def _failed(self, message: str) -> None:
+        self._idle()
+        self.show_error(message)
+
+    def show_error(self, message: str) -> None:
+        """Tell the user what went wrong, without blocking the event loop."""
+        self.statusBar().showMessage(message, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot use this input", message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.error_shown.emit(message)
+
+    def load_model(self, provider: str = "auto") -> None:
+        """(Re)load the model on a worker thread with the chosen execution provider."""
+        self.verifier = None
+        self._run(SignatureVerifier, self.model_dir, provider, on_done=self._model_loaded,
+                  status=f"Loading model from {self.model_dir}…")
+
+    def _model_loaded(self, verifier: SignatureVerifier) -> None:
+        self.verifier = verifier
+        info = verifier.embedder.provider
+        self.status_provider.setText(f"Model {verifier.manifest.model_id} · {info.label}")
+        self.status_provider.setToolTip(info.describe())
+        self.provider_label.setText(f"Execution provider: {info.describe()}")
+        self.model_ready.emit(verifier)
+        pending, self._pending = self._pending, []
+        for role, path in pending:
+            self._prepare(role, path)
+        self._maybe_verify()
+
+    # ---- user actions ------------------------------------------------------------------
+    def _choose_references(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Reference signatures", "", IMAGE_FILTER)
+        if files:
+            self.add_reference_files(files)
+
+    def _choose_query(self) -> None:
+        file, _ = QFileDialog.getOpenFileName(self, "Query signature", "", IMAGE_FILTER)
+        if file:
+            self.set_query_file(file)
+
+    def add_reference_files(self, paths: list[str]) -> None:
+        """Load, preprocess and add reference signatures (in the background)."""
+        for path in paths:
+            self._prepare("reference", str(path))
+
+    def set_query_file(self, path: str) -> None:
+        """Load and preprocess the query signature, then verify when references exist."""
+        self._prepare("query", str(path))
+
+    def _prepare(self, role: str, path: str) -> None:
+        if self.verifier is None:
+            self._pending.append((role, path))
+            return
+        done = self._reference_ready if role == "reference" else self._query_ready
+        self._run(self.verifier.prepare, path, on_done=done, status=f"Reading {path}…")
+
+    def _reference_ready(self, item: PreparedImage) -> None:
+        self.references.append(item)
+        entry = QListWidgetItem(QIcon(to_pixmap(to_display(item.inkmap))), Path(item.path).name)
+        entry.setToolTip(item.path)
+        self.ref_list.addItem(entry)
+        self._maybe_verify()
+
+    def _query_ready(self, item: PreparedImage) -> None:
+        self.query = item
+        self.query_frame.setTitle(f"Query signature: {Path(item.path).name}")
+        self.query_original.setPixmap(to_pixmap(item.gray, self.query_original.size()))
+        self.query_prepared.setPixmap(
+            to_pixmap(to_display(item.inkmap), self.query_prepared.size())
+        )
+        self._maybe_verify()
+
+    def _remove_selected(self) -> None:
+        for entry in self.ref_list.selectedItems():
+            row = self.ref_list.row(entry)
+            self.ref_list.takeItem(row)
+            del self.references[row]
+        self._maybe_verify()
+
+    def clear(self) -> None:
+        """Forget the references, the query and the result."""
+        self.references.clear()
+        self.ref_list.clear()
+        self.query = None
+        self.query_original.clear()
+        self.query_original.setText("No query yet: open or drop a scanned signature.")
+        self.query_prepared.clear()
+        self.query_frame.setTitle("Query signature (drop a file here)")
+        self._show_result(None)
+
+    def _maybe_verify(self) -> None:
+        if self.verifier is None or not self.references or self.query is None:
+            self._show_result(None)
+            return
+        self._run(self.verifier.verify, list(self.references), self.query,
+                  on_done=self._verified, status="Verifying…")
+
+    def _verified(self, result: VerificationResult) -> None:
+        self._show_result(result)
+        self.verification_done.emit(result)
+
+    # ---- display -----------------------------------------------------------------------
+    def _show_result(self, result: VerificationResult | None) -> None:
+        self.last_result = result
+        if result is None:
+            self.decision_label.setText("—")
+            self.decision_label.setStyleSheet("font-size: 22pt; font-weight: bold;")
+            self.similarity_label.setText("Similarity: —")
+            self.threshold_label.setText("Add at least one reference and a query.")
+            self.operating_label.setText("")
+            return
+        colour = DECISION_COLOURS.get(result.decision, REVIEW_COLOUR)
+        self.decision_label.setText(result.decision.upper())
+        self.decision_label.setStyleSheet(
+            f"font-size: 22pt; font-weight: bold; color: {colour};"
+        )
+        self.similarity_label.setText(f"Similarity: {result.similarity:.3f}")
+        self.threshold_label.setText(
+            f"Threshold: similarity 0.500 (distance {result.threshold_distance:.3f}). "
+            f"Genuine at similarity ≥ {result.accept_similarity:.3f}, forged below "
+            f"{result.reject_similarity:.3f}, needs review in between. Mean distance to "
+            f"{len(result.reference_distances)} reference(s): {result.distance:.3f} "
+            f"(calibrated for K={result.calibrated_k})."
+        )
+        op = result.operating_point
+        if op:
+            self.operating_label.setText(
+                "Operating point on validation writers at the threshold: "
+                f"EER {100 * op.get('eer', float('nan')):.1f}%, "
+                f"FAR skilled {100 * op.get('far_skilled', float('nan')):.1f}%, "
+                f"FAR random {100 * op.get('far_random', float('nan')):.1f}%, "
+                f"FRR {100 * op.get('frr', float('nan')):.1f}%."
+            )
+        for row, sim in enumerate(result.reference_similarities):
+            entry = self.ref_list.item(row)
+            if entry is not None:
+                entry.setText(f"{Path(self.references[row].path).name}\nsimilarity {sim:.3f}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Let running tasks finish before the window's objects go away."""
+        self.runner.wait(10000)
+        super().closeEvent(event)

@@ -1,0 +1,83 @@
+"""Run core calls on a thread pool and report back through Qt signals (queued to the GUI)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from desktop.core.errors import VerificationError
+
+log = logging.getLogger(__name__)
+
+
+class TaskSignals(QObject):
+    """``done(result)`` or ``failed(message)``, emitted exactly once per task."""
+
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class Task(QRunnable):
+    """A callable run on a worker thread. Errors meant for users keep their message; any
+    other exception is logged with its traceback and reported as an unexpected error."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        super().__init__()
+        self.fn, self.args = fn, args
+        self.signals = TaskSignals()
+        self.setAutoDelete(False)  # the owner keeps it until a signal has arrived
+
+    def run(self) -> None:  # noqa: D102 - QRunnable API
+        try:
+            result = self.fn(*self.args)
+        except VerificationError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:  # a worker must never die silently: report every failure
+            log.error("background task failed:\n%s", traceback.format_exc())
+            self.signals.failed.emit(f"Unexpected error: {type(exc).__name__}: {exc}")
+        else:
+            self.signals.done.emit(result)
+
+
+class TaskRunner(QObject):
+    """Owns running tasks until they report, and calls back on the GUI thread.
+
+    The task's signals are connected to this object's own slots (it lives in the GUI thread),
+    so delivery is queued to the GUI thread; plain lambdas would run on the worker thread.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self._running: dict[TaskSignals, tuple[Task, Callable, Callable]] = {}
+
+    def start(self, fn: Callable[..., Any], *args: Any,
+              on_done: Callable[[Any], None], on_failed: Callable[[str], None]) -> Task:
+        """Run ``fn(*args)`` in the pool; ``on_done``/``on_failed`` run on the GUI thread."""
+        task = Task(fn, *args)
+        self._running[task.signals] = (task, on_done, on_failed)
+        task.signals.done.connect(self._done)
+        task.signals.failed.connect(self._failed)
+        self.pool.start(task)
+        return task
+
+    def _done(self, result: Any) -> None:
+        _, on_done, _ = self._running.pop(self.sender())
+        on_done(result)
+
+    def _failed(self, message: str) -> None:
+        _, _, on_failed = self._running.pop(self.sender())
+        on_failed(message)
+
+    def busy(self) -> bool:
+        """True while any task has not reported back yet."""
+        return bool(self._running)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Block until every task is finished (used when closing the window)."""
+        return self.pool.waitForDone(msecs)
