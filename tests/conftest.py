@@ -1,0 +1,51 @@
+"""Shared fixtures: synthetic signatures and a tiny model trained and exported on them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_MODEL = ROOT / "exported_models" / "signature"
+
+
+@pytest.fixture(scope="session")
+def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small <writer>/{genuine,forged}/ data set made by the project's generator."""
+    from training.synthetic import generate_dataset
+
+    return generate_dataset(tmp_path_factory.mktemp("synth"), n_writers=8, n_genuine=6,
+                            n_forged=3, seed=7)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(synthetic_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run folder trained for a few steps on synthetic data, evaluated (for calibration)."""
+    from training.__main__ import main as training_main
+
+    run = tmp_path_factory.mktemp("run")
+    args = ["--data", str(synthetic_dir), "--run", str(run), "--val-writers", "2",
+            "--test-writers", "2", "--epochs", "2", "--batches-per-epoch", "3",
+            "--writers-per-batch", "4", "--width", "8", "--embedding-size", "32"]
+    assert training_main(["train", *args]) == 0
+    assert training_main(["evaluate", "--run", str(run), "--draws", "2"]) == 0
+    return run
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny run exported to ONNX with its manifest."""
+    from training.export import export_run
+
+    return export_run(tiny_run, tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> Path:
+    """The model the app ships with (committed under exported_models/)."""
+    assert (SHIPPED_MODEL / "manifest.json").is_file(), "the shipped model is missing"
+    return SHIPPED_MODEL

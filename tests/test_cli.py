@@ -1,0 +1,73 @@
+"""The ``verify`` command end to end on synthetic signature images."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _writer_files(synthetic_dir: Path, writer: int, kind: str) -> list[Path]:
+    return sorted((synthetic_dir / f"writer{writer:03d}" / kind).glob("*.png"))
+
+
+def test_verify_json_in_a_subprocess(synthetic_dir: Path, tiny_model: Path) -> None:
+    refs = _writer_files(synthetic_dir, 0, "genuine")[:3]
+    query = _writer_files(synthetic_dir, 0, "genuine")[4]
+    out = subprocess.run(
+        [sys.executable, "-m", "desktop.cli", "--model", str(tiny_model), "--provider", "cpu",
+         "--json", "-r", *map(str, refs), "-q", str(query)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert 0.0 <= result["similarity"] <= 1.0
+    assert result["decision"] in ("genuine", "needs review", "forged")
+    assert result["provider"] == "CPU" and len(result["reference_similarities"]) == 3
+    assert result["model_id"].startswith("signature-") and result["query"] == str(query)
+
+
+def test_same_image_is_genuine_on_the_shipped_model(synthetic_dir: Path, shipped_model: Path,
+                                                    capsys) -> None:
+    ref = _writer_files(synthetic_dir, 1, "genuine")[0]
+    assert main(["--model", str(shipped_model), "--json", "-r", str(ref), "-q", str(ref)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["distance"] < 1e-3 and result["decision"] == "genuine"
+    assert result["similarity"] > 0.9
+
+
+def test_human_readable_output(synthetic_dir: Path, tiny_model: Path, capsys) -> None:
+    refs = _writer_files(synthetic_dir, 2, "genuine")[:2]
+    assert main(["--model", str(tiny_model), "-r", *map(str, refs), "-q",
+                 str(_writer_files(synthetic_dir, 2, "forged")[0])]) == 0
+    text = capsys.readouterr().out
+    assert "verdict:" in text and "similarity:" in text and "provider:" in text
+
+
+@pytest.mark.parametrize(("name", "content", "fragment"), [
+    ("empty.png", b"", "empty"),
+    ("letter.png", b"Dear customer,\n", "not an image"),
+])
+def test_bad_query_exits_2_naming_the_file(tmp_path: Path, synthetic_dir: Path,
+                                           tiny_model: Path, capsys, name: str,
+                                           content: bytes, fragment: str) -> None:
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    ref = _writer_files(synthetic_dir, 0, "genuine")[0]
+    assert main(["--model", str(tiny_model), "--json", "-r", str(ref), "-q", str(bad)]) == 2
+    captured = capsys.readouterr()
+    error = json.loads(captured.out)["error"]
+    assert name in error and fragment in error and name in captured.err
+
+
+def test_missing_model_folder_exits_2(tmp_path: Path, synthetic_dir: Path, capsys) -> None:
+    ref = _writer_files(synthetic_dir, 0, "genuine")[0]
+    assert main(["--model", str(tmp_path), "-r", str(ref), "-q", str(ref)]) == 2
+    assert "no manifest.json" in capsys.readouterr().err

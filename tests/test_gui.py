@@ -1,0 +1,72 @@
+"""The verification window, driven as a user would (offscreen)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop.ui.main_window import MainWindow
+
+
+@pytest.fixture()
+def window(qtbot, tiny_model: Path) -> MainWindow:
+    win = MainWindow(tiny_model, provider="cpu")
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.model_ready, timeout=30000):
+        win.show()
+    return win
+
+
+def _files(synthetic_dir: Path, writer: int, kind: str) -> list[str]:
+    return [str(p) for p in sorted((synthetic_dir / f"writer{writer:03d}" / kind).glob("*.png"))]
+
+
+def test_open_reference_and_query_shows_the_verdict(qtbot, window: MainWindow,
+                                                    synthetic_dir: Path) -> None:
+    assert "CPU" in window.status_provider.text()
+    assert "CPU" in window.provider_label.text()
+    ref, query = _files(synthetic_dir, 3, "genuine")[:2]
+    window.add_reference_files([ref])
+    qtbot.waitUntil(lambda: window.ref_list.count() == 1, timeout=10000)
+    with qtbot.waitSignal(window.verification_done, timeout=10000) as blocker:
+        window.set_query_file(query)
+    result = blocker.args[0]
+    assert window.decision_label.text() == result.decision.upper()
+    assert window.decision_label.text() in ("GENUINE", "NEEDS REVIEW", "FORGED")
+    assert f"{result.similarity:.3f}" in window.similarity_label.text()
+    assert "Threshold" in window.threshold_label.text()
+    pixmap = window.query_prepared.pixmap()
+    assert pixmap is not None and not pixmap.isNull()
+    assert "similarity" in window.ref_list.item(0).text()
+    qtbot.waitUntil(lambda: window.busy.isHidden(), timeout=5000)
+
+
+def test_files_opened_while_the_model_loads_are_kept(qtbot, tiny_model: Path,
+                                                     synthetic_dir: Path) -> None:
+    win = MainWindow(tiny_model, provider="cpu")
+    qtbot.addWidget(win)
+    ref, query = _files(synthetic_dir, 4, "genuine")[:2]
+    with qtbot.waitSignal(win.verification_done, timeout=30000):
+        win.add_reference_files([ref])
+        win.set_query_file(query)
+    assert win.ref_list.count() == 1 and win.last_result is not None
+
+
+def test_bad_file_shows_a_message_naming_it(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    bad = tmp_path / "scan.png"
+    bad.write_text("not a picture")
+    with qtbot.waitSignal(window.error_shown, timeout=10000) as blocker:
+        window.add_reference_files([str(bad)])
+    assert "scan.png" in blocker.args[0] and "not an image" in blocker.args[0]
+    assert window.ref_list.count() == 0 and window.references == []
+    assert "scan.png" in window.statusBar().currentMessage()
+
+
+def test_clear_resets_the_result(qtbot, window: MainWindow, synthetic_dir: Path) -> None:
+    ref, query = _files(synthetic_dir, 5, "genuine")[:2]
+    window.add_reference_files([ref])
+    with qtbot.waitSignal(window.verification_done, timeout=10000):
+        window.set_query_file(query)
+    window.clear()
+    assert window.decision_label.text() == "—" and window.ref_list.count() == 0

@@ -1,0 +1,67 @@
+"""Metrics and calibration on distributions whose answers are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from desktop.core.manifest import Calibration
+from desktop.core.verification import FORGED, GENUINE, REVIEW, decide, similarity
+from training import metrics
+from training.evaluate import evaluate_features, protocol_distances
+
+
+def test_eer_of_separated_and_identical_distributions() -> None:
+    rng = np.random.default_rng(0)
+    g, f = rng.normal(0.3, 0.05, 2000), rng.normal(1.0, 0.05, 2000)
+    assert metrics.equal_error_rate(g, f).eer < 0.001 and metrics.auc(g, f) > 0.999
+    same = metrics.equal_error_rate(rng.random(4000), rng.random(4000))
+    assert abs(same.eer - 0.5) < 0.03
+    # Two unit-variance normals one unit apart: EER = Phi(-0.5) = 0.3085
+    e = metrics.equal_error_rate(rng.normal(0, 1, 20000), rng.normal(1, 1, 20000))
+    assert e.eer == pytest.approx(0.3085, abs=0.01) and e.threshold == pytest.approx(0.5, abs=0.05)
+
+
+def test_far_frr_at_threshold() -> None:
+    far, frr = metrics.far_frr(np.array([0.1, 0.2, 0.6]), np.array([0.3, 0.5, 0.9, 1.0]), 0.55)
+    assert far == 0.5 and frr == pytest.approx(1 / 3)
+
+
+def test_calibration_is_ordered_and_similarity_monotone() -> None:
+    rng = np.random.default_rng(1)
+    g, s, r = rng.normal(0.5, 0.1, 500), rng.normal(0.8, 0.1, 500), rng.normal(1.2, 0.1, 500)
+    cal = Calibration.from_dict(5, metrics.calibrate(g, s, r, 5))
+    assert cal.accept_distance <= cal.threshold <= cal.reject_distance
+    assert similarity(cal.threshold, cal) == pytest.approx(0.5)
+    sims = [similarity(d, cal) for d in np.linspace(0, 2, 50)]
+    assert all(a >= b for a, b in zip(sims, sims[1:], strict=False))
+    assert sims[0] > 0.95 and sims[-1] < 0.05
+    assert decide(0.0, cal) == GENUINE and decide(2.0, cal) == FORGED
+    assert decide((cal.accept_distance + cal.reject_distance) / 2, cal) == REVIEW
+    assert cal.operating_point["far_skilled"] <= 0.3 and cal.operating_point["frr"] <= 0.3
+
+
+class _Fake:
+    """A stand-in for SignatureImages with two writers."""
+
+    def __init__(self) -> None:
+        self.writers = ["a", "b"]
+        self._idx = {("a", True): [0, 1, 2, 3], ("a", False): [4, 5],
+                     ("b", True): [6, 7, 8, 9], ("b", False): [10]}
+
+    def indices(self, w: str, genuine: bool) -> list[int]:
+        return self._idx[(w, genuine)]
+
+
+def test_protocol_counts_and_perfect_features() -> None:
+    feats = np.zeros((11, 2))
+    feats[[4, 5, 10]] = [5.0, 0.0]  # forgeries far away
+    feats[6:10] = [0.0, 3.0]  # writer b elsewhere
+    d = protocol_distances(feats, _Fake(), k=2, draws=3, seed=0)
+    assert len(d["genuine"]) == 3 * (2 + 2) and len(d["skilled"]) == 3 * (2 + 1)
+    assert len(d["random"]) == 3 * (4 + 4)
+    assert d["genuine"].max() == 0 and d["skilled"].min() > 4 and d["random"].min() >= 3
+    results, cal, _ = evaluate_features({"model": feats}, _Fake(), _Fake(), {"model": feats},
+                                        [1], draws=2)
+    assert results["1"]["model"]["eer_skilled"] == 0 and results["1"]["model"]["frr"] == 0
+    assert abs(results["1"]["random"]["auc_skilled"] - 0.5) < 0.5

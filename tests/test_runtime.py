@@ -1,0 +1,42 @@
+"""Execution provider choice: the provider in use is read back from the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnxruntime as ort
+import pytest
+
+from desktop.core import runtime
+from desktop.core.runtime import CPU, CUDA, create_session
+
+
+def _cuda_really_works(model: Path) -> bool:
+    session = ort.InferenceSession(str(model), providers=[CUDA, CPU])
+    return session.get_providers()[0] == CUDA
+
+
+def test_cpu_on_request(tiny_model: Path) -> None:
+    _, info = create_session(tiny_model / "embedder.onnx", "cpu")
+    assert info.active == CPU and info.label == "CPU" and "disabled" in info.reason
+
+
+def test_cuda_request_falls_back_to_cpu_and_says_why(tiny_model: Path) -> None:
+    onnx = tiny_model / "embedder.onnx"
+    if CUDA in ort.get_available_providers() and _cuda_really_works(onnx):
+        pytest.skip("this machine really runs CUDA: there is no fallback to observe")
+    session, info = create_session(onnx, "cuda")
+    assert session.get_providers()[0] == CPU
+    assert info.active == CPU and info.requested == "cuda"
+    assert "CUDA" in info.reason and info.reason in info.describe()
+
+
+def test_build_without_cuda_is_reported(tiny_model: Path, monkeypatch) -> None:
+    monkeypatch.setattr(runtime.ort, "get_available_providers", lambda: [CPU])
+    _, info = create_session(tiny_model / "embedder.onnx", "auto")
+    assert info.active == CPU and "no CUDA support" in info.reason
+
+
+def test_unknown_provider_is_rejected(tiny_model: Path) -> None:
+    with pytest.raises(ValueError, match="provider"):
+        create_session(tiny_model / "embedder.onnx", "tpu")
