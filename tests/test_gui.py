@@ -70,3 +70,24 @@ def test_clear_resets_the_result(qtbot, window: MainWindow, synthetic_dir: Path)
         window.set_query_file(query)
     window.clear()
     assert window.decision_label.text() == "—" and window.ref_list.count() == 0
+
+
+def test_dropping_files_adds_references_and_sets_the_query(qtbot, window: MainWindow,
+                                                           synthetic_dir: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    def drop(target, paths: list[str]) -> None:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
+        event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                           Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        target.dropEvent(event)
+
+    refs = _files(synthetic_dir, 6, "genuine")[:2]
+    drop(window.ref_frame, refs)
+    qtbot.waitUntil(lambda: window.ref_list.count() == 2, timeout=10000)
+    with qtbot.waitSignal(window.verification_done, timeout=10000):
+        drop(window.query_frame, _files(synthetic_dir, 6, "forged")[:1])
+    assert window.query is not None and window.query.path.endswith("00.png")
+    assert len(window.last_result.reference_similarities) == 2

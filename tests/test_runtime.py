@@ -28,7 +28,7 @@ def test_cuda_request_falls_back_to_cpu_and_says_why(tiny_model: Path) -> None:
     session, info = create_session(onnx, "cuda")
     assert session.get_providers()[0] == CPU
     assert info.active == CPU and info.requested == "cuda"
-    assert "CUDA" in info.reason and info.reason in info.describe()
+    assert ("GPU" in info.reason or "CUDA" in info.reason) and info.reason in info.describe()
 
 
 def test_build_without_cuda_is_reported(tiny_model: Path, monkeypatch) -> None:
@@ -40,3 +40,11 @@ def test_build_without_cuda_is_reported(tiny_model: Path, monkeypatch) -> None:
 def test_unknown_provider_is_rejected(tiny_model: Path) -> None:
     with pytest.raises(ValueError, match="provider"):
         create_session(tiny_model / "embedder.onnx", "tpu")
+
+
+def test_missing_cuda_libraries_are_named(monkeypatch) -> None:
+    monkeypatch.setattr(runtime.platform, "system", lambda: "Windows")  # skip the GPU probe
+    report = ("Failed to load libcublasLt.so.13: libcublasLt.so.13: cannot open shared object "
+              "file: No such file or directory\n")
+    reason = runtime._cuda_failure_reason(report)
+    assert "libcublasLt.so.13" in reason and "onnxruntime-gpu[cuda,cudnn]" in reason

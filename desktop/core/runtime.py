@@ -7,7 +7,11 @@ and quietly falls back to the CPU when the CUDA provider cannot start.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import platform
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,21 +47,40 @@ class ProviderInfo:
         return f"{text}: {self.reason}" if self.reason else text
 
 
-_dlls_preloaded = False
+_preload_report: str | None = None
 
 
-def _preload_cuda_libraries() -> None:
-    """Load CUDA/cuDNN from the nvidia-* wheels once, when onnxruntime offers it (>= 1.21)."""
-    global _dlls_preloaded
-    if _dlls_preloaded:
-        return
-    _dlls_preloaded = True
-    preload = getattr(ort, "preload_dlls", None)
-    if preload is not None:
-        try:
-            preload()
-        except (OSError, RuntimeError) as exc:  # missing wheels: CUDA simply will not start
-            log.info("onnxruntime.preload_dlls failed: %s", exc)
+def _preload_cuda_libraries() -> str:
+    """Load CUDA/cuDNN from the nvidia-* wheels once (onnxruntime >= 1.21 offers it).
+
+    onnxruntime prints what it could not load on stdout, which would corrupt the CLI's JSON:
+    the text is captured, logged, and returned for the diagnosis instead.
+    """
+    global _preload_report
+    if _preload_report is None:
+        buf = io.StringIO()
+        preload = getattr(ort, "preload_dlls", None)
+        with contextlib.redirect_stdout(buf):
+            try:
+                if preload is not None:
+                    preload()
+            except (OSError, RuntimeError) as exc:
+                print(exc)
+        _preload_report = buf.getvalue()
+        if _preload_report:
+            log.info("onnxruntime.preload_dlls: %s", _preload_report.strip())
+    return _preload_report
+
+
+def _cuda_failure_reason(preload_report: str) -> str:
+    """Best explanation of why the CUDA provider did not start."""
+    if platform.system() == "Linux" and not Path("/proc/driver/nvidia").exists():
+        return "no NVIDIA GPU or driver found"
+    missing = sorted(set(re.findall(r"(lib[\w.+-]+\.so[\w.]*): cannot open", preload_report)))
+    if missing:
+        return (f"CUDA/cuDNN libraries missing ({', '.join(missing[:3])}); install "
+                "onnxruntime-gpu[cuda,cudnn]")
+    return "CUDA could not start (driver, CUDA or cuDNN version mismatch)"
 
 
 def create_session(model_path: str | Path, provider: str = "auto") -> tuple[
@@ -72,7 +95,9 @@ def create_session(model_path: str | Path, provider: str = "auto") -> tuple[
         raise ValueError(f"provider must be one of {PROVIDER_CHOICES}, not {provider!r}")
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.log_severity_level = 3  # CUDA start-up failures are reported through ProviderInfo
+    # CUDA start-up failures are reported through ProviderInfo, not onnxruntime's log.
+    opts.log_severity_level = 3
+    ort.set_default_logger_severity(4)
     reason = ""
     providers = [CPU]
     if provider == "cpu":
@@ -80,7 +105,7 @@ def create_session(model_path: str | Path, provider: str = "auto") -> tuple[
     elif CUDA not in ort.get_available_providers():
         reason = "this onnxruntime build has no CUDA support (install onnxruntime-gpu)"
     else:
-        _preload_cuda_libraries()
+        report = _preload_cuda_libraries()
         providers = [CUDA, CPU]
     try:
         session = ort.InferenceSession(str(model_path), sess_options=opts, providers=providers)
@@ -88,7 +113,7 @@ def create_session(model_path: str | Path, provider: str = "auto") -> tuple[
         raise ModelError(model_path, f"onnxruntime cannot load the model ({exc})") from None
     active = session.get_providers()[0]
     if providers[0] == CUDA and active != CUDA:
-        reason = "CUDA could not start (no NVIDIA GPU, or CUDA/cuDNN libraries missing)"
+        reason = _cuda_failure_reason(report)
     return session, ProviderInfo(requested=provider, active=active, reason=reason)
 
 
