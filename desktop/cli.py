@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"verdict:    {result.decision}")
         print(f"similarity: {result.similarity:.3f} (0.5 at the calibrated threshold)")
-        print(f"distance:   {result.distance:.4f} (genuine <= {result.accept_distance:.4f}, "
+        print(f"score:      {result.distance:.4f} (genuine <= {result.accept_distance:.4f}, "
               f"forged > {result.reject_distance:.4f})")
         for path, sim in zip(args.reference, result.reference_similarities, strict=True):
             print(f"  {sim:.3f}  {path}")

@@ -97,3 +97,11 @@ def test_missing_manifest_and_unreadable_json(tmp_path: Path, model_copy: Path) 
     (model_copy / "manifest.json").write_text("{not json")
     with pytest.raises(ModelError, match="manifest.json: the manifest cannot be read"):
         load_manifest(model_copy)
+
+
+def test_model_calibrated_for_another_score_is_refused(model_copy: Path) -> None:
+    from desktop.core.verification import SignatureVerifier
+
+    _edit(model_copy, lambda raw: raw.update(score="min-distance"))
+    with pytest.raises(ModelError, match="calibrated for score 'min-distance'"):
+        SignatureVerifier(model_copy, provider="cpu")

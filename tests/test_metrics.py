@@ -65,3 +65,15 @@ def test_protocol_counts_and_perfect_features() -> None:
                                         [1], draws=2)
     assert results["1"]["model"]["eer_skilled"] == 0 and results["1"]["model"]["frr"] == 0
     assert abs(results["1"]["random"]["auc_skilled"] - 0.5) < 0.5
+
+
+def test_score_scales_with_the_references_spread() -> None:
+    from desktop.core.verification import MIN_SPREAD, reference_scores, score
+
+    refs = np.array([[1.0, 0.0], [0.0, 1.0]])
+    q = np.array([[1.0, 0.0]])
+    spread = np.sqrt(2)
+    assert np.allclose(reference_scores(refs, q), [[0.0, spread / spread]])
+    assert score(refs[:1], q)[0] == 0.0  # K = 1: the plain distance
+    tight = np.array([[1.0, 0.0], [1.0, 0.0]])
+    assert score(tight, np.array([[0.0, 1.0]]))[0] == pytest.approx(spread / MIN_SPREAD)

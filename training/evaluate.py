@@ -3,9 +3,10 @@
 Protocol (for each K and each of ``draws`` random choices of references):
 for every writer, K genuine signatures are the references; the queries are the writer's
 remaining genuine signatures, its skilled forgeries, and the genuine signatures of every
-other writer in the same set (random forgeries). A query's score is its distance to the
-references. The decision threshold is calibrated on the *validation* writers and applied
-unchanged to the *test* writers, who took no part in training or calibration.
+other writer in the same set (random forgeries). A query's score is the app's own
+(desktop.core.verification.score). The decision threshold is calibrated on the *validation*
+writers and applied unchanged to the *test* writers, who took no part in training or
+calibration.
 """
 
 from __future__ import annotations
@@ -16,15 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop.core.verification import score as model_score
 from training import metrics
 from training.data import SignatureImages
 
 Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def mean_distance(refs: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Mean Euclidean distance of each query row to the reference rows (the app's score)."""
-    return np.linalg.norm(queries[:, None, :] - refs[None, :, :], axis=2).mean(axis=1)
 
 
 def nearest_distance(refs: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -34,7 +31,7 @@ def nearest_distance(refs: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 def protocol_distances(
     features: np.ndarray, data: SignatureImages, k: int, draws: int, seed: int,
-    score: Scorer = mean_distance,
+    score: Scorer = model_score,
 ) -> dict[str, np.ndarray | list]:
     """Genuine / skilled / random query distances over writers and draws (see module doc)."""
     rng = np.random.default_rng(seed)
@@ -88,7 +85,7 @@ def evaluate_features(
     """Evaluate every method (``features[name]`` on test, ``val_features[name]`` on
     validation). Returns (results per K and method, calibration per K of the first method,
     raw test distances of the first method per K for plots)."""
-    scorers = {"model": mean_distance, "pixel_nn": nearest_distance}
+    scorers = {"model": model_score, "pixel_nn": nearest_distance}
     results: dict = {}
     calibration: dict = {}
     raw: dict = {}
@@ -96,7 +93,7 @@ def evaluate_features(
     for k in ks:
         results[str(k)] = {}
         for name, feats in features.items():
-            score = scorers.get(name, mean_distance)
+            score = scorers.get(name, model_score)
             dv = protocol_distances(val_features[name], val, k, draws, seed, score)
             dt = protocol_distances(feats, test, k, draws, seed + 1, score)
             cal = metrics.calibrate(dv["genuine"], dv["skilled"], dv["random"], k)
@@ -140,7 +137,7 @@ def plot_report(raw: dict, out_dir: Path, k: int, title: str) -> list[str]:
                         ("random", "tab:grey")):
         if len(d[key]):
             ax.hist(d[key], bins=bins, alpha=0.55, density=True, color=colour, label=key)
-    ax.set(xlabel="distance to references", ylabel="density",
+    ax.set(xlabel="score (distance to references / their spread)", ylabel="density",
            title=f"Score histograms, {title}, K={k}")
     ax.legend()
     hist_path = out_dir / f"hist_k{k}.png"

