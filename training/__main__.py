@@ -43,7 +43,9 @@ def _split(args: argparse.Namespace):
                  "seed": args.split_seed}
         args.run.mkdir(parents=True, exist_ok=True)
         split_file.write_text(json.dumps(split, indent=2) + "\n")
-    images = SignatureImages(samples)
+    # Decode only the writers training uses; the test writers wait for evaluation.
+    used = set(split["train"]) | set(split["validation"])
+    images = SignatureImages([s for s in samples if s.writer in used])
     return split, images
 
 

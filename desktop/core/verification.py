@@ -76,7 +76,11 @@ class PreparedImage:
 
 @dataclass(frozen=True)
 class VerificationResult:
-    """Everything a clerk (or the JSON CLI) needs to read a verification."""
+    """Everything a clerk (or the JSON CLI) needs to read a verification.
+
+    The ``*distance*`` fields hold scores as :func:`reference_scores` defines them (distances
+    relative to the references' spread when there are two or more references).
+    """
 
     similarity: float
     distance: float
