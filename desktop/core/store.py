@@ -1,0 +1,668 @@
+"""The reference store: account holders, reference signatures, decisions, users, audit log.
+
+:class:`ReferenceStore` is the one interface the service layer uses; :class:`SQLiteStore` is
+the embedded default (one file, WAL journal, every write in a transaction). Another backend
+(a shared server database) implements the same methods.
+
+The audit log is hash-chained: each row's ``hash`` is the SHA-256 of the previous row's hash
+and the row's own content (id included), and ``audit_head`` holds the last id and hash. An
+edited row breaks its own hash, a deleted row breaks the next row's link, and a deleted tail
+disagrees with the head. Appending reads the head and writes the row in one write transaction,
+so concurrent writers cannot fork the chain.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desktop.core.errors import VerificationError
+
+GENESIS_HASH = "0" * 64
+AUDIT_COLUMNS = ("id", "ts", "username", "action", "account_number", "model_id", "details",
+                 "hash")
+ROLES = ("clerk", "operator", "admin")
+
+
+class StoreError(VerificationError):
+    """The store cannot be opened or used; the message names the file and the problem."""
+
+
+def utc_now() -> str:
+    """Current time as an ISO-8601 UTC string with microseconds (sortable as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class User:
+    """A login of the app and its credentials (the hash, never the password)."""
+
+    username: str
+    role: str
+    password_hash: bytes
+    salt: bytes
+    kdf: str
+    failed_attempts: int = 0
+    locked_until: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account holder whose signature is enrolled."""
+
+    id: int
+    account_number: str
+    holder_name: str
+    created_at: str
+    created_by: str
+
+
+@dataclass(frozen=True)
+class NewReference:
+    """A reference signature about to be stored: the cleaned grayscale image as PNG bytes
+    (the input of the preprocessing contract, so a new model can re-embed it) and its
+    embedding under ``model_id``."""
+
+    image_png: bytes
+    embedding: np.ndarray
+    model_id: str
+    source_name: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A stored reference signature."""
+
+    id: int
+    account_id: int
+    image_png: bytes
+    image_sha256: str
+    source_name: str
+    embedding: np.ndarray
+    model_id: str
+    status: str
+    enrollment_id: str
+    created_at: str
+    created_by: str
+    revoked_at: str | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A clerk's (or the batch's) recorded decision on one cheque."""
+
+    account_id: int
+    cheque_name: str
+    cheque_sha256: str
+    model_id: str
+    method: str
+    score: float
+    similarity: float
+    verdict: str
+    decision: str
+    override_reason: str
+    decided_by: str
+    decided_at: str = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the audit log."""
+
+    id: int
+    ts: str
+    username: str
+    action: str
+    account_number: str
+    model_id: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def as_row(self) -> dict[str, Any]:
+        """Flat form for CSV export (details as JSON)."""
+        return {"id": self.id, "ts": self.ts, "username": self.username, "action": self.action,
+                "account_number": self.account_number, "model_id": self.model_id,
+                "details": json.dumps(self.details, sort_keys=True), "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    """Result of walking the audit chain."""
+
+    ok: bool
+    rows: int
+    bad_id: int | None = None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Filters of the audit viewer; empty fields match everything."""
+
+    username: str = ""
+    action: str = ""
+    account_number: str = ""
+    since: str = ""  # ISO date or time, inclusive
+    until: str = ""  # ISO date or time, exclusive
+    limit: int = 10000
+
+
+def entry_hash(prev_hash: str, entry_id: int, ts: str, username: str, action: str,
+               account_number: str, model_id: str, details: dict[str, Any]) -> str:
+    """The chain hash of one audit row (canonical JSON of its content after the previous
+    hash)."""
+    body = _canonical([entry_id, ts, username, action, account_number, model_id, details])
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    """The one JSON form used for hashing and storing audit details (NaN is refused)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def embedding_to_bytes(embedding: np.ndarray) -> bytes:
+    """Serialise an embedding as little-endian float32."""
+    return np.asarray(embedding, dtype="<f4").ravel().tobytes()
+
+
+def embedding_from_bytes(data: bytes) -> np.ndarray:
+    """Inverse of :func:`embedding_to_bytes`."""
+    return np.frombuffer(data, dtype="<f4").astype(np.float32)
+
+
+class ReferenceStore(abc.ABC):
+    """What the service layer needs from a store. Every public method is atomic; several
+    calls inside ``with store.transaction():`` commit together or not at all."""
+
+    location: str
+
+    @abc.abstractmethod
+    def transaction(self): ...  # context manager
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    # users
+    @abc.abstractmethod
+    def count_users(self) -> int: ...
+    @abc.abstractmethod
+    def add_user(self, user: User) -> None: ...
+    @abc.abstractmethod
+    def get_user(self, username: str) -> User | None: ...
+    @abc.abstractmethod
+    def list_users(self) -> list[User]: ...
+    @abc.abstractmethod
+    def set_login_state(self, username: str, failed_attempts: int,
+                        locked_until: str | None) -> None: ...
+    @abc.abstractmethod
+    def set_password(self, username: str, password_hash: bytes, salt: bytes, kdf: str) -> None: ...
+
+    # accounts
+    @abc.abstractmethod
+    def create_account(self, account_number: str, holder_name: str, by: str) -> Account: ...
+    @abc.abstractmethod
+    def get_account(self, account_number: str) -> Account | None: ...
+    @abc.abstractmethod
+    def search_accounts(self, text: str, limit: int = 50) -> list[Account]: ...
+
+    # references
+    @abc.abstractmethod
+    def add_references(self, account_id: int, refs: Sequence[NewReference], by: str,
+                       enrollment_id: str) -> list[Reference]: ...
+    @abc.abstractmethod
+    def references(self, account_id: int, include_revoked: bool = False) -> list[Reference]: ...
+    @abc.abstractmethod
+    def revoke_reference(self, ref_id: int, by: str, reason: str) -> Reference: ...
+    @abc.abstractmethod
+    def update_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]) -> None: ...
+    @abc.abstractmethod
+    def stale_reference_count(self, model_id: str) -> int: ...
+
+    # decisions
+    @abc.abstractmethod
+    def add_decision(self, decision: Decision) -> int: ...
+    @abc.abstractmethod
+    def decisions(self, account_id: int) -> list[Decision]: ...
+
+    # audit
+    @abc.abstractmethod
+    def append_audit(self, username: str, action: str, account_number: str = "",
+                     model_id: str = "", details: dict[str, Any] | None = None) -> AuditEntry: ...
+    @abc.abstractmethod
+    def audit_entries(self, flt: AuditFilter | None = None) -> list[AuditEntry]: ...
+    @abc.abstractmethod
+    def verify_audit(self) -> AuditCheck: ...
+    @abc.abstractmethod
+    def integrity_check(self) -> str: ...
+
+
+# Each migration moves the schema from version i to i + 1 (PRAGMA user_version).
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the initial schema
+    """
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY COLLATE NOCASE,
+        role TEXT NOT NULL CHECK (role IN ('clerk', 'operator', 'admin')),
+        password_hash BLOB NOT NULL,
+        salt BLOB NOT NULL,
+        kdf TEXT NOT NULL,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        account_number TEXT NOT NULL UNIQUE,
+        holder_name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE reference_signatures (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        image_png BLOB NOT NULL,
+        image_sha256 TEXT NOT NULL,
+        source_name TEXT NOT NULL DEFAULT '',
+        embedding BLOB NOT NULL,
+        model_id TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked')),
+        enrollment_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at TEXT,
+        revoked_by TEXT,
+        revoke_reason TEXT
+    );
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        cheque_name TEXT NOT NULL,
+        cheque_sha256 TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        method TEXT NOT NULL,
+        score REAL NOT NULL,
+        similarity REAL NOT NULL,
+        verdict TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        override_reason TEXT NOT NULL DEFAULT '',
+        decided_by TEXT NOT NULL,
+        decided_at TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        account_number TEXT NOT NULL DEFAULT '',
+        model_id TEXT NOT NULL DEFAULT '',
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TABLE audit_head (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        last_id INTEGER NOT NULL,
+        last_hash TEXT NOT NULL
+    );
+    INSERT INTO audit_head (one, last_id, last_hash) VALUES (1, 0, '""" + GENESIS_HASH + """');
+    """,
+    # 2: indexes for account search, reference look-up and the audit viewer's filters
+    """
+    CREATE INDEX idx_accounts_name ON accounts (holder_name COLLATE NOCASE);
+    CREATE INDEX idx_refs_account ON reference_signatures (account_id, status);
+    CREATE INDEX idx_refs_model ON reference_signatures (model_id);
+    CREATE INDEX idx_decisions_account ON decisions (account_id);
+    CREATE INDEX idx_audit_ts ON audit_log (ts);
+    CREATE INDEX idx_audit_account ON audit_log (account_number);
+    CREATE INDEX idx_audit_user_action ON audit_log (username, action);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class SQLiteStore(ReferenceStore):
+    """The embedded store: one SQLite file in WAL mode.
+
+    One connection shared by the app's worker threads behind a re-entrant lock; the outermost
+    ``transaction()`` takes SQLite's write lock at once (``BEGIN IMMEDIATE``) so that a
+    read-then-write (the audit chain) cannot interleave with another process's write.
+    """
+
+    def __init__(self, path: str | Path, migrate: bool = True) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA synchronous=FULL")  # a committed row survives power loss
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot be opened as a reference store ({exc})") \
+                from None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot be created ({exc.strerror})") from None
+        if version > SCHEMA_VERSION:
+            self._conn.close()
+            raise StoreError(
+                f"{self.path}: the store has schema version {version}, written by a newer "
+                f"version of the app (this one knows up to {SCHEMA_VERSION}); nothing was changed"
+            )
+        if migrate:
+            self.migrate(version)
+
+    # ---- plumbing ----------------------------------------------------------------------
+    def migrate(self, current: int | None = None, target: int = SCHEMA_VERSION) -> int:
+        """Apply the migrations from the store's version up to ``target``, each in its own
+        transaction (schema change and version bump commit together). Returns the version."""
+        if current is None:
+            current = self.schema_version()
+        for version in range(current, target):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[version]):
+                    self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {version + 1}")
+        return target
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the file."""
+        with self._lock:
+            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Group writes: the outermost block commits, or rolls back on any exception."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            cur = self._conn.execute(sql, params)
+            cols = [c[0] for c in cur.description]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        with self._lock:
+            self._conn.close()
+
+    def integrity_check(self) -> str:
+        """SQLite's own integrity check plus foreign keys: ``"ok"`` or the problems found."""
+        with self._lock:
+            rows = [r[0] for r in self._conn.execute("PRAGMA integrity_check").fetchall()]
+            fk = self._conn.execute("PRAGMA foreign_key_check").fetchall()
+        problems = [r for r in rows if r != "ok"] + [f"foreign key: {row}" for row in fk]
+        return "ok" if not problems else "; ".join(problems)
+
+    # ---- users ---------------------------------------------------------------------------
+    def count_users(self) -> int:
+        return int(self._query("SELECT COUNT(*) AS n FROM users")[0]["n"])
+
+    def add_user(self, user: User) -> None:
+        if user.role not in ROLES:
+            raise StoreError(f"unknown role {user.role!r}")
+        with self.transaction() as conn:
+            try:
+                conn.execute(
+                    "INSERT INTO users (username, role, password_hash, salt, kdf, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (user.username, user.role, user.password_hash, user.salt, user.kdf,
+                     utc_now()),
+                )
+            except sqlite3.IntegrityError:
+                raise StoreError(f"a user named {user.username!r} already exists") from None
+
+    def get_user(self, username: str) -> User | None:
+        rows = self._query("SELECT * FROM users WHERE username = ?", (username,))
+        return _user(rows[0]) if rows else None
+
+    def list_users(self) -> list[User]:
+        return [_user(r) for r in self._query("SELECT * FROM users ORDER BY username")]
+
+    def set_login_state(self, username: str, failed_attempts: int,
+                        locked_until: str | None) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE users SET failed_attempts = ?, locked_until = ? "
+                         "WHERE username = ?", (failed_attempts, locked_until, username))
+
+    def set_password(self, username: str, password_hash: bytes, salt: bytes, kdf: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE users SET password_hash = ?, salt = ?, kdf = ?, "
+                         "failed_attempts = 0, locked_until = NULL WHERE username = ?",
+                         (password_hash, salt, kdf, username))
+
+    # ---- accounts ------------------------------------------------------------------------
+    def create_account(self, account_number: str, holder_name: str, by: str) -> Account:
+        with self.transaction() as conn:
+            try:
+                cur = conn.execute(
+                    "INSERT INTO accounts (account_number, holder_name, created_at, created_by) "
+                    "VALUES (?, ?, ?, ?)", (account_number, holder_name, utc_now(), by),
+                )
+            except sqlite3.IntegrityError:
+                raise StoreError(f"account {account_number} already exists") from None
+            row = conn.execute("SELECT * FROM accounts WHERE id = ?", (cur.lastrowid,))
+            cols = [c[0] for c in row.description]
+            return Account(**dict(zip(cols, row.fetchone(), strict=True)))
+
+    def get_account(self, account_number: str) -> Account | None:
+        rows = self._query("SELECT * FROM accounts WHERE account_number = ?", (account_number,))
+        return Account(**rows[0]) if rows else None
+
+    def search_accounts(self, text: str, limit: int = 50) -> list[Account]:
+        text = text.strip()
+        rows = self._query(
+            "SELECT * FROM accounts WHERE account_number LIKE ? ESCAPE '\\' "
+            "OR holder_name LIKE ? ESCAPE '\\' ORDER BY holder_name, account_number LIMIT ?",
+            (_like(text), _like(text), limit),
+        )
+        return [Account(**r) for r in rows]
+
+    # ---- references ----------------------------------------------------------------------
+    def add_references(self, account_id: int, refs: Sequence[NewReference], by: str,
+                       enrollment_id: str) -> list[Reference]:
+        ids = []
+        with self.transaction() as conn:
+            for ref in refs:
+                cur = conn.execute(
+                    "INSERT INTO reference_signatures (account_id, image_png, image_sha256, "
+                    "source_name, embedding, model_id, enrollment_id, created_at, created_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (account_id, ref.image_png, hashlib.sha256(ref.image_png).hexdigest(),
+                     ref.source_name, embedding_to_bytes(ref.embedding), ref.model_id,
+                     enrollment_id, utc_now(), by),
+                )
+                ids.append(cur.lastrowid)
+                self._after_reference_insert(len(ids))
+        marks = ",".join("?" * len(ids))
+        rows = self._query(f"SELECT * FROM reference_signatures WHERE id IN ({marks}) "
+                           "ORDER BY id", ids)
+        return [_reference(r) for r in rows]
+
+    def _after_reference_insert(self, count: int) -> None:
+        """Hook called inside the enrollment transaction after each row (crash tests)."""
+
+    def references(self, account_id: int, include_revoked: bool = False) -> list[Reference]:
+        sql = "SELECT * FROM reference_signatures WHERE account_id = ?"
+        if not include_revoked:
+            sql += " AND status = 'active'"
+        return [_reference(r) for r in self._query(sql + " ORDER BY id", (account_id,))]
+
+    def revoke_reference(self, ref_id: int, by: str, reason: str) -> Reference:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE reference_signatures SET status = 'revoked', revoked_at = ?, "
+                "revoked_by = ?, revoke_reason = ? WHERE id = ? AND status = 'active'",
+                (utc_now(), by, reason, ref_id),
+            )
+            if cur.rowcount != 1:
+                raise StoreError(f"reference {ref_id} does not exist or is already revoked")
+            rows = self._query("SELECT * FROM reference_signatures WHERE id = ?", (ref_id,))
+        return _reference(rows[0])
+
+    def update_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE reference_signatures SET embedding = ?, model_id = ? WHERE id = ?",
+                [(embedding_to_bytes(e), m, i) for i, e, m in updates],
+            )
+
+    def stale_reference_count(self, model_id: str) -> int:
+        rows = self._query("SELECT COUNT(*) AS n FROM reference_signatures "
+                           "WHERE status = 'active' AND model_id != ?", (model_id,))
+        return int(rows[0]["n"])
+
+    # ---- decisions -----------------------------------------------------------------------
+    def add_decision(self, decision: Decision) -> int:
+        d = decision
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO decisions (account_id, cheque_name, cheque_sha256, model_id, method,"
+                " score, similarity, verdict, decision, override_reason, decided_by, decided_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (d.account_id, d.cheque_name, d.cheque_sha256, d.model_id, d.method, d.score,
+                 d.similarity, d.verdict, d.decision, d.override_reason, d.decided_by,
+                 d.decided_at),
+            )
+            return int(cur.lastrowid)
+
+    def decisions(self, account_id: int) -> list[Decision]:
+        rows = self._query("SELECT * FROM decisions WHERE account_id = ? ORDER BY id",
+                           (account_id,))
+        return [Decision(**{k: v for k, v in r.items() if k != "id"}) for r in rows]
+
+    # ---- audit ---------------------------------------------------------------------------
+    def append_audit(self, username: str, action: str, account_number: str = "",
+                     model_id: str = "", details: dict[str, Any] | None = None) -> AuditEntry:
+        details = details or {}
+        with self.transaction() as conn:
+            last_id, last_hash = conn.execute(
+                "SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
+            new_id, ts = last_id + 1, utc_now()
+            digest = entry_hash(last_hash, new_id, ts, username, action, account_number,
+                                model_id, details)
+            conn.execute(
+                "INSERT INTO audit_log (id, ts, username, action, account_number, model_id, "
+                "details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (new_id, ts, username, action, account_number, model_id,
+                 _canonical(details), last_hash, digest),
+            )
+            conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE one = 1",
+                         (new_id, digest))
+        return AuditEntry(new_id, ts, username, action, account_number, model_id, details,
+                          last_hash, digest)
+
+    def audit_entries(self, flt: AuditFilter | None = None) -> list[AuditEntry]:
+        flt = flt or AuditFilter()
+        where, params = [], []
+        for column, value in (("username", flt.username), ("action", flt.action),
+                              ("account_number", flt.account_number)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if flt.since:
+            where.append("ts >= ?")
+            params.append(flt.since)
+        if flt.until:
+            where.append("ts < ?")
+            params.append(flt.until)
+        sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._query(sql + " ORDER BY id DESC LIMIT ?", [*params, flt.limit])
+        return [_audit(r) for r in rows]
+
+    def verify_audit(self) -> AuditCheck:
+        """Walk the whole chain: recompute every hash and link, compare the tail to the head."""
+        with self._lock:
+            cur = self._conn.execute("SELECT * FROM audit_log ORDER BY id")
+            cols = [c[0] for c in cur.description]
+            prev_hash, expected_id, count = GENESIS_HASH, 1, 0
+            for values in cur:
+                entry = _audit(dict(zip(cols, values, strict=True)))
+                count += 1
+                if entry.id != expected_id:
+                    return AuditCheck(False, count, entry.id,
+                                      f"row {expected_id} is missing (deleted)")
+                if entry.prev_hash != prev_hash:
+                    return AuditCheck(False, count, entry.id,
+                                      f"row {entry.id} does not link to the row before it")
+                digest = entry_hash(prev_hash, entry.id, entry.ts, entry.username, entry.action,
+                                    entry.account_number, entry.model_id, entry.details)
+                if digest != entry.hash:
+                    return AuditCheck(False, count, entry.id,
+                                      f"row {entry.id} was changed after it was written")
+                prev_hash, expected_id = entry.hash, entry.id + 1
+            last_id, last_hash = self._conn.execute(
+                "SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
+        if last_id != expected_id - 1 or last_hash != prev_hash:
+            return AuditCheck(False, count, last_id,
+                              f"the log ends at row {expected_id - 1} but row {last_id} was "
+                              "the last one written (rows deleted at the end)")
+        return AuditCheck(True, count)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (none of ours contains ';' in a literal)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(username=row["username"], role=row["role"], password_hash=row["password_hash"],
+                salt=row["salt"], kdf=row["kdf"], failed_attempts=row["failed_attempts"],
+                locked_until=row["locked_until"], active=bool(row["active"]))
+
+
+def _reference(row: dict[str, Any]) -> Reference:
+    row = dict(row)
+    row["embedding"] = embedding_from_bytes(row["embedding"])
+    return Reference(**row)
+
+
+def _audit(row: dict[str, Any]) -> AuditEntry:
+    row = dict(row)
+    row["details"] = json.loads(row["details"])
+    return AuditEntry(**row)
+
+
+def open_store(location: str | Path) -> ReferenceStore:
+    """Open the store at ``location`` (an SQLite file path; other backends plug in here)."""
+    return SQLiteStore(location)
