@@ -78,3 +78,25 @@ def test_score_scales_with_the_references_spread() -> None:
     assert score(refs[:1], q)[0] == 0.0  # K = 1: the plain distance
     tight = np.array([[1.0, 0.0], [1.0, 0.0]])
     assert score(tight, np.array([[0.0, 1.0]]))[0] == pytest.approx(spread / MIN_SPREAD)
+
+
+def test_evaluation_adds_the_writer_svm_and_security_levels() -> None:
+    feats = np.zeros((11, 2))
+    feats[[0, 1, 2, 3]] = [[1.0, 0.0], [0.99, 0.1], [0.98, -0.1], [0.995, 0.05]]
+    feats[[4, 5, 10]] = [0.0, -1.0]  # forgeries
+    feats[6:10] = [[0.0, 1.0], [0.1, 0.99], [-0.1, 0.98], [0.05, 0.995]]
+    background = np.array([[-1.0, 0.0], [-0.9, 0.3], [-0.9, -0.3]])
+    results, cal, _ = evaluate_features({"model": feats}, _Fake(), _Fake(), {"model": feats},
+                                        [1, 2], draws=2, background=background)
+    for k in ("1", "2"):
+        assert results[k]["model_svm"]["eer_skilled"] == 0
+        assert results[k]["model_svm"]["n_genuine"] == results[k]["model"]["n_genuine"]
+        assert set(cal["svm"]["per_k"]) == set(cal["per_k"]) == {"1", "2"}
+        for method in ("distance", "svm"):
+            rows = cal["security_levels"][method][k]
+            assert all(r["far_skilled"] <= r["target_far"] for r in rows)
+    assert cal["svm"]["params"]["class_weight"] == "balanced"
+    plain, cal_plain, _ = evaluate_features({"model": feats}, _Fake(), _Fake(),
+                                            {"model": feats}, [1], draws=2)
+    assert "model_svm" not in plain["1"] and "svm" not in cal_plain
+    assert set(cal_plain["security_levels"]) == {"distance"}

@@ -4,9 +4,10 @@ Protocol (for each K and each of ``draws`` random choices of references):
 for every writer, K genuine signatures are the references; the queries are the writer's
 remaining genuine signatures, its skilled forgeries, and the genuine signatures of every
 other writer in the same set (random forgeries). A query's score is the app's own
-(desktop.core.verification.score). The decision threshold is calibrated on the *validation*
-writers and applied unchanged to the *test* writers, who took no part in training or
-calibration.
+(desktop.core.verification.score, or desktop.core.decision.writer_svm_scores for the
+writer-dependent SVM, whose negatives are the training writers' genuine signatures). The
+decision threshold is calibrated on the *validation* writers and applied unchanged to the
+*test* writers, who took no part in training or calibration.
 """
 
 from __future__ import annotations
@@ -14,12 +15,27 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from desktop.core.decision import (
+    SVM_C,
+    SVM_GAMMA,
+    SVM_KERNEL,
+    SVM_SCORE_NAME,
+    TARGET_FARS,
+    writer_svm_scores,
+)
 from desktop.core.verification import score as model_score
 from training import metrics
 from training.data import SignatureImages
+
+if TYPE_CHECKING:
+    import torch
+
+    from desktop.core.preprocess import SignaturePreprocessing
+    from training.data import Sample
 
 Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -47,9 +63,12 @@ def protocol_distances(
             refs = features[[g[i] for i in chosen]]
             rest = [g[i] for i in range(len(g)) if i not in set(chosen.tolist())]
             others = [i for v in data.writers if v != w for i in genuine_idx[v]]
-            dg = score(refs, features[rest])
-            ds = score(refs, features[forged_idx[w]]) if forged_idx[w] else np.zeros(0)
-            dr = score(refs, features[others]) if others else np.zeros(0)
+            skilled = forged_idx[w]
+            # One call per choice of references: the writer SVM is fitted once, not thrice.
+            scores = score(refs, features[rest + skilled + others])
+            dg = scores[: len(rest)]
+            ds = scores[len(rest) : len(rest) + len(skilled)]
+            dr = scores[len(rest) + len(skilled) :]
             gen.append(dg)
             skl.append(ds)
             rnd.append(dr)
@@ -78,35 +97,86 @@ def summarise(test: dict, threshold: float) -> dict[str, float]:
     return out
 
 
+def svm_scorer(background: np.ndarray) -> Scorer:
+    """The writer-dependent SVM score against ``background`` as a protocol scorer."""
+    return lambda refs, queries: writer_svm_scores(refs, background, queries)
+
+
+def _levels_on_test(levels: list[dict], test: dict) -> list[dict]:
+    """Each validation security level with the rates it gives on the test scores."""
+    out = []
+    for row in levels:
+        far_s, frr = metrics.far_frr(test["genuine"], test["skilled"], row["threshold"])
+        far_r, _ = metrics.far_frr(test["genuine"], test["random"], row["threshold"])
+        out.append({"target_far": row["target_far"], "threshold": row["threshold"],
+                    "val_far_skilled": row["far_skilled"], "val_frr": row["frr"],
+                    "test_far_skilled": far_s, "test_far_random": far_r, "test_frr": frr})
+    return out
+
+
 def evaluate_features(
     features: dict[str, np.ndarray], val: SignatureImages, test: SignatureImages,
     val_features: dict[str, np.ndarray], ks: list[int], draws: int, seed: int = 0,
+    background: np.ndarray | None = None,
 ) -> tuple[dict, dict, dict]:
     """Evaluate every method (``features[name]`` on test, ``val_features[name]`` on
-    validation). Returns (results per K and method, calibration per K of the first method,
-    raw test distances of the first method per K for plots)."""
+    validation); with a ``background`` (training writers' genuine embeddings) the first
+    method's features are also scored by the writer-dependent SVM, as ``<first>_svm``.
+
+    Returns (results per K and method, the calibration -- ``per_k`` of the first method,
+    ``svm`` with its own ``per_k`` when there is a background, and ``security_levels`` per
+    method and K, all on the validation writers -- and the first method's raw test distances
+    per K for plots).
+    """
     scorers = {"model": model_score, "pixel_nn": nearest_distance}
     results: dict = {}
-    calibration: dict = {}
+    per_k: dict = {}
+    svm_per_k: dict = {}
+    levels: dict = {"distance": {}}
     raw: dict = {}
     first = next(iter(features))
+    methods = [(name, feats, val_features[name], scorers.get(name, model_score))
+               for name, feats in features.items()]
+    if background is not None:
+        levels["svm"] = {}
+        methods.append((f"{first}_svm", features[first], val_features[first],
+                        svm_scorer(background)))
+    app_method = {first: "distance", f"{first}_svm": "svm"}  # methods the app can run
     for k in ks:
         results[str(k)] = {}
-        for name, feats in features.items():
-            score = scorers.get(name, model_score)
-            dv = protocol_distances(val_features[name], val, k, draws, seed, score)
+        for name, feats, vfeats, score in methods:
+            dv = protocol_distances(vfeats, val, k, draws, seed, score)
             dt = protocol_distances(feats, test, k, draws, seed + 1, score)
             cal = metrics.calibrate(dv["genuine"], dv["skilled"], dv["random"], k)
             results[str(k)][name] = summarise(dt, cal["threshold"])
-            if name == first:
-                calibration[str(k)] = cal
+            method = app_method.get(name)
+            if method is None:
+                continue
+            table = metrics.security_levels(dv["genuine"], dv["skilled"], dv["random"],
+                                            TARGET_FARS)
+            levels[method][str(k)] = table
+            results[str(k)][name]["security_levels"] = _levels_on_test(table, dt)
+            if method == "distance":
+                per_k[str(k)] = cal
                 raw[k] = dt
+            else:
+                svm_per_k[str(k)] = cal
         # Random baseline: scores drawn uniformly, same query counts as the model's.
         rng = np.random.default_rng(seed + 2)
         n = {key: len(raw[k][key]) for key in ("genuine", "skilled", "random")}
         rand = {key: rng.random(v) for key, v in n.items()}
         rand["writer_auc_skilled"] = [0.5]
         results[str(k)]["random"] = summarise(rand, 0.5)
+    calibration: dict = {"per_k": per_k}
+    if background is not None:
+        calibration["svm"] = {
+            "score": SVM_SCORE_NAME,
+            "params": {"kernel": SVM_KERNEL, "C": SVM_C, "gamma": SVM_GAMMA,
+                       "class_weight": "balanced"},
+            "background_size": int(len(background)),
+            "per_k": svm_per_k,
+        }
+    calibration["security_levels"] = levels
     return results, calibration, raw
 
 
@@ -146,6 +216,20 @@ def plot_report(raw: dict, out_dir: Path, k: int, title: str) -> list[str]:
     return [roc_path.name, hist_path.name]
 
 
+def training_background(
+    model: torch.nn.Module, samples: list[Sample], split: dict, prep: SignaturePreprocessing,
+) -> np.ndarray:
+    """The training writers' genuine signatures embedded by ``model`` (torch), L2-normalised
+    like the app's embeddings: the writer SVM's negatives during calibration and evaluation.
+    (The export embeds the same images with the exported ONNX model for ``background.npy``.)
+    """
+    from training.train import clean_inkmaps, embed_torch
+
+    train = SignatureImages([s for s in samples if s.writer in set(split["train"]) and s.genuine])
+    emb = embed_torch(model, clean_inkmaps(train, prep)).astype(np.float32)
+    return emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+
+
 def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] | None = None,
                  draws: int = 10, seed: int = 0) -> dict:
     """Evaluate ``run/best.pt`` on its split; writes ``report.json``, ``calibration.json``
@@ -163,6 +247,7 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] 
     model, cfg = load_model(run / "best.pt")
     prep = cfg.prep
     val_in, test_in = clean_inkmaps(val, prep), clean_inkmaps(test, prep)
+    background = training_background(model, samples, split, prep)
 
     def pixels(x: np.ndarray) -> np.ndarray:  # raw preprocessed pixels, as a baseline feature
         return x.reshape(len(x), -1)
@@ -170,7 +255,7 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] 
     features = {"model": embed_torch(model, test_in), "pixel_nn": pixels(test_in)}
     val_features = {"model": embed_torch(model, val_in), "pixel_nn": pixels(val_in)}
     results, calibration, raw = evaluate_features(
-        features, val, test, val_features, ks, draws, seed
+        features, val, test, val_features, ks, draws, seed, background=background
     )
     plots = []
     for k in ks:
@@ -194,9 +279,19 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] 
                      "train_seconds": history.get("seconds")},
         "results": results, "summary": summary, "plots": plots,
     }
+    if "svm" in calibration:
+        report["writer_svm"] = {
+            "method": "model_svm: per-writer SVM, the K references against the training "
+                      "writers' genuine signatures (background); score = -decision function",
+            **{key: calibration["svm"][key] for key in ("score", "params", "background_size")},
+            "background_writers": list(split["train"]),
+        }
     (run / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (run / "calibration.json").write_text(json.dumps(
-        {"per_k": calibration,
-         "data": f"validation writers {split['validation']} of {data or split['data']}",
-         "draws": draws}, indent=2) + "\n")
+    calibration.update({
+        "data": f"validation writers {split['validation']} of {data or split['data']}",
+        "draws": draws,
+    })
+    if "svm" in calibration:
+        calibration["svm"]["background_writers"] = list(split["train"])
+    (run / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
     return report

@@ -15,10 +15,11 @@ import torch
 
 from desktop.core.manifest import FORMAT_VERSION, sha256_of, write_manifest
 from desktop.core.preprocess import SignaturePreprocessing
-from desktop.core.runtime import create_session
+from desktop.core.runtime import Embedder, create_session
 from desktop.core.verification import SCORE_NAME
 
 MODEL_FILE = "embedder.onnx"
+BACKGROUND_FILE = "background.npy"
 INPUT_NAME, OUTPUT_NAME = "images", "embeddings"
 PARITY_TOLERANCE = 1e-4
 CEDAR_DESCRIPTION = (
@@ -84,13 +85,45 @@ def build_manifest(
     }
 
 
+def write_background(out: Path, split: dict) -> dict:
+    """Embed the training writers' genuine signatures with the exported model in ``out``.
+
+    The images go through the app's own loader and preprocessing contract and the app's
+    onnxruntime embedder (CPU), so the writer SVM's negatives are exactly what the app would
+    compute. Writes ``out/background.npy`` (float32, rows in the order of the data reader,
+    training writers only) and returns the manifest's ``background`` entry.
+    """
+    from training.data import SignatureImages, read_any
+    from training.train import clean_inkmaps
+
+    train = set(split["train"])
+    images = SignatureImages([s for s in read_any(split["data"]) if s.writer in train
+                              and s.genuine])
+    embedder = Embedder(out, provider="cpu")
+    emb = embedder.embed(clean_inkmaps(images, embedder.manifest.preprocessing))
+    emb = np.ascontiguousarray(emb, dtype=np.float32)
+    path = out / BACKGROUND_FILE
+    np.save(path, emb, allow_pickle=False)
+    return {
+        "file": BACKGROUND_FILE,
+        "sha256": sha256_of(path),
+        "shape": list(emb.shape),
+        "dtype": "float32",
+        "content": "genuine signatures of the training writers, embedded by this model "
+                   "(L2-normalised): the writer-dependent SVM's negatives",
+        "writers": sorted(images.writers, key=lambda w: (len(w), w)),
+        "per_writer": {w: len(images.indices(w, True)) for w in images.writers},
+    }
+
+
 def export_run(run: str | Path, out: str | Path, data_description: str | None = None,
                licence: str | None = None) -> Path:
     """Export ``run/best.pt`` with the run's validation calibration to the folder ``out``.
 
     Runs the evaluation first when the run has no ``calibration.json``; copies the evaluation
     report and plots beside the model. Refuses to write a model whose ONNX output differs from
-    torch's by more than the parity tolerance.
+    torch's by more than the parity tolerance. When the calibration has the writer-SVM method,
+    also writes ``background.npy`` (see :func:`write_background`) and records it.
     """
     from training.evaluate import evaluate_run
     from training.train import load_model
@@ -124,7 +157,11 @@ def export_run(run: str | Path, out: str | Path, data_description: str | None = 
     }
     manifest = build_manifest(out / MODEL_FILE, prep, cfg.embedding_size, calibration,
                               training, parity)
+    (out / BACKGROUND_FILE).unlink(missing_ok=True)  # never leave a stale one unrecorded
     write_manifest(out, manifest)
+    if "svm" in calibration:
+        manifest["background"] = write_background(out, split)
+        write_manifest(out, manifest)
     for name in ["report.json", *report.get("plots", [])]:
         if (run / name).is_file():
             shutil.copy2(run / name, out / name)

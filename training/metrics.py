@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,13 +65,45 @@ def roc(genuine: np.ndarray, impostor: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def distance_at_far(impostor: np.ndarray, target_far: float) -> float:
     """Largest distance threshold whose FAR on ``impostor`` does not exceed ``target_far``."""
     imp = np.sort(np.asarray(impostor))
+    if not np.issubdtype(imp.dtype, np.floating):
+        imp = imp.astype(np.float64)
     k = int(np.floor(target_far * len(imp)))
-    return float(imp[k] - 1e-9) if k < len(imp) else float(imp[-1])
+    if k >= len(imp):
+        return float(imp[-1])
+    # Strictly below imp[k], so at most k impostors are accepted. (Subtracting a fixed 1e-9
+    # from a float32 score was a no-op and let imp[k] itself, and its ties, through.) The
+    # threshold must stay below imp[k] in the scores' own precision too: numpy compares a
+    # float32 array with a Python float in float32.
+    below = imp[:k][imp[:k] < imp[k]]
+    if len(below):
+        mid = (float(below[-1]) + float(imp[k])) / 2
+        if imp.dtype.type(mid) < imp[k]:
+            return mid
+    return float(np.nextafter(imp[k], imp.dtype.type(-np.inf)))
 
 
 def distance_at_frr(genuine: np.ndarray, target_frr: float) -> float:
     """Smallest distance threshold whose FRR on ``genuine`` does not exceed ``target_frr``."""
     return float(np.quantile(np.asarray(genuine), 1.0 - target_frr))
+
+
+def security_levels(
+    genuine: np.ndarray, skilled: np.ndarray, random: np.ndarray, targets: Sequence[float],
+) -> list[dict]:
+    """The security-level table of one method and K, from *validation* scores.
+
+    For each target skilled-forgery FAR: the threshold of :func:`distance_at_far` (so the
+    empirical skilled FAR there never exceeds the target) and the skilled FAR, random FAR and
+    FRR measured at it on the same scores.
+    """
+    rows = []
+    for target in targets:
+        threshold = distance_at_far(skilled, target)
+        far_s, frr = far_frr(genuine, skilled, threshold)
+        far_r, _ = far_frr(genuine, random, threshold)
+        rows.append({"target_far": float(target), "threshold": threshold,
+                     "far_skilled": far_s, "far_random": far_r, "frr": frr})
+    return rows
 
 
 def calibrate(

@@ -7,6 +7,11 @@ tolerance. On CEDAR's held-out writers this cut the test EER from 24% to 19% and
 validation threshold usable on new writers. The manifest's calibration (made on validation
 writers never used to test) turns the score into a similarity in [0, 1] with a monotone
 logistic map and into one of three verdicts.
+
+:meth:`SignatureVerifier.decide` works from embeddings (what a branch stores per reference)
+and offers the decision methods of :mod:`desktop.core.decision` ('distance', and 'svm' when
+the model ships a background set and its calibration) at a security level stated as a
+target skilled-forgery FAR.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from desktop.core.decision import METHODS, SVM_SCORE_NAME, security_thresholds, writer_svm_scores
 from desktop.core.errors import InputImageError, ModelError
 from desktop.core.imageio import load_gray
 from desktop.core.manifest import Calibration
@@ -58,9 +64,13 @@ def similarity(distance: float, cal: Calibration) -> float:
 
 def decide(distance: float, cal: Calibration) -> str:
     """Three-way verdict: genuine up to ``accept_distance``, forged above ``reject_distance``."""
-    if distance <= cal.accept_distance:
+    return _verdict(distance, cal.accept_distance, cal.reject_distance)
+
+
+def _verdict(score: float, accept: float, reject: float) -> str:
+    if score <= accept:
         return GENUINE
-    if distance > cal.reject_distance:
+    if score > reject:
         return FORGED
     return REVIEW
 
@@ -79,7 +89,13 @@ class VerificationResult:
     """Everything a clerk (or the JSON CLI) needs to read a verification.
 
     The ``*distance*`` fields hold scores as :func:`reference_scores` defines them (distances
-    relative to the references' spread when there are two or more references).
+    relative to the references' spread when there are two or more references). With
+    ``method == 'svm'`` the overall ``distance``, ``similarity``, threshold, accept and reject
+    fields are on the writer SVM's score scale (minus its decision function, lower = more
+    alike) and its calibration; ``reference_distances`` / ``reference_similarities`` stay
+    those of the distance method, so each reference's own similarity can still be shown.
+    ``target_far`` is the security level applied: the target skilled-forgery FAR on the
+    validation writers (the calibration's default, 2%, when none was chosen).
     """
 
     similarity: float
@@ -97,6 +113,8 @@ class VerificationResult:
     model_id: str
     provider: str
     provider_reason: str
+    method: str = "distance"
+    target_far: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -115,6 +133,20 @@ class SignatureVerifier:
                 f"the model was calibrated for score {self.manifest.raw.get('score')!r}; "
                 f"this app computes {SCORE_NAME!r}",
             )
+        self._background: np.ndarray | None = None
+        self._svm_unavailable = self._load_svm()
+
+    def _load_svm(self) -> str:
+        """Load the SVM's background set when the model supports the method; otherwise
+        return why not (the distance method and today's calibration remain)."""
+        m = self.manifest
+        if m.background is None or not m.svm_calibrations:
+            return "the model ships no background set and SVM calibration"
+        if m.svm_score != SVM_SCORE_NAME:
+            return (f"its SVM was calibrated as {m.svm_score!r}; this app computes "
+                    f"{SVM_SCORE_NAME!r}")
+        self._background = m.background.load()
+        return ""
 
     def prepare(self, path: str | Path, page: int = 0) -> PreparedImage:
         """Load and preprocess one signature image; raises :class:`InputImageError`."""
@@ -122,34 +154,112 @@ class SignatureVerifier:
         inkmap = preprocess_signature(gray, self.manifest.preprocessing, path=path)
         return PreparedImage(str(path), gray, inkmap)
 
-    def verify(
-        self, references: Sequence[PreparedImage], query: PreparedImage
+    def methods(self) -> list[str]:
+        """The decision methods this model supports: always 'distance'; 'svm' when its
+        manifest ships a background set and an SVM calibration made with this app's SVM."""
+        return [m for m in METHODS if m == "distance" or self._background is not None]
+
+    def security_levels(self, k: int, method: str = "distance") -> list[dict[str, Any]]:
+        """The security levels offered for ``k`` references and ``method`` (settings screen).
+
+        One dict per tabulated target FAR, strictest first: ``target_far``, the validation
+        writers' ``frr``, ``far_skilled`` and ``far_random`` at it, the ``accept`` and
+        ``reject`` thresholds :meth:`decide` would use, ``calibrated_k`` and ``default``
+        (True for the level equal to the calibration's default target). Empty when the model
+        has no table (then only the default level, ``target_far=None``, exists).
+        """
+        self._check_method(method)
+        cal = self.manifest.calibration_for(k, method)
+        levels = self.manifest.levels_for(k, method)
+        default = cal.operating_point.get("target_far")
+        out = []
+        for level in levels:
+            accept, reject = security_thresholds(cal, levels, level.target_far)
+            out.append({**level.to_dict(), "accept": accept, "reject": reject,
+                        "calibrated_k": cal.k, "method": method,
+                        "default": default is not None
+                        and abs(level.target_far - float(default)) < 1e-12})
+        return out
+
+    def embed_inkmaps(self, inkmaps: Sequence[np.ndarray]) -> np.ndarray:
+        """L2-normalised embeddings (N, D) of preprocessed ink maps, run as one batch."""
+        if not len(inkmaps):
+            return np.zeros((0, self.manifest.embedding_size), dtype=np.float32)
+        return self.embedder.embed(batch(list(inkmaps)))
+
+    def decide(
+        self, ref_emb: np.ndarray, query_emb: np.ndarray, method: str = "distance",
+        target_far: float | None = None,
     ) -> VerificationResult:
-        """Compare ``query`` with the references (one batch through the network)."""
-        if not references:
+        """Verdict for a query embedding against K reference embeddings.
+
+        ``ref_emb`` (K, D) and ``query_emb`` (D,) or (1, D) are L2-normalised embeddings of
+        this model (:meth:`embed_inkmaps`). ``method`` is one of :meth:`methods`;
+        ``target_far`` a security level (None: the calibration's default, today's accept at a
+        validation skilled FAR of 2%; otherwise see
+        :func:`desktop.core.decision.security_thresholds`). Raises ``ValueError`` for a
+        method or level the model does not offer, :class:`InputImageError` without references.
+        """
+        self._check_method(method)
+        size = self.manifest.embedding_size
+        refs = np.asarray(ref_emb, dtype=np.float32)
+        query = np.asarray(query_emb, dtype=np.float32)
+        query = query.reshape(1, -1) if query.ndim == 1 else query
+        if refs.ndim != 2 or not len(refs):
             raise InputImageError(None, "at least one reference signature is needed")
-        emb = self.embedder.embed(batch([r.inkmap for r in references] + [query.inkmap]))
-        dists = reference_scores(emb[:-1], emb[-1:])[0].astype(float)
-        cal = self.manifest.calibration_for(len(references))
-        distance = float(dists.mean())
+        if refs.shape[1] != size or query.shape != (1, size):
+            raise ValueError(f"expected reference embeddings (K, {size}) and one query "
+                             f"embedding ({size},); got {refs.shape} and {query.shape}")
+        k = len(refs)
+        dist_cal = self.manifest.calibration_for(k)
+        dists = reference_scores(refs, query)[0].astype(float)
+        if method == "svm":
+            cal = self.manifest.calibration_for(k, "svm")
+            value = float(writer_svm_scores(refs, self._background, query)[0])
+        else:
+            cal = dist_cal
+            value = float(dists.mean())
+        levels = self.manifest.levels_for(k, method)
+        accept, reject = security_thresholds(cal, levels, target_far)
+        applied = target_far if target_far is not None else cal.operating_point.get("target_far")
         info = self.embedder.provider
         return VerificationResult(
-            similarity=similarity(distance, cal),
-            distance=distance,
-            decision=decide(distance, cal),
+            similarity=similarity(value, cal),
+            distance=value,
+            decision=_verdict(value, accept, reject),
             reference_distances=[float(d) for d in dists],
-            reference_similarities=[similarity(float(d), cal) for d in dists],
+            reference_similarities=[similarity(float(d), dist_cal) for d in dists],
             threshold_distance=cal.threshold,
-            accept_distance=cal.accept_distance,
-            reject_distance=cal.reject_distance,
-            accept_similarity=similarity(cal.accept_distance, cal),
-            reject_similarity=similarity(cal.reject_distance, cal),
+            accept_distance=accept,
+            reject_distance=reject,
+            accept_similarity=similarity(accept, cal),
+            reject_similarity=similarity(reject, cal),
             calibrated_k=cal.k,
             operating_point=cal.operating_point,
             model_id=self.manifest.model_id,
             provider=info.label,
             provider_reason=info.reason,
+            method=method,
+            target_far=None if applied is None else float(applied),
         )
+
+    def verify(
+        self, references: Sequence[PreparedImage], query: PreparedImage,
+        method: str = "distance", target_far: float | None = None,
+    ) -> VerificationResult:
+        """Compare ``query`` with the references (one batch through the network); see
+        :meth:`decide` for ``method`` and ``target_far``."""
+        if not references:
+            raise InputImageError(None, "at least one reference signature is needed")
+        emb = self.embed_inkmaps([r.inkmap for r in references] + [query.inkmap])
+        return self.decide(emb[:-1], emb[-1], method=method, target_far=target_far)
+
+    def _check_method(self, method: str) -> None:
+        if method not in METHODS:
+            raise ValueError(f"unknown decision method {method!r} (known: {', '.join(METHODS)})")
+        if method not in self.methods():
+            raise ValueError(f"this model does not support the {method!r} method: "
+                             f"{self._svm_unavailable}")
 
     def verify_files(
         self, reference_paths: Sequence[str | Path], query_path: str | Path
