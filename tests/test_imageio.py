@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-import zlib
 from pathlib import Path
 
 import cv2
@@ -13,6 +11,7 @@ from PIL import Image
 
 from desktop.core.errors import InputImageError
 from desktop.core.imageio import load_gray, load_pages
+from tests.helpers import png_header_only
 
 
 def _page(value: int = 40) -> np.ndarray:
@@ -82,18 +81,8 @@ def test_missing_file(tmp_path: Path) -> None:
         load_gray(tmp_path / "nothere.png")
 
 
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height (no need to allocate the pixels)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
-
-
 def test_huge_image_is_refused_before_decoding(tmp_path: Path) -> None:
     path = tmp_path / "huge.png"
-    path.write_bytes(_png_header_only(30000, 30000))
+    path.write_bytes(png_header_only(30000, 30000))
     with pytest.raises(InputImageError, match="huge.png: .*pixels"):
         load_gray(path)

@@ -22,6 +22,18 @@ MAX_PAGES = 16
 SUPPORTED_FORMATS = {"PNG", "JPEG", "TIFF", "BMP", "MPO"}
 
 
+MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"II*\x00", "TIFF"),
+         (b"MM\x00*", "TIFF"), (b"BM", "BMP"))
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The image format a file's first bytes announce, or None."""
+    for magic, name in MAGIC:
+        if data.startswith(magic):
+            return name
+    return None
+
+
 def _to_gray(frame: Image.Image) -> np.ndarray:
     """Convert one decoded frame (any mode) to an 8-bit grayscale array."""
     if frame.mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -71,6 +83,12 @@ def load_pages(path: str | Path, data: bytes | None = None) -> list[np.ndarray]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
+        kind = sniff_format(data)
+        if kind:  # the signature says image, the rest cannot be parsed: damaged or cut short
+            raise InputImageError(
+                path, f"looks like a {kind} file but is damaged or truncated and cannot be "
+                "decoded"
+            ) from None
         raise InputImageError(
             path, "is not an image in a supported format (PNG, JPEG, TIFF or BMP)"
         ) from None
