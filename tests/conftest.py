@@ -49,3 +49,36 @@ def shipped_model() -> Path:
     """The model the app ships with (committed under exported_models/)."""
     assert (SHIPPED_MODEL / "manifest.json").is_file(), "the shipped model is missing"
     return SHIPPED_MODEL
+
+
+@pytest.fixture(scope="session")
+def cheque_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two account holders: five reference signatures each, a genuine and a forged cheque."""
+    from training.cheques import generate_cheque_set
+
+    return generate_cheque_set(tmp_path_factory.mktemp("cheques"), n_accounts=2, references=5,
+                               genuine=1, forged=1, seed=11,
+                               formats=("png-gray", "tiff-g4", "jpeg-colour"))
+
+
+PASSWORDS = {"admin": "admin-pass-123", "olga": "operator-pass-1", "carl": "clerk-pass-123"}
+
+
+@pytest.fixture()
+def branch(tmp_path: Path, shipped_model: Path):
+    """A fresh store with an admin, an operator (olga) and a clerk (carl), on the shipped
+    model. Returns (service, {role: session})."""
+    from desktop.core.service import BranchService
+    from desktop.core.store import SQLiteStore
+    from desktop.core.verification import SignatureVerifier
+
+    service = BranchService(SQLiteStore(tmp_path / "branch.sqlite"),
+                            SignatureVerifier(shipped_model, "cpu"))
+    admin = service.create_first_admin("admin", PASSWORDS["admin"])
+    service.create_user(admin, "olga", "operator", PASSWORDS["olga"])
+    service.create_user(admin, "carl", "clerk", PASSWORDS["carl"])
+    sessions = {"admin": admin, "operator": service.login("olga", PASSWORDS["olga"]),
+                "clerk": service.login("carl", PASSWORDS["carl"])}
+    yield service, sessions
+    service.store.close()
+

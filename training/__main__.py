@@ -1,4 +1,4 @@
-"""Command line: ``python -m training {synth,train,evaluate,export,pipeline} ...``."""
+"""Command line: ``python -m training {synth,train,evaluate,export,demo} ...``."""
 
 from __future__ import annotations
 
@@ -89,6 +89,16 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from training.demo import build_demo
+
+    passwords = build_demo(args.out, accounts=args.accounts, seed=args.seed)
+    print(f"demo branch in {args.out}: start it with SIGDESK_HOME={args.out} sigdesk")
+    for user, password in passwords.items():
+        print(f"  {user:9s} {password}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m training``."""
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
@@ -119,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-description", default=None)
     p.add_argument("--licence", default=None)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("demo", help="a demonstration branch store with synthetic cheques")
+    p.add_argument("out", type=Path)
+    p.add_argument("--accounts", type=int, default=6)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

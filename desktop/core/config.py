@@ -44,6 +44,7 @@ class AppConfig:
     target_far: float = 0.02
     store_path: str = ""
     zone: dict[str, float] = field(default_factory=dict)  # empty: the default template
+    scan_folder: str = ""  # where the branch scanner saves its images
 
     def store_location(self) -> Path:
         """Where the store is: the configured path or the data folder's default."""

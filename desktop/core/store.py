@@ -103,8 +103,9 @@ class Reference:
 
 @dataclass(frozen=True)
 class Decision:
-    """A clerk's (or the batch's) recorded decision on one cheque."""
+    """A clerk's recorded decision on one verified cheque (one decision per verification)."""
 
+    verification_id: int  # the audit row of the verification decided on
     account_id: int
     cheque_name: str
     cheque_sha256: str
@@ -245,6 +246,8 @@ class ReferenceStore(abc.ABC):
     def append_audit(self, username: str, action: str, account_number: str = "",
                      model_id: str = "", details: dict[str, Any] | None = None) -> AuditEntry: ...
     @abc.abstractmethod
+    def audit_entry(self, entry_id: int) -> AuditEntry | None: ...
+    @abc.abstractmethod
     def audit_entries(self, flt: AuditFilter | None = None) -> list[AuditEntry]: ...
     @abc.abstractmethod
     def verify_audit(self) -> AuditCheck: ...
@@ -292,6 +295,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE decisions (
         id INTEGER PRIMARY KEY,
+        verification_id INTEGER NOT NULL UNIQUE REFERENCES audit_log(id),
         account_id INTEGER NOT NULL REFERENCES accounts(id),
         cheque_name TEXT NOT NULL,
         cheque_sha256 TEXT NOT NULL,
@@ -556,14 +560,19 @@ class SQLiteStore(ReferenceStore):
     def add_decision(self, decision: Decision) -> int:
         d = decision
         with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO decisions (account_id, cheque_name, cheque_sha256, model_id, method,"
-                " score, similarity, verdict, decision, override_reason, decided_by, decided_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (d.account_id, d.cheque_name, d.cheque_sha256, d.model_id, d.method, d.score,
-                 d.similarity, d.verdict, d.decision, d.override_reason, d.decided_by,
-                 d.decided_at),
-            )
+            try:
+                cur = conn.execute(
+                    "INSERT INTO decisions (verification_id, account_id, cheque_name, "
+                    "cheque_sha256, model_id, method, score, similarity, verdict, decision, "
+                    "override_reason, decided_by, decided_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.verification_id, d.account_id, d.cheque_name, d.cheque_sha256,
+                     d.model_id, d.method, d.score, d.similarity, d.verdict, d.decision,
+                     d.override_reason, d.decided_by, d.decided_at),
+                )
+            except sqlite3.IntegrityError:
+                raise StoreError("a decision was already recorded for this verification") \
+                    from None
             return int(cur.lastrowid)
 
     def decisions(self, account_id: int) -> list[Decision]:
@@ -591,6 +600,10 @@ class SQLiteStore(ReferenceStore):
                          (new_id, digest))
         return AuditEntry(new_id, ts, username, action, account_number, model_id, details,
                           last_hash, digest)
+
+    def audit_entry(self, entry_id: int) -> AuditEntry | None:
+        rows = self._query("SELECT * FROM audit_log WHERE id = ?", (entry_id,))
+        return _audit(rows[0]) if rows else None
 
     def audit_entries(self, flt: AuditFilter | None = None) -> list[AuditEntry]:
         flt = flt or AuditFilter()

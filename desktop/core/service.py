@@ -1,0 +1,522 @@
+"""The branch service: every action a clerk, operator or admin takes, with its role check and
+its audit entry. The Qt screens and the batch command call only this layer, so a permission
+holds whichever front end calls it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from desktop.core import auth
+from desktop.core.cheque import DEFAULT_ZONE, ExtractedSignature, SignatureZone, extract_signature
+from desktop.core.enrollment import (
+    MAX_REFERENCES,
+    MIN_REFERENCES,
+    Candidate,
+    assess,
+    rejected,
+)
+from desktop.core.errors import InputImageError, VerificationError
+from desktop.core.imageio import MAX_FILE_BYTES, load_pages
+from desktop.core.preprocess import preprocess_signature
+from desktop.core.store import (
+    AUDIT_COLUMNS,
+    Account,
+    AuditCheck,
+    AuditEntry,
+    AuditFilter,
+    Decision,
+    NewReference,
+    Reference,
+    ReferenceStore,
+    User,
+)
+from desktop.core.verification import FORGED, GENUINE, SignatureVerifier, VerificationResult
+
+ACCEPT, REFER, REJECT = "accept", "refer", "reject"
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+SUGGESTED = {GENUINE: ACCEPT, FORGED: REJECT}  # "needs review" suggests REFER
+
+
+class PermissionDenied(VerificationError):
+    """The logged-in user's role does not allow the action."""
+
+
+class AuthError(VerificationError):
+    """Login refused: unknown user, wrong password, or locked out."""
+
+
+class ServiceError(VerificationError):
+    """An action cannot be done as asked (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in user. Only sessions issued by the service's own login carry a token it
+    knows; a Session built by hand is refused, whatever role it claims."""
+
+    username: str
+    role: str
+    token: str = field(default="", repr=False, compare=False)
+
+    def can(self, permission: str) -> bool:
+        """Whether the role grants ``permission`` (for showing or hiding screens)."""
+        return permission in auth.PERMISSIONS.get(self.role, frozenset())
+
+
+@dataclass(frozen=True)
+class DecisionSettings:
+    """How verdicts are reached: method, security level (target FAR) and signature zone."""
+
+    method: str = "distance"
+    target_far: float | None = 0.02
+    zone: SignatureZone = DEFAULT_ZONE
+
+
+@dataclass(frozen=True)
+class ChequeCheck:
+    """One verified cheque, ready for the clerk's decision."""
+
+    account: Account
+    cheque_path: str
+    cheque_sha256: str
+    extraction: ExtractedSignature
+    query_inkmap: np.ndarray
+    references: list[Reference]
+    result: VerificationResult
+    audit_id: int
+    settings: DecisionSettings = field(default_factory=DecisionSettings)
+
+
+def newest_image(folder: str | Path) -> Path:
+    """The most recent image file in a scanner's output folder (the "Scan" button)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ServiceError(f"{folder}: the scan folder does not exist; set it in Settings")
+    images = [p for p in folder.iterdir()
+              if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+    if not images:
+        raise ServiceError(f"{folder}: no scanned image yet (PNG, JPEG, TIFF or BMP)")
+    return max(images, key=lambda p: p.stat().st_mtime)
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """A stored reference image back to grayscale."""
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class BranchService:
+    """The core of the branch app: login, accounts, enrollment, cheque checks, audit."""
+
+    def __init__(
+        self, store: ReferenceStore, verifier: SignatureVerifier | None,
+        settings: DecisionSettings | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self.store = store
+        self.verifier = verifier
+        self.settings = settings or DecisionSettings()
+        self.clock = clock
+        self._sessions: dict[str, tuple[str, str]] = {}  # token -> (username, role)
+
+    def _open_session(self, username: str, role: str) -> Session:
+        token = secrets.token_hex(16)
+        self._sessions[token] = (username, role)
+        return Session(username, role, token)
+
+    @property
+    def model(self) -> SignatureVerifier:
+        """The loaded model (the app loads it in the background after login)."""
+        if self.verifier is None:
+            raise ServiceError("the signature model is not loaded yet; wait a moment")
+        return self.verifier
+
+    @property
+    def model_id(self) -> str:
+        """The model that embeds and decides now."""
+        return self.model.manifest.model_id
+
+    # ---- users and login -----------------------------------------------------------------
+    def needs_first_admin(self) -> bool:
+        """True on first run: no user exists yet."""
+        return self.store.count_users() == 0
+
+    def create_first_admin(self, username: str, password: str) -> Session:
+        """Create the first admin; refused once any user exists."""
+        with self.store.transaction():
+            if self.store.count_users():
+                raise PermissionDenied("an administrator already exists; log in instead")
+            self._add_user(username, "admin", password)
+            self.store.append_audit(username, "user_created", details={"role": "admin",
+                                                                        "first_run": True})
+        return self._open_session(username, "admin")
+
+    def create_user(self, session: Session, username: str, role: str, password: str) -> None:
+        """Admin: add a clerk, operator or admin."""
+        self._require(session, "manage_users")
+        with self.store.transaction():
+            self._add_user(username, role, password)
+            self.store.append_audit(session.username, "user_created",
+                                    details={"user": username, "role": role})
+
+    def reset_password(self, session: Session, username: str, password: str) -> None:
+        """Admin: set a new password (also lifts a lock-out)."""
+        self._require(session, "manage_users")
+        problem = auth.password_problem(password, username)
+        if problem:
+            raise ServiceError(problem)
+        if self.store.get_user(username) is None:
+            raise ServiceError(f"there is no user named {username!r}")
+        digest, salt, kdf = auth.hash_password(password)
+        with self.store.transaction():
+            self.store.set_password(username, digest, salt, kdf)
+            self.store.append_audit(session.username, "password_reset",
+                                    details={"user": username})
+
+    def users(self, session: Session) -> list[User]:
+        """Admin: every user (hashes included only as the store keeps them)."""
+        self._require(session, "manage_users")
+        return self.store.list_users()
+
+    def _add_user(self, username: str, role: str, password: str) -> None:
+        username = username.strip()
+        if not username or len(username) > 64:
+            raise ServiceError("a user name of 1 to 64 characters is needed")
+        if role not in auth.PERMISSIONS:
+            raise ServiceError(f"unknown role {role!r} (clerk, operator or admin)")
+        problem = auth.password_problem(password, username)
+        if problem:
+            raise ServiceError(problem)
+        digest, salt, kdf = auth.hash_password(password)
+        self.store.add_user(User(username, role, digest, salt, kdf))
+
+    def login(self, username: str, password: str) -> Session:
+        """Check the password; lock the user out after repeated failures. Every attempt is
+        audited. The message does not say whether the name or the password was wrong."""
+        now = self.clock()
+        user = self.store.get_user(username.strip())
+        if user is None or not user.active:
+            auth.hash_password(password)  # same work as a real check: no timing oracle
+            self.store.append_audit(username, "login_failed", details={"reason": "unknown user"})
+            raise AuthError("unknown user name or wrong password")
+        if user.locked_until and now < datetime.fromisoformat(user.locked_until):
+            self.store.append_audit(user.username, "login_refused",
+                                    details={"reason": "locked", "until": user.locked_until})
+            until = datetime.fromisoformat(user.locked_until).astimezone()
+            raise AuthError(f"user {user.username} is locked after {auth.MAX_FAILED_ATTEMPTS} "
+                            f"failed logins until {until:%H:%M}; an administrator can unlock it "
+                            "by setting a new password")
+        if not auth.verify_password(password, user.password_hash, user.salt, user.kdf):
+            failed = user.failed_attempts + 1
+            locked = None
+            if failed >= auth.MAX_FAILED_ATTEMPTS:
+                locked = (now + timedelta(minutes=auth.LOCKOUT_MINUTES)).isoformat()
+                failed = 0
+            with self.store.transaction():
+                self.store.set_login_state(user.username, failed, locked)
+                self.store.append_audit(user.username, "login_failed",
+                                        details={"attempt": failed, "locked_until": locked})
+            raise AuthError("unknown user name or wrong password"
+                            + (f"; the user is now locked for {auth.LOCKOUT_MINUTES} minutes"
+                               if locked else ""))
+        with self.store.transaction():
+            self.store.set_login_state(user.username, 0, None)
+            self.store.append_audit(user.username, "login", details={"role": user.role})
+        return self._open_session(user.username, user.role)
+
+    def logout(self, session: Session) -> None:
+        """End a session: its token stops working."""
+        if self._sessions.pop(session.token, None) is not None:
+            self.store.append_audit(session.username, "logout")
+
+    # ---- accounts ------------------------------------------------------------------------
+    def create_account(self, session: Session, account_number: str, holder_name: str) -> Account:
+        """Operator: a new account holder (no references yet)."""
+        self._require(session, "create_account")
+        account_number, holder_name = account_number.strip(), " ".join(holder_name.split())
+        if not account_number or not holder_name:
+            raise ServiceError("an account number and the holder's name are needed")
+        with self.store.transaction():
+            account = self.store.create_account(account_number, holder_name, session.username)
+            self.store.append_audit(session.username, "account_created", account_number,
+                                    details={"holder_name": holder_name})
+        return account
+
+    def search_accounts(self, session: Session, text: str) -> list[Account]:
+        """Accounts whose number or holder's name contains ``text``."""
+        self._require(session, "search")
+        return self.store.search_accounts(text)
+
+    def account(self, session: Session, account_number: str) -> Account:
+        """One account, or a clear error."""
+        self._require(session, "search")
+        acc = self.store.get_account(account_number)
+        if acc is None:
+            raise ServiceError(f"there is no account {account_number}")
+        return acc
+
+    def references(self, session: Session, account_number: str,
+                   include_revoked: bool = False) -> list[Reference]:
+        """The account's references, re-embedded first if the model changed."""
+        self._require(session, "search")
+        acc = self.account(session, account_number)
+        self._refresh_embeddings(session, acc)
+        return self.store.references(acc.id, include_revoked=include_revoked)
+
+    def _refresh_embeddings(self, session: Session, acc: Account) -> None:
+        stale = [r for r in self.store.references(acc.id) if r.model_id != self.model_id]
+        if not stale:
+            return
+        prep = self.model.manifest.preprocessing
+        inkmaps = [preprocess_signature(decode_png(r.image_png), prep, path=r.source_name)
+                   for r in stale]
+        emb = self.model.embed_inkmaps(inkmaps)
+        with self.store.transaction():
+            self.store.update_embeddings([(r.id, e, self.model_id)
+                                          for r, e in zip(stale, emb, strict=True)])
+            self.store.append_audit(session.username, "reembedded", acc.account_number,
+                                    self.model_id,
+                                    {"references": [r.id for r in stale],
+                                     "from_models": sorted({r.model_id for r in stale})})
+
+    # ---- enrollment ----------------------------------------------------------------------
+    def load_candidates(self, session: Session, paths: Sequence[str | Path],
+                        card: bool = False) -> list[Candidate]:
+        """Operator: read files as enrollment candidates. With ``card`` each file is a
+        signature card whose signatures are separated. Unreadable files become rejected
+        candidates with the reason (nothing is stored)."""
+        from desktop.core.cheque import split_signature_card
+
+        self._require(session, "enroll")
+        out: list[Candidate] = []
+        for path in paths:
+            name = Path(path).name
+            try:
+                gray = load_pages(path)[0]
+                if card:
+                    crops = split_signature_card(gray, path=path)
+                    out.extend(Candidate(f"{name} #{i + 1}", crop)
+                               for i, crop in enumerate(crops))
+                else:
+                    out.append(Candidate(name, gray))
+            except InputImageError as exc:
+                out.append(rejected(name, str(exc)))
+        return out
+
+    def assess_candidates(self, session: Session, candidates: Sequence[Candidate],
+                          account_number: str | None = None) -> list[Candidate]:
+        """Operator: run the quality checks (against the account's enrolled references too)."""
+        self._require(session, "enroll")
+        existing: list[tuple[str, np.ndarray]] = []
+        if account_number:
+            existing = [(r.source_name or f"#{r.id}", r.embedding)
+                        for r in self.references(session, account_number)]
+        return assess(self.model, candidates, existing)
+
+    def enroll(self, session: Session, account_number: str,
+               candidates: Sequence[Candidate]) -> list[Reference]:
+        """Operator: store the usable, assessed candidates as references, all or none."""
+        self._require(session, "enroll")
+        acc = self.account(session, account_number)
+        usable = [c for c in candidates if c.usable and c.embedding is not None]
+        if len(usable) != len(candidates):
+            raise ServiceError("remove the rejected or unchecked signatures before saving")
+        current = len(self.store.references(acc.id))
+        total = current + len(usable)
+        if not MIN_REFERENCES <= total <= MAX_REFERENCES:
+            raise ServiceError(
+                f"an account needs {MIN_REFERENCES} to {MAX_REFERENCES} references; this would "
+                f"give {total} ({current} enrolled + {len(usable)} new)"
+            )
+        enrollment_id = uuid.uuid4().hex
+        new = [NewReference(c.png(), c.embedding, self.model_id, c.name) for c in usable]
+        with self.store.transaction():
+            refs = self.store.add_references(acc.id, new, session.username, enrollment_id)
+            self.store.append_audit(
+                session.username, "enroll", acc.account_number, self.model_id,
+                {"enrollment_id": enrollment_id, "references": [r.id for r in refs],
+                 "sources": [c.name for c in usable],
+                 "warnings": {c.name: c.problems for c in usable if c.problems}},
+            )
+        return refs
+
+    def revoke_reference(self, session: Session, account_number: str, ref_id: int,
+                         reason: str) -> Reference:
+        """Operator: withdraw a reference (kept in the store, no longer used)."""
+        self._require(session, "revoke")
+        if not reason.strip():
+            raise ServiceError("a reason is needed to revoke a reference")
+        acc = self.account(session, account_number)
+        if ref_id not in {r.id for r in self.store.references(acc.id)}:
+            raise ServiceError(f"reference {ref_id} is not an active reference of "
+                               f"{account_number}")
+        with self.store.transaction():
+            ref = self.store.revoke_reference(ref_id, session.username, reason.strip())
+            self.store.append_audit(session.username, "revoke", acc.account_number,
+                                    ref.model_id, {"reference": ref_id, "reason": reason.strip()})
+        return ref
+
+    def replace_reference(self, session: Session, account_number: str, ref_id: int,
+                          candidate: Candidate, reason: str) -> Reference:
+        """Operator: revoke one reference and enroll another in its place, atomically."""
+        self._require(session, "revoke")
+        self._require(session, "enroll")
+        if not candidate.usable or candidate.embedding is None:
+            raise ServiceError("the replacement must pass the quality checks first")
+        acc = self.account(session, account_number)
+        with self.store.transaction():
+            self.revoke_reference(session, account_number, ref_id, reason)
+            (ref,) = self.store.add_references(
+                acc.id, [NewReference(candidate.png(), candidate.embedding, self.model_id,
+                                      candidate.name)], session.username, uuid.uuid4().hex)
+            self.store.append_audit(session.username, "replace", acc.account_number,
+                                    self.model_id, {"revoked": ref_id, "new": ref.id,
+                                                    "source": candidate.name})
+        return ref
+
+    # ---- cheque checks -------------------------------------------------------------------
+    def check_cheque(self, session: Session, account_number: str, path: str | Path,
+                     zone: SignatureZone | None = None, page: int = 0,
+                     source: str = "clerk") -> ChequeCheck:
+        """Clerk: extract the signature from a cheque image, compare it with the account's
+        references and audit the result. Raises a clear error for unusable input; nothing
+        but the audit entry is written."""
+        self._require(session, "verify")
+        settings = self.settings if zone is None else replace(self.settings, zone=zone)
+        acc = self.account(session, account_number)
+        refs = self.references(session, account_number)
+        if not refs:
+            raise ServiceError(f"account {account_number} has no enrolled reference signatures")
+        data = _read_bytes(path)
+        pages = load_pages(path, data=data)
+        if page >= len(pages):
+            raise InputImageError(path, f"has {len(pages)} page(s); page {page + 1} was asked")
+        extraction = extract_signature(pages[page], settings.zone, path=path)
+        inkmap = preprocess_signature(extraction.signature, self.model.manifest.preprocessing,
+                                      path=path)
+        query = self.model.embed_inkmaps([inkmap])[0]
+        result = self.model.decide(np.stack([r.embedding for r in refs]), query,
+                                      method=settings.method, target_far=settings.target_far)
+        digest = sha256_bytes(data)
+        entry = self.store.append_audit(
+            session.username, "verify", acc.account_number, self.model_id,
+            {"cheque": Path(path).name, "sha256": digest, "source": source,
+             "verdict": result.decision, "similarity": round(result.similarity, 6),
+             "score": round(result.distance, 6), "method": settings.method,
+             "target_far": settings.target_far, "references": [r.id for r in refs],
+             "reference_similarities": [round(s, 6) for s in result.reference_similarities],
+             "zone": settings.zone.to_dict()},
+        )
+        return ChequeCheck(acc, str(path), digest, extraction, inkmap, refs, result, entry.id,
+                           settings)
+
+    def record_decision(self, session: Session, check: ChequeCheck, decision: str,
+                        reason: str = "") -> int:
+        """Clerk: record accept / refer / reject. Any decision other than the verdict's own
+        (genuine: accept, forged: reject, needs review: refer) is an override and needs a
+        reason."""
+        self._require(session, "decide")
+        if decision not in (ACCEPT, REFER, REJECT):
+            raise ServiceError(f"unknown decision {decision!r}")
+        # The verdict is taken from the audited verification, not from the caller's object.
+        entry = self.store.audit_entry(check.audit_id)
+        if (entry is None or entry.action != "verify" or entry.username != session.username
+                or entry.account_number != check.account.account_number):
+            raise ServiceError("this verification is not one of yours: check the cheque again")
+        verdict = entry.details["verdict"]
+        suggested = SUGGESTED.get(verdict, REFER)
+        override = decision != suggested
+        if override and len(reason.strip()) < 3:
+            raise ServiceError(f"the verdict was {verdict}: a reason is needed to "
+                               f"{decision} against it")
+        rec = Decision(entry.id, check.account.id, entry.details["cheque"],
+                       entry.details["sha256"], entry.model_id, entry.details["method"],
+                       entry.details["score"], entry.details["similarity"], verdict, decision,
+                       reason.strip(), session.username)
+        with self.store.transaction():
+            decision_id = self.store.add_decision(rec)
+            self.store.append_audit(
+                session.username, "override" if override else "decision",
+                check.account.account_number, entry.model_id,
+                {"decision_id": decision_id, "decision": decision, "verdict": verdict,
+                 "reason": reason.strip(), "verification_audit_id": entry.id,
+                 "cheque": rec.cheque_name},
+            )
+        return decision_id
+
+    # ---- audit and settings ----------------------------------------------------------------
+    def audit_entries(self, session: Session, flt: AuditFilter | None = None) -> list[AuditEntry]:
+        """Admin: the audit log, newest first, filtered."""
+        self._require(session, "view_audit")
+        return self.store.audit_entries(flt)
+
+    def verify_audit(self, session: Session) -> AuditCheck:
+        """Admin: walk the hash chain."""
+        self._require(session, "view_audit")
+        return self.store.verify_audit()
+
+    def export_audit_csv(self, session: Session, path: str | Path,
+                         flt: AuditFilter | None = None) -> int:
+        """Admin: write the filtered audit log as CSV; returns the number of rows."""
+        entries = self.audit_entries(session, flt)
+        path = Path(path)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=AUDIT_COLUMNS)
+            writer.writeheader()
+            for entry in entries:
+                writer.writerow(entry.as_row())
+        self.store.append_audit(session.username, "audit_exported",
+                                details={"file": path.name, "rows": len(entries)})
+        return len(entries)
+
+    def change_settings(self, session: Session, settings: DecisionSettings,
+                        extra: dict[str, Any] | None = None) -> None:
+        """Admin: change the decision method, security level or signature zone (audited)."""
+        self._require(session, "settings")
+        if settings.method not in self.model.methods():
+            raise ServiceError(f"the model does not support the {settings.method!r} method")
+        self.settings = settings
+        self.store.append_audit(session.username, "settings_changed", model_id=self.model_id,
+                                details={"method": settings.method,
+                                         "target_far": settings.target_far,
+                                         "zone": settings.zone.to_dict(), **(extra or {})})
+
+    def _require(self, session: Session, permission: str) -> None:
+        """Refuse unless ``session`` was issued here and its role grants ``permission``."""
+        issued = self._sessions.get(getattr(session, "token", ""))
+        if issued is None or issued != (session.username, session.role):
+            raise PermissionDenied("not logged in (or the session has ended): log in again")
+        if permission not in auth.PERMISSIONS.get(issued[1], frozenset()):
+            raise PermissionDenied(f"a {issued[1]} may not {permission.replace('_', ' ')}")
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    """The file's bytes, read once (hashed for the audit and decoded)."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if p.is_dir():
+            raise InputImageError(p, "is a folder, not an image file")
+        if size > MAX_FILE_BYTES:
+            raise InputImageError(p, f"the file is too large ({size / 2**20:.0f} MB)")
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise InputImageError(p, "file not found") from None
+    except OSError as exc:
+        raise InputImageError(p, f"cannot be read ({exc.strerror})") from None

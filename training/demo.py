@@ -1,0 +1,51 @@
+"""A demonstration branch: synthetic account holders, their references and a folder of cheques.
+
+``python -m training demo OUT`` writes ``OUT/cheques`` (with ``mapping.csv`` and
+``truth.csv``) and a store ``OUT/sigdesk.sqlite`` with three users and every holder enrolled,
+so the app and the batch command can be tried without real data:
+
+    SIGDESK_HOME=OUT sigdesk
+    SIGDESK_PASSWORD=... sigdesk-batch OUT/set/cheques OUT/set/mapping.csv --user clerk ...
+
+The users' passwords are printed once; this store is for demonstration only.
+"""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from pathlib import Path
+
+from desktop.core.config import STORE_NAME
+from desktop.core.paths import default_signature_model
+from desktop.core.service import BranchService
+from desktop.core.store import SQLiteStore
+from desktop.core.verification import SignatureVerifier
+from training.cheques import generate_cheque_set
+
+
+def build_demo(out: str | Path, accounts: int = 6, genuine: int = 2, forged: int = 2,
+               seed: int = 0, model: str | Path | None = None) -> dict[str, str]:
+    """Write the demo data and store; return {user: password}."""
+    out = Path(out)
+    root = generate_cheque_set(out / "set", n_accounts=accounts, references=5,
+                               genuine=genuine, forged=forged, seed=seed)
+    store_path = out / STORE_NAME
+    if store_path.exists():
+        raise FileExistsError(f"{store_path} exists: choose an empty folder")
+    service = BranchService(SQLiteStore(store_path),
+                            SignatureVerifier(model or default_signature_model(), "cpu"))
+    passwords = {name: secrets.token_urlsafe(9) for name in ("admin", "operator", "clerk")}
+    admin = service.create_first_admin("admin", passwords["admin"])
+    service.create_user(admin, "operator", "operator", passwords["operator"])
+    service.create_user(admin, "clerk", "clerk", passwords["clerk"])
+    op = service.login("operator", passwords["operator"])
+    with open(root / "accounts.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            number = row["account_number"]
+            service.create_account(op, number, row["name"])
+            refs = sorted((root / "references" / number).glob("*.png"))
+            cands = service.assess_candidates(op, service.load_candidates(op, refs), number)
+            service.enroll(op, number, cands)
+    service.store.close()
+    return passwords
