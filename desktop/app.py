@@ -1,4 +1,9 @@
-"""``sigdesk``: start the desktop app on the shipped model (or one given with --model)."""
+"""``sigdesk``: the branch app (login, cheque check, enrollment, audit, settings).
+
+It runs on its embedded defaults: the SQLite store and settings in the platform's data folder
+(``$SIGDESK_HOME`` overrides it) and the shipped model. ``sigdesk --compare`` opens the
+stand-alone comparison window instead (files only, no store, no login).
+"""
 
 from __future__ import annotations
 
@@ -13,27 +18,65 @@ from desktop.core.runtime import PROVIDER_CHOICES
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sigdesk`` console script."""
-    parser = argparse.ArgumentParser(prog="sigdesk", description=__doc__)
+    parser = argparse.ArgumentParser(prog="sigdesk", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--compare", action="store_true",
+                        help="the comparison window: references and a query from files")
     parser.add_argument("--model", type=Path, default=None, help="signature model folder")
-    parser.add_argument("--provider", choices=PROVIDER_CHOICES, default="auto")
-    parser.add_argument("--reference", nargs="*", default=[], help="open these references")
-    parser.add_argument("--query", default=None, help="open this query")
+    parser.add_argument("--provider", choices=PROVIDER_CHOICES, default=None)
+    parser.add_argument("--store", type=Path, default=None, help="store file (branch app)")
+    parser.add_argument("--reference", nargs="*", default=[], help="(--compare) references")
+    parser.add_argument("--query", default=None, help="(--compare) the query")
     args, qt_args = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    from PySide6.QtWidgets import QApplication
-
-    from desktop.ui.main_window import MainWindow
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Signature verification")
-    window = MainWindow(args.model or default_signature_model(), args.provider)
-    if args.reference:
-        window.add_reference_files(args.reference)
-    if args.query:
-        window.set_query_file(args.query)
+    if args.compare:
+        from desktop.ui.main_window import MainWindow
+
+        window = MainWindow(args.model or default_signature_model(), args.provider or "auto")
+        if args.reference:
+            window.add_reference_files(args.reference)
+        if args.query:
+            window.set_query_file(args.query)
+        window.show()
+        return app.exec()
+
+    from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
+    from desktop.core.config import AppConfig, ConfigError, load_config
+    from desktop.core.errors import VerificationError
+    from desktop.core.service import BranchService, DecisionSettings
+    from desktop.core.store import open_store
+    from desktop.ui.branch_window import BranchWindow, LoginDialog
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        QMessageBox.warning(None, "Settings not read", f"{exc}\nThe defaults are used; the "
+                            "file is left as it is.")
+        config = AppConfig()
+    if args.model:
+        config.model_dir = str(args.model)
+    if args.provider:
+        config.provider = args.provider
+    try:
+        store = open_store(args.store or config.store_location())
+        zone = SignatureZone.from_dict(config.zone) if config.zone else DEFAULT_ZONE
+    except (VerificationError, ValueError) as exc:
+        QMessageBox.critical(None, "Cannot start", str(exc))
+        return 2
+    service = BranchService(store, None, DecisionSettings(config.method, config.target_far, zone))
+    login = LoginDialog(service)
+    if login.exec() != LoginDialog.DialogCode.Accepted or login.session is None:
+        return 0
+    window = BranchWindow(service, login.session, config)
     window.show()
-    return app.exec()
+    code = app.exec()
+    store.close()
+    return code
 
 
 if __name__ == "__main__":

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
+from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -34,53 +33,18 @@ from PySide6.QtWidgets import (
 from desktop.core.preprocess import to_display
 from desktop.core.runtime import PROVIDER_CHOICES
 from desktop.core.verification import (
-    FORGED,
-    GENUINE,
     PreparedImage,
     SignatureVerifier,
     VerificationResult,
 )
+from desktop.ui.widgets import (
+    DECISION_COLOURS,
+    IMAGE_FILTER,
+    REVIEW_COLOUR,
+    DropFrame,
+    to_pixmap,
+)
 from desktop.ui.workers import TaskRunner
-
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
-DECISION_COLOURS = {GENUINE: "#1b7f3b", FORGED: "#b3261e"}
-REVIEW_COLOUR = "#a15c00"
-
-
-def to_pixmap(gray: np.ndarray, max_size: QSize | None = None) -> QPixmap:
-    """A QPixmap of an 8-bit grayscale array, scaled down to ``max_size`` if given."""
-    gray = np.ascontiguousarray(gray)
-    h, w = gray.shape
-    image = QImage(gray.data, w, h, gray.strides[0], QImage.Format.Format_Grayscale8).copy()
-    pix = QPixmap.fromImage(image)
-    if max_size is not None:
-        pix = pix.scaled(max_size, Qt.AspectRatioMode.KeepAspectRatio,
-                         Qt.TransformationMode.SmoothTransformation)
-    return pix
-
-
-def _local_files(event: QDragEnterEvent | QDropEvent) -> list[str]:
-    return [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-
-
-class DropFrame(QGroupBox):
-    """A group box that accepts files dropped from the file manager."""
-
-    files_dropped = Signal(list)
-
-    def __init__(self, title: str) -> None:
-        super().__init__(title)
-        self.setAcceptDrops(True)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
-        if _local_files(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
-        files = _local_files(event)
-        if files:
-            self.files_dropped.emit(files)
-            event.acceptProposedAction()
 
 
 class MainWindow(QMainWindow):

@@ -1,0 +1,321 @@
+"""Admin screens: the audit log viewer, users, and settings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
+from desktop.core.config import AppConfig, save_config
+from desktop.core.runtime import PROVIDER_CHOICES
+from desktop.core.service import DecisionSettings
+from desktop.core.store import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
+
+AUDIT_ACTIONS = ("", "login", "login_failed", "login_refused", "logout", "verify", "decision",
+                 "override", "enroll", "revoke", "replace", "account_created", "user_created",
+                 "password_reset", "reembedded", "settings_changed", "audit_exported")
+
+
+class AuditScreen(QWidget):
+    """Filter, read and export the audit log; check that its hash chain is unbroken."""
+
+    loaded = Signal(list)
+    chain_checked = Signal(object)
+    exported = Signal(int)
+
+    def __init__(self, host) -> None:
+        super().__init__()
+        self.host = host
+        self.user_edit = QLineEdit()
+        self.action_box = QComboBox()
+        self.action_box.addItems(AUDIT_ACTIONS)
+        self.account_edit = QLineEdit()
+        self.since = QDateEdit(QDate.currentDate().addMonths(-1))
+        self.until = QDateEdit(QDate.currentDate())
+        for d in (self.since, self.until):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
+        refresh = QPushButton("Apply filters")
+        refresh.clicked.connect(self.refresh)
+        export = QPushButton("Export CSV…")
+        export.clicked.connect(self._choose_export)
+        verify = QPushButton("Verify chain")
+        verify.clicked.connect(self.verify_chain)
+        self.chain_label = QLabel("")
+        filters = QHBoxLayout()
+        for label, widget in (("User", self.user_edit), ("Action", self.action_box),
+                              ("Account", self.account_edit), ("From", self.since),
+                              ("To", self.until)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(widget)
+        filters.addWidget(refresh)
+        self.table = QTableWidget(0, len(AUDIT_COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(AUDIT_COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        bottom = QHBoxLayout()
+        bottom.addWidget(verify)
+        bottom.addWidget(self.chain_label, 1)
+        bottom.addWidget(export)
+        lay = QVBoxLayout(self)
+        lay.addLayout(filters)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(bottom)
+
+    def current_filter(self) -> AuditFilter:
+        """The filter the widgets describe (dates are whole local days, as ISO UTC bounds)."""
+        since = self.since.date().toString("yyyy-MM-dd")
+        until = self.until.date().addDays(1).toString("yyyy-MM-dd")
+        return AuditFilter(username=self.user_edit.text().strip(),
+                           action=self.action_box.currentText(),
+                           account_number=self.account_edit.text().strip(),
+                           since=since, until=until)
+
+    def refresh(self) -> None:
+        """Reload the table with the current filters."""
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.audit_entries, ses, self.current_filter(), on_done=self._show,
+                      status="Reading the audit log…")
+
+    def _show(self, entries: list[AuditEntry]) -> None:
+        self.table.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            for col, key in enumerate(AUDIT_COLUMNS):
+                self.table.setItem(row, col, QTableWidgetItem(str(entry.as_row()[key])))
+        self.table.resizeColumnsToContents()
+        self.loaded.emit(entries)
+
+    def verify_chain(self) -> None:
+        """Walk the whole hash chain on a worker thread."""
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.verify_audit, ses, on_done=self._verified,
+                      status="Verifying the audit chain…")
+
+    def _verified(self, check: AuditCheck) -> None:
+        if check.ok:
+            self.chain_label.setText(f"Chain intact: {check.rows} rows verified.")
+            self.chain_label.setStyleSheet("color: #1b7f3b; font-weight: bold;")
+        else:
+            self.chain_label.setText(f"CHAIN BROKEN at row {check.bad_id}: {check.problem}.")
+            self.chain_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+        self.chain_checked.emit(check)
+
+    def _choose_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export audit log", "audit.csv",
+                                              "CSV (*.csv)")
+        if path:
+            self.export(path)
+
+    def export(self, path: str) -> None:
+        """Write the filtered log as CSV."""
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.export_audit_csv, ses, path, self.current_filter(),
+                      on_done=self.exported.emit, status="Exporting…")
+
+
+class UsersScreen(QWidget):
+    """Create users and reset passwords (which also lifts a lock-out)."""
+
+    changed = Signal()
+
+    def __init__(self, host) -> None:
+        super().__init__()
+        self.host = host
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["User", "Role", "State"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.name_edit = QLineEdit()
+        self.role_box = QComboBox()
+        self.role_box.addItems(["clerk", "operator", "admin"])
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        create = QPushButton("Create user")
+        create.clicked.connect(lambda: self.create(self.name_edit.text(),
+                                                   self.role_box.currentText(),
+                                                   self.password_edit.text()))
+        reset = QPushButton("Set this password for the selected user")
+        reset.clicked.connect(self._reset_selected)
+        box = QGroupBox("User")
+        form = QFormLayout(box)
+        form.addRow("Name", self.name_edit)
+        form.addRow("Role", self.role_box)
+        form.addRow("Password", self.password_edit)
+        form.addRow(create)
+        form.addRow(reset)
+        lay = QHBoxLayout(self)
+        lay.addWidget(self.table, 2)
+        lay.addWidget(box, 1)
+
+    def refresh(self) -> None:
+        """Reload the user list."""
+        self.host.run(self.host.service.users, self.host.session, on_done=self._show,
+                      status="Reading users…")
+
+    def _show(self, users) -> None:
+        self.table.setRowCount(len(users))
+        for row, user in enumerate(users):
+            state = f"locked until {user.locked_until[:16]}" if user.locked_until else "active"
+            for col, text in enumerate((user.username, user.role, state)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+
+    def create(self, name: str, role: str, password: str) -> None:
+        """Add a user."""
+        self.host.run(self.host.service.create_user, self.host.session, name, role, password,
+                      on_done=self._done, status="Creating the user…")
+
+    def _reset_selected(self) -> None:
+        row = self.table.currentRow()
+        if row < 0:
+            self.host.show_error("Select a user first.")
+            return
+        name = self.table.item(row, 0).text()
+        self.host.run(self.host.service.reset_password, self.host.session, name,
+                      self.password_edit.text(), on_done=self._done, status="Setting password…")
+
+    def _done(self, _result=None) -> None:
+        self.name_edit.clear()
+        self.password_edit.clear()
+        self.refresh()
+        self.changed.emit()
+
+
+class SettingsScreen(QWidget):
+    """Model folder, provider, decision method, security level, store, zone, scan folder."""
+
+    saved = Signal(object)
+
+    def __init__(self, host) -> None:
+        super().__init__()
+        self.host = host
+        cfg: AppConfig = host.config
+        self.model_edit = QLineEdit(cfg.model_dir)
+        self.model_edit.setPlaceholderText("(the shipped model)")
+        self.provider_box = QComboBox()
+        self.provider_box.addItems(PROVIDER_CHOICES)
+        self.provider_box.setCurrentText(cfg.provider)
+        self.method_box = QComboBox()
+        self.level_box = QComboBox()
+        self.store_edit = QLineEdit(cfg.store_path)
+        self.store_edit.setPlaceholderText(str(cfg.store_location()))
+        self.scan_edit = QLineEdit(cfg.scan_folder)
+        zone = SignatureZone.from_dict(cfg.zone) if cfg.zone else DEFAULT_ZONE
+        self.zone_spins = []
+        zone_row = QHBoxLayout()
+        for label, value in zip("xywh", (zone.x, zone.y, zone.w, zone.h), strict=True):
+            spin = QDoubleSpinBox()
+            spin.setRange(0.0, 1.0)
+            spin.setSingleStep(0.01)
+            spin.setDecimals(3)
+            spin.setValue(value)
+            zone_row.addWidget(QLabel(label))
+            zone_row.addWidget(spin)
+            self.zone_spins.append(spin)
+        self.provider_info = QLabel("")
+        self.provider_info.setWordWrap(True)
+        browse_model = QPushButton("Browse…")
+        browse_model.clicked.connect(lambda: self._browse_dir(self.model_edit))
+        browse_scan = QPushButton("Browse…")
+        browse_scan.clicked.connect(lambda: self._browse_dir(self.scan_edit))
+        save = QPushButton("Save settings")
+        save.clicked.connect(self.save)
+        form = QFormLayout()
+        form.addRow("Model folder", _row(self.model_edit, browse_model))
+        form.addRow("Execution provider", self.provider_box)
+        form.addRow("", self.provider_info)
+        form.addRow("Decision method", self.method_box)
+        form.addRow("Security level", self.level_box)
+        form.addRow("Signature zone (relative)", zone_row)
+        form.addRow("Scan folder", _row(self.scan_edit, browse_scan))
+        form.addRow("Store file (at next start)", self.store_edit)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        note = QLabel("A changed model folder or provider is loaded at once; references are "
+                      "re-embedded with the new model when their account is next opened.")
+        note.setWordWrap(True)
+        lay.addWidget(note)
+        lay.addWidget(save)
+        lay.addStretch(1)
+
+    def model_loaded(self, verifier) -> None:
+        """Fill the method and security-level choices from the loaded model."""
+        cfg = self.host.config
+        info = verifier.embedder.provider
+        self.provider_info.setText(f"In use: {info.describe()}")
+        self.method_box.clear()
+        self.method_box.addItems(verifier.methods())
+        self.method_box.setCurrentText(cfg.method if cfg.method in verifier.methods()
+                                       else "distance")
+        self.level_box.clear()
+        k = max(verifier.manifest.calibrations)
+        for level in verifier.security_levels(k):
+            far = level["target_far"]
+            frr = level.get("frr")
+            text = f"target FAR {100 * far:g}%" + (
+                f" (validation FRR {100 * frr:.0f}% at K={k})" if frr is not None else "")
+            self.level_box.addItem(text, far)
+        index = self.level_box.findData(cfg.target_far)
+        self.level_box.setCurrentIndex(max(index, 0))
+
+    def _browse_dir(self, edit: QLineEdit) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder", edit.text())
+        if path:
+            edit.setText(path)
+
+    def save(self) -> None:
+        """Validate, write the settings file, apply them (audited by the service)."""
+        try:
+            zone = SignatureZone(*(s.value() for s in self.zone_spins))
+        except ValueError as exc:
+            self.host.show_error(f"The signature zone cannot be used: {exc}")
+            return
+        old: AppConfig = self.host.config
+        far = self.level_box.currentData()
+        cfg = AppConfig(model_dir=self.model_edit.text().strip(),
+                        provider=self.provider_box.currentText(),
+                        method=self.method_box.currentText() or old.method,
+                        target_far=float(far) if far is not None else old.target_far,
+                        store_path=self.store_edit.text().strip(),
+                        zone=zone.to_dict(), scan_folder=self.scan_edit.text().strip())
+        settings = DecisionSettings(cfg.method, cfg.target_far, zone)
+        reload_model = (cfg.model_dir, cfg.provider) != (old.model_dir, old.provider)
+
+        def apply():
+            self.host.service.change_settings(self.host.session, settings,
+                                              {"model_dir": cfg.model_dir,
+                                               "provider": cfg.provider,
+                                               "store_path": cfg.store_path})
+            return save_config(cfg)
+
+        def done(_path) -> None:
+            self.host.config = cfg
+            self.saved.emit(cfg)
+            if reload_model:
+                self.host.load_model()
+
+        self.host.run(apply, on_done=done, status="Saving settings…")
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    box = QWidget()
+    lay = QHBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    for i, w in enumerate(widgets):
+        lay.addWidget(w, 1 if i == 0 else 0)
+    return box

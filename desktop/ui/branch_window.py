@@ -1,0 +1,187 @@
+"""The branch app: a login dialog, then one tab per screen the user's role allows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QVBoxLayout,
+)
+
+from desktop.core.config import AppConfig
+from desktop.core.errors import VerificationError
+from desktop.core.paths import default_signature_model
+from desktop.core.service import BranchService, Session
+from desktop.core.verification import SignatureVerifier
+from desktop.ui.admin_screens import AuditScreen, SettingsScreen, UsersScreen
+from desktop.ui.check_screen import CheckScreen
+from desktop.ui.enroll_screen import EnrollScreen
+from desktop.ui.workers import TaskRunner
+
+
+class LoginDialog(QDialog):
+    """Log in; on first run (no users) create the administrator instead."""
+
+    def __init__(self, service: BranchService, parent=None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.session: Session | None = None
+        self.first_run = service.needs_first_admin()
+        self.setWindowTitle("Create the administrator" if self.first_run else "Log in")
+        self.user_edit = QLineEdit()
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm_edit = QLineEdit()
+        self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b3261e;")
+        form = QFormLayout()
+        if self.first_run:
+            intro = QLabel("First start: create the administrator, who then creates the "
+                           "clerks and operators.")
+            intro.setWordWrap(True)
+            form.addRow(intro)
+        form.addRow("User name", self.user_edit)
+        form.addRow("Password", self.password_edit)
+        if self.first_run:
+            form.addRow("Repeat password", self.confirm_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.message)
+        lay.addWidget(buttons)
+
+    def submit(self) -> None:
+        """Check the credentials (scrypt takes about 70 ms: fine on the GUI thread)."""
+        name, password = self.user_edit.text(), self.password_edit.text()
+        try:
+            if self.first_run:
+                if password != self.confirm_edit.text():
+                    self.message.setText("The two passwords differ.")
+                    return
+                self.session = self.service.create_first_admin(name, password)
+            else:
+                self.session = self.service.login(name, password)
+        except VerificationError as exc:
+            self.message.setText(str(exc))
+            self.password_edit.clear()
+            return
+        self.accept()
+
+
+class BranchWindow(QMainWindow):
+    """Tabs for the logged-in user's role; long work on the worker pool."""
+
+    model_ready = Signal(object)
+    error_shown = Signal(str)
+
+    def __init__(self, service: BranchService, session: Session, config: AppConfig) -> None:
+        super().__init__()
+        self.service, self.session, self.config = service, session, config
+        self.setWindowTitle(f"Signature verification — {session.username} ({session.role})")
+        self.resize(1280, 820)
+        self.runner = TaskRunner(self)
+        self.tabs = QTabWidget()
+        self.setCentralWidget(self.tabs)
+        self.check_screen = self.enroll_screen = self.audit_screen = None
+        self.users_screen = self.settings_screen = None
+        if session.can("verify"):
+            self.check_screen = CheckScreen(self)
+            self.tabs.addTab(self.check_screen, "Cheque check")
+        if session.can("enroll"):
+            self.enroll_screen = EnrollScreen(self)
+            self.tabs.addTab(self.enroll_screen, "Enrollment")
+        if session.can("view_audit"):
+            self.audit_screen = AuditScreen(self)
+            self.tabs.addTab(self.audit_screen, "Audit log")
+        if session.can("manage_users"):
+            self.users_screen = UsersScreen(self)
+            self.tabs.addTab(self.users_screen, "Users")
+        if session.can("settings"):
+            self.settings_screen = SettingsScreen(self)
+            self.tabs.addTab(self.settings_screen, "Settings")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.status_provider = QLabel("Loading model…")
+        self.statusBar().addPermanentWidget(QLabel(f"Store: {service.store.location}"))
+        self.statusBar().addPermanentWidget(self.status_provider)
+        self.statusBar().addPermanentWidget(self.busy)
+        if self.users_screen:
+            self.users_screen.refresh()
+        if self.audit_screen:
+            self.audit_screen.refresh()
+        self.load_model()
+
+    # ---- background work -------------------------------------------------------------------
+    def run(self, fn, *args, on_done, status: str) -> None:
+        """Run ``fn(*args)`` on a worker; ``on_done(result)`` on the GUI thread, errors shown."""
+        self.statusBar().showMessage(status)
+        self.busy.show()
+
+        def finished(result, cb=on_done):
+            self._idle()
+            cb(result)
+
+        self.runner.start(fn, *args, on_done=finished, on_failed=self._failed)
+
+    def _idle(self) -> None:
+        if not self.runner.busy():
+            self.busy.hide()
+            self.statusBar().clearMessage()
+
+    def _failed(self, message: str) -> None:
+        self._idle()
+        self.show_error(message)
+
+    def show_error(self, message: str) -> None:
+        """Tell the user what went wrong without blocking the event loop."""
+        self.statusBar().showMessage(message, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot do that", message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.error_shown.emit(message)
+
+    def load_model(self) -> None:
+        """(Re)load the signature model with the configured folder and provider."""
+        folder = Path(self.config.model_dir) if self.config.model_dir else \
+            default_signature_model()
+        self.status_provider.setText("Loading model…")
+        self.run(SignatureVerifier, folder, self.config.provider, on_done=self._model_loaded,
+                 status=f"Loading model from {folder}…")
+
+    def _model_loaded(self, verifier: SignatureVerifier) -> None:
+        self.service.verifier = verifier
+        if self.service.settings.method not in verifier.methods():
+            self.show_error(f"The model does not offer the {self.service.settings.method} "
+                            "method; using distance.")
+            self.service.settings = type(self.service.settings)(
+                "distance", self.service.settings.target_far, self.service.settings.zone)
+        info = verifier.embedder.provider
+        self.status_provider.setText(f"Model {verifier.manifest.model_id} · {info.label}")
+        self.status_provider.setToolTip(info.describe())
+        if self.settings_screen:
+            self.settings_screen.model_loaded(verifier)
+        self.model_ready.emit(verifier)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Finish running tasks, then end the session."""
+        self.runner.wait(10000)
+        self.service.logout(self.session)
+        super().closeEvent(event)

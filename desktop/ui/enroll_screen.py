@@ -1,0 +1,297 @@
+"""The operator's screen: create account holders, enroll, revoke and replace references."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.enrollment import MAX_REFERENCES, MIN_REFERENCES, OK, REJECTED, Candidate
+from desktop.core.service import decode_png
+from desktop.core.store import Account, Reference
+from desktop.ui.widgets import IMAGE_FILTER, DropFrame, to_pixmap
+
+STATUS_COLOURS = {OK: "#1b7f3b", REJECTED: "#b3261e"}
+
+
+class EnrollScreen(QWidget):
+    """Enrollment with a quality check for every signature before anything is saved."""
+
+    account_created = Signal(object)
+    account_loaded = Signal(list)
+    assessed = Signal(list)
+    enrolled = Signal(list)
+    revoked = Signal(object)
+
+    def __init__(self, host) -> None:
+        super().__init__()
+        self.host = host
+        self.account: Account | None = None
+        self.references: list[Reference] = []
+        self.candidates: list[Candidate] = []
+        self._build()
+
+    def _build(self) -> None:
+        new_box = QGroupBox("New account holder")
+        self.number_edit = QLineEdit()
+        self.name_edit = QLineEdit()
+        create = QPushButton("Create")
+        create.clicked.connect(lambda: self.create_account(self.number_edit.text(),
+                                                           self.name_edit.text()))
+        form = QFormLayout(new_box)
+        form.addRow("Account number", self.number_edit)
+        form.addRow("Holder's name", self.name_edit)
+        form.addRow(create)
+
+        find_box = QGroupBox("Account")
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Account number or holder's name")
+        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
+        self.account_list = QListWidget()
+        self.account_list.itemClicked.connect(
+            lambda it: self.load_account(it.data(Qt.ItemDataRole.UserRole)))
+        self.account_label = QLabel("No account selected")
+        self.account_label.setWordWrap(True)
+        flay = QVBoxLayout(find_box)
+        flay.addWidget(self.search_box)
+        flay.addWidget(self.account_list, 1)
+        flay.addWidget(self.account_label)
+
+        refs_box = QGroupBox("Enrolled references")
+        self.ref_list = QListWidget()
+        self.ref_list.setIconSize(QSize(150, 90))
+        self.revoke_reason = QLineEdit()
+        self.revoke_reason.setPlaceholderText("Reason for revoking or replacing")
+        revoke = QPushButton("Revoke selected")
+        revoke.clicked.connect(self._revoke_selected)
+        replace_btn = QPushButton("Replace selected with selected new signature")
+        replace_btn.clicked.connect(self._replace_selected)
+        rlay = QVBoxLayout(refs_box)
+        rlay.addWidget(self.ref_list, 1)
+        rlay.addWidget(self.revoke_reason)
+        rrow = QHBoxLayout()
+        rrow.addWidget(revoke)
+        rrow.addWidget(replace_btn)
+        rlay.addLayout(rrow)
+
+        left = QWidget()
+        llay = QVBoxLayout(left)
+        llay.addWidget(new_box)
+        llay.addWidget(find_box, 1)
+        llay.addWidget(refs_box, 2)
+
+        self.cand_frame = DropFrame(
+            f"New reference signatures ({MIN_REFERENCES} to {MAX_REFERENCES} per account; "
+            "drop files here)")
+        self.cand_frame.files_dropped.connect(lambda files: self.add_files(files))
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Signature", "File", "Check", "Findings"])
+        self.table.setIconSize(QSize(180, 90))
+        self.table.verticalHeader().setDefaultSectionSize(96)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(0, 190)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        add = QPushButton("Add signature files…")
+        add.clicked.connect(lambda: self._choose(card=False))
+        card = QPushButton("Add a signature card…")
+        card.clicked.connect(lambda: self._choose(card=True))
+        remove = QPushButton("Remove selected")
+        remove.clicked.connect(self._remove_selected)
+        self.save_button = QPushButton("Save enrollment")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save)
+        self.summary = QLabel("")
+        crow = QHBoxLayout()
+        for b in (add, card, remove):
+            crow.addWidget(b)
+        crow.addStretch(1)
+        crow.addWidget(self.save_button)
+        clay = QVBoxLayout(self.cand_frame)
+        clay.addLayout(crow)
+        clay.addWidget(self.table, 1)
+        clay.addWidget(self.summary)
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.cand_frame)
+        split.setSizes([380, 820])
+        QVBoxLayout(self).addWidget(split)
+
+    # ---- accounts --------------------------------------------------------------------------
+    def create_account(self, number: str, name: str) -> None:
+        """Create an account holder and select it."""
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.create_account, ses, number, name, on_done=self._created,
+                      status="Creating the account…")
+
+    def _created(self, account: Account) -> None:
+        self.number_edit.clear()
+        self.name_edit.clear()
+        self.account_created.emit(account)
+        self.load_account(account.account_number)
+
+    def search(self, text: str) -> None:
+        """Find accounts by number or name."""
+        svc, ses = self.host.service, self.host.session
+
+        def show(accounts: list[Account]) -> None:
+            self.account_list.clear()
+            for acc in accounts:
+                item = QListWidgetItem(f"{acc.account_number}  {acc.holder_name}")
+                item.setData(Qt.ItemDataRole.UserRole, acc.account_number)
+                self.account_list.addItem(item)
+
+        self.host.run(svc.search_accounts, ses, text, on_done=show, status="Searching…")
+
+    def load_account(self, account_number: str) -> None:
+        """Select the account and show its references."""
+        svc, ses = self.host.service, self.host.session
+
+        def load():
+            return svc.account(ses, account_number), svc.references(ses, account_number)
+
+        self.host.run(load, on_done=self._loaded, status="Loading references…")
+
+    def _loaded(self, loaded: tuple[Account, list[Reference]]) -> None:
+        self.account, self.references = loaded
+        self.account_label.setText(f"<b>{self.account.holder_name}</b> · account "
+                                   f"{self.account.account_number}")
+        self.ref_list.clear()
+        for ref in self.references:
+            item = QListWidgetItem(QIcon(to_pixmap(decode_png(ref.image_png))),
+                                   f"{ref.source_name}\nenrolled {ref.created_at[:10]} by "
+                                   f"{ref.created_by}")
+            item.setData(Qt.ItemDataRole.UserRole, ref.id)
+            self.ref_list.addItem(item)
+        self._update_summary()
+        self.account_loaded.emit(self.references)
+        if self.candidates:
+            self._assess([])
+
+    # ---- candidates ------------------------------------------------------------------------
+    def _choose(self, card: bool) -> None:
+        if card:
+            path, _ = QFileDialog.getOpenFileName(self, "Signature card", "", IMAGE_FILTER)
+            files = [path] if path else []
+        else:
+            files, _ = QFileDialog.getOpenFileNames(self, "Reference signatures", "",
+                                                    IMAGE_FILTER)
+        if files:
+            self.add_files(files, card=card)
+
+    def add_files(self, paths: list[str], card: bool = False) -> None:
+        """Read the files (a card is split into its signatures) and check them all."""
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.load_candidates, ses, paths, card, on_done=self._assess,
+                      status="Reading signatures…")
+
+    def _assess(self, new: list[Candidate]) -> None:
+        svc, ses = self.host.service, self.host.session
+        cands = self.candidates + list(new)
+        number = self.account.account_number if self.account else None
+        self.host.run(svc.assess_candidates, ses, cands, number, on_done=self._assessed,
+                      status="Checking quality…")
+
+    def _assessed(self, cands: list[Candidate]) -> None:
+        self.candidates = list(cands)
+        self.table.setRowCount(len(cands))
+        for row, cand in enumerate(cands):
+            thumb = QTableWidgetItem()
+            if cand.gray is not None:
+                thumb.setIcon(QIcon(to_pixmap(cand.gray, QSize(180, 90))))
+            status = QTableWidgetItem(cand.status)
+            status.setForeground(QColor(STATUS_COLOURS.get(cand.status, "#a15c00")))
+            findings = QTableWidgetItem("; ".join(cand.problems) or "good")
+            findings.setToolTip("\n".join(cand.problems))
+            for col, item in enumerate((thumb, QTableWidgetItem(cand.name), status, findings)):
+                self.table.setItem(row, col, item)
+        self._update_summary()
+        self.assessed.emit(self.candidates)
+
+    def _remove_selected(self) -> None:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
+        for row in rows:
+            del self.candidates[row]
+        self._assess([])
+
+    def _update_summary(self) -> None:
+        usable = [c for c in self.candidates if c.usable]
+        total = len(self.references) + len(usable)
+        blocked = len(usable) != len(self.candidates)
+        ok = (self.account is not None and usable and not blocked
+              and MIN_REFERENCES <= total <= MAX_REFERENCES)
+        self.save_button.setEnabled(bool(ok))
+        if self.account is None:
+            text = "Select or create the account first."
+        elif blocked:
+            text = "Remove the rejected signatures to save."
+        else:
+            text = (f"{len(self.references)} enrolled + {len(usable)} new = {total} "
+                    f"(needs {MIN_REFERENCES} to {MAX_REFERENCES}).")
+        self.summary.setText(text)
+
+    def save(self) -> None:
+        """Enroll the checked signatures (all or none)."""
+        if self.account is None:
+            return
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.enroll, ses, self.account.account_number, list(self.candidates),
+                      on_done=self._saved, status="Saving the enrollment…")
+
+    def _saved(self, refs: list[Reference]) -> None:
+        self.candidates = []
+        self.table.setRowCount(0)
+        self.enrolled.emit(refs)
+        self.load_account(self.account.account_number)
+
+    # ---- revoke / replace ------------------------------------------------------------------
+    def _selected_ref(self) -> int | None:
+        item = self.ref_list.currentItem()
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    def _revoke_selected(self) -> None:
+        ref_id = self._selected_ref()
+        if ref_id is not None:
+            self.revoke(ref_id, self.revoke_reason.text())
+
+    def revoke(self, ref_id: int, reason: str) -> None:
+        """Revoke one reference of the selected account."""
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.revoke_reference, ses, self.account.account_number, ref_id, reason,
+                      on_done=self._changed, status="Revoking…")
+
+    def _replace_selected(self) -> None:
+        ref_id = self._selected_ref()
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if ref_id is None or len(rows) != 1:
+            self.host.show_error("Select one enrolled reference and one new signature.")
+            return
+        cand = self.candidates[rows.pop()]
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.replace_reference, ses, self.account.account_number, ref_id, cand,
+                      self.revoke_reason.text(), on_done=self._changed, status="Replacing…")
+
+    def _changed(self, ref: Reference) -> None:
+        self.revoke_reason.clear()
+        self.candidates = [c for c in self.candidates if c.name != ref.source_name]
+        self.table.setRowCount(0)
+        self.revoked.emit(ref)
+        self.load_account(self.account.account_number)

@@ -1,0 +1,155 @@
+"""Widgets shared by the screens: image display, drop targets, the cheque view with its
+draggable signature zone, and the verdict colours."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import QGroupBox, QSizePolicy, QWidget
+
+from desktop.core.verification import FORGED, GENUINE
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
+DECISION_COLOURS = {GENUINE: "#1b7f3b", FORGED: "#b3261e"}
+REVIEW_COLOUR = "#a15c00"
+
+
+def verdict_style(decision: str, size_pt: int = 22) -> str:
+    """Style sheet of a verdict label: bold, in the verdict's colour."""
+    colour = DECISION_COLOURS.get(decision, REVIEW_COLOUR)
+    return f"font-size: {size_pt}pt; font-weight: bold; color: {colour};"
+
+
+def to_pixmap(gray: np.ndarray, max_size: QSize | None = None) -> QPixmap:
+    """A QPixmap of an 8-bit grayscale array, scaled down to ``max_size`` if given."""
+    gray = np.ascontiguousarray(gray)
+    h, w = gray.shape
+    image = QImage(gray.data, w, h, gray.strides[0], QImage.Format.Format_Grayscale8).copy()
+    pix = QPixmap.fromImage(image)
+    if max_size is not None:
+        pix = pix.scaled(max_size, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+    return pix
+
+
+def local_files(event: QDragEnterEvent | QDropEvent) -> list[str]:
+    """Local file paths carried by a drag."""
+    return [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+
+
+class DropFrame(QGroupBox):
+    """A group box that accepts files dropped from the file manager."""
+
+    files_dropped = Signal(list)
+
+    def __init__(self, title: str) -> None:
+        super().__init__(title)
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if local_files(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        files = local_files(event)
+        if files:
+            self.files_dropped.emit(files)
+            event.acceptProposedAction()
+
+
+class ChequeView(QWidget):
+    """Shows a cheque page with the signature zone drawn on it. Dragging a rectangle with
+    the mouse sets a new zone; ``zone_changed`` carries it relative to the page
+    (x, y, w, h in [0, 1])."""
+
+    zone_changed = Signal(tuple)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMinimumSize(420, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self._pix: QPixmap | None = None
+        self.zone: tuple[float, float, float, float] | None = None
+        self.ink_box: tuple[float, float, float, float] | None = None  # relative too
+        self._drag_from: QPointF | None = None
+        self._drag_to: QPointF | None = None
+
+    def set_page(self, gray: np.ndarray | None, zone=None, ink_box=None) -> None:
+        """Show ``gray`` (None clears) with ``zone`` and the found ink, both relative."""
+        self._pix = None if gray is None else to_pixmap(gray)
+        self.zone, self.ink_box = zone, ink_box
+        self.update()
+
+    def _page_rect(self) -> QRectF:
+        if self._pix is None:
+            return QRectF()
+        size = self._pix.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x = (self.width() - size.width()) / 2
+        y = (self.height() - size.height()) / 2
+        return QRectF(x, y, size.width(), size.height())
+
+    def _to_rel(self, rect: QRectF, r: tuple[float, float, float, float]) -> QRectF:
+        return QRectF(rect.x() + r[0] * rect.width(), rect.y() + r[1] * rect.height(),
+                      r[2] * rect.width(), r[3] * rect.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#f4f4f4"))
+        if self._pix is None:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             "Open, drop or scan a cheque")
+            return
+        page = self._page_rect()
+        painter.drawPixmap(page.toRect(), self._pix)
+        if self.zone:
+            painter.setPen(QPen(QColor("#1565c0"), 2, Qt.PenStyle.DashLine))
+            painter.drawRect(self._to_rel(page, self.zone))
+        if self.ink_box:
+            painter.setPen(QPen(QColor("#2e7d32"), 2))
+            painter.drawRect(self._to_rel(page, self.ink_box))
+        if self._drag_from is not None and self._drag_to is not None:
+            painter.setPen(QPen(QColor("#e65100"), 2))
+            painter.drawRect(QRectF(self._drag_from, self._drag_to).normalized())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._pix is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._drag_from = self._drag_to = event.position()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._drag_from is not None:
+            self._drag_to = event.position()
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._drag_from is None:
+            return
+        rect = QRectF(self._drag_from, event.position()).normalized()
+        self._drag_from = self._drag_to = None
+        self.update()
+        self.set_zone_from_widget_rect(rect)
+
+    def set_zone_from_widget_rect(self, rect: QRectF) -> None:
+        """Turn a rectangle in widget pixels into a relative zone and announce it (ignored
+        when it is too small to be a deliberate drag)."""
+        page = self._page_rect()
+        if page.isEmpty() or rect.width() < 8 or rect.height() < 8:
+            return
+        rect = rect.intersected(page)
+        x = (rect.x() - page.x()) / page.width()
+        y = (rect.y() - page.y()) / page.height()
+        w, h = rect.width() / page.width(), rect.height() / page.height()
+        zone = tuple(round(v, 4) for v in (x, y, min(w, 1 - x), min(h, 1 - y)))
+        self.zone = zone
+        self.zone_changed.emit(zone)

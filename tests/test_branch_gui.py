@@ -1,0 +1,186 @@
+"""The branch app's screens driven as the operator, the clerk and the admin would (offscreen)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRectF
+
+from desktop.core.config import AppConfig
+from desktop.core.service import BranchService
+from desktop.core.store import SQLiteStore
+from desktop.ui.branch_window import BranchWindow, LoginDialog
+from tests.conftest import PASSWORDS
+from tests.helpers import read_csv
+
+ACCOUNT = "1002003001"
+
+
+@pytest.fixture()
+def app_parts(tmp_path: Path, shipped_model: Path):
+    """A store with the three users, a service whose model each window loads itself."""
+    service = BranchService(SQLiteStore(tmp_path / "gui.sqlite"), None)
+    admin = service.create_first_admin("admin", PASSWORDS["admin"])
+    service.create_user(admin, "olga", "operator", PASSWORDS["olga"])
+    service.create_user(admin, "carl", "clerk", PASSWORDS["carl"])
+    config = AppConfig(model_dir=str(shipped_model), provider="cpu")
+    yield service, config
+    service.store.close()
+
+
+def _window(qtbot, service, config, user: str) -> BranchWindow:
+    win = BranchWindow(service, service.login(user, PASSWORDS[user]), config)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.model_ready, timeout=30000):
+        win.show()
+    return win
+
+
+def _truth(cheque_set: Path, kind: str) -> str:
+    row = next(r for r in read_csv(cheque_set / "truth.csv")
+               if r["account_number"] == ACCOUNT and r["kind"] == kind)
+    return str(cheque_set / "cheques" / row["file"])
+
+
+def test_login_dialog_first_run_and_wrong_password(qtbot, tmp_path: Path) -> None:
+    service = BranchService(SQLiteStore(tmp_path / "first.sqlite"), None)
+    dialog = LoginDialog(service)
+    qtbot.addWidget(dialog)
+    assert dialog.first_run and dialog.windowTitle() == "Create the administrator"
+    dialog.user_edit.setText("root")
+    dialog.password_edit.setText("a-long-password")
+    dialog.confirm_edit.setText("a-different-one")
+    dialog.submit()
+    assert "differ" in dialog.message.text() and dialog.session is None
+    dialog.password_edit.setText("a-long-password")
+    dialog.confirm_edit.setText("a-long-password")
+    dialog.submit()
+    assert dialog.session is not None and dialog.session.role == "admin"
+    again = LoginDialog(service)
+    qtbot.addWidget(again)
+    assert not again.first_run
+    again.user_edit.setText("root")
+    again.password_edit.setText("wrong-password")
+    again.submit()
+    assert "wrong password" in again.message.text() and again.session is None
+    service.store.close()
+
+
+def test_enroll_then_check_genuine_and_forged_cheques(qtbot, app_parts, cheque_set) -> None:
+    service, config = app_parts
+    # The operator creates the holder and enrolls five references.
+    op = _window(qtbot, service, config, "olga")
+    assert [op.tabs.tabText(i) for i in range(op.tabs.count())] == ["Enrollment"]
+    screen = op.enroll_screen
+    with qtbot.waitSignal(screen.account_loaded, timeout=20000):
+        screen.create_account(ACCOUNT, "Irene Okafor")
+    refs = sorted((cheque_set / "references" / ACCOUNT).glob("*.png"))
+    with qtbot.waitSignal(screen.assessed, timeout=30000) as got:
+        screen.add_files([str(p) for p in refs])
+    assert len(got.args[0]) == 5 and screen.table.rowCount() == 5
+    qtbot.waitUntil(screen.save_button.isEnabled, timeout=5000)
+    with qtbot.waitSignal(screen.enrolled, timeout=20000) as saved:
+        screen.save()
+    assert len(saved.args[0]) == 5
+    qtbot.waitUntil(lambda: screen.ref_list.count() == 5, timeout=10000)
+    op.close()
+
+    # The clerk checks a genuine and a forged cheque and records both decisions.
+    clerk = _window(qtbot, service, config, "carl")
+    assert [clerk.tabs.tabText(i) for i in range(clerk.tabs.count())] == ["Cheque check"]
+    check = clerk.check_screen
+    with qtbot.waitSignal(check.references_loaded, timeout=20000):
+        check.search(ACCOUNT[-4:])
+        qtbot.waitUntil(lambda: check.account_list.count() == 1, timeout=10000)
+        check.select_account(ACCOUNT)
+    with qtbot.waitSignal(check.check_done, timeout=30000) as done:
+        check.open_cheque(_truth(cheque_set, "genuine"))
+    genuine = done.args[0]
+    assert check.verdict_label.text() == genuine.result.decision.upper()
+    assert "Irene Okafor" in check.account_label.text()
+    assert "similarity" in check.ref_list.item(0).text()
+    assert not check.extracted.pixmap().isNull()
+    with qtbot.waitSignal(check.decision_recorded, timeout=10000):
+        check.record({"genuine": "accept", "forged": "reject"}.get(genuine.result.decision,
+                                                                   "refer"))
+    with qtbot.waitSignal(check.check_done, timeout=30000) as done:
+        check.open_cheque(_truth(cheque_set, "forged"))
+    forged = done.args[0]
+    assert forged.result.similarity < genuine.result.similarity
+    # Accepting against the verdict without a reason is refused with a message...
+    with qtbot.waitSignal(clerk.error_shown, timeout=10000) as err:
+        check.record("accept" if forged.result.decision != "genuine" else "reject")
+    assert "reason" in err.args[0]
+    # ...and recorded once a reason is given.
+    with qtbot.waitSignal(check.decision_recorded, timeout=10000):
+        check.reason_box.setText("holder confirmed by phone")
+        check.record("accept" if forged.result.decision != "genuine" else "reject",
+                     check.reason_box.text())
+    # Dragging a new zone re-runs the check with that zone.
+    view = check.cheque_view
+    view.resize(800, 400)
+    page = view._page_rect()
+    with qtbot.waitSignal(check.check_done, timeout=30000) as done:
+        view.set_zone_from_widget_rect(QRectF(page.x() + 0.5 * page.width(),
+                                              page.y() + 0.5 * page.height(),
+                                              0.48 * page.width(), 0.4 * page.height()))
+    assert done.args[0].settings.zone.x == pytest.approx(0.5, abs=0.01)
+    clerk.close()
+
+    # The admin reads both decisions in the audit log, and the chain is intact.
+    admin = _window(qtbot, service, config, "admin")
+    audit = admin.audit_screen
+    with qtbot.waitSignal(audit.loaded, timeout=10000) as loaded:
+        audit.refresh()
+    actions = [e.action for e in loaded.args[0]]
+    assert actions.count("verify") == 3 and "decision" in actions and "override" in actions
+    assert "enroll" in actions and audit.table.rowCount() == len(actions)
+    with qtbot.waitSignal(audit.chain_checked, timeout=10000) as checked:
+        audit.verify_chain()
+    assert checked.args[0].ok and "intact" in audit.chain_label.text()
+    service.store._conn.execute("UPDATE audit_log SET username = 'someone' WHERE action = "
+                                "'override'")
+    with qtbot.waitSignal(audit.chain_checked, timeout=10000) as checked:
+        audit.verify_chain()
+    assert not checked.args[0].ok and "BROKEN" in audit.chain_label.text()
+
+
+def test_bad_cheque_shows_a_message_naming_the_file(qtbot, app_parts, cheque_set,
+                                                    tmp_path: Path) -> None:
+    service, config = app_parts
+    op_session = service.login("olga", PASSWORDS["olga"])
+    admin = _window(qtbot, service, config, "admin")  # loads the model into the service
+    service.create_account(op_session, ACCOUNT, "Irene Okafor")
+    refs = sorted((cheque_set / "references" / ACCOUNT).glob("*.png"))
+    cands = service.assess_candidates(op_session, service.load_candidates(op_session, refs))
+    service.enroll(op_session, ACCOUNT, cands)
+    check = admin.check_screen
+    with qtbot.waitSignal(check.references_loaded, timeout=20000):
+        check.select_account(ACCOUNT)
+    bad = tmp_path / "scan.tif"
+    bad.write_bytes(b"II*\x00" + b"\x00" * 10)
+    rows = len(service.store.audit_entries())
+    with qtbot.waitSignal(admin.error_shown, timeout=20000) as err:
+        check.open_cheque(str(bad))
+    assert "scan.tif" in err.args[0] and "damaged or truncated" in err.args[0]
+    assert len(service.store.audit_entries()) == rows and check.check is None
+
+
+def test_settings_change_security_level_is_saved_and_audited(qtbot, app_parts, tmp_path,
+                                                             monkeypatch) -> None:
+    monkeypatch.setenv("SIGDESK_HOME", str(tmp_path / "home"))
+    service, config = app_parts
+    admin = _window(qtbot, service, config, "admin")
+    settings = admin.settings_screen
+    assert settings.level_box.count() >= 3 and "CPU" in settings.provider_info.text()
+    index = settings.level_box.findData(0.01)
+    assert index >= 0
+    settings.level_box.setCurrentIndex(index)
+    with qtbot.waitSignal(settings.saved, timeout=10000):
+        settings.save()
+    from desktop.core.config import load_config
+
+    assert load_config().target_far == 0.01 and service.settings.target_far == 0.01
+    entry = service.store.audit_entries()[0]
+    assert entry.action == "settings_changed" and entry.details["target_far"] == 0.01
