@@ -46,6 +46,9 @@ def build_demo(out: str | Path, accounts: int = 6, genuine: int = 2, forged: int
             service.create_account(op, number, row["name"])
             refs = sorted((root / "references" / number).glob("*.png"))
             cands = service.assess_candidates(op, service.load_candidates(op, refs), number)
-            service.enroll(op, number, cands)
+            for cand in cands:
+                if not cand.usable:  # as an operator would: leave out what the checks reject
+                    print(f"  {number}: left out {cand.name}: {'; '.join(cand.problems)}")
+            service.enroll(op, number, [c for c in cands if c.usable])
     service.store.close()
     return passwords
