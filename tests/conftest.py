@@ -44,6 +44,14 @@ def tiny_model(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return export_run(tiny_run, tmp_path_factory.mktemp("model"))
 
 
+@pytest.fixture()
+def model_copy(tiny_model: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny model folder that a test may damage."""
+    import shutil
+
+    return Path(shutil.copytree(tiny_model, tmp_path / "copy"))
+
+
 @pytest.fixture(scope="session")
 def shipped_model() -> Path:
     """The model the app ships with (committed under exported_models/)."""

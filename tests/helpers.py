@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import struct
 import zlib
 from pathlib import Path
@@ -22,3 +23,11 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     """Rows of a CSV file as dicts."""
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def edit_manifest(folder: Path, change) -> None:
+    """Apply ``change(raw_dict)`` to ``folder/manifest.json`` in place."""
+    path = folder / "manifest.json"
+    raw = json.loads(path.read_text())
+    change(raw)
+    path.write_text(json.dumps(raw))

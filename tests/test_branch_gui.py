@@ -92,13 +92,14 @@ def test_enroll_then_check_genuine_and_forged_cheques(qtbot, app_parts, cheque_s
     check = clerk.check_screen
     with qtbot.waitSignal(check.references_loaded, timeout=20000):
         check.search(ACCOUNT[-4:])
-        qtbot.waitUntil(lambda: check.account_list.count() == 1, timeout=10000)
-        check.select_account(ACCOUNT)
+        qtbot.waitUntil(lambda: check.picker.list.count() == 1, timeout=10000)
+        item = check.picker.list.item(0)  # the clerk clicks the one account found
+        check.picker.list.itemClicked.emit(item)
     with qtbot.waitSignal(check.check_done, timeout=30000) as done:
         check.open_cheque(_truth(cheque_set, "genuine"))
     genuine = done.args[0]
     assert check.verdict_label.text() == genuine.result.decision.upper()
-    assert "Irene Okafor" in check.account_label.text()
+    assert "Irene Okafor" in check.picker.label.text()
     assert "similarity" in check.ref_list.item(0).text()
     assert not check.extracted.pixmap().isNull()
     with qtbot.waitSignal(check.decision_recorded, timeout=10000):

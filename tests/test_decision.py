@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from desktop.core.decision import (
 from desktop.core.errors import ModelError
 from desktop.core.manifest import Calibration, SecurityLevel, load_manifest
 from desktop.core.verification import FORGED, GENUINE, REVIEW, SignatureVerifier
+from tests.helpers import edit_manifest
 from training import metrics
 
 
@@ -180,20 +180,8 @@ def test_decide_methods_and_security_levels(verifier: SignatureVerifier,
         verifier.decide(refs, query[:10])
 
 
-@pytest.fixture()
-def model_copy(tiny_model: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(tiny_model, tmp_path / "copy"))
-
-
-def _edit(folder: Path, change) -> None:
-    path = folder / "manifest.json"
-    raw = json.loads(path.read_text())
-    change(raw)
-    path.write_text(json.dumps(raw))
-
-
 def test_wrong_background_is_refused(model_copy: Path) -> None:
-    _edit(model_copy, lambda raw: raw["background"].update(sha256="0" * 64))
+    edit_manifest(model_copy, lambda raw: raw["background"].update(sha256="0" * 64))
     with pytest.raises(ModelError, match=r"background\.npy: .*SHA-256"):
         load_manifest(model_copy)
 
@@ -203,14 +191,14 @@ def test_background_of_another_shape_is_refused(model_copy: Path) -> None:
     from desktop.core.manifest import sha256_of
 
     digest = sha256_of(model_copy / "background.npy")
-    _edit(model_copy, lambda raw: raw["background"].update(sha256=digest))
+    edit_manifest(model_copy, lambda raw: raw["background"].update(sha256=digest))
     with pytest.raises(ModelError, match=r"background\.npy: the background set is float32 "
                                          r"\[24, 16\]"):
         load_manifest(model_copy)
-    _edit(model_copy, lambda raw: raw["background"].update(shape=[24, 16]))
+    edit_manifest(model_copy, lambda raw: raw["background"].update(shape=[24, 16]))
     with pytest.raises(ModelError, match=r"background\.npy: .*expected \(N >= 1, 32\)"):
         load_manifest(model_copy)
-    _edit(model_copy, lambda raw: raw["background"].update(shape=[24, 32]))
+    edit_manifest(model_copy, lambda raw: raw["background"].update(shape=[24, 32]))
     (model_copy / "background.npy").unlink()
     with pytest.raises(ModelError, match=r"background\.npy: .*missing"):
         load_manifest(model_copy)
@@ -224,7 +212,7 @@ def test_model_without_the_new_fields_offers_the_distance_method_only(
         raw["calibration"].pop("svm")
         raw["calibration"].pop("security_levels")
 
-    _edit(model_copy, strip)
+    edit_manifest(model_copy, strip)
     (model_copy / "background.npy").unlink()
     old = SignatureVerifier(model_copy, provider="cpu")
     assert old.methods() == ["distance"] and old.security_levels(5) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from desktop.core.errors import ModelError
 from desktop.core.manifest import load_manifest
 from desktop.core.runtime import Embedder
+from tests.helpers import edit_manifest
 from training.export import PARITY_TOLERANCE, parity_check
 from training.train import load_model
 
@@ -42,18 +42,6 @@ def test_torch_and_onnxruntime_agree_on_a_batch(tiny_run: Path, tiny_model: Path
     assert np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
 
 
-@pytest.fixture()
-def model_copy(tiny_model: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(tiny_model, tmp_path / "copy"))
-
-
-def _edit(folder: Path, change) -> None:
-    path = folder / "manifest.json"
-    raw = json.loads(path.read_text())
-    change(raw)
-    path.write_text(json.dumps(raw))
-
-
 def test_changed_model_bytes_are_refused(model_copy: Path) -> None:
     with open(model_copy / "embedder.onnx", "ab") as fh:
         fh.write(b"\0")
@@ -65,13 +53,13 @@ def test_wrong_input_shape_is_refused(model_copy: Path) -> None:
     def widen(raw):
         raw["input"]["shape"] = ["batch", 1, 150, 220]
         raw["preprocessing"]["height"], raw["preprocessing"]["width"] = 150, 220
-    _edit(model_copy, widen)
+    edit_manifest(model_copy, widen)
     with pytest.raises(ModelError, match="input shape"):
         Embedder(model_copy)
 
 
 def test_shape_disagreeing_with_preprocessing_is_refused(model_copy: Path) -> None:
-    _edit(model_copy, lambda raw: raw["input"].update(shape=["batch", 3, 128, 192]))
+    edit_manifest(model_copy, lambda raw: raw["input"].update(shape=["batch", 3, 128, 192]))
     with pytest.raises(ModelError, match="does not match the preprocessing"):
         load_manifest(model_copy)
 
@@ -86,7 +74,7 @@ def test_shape_disagreeing_with_preprocessing_is_refused(model_copy: Path) -> No
     ],
 )
 def test_manifest_refusals(model_copy: Path, change, message: str) -> None:
-    _edit(model_copy, change)
+    edit_manifest(model_copy, change)
     with pytest.raises(ModelError, match=message):
         load_manifest(model_copy)
 
@@ -102,6 +90,6 @@ def test_missing_manifest_and_unreadable_json(tmp_path: Path, model_copy: Path) 
 def test_model_calibrated_for_another_score_is_refused(model_copy: Path) -> None:
     from desktop.core.verification import SignatureVerifier
 
-    _edit(model_copy, lambda raw: raw.update(score="min-distance"))
+    edit_manifest(model_copy, lambda raw: raw.update(score="min-distance"))
     with pytest.raises(ModelError, match="calibrated for score 'min-distance'"):
         SignatureVerifier(model_copy, provider="cpu")

@@ -271,6 +271,11 @@ class BranchService:
             raise ServiceError(f"there is no account {account_number}")
         return acc
 
+    def account_with_references(self, session: Session,
+                                account_number: str) -> tuple[Account, list[Reference]]:
+        """The account and its active references (re-embedded if the model changed)."""
+        return self.account(session, account_number), self.references(session, account_number)
+
     def references(self, session: Session, account_number: str,
                    include_revoked: bool = False) -> list[Reference]:
         """The account's references, re-embedded first if the model changed."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QTabWidget,
     QVBoxLayout,
@@ -26,7 +25,7 @@ from desktop.core.verification import SignatureVerifier
 from desktop.ui.admin_screens import AuditScreen, SettingsScreen, UsersScreen
 from desktop.ui.check_screen import CheckScreen
 from desktop.ui.enroll_screen import EnrollScreen
-from desktop.ui.workers import TaskRunner
+from desktop.ui.workers import BackgroundHost, TaskRunner
 
 
 class LoginDialog(QDialog):
@@ -83,11 +82,12 @@ class LoginDialog(QDialog):
         self.accept()
 
 
-class BranchWindow(QMainWindow):
+class BranchWindow(BackgroundHost, QMainWindow):
     """Tabs for the logged-in user's role; long work on the worker pool."""
 
     model_ready = Signal(object)
     error_shown = Signal(str)
+    error_title = "Cannot do that"
 
     def __init__(self, service: BranchService, session: Session, config: AppConfig) -> None:
         super().__init__()
@@ -127,36 +127,6 @@ class BranchWindow(QMainWindow):
         if self.audit_screen:
             self.audit_screen.refresh()
         self.load_model()
-
-    # ---- background work -------------------------------------------------------------------
-    def run(self, fn, *args, on_done, status: str) -> None:
-        """Run ``fn(*args)`` on a worker; ``on_done(result)`` on the GUI thread, errors shown."""
-        self.statusBar().showMessage(status)
-        self.busy.show()
-
-        def finished(result, cb=on_done):
-            self._idle()
-            cb(result)
-
-        self.runner.start(fn, *args, on_done=finished, on_failed=self._failed)
-
-    def _idle(self) -> None:
-        if not self.runner.busy():
-            self.busy.hide()
-            self.statusBar().clearMessage()
-
-    def _failed(self, message: str) -> None:
-        self._idle()
-        self.show_error(message)
-
-    def show_error(self, message: str) -> None:
-        """Tell the user what went wrong without blocking the event loop."""
-        self.statusBar().showMessage(message, 15000)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot do that", message,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.error_shown.emit(message)
 
     def load_model(self) -> None:
         """(Re)load the signature model with the configured folder and provider."""

@@ -26,7 +26,14 @@ from desktop.core.cheque import SignatureZone
 from desktop.core.preprocess import to_display
 from desktop.core.service import ACCEPT, REFER, REJECT, ChequeCheck, decode_png, newest_image
 from desktop.core.store import Account, Reference
-from desktop.ui.widgets import IMAGE_FILTER, ChequeView, DropFrame, to_pixmap, verdict_style
+from desktop.ui.widgets import (
+    IMAGE_FILTER,
+    AccountPicker,
+    ChequeView,
+    DropFrame,
+    to_pixmap,
+    verdict_style,
+)
 
 
 class CheckScreen(QWidget):
@@ -47,29 +54,16 @@ class CheckScreen(QWidget):
 
     # ---- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
-        left = QGroupBox("Account")
-        self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Account number or holder's name")
-        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
-        find = QPushButton("Search")
-        find.clicked.connect(lambda: self.search(self.search_box.text()))
-        self.account_list = QListWidget()
-        self.account_list.itemActivated.connect(
-            lambda it: self.select_account(it.data(Qt.ItemDataRole.UserRole)))
-        self.account_list.itemClicked.connect(
-            lambda it: self.select_account(it.data(Qt.ItemDataRole.UserRole)))
-        self.account_label = QLabel("No account selected")
-        self.account_label.setWordWrap(True)
+        self.picker = AccountPicker()
+        self.picker.search_requested.connect(self.search)
+        self.picker.account_chosen.connect(self.select_account)
         self.ref_list = QListWidget()
         self.ref_list.setIconSize(QSize(150, 90))
         self.ref_list.setSpacing(2)
-        row = QHBoxLayout()
-        row.addWidget(self.search_box, 1)
-        row.addWidget(find)
+        left = QWidget()
         lay = QVBoxLayout(left)
-        lay.addLayout(row)
-        lay.addWidget(self.account_list, 1)
-        lay.addWidget(self.account_label)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.picker, 1)
         lay.addWidget(QLabel("Enrolled references:"))
         lay.addWidget(self.ref_list, 2)
 
@@ -149,32 +143,18 @@ class CheckScreen(QWidget):
     def search(self, text: str) -> None:
         """Find accounts by number or holder's name."""
         svc, ses = self.host.service, self.host.session
-        self.host.run(svc.search_accounts, ses, text, on_done=self._show_accounts,
+        self.host.run(svc.search_accounts, ses, text, on_done=self.picker.show_accounts,
                       status="Searching accounts…")
 
-    def _show_accounts(self, accounts: list[Account]) -> None:
-        self.account_list.clear()
-        for acc in accounts:
-            item = QListWidgetItem(f"{acc.account_number}  {acc.holder_name}")
-            item.setData(Qt.ItemDataRole.UserRole, acc.account_number)
-            self.account_list.addItem(item)
-        if not accounts:
-            self.account_list.addItem("(no account matches)")
-
-    def select_account(self, account_number: str | None) -> None:
+    def select_account(self, account_number: str) -> None:
         """Load the account and its references."""
-        if not account_number:
-            return
         svc, ses = self.host.service, self.host.session
-
-        def load():
-            return svc.account(ses, account_number), svc.references(ses, account_number)
-
-        self.host.run(load, on_done=self._account_loaded, status="Loading references…")
+        self.host.run(svc.account_with_references, ses, account_number,
+                      on_done=self._account_loaded, status="Loading references…")
 
     def _account_loaded(self, loaded: tuple[Account, list[Reference]]) -> None:
         self.account, self.references = loaded
-        self.account_label.setText(f"<b>{self.account.holder_name}</b><br>"
+        self.picker.label.setText(f"<b>{self.account.holder_name}</b><br>"
                                    f"Account {self.account.account_number} · "
                                    f"{len(self.references)} reference(s)")
         self._show_references(None)

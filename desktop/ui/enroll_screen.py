@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from desktop.core.enrollment import MAX_REFERENCES, MIN_REFERENCES, OK, REJECTED, Candidate
 from desktop.core.service import decode_png
 from desktop.core.store import Account, Reference
-from desktop.ui.widgets import IMAGE_FILTER, DropFrame, to_pixmap
+from desktop.ui.widgets import IMAGE_FILTER, AccountPicker, DropFrame, to_pixmap
 
 STATUS_COLOURS = {OK: "#1b7f3b", REJECTED: "#b3261e"}
 
@@ -60,19 +60,9 @@ class EnrollScreen(QWidget):
         form.addRow("Holder's name", self.name_edit)
         form.addRow(create)
 
-        find_box = QGroupBox("Account")
-        self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Account number or holder's name")
-        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
-        self.account_list = QListWidget()
-        self.account_list.itemClicked.connect(
-            lambda it: self.load_account(it.data(Qt.ItemDataRole.UserRole)))
-        self.account_label = QLabel("No account selected")
-        self.account_label.setWordWrap(True)
-        flay = QVBoxLayout(find_box)
-        flay.addWidget(self.search_box)
-        flay.addWidget(self.account_list, 1)
-        flay.addWidget(self.account_label)
+        self.picker = AccountPicker()
+        self.picker.search_requested.connect(self.search)
+        self.picker.account_chosen.connect(self.load_account)
 
         refs_box = QGroupBox("Enrolled references")
         self.ref_list = QListWidget()
@@ -94,7 +84,7 @@ class EnrollScreen(QWidget):
         left = QWidget()
         llay = QVBoxLayout(left)
         llay.addWidget(new_box)
-        llay.addWidget(find_box, 1)
+        llay.addWidget(self.picker, 1)
         llay.addWidget(refs_box, 2)
 
         self.cand_frame = DropFrame(
@@ -151,28 +141,18 @@ class EnrollScreen(QWidget):
     def search(self, text: str) -> None:
         """Find accounts by number or name."""
         svc, ses = self.host.service, self.host.session
-
-        def show(accounts: list[Account]) -> None:
-            self.account_list.clear()
-            for acc in accounts:
-                item = QListWidgetItem(f"{acc.account_number}  {acc.holder_name}")
-                item.setData(Qt.ItemDataRole.UserRole, acc.account_number)
-                self.account_list.addItem(item)
-
-        self.host.run(svc.search_accounts, ses, text, on_done=show, status="Searching…")
+        self.host.run(svc.search_accounts, ses, text, on_done=self.picker.show_accounts,
+                      status="Searching…")
 
     def load_account(self, account_number: str) -> None:
         """Select the account and show its references."""
         svc, ses = self.host.service, self.host.session
-
-        def load():
-            return svc.account(ses, account_number), svc.references(ses, account_number)
-
-        self.host.run(load, on_done=self._loaded, status="Loading references…")
+        self.host.run(svc.account_with_references, ses, account_number, on_done=self._loaded,
+                      status="Loading references…")
 
     def _loaded(self, loaded: tuple[Account, list[Reference]]) -> None:
         self.account, self.references = loaded
-        self.account_label.setText(f"<b>{self.account.holder_name}</b> · account "
+        self.picker.label.setText(f"<b>{self.account.holder_name}</b> · account "
                                    f"{self.account.account_number}")
         self.ref_list.clear()
         for ref in self.references:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -44,10 +43,10 @@ from desktop.ui.widgets import (
     DropFrame,
     to_pixmap,
 )
-from desktop.ui.workers import TaskRunner
+from desktop.ui.workers import BackgroundHost, TaskRunner
 
 
-class MainWindow(QMainWindow):
+class MainWindow(BackgroundHost, QMainWindow):
     """Signature verification: open references and a query, read the verdict."""
 
     model_ready = Signal(object)
@@ -159,39 +158,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_provider)
         self.statusBar().addPermanentWidget(self.busy)
 
-    # ---- background work ---------------------------------------------------------------
-    def _run(self, fn, *args, on_done, status: str) -> None:
-        self.statusBar().showMessage(status)
-        self.busy.show()
-
-        def finished(result, cb=on_done):
-            self._idle()
-            cb(result)
-
-        self.runner.start(fn, *args, on_done=finished, on_failed=self._failed)
-
-    def _idle(self) -> None:
-        if not self.runner.busy():
-            self.busy.hide()
-            self.statusBar().clearMessage()
-
-    def _failed(self, message: str) -> None:
-        self._idle()
-        self.show_error(message)
-
-    def show_error(self, message: str) -> None:
-        """Tell the user what went wrong, without blocking the event loop."""
-        self.statusBar().showMessage(message, 15000)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot use this input", message,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.error_shown.emit(message)
-
     def load_model(self, provider: str = "auto") -> None:
         """(Re)load the model on a worker thread with the chosen execution provider."""
         self.verifier = None
-        self._run(SignatureVerifier, self.model_dir, provider, on_done=self._model_loaded,
+        self.run(SignatureVerifier, self.model_dir, provider, on_done=self._model_loaded,
                   status=f"Loading model from {self.model_dir}…")
 
     def _model_loaded(self, verifier: SignatureVerifier) -> None:
@@ -231,7 +201,7 @@ class MainWindow(QMainWindow):
             self._pending.append((role, path))
             return
         done = self._reference_ready if role == "reference" else self._query_ready
-        self._run(self.verifier.prepare, path, on_done=done, status=f"Reading {path}…")
+        self.run(self.verifier.prepare, path, on_done=done, status=f"Reading {path}…")
 
     def _reference_ready(self, item: PreparedImage) -> None:
         self.references.append(item)
@@ -271,7 +241,7 @@ class MainWindow(QMainWindow):
         if self.verifier is None or not self.references or self.query is None:
             self._show_result(None)
             return
-        self._run(self.verifier.verify, list(self.references), self.query,
+        self.run(self.verifier.verify, list(self.references), self.query,
                   on_done=self._verified, status="Verifying…")
 
     def _verified(self, result: VerificationResult) -> None:

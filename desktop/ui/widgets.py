@@ -16,7 +16,18 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
 )
-from PySide6.QtWidgets import QGroupBox, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.verification import FORGED, GENUINE
 
@@ -66,6 +77,50 @@ class DropFrame(QGroupBox):
         if files:
             self.files_dropped.emit(files)
             event.acceptProposedAction()
+
+
+class AccountPicker(QGroupBox):
+    """Search accounts by number or holder's name and pick one. The screen runs the search
+    (``search_requested``) and loads the account (``account_chosen``)."""
+
+    search_requested = Signal(str)
+    account_chosen = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__("Account")
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Account number or holder's name")
+        self.search_box.returnPressed.connect(
+            lambda: self.search_requested.emit(self.search_box.text()))
+        find = QPushButton("Search")
+        find.clicked.connect(lambda: self.search_requested.emit(self.search_box.text()))
+        self.list = QListWidget()
+        self.list.itemClicked.connect(self._clicked)
+        self.list.itemActivated.connect(self._clicked)
+        self.label = QLabel("No account selected")
+        self.label.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.search_box, 1)
+        row.addWidget(find)
+        lay = QVBoxLayout(self)
+        lay.addLayout(row)
+        lay.addWidget(self.list, 1)
+        lay.addWidget(self.label)
+
+    def show_accounts(self, accounts) -> None:
+        """List the accounts a search found."""
+        self.list.clear()
+        for acc in accounts:
+            item = QListWidgetItem(f"{acc.account_number}  {acc.holder_name}")
+            item.setData(Qt.ItemDataRole.UserRole, acc.account_number)
+            self.list.addItem(item)
+        if not accounts:
+            self.list.addItem("(no account matches)")
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        number = item.data(Qt.ItemDataRole.UserRole)
+        if number:
+            self.account_chosen.emit(number)
 
 
 class ChequeView(QWidget):

@@ -81,3 +81,47 @@ class TaskRunner(QObject):
     def wait(self, msecs: int = 30000) -> bool:
         """Block until every task is finished (used when closing the window)."""
         return self.pool.waitForDone(msecs)
+
+
+class BackgroundHost:
+    """Mixin for a QMainWindow that runs work on a :class:`TaskRunner`: a busy bar and a
+    status message while work runs, and a non-blocking message box for failures.
+
+    The window sets ``self.runner`` (a TaskRunner) and ``self.busy`` (a progress bar) and
+    declares an ``error_shown = Signal(str)``.
+    """
+
+    error_title = "Cannot use this input"
+
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
+            status: str) -> None:
+        """Run ``fn(*args)`` on a worker; ``on_done(result)`` on the GUI thread, errors shown."""
+        self.statusBar().showMessage(status)
+        self.busy.show()
+
+        def finished(result: Any, cb: Callable[[Any], None] = on_done) -> None:
+            self._idle()
+            cb(result)
+
+        self.runner.start(fn, *args, on_done=finished, on_failed=self._failed)
+
+    def _idle(self) -> None:
+        if not self.runner.busy():
+            self.busy.hide()
+            self.statusBar().clearMessage()
+
+    def _failed(self, message: str) -> None:
+        self._idle()
+        self.show_error(message)
+
+    def show_error(self, message: str) -> None:
+        """Tell the user what went wrong, without blocking the event loop."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        self.statusBar().showMessage(message, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, self.error_title, message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.error_shown.emit(message)
