@@ -178,9 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         model = args.model or (Path(cfg.model_dir) if cfg.model_dir else
                                default_signature_model())
         verifier = SignatureVerifier(model, args.provider or cfg.provider)
-        if settings.method not in verifier.methods():
-            raise BatchError(f"the model does not support the {settings.method!r} method")
         service = BranchService(store, verifier, settings)
+        service.validate_settings(settings)
         password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {args.user}: ")
         session = service.login(args.user, password)
         start = time.perf_counter()

@@ -26,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, default=None,
                    help="model folder (default: the shipped exported_models/signature)")
     p.add_argument("--provider", choices=PROVIDER_CHOICES, default="auto")
+    p.add_argument("--method", choices=("distance", "svm"), default="distance",
+                   help="distance score or the per-writer SVM")
+    p.add_argument("--target-far", type=float, default=None,
+                   help="security level as a target FAR (e.g. 0.01); default 0.02")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -37,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         verifier = SignatureVerifier(args.model or default_signature_model(), args.provider)
-        result, _, _ = verifier.verify_files(args.reference, args.query)
-    except VerificationError as exc:
+        result, _, _ = verifier.verify_files(args.reference, args.query, args.method,
+                                             args.target_far)
+    except (VerificationError, ValueError) as exc:
         if args.json:
             print(json.dumps({"error": str(exc)}))
         print(f"verify: {exc}", file=sys.stderr)

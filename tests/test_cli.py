@@ -71,3 +71,18 @@ def test_missing_model_folder_exits_2(tmp_path: Path, synthetic_dir: Path, capsy
     ref = _writer_files(synthetic_dir, 0, "genuine")[0]
     assert main(["--model", str(tmp_path), "-r", str(ref), "-q", str(ref)]) == 2
     assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_method_and_security_level_options(synthetic_dir: Path, shipped_model: Path,
+                                           capsys) -> None:
+    refs = [str(p) for p in _writer_files(synthetic_dir, 2, "genuine")[:3]]
+    query = _writer_files(synthetic_dir, 2, "genuine")[4]
+    base = ["--model", str(shipped_model), "--json", "-r", *refs, "-q", str(query)]
+    assert main([*base, "--method", "svm", "--target-far", "0.01"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["method"] == "svm" and result["target_far"] == 0.01
+    assert result["calibrated_k"] == 3
+    assert main([*base, "--target-far", "0.03"]) == 0  # between levels: the stricter one
+    assert json.loads(capsys.readouterr().out)["target_far"] == 0.02
+    assert main([*base, "--target-far", "0.001"]) == 2  # stricter than any calibrated level
+    assert "0.001" in json.loads(capsys.readouterr().out)["error"]

@@ -494,13 +494,25 @@ class BranchService:
                         extra: dict[str, Any] | None = None) -> None:
         """Admin: change the decision method, security level or signature zone (audited)."""
         self._require(session, "settings")
-        if settings.method not in self.model.methods():
-            raise ServiceError(f"the model does not support the {settings.method!r} method")
+        self.validate_settings(settings)
         self.settings = settings
         self.store.append_audit(session.username, "settings_changed", model_id=self.model_id,
                                 details={"method": settings.method,
                                          "target_far": settings.target_far,
                                          "zone": settings.zone.to_dict(), **(extra or {})})
+
+    def validate_settings(self, settings: DecisionSettings) -> None:
+        """Refuse a method or security level the loaded model does not offer."""
+        if settings.method not in self.model.methods():
+            raise ServiceError(f"the model does not support the {settings.method!r} method")
+        if settings.target_far is None:
+            return
+        offered = {round(level["target_far"], 6) for k in self.model.manifest.calibrations
+                   for level in self.model.security_levels(k, settings.method)}
+        if offered and round(settings.target_far, 6) not in offered:
+            levels = ", ".join(f"{f:g}" for f in sorted(offered))
+            raise ServiceError(f"security level {settings.target_far:g} is not calibrated for "
+                               f"this model (target FARs offered: {levels})")
 
     def _require(self, session: Session, permission: str) -> None:
         """Refuse unless ``session`` was issued here and its role grants ``permission``."""

@@ -24,7 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from desktop.core.decision import METHODS, SVM_SCORE_NAME, security_thresholds, writer_svm_scores
+from desktop.core.decision import (
+    METHODS,
+    SVM_SCORE_NAME,
+    level_for,
+    security_thresholds,
+    writer_svm_scores,
+)
 from desktop.core.errors import InputImageError, ModelError
 from desktop.core.imageio import load_gray
 from desktop.core.manifest import Calibration
@@ -221,7 +227,12 @@ class SignatureVerifier:
             value = float(dists.mean())
         levels = self.manifest.levels_for(k, method)
         accept, reject = security_thresholds(cal, levels, target_far)
-        applied = target_far if target_far is not None else cal.operating_point.get("target_far")
+        # Report the level actually applied (a request between two levels gets the stricter).
+        if target_far is not None and levels:
+            applied = level_for(levels, target_far).target_far
+        else:
+            applied = target_far if target_far is not None else \
+                cal.operating_point.get("target_far")
         info = self.embedder.provider
         return VerificationResult(
             similarity=similarity(value, cal),
@@ -262,9 +273,10 @@ class SignatureVerifier:
                              f"{self._svm_unavailable}")
 
     def verify_files(
-        self, reference_paths: Sequence[str | Path], query_path: str | Path
+        self, reference_paths: Sequence[str | Path], query_path: str | Path,
+        method: str = "distance", target_far: float | None = None,
     ) -> tuple[VerificationResult, list[PreparedImage], PreparedImage]:
         """Load, preprocess and verify files; returns the result and the prepared images."""
         refs = [self.prepare(p) for p in reference_paths]
         query = self.prepare(query_path)
-        return self.verify(refs, query), refs, query
+        return self.verify(refs, query, method, target_far), refs, query
