@@ -263,7 +263,8 @@ class SettingsScreen(QWidget):
         self.method_box.setCurrentText(cfg.method if cfg.method in verifier.methods()
                                        else "distance")
         self.level_box.clear()
-        k = max(verifier.manifest.calibrations)
+        ks = verifier.manifest.calibrations  # show the FRR at a typical enrollment size
+        k = 5 if 5 in ks else max(ks)
         for level in verifier.security_levels(k):
             far = level["target_far"]
             frr = level.get("frr")
