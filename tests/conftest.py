@@ -77,7 +77,7 @@ def branch(tmp_path: Path, shipped_model: Path):
     """A fresh store with an admin, an operator (olga) and a clerk (carl), on the shipped
     model. Returns (service, {role: session})."""
     from desktop.core.service import BranchService
-    from desktop.core.store import SQLiteStore
+    from desktop.core.sqlite_store import SQLiteStore
     from desktop.core.verification import SignatureVerifier
 
     service = BranchService(SQLiteStore(tmp_path / "branch.sqlite"),

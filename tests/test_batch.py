@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from desktop.batch import REPORT_COLUMNS, main, read_mapping
+from desktop.core.audit import AuditFilter
 from desktop.core.service import BranchService
-from desktop.core.store import AuditFilter, SQLiteStore
+from desktop.core.sqlite_store import SQLiteStore
 from desktop.core.verification import SignatureVerifier
 from tests.conftest import PASSWORDS
 from tests.helpers import read_csv

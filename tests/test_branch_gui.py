@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF
 
 from desktop.core.config import AppConfig
 from desktop.core.service import BranchService
-from desktop.core.store import SQLiteStore
+from desktop.core.sqlite_store import SQLiteStore
 from desktop.ui.branch_window import BranchWindow, LoginDialog
 from tests.conftest import PASSWORDS
 from tests.helpers import read_csv

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from desktop.core.audit import AuditFilter
 from desktop.core.enrollment import REJECTED, WARNING, Candidate
 from desktop.core.errors import InputImageError
 from desktop.core.service import (
@@ -22,7 +23,7 @@ from desktop.core.service import (
     ServiceError,
     Session,
 )
-from desktop.core.store import AuditFilter, StoreError
+from desktop.core.store import StoreError
 from tests.conftest import PASSWORDS
 from tests.helpers import png_header_only, read_csv
 

@@ -13,14 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop.core.store import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    AuditFilter,
-    NewReference,
-    SQLiteStore,
-    StoreError,
-)
+from desktop.core.audit import AuditFilter
+from desktop.core.sqlite_store import MIGRATIONS, SCHEMA_VERSION, SQLiteStore
+from desktop.core.store import NewReference, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -138,7 +133,7 @@ def test_a_deleted_tail_is_detected(audited: SQLiteStore) -> None:
 
 def test_a_rehashed_forgery_without_the_head_is_detected(audited: SQLiteStore) -> None:
     """Rewriting one row and its hash still breaks the next row's link."""
-    from desktop.core.store import entry_hash
+    from desktop.core.audit import entry_hash
 
     row = audited.audit_entries(AuditFilter())[::-1][2]  # id 3
     forged = entry_hash(row.prev_hash, 3, row.ts, row.username, row.action,
@@ -152,7 +147,8 @@ def test_a_rehashed_forgery_without_the_head_is_detected(audited: SQLiteStore) -
 CRASH_SCRIPT = textwrap.dedent("""
     import sys, time
     import numpy as np
-    from desktop.core.store import NewReference, SQLiteStore
+    from desktop.core.sqlite_store import SQLiteStore
+    from desktop.core.store import NewReference
 
     stop_at = int(sys.argv[2])
 

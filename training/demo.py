@@ -19,7 +19,7 @@ from pathlib import Path
 from desktop.core.config import STORE_NAME
 from desktop.core.paths import default_signature_model
 from desktop.core.service import BranchService
-from desktop.core.store import SQLiteStore
+from desktop.core.sqlite_store import SQLiteStore
 from desktop.core.verification import SignatureVerifier
 from training.cheques import generate_cheque_set
 

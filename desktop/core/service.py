@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from desktop.core import auth
+from desktop.core.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.cheque import DEFAULT_ZONE, ExtractedSignature, SignatureZone, extract_signature
 from desktop.core.enrollment import (
     MAX_REFERENCES,
@@ -30,18 +31,7 @@ from desktop.core.enrollment import (
 from desktop.core.errors import InputImageError, VerificationError
 from desktop.core.imageio import MAX_FILE_BYTES, load_pages
 from desktop.core.preprocess import preprocess_signature
-from desktop.core.store import (
-    AUDIT_COLUMNS,
-    Account,
-    AuditCheck,
-    AuditEntry,
-    AuditFilter,
-    Decision,
-    NewReference,
-    Reference,
-    ReferenceStore,
-    User,
-)
+from desktop.core.store import Account, Decision, NewReference, Reference, ReferenceStore, User
 from desktop.core.verification import FORGED, GENUINE, SignatureVerifier, VerificationResult
 
 ACCEPT, REFER, REJECT = "accept", "refer", "reject"

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
 from desktop.core.config import AppConfig, save_config
 from desktop.core.runtime import PROVIDER_CHOICES
 from desktop.core.service import DecisionSettings
-from desktop.core.store import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 
 AUDIT_ACTIONS = ("", "login", "login_failed", "login_refused", "logout", "verify", "decision",
                  "override", "enroll", "revoke", "replace", "account_created", "user_created",

@@ -1,0 +1,439 @@
+"""The embedded reference store: one SQLite file (WAL journal, synchronous=FULL, foreign
+keys), schema versions in ``PRAGMA user_version`` with migrations applied at open."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desktop.core.audit import (
+    GENESIS_HASH,
+    AuditCheck,
+    AuditEntry,
+    AuditFilter,
+    canonical_json,
+    entry_hash,
+    verify_chain,
+)
+from desktop.core.store import (
+    ROLES,
+    Account,
+    Decision,
+    NewReference,
+    Reference,
+    ReferenceStore,
+    StoreError,
+    User,
+    embedding_from_bytes,
+    embedding_to_bytes,
+    utc_now,
+)
+
+# Each migration moves the schema from version i to i + 1 (PRAGMA user_version).
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the initial schema
+    """
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY COLLATE NOCASE,
+        role TEXT NOT NULL CHECK (role IN ('clerk', 'operator', 'admin')),
+        password_hash BLOB NOT NULL,
+        salt BLOB NOT NULL,
+        kdf TEXT NOT NULL,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        account_number TEXT NOT NULL UNIQUE,
+        holder_name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE reference_signatures (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        image_png BLOB NOT NULL,
+        image_sha256 TEXT NOT NULL,
+        source_name TEXT NOT NULL DEFAULT '',
+        embedding BLOB NOT NULL,
+        model_id TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked')),
+        enrollment_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at TEXT,
+        revoked_by TEXT,
+        revoke_reason TEXT
+    );
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        verification_id INTEGER NOT NULL UNIQUE REFERENCES audit_log(id),
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        cheque_name TEXT NOT NULL,
+        cheque_sha256 TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        method TEXT NOT NULL,
+        score REAL NOT NULL,
+        similarity REAL NOT NULL,
+        verdict TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        override_reason TEXT NOT NULL DEFAULT '',
+        decided_by TEXT NOT NULL,
+        decided_at TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        account_number TEXT NOT NULL DEFAULT '',
+        model_id TEXT NOT NULL DEFAULT '',
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TABLE audit_head (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        last_id INTEGER NOT NULL,
+        last_hash TEXT NOT NULL
+    );
+    INSERT INTO audit_head (one, last_id, last_hash) VALUES (1, 0, '""" + GENESIS_HASH + """');
+    """,
+    # 2: indexes for account search, reference look-up and the audit viewer's filters
+    """
+    CREATE INDEX idx_accounts_name ON accounts (holder_name COLLATE NOCASE);
+    CREATE INDEX idx_refs_account ON reference_signatures (account_id, status);
+    CREATE INDEX idx_refs_model ON reference_signatures (model_id);
+    CREATE INDEX idx_decisions_account ON decisions (account_id);
+    CREATE INDEX idx_audit_ts ON audit_log (ts);
+    CREATE INDEX idx_audit_account ON audit_log (account_number);
+    CREATE INDEX idx_audit_user_action ON audit_log (username, action);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class SQLiteStore(ReferenceStore):
+    """The embedded store: one SQLite file in WAL mode.
+
+    One connection shared by the app's worker threads behind a re-entrant lock; the outermost
+    ``transaction()`` takes SQLite's write lock at once (``BEGIN IMMEDIATE``) so that a
+    read-then-write (the audit chain) cannot interleave with another process's write.
+    """
+
+    def __init__(self, path: str | Path, migrate: bool = True) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA synchronous=FULL")  # a committed row survives power loss
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot be opened as a reference store ({exc})") \
+                from None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot be created ({exc.strerror})") from None
+        if version > SCHEMA_VERSION:
+            self._conn.close()
+            raise StoreError(
+                f"{self.path}: the store has schema version {version}, written by a newer "
+                f"version of the app (this one knows up to {SCHEMA_VERSION}); nothing was changed"
+            )
+        if migrate:
+            self.migrate(version)
+
+    # ---- plumbing ----------------------------------------------------------------------
+    def migrate(self, current: int | None = None, target: int = SCHEMA_VERSION) -> int:
+        """Apply the migrations from the store's version up to ``target``, each in its own
+        transaction (schema change and version bump commit together). Returns the version."""
+        if current is None:
+            current = self.schema_version()
+        for version in range(current, target):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[version]):
+                    self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {version + 1}")
+        return target
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the file."""
+        with self._lock:
+            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Group writes: the outermost block commits, or rolls back on any exception."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            cur = self._conn.execute(sql, params)
+            cols = [c[0] for c in cur.description]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        with self._lock:
+            self._conn.close()
+
+    def integrity_check(self) -> str:
+        """SQLite's own integrity check plus foreign keys: ``"ok"`` or the problems found."""
+        with self._lock:
+            rows = [r[0] for r in self._conn.execute("PRAGMA integrity_check").fetchall()]
+            fk = self._conn.execute("PRAGMA foreign_key_check").fetchall()
+        problems = [r for r in rows if r != "ok"] + [f"foreign key: {row}" for row in fk]
+        return "ok" if not problems else "; ".join(problems)
+
+    # ---- users ---------------------------------------------------------------------------
+    def count_users(self) -> int:
+        return int(self._query("SELECT COUNT(*) AS n FROM users")[0]["n"])
+
+    def add_user(self, user: User) -> None:
+        if user.role not in ROLES:
+            raise StoreError(f"unknown role {user.role!r}")
+        with self.transaction() as conn:
+            try:
+                conn.execute(
+                    "INSERT INTO users (username, role, password_hash, salt, kdf, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (user.username, user.role, user.password_hash, user.salt, user.kdf,
+                     utc_now()),
+                )
+            except sqlite3.IntegrityError:
+                raise StoreError(f"a user named {user.username!r} already exists") from None
+
+    def get_user(self, username: str) -> User | None:
+        rows = self._query("SELECT * FROM users WHERE username = ?", (username,))
+        return _user(rows[0]) if rows else None
+
+    def list_users(self) -> list[User]:
+        return [_user(r) for r in self._query("SELECT * FROM users ORDER BY username")]
+
+    def set_login_state(self, username: str, failed_attempts: int,
+                        locked_until: str | None) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE users SET failed_attempts = ?, locked_until = ? "
+                         "WHERE username = ?", (failed_attempts, locked_until, username))
+
+    def set_password(self, username: str, password_hash: bytes, salt: bytes, kdf: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE users SET password_hash = ?, salt = ?, kdf = ?, "
+                         "failed_attempts = 0, locked_until = NULL WHERE username = ?",
+                         (password_hash, salt, kdf, username))
+
+    # ---- accounts ------------------------------------------------------------------------
+    def create_account(self, account_number: str, holder_name: str, by: str) -> Account:
+        with self.transaction() as conn:
+            try:
+                cur = conn.execute(
+                    "INSERT INTO accounts (account_number, holder_name, created_at, created_by) "
+                    "VALUES (?, ?, ?, ?)", (account_number, holder_name, utc_now(), by),
+                )
+            except sqlite3.IntegrityError:
+                raise StoreError(f"account {account_number} already exists") from None
+            row = conn.execute("SELECT * FROM accounts WHERE id = ?", (cur.lastrowid,))
+            cols = [c[0] for c in row.description]
+            return Account(**dict(zip(cols, row.fetchone(), strict=True)))
+
+    def get_account(self, account_number: str) -> Account | None:
+        rows = self._query("SELECT * FROM accounts WHERE account_number = ?", (account_number,))
+        return Account(**rows[0]) if rows else None
+
+    def search_accounts(self, text: str, limit: int = 50) -> list[Account]:
+        text = text.strip()
+        rows = self._query(
+            "SELECT * FROM accounts WHERE account_number LIKE ? ESCAPE '\\' "
+            "OR holder_name LIKE ? ESCAPE '\\' ORDER BY holder_name, account_number LIMIT ?",
+            (_like(text), _like(text), limit),
+        )
+        return [Account(**r) for r in rows]
+
+    # ---- references ----------------------------------------------------------------------
+    def add_references(self, account_id: int, refs: Sequence[NewReference], by: str,
+                       enrollment_id: str) -> list[Reference]:
+        ids = []
+        with self.transaction() as conn:
+            for ref in refs:
+                cur = conn.execute(
+                    "INSERT INTO reference_signatures (account_id, image_png, image_sha256, "
+                    "source_name, embedding, model_id, enrollment_id, created_at, created_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (account_id, ref.image_png, hashlib.sha256(ref.image_png).hexdigest(),
+                     ref.source_name, embedding_to_bytes(ref.embedding), ref.model_id,
+                     enrollment_id, utc_now(), by),
+                )
+                ids.append(cur.lastrowid)
+                self._after_reference_insert(len(ids))
+        marks = ",".join("?" * len(ids))
+        rows = self._query(f"SELECT * FROM reference_signatures WHERE id IN ({marks}) "
+                           "ORDER BY id", ids)
+        return [_reference(r) for r in rows]
+
+    def _after_reference_insert(self, count: int) -> None:
+        """Hook called inside the enrollment transaction after each row (crash tests)."""
+
+    def references(self, account_id: int, include_revoked: bool = False) -> list[Reference]:
+        sql = "SELECT * FROM reference_signatures WHERE account_id = ?"
+        if not include_revoked:
+            sql += " AND status = 'active'"
+        return [_reference(r) for r in self._query(sql + " ORDER BY id", (account_id,))]
+
+    def revoke_reference(self, ref_id: int, by: str, reason: str) -> Reference:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE reference_signatures SET status = 'revoked', revoked_at = ?, "
+                "revoked_by = ?, revoke_reason = ? WHERE id = ? AND status = 'active'",
+                (utc_now(), by, reason, ref_id),
+            )
+            if cur.rowcount != 1:
+                raise StoreError(f"reference {ref_id} does not exist or is already revoked")
+            rows = self._query("SELECT * FROM reference_signatures WHERE id = ?", (ref_id,))
+        return _reference(rows[0])
+
+    def update_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE reference_signatures SET embedding = ?, model_id = ? WHERE id = ?",
+                [(embedding_to_bytes(e), m, i) for i, e, m in updates],
+            )
+
+    def stale_reference_count(self, model_id: str) -> int:
+        rows = self._query("SELECT COUNT(*) AS n FROM reference_signatures "
+                           "WHERE status = 'active' AND model_id != ?", (model_id,))
+        return int(rows[0]["n"])
+
+    # ---- decisions -----------------------------------------------------------------------
+    def add_decision(self, decision: Decision) -> int:
+        d = decision
+        with self.transaction() as conn:
+            try:
+                cur = conn.execute(
+                    "INSERT INTO decisions (verification_id, account_id, cheque_name, "
+                    "cheque_sha256, model_id, method, score, similarity, verdict, decision, "
+                    "override_reason, decided_by, decided_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.verification_id, d.account_id, d.cheque_name, d.cheque_sha256,
+                     d.model_id, d.method, d.score, d.similarity, d.verdict, d.decision,
+                     d.override_reason, d.decided_by, d.decided_at),
+                )
+            except sqlite3.IntegrityError:
+                raise StoreError("a decision was already recorded for this verification") \
+                    from None
+            return int(cur.lastrowid)
+
+    def decisions(self, account_id: int) -> list[Decision]:
+        rows = self._query("SELECT * FROM decisions WHERE account_id = ? ORDER BY id",
+                           (account_id,))
+        return [Decision(**{k: v for k, v in r.items() if k != "id"}) for r in rows]
+
+    # ---- audit ---------------------------------------------------------------------------
+    def append_audit(self, username: str, action: str, account_number: str = "",
+                     model_id: str = "", details: dict[str, Any] | None = None) -> AuditEntry:
+        details = details or {}
+        with self.transaction() as conn:
+            last_id, last_hash = conn.execute(
+                "SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
+            new_id, ts = last_id + 1, utc_now()
+            digest = entry_hash(last_hash, new_id, ts, username, action, account_number,
+                                model_id, details)
+            conn.execute(
+                "INSERT INTO audit_log (id, ts, username, action, account_number, model_id, "
+                "details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (new_id, ts, username, action, account_number, model_id,
+                 canonical_json(details), last_hash, digest),
+            )
+            conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE one = 1",
+                         (new_id, digest))
+        return AuditEntry(new_id, ts, username, action, account_number, model_id, details,
+                          last_hash, digest)
+
+    def audit_entry(self, entry_id: int) -> AuditEntry | None:
+        rows = self._query("SELECT * FROM audit_log WHERE id = ?", (entry_id,))
+        return _audit(rows[0]) if rows else None
+
+    def audit_entries(self, flt: AuditFilter | None = None) -> list[AuditEntry]:
+        flt = flt or AuditFilter()
+        where, params = [], []
+        for column, value in (("username", flt.username), ("action", flt.action),
+                              ("account_number", flt.account_number)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if flt.since:
+            where.append("ts >= ?")
+            params.append(flt.since)
+        if flt.until:
+            where.append("ts < ?")
+            params.append(flt.until)
+        sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._query(sql + " ORDER BY id DESC LIMIT ?", [*params, flt.limit])
+        return [_audit(r) for r in rows]
+
+    def verify_audit(self) -> AuditCheck:
+        """Walk the whole chain (see :func:`desktop.core.audit.verify_chain`)."""
+        with self._lock:
+            cur = self._conn.execute("SELECT * FROM audit_log ORDER BY id")
+            cols = [c[0] for c in cur.description]
+            last_id, last_hash = self._conn.execute(
+                "SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
+            return verify_chain((_audit(dict(zip(cols, v, strict=True))) for v in cur),
+                                last_id, last_hash)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (none of ours contains ';' in a literal)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(username=row["username"], role=row["role"], password_hash=row["password_hash"],
+                salt=row["salt"], kdf=row["kdf"], failed_attempts=row["failed_attempts"],
+                locked_until=row["locked_until"], active=bool(row["active"]))
+
+
+def _reference(row: dict[str, Any]) -> Reference:
+    row = dict(row)
+    row["embedding"] = embedding_from_bytes(row["embedding"])
+    return Reference(**row)
+
+
+def _audit(row: dict[str, Any]) -> AuditEntry:
+    row = dict(row)
+    row["details"] = json.loads(row["details"])
+    return AuditEntry(**row)
