@@ -11,18 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from desktop.core.access import Session
 from desktop.core.audit import AuditFilter
 from desktop.core.enrollment import REJECTED, WARNING, Candidate
-from desktop.core.errors import InputImageError
-from desktop.core.service import (
-    ACCEPT,
-    REJECT,
-    SUGGESTED,
-    AuthError,
-    PermissionDenied,
-    ServiceError,
-    Session,
-)
+from desktop.core.errors import AuthError, InputImageError, PermissionDenied, ServiceError
+from desktop.core.service import ACCEPT, REJECT, SUGGESTED
 from desktop.core.store import StoreError
 from tests.conftest import PASSWORDS
 from tests.helpers import png_header_only, read_csv

@@ -26,3 +26,15 @@ class ModelError(VerificationError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class PermissionDenied(VerificationError):
+    """The logged-in user's role does not allow the action."""
+
+
+class AuthError(VerificationError):
+    """Login refused: unknown user, wrong password, or locked out."""
+
+
+class ServiceError(VerificationError):
+    """An action cannot be done as asked (the message says why)."""

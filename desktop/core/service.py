@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from desktop.core import auth
+from desktop.core.access import AccessControl, Session
 from desktop.core.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.cheque import DEFAULT_ZONE, ExtractedSignature, SignatureZone, extract_signature
 from desktop.core.enrollment import (
@@ -28,41 +27,15 @@ from desktop.core.enrollment import (
     assess,
     rejected,
 )
-from desktop.core.errors import InputImageError, VerificationError
+from desktop.core.errors import InputImageError, ServiceError
 from desktop.core.imageio import MAX_FILE_BYTES, load_pages
 from desktop.core.preprocess import preprocess_signature
-from desktop.core.store import Account, Decision, NewReference, Reference, ReferenceStore, User
+from desktop.core.store import Account, Decision, NewReference, Reference, ReferenceStore
 from desktop.core.verification import FORGED, GENUINE, SignatureVerifier, VerificationResult
 
 ACCEPT, REFER, REJECT = "accept", "refer", "reject"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 SUGGESTED = {GENUINE: ACCEPT, FORGED: REJECT}  # "needs review" suggests REFER
-
-
-class PermissionDenied(VerificationError):
-    """The logged-in user's role does not allow the action."""
-
-
-class AuthError(VerificationError):
-    """Login refused: unknown user, wrong password, or locked out."""
-
-
-class ServiceError(VerificationError):
-    """An action cannot be done as asked (the message says why)."""
-
-
-@dataclass(frozen=True)
-class Session:
-    """A logged-in user. Only sessions issued by the service's own login carry a token it
-    knows; a Session built by hand is refused, whatever role it claims."""
-
-    username: str
-    role: str
-    token: str = field(default="", repr=False, compare=False)
-
-    def can(self, permission: str) -> bool:
-        """Whether the role grants ``permission`` (for showing or hiding screens)."""
-        return permission in auth.PERMISSIONS.get(self.role, frozenset())
 
 
 @dataclass(frozen=True)
@@ -111,24 +84,18 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class BranchService:
-    """The core of the branch app: login, accounts, enrollment, cheque checks, audit."""
+class BranchService(AccessControl):
+    """The core of the branch app: accounts, enrollment, cheque checks, decisions, audit and
+    settings; login, sessions and users come from :class:`AccessControl`."""
 
     def __init__(
         self, store: ReferenceStore, verifier: SignatureVerifier | None,
         settings: DecisionSettings | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
-        self.store = store
+        super().__init__(store, clock)
         self.verifier = verifier
         self.settings = settings or DecisionSettings()
-        self.clock = clock
-        self._sessions: dict[str, tuple[str, str]] = {}  # token -> (username, role)
-
-    def _open_session(self, username: str, role: str) -> Session:
-        token = secrets.token_hex(16)
-        self._sessions[token] = (username, role)
-        return Session(username, role, token)
 
     @property
     def model(self) -> SignatureVerifier:
@@ -141,99 +108,6 @@ class BranchService:
     def model_id(self) -> str:
         """The model that embeds and decides now."""
         return self.model.manifest.model_id
-
-    # ---- users and login -----------------------------------------------------------------
-    def needs_first_admin(self) -> bool:
-        """True on first run: no user exists yet."""
-        return self.store.count_users() == 0
-
-    def create_first_admin(self, username: str, password: str) -> Session:
-        """Create the first admin; refused once any user exists."""
-        with self.store.transaction():
-            if self.store.count_users():
-                raise PermissionDenied("an administrator already exists; log in instead")
-            self._add_user(username, "admin", password)
-            self.store.append_audit(username, "user_created", details={"role": "admin",
-                                                                        "first_run": True})
-        return self._open_session(username, "admin")
-
-    def create_user(self, session: Session, username: str, role: str, password: str) -> None:
-        """Admin: add a clerk, operator or admin."""
-        self._require(session, "manage_users")
-        with self.store.transaction():
-            self._add_user(username, role, password)
-            self.store.append_audit(session.username, "user_created",
-                                    details={"user": username, "role": role})
-
-    def reset_password(self, session: Session, username: str, password: str) -> None:
-        """Admin: set a new password (also lifts a lock-out)."""
-        self._require(session, "manage_users")
-        problem = auth.password_problem(password, username)
-        if problem:
-            raise ServiceError(problem)
-        if self.store.get_user(username) is None:
-            raise ServiceError(f"there is no user named {username!r}")
-        digest, salt, kdf = auth.hash_password(password)
-        with self.store.transaction():
-            self.store.set_password(username, digest, salt, kdf)
-            self.store.append_audit(session.username, "password_reset",
-                                    details={"user": username})
-
-    def users(self, session: Session) -> list[User]:
-        """Admin: every user (hashes included only as the store keeps them)."""
-        self._require(session, "manage_users")
-        return self.store.list_users()
-
-    def _add_user(self, username: str, role: str, password: str) -> None:
-        username = username.strip()
-        if not username or len(username) > 64:
-            raise ServiceError("a user name of 1 to 64 characters is needed")
-        if role not in auth.PERMISSIONS:
-            raise ServiceError(f"unknown role {role!r} (clerk, operator or admin)")
-        problem = auth.password_problem(password, username)
-        if problem:
-            raise ServiceError(problem)
-        digest, salt, kdf = auth.hash_password(password)
-        self.store.add_user(User(username, role, digest, salt, kdf))
-
-    def login(self, username: str, password: str) -> Session:
-        """Check the password; lock the user out after repeated failures. Every attempt is
-        audited. The message does not say whether the name or the password was wrong."""
-        now = self.clock()
-        user = self.store.get_user(username.strip())
-        if user is None or not user.active:
-            auth.hash_password(password)  # same work as a real check: no timing oracle
-            self.store.append_audit(username, "login_failed", details={"reason": "unknown user"})
-            raise AuthError("unknown user name or wrong password")
-        if user.locked_until and now < datetime.fromisoformat(user.locked_until):
-            self.store.append_audit(user.username, "login_refused",
-                                    details={"reason": "locked", "until": user.locked_until})
-            until = datetime.fromisoformat(user.locked_until).astimezone()
-            raise AuthError(f"user {user.username} is locked after {auth.MAX_FAILED_ATTEMPTS} "
-                            f"failed logins until {until:%H:%M}; an administrator can unlock it "
-                            "by setting a new password")
-        if not auth.verify_password(password, user.password_hash, user.salt, user.kdf):
-            failed = user.failed_attempts + 1
-            locked = None
-            if failed >= auth.MAX_FAILED_ATTEMPTS:
-                locked = (now + timedelta(minutes=auth.LOCKOUT_MINUTES)).isoformat()
-                failed = 0
-            with self.store.transaction():
-                self.store.set_login_state(user.username, failed, locked)
-                self.store.append_audit(user.username, "login_failed",
-                                        details={"attempt": failed, "locked_until": locked})
-            raise AuthError("unknown user name or wrong password"
-                            + (f"; the user is now locked for {auth.LOCKOUT_MINUTES} minutes"
-                               if locked else ""))
-        with self.store.transaction():
-            self.store.set_login_state(user.username, 0, None)
-            self.store.append_audit(user.username, "login", details={"role": user.role})
-        return self._open_session(user.username, user.role)
-
-    def logout(self, session: Session) -> None:
-        """End a session: its token stops working."""
-        if self._sessions.pop(session.token, None) is not None:
-            self.store.append_audit(session.username, "logout")
 
     # ---- accounts ------------------------------------------------------------------------
     def create_account(self, session: Session, account_number: str, holder_name: str) -> Account:
@@ -503,15 +377,6 @@ class BranchService:
             levels = ", ".join(f"{f:g}" for f in sorted(offered))
             raise ServiceError(f"security level {settings.target_far:g} is not calibrated for "
                                f"this model (target FARs offered: {levels})")
-
-    def _require(self, session: Session, permission: str) -> None:
-        """Refuse unless ``session`` was issued here and its role grants ``permission``."""
-        issued = self._sessions.get(getattr(session, "token", ""))
-        if issued is None or issued != (session.username, session.role):
-            raise PermissionDenied("not logged in (or the session has ended): log in again")
-        if permission not in auth.PERMISSIONS.get(issued[1], frozenset()):
-            raise PermissionDenied(f"a {issued[1]} may not {permission.replace('_', ' ')}")
-
 
 def _read_bytes(path: str | Path) -> bytes:
     """The file's bytes, read once (hashed for the audit and decoded)."""

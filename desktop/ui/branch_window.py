@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from desktop.core.access import Session
 from desktop.core.config import AppConfig
 from desktop.core.errors import VerificationError
 from desktop.core.paths import default_signature_model
-from desktop.core.service import BranchService, Session
+from desktop.core.service import BranchService
 from desktop.core.verification import SignatureVerifier
 from desktop.ui.admin_screens import AuditScreen, SettingsScreen, UsersScreen
 from desktop.ui.check_screen import CheckScreen
