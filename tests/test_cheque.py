@@ -16,12 +16,11 @@ from desktop.core.cheque import (
     SignatureZone,
     extract_from_file,
     extract_signature,
-    locate_signatures,
-    split_signature_card,
 )
 from desktop.core.errors import InputImageError
 from desktop.core.imageio import load_pages
 from desktop.core.preprocess import preprocess_signature
+from desktop.core.signature_card import locate_signatures, split_signature_card
 from training.cheques import (
     FORMATS,
     SIGNATURE_LINE_X,

@@ -113,7 +113,7 @@ class ExtractedSignature:
     lines_removed: int
 
 
-def _as_gray(gray: np.ndarray) -> np.ndarray:
+def as_gray(gray: np.ndarray) -> np.ndarray:
     if not isinstance(gray, np.ndarray) or gray.dtype != np.uint8:
         raise TypeError("expected a uint8 numpy image")
     if gray.ndim == 3 and gray.shape[2] in (3, 4):
@@ -234,7 +234,7 @@ def _remove_rules(ink: np.ndarray, length: int, thick: int) -> tuple[np.ndarray,
     return out | (closed & band & ink), int(n)
 
 
-def _remove_lines(
+def remove_lines(
     ink: np.ndarray, h_len: int, v_len: int, thick: int,
 ) -> tuple[np.ndarray, int, np.ndarray]:
     """Remove horizontal and vertical printed rules from a uint8 0/255 mask.
@@ -248,7 +248,7 @@ def _remove_lines(
     return mask.astype(np.uint8) * 255, n_h + n_v, orig & ~mask
 
 
-def _drop_text_rows(ink: np.ndarray, page_h: int, removed: np.ndarray | None = None) -> np.ndarray:
+def drop_text_rows(ink: np.ndarray, page_h: int, removed: np.ndarray | None = None) -> np.ndarray:
     """Remove rows of printed text from a uint8 mask.
 
     A text row is a chain of small marks (letters, or words whose letters ran together) of
@@ -312,7 +312,7 @@ def _drop_text_rows(ink: np.ndarray, page_h: int, removed: np.ndarray | None = N
     return out
 
 
-def _group_marks(ink: np.ndarray, radius_x: int, radius_y: int,
+def group_marks(ink: np.ndarray, radius_x: int, radius_y: int,
                  min_px: int) -> list[tuple[np.ndarray, tuple[int, int, int, int], int]]:
     """Group marks closer than the radii (strokes of one signature); drop specks < ``min_px``.
 
@@ -362,7 +362,7 @@ def extract_signature(
     only names the file in error messages. Raises :class:`InputImageError` for an image too
     small to be a cheque, a blank page, or a zone holding no signature.
     """
-    gray = _as_gray(gray)
+    gray = as_gray(gray)
     _check_size(gray, path)
     H, W = gray.shape
     norm = flat_field(gray)
@@ -389,13 +389,13 @@ def extract_signature(
     thick = max(1, round(H / 400))
     mx, my = h_len, max(4, round(0.02 * H))
     rx0, ry0, rx1, ry1 = max(0, x0 - mx), max(0, y0 - my), min(W, x1 + mx), min(H, y1 + my)
-    cleaned, n_lines, removed = _remove_lines(weak[ry0:ry1, rx0:rx1], h_len, v_len, thick)
+    cleaned, n_lines, removed = remove_lines(weak[ry0:ry1, rx0:rx1], h_len, v_len, thick)
     inner = np.zeros_like(cleaned)
     inner[y0 - ry0: y1 - ry0, x0 - rx0: x1 - rx0] = cleaned[y0 - ry0: y1 - ry0,
                                                             x0 - rx0: x1 - rx0]
-    inner = _drop_text_rows(inner, H, removed)
+    inner = drop_text_rows(inner, H, removed)
     strong = norm_d[ry0:ry1, rx0:rx1] <= INK_LEVEL
-    groups = _group_marks(inner, max(2, round(0.012 * W)), max(2, round(0.02 * H)), speck)
+    groups = group_marks(inner, max(2, round(0.012 * W)), max(2, round(0.02 * H)), speck)
     groups = [(mask, box, int((mask & strong).sum())) for mask, box, _ in groups]
     groups.sort(key=lambda g: -g[2])
     # The signature is the largest group of marks; printed leftovers are short, narrow and
@@ -440,124 +440,3 @@ def extract_from_file(
     if page >= len(pages):
         raise InputImageError(path, f"has {len(pages)} page(s); page {page + 1} was asked for")
     return extract_signature(pages[page], zone, path=path)
-
-
-def _card_signatures(
-    gray: np.ndarray, path: str | Path | None, max_signatures: int,
-) -> tuple[np.ndarray, list[tuple[tuple[int, int, int, int], np.ndarray]]]:
-    """Flat-fielded card and (box, ink mask) per signature in reading order."""
-    gray = _as_gray(gray)
-    h, w = gray.shape
-    if min(h, w) < 64:
-        raise InputImageError(
-            path, f"the image is too small to be a signature card ({w}x{h} pixels)"
-        )
-    norm = flat_field(gray)
-    # Faint thin strokes join the marks they touch (see WEAK_LEVEL).
-    ink = np.where(norm <= WEAK_LEVEL, 255, 0).astype(np.uint8)
-    side = min(h, w)
-    # A card's printed rules (box edges) run across a whole box, 30% of the card or more;
-    # a signature's straight flourish is shorter than that.
-    cleaned, _, removed = _remove_lines(ink, max(15, round(0.3 * w)), max(15, round(0.3 * h)),
-                                        max(1, round(side / 400)))
-    cleaned = _drop_text_rows(cleaned, side, removed)
-    speck = max(4, round(6 * (side / 600.0) ** 2))
-    groups = _group_marks(cleaned, max(2, round(0.012 * max(h, w))), max(2, round(0.02 * side)),
-                          speck)
-    if not groups:
-        raise InputImageError(path, "no signature was found on the card")
-    biggest = groups[0][2]
-    # Box numbers and specks are far smaller than any signature's strokes.
-    found = [(list(box), mask, count) for mask, box, count in groups if count >= 0.05 * biggest]
-    cells = _cells(removed)
-    if cells is not None:
-        # Marks inside one printed box belong to one signature; marks outside every box
-        # (the card's heading, the account number) are print.
-        merged: dict[int, tuple[list[int], np.ndarray, int]] = {}
-        for box, mask, count in found:
-            c = int(cells[(box[1] + box[3]) // 2, (box[0] + box[2]) // 2])
-            if c <= 0:
-                continue
-            if c in merged:
-                b, m, n = merged[c]
-                merged[c] = ([min(b[0], box[0]), min(b[1], box[1]), max(b[2], box[2]),
-                              max(b[3], box[3])], m | mask, n + count)
-            else:
-                merged[c] = (box, mask, count)
-        found = list(merged.values())
-    if not found:
-        raise InputImageError(path, "no signature was found on the card")
-    biggest = max(f[2] for f in found)
-    tallest = max(f[0][3] - f[0][1] for f in found)
-    found = [f for f in found if f[2] >= 0.1 * biggest and f[0][3] - f[0][1] >= 0.3 * tallest]
-    found.sort(key=lambda f: -f[2])
-    found = found[:max_signatures]
-    masks = {tuple(f[0]): f[1] for f in found}
-    order = _reading_order(list(masks))
-    return norm, [(box, masks[box]) for box in order]
-
-
-def locate_signatures(
-    gray: np.ndarray, path: str | Path | None = None, max_signatures: int = 10,
-) -> list[tuple[int, int, int, int]]:
-    """Boxes (x0, y0, x1, y1) of the signatures on a specimen card, in reading order.
-
-    Printed rules and box edges are removed, rows of printed text dropped, strokes closer than
-    ~1.2% of the card's width grouped; when the card has printed boxes, the marks inside one
-    box are one signature and marks outside every box are print. Groups much smaller or
-    shorter than the largest are dropped (box numbers, specks). At most ``max_signatures``
-    (the largest) are returned. Raises :class:`InputImageError` when none is found.
-    """
-    return [box for box, _ in _card_signatures(gray, path, max_signatures)[1]]
-
-
-def _cells(rules: np.ndarray) -> np.ndarray | None:
-    """Label image of the printed boxes' interiors (0 elsewhere), or None without boxes."""
-    if not rules.any():
-        return None
-    walls = cv2.dilate(rules.astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_not(walls),
-                                                           connectivity=4)
-    h, w = rules.shape
-    out = np.zeros(labels.shape, np.int32)
-    found = 0
-    for i in range(1, n):
-        x, y, bw, bh, a = stats[i]
-        touches = x == 0 or y == 0 or x + bw >= w or y + bh >= h
-        if not touches and 0.01 * h * w <= a <= 0.6 * h * w:
-            found += 1
-            out[labels == i] = found
-    return out if found else None
-
-
-def _reading_order(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Rows top to bottom (a box joins a row when its centre lies in the row's span), then x."""
-    rows: list[list[tuple[int, int, int, int]]] = []
-    for b in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
-        cy = (b[1] + b[3]) / 2
-        if rows and min(r[1] for r in rows[-1]) <= cy <= max(r[3] for r in rows[-1]):
-            rows[-1].append(b)
-        else:
-            rows.append([b])
-    return [b for row in rows for b in sorted(row, key=lambda b: b[0])]
-
-
-def split_signature_card(
-    gray: np.ndarray, path: str | Path | None = None, max_signatures: int = 10,
-) -> list[np.ndarray]:
-    """Cut a scanned specimen card into one crop per signature, in reading order.
-
-    Rows top to bottom, then left to right. Each crop is uint8 grey on white (255) paper
-    holding only that signature's strokes (printed boxes, numbers and text removed), each ink
-    pixel with its own flat-fielded grey value. Raises :class:`InputImageError` when no
-    signature is found.
-    """
-    norm, found = _card_signatures(gray, path, max_signatures)
-    h, w = norm.shape
-    m = max(4, round(0.01 * min(h, w)))
-    crops = []
-    for (x0, y0, x1, y1), mask in found:
-        cx0, cy0, cx1, cy1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
-        keep = cv2.dilate(mask[cy0:cy1, cx0:cx1].astype(np.uint8), np.ones((3, 3), np.uint8))
-        crops.append(np.where(keep > 0, norm[cy0:cy1, cx0:cx1], 255).astype(np.uint8))
-    return crops

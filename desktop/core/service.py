@@ -170,7 +170,7 @@ class BranchService(AccessControl):
         """Operator: read files as enrollment candidates. With ``card`` each file is a
         signature card whose signatures are separated. Unreadable files become rejected
         candidates with the reason (nothing is stored)."""
-        from desktop.core.cheque import split_signature_card
+        from desktop.core.signature_card import split_signature_card
 
         self._require(session, "enroll")
         out: list[Candidate] = []
