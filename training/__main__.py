@@ -1,4 +1,4 @@
-"""Command line: ``python -m training {synth,train,evaluate,export,demo} ...``."""
+"""Command line: ``python -m training {synth,train,evaluate,export,omniglot,demo} ...``."""
 
 from __future__ import annotations
 
@@ -11,12 +11,21 @@ from pathlib import Path
 DEFAULT_CEDAR = Path(__file__).resolve().parents[1].parent / "shared/data/signatures/cedar"
 
 
+# TrainConfig fields whose default is None: the type of their command-line value
+_OPTIONAL_TYPES = {"margin": float, "margin2": float, "pos_neg_ratio": float, "width": int,
+                   "pretrained": str}
+
+
 def _add_train_args(p: argparse.ArgumentParser) -> None:
+    from training.backbones import BACKBONES
+    from training.losses import LOSSES
     from training.train import TrainConfig
 
     p.add_argument("--data", type=Path, default=DEFAULT_CEDAR,
                    help="CEDAR folder or <writer>/{genuine,forged}/ folder")
-    p.add_argument("--run", type=Path, required=True, help="run folder for checkpoints/reports")
+    # --run-dir: the same, for torchrun, whose own parser finds "--run" ambiguous
+    p.add_argument("--run", "--run-dir", dest="run", type=Path, required=True,
+                   help="run folder for checkpoints/reports")
     p.add_argument("--val-writers", type=int, default=6)
     p.add_argument("--test-writers", type=int, default=10)
     p.add_argument("--split-seed", type=int, default=0)
@@ -24,11 +33,14 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     for f in fields(TrainConfig):
         if f.name == "preprocessing":
             continue
-        kind = float if f.name == "margin" else type(f.default)
-        p.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default)
+        kind = _OPTIONAL_TYPES.get(f.name, type(f.default))
+        choices = {"loss": LOSSES, "backbone": BACKBONES,
+                   "optimizer": ("adamw", "sgd")}.get(f.name)
+        p.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default,
+                       choices=choices)
 
 
-def _split(args: argparse.Namespace):
+def _split(args: argparse.Namespace, rank: int = 0):
     from training.data import SignatureImages, read_any, split_writers
 
     split_file = args.run / "split.json"
@@ -41,8 +53,9 @@ def _split(args: argparse.Namespace):
         )
         split = {"data": str(args.data), "train": train, "validation": val, "test": test,
                  "seed": args.split_seed}
-        args.run.mkdir(parents=True, exist_ok=True)
-        split_file.write_text(json.dumps(split, indent=2) + "\n")
+        if rank == 0:  # every rank computes the same split; one writes it
+            args.run.mkdir(parents=True, exist_ok=True)
+            split_file.write_text(json.dumps(split, indent=2) + "\n")
     # Decode only the writers training uses; the test writers wait for evaluation.
     used = set(split["train"]) | set(split["validation"])
     images = SignatureImages([s for s in samples if s.writer in used])
@@ -50,17 +63,33 @@ def _split(args: argparse.Namespace):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from training.train import TrainConfig, train
+    """Train; distributed (DDP) when started by ``torchrun --nproc_per_node=N``."""
+    from torch import distributed as dist
+
+    from training.train import TrainConfig, init_distributed, train
 
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
                          if f.name != "preprocessing"})
-    split, images = _split(args)
-    print(f"writers: {len(split['train'])} train, {len(split['validation'])} validation, "
-          f"{len(split['test'])} test (held out)", file=sys.stderr)
-    history = train(cfg, images.subset(split["train"]), images.subset(split["validation"]),
-                    args.run, resume=args.resume)
-    print(json.dumps({"best_epoch": history["best_epoch"], "best_val_eer": history["best_val_eer"],
-                      "train_seconds": round(history["seconds"], 1)}))
+    rank, world = init_distributed()
+    try:
+        if world > 1 and rank != 0:
+            dist.barrier()  # rank 0 writes split.json first
+        split, images = _split(args, rank)
+        if world > 1 and rank == 0:
+            dist.barrier()
+        if rank == 0:
+            print(f"writers: {len(split['train'])} train, {len(split['validation'])} "
+                  f"validation, {len(split['test'])} test (held out)"
+                  + (f"; {world} processes" if world > 1 else ""), file=sys.stderr)
+        history = train(cfg, images.subset(split["train"]), images.subset(split["validation"]),
+                        args.run, resume=args.resume)
+        if rank == 0:
+            print(json.dumps({"best_epoch": history["best_epoch"],
+                              "best_val_eer": history["best_val_eer"],
+                              "train_seconds": round(history["seconds"], 1)}))
+    finally:
+        if world > 1 and dist.is_initialized():
+            dist.destroy_process_group()
     return 0
 
 
@@ -87,6 +116,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
     generate_dataset(args.out, args.writers, args.genuine, args.forged, args.seed)
     print(f"wrote synthetic signatures to {args.out}")
     return 0
+
+
+def cmd_omniglot(args: argparse.Namespace) -> int:
+    from training.omniglot import run_benchmark
+
+    return run_benchmark(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -129,6 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-description", default=None)
     p.add_argument("--licence", default=None)
     p.set_defaults(func=cmd_export)
+
+    from training.omniglot import add_benchmark_args
+
+    p = sub.add_parser("omniglot", help="Omniglot 20-way one-shot benchmark from scratch")
+    add_benchmark_args(p)
+    p.set_defaults(func=cmd_omniglot)
 
     p = sub.add_parser("demo", help="a demonstration branch store with synthetic cheques")
     p.add_argument("out", type=Path)

@@ -1,7 +1,9 @@
 """The shared-weight embedder: a compact CNN mapping an ink map to an L2-normalised vector.
 
 A Siamese network is this one module applied to both images of a pair (or all images of a
-batch); weights are shared by construction because there is only one module.
+batch); weights are shared by construction because there is only one module. Other
+backbones (Koch et al.'s net, a small ResNet) and the two-branch wrappers are in
+:mod:`training.backbones`.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ class SignatureEmbedder(nn.Module):
     where strokes lie relative to each other is much of what makes a signature.
     """
 
-    def __init__(self, embedding_size: int = 128, width: int = 24, dropout: float = 0.2) -> None:
+    def __init__(self, embedding_size: int = 128, width: int = 24, dropout: float = 0.2,
+                 in_channels: int = 1) -> None:
         super().__init__()
         c1, c2, c3, c4 = width, 2 * width, 4 * width, 6 * width
         self.features = nn.Sequential(
-            nn.Conv2d(1, c1, 5, stride=2, padding=2, bias=False),
+            nn.Conv2d(in_channels, c1, 5, stride=2, padding=2, bias=False),
             nn.BatchNorm2d(c1),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(2),

@@ -1,0 +1,107 @@
+"""Backbone factory, pretrained loading, Siamese / pseudo-Siamese wrappers, checkpoints."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+import torch
+
+from training.backbones import (
+    BACKBONES,
+    PseudoSiamese,
+    Siamese,
+    build_backbone,
+    load_pretrained,
+)
+from training.train import TrainConfig, build_model, load_loss, load_model
+
+WIDTH = {"compact": 4, "koch": 4, "resnet": 4}
+
+
+@pytest.mark.parametrize("name", BACKBONES)
+@pytest.mark.parametrize("shape", [(1, 72, 96), (1, 128, 192)])
+def test_shape_and_unit_norm(name: str, shape: tuple[int, int, int]) -> None:
+    torch.manual_seed(0)
+    model = build_backbone(name, 16, shape, width=WIDTH[name]).eval()
+    with torch.no_grad():
+        out = model(torch.rand(3, *shape))
+    assert out.shape == (3, 16)
+    assert torch.allclose(out.norm(dim=1), torch.ones(3), atol=1e-5)
+
+
+def test_unknown_and_too_small() -> None:
+    with pytest.raises(ValueError):
+        build_backbone("vgg", 16, (1, 64, 64))
+    with pytest.raises(ValueError, match="at least"):
+        build_backbone("koch", 16, (1, 28, 28))
+
+
+def _storages(module: torch.nn.Module) -> set[int]:
+    return {p.untyped_storage().data_ptr() for p in module.parameters()}
+
+
+def test_pseudo_siamese_shares_nothing_siamese_shares_all() -> None:
+    a = build_backbone("compact", 16, (1, 72, 96), width=4)
+    b = build_backbone("resnet", 16, (1, 72, 96), width=4)
+    pseudo = PseudoSiamese(a, b)
+    assert not _storages(pseudo.branch_a) & _storages(pseudo.branch_b)
+    xa, xb = torch.rand(2, 1, 72, 96), torch.rand(2, 1, 72, 96)
+    ea, eb = pseudo.eval()(xa, xb)
+    assert ea.shape == eb.shape == (2, 16)
+    # the same architecture twice: still separate tensors
+    twin = PseudoSiamese.from_names("compact", "compact", 16, (1, 72, 96), width=4)
+    assert not _storages(twin.branch_a) & _storages(twin.branch_b)
+    with pytest.raises(ValueError, match="share"):
+        PseudoSiamese(a, a)
+    siamese = Siamese(a).eval()
+    ya, yb = siamese(xa, xa)
+    assert torch.equal(ya, yb) and len(list(siamese.parameters())) == len(list(a.parameters()))
+
+
+def test_pretrained_restores_weights(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    source = build_backbone("resnet", 16, (1, 72, 96), width=4)
+    torch.save(source.state_dict(), tmp_path / "state.pt")
+    torch.save({"model": source.state_dict(), "config": {}}, tmp_path / "ckpt.pt")
+    x = torch.rand(2, 1, 72, 96)
+    for file in ("state.pt", "ckpt.pt"):
+        torch.manual_seed(1)
+        model = build_backbone("resnet", 16, (1, 72, 96), width=4, pretrained=tmp_path / file)
+        assert not model.pretrained_report.missing and not model.pretrained_report.unexpected
+        with torch.no_grad():
+            assert torch.equal(model.eval()(x), source.eval()(x))
+    # another embedding size: the head is reported, the rest restored
+    other = build_backbone("resnet", 8, (1, 72, 96), width=4)
+    report = load_pretrained(other, tmp_path / "state.pt")
+    assert report.mismatched == ["head.2.bias", "head.2.weight"] or set(report.mismatched) == {
+        "head.2.weight", "head.2.bias"}
+    assert torch.equal(other.stem[0].weight, source.stem[0].weight)
+    with pytest.raises(FileNotFoundError):
+        build_backbone("resnet", 8, (1, 72, 96), pretrained=tmp_path / "none.pt")
+
+
+def test_checkpoint_records_backbone_and_loss_head(tmp_path: Path) -> None:
+    cfg = TrainConfig(backbone="resnet", width=4, embedding_size=16, loss="koch")
+    model = build_model(cfg)
+    from training.train import build_config_loss
+
+    loss_fn = build_config_loss(cfg)
+    with torch.no_grad():
+        loss_fn.loss.head.weight.fill_(0.25)
+    torch.save({"model": model.state_dict(), "loss": loss_fn.state_dict(),
+                "config": asdict(cfg), "epoch": 0}, tmp_path / "best.pt")
+    loaded, cfg2 = load_model(tmp_path / "best.pt")
+    assert cfg2.backbone == "resnet" and type(loaded).__name__ == "ResNetEmbedder"
+    head = load_loss(tmp_path / "best.pt").loss.head
+    assert torch.all(head.weight == 0.25)
+
+
+def test_shipped_checkpoint_still_loads() -> None:
+    ckpt = Path(__file__).resolve().parents[1] / "runs" / "cedar2" / "best.pt"
+    if not ckpt.is_file():
+        pytest.skip("runs/cedar2 is not in this checkout")
+    model, cfg = load_model(ckpt)
+    assert cfg.backbone == "compact" and type(model).__name__ == "SignatureEmbedder"
+
