@@ -1,17 +1,7 @@
 """Omniglot one-shot benchmark: training with Koch et al.'s distortions, evaluation, command.
 
-Data (Lake et al. 2015, MIT licence), read straight from the zips:
-
-* ``images_background_small{1,2}.zip``: ``<set>/<alphabet>/<character>/<id>_<drawer>.png``,
-  105x105 1-bit, black ink on white. **The two small sets share two alphabets (Greek and
-  Latin, byte-identical files)**, so together they hold 8 distinct alphabets, 242 characters;
-  duplicates are dropped on reading (keyed by alphabet/character/file).
-* ``all_runs.zip``: the official 20-way one-shot test, ``runXX/training/classYY.png`` (one
-  image per class), ``runXX/test/itemYY.png`` and ``runXX/class_labels.txt`` with lines
-  ``runXX/test/itemYY.png runXX/training/classZZ.png``. Each test image is matched to the
-  nearest of its run's 20 training images; 20 runs x 20 = 400 trials.
-
-Images are inverted (ink = 1) and downscaled with area interpolation to ``size`` x ``size``.
+The data readers and the distortion are in :mod:`training.omniglot_data`;
+:data:`BENCHMARK_DOC` below describes the benchmark command.
 """
 
 from __future__ import annotations
