@@ -98,10 +98,23 @@ def test_checkpoint_records_backbone_and_loss_head(tmp_path: Path) -> None:
     assert torch.all(head.weight == 0.25)
 
 
-def test_shipped_checkpoint_still_loads() -> None:
-    ckpt = Path(__file__).resolve().parents[1] / "runs" / "cedar2" / "best.pt"
-    if not ckpt.is_file():
-        pytest.skip("runs/cedar2 is not in this checkout")
-    model, cfg = load_model(ckpt)
-    assert cfg.backbone == "compact" and type(model).__name__ == "SignatureEmbedder"
+OLD_CONFIG_KEYS = ("loss", "margin", "epochs", "batches_per_epoch", "writers_per_batch",
+                   "genuine_per_writer", "forged_per_writer", "lr", "weight_decay",
+                   "embedding_size", "width", "seed", "threads", "preprocessing")
 
+
+def test_checkpoint_from_before_backbones_still_loads(tiny_run: Path, tmp_path: Path) -> None:
+    """Checkpoints written before the backbone factory (like the shipped model's) have no
+    backbone, loss state or new options: they load as the compact network, same outputs."""
+    ckpt = torch.load(tiny_run / "best.pt", map_location="cpu", weights_only=False)
+    old = {**ckpt, "config": {k: ckpt["config"][k] for k in OLD_CONFIG_KEYS}}
+    old["config"]["loss"], old["config"]["width"] = "triplet", 8
+    old.pop("loss", None)
+    torch.save(old, tmp_path / "old.pt")
+    model, cfg = load_model(tmp_path / "old.pt")
+    new_model, _ = load_model(tiny_run / "best.pt")
+    assert cfg.backbone == "compact" and type(model).__name__ == "SignatureEmbedder"
+    x = torch.rand(2, *cfg.prep.input_shape)
+    with torch.no_grad():
+        assert torch.equal(model(x), new_model(x))
+    assert load_loss(tmp_path / "old.pt").loss is not None
