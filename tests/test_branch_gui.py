@@ -91,7 +91,7 @@ def test_enroll_then_check_genuine_and_forged_cheques(qtbot, app_parts, cheque_s
     assert [clerk.tabs.tabText(i) for i in range(clerk.tabs.count())] == ["Cheque check"]
     check = clerk.check_screen
     with qtbot.waitSignal(check.references_loaded, timeout=20000):
-        check.search(ACCOUNT[-4:])
+        check.picker.search(ACCOUNT[-4:])
         qtbot.waitUntil(lambda: check.picker.list.count() == 1, timeout=10000)
         item = check.picker.list.item(0)  # the clerk clicks the one account found
         check.picker.list.itemClicked.emit(item)
@@ -158,7 +158,7 @@ def test_bad_cheque_shows_a_message_naming_the_file(qtbot, app_parts, cheque_set
     service.enroll(op_session, ACCOUNT, cands)
     check = admin.check_screen
     with qtbot.waitSignal(check.references_loaded, timeout=20000):
-        check.select_account(ACCOUNT)
+        check.picker.load(ACCOUNT)
     bad = tmp_path / "scan.tif"
     bad.write_bytes(b"II*\x00" + b"\x00" * 10)
     rows = len(service.store.audit_entries())

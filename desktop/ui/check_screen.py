@@ -54,9 +54,8 @@ class CheckScreen(QWidget):
 
     # ---- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.picker = AccountPicker()
-        self.picker.search_requested.connect(self.search)
-        self.picker.account_chosen.connect(self.select_account)
+        self.picker = AccountPicker(self.host)
+        self.picker.loaded.connect(self._account_loaded)
         self.ref_list = QListWidget()
         self.ref_list.setIconSize(QSize(150, 90))
         self.ref_list.setSpacing(2)
@@ -140,18 +139,6 @@ class CheckScreen(QWidget):
         QVBoxLayout(self).addWidget(split)
 
     # ---- actions ---------------------------------------------------------------------------
-    def search(self, text: str) -> None:
-        """Find accounts by number or holder's name."""
-        svc, ses = self.host.service, self.host.session
-        self.host.run(svc.search_accounts, ses, text, on_done=self.picker.show_accounts,
-                      status="Searching accounts…")
-
-    def select_account(self, account_number: str) -> None:
-        """Load the account and its references."""
-        svc, ses = self.host.service, self.host.session
-        self.host.run(svc.account_with_references, ses, account_number,
-                      on_done=self._account_loaded, status="Loading references…")
-
     def _account_loaded(self, loaded: tuple[Account, list[Reference]]) -> None:
         self.account, self.references = loaded
         self.picker.label.setText(f"<b>{self.account.holder_name}</b><br>"

@@ -60,9 +60,8 @@ class EnrollScreen(QWidget):
         form.addRow("Holder's name", self.name_edit)
         form.addRow(create)
 
-        self.picker = AccountPicker()
-        self.picker.search_requested.connect(self.search)
-        self.picker.account_chosen.connect(self.load_account)
+        self.picker = AccountPicker(self.host)
+        self.picker.loaded.connect(self._loaded)
 
         refs_box = QGroupBox("Enrolled references")
         self.ref_list = QListWidget()
@@ -136,19 +135,7 @@ class EnrollScreen(QWidget):
         self.number_edit.clear()
         self.name_edit.clear()
         self.account_created.emit(account)
-        self.load_account(account.account_number)
-
-    def search(self, text: str) -> None:
-        """Find accounts by number or name."""
-        svc, ses = self.host.service, self.host.session
-        self.host.run(svc.search_accounts, ses, text, on_done=self.picker.show_accounts,
-                      status="Searching…")
-
-    def load_account(self, account_number: str) -> None:
-        """Select the account and show its references."""
-        svc, ses = self.host.service, self.host.session
-        self.host.run(svc.account_with_references, ses, account_number, on_done=self._loaded,
-                      status="Loading references…")
+        self.picker.load(account.account_number)
 
     def _loaded(self, loaded: tuple[Account, list[Reference]]) -> None:
         self.account, self.references = loaded
@@ -240,7 +227,7 @@ class EnrollScreen(QWidget):
         self.candidates = []
         self.table.setRowCount(0)
         self.enrolled.emit(refs)
-        self.load_account(self.account.account_number)
+        self.picker.load(self.account.account_number)
 
     # ---- revoke / replace ------------------------------------------------------------------
     def _selected_ref(self) -> int | None:
@@ -274,4 +261,4 @@ class EnrollScreen(QWidget):
         self.candidates = [c for c in self.candidates if c.name != ref.source_name]
         self.table.setRowCount(0)
         self.revoked.emit(ref)
-        self.load_account(self.account.account_number)
+        self.picker.load(self.account.account_number)

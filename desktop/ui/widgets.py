@@ -80,20 +80,19 @@ class DropFrame(QGroupBox):
 
 
 class AccountPicker(QGroupBox):
-    """Search accounts by number or holder's name and pick one. The screen runs the search
-    (``search_requested``) and loads the account (``account_chosen``)."""
+    """Search accounts by number or holder's name and load one with its references, through
+    the host's service on its worker pool; ``loaded`` carries ``(account, references)``."""
 
-    search_requested = Signal(str)
-    account_chosen = Signal(str)
+    loaded = Signal(object)
 
-    def __init__(self) -> None:
+    def __init__(self, host) -> None:
         super().__init__("Account")
+        self.host = host
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText("Account number or holder's name")
-        self.search_box.returnPressed.connect(
-            lambda: self.search_requested.emit(self.search_box.text()))
+        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
         find = QPushButton("Search")
-        find.clicked.connect(lambda: self.search_requested.emit(self.search_box.text()))
+        find.clicked.connect(lambda: self.search(self.search_box.text()))
         self.list = QListWidget()
         self.list.itemClicked.connect(self._clicked)
         self.list.itemActivated.connect(self._clicked)
@@ -106,6 +105,18 @@ class AccountPicker(QGroupBox):
         lay.addLayout(row)
         lay.addWidget(self.list, 1)
         lay.addWidget(self.label)
+
+    def search(self, text: str) -> None:
+        """Find accounts whose number or holder's name contains ``text``."""
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.search_accounts, ses, text, on_done=self.show_accounts,
+                      status="Searching accounts…")
+
+    def load(self, account_number: str) -> None:
+        """Load the account and its references (re-embedded if the model changed)."""
+        svc, ses = self.host.service, self.host.session
+        self.host.run(svc.account_with_references, ses, account_number,
+                      on_done=self.loaded.emit, status="Loading references…")
 
     def show_accounts(self, accounts) -> None:
         """List the accounts a search found."""
@@ -120,7 +131,7 @@ class AccountPicker(QGroupBox):
     def _clicked(self, item: QListWidgetItem) -> None:
         number = item.data(Qt.ItemDataRole.UserRole)
         if number:
-            self.account_chosen.emit(number)
+            self.load(number)
 
 
 class ChequeView(QWidget):
