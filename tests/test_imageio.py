@@ -86,3 +86,13 @@ def test_huge_image_is_refused_before_decoding(tmp_path: Path) -> None:
     path.write_bytes(png_header_only(30000, 30000))
     with pytest.raises(InputImageError, match="huge.png: .*pixels"):
         load_gray(path)
+
+
+def test_colour_pages_are_bgr_and_transparency_is_white(tmp_path: Path) -> None:
+    rgba = np.zeros((20, 30, 4), np.uint8)
+    rgba[..., 0], rgba[..., 3] = 200, 255  # opaque red...
+    rgba[:, :5, 3] = 0  # ...with a transparent strip
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "red.png")
+    (page,) = load_pages(tmp_path / "red.png", colour=True)
+    assert page.shape == (20, 30, 3)
+    assert tuple(page[10, 20]) == (0, 0, 200) and tuple(page[10, 2]) == (255, 255, 255)

@@ -34,22 +34,27 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def _to_gray(frame: Image.Image) -> np.ndarray:
-    """Convert one decoded frame (any mode) to an 8-bit grayscale array."""
+def _to_array(frame: Image.Image, colour: bool) -> np.ndarray:
+    """Convert one decoded frame (any mode) to 8-bit grey, or BGR when ``colour``."""
     if frame.mode in ("I;16", "I;16B", "I;16L", "I"):
         arr = np.asarray(frame, dtype=np.float64)
         hi = arr.max() if arr.size else 1.0
-        return (arr * (255.0 / max(hi, 1.0))).clip(0, 255).astype(np.uint8)
+        gray = (arr * (255.0 / max(hi, 1.0))).clip(0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=2) if colour else gray
     if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
         # Transparent pixels are paper: composite onto white before dropping alpha.
         rgba = frame.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         frame = Image.alpha_composite(white, rgba)
+    if colour:
+        return np.ascontiguousarray(np.asarray(frame.convert("RGB"), dtype=np.uint8)[..., ::-1])
     return np.asarray(frame.convert("L"), dtype=np.uint8)
 
 
-def load_pages(path: str | Path, data: bytes | None = None) -> list[np.ndarray]:
-    """Decode every page of an image file to 8-bit grayscale arrays (ink dark, paper light).
+def load_pages(path: str | Path, data: bytes | None = None,
+               colour: bool = False) -> list[np.ndarray]:
+    """Decode every page of an image file to 8-bit grayscale arrays (ink dark, paper light),
+    or to BGR arrays with ``colour`` (banknotes).
 
     ``data`` may carry the file's bytes when they are already in memory. Raises
     :class:`InputImageError` for a missing, empty, oversized, truncated or non-image file.
@@ -117,7 +122,7 @@ def load_pages(path: str | Path, data: bytes | None = None) -> list[np.ndarray]:
             if index == 0 and img.format in ("JPEG", "MPO"):
                 frame = ImageOps.exif_transpose(frame)  # phone captures store rotation in EXIF
             frame.load()
-            pages.append(_to_gray(frame))
+            pages.append(_to_array(frame, colour))
     except InputImageError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
