@@ -8,13 +8,14 @@ object from it, refusing versions or keys it does not know.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 import cv2
 import numpy as np
 
+from desktop.core.contract import PreprocessingContract
 from desktop.core.errors import InputImageError
 
 PREPROCESSING_NAME = "banknote-rgb"
@@ -22,7 +23,7 @@ PREPROCESSING_VERSION = 1
 
 
 @dataclass(frozen=True)
-class BanknotePreprocessing:
+class BanknotePreprocessing(PreprocessingContract):
     """Parameters of the banknote contract; a model's manifest records :meth:`to_dict`.
 
     Input: the rectified note (BGR uint8, from :func:`desktop.core.banknote.rectify` at
@@ -36,6 +37,9 @@ class BanknotePreprocessing:
     itself a cue; parts of notes keep their shape). Output (3, height, width) float32 RGB in
     [0, 1].
     """
+
+    NAME: ClassVar[str] = PREPROCESSING_NAME
+    VERSION: ClassVar[int] = PREPROCESSING_VERSION
 
     height: int = 96
     width: int = 192
@@ -51,25 +55,6 @@ class BanknotePreprocessing:
     def input_shape(self) -> tuple[int, int, int]:
         """Shape of one preprocessed sample: (channels, height, width)."""
         return (3, self.height, self.width)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Manifest form: the contract's name and version plus every parameter."""
-        return {"name": PREPROCESSING_NAME, "version": PREPROCESSING_VERSION, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BanknotePreprocessing:
-        """Rebuild from a manifest; raises ``ValueError`` for another contract or unknown keys."""
-        data = dict(data)
-        name, version = data.pop("name", None), data.pop("version", None)
-        if name != PREPROCESSING_NAME or version != PREPROCESSING_VERSION:
-            raise ValueError(
-                f"preprocessing {name!r} version {version!r} is not supported "
-                f"(this app implements {PREPROCESSING_NAME!r} version {PREPROCESSING_VERSION})"
-            )
-        unknown = sorted(set(data) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ValueError(f"unknown preprocessing parameters: {', '.join(unknown)}")
-        return cls(**data)
 
 
 def preprocess_banknote(bgr: np.ndarray, cfg: BanknotePreprocessing | None = None,

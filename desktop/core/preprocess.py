@@ -20,13 +20,14 @@ Steps (after luizgh/sigver, adapted so that the paper tone cannot leak into the 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 import cv2
 import numpy as np
 
+from desktop.core.contract import PreprocessingContract
 from desktop.core.errors import InputImageError
 
 PREPROCESSING_NAME = "signature-inkmap"
@@ -34,8 +35,11 @@ PREPROCESSING_VERSION = 1
 
 
 @dataclass(frozen=True)
-class SignaturePreprocessing:
+class SignaturePreprocessing(PreprocessingContract):
     """Parameters of the contract; the defaults are those of the shipped model."""
+
+    NAME: ClassVar[str] = PREPROCESSING_NAME
+    VERSION: ClassVar[int] = PREPROCESSING_VERSION
 
     height: int = 128
     width: int = 192
@@ -53,26 +57,6 @@ class SignaturePreprocessing:
     def input_shape(self) -> tuple[int, int, int]:
         """Shape of one preprocessed sample as the network sees it: (channels, height, width)."""
         return (1, self.height, self.width)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Manifest form: the contract's name and version plus every parameter."""
-        return {"name": PREPROCESSING_NAME, "version": PREPROCESSING_VERSION, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SignaturePreprocessing:
-        """Rebuild from a manifest; raises ``ValueError`` for another contract or unknown keys."""
-        data = dict(data)
-        name, version = data.pop("name", None), data.pop("version", None)
-        if name != PREPROCESSING_NAME or version != PREPROCESSING_VERSION:
-            raise ValueError(
-                f"preprocessing {name!r} version {version!r} is not supported "
-                f"(this app implements {PREPROCESSING_NAME!r} version {PREPROCESSING_VERSION})"
-            )
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown preprocessing parameters: {', '.join(unknown)}")
-        return cls(**data)
 
 
 def _ink_mask(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | None):
