@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from desktop.batch import REPORT_COLUMNS, main, read_mapping
+from desktop.batch import REPORT_COLUMNS, BatchError, main, read_mapping
 from desktop.core.audit import AuditFilter
 from desktop.core.service import BranchService
 from desktop.core.sqlite_store import SQLiteStore
@@ -93,6 +92,5 @@ def test_batch_refuses_bad_setups(batch_env, tmp_path: Path, capsys, monkeypatch
 def test_mapping_with_repeated_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
     path.write_text("file,account_number\na.png,1\na.png,2\n")
-    with pytest.raises(Exception, match="line 3 repeats a.png"):
+    with pytest.raises(BatchError, match="line 3 repeats a.png"):
         read_mapping(path)
-    shutil.rmtree(tmp_path)

@@ -135,18 +135,18 @@ class BranchService(AccessControl):
             raise ServiceError(f"there is no account {account_number}")
         return acc
 
-    def account_with_references(self, session: Session,
-                                account_number: str) -> tuple[Account, list[Reference]]:
-        """The account and its active references (re-embedded if the model changed)."""
-        return self.account(session, account_number), self.references(session, account_number)
+    def account_with_references(self, session: Session, account_number: str,
+                                include_revoked: bool = False
+                                ) -> tuple[Account, list[Reference]]:
+        """The account and its references, re-embedded first if the model changed."""
+        acc = self.account(session, account_number)
+        self._refresh_embeddings(session, acc)
+        return acc, self.store.references(acc.id, include_revoked=include_revoked)
 
     def references(self, session: Session, account_number: str,
                    include_revoked: bool = False) -> list[Reference]:
         """The account's references, re-embedded first if the model changed."""
-        self._require(session, "search")
-        acc = self.account(session, account_number)
-        self._refresh_embeddings(session, acc)
-        return self.store.references(acc.id, include_revoked=include_revoked)
+        return self.account_with_references(session, account_number, include_revoked)[1]
 
     def _refresh_embeddings(self, session: Session, acc: Account) -> None:
         stale = [r for r in self.store.references(acc.id) if r.model_id != self.model_id]
@@ -268,8 +268,7 @@ class BranchService(AccessControl):
         but the audit entry is written."""
         self._require(session, "verify")
         settings = self.settings if zone is None else replace(self.settings, zone=zone)
-        acc = self.account(session, account_number)
-        refs = self.references(session, account_number)
+        acc, refs = self.account_with_references(session, account_number)
         if not refs:
             raise ServiceError(f"account {account_number} has no enrolled reference signatures")
         data = _read_bytes(path)
