@@ -177,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_demo)
 
+    from training.banknote_cli import add_commands
+
+    add_commands(sub)
+
     args = parser.parse_args(argv)
     return int(args.func(args))
 
