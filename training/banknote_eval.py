@@ -22,6 +22,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import cv2
 import numpy as np
 from sklearn.metrics import roc_curve
 
@@ -63,7 +64,8 @@ def _enroll(model: BanknoteModel, specs: list, k: int, seed: int, draw: int) -> 
                 pic = synthetic_capture(spec, side, "", seed, 1000 * draw + i)[0]
                 upright = read_note(pic, None, model.manifest.preprocessing).upright
                 emb = model.embed_notes([upright])[0]
-                notes.append(EnrolledNote(len(notes) + 1, spec_key(spec, side), "", emb))
+                png = cv2.imencode(".png", upright)[1].tobytes()
+                notes.append(EnrolledNote(len(notes) + 1, spec_key(spec, side), "", emb, png))
     return notes
 
 

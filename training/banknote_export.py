@@ -178,10 +178,28 @@ def write_classifiers(fitted: Classifiers, out: Path, probe: np.ndarray,
     return {"centroids": cent, "svm": svm, "authenticity": auth, "svm_agreement": agreement}
 
 
+def one_shot_distances(centroids: np.ndarray, emb: np.ndarray, y: np.ndarray,
+                       emb_new: np.ndarray, keys_new: list[str], seed: int = 0
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Distances (N, C + new classes) and true classes for temperature fitting: validation
+    notes of the shipped classes plus notes of new classes, each of which is enrolled from one
+    random capture. The shipped classes alone are usually read without error, which would
+    drive the temperature to zero and every confidence to 100%, new denominations included."""
+    rng = np.random.default_rng(seed)
+    new = sorted(set(keys_new))
+    keys = np.array(keys_new)
+    picks = [int(rng.choice(np.flatnonzero(keys == k))) for k in new]
+    table = np.vstack([centroids, emb_new[picks]])
+    rest = np.setdiff1d(np.arange(len(keys)), picks)
+    queries = np.vstack([emb, emb_new[rest]])
+    truth = np.r_[y, [len(centroids) + new.index(k) for k in keys[rest]]]
+    return np.linalg.norm(queries[:, None] - table[None], axis=2), truth.astype(int)
+
+
 def fit_temperature(dist: np.ndarray, truth: np.ndarray) -> float:
     """The softmax temperature minimising the true class's negative log-likelihood."""
     best = (np.inf, 1.0)
-    for t in np.logspace(-3, 0, 61):
+    for t in np.logspace(-4, 0, 81):
         z = -dist / t
         z -= z.max(axis=1, keepdims=True)
         nll = float(np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(truth)), truth]))
@@ -269,9 +287,10 @@ def export_banknote_run(run: str | Path, out: str | Path, target_false_alarm: fl
     t_dist, t_svm = shared_budget(own[g_val], score[g_val], target_false_alarm)
     entries = write_classifiers(fitted, out, emb_val, t_svm)
 
-    temperature = fit_temperature(d_ref[g_val], y_val[g_val])
     held = synthetic_tensors(held_specs, cfg.val_genuine, 0, cfg.data_seed + 1, prep, workers)
     emb_held = embed_torch(model, held.floats())
+    temperature = fit_temperature(*one_shot_distances(
+        fitted.centroids, emb_val[g_val], y_val[g_val], emb_held, held.keys))
     alpha_d = float((own[g_val] > t_dist).mean())
     k_thresholds = {str(k): float(np.quantile(enrolled_distances(emb_held, held.keys, k),
                                               1 - max(alpha_d, target_false_alarm / 10)))

@@ -29,7 +29,7 @@ from desktop.core.banknote_manifest import (
 )
 from desktop.core.banknote_preprocess import preprocess_banknote
 from desktop.core.errors import ModelError
-from desktop.core.runtime import ProviderInfo, create_session
+from desktop.core.runtime import create_session
 
 __all__ = ["BanknoteCheck", "BanknoteModel", "Centroid", "ClassScore", "EnrolledNote",
            "NoteClass", "class_key", "compare_sides"]
@@ -46,7 +46,7 @@ class EnrolledNote:
     key: str
     series: str
     embedding: np.ndarray
-    image_png: bytes = b""
+    image_png: bytes  # the rectified note as enrolled: shown next to checks it is near to
 
 
 @dataclass(frozen=True)
@@ -269,13 +269,9 @@ class BanknoteModel:
         dist = np.array([d[row, best[k]] for k in keys])
         conf = _softmax(-dist / self.manifest.temperature)
         order = np.argsort(dist)
-        return row, [ClassScore(self._note_class(keys[i], centroids[best[keys[i]]]),
+        return row, [ClassScore(self.manifest.class_for(keys[i]) or NoteClass.from_key(keys[i]),
                                 float(conf[i]), float(dist[i]), centroids[best[keys[i]]])
                      for i in order]
-
-    def _note_class(self, key: str, centroid: Centroid) -> NoteClass:
-        shipped = self.manifest.class_for(key)
-        return shipped or NoteClass.from_key(key)
 
     def check(self, image: np.ndarray, path: str | Path | None = None,
               enrolled: Sequence[EnrolledNote] = ()) -> BanknoteCheck:
@@ -325,7 +321,3 @@ class BanknoteModel:
             distance=top.distance, threshold=threshold, counterfeit_score=cscore,
             counterfeit_threshold=auth.threshold if auth else None, reasons=reasons,
             nearest=nearest, timings_ms=times)
-
-    def describe_provider(self) -> ProviderInfo:
-        """Where the embedder runs (CUDA or CPU) and why."""
-        return self.provider

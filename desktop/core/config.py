@@ -45,10 +45,18 @@ class AppConfig:
     store_path: str = ""
     zone: dict[str, float] = field(default_factory=dict)  # empty: the default template
     scan_folder: str = ""  # where the branch scanner saves its images
+    banknote_model_dir: str = ""  # empty: the shipped exported_models/banknote
 
     def store_location(self) -> Path:
         """Where the store is: the configured path or the data folder's default."""
         return Path(self.store_path) if self.store_path else data_dir() / STORE_NAME
+
+    def banknote_model_location(self) -> Path:
+        """The banknote model folder: the configured one or the shipped default."""
+        from desktop.core.paths import default_banknote_model_dir
+
+        return (Path(self.banknote_model_dir) if self.banknote_model_dir
+                else default_banknote_model_dir())
 
 
 def config_path() -> Path:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 MODEL_DIR_ENV = "SIGDESK_MODEL_DIR"
+BANKNOTE_MODEL_DIR_ENV = "SIGDESK_BANKNOTE_MODEL_DIR"
 
 
 def app_root() -> Path:
@@ -22,3 +23,15 @@ def default_signature_model() -> Path:
     """The signature model folder: ``$SIGDESK_MODEL_DIR`` if set, else the shipped one."""
     override = os.environ.get(MODEL_DIR_ENV)
     return Path(override) if override else app_root() / "exported_models" / "signature"
+
+
+def default_banknote_model_dir() -> Path:
+    """The banknote model folder: ``$SIGDESK_BANKNOTE_MODEL_DIR`` if set, else the shipped
+    ``exported_models/banknote``."""
+    override = os.environ.get(BANKNOTE_MODEL_DIR_ENV)
+    return Path(override) if override else app_root() / "exported_models" / "banknote"
+
+
+def default_banknote_model() -> Path:
+    """Same as :func:`default_banknote_model_dir` (named like :func:`default_signature_model`)."""
+    return default_banknote_model_dir()

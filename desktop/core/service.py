@@ -19,6 +19,8 @@ import numpy as np
 
 from desktop.core.access import AccessControl, Session
 from desktop.core.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
+from desktop.core.banknote_model import BanknoteModel
+from desktop.core.banknote_service import BanknoteServiceMixin
 from desktop.core.cheque import DEFAULT_ZONE, ExtractedSignature, SignatureZone, extract_signature
 from desktop.core.enrollment import (
     MAX_REFERENCES,
@@ -84,17 +86,20 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class BranchService(AccessControl):
+class BranchService(BanknoteServiceMixin, AccessControl):
     """The core of the branch app: accounts, enrollment, cheque checks, decisions, audit and
-    settings; login, sessions and users come from :class:`AccessControl`."""
+    settings; login, sessions and users come from :class:`AccessControl`, banknote checks and
+    reference notes from :class:`BanknoteServiceMixin`."""
 
     def __init__(
         self, store: ReferenceStore, verifier: SignatureVerifier | None,
         settings: DecisionSettings | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        banknotes: BanknoteModel | None = None,
     ) -> None:
         super().__init__(store, clock)
         self.verifier = verifier
+        self.banknotes = banknotes  # like verifier, the app sets it once loaded
         self.settings = settings or DecisionSettings()
 
     @property

@@ -23,6 +23,7 @@ from desktop.core.audit import (
     entry_hash,
     verify_chain,
 )
+from desktop.core.sqlite_banknotes import BANKNOTE_MIGRATION, BanknoteStoreMixin
 from desktop.core.store import (
     ROLES,
     Account,
@@ -119,6 +120,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX idx_audit_account ON audit_log (account_number);
     CREATE INDEX idx_audit_user_action ON audit_log (username, action);
     """,
+    # 3: reference banknotes enrolled by operators (desktop/core/sqlite_banknotes.py)
+    BANKNOTE_MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -128,7 +131,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-class SQLiteStore(ReferenceStore):
+class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
     """The embedded store: one SQLite file in WAL mode.
 
     One connection shared by the app's worker threads behind a re-entrant lock; the outermost

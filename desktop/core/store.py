@@ -109,6 +109,39 @@ class Decision:
     decided_at: str = field(default_factory=utc_now)
 
 
+@dataclass(frozen=True)
+class NewBanknoteReference:
+    """A reference banknote about to be stored: its class key (``"CYR-200-front"``), series
+    label (may be empty), the rectified upright note as PNG bytes (so a new model can
+    re-embed it) and its embedding under ``model_id``."""
+
+    key: str
+    series: str
+    image_png: bytes
+    embedding: np.ndarray
+    model_id: str
+    source_name: str = ""
+
+
+@dataclass(frozen=True)
+class BanknoteReference:
+    """A stored reference banknote enrolled by an operator; revoked ones are kept."""
+
+    id: int
+    key: str
+    series: str
+    image_png: bytes
+    embedding: np.ndarray
+    model_id: str
+    source_name: str
+    enrolled_by: str
+    enrolled_at: str
+    active: bool = True
+    revoked_by: str | None = None
+    revoked_at: str | None = None
+    revoke_reason: str | None = None
+
+
 def embedding_to_bytes(embedding: np.ndarray) -> bytes:
     """Serialise an embedding as little-endian float32."""
     return np.asarray(embedding, dtype="<f4").ravel().tobytes()
@@ -166,6 +199,28 @@ class ReferenceStore(abc.ABC):
     def update_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]) -> None: ...
     @abc.abstractmethod
     def stale_reference_count(self, model_id: str) -> int: ...
+
+    # banknote references
+    @abc.abstractmethod
+    def add_banknote_references(self, refs: Sequence[NewBanknoteReference],
+                                by: str) -> list[BanknoteReference]:
+        """Store reference notes, all or none; returns them as stored (ids in order)."""
+
+    @abc.abstractmethod
+    def banknote_references(self, include_revoked: bool = False) -> list[BanknoteReference]:
+        """The enrolled reference notes (active ones only unless ``include_revoked``), by id."""
+
+    @abc.abstractmethod
+    def revoke_banknote_reference(self, ref_id: int, by: str,
+                                  reason: str) -> BanknoteReference:
+        """Withdraw an active reference note (kept, no longer used); :class:`StoreError`
+        when it does not exist, is already revoked, or no reason is given."""
+
+    @abc.abstractmethod
+    def update_banknote_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]
+                                   ) -> None:
+        """Replace embeddings ``(id, embedding, model_id)`` after a model change, all or
+        none (:class:`StoreError` naming an unknown id)."""
 
     # decisions
     @abc.abstractmethod

@@ -1,0 +1,268 @@
+"""Banknote checks and reference notes through the branch service, on the shipped model:
+roles, audit, enrolling a new denomination from one picture, revocation, bad pictures,
+re-embedding after a model change."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from desktop.core.audit import AuditFilter
+from desktop.core.banknote_model import BanknoteModel, EnrolledNote
+from desktop.core.errors import InputImageError, PermissionDenied, ServiceError
+from desktop.core.paths import default_banknote_model_dir
+from training.banknote_data import all_specs, synthetic_capture
+from training.banknotes import background, render_note
+
+SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
+NEW = "CYR-200-front"  # left out of the shipped model on purpose
+
+
+@pytest.fixture(scope="module")
+def banknote_model() -> BanknoteModel:
+    """The shipped banknote model (part of the repository: missing is a failure)."""
+    folder = default_banknote_model_dir()
+    assert (folder / "manifest.json").is_file(), f"the shipped banknote model is missing: {folder}"
+    return BanknoteModel(folder, "cpu")
+
+
+@pytest.fixture()
+def bank(branch, banknote_model: BanknoteModel):
+    """The ``branch`` service (admin, operator olga, clerk carl) with the banknote model set
+    after start-up, as the app does once it is loaded."""
+    service, sessions = branch
+    service.banknotes = banknote_model
+    return service, sessions
+
+
+def _capture(folder: Path, name: str, side: str, index: int, kind: str = "",
+             seed: int = 31) -> Path:
+    """A synthetic photo of ``name`` (e.g. "ARC-20") saved as PNG."""
+    image, _ = synthetic_capture(SPECS[name], side, kind, seed, index)
+    path = folder / f"{name}-{side}-{index}{'-' + kind if kind else ''}.png"
+    cv2.imwrite(str(path), image)
+    return path
+
+
+def _snapshot(service) -> tuple:
+    refs = service.store.banknote_references(include_revoked=True)
+    return (len(service.store.audit_entries()),
+            [(r.id, r.active, r.model_id, r.embedding.tobytes()) for r in refs])
+
+
+def _enroll_new(service, operator, tmp_path: Path, index: int = 0):
+    (cand,) = service.prepare_banknote_references(
+        operator, [_capture(tmp_path, "CYR-200", "front", index)])
+    assert cand.usable, cand.problem
+    return service.enroll_banknotes(operator, "cyr", "200", "Front", " 2024  series ", [cand])
+
+
+def test_a_genuine_note_is_checked_and_audited(bank, tmp_path: Path) -> None:
+    service, s = bank
+    path = _capture(tmp_path, "ARC-20", "front", 0)
+    result = service.check_banknote(s["clerk"], path)
+    check = result.check
+    assert check.denomination.key == "ARC-20-front" and check.verdict == "genuine"
+    assert check.reasons == [] and len(check.top) == 3 and check.distance <= check.threshold
+    assert result.name == path.name
+    assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    entry = service.store.audit_entry(result.audit_id)
+    assert entry.action == "banknote_check" and entry.username == "carl"
+    assert entry.model_id == service.banknote_model.model_id
+    d = entry.details
+    assert (d["file"], d["sha256"], d["source"]) == (path.name, result.sha256, "clerk")
+    assert d["verdict"] == "genuine" and d["denomination"] == "ARC-20-front"
+    assert d["top3"] == [[t.note.key, round(t.confidence, 6)] for t in check.top]
+    assert d["top3"][0][1] == d["confidence"] and d["reasons"] == []
+    assert d["threshold"] == round(check.threshold, 6) and d["enrolled_references"] == []
+    assert "svm" in d and "counterfeit_score" in d and "counterfeit_threshold" in d
+    # A camera frame needs no file; the same note is read the same way.
+    image, _ = synthetic_capture(SPECS["ARC-20"], "front", "", 31, 0)
+    frame = service.check_banknote_frame(s["admin"], image)
+    assert frame.name.startswith("camera frame ") and frame.check.denomination.key == \
+        "ARC-20-front"
+    assert service.store.audit_entry(frame.audit_id).details["source"] == "camera"
+    assert service.store.verify_audit().ok
+
+
+def test_roles_and_an_unloaded_model(bank, tmp_path: Path) -> None:
+    service, s = bank
+    path = _capture(tmp_path, "BOR-10", "back", 1)
+    with pytest.raises(PermissionDenied, match="clerk may not enroll"):
+        service.prepare_banknote_references(s["clerk"], [path])
+    with pytest.raises(PermissionDenied, match="clerk may not enroll"):
+        service.enroll_banknotes(s["clerk"], "CYR", "200", "front", "", [])
+    with pytest.raises(PermissionDenied, match="clerk may not revoke"):
+        service.revoke_banknote(s["clerk"], 1, "worn")
+    with pytest.raises(PermissionDenied, match="operator may not verify"):
+        service.check_banknote(s["operator"], path)
+    assert service.store.banknote_references(include_revoked=True) == []
+    service.banknotes = None
+    with pytest.raises(ServiceError, match="banknote model is not loaded"):
+        service.check_banknote(s["clerk"], path)
+    assert service.enrolled_banknotes(s["clerk"]) == []  # listing works without the model
+
+
+def test_an_operator_enrolls_a_new_denomination_from_one_picture(bank, tmp_path: Path) -> None:
+    service, s = bank
+    op, clerk = s["operator"], s["clerk"]
+    model = service.banknote_model
+    assert model.manifest.class_for(NEW) is None
+    other = _capture(tmp_path, "CYR-200", "front", 7)  # another capture of the same note
+    before = service.check_banknote(clerk, other).check
+    assert before.denomination.key != NEW
+    (ref,) = _enroll_new(service, op, tmp_path)
+    assert (ref.key, ref.series, ref.enrolled_by, ref.model_id) == (
+        NEW, "2024 series", "olga", model.model_id)
+    entry = service.store.audit_entries(AuditFilter(action="banknote_enroll"))[0]
+    assert entry.details == {"key": NEW, "series": "2024 series", "references": [ref.id],
+                             "sources": ["CYR-200-front-0.png"]}
+    assert NEW in [c.key for c in service.banknote_classes(clerk)]
+    after = service.check_banknote(clerk, other)
+    assert after.check.denomination.key == NEW
+    assert after.check.top[0].centroid.n_references == 1
+    assert service.store.audit_entry(after.audit_id).details["enrolled_references"] == [ref.id]
+
+    with pytest.raises(ServiceError, match="reason"):
+        service.revoke_banknote(op, ref.id, "  ")
+    revoked = service.revoke_banknote(op, ref.id, "wrong series")
+    assert not revoked.active and revoked.revoke_reason == "wrong series"
+    entry = service.store.audit_entries(AuditFilter(action="banknote_revoke"))[0]
+    assert entry.details["reference"] == ref.id and entry.details["reason"] == "wrong series"
+    with pytest.raises(ServiceError, match="already revoked"):
+        service.revoke_banknote(op, ref.id, "twice")
+    enrolled = [EnrolledNote(r.id, r.key, r.series, r.embedding, r.image_png)
+                for r in service.enrolled_banknotes(op)]
+    assert NEW not in [c.key for c in model.centroids(enrolled)]
+    assert NEW not in [c.key for c in service.banknote_classes(clerk)]
+    assert service.check_banknote(clerk, other).check.denomination.key != NEW
+    assert [r.active for r in service.enrolled_banknotes(op, include_revoked=True)] == [False]
+    assert service.store.verify_audit().ok
+
+
+def test_candidates_report_problems_and_turn(bank, tmp_path: Path) -> None:
+    service, s = bank
+    good = _capture(tmp_path, "CYR-200", "front", 0)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    black = tmp_path / "black.png"
+    cv2.imwrite(str(black), np.zeros((300, 400, 3), np.uint8))
+    cands = service.prepare_banknote_references(s["operator"], [good, empty, good, black])
+    assert [c.name for c in cands] == ["CYR-200-front-0.png", "empty.png",
+                                       "CYR-200-front-0.png", "black.png"]
+    assert cands[0].usable and cands[0].image.ndim == 3
+    assert "empty" in cands[1].problem and str(empty) in cands[1].problem
+    assert "near-duplicate of CYR-200-front-0.png" in cands[2].problem
+    assert "black" in cands[3].problem and cands[3].image is None
+    turned = cands[0].turned()
+    assert np.array_equal(turned.image, cv2.rotate(cands[0].image, cv2.ROTATE_180))
+    assert np.linalg.norm(turned.embedding - cands[0].embedding) > 0.02
+    back = turned.turned()
+    assert np.allclose(back.embedding, cands[0].embedding, atol=1e-5)
+    with pytest.raises(ServiceError, match="no note to turn"):
+        cands[1].turned()
+
+
+def test_refused_enrollments_write_nothing(bank, tmp_path: Path) -> None:
+    service, s = bank
+    op = s["operator"]
+    paths = [_capture(tmp_path, "CYR-200", "front", i) for i in range(2)]
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    good, other, bad = service.prepare_banknote_references(op, [*paths, empty])
+    before = _snapshot(service)
+    refusals = {
+        "no picture": (("CYR", "200", "front", []), "1 to 5 pictures; 0 were given"),
+        "six pictures": (("CYR", "200", "front", [good] * 6), "6 were given"),
+        "digits as currency": (("C1", "200", "front", [good]), "2 to 4 letters"),
+        "long currency": (("CYRENE", "200", "front", [good]), "2 to 4 letters"),
+        "word as value": (("CYR", "two hundred", "front", [good]), "number like 20"),
+        "zero value": (("CYR", "0", "front", [good]), "more than 0"),
+        "bad side": (("CYR", "200", "top", [good]), "front or back"),
+        "a problem": (("CYR", "200", "front", [good, bad]), "empty.png"),
+        "the same picture twice": (("CYR", "200", "front", [good, other, good]),
+                                   "near-duplicate"),
+    }
+    for what, ((cur, denom, side, cands), message) in refusals.items():
+        with pytest.raises(ServiceError, match=message):
+            service.enroll_banknotes(op, cur, denom, side, "", cands)
+        assert _snapshot(service) == before, what
+    with pytest.raises(ServiceError, match="series label is too long"):
+        service.enroll_banknotes(op, "CYR", "200", "front", "x" * 41, [good])
+    assert _snapshot(service) == before
+    refs = service.enroll_banknotes(op, "CYR", "200", "front", "", [good, other])
+    assert [r.source_name for r in refs] == [p.name for p in paths]
+
+
+def _bad_pictures(folder: Path) -> dict[str, tuple[Path, str]]:
+    rng = np.random.default_rng(5)
+    table = background(rng, 360, 480, "wood", np.array([60.0, 90, 120])).astype(np.uint8)
+    two = table.copy()
+    for k, (x, y) in enumerate(((20, 40), (250, 200))):
+        two[y: y + 90, x: x + 200] = cv2.resize(
+            render_note(SPECS[("ARC-20", "BOR-5")[k]], "front", rng), (200, 90))
+    files = {"wood table": (table, "no banknote found"),
+             "black picture": (np.zeros((360, 480, 3), np.uint8), "black"),
+             "two notes": (two, "2 banknotes")}
+    out = {}
+    for what, (image, message) in files.items():
+        path = folder / f"{what.replace(' ', '_')}.png"
+        cv2.imwrite(str(path), image)
+        out[what] = (path, message)
+    good = _capture(folder, "ARC-20", "back", 3)
+    cut = folder / "cut.png"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    out["truncated PNG"] = (cut, "truncated")
+    (folder / "zero.png").write_bytes(b"")
+    out["zero-byte file"] = (folder / "zero.png", "empty")
+    return out
+
+
+def test_bad_pictures_are_named_and_write_nothing(bank, tmp_path: Path) -> None:
+    service, s = bank
+    _enroll_new(service, s["operator"], tmp_path)
+    before = _snapshot(service)
+    for what, (path, message) in _bad_pictures(tmp_path).items():
+        with pytest.raises(InputImageError, match=message) as err:
+            service.check_banknote(s["clerk"], path)
+        assert str(path) in str(err.value), what
+        assert _snapshot(service) == before, what
+    with pytest.raises(InputImageError, match="camera frame .*black"):
+        service.check_banknote_frame(s["clerk"], np.zeros((480, 640, 3), np.uint8))
+    with pytest.raises(InputImageError, match="camera gave no usable picture"):
+        service.check_banknote_frame(s["clerk"], np.zeros((480, 640, 3), np.float32))
+    assert _snapshot(service) == before and service.store.integrity_check() == "ok"
+
+
+def test_enrolled_notes_are_reembedded_when_the_model_changes(bank, tmp_path: Path) -> None:
+    service, s = bank
+    (ref,) = _enroll_new(service, s["operator"], tmp_path)
+    model_id = service.banknote_model.model_id
+    # As if enrolled under an older model: another model id and an unrelated embedding.
+    junk = np.random.default_rng(0).normal(size=ref.embedding.shape).astype(np.float32)
+    service.store.update_banknote_embeddings([(ref.id, junk / np.linalg.norm(junk),
+                                               "banknote-old")])
+    bad = tmp_path / "zero.png"
+    bad.write_bytes(b"")
+    with pytest.raises(InputImageError):  # a failed check stores nothing, not even this
+        service.check_banknote(s["clerk"], bad)
+    assert service.store.banknote_references()[0].model_id == "banknote-old"
+
+    result = service.check_banknote(s["clerk"], _capture(tmp_path, "CYR-200", "front", 7))
+    assert result.check.denomination.key == NEW  # the re-embedded note was used
+    (fresh,) = service.store.banknote_references()
+    assert fresh.model_id == model_id
+    assert np.allclose(fresh.embedding, ref.embedding, atol=1e-5)
+    entry = service.store.audit_entries(AuditFilter(action="banknote_reembed"))[0]
+    assert entry.details == {"references": [ref.id], "from_models": ["banknote-old"]}
+    assert entry.id == result.audit_id - 1 and entry.model_id == model_id
+    # Listing refreshes too, and only once.
+    service.store.update_banknote_embeddings([(ref.id, junk, "banknote-older")])
+    assert service.enrolled_banknotes(s["operator"])[0].model_id == model_id
+    service.enrolled_banknotes(s["operator"])
+    assert len(service.store.audit_entries(AuditFilter(action="banknote_reembed"))) == 2
+    assert service.store.verify_audit().ok
