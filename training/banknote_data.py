@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop.core.banknote import NoteQuad, read_note, rectify
+from desktop.core.banknote import NoteQuad, find_note, read_note, rectify
 from desktop.core.banknote_manifest import class_key
 from desktop.core.banknote_preprocess import BanknotePreprocessing, preprocess_banknote
 from training.banknotes import (
@@ -105,20 +105,27 @@ def synthetic_capture(spec: NoteSpec, side: str, kind: str, seed: int, index: in
 
 
 def _one(job: tuple) -> np.ndarray:
-    spec, side, kind, seed, index, prep = job
+    spec, side, kind, seed, index, prep, detect = job
     image, corners = synthetic_capture(spec, side, kind, seed, index)
+    quad = NoteQuad(corners)
+    if detect:  # the app's detector; the true corners only say which way up the note is
+        found = find_note(image)
+        turned = found.rotated180()
+        quad = min((found, turned), key=lambda q: float(np.abs(q.corners - corners).sum()))
     # The aspect ratio from the corners, as the app estimates it (it cannot know the currency
     # before reading the note).
-    flat = rectify(image, NoteQuad(corners), None, prep.rectified_height)
+    flat = rectify(image, quad, None, prep.rectified_height)
     return to_uint8(preprocess_banknote(flat, prep))
 
 
 def synthetic_tensors(specs: list[NoteSpec], genuine: int, counterfeits: int, seed: int,
                       prep: BanknotePreprocessing | None = None,
-                      workers: int | None = None) -> NoteTensors:
+                      workers: int | None = None, detect: bool = False) -> NoteTensors:
     """``genuine`` captures and ``counterfeits`` counterfeit captures (kinds cycling through
     :data:`SINGLE_SIDE_KINDS`) of both sides of every spec, rendered and photographed in
-    ``workers`` processes; deterministic for a seed."""
+    ``workers`` processes; deterministic for a seed. ``detect`` rectifies with the app's
+    detector instead of the true corners (what calibration needs: its errors are part of
+    what a genuine note looks like to the app)."""
     prep = prep or BanknotePreprocessing()
     jobs, keys, flags, kinds = [], [], [], []
     for spec in specs:
@@ -126,7 +133,7 @@ def synthetic_tensors(specs: list[NoteSpec], genuine: int, counterfeits: int, se
             for i in range(genuine + counterfeits):
                 kind = "" if i < genuine else SINGLE_SIDE_KINDS[
                     (i - genuine + spec.design_seed) % len(SINGLE_SIDE_KINDS)]
-                jobs.append((spec, side, kind, seed, i, prep))
+                jobs.append((spec, side, kind, seed, i, prep, detect))
                 keys.append(spec_key(spec, side))
                 flags.append(not kind)
                 kinds.append(kind)

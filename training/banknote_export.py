@@ -260,12 +260,16 @@ def export_banknote_run(run: str | Path, out: str | Path, target_false_alarm: fl
                         workers: int | None = None, references_per_class: int = 2,
                         data: tuple[NoteTensors, NoteTensors] | None = None) -> dict:
     """Export the run's best checkpoint with its classifiers into ``out``; returns the
-    manifest. ``data`` (training, validation captures) defaults to the run's own."""
+    manifest. ``data`` (training captures, and validation ones that are not used here)
+    defaults to the run's own; calibration makes its own captures through the detector."""
     run, out = Path(run), Path(out)
     model, cfg = load_banknote_model(run)
     prep = BanknotePreprocessing.from_dict(cfg.preprocessing)
-    train, val = data or run_data(run, cfg, workers)
     train_specs, held_specs = split_specs(tuple(cfg.holdout), cfg.currencies)
+    train, _ = data or run_data(run, cfg, workers)
+    # Calibration sees notes as the app does: found and straightened by its detector.
+    val = synthetic_tensors(train_specs, cfg.val_genuine, cfg.val_counterfeits,
+                            cfg.data_seed + 1, prep, workers, detect=True)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -287,7 +291,8 @@ def export_banknote_run(run: str | Path, out: str | Path, target_false_alarm: fl
     t_dist, t_svm = shared_budget(own[g_val], score[g_val], target_false_alarm)
     entries = write_classifiers(fitted, out, emb_val, t_svm)
 
-    held = synthetic_tensors(held_specs, cfg.val_genuine, 0, cfg.data_seed + 1, prep, workers)
+    held = synthetic_tensors(held_specs, cfg.val_genuine, 0, cfg.data_seed + 1, prep, workers,
+                             detect=True)
     emb_held = embed_torch(model, held.floats())
     temperature = fit_temperature(*one_shot_distances(
         fitted.centroids, emb_val[g_val], y_val[g_val], emb_held, held.keys))

@@ -1,0 +1,68 @@
+"""The shipped banknote model through the app's check: denominations, counterfeits, sides."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from desktop.core.banknote_model import BanknoteModel, compare_sides
+from desktop.core.errors import InputImageError
+from desktop.core.paths import default_banknote_model_dir
+from training.banknote_data import all_specs, spec_key, synthetic_capture
+
+SEED = 91001  # captures no training, calibration or evaluation run used
+CASES = [("ARC", 20, "front"), ("BOR", 100, "back"), ("CYR", 10, "front"), ("CYR", 500, "back"),
+         ("ARC", 5, "back"), ("BOR", 1, "front"), ("CYR", 2, "back"), ("ARC", 100, "front")]
+
+
+@pytest.fixture(scope="module")
+def model() -> BanknoteModel:
+    return BanknoteModel(default_banknote_model_dir(), "cpu")
+
+
+def _spec(currency: str, value: int):
+    return next(s for s in all_specs() if s.currency == currency and s.denomination == value)
+
+
+def test_notes_without_their_thread_are_flagged_and_their_genuine_twins_are_not(
+        model: BanknoteModel) -> None:
+    # Each fake differs from its twin (same serial, same photograph) only by the thread.
+    # The evaluation measured 92% of such fakes flagged at 1.5% false alarms, so one miss in
+    # these eight is within what the model does; more would be a regression.
+    flagged = 0
+    for currency, value, side in CASES:
+        spec = _spec(currency, value)
+        genuine = model.check(synthetic_capture(spec, side, "", SEED, 0)[0], "genuine.png")
+        fake = model.check(synthetic_capture(spec, side, "missing_thread", SEED, 0)[0])
+        assert genuine.denomination.key == spec_key(spec, side)
+        assert genuine.verdict == "genuine", genuine.reasons
+        assert fake.distance > genuine.distance
+        flagged += fake.verdict == "suspect"
+    assert flagged >= len(CASES) - 1
+
+
+def test_the_confidences_rank_the_classes(model: BanknoteModel) -> None:
+    spec = _spec("BOR", 10)
+    result = model.check(synthetic_capture(spec, "back", "", SEED, 1)[0])
+    assert [c.note.key for c in result.top][0] == "BOR-10-back"
+    conf = [c.confidence for c in result.top]
+    assert conf == sorted(conf, reverse=True) and conf[0] > 0.5 and sum(conf) <= 1.0 + 1e-6
+    assert result.nearest[0].key == "BOR-10-back" and result.nearest[0].image.ndim == 3
+
+
+def test_sides_of_two_different_notes_are_caught(model: BanknoteModel) -> None:
+    front = model.check(synthetic_capture(_spec("CYR", 20), "front", "", SEED, 2)[0])
+    own_back = model.check(synthetic_capture(_spec("CYR", 20), "back", "", SEED, 2)[0])
+    other_back = model.check(synthetic_capture(_spec("CYR", 50), "back", "", SEED, 2)[0])
+    assert compare_sides(front, own_back) == []
+    assert any("different notes" in p for p in compare_sides(front, other_back))
+    assert any("both pictures" in p for p in compare_sides(front, front))
+
+
+def test_pictures_without_one_note_are_refused_with_the_file_named(model: BanknoteModel) -> None:
+    with pytest.raises(InputImageError, match="black.png"):
+        model.check(np.zeros((480, 640, 3), np.uint8), "black.png")
+    pic = synthetic_capture(_spec("ARC", 10), "front", "", SEED, 3)[0]
+    two = np.hstack([pic, pic])
+    with pytest.raises(InputImageError, match="two.png"):
+        model.check(two, "two.png")
