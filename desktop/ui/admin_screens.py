@@ -207,6 +207,8 @@ class SettingsScreen(QWidget):
         cfg: AppConfig = host.config
         self.model_edit = QLineEdit(cfg.model_dir)
         self.model_edit.setPlaceholderText("(the shipped model)")
+        self.banknote_edit = QLineEdit(cfg.banknote_model_dir)
+        self.banknote_edit.setPlaceholderText("(the shipped banknote model)")
         self.provider_box = QComboBox()
         self.provider_box.addItems(PROVIDER_CHOICES)
         self.provider_box.setCurrentText(cfg.provider)
@@ -231,12 +233,15 @@ class SettingsScreen(QWidget):
         self.provider_info.setWordWrap(True)
         browse_model = QPushButton("Browse…")
         browse_model.clicked.connect(lambda: self._browse_dir(self.model_edit))
+        browse_notes = QPushButton("Browse…")
+        browse_notes.clicked.connect(lambda: self._browse_dir(self.banknote_edit))
         browse_scan = QPushButton("Browse…")
         browse_scan.clicked.connect(lambda: self._browse_dir(self.scan_edit))
         save = QPushButton("Save settings")
         save.clicked.connect(self.save)
         form = QFormLayout()
         form.addRow("Model folder", _row(self.model_edit, browse_model))
+        form.addRow("Banknote model folder", _row(self.banknote_edit, browse_notes))
         form.addRow("Execution provider", self.provider_box)
         form.addRow("", self.provider_info)
         form.addRow("Decision method", self.method_box)
@@ -293,13 +298,17 @@ class SettingsScreen(QWidget):
                         method=self.method_box.currentText() or old.method,
                         target_far=float(far) if far is not None else old.target_far,
                         store_path=self.store_edit.text().strip(),
-                        zone=zone.to_dict(), scan_folder=self.scan_edit.text().strip())
+                        zone=zone.to_dict(), scan_folder=self.scan_edit.text().strip(),
+                        banknote_model_dir=self.banknote_edit.text().strip())
         settings = DecisionSettings(cfg.method, cfg.target_far, zone)
         reload_model = (cfg.model_dir, cfg.provider) != (old.model_dir, old.provider)
+        reload_notes = ((cfg.banknote_model_dir, cfg.provider)
+                        != (old.banknote_model_dir, old.provider))
 
         def apply():
             self.host.service.change_settings(self.host.session, settings,
                                               {"model_dir": cfg.model_dir,
+                                               "banknote_model_dir": cfg.banknote_model_dir,
                                                "provider": cfg.provider,
                                                "store_path": cfg.store_path})
             return save_config(cfg)
@@ -309,6 +318,8 @@ class SettingsScreen(QWidget):
             self.saved.emit(cfg)
             if reload_model:
                 self.host.load_model()
+            if reload_notes:
+                self.host.load_banknote_model()
 
         self.host.run(apply, on_done=done, status="Saving settings…")
 

@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.access import Session
+from desktop.core.banknote_model import BanknoteModel
 from desktop.core.config import AppConfig
 from desktop.core.errors import VerificationError
 from desktop.core.paths import default_signature_model
 from desktop.core.service import BranchService
 from desktop.core.verification import SignatureVerifier
 from desktop.ui.admin_screens import AuditScreen, SettingsScreen, UsersScreen
+from desktop.ui.banknote_enroll_screen import BanknoteEnrollScreen
+from desktop.ui.banknote_screen import BanknoteScreen
 from desktop.ui.check_screen import CheckScreen
 from desktop.ui.enroll_screen import EnrollScreen
 from desktop.ui.workers import BackgroundHost, TaskRunner
@@ -87,25 +90,33 @@ class BranchWindow(BackgroundHost, QMainWindow):
     """Tabs for the logged-in user's role; long work on the worker pool."""
 
     model_ready = Signal(object)
+    banknote_model_ready = Signal(object)
+    banknote_model_failed = Signal(str)
     error_shown = Signal(str)
     error_title = "Cannot do that"
 
     def __init__(self, service: BranchService, session: Session, config: AppConfig) -> None:
         super().__init__()
         self.service, self.session, self.config = service, session, config
-        self.setWindowTitle(f"Signature verification — {session.username} ({session.role})")
+        self.setWindowTitle(f"Signature and banknote verification — {session.username} "
+                            f"({session.role})")
         self.resize(1280, 820)
         self.runner = TaskRunner(self)
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
         self.check_screen = self.enroll_screen = self.audit_screen = None
         self.users_screen = self.settings_screen = None
+        self.banknote_screen = self.banknote_enroll_screen = None
         if session.can("verify"):
             self.check_screen = CheckScreen(self)
             self.tabs.addTab(self.check_screen, "Cheque check")
+            self.banknote_screen = BanknoteScreen(self)
+            self.tabs.addTab(self.banknote_screen, "Banknotes")
         if session.can("enroll"):
             self.enroll_screen = EnrollScreen(self)
             self.tabs.addTab(self.enroll_screen, "Enrollment")
+            self.banknote_enroll_screen = BanknoteEnrollScreen(self)
+            self.tabs.addTab(self.banknote_enroll_screen, "Banknote references")
         if session.can("view_audit"):
             self.audit_screen = AuditScreen(self)
             self.tabs.addTab(self.audit_screen, "Audit log")
@@ -120,14 +131,17 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self.busy.setMaximumWidth(160)
         self.busy.hide()
         self.status_provider = QLabel("Loading model…")
+        self.status_banknotes = QLabel("")
         self.statusBar().addPermanentWidget(QLabel(f"Store: {service.store.location}"))
         self.statusBar().addPermanentWidget(self.status_provider)
+        self.statusBar().addPermanentWidget(self.status_banknotes)
         self.statusBar().addPermanentWidget(self.busy)
         if self.users_screen:
             self.users_screen.refresh()
         if self.audit_screen:
             self.audit_screen.refresh()
         self.load_model()
+        self.load_banknote_model()
 
     def load_model(self) -> None:
         """(Re)load the signature model with the configured folder and provider."""
@@ -150,6 +164,46 @@ class BranchWindow(BackgroundHost, QMainWindow):
         if self.settings_screen:
             self.settings_screen.model_loaded(verifier)
         self.model_ready.emit(verifier)
+
+    def _banknote_screens(self) -> list:
+        return [s for s in (self.banknote_screen, self.banknote_enroll_screen) if s]
+
+    def load_banknote_model(self) -> None:
+        """(Re)load the banknote model in the background. A failure is shown on the banknote
+        tabs only: cheques and signatures work without it."""
+        if not self._banknote_screens():
+            return
+        folder = self.config.banknote_model_location()
+        for screen in self._banknote_screens():
+            screen.model_state(f"Banknote model: loading from {folder}…", "loading")
+        self.status_banknotes.setText("Loading banknote model…")
+        self.busy.show()
+        self.runner.start(BanknoteModel, folder, self.config.provider,
+                          on_done=self._banknote_model_loaded,
+                          on_failed=self._banknote_model_failed)
+
+    def _banknote_model_loaded(self, model: BanknoteModel) -> None:
+        self._idle()
+        self.service.banknotes = model
+        m = model.manifest
+        text = (f"Banknote model {model.model_id} · {model.provider.label} · "
+                f"{len({(c.currency, c.denomination) for c in m.classes})} denominations "
+                f"shipped · suspect beyond the calibrated distance (target false alarm "
+                f"{m.target_false_alarm:.0%})")
+        self.status_banknotes.setText(f"Banknotes {model.model_id}")
+        self.status_banknotes.setToolTip(model.provider.describe())
+        for screen in self._banknote_screens():
+            screen.model_state(text, "ready")
+        self.banknote_model_ready.emit(model)
+
+    def _banknote_model_failed(self, message: str) -> None:
+        self._idle()
+        self.status_banknotes.setText("No banknote model")
+        self.status_banknotes.setToolTip(message)
+        for screen in self._banknote_screens():
+            screen.model_state(f"The banknote model cannot be used, so banknotes cannot be "
+                               f"checked (cheques still can): {message}", "failed")
+        self.banknote_model_failed.emit(message)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Finish running tasks, then end the session."""

@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPixmap,
+    QPolygonF,
 )
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -34,6 +35,7 @@ from desktop.core.verification import FORGED, GENUINE
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
 DECISION_COLOURS = {GENUINE: "#1b7f3b", FORGED: "#b3261e"}
 REVIEW_COLOUR = "#a15c00"
+NOTE_VERDICT_COLOURS = {"genuine": "#1b7f3b", "suspect": "#b3261e"}
 
 
 def verdict_style(decision: str, size_pt: int = 22) -> str:
@@ -47,6 +49,26 @@ def to_pixmap(gray: np.ndarray, max_size: QSize | None = None) -> QPixmap:
     gray = np.ascontiguousarray(gray)
     h, w = gray.shape
     image = QImage(gray.data, w, h, gray.strides[0], QImage.Format.Format_Grayscale8).copy()
+    pix = QPixmap.fromImage(image)
+    if max_size is not None:
+        pix = pix.scaled(max_size, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+    return pix
+
+
+def note_verdict_style(verdict: str, size_pt: int = 22) -> str:
+    """Style sheet of a banknote verdict label: bold, green (genuine) or red (suspect)."""
+    colour = NOTE_VERDICT_COLOURS.get(verdict, "#555555")
+    return f"font-size: {size_pt}pt; font-weight: bold; color: {colour};"
+
+
+def bgr_pixmap(bgr: np.ndarray, max_size: QSize | None = None) -> QPixmap:
+    """A QPixmap of an 8-bit BGR (or grayscale) array, scaled down to ``max_size`` if given."""
+    if bgr.ndim == 2:
+        return to_pixmap(bgr, max_size)
+    rgb = np.ascontiguousarray(bgr[:, :, 2::-1])
+    h, w = rgb.shape[:2]
+    image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
     pix = QPixmap.fromImage(image)
     if max_size is not None:
         pix = pix.scaled(max_size, Qt.AspectRatioMode.KeepAspectRatio,
@@ -219,3 +241,49 @@ class ChequeView(QWidget):
         zone = tuple(round(v, 4) for v in (x, y, min(w, 1 - x), min(h, 1 - y)))
         self.zone = zone
         self.zone_changed.emit(zone)
+
+
+class PictureView(QWidget):
+    """A colour picture scaled to fit, with an optional outline (a polygon in the picture's
+    own pixels, e.g. the corners of a banknote found in a photo) drawn over it."""
+
+    def __init__(self, placeholder: str = "", min_width: int = 320, min_height: int = 200
+                 ) -> None:
+        super().__init__()
+        self.setMinimumSize(min_width, min_height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.placeholder = placeholder
+        self._pix: QPixmap | None = None
+        self.outline: np.ndarray | None = None
+
+    def set_picture(self, bgr: np.ndarray | None, outline: np.ndarray | None = None) -> None:
+        """Show ``bgr`` (None clears) with ``outline`` ((N, 2) picture pixels) drawn on it."""
+        self._pix = None if bgr is None else bgr_pixmap(bgr)
+        self.outline = None if outline is None else np.asarray(outline, np.float32)
+        self.update()
+
+    def has_picture(self) -> bool:
+        """True while a picture is shown."""
+        return self._pix is not None
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("#f4f4f4"))
+        if self._pix is None:
+            painter.setPen(QColor("#666666"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            return
+        size = self._pix.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x = (self.width() - size.width()) / 2
+        y = (self.height() - size.height()) / 2
+        target = QRectF(x, y, size.width(), size.height())
+        painter.drawPixmap(target.toRect(), self._pix)
+        if self.outline is not None and len(self.outline) >= 2:
+            scale = size.width() / self._pix.width()
+            poly = QPolygonF([QPointF(x + (px + 0.5) * scale, y + (py + 0.5) * scale)
+                              for px, py in self.outline])
+            painter.setPen(QPen(QColor("#00c853"), 3))
+            painter.drawPolygon(poly)
+            painter.setBrush(QColor("#d50000"))  # the note's own top-left corner
+            painter.drawEllipse(poly[0], 5, 5)

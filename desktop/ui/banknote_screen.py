@@ -1,0 +1,393 @@
+"""The clerk's banknote screen: a picture from a file, the scan folder or a camera; the
+denomination with its runners-up, GENUINE or SUSPECT with the reasons, the nearest reference
+notes, and optionally the other side of the same note."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.access import Session
+from desktop.core.banknote import load_bgr
+from desktop.core.banknote_model import BanknoteCheck, compare_sides
+from desktop.core.banknote_service import NoteCheck
+from desktop.core.errors import ServiceError
+from desktop.core.service import BranchService, newest_image
+from desktop.ui.widgets import (
+    IMAGE_FILTER,
+    NOTE_VERDICT_COLOURS,
+    DropFrame,
+    PictureView,
+    bgr_pixmap,
+    note_verdict_style,
+)
+
+CAMERA_READS = 3  # frames read per grab; the last good one is kept (auto-exposure settles)
+SMALL = "color: #555; font-size: 9pt;"
+
+
+def grab_frame(factory: Callable[[int], Any], index: int) -> np.ndarray:
+    """One BGR frame from camera ``index`` opened with ``factory`` (``cv2.VideoCapture``);
+    :class:`ServiceError` naming the camera when it cannot be opened or gives no picture."""
+    cap = factory(index)
+    try:
+        if cap is None or not cap.isOpened():
+            raise ServiceError(f"Camera {index} cannot be opened: check that it is plugged in, "
+                               "not in use by another program, and that the camera number "
+                               "is right.")
+        frame = None
+        for _ in range(CAMERA_READS):
+            ok, image = cap.read()
+            if ok and image is not None and image.size:
+                frame = image
+        if frame is None:
+            raise ServiceError(f"Camera {index} opened but gave no picture: try again, or "
+                               "choose another camera number.")
+        return frame
+    finally:
+        if cap is not None:
+            cap.release()
+
+
+def check_file(service: BranchService, session: Session, path: str
+               ) -> tuple[np.ndarray, NoteCheck]:
+    """Check the note in a picture file: (the picture as decoded, the service's NoteCheck)."""
+    note = service.check_banknote(session, path)  # raises, naming the file, before any audit
+    return load_bgr(path), note
+
+
+def check_camera(service: BranchService, session: Session, factory: Callable[[int], Any],
+                 index: int) -> tuple[np.ndarray, NoteCheck]:
+    """Grab one frame from a camera and check the note in it: (frame, NoteCheck)."""
+    frame = grab_frame(factory, index)
+    return frame, service.check_banknote_frame(session, frame)
+
+
+def _panel(min_size: QSize) -> QLabel:
+    lab = QLabel()
+    lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    lab.setMinimumSize(min_size)
+    lab.setFrameShape(QFrame.Shape.StyledPanel)
+    return lab
+
+
+class BanknoteScreen(QWidget):
+    """Banknote check for clerks; every check is audited by the service."""
+
+    check_done = Signal(object)  # the service's NoteCheck of the (first) side
+    other_side_done = Signal(object)  # the NoteCheck of the other side
+    camera_factory: Callable[[int], Any] = cv2.VideoCapture  # tests put a fake camera here
+
+    def __init__(self, host) -> None:
+        super().__init__()
+        self.host = host
+        self.note: NoteCheck | None = None  # the side shown
+        self.other: NoteCheck | None = None  # the other side, when checked
+        self.problems: list[str] = []  # compare_sides of the two
+        self._build()
+
+    # ---- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_label = QLabel("Banknote model: loading…")
+        self.model_label.setStyleSheet(SMALL)
+        self.model_label.setWordWrap(True)
+
+        self.frame = DropFrame("Banknote (drop a picture, open, scan or use the camera)")
+        self.frame.files_dropped.connect(lambda files: self.open_note(files[0]))
+        open_btn = QPushButton("Open…")
+        open_btn.clicked.connect(self._choose)
+        scan_btn = QPushButton("Scan (newest in scan folder)")
+        scan_btn.clicked.connect(self.scan)
+        cam_btn = QPushButton("Camera")
+        cam_btn.clicked.connect(self.camera)
+        self.camera_index = QSpinBox()
+        self.camera_index.setRange(0, 9)
+        self.camera_index.setPrefix("camera ")
+        self.camera_index.setToolTip("Which camera: 0 is the first one the system lists.")
+        self.other_box = QCheckBox("Next picture is the other side of this note")
+        self.other_box.setEnabled(False)
+        buttons = QHBoxLayout()
+        for w in (open_btn, scan_btn, cam_btn, self.camera_index):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        self.picture = PictureView("Open, drop or scan a picture of a banknote,\n"
+                                   "or take one with the camera")
+        hint = QLabel("Green: the note found; red dot: its top-left corner as read.")
+        hint.setStyleSheet(SMALL)
+        self.straight = _panel(QSize(260, 120))
+        self.other_view = _panel(QSize(260, 120))
+        notes = QHBoxLayout()
+        for title, lab in (("Straightened note (what the model reads)", self.straight),
+                           ("Other side", self.other_view)):
+            col = QVBoxLayout()
+            col.addWidget(QLabel(title))
+            col.addWidget(lab, 1)
+            notes.addLayout(col)
+        flay = QVBoxLayout(self.frame)
+        flay.addLayout(buttons)
+        flay.addWidget(self.other_box)
+        flay.addWidget(self.picture, 3)
+        flay.addWidget(hint)
+        flay.addLayout(notes, 2)
+
+        split = QSplitter()
+        split.addWidget(self.frame)
+        split.addWidget(self._build_result())
+        split.setSizes([640, 560])
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.model_label)
+        lay.addWidget(split, 1)
+
+    def _build_result(self) -> QWidget:
+        denom = QGroupBox("Denomination")
+        grid = QGridLayout(denom)
+        self.denom_label = QLabel("—")
+        self.denom_label.setStyleSheet("font-size: 20pt; font-weight: bold;")
+        self.confidence_label = QLabel("")
+        self.confidence_label.setStyleSheet("font-size: 13pt;")
+        grid.addWidget(self.denom_label, 0, 0, 1, 2)
+        grid.addWidget(self.confidence_label, 0, 2)
+        self.top_labels: list[QLabel] = []
+        self.top_bars: list[QProgressBar] = []
+        for i in range(3):
+            lab, bar = QLabel(""), QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setTextVisible(True)
+            bar.setFormat("")
+            bar.setValue(0)
+            grid.addWidget(QLabel(f"{i + 1}."), i + 1, 0)
+            grid.addWidget(lab, i + 1, 1)
+            grid.addWidget(bar, i + 1, 2)
+            self.top_labels.append(lab)
+            self.top_bars.append(bar)
+        grid.setColumnStretch(2, 1)
+        self.svm_label = QLabel("")
+        self.svm_label.setStyleSheet(SMALL)
+        grid.addWidget(self.svm_label, 4, 0, 1, 3)
+
+        auth = QGroupBox("Authenticity")
+        alay = QVBoxLayout(auth)
+        self.verdict_label = QLabel("—")
+        self.verdict_label.setStyleSheet(note_verdict_style("", 22))
+        self.detail_label = QLabel("")
+        self.detail_label.setWordWrap(True)
+        self.reasons_label = QLabel("")
+        self.reasons_label.setWordWrap(True)
+        self.reasons_label.setStyleSheet(f"color: {NOTE_VERDICT_COLOURS['suspect']};")
+        for w in (self.verdict_label, self.detail_label, self.reasons_label):
+            alay.addWidget(w)
+        alay.addStretch(1)
+
+        near = QGroupBox("Nearest reference notes")
+        nlay = QHBoxLayout(near)
+        self.near_images: list[QLabel] = []
+        self.near_texts: list[QLabel] = []
+        for _ in range(3):
+            col = QVBoxLayout()
+            img, text = _panel(QSize(150, 90)), QLabel("")
+            img.setMaximumHeight(120)
+            text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            text.setStyleSheet("font-size: 9pt;")
+            col.addWidget(img, 1)
+            col.addWidget(text)
+            nlay.addLayout(col)
+            self.near_images.append(img)
+            self.near_texts.append(text)
+
+        sides = QGroupBox("Both sides")
+        slay = QVBoxLayout(sides)
+        self.sides_label = QLabel("Tick “Next picture is the other side” after a check to "
+                                  "check the other side of the same note.")
+        self.sides_label.setWordWrap(True)
+        self.sides_label.setStyleSheet(SMALL)
+        slay.addWidget(self.sides_label)
+
+        self.timings_label = QLabel("")
+        self.timings_label.setWordWrap(True)
+        self.timings_label.setStyleSheet(SMALL)
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.addWidget(denom)
+        rlay.addWidget(auth, 1)
+        rlay.addWidget(near)
+        rlay.addWidget(sides)
+        rlay.addWidget(self.timings_label)
+        return right
+
+    # ---- the model -------------------------------------------------------------------------
+    def model_state(self, text: str, state: str) -> None:
+        """Say which banknote model is in use ("loading", "ready") or why there is none
+        ("failed", in red)."""
+        self.model_label.setText(text)
+        self.model_label.setStyleSheet("color: #b3261e; font-weight: bold;"
+                                       if state == "failed" else SMALL)
+
+    # ---- inputs ----------------------------------------------------------------------------
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Banknote picture", "", IMAGE_FILTER)
+        if path:
+            self.open_note(path)
+
+    def scan(self) -> None:
+        """Check the newest image the scanner saved in the configured scan folder."""
+        folder = self.host.config.scan_folder
+        if not folder:
+            self.host.show_error("No scan folder is set: an admin sets it in Settings.")
+            return
+        self.host.run(newest_image, folder, on_done=lambda p: self.open_note(str(p)),
+                      status="Looking for the newest scan…")
+
+    def _other(self) -> bool:
+        return self.other_box.isChecked() and self.note is not None
+
+    def open_note(self, path: str) -> None:
+        """Check the note in a picture file (the other side when that box is ticked)."""
+        other = self._other()
+        if not other:
+            self._clear()
+        svc, ses = self.host.service, self.host.session
+        self.host.run(check_file, svc, ses, str(path),
+                      on_done=lambda r, o=other: self._checked(r, o),
+                      status=f"Checking {Path(path).name}…")
+
+    def camera(self) -> None:
+        """Take one picture with the chosen camera and check the note in it."""
+        other = self._other()
+        if not other:
+            self._clear()
+        index = self.camera_index.value()
+        svc, ses = self.host.service, self.host.session
+        self.host.run(check_camera, svc, ses, self.camera_factory, index,
+                      on_done=lambda r, o=other: self._checked(r, o),
+                      status=f"Taking a picture with camera {index}…")
+
+    # ---- results ---------------------------------------------------------------------------
+    def _checked(self, result: tuple[np.ndarray, NoteCheck], other: bool) -> None:
+        picture, note = result
+        if other:
+            self.other = note
+            self.other_box.setChecked(False)
+            self._show_other()
+            self.other_side_done.emit(note)
+            return
+        self.note, self.other, self.problems = note, None, []
+        c = note.check
+        self.frame.setTitle(f"Banknote: {note.name}")
+        corners = c.reading.quad.corners  # the note's TL, TR, BR, BL as the detector read it
+        self.picture.set_picture(picture, np.roll(corners, 2, axis=0) if c.turned else corners)
+        self.straight.setPixmap(bgr_pixmap(c.note_image, self.straight.size()))
+        self._show_denomination(c)
+        self._show_verdict(c)
+        self._show_nearest(c)
+        times = " · ".join(f"{k} {v:.0f} ms" for k, v in c.timings_ms.items())
+        self.timings_label.setText(f"{times} · audit #{note.audit_id}" if times
+                                   else f"audit #{note.audit_id}")
+        self.other_box.setEnabled(True)
+        self.sides_label.setStyleSheet(SMALL)
+        self.sides_label.setText("Only this side was checked.")
+        self.check_done.emit(note)
+
+    def _show_denomination(self, c: BanknoteCheck) -> None:
+        best = c.top[0]
+        self.denom_label.setText(best.note.label)
+        self.confidence_label.setText(f"{best.confidence:.0%} sure")
+        for i, (lab, bar) in enumerate(zip(self.top_labels, self.top_bars, strict=True)):
+            if i < len(c.top):
+                s = c.top[i]
+                lab.setText(f"{s.note.label}  (distance {s.distance:.3f})")
+                bar.setValue(round(1000 * s.confidence))
+                bar.setFormat(f"{s.confidence:.1%}" if s.confidence >= 0.001 else "<0.1%")
+            else:
+                lab.clear()
+                bar.setValue(0)
+                bar.setFormat("")
+        turned = " The note was read turned round." if c.turned else ""
+        svm = c.svm_class.label if c.svm_class is not None else "no reading"
+        agree = "" if c.svm_class is None or c.svm_class.key == best.note.key \
+            else " (disagrees)"
+        self.svm_label.setText(f"Second opinion (SVM): {svm}{agree}.{turned}")
+
+    def _show_verdict(self, c: BanknoteCheck) -> None:
+        self.verdict_label.setText(c.verdict.upper())
+        self.verdict_label.setStyleSheet(note_verdict_style(c.verdict, 22))
+        within = "within" if c.distance <= c.threshold else "beyond"
+        text = (f"Distance to the genuine {c.top[0].note.label} notes {c.distance:.3f}, "
+                f"{within} the threshold {c.threshold:.3f}.")
+        if c.counterfeit_score is not None and c.counterfeit_threshold is not None:
+            text += (f" Counterfeit score {c.counterfeit_score:.2f} (suspect above "
+                     f"{c.counterfeit_threshold:.2f}).")
+        else:
+            text += " No counterfeit model for this denomination."
+        self.detail_label.setText(text)
+        self.reasons_label.setText("\n".join(f"• {r}" for r in c.reasons))
+
+    def _show_nearest(self, c: BanknoteCheck) -> None:
+        for i, (img, text) in enumerate(zip(self.near_images, self.near_texts, strict=True)):
+            if i < len(c.nearest):
+                ref = c.nearest[i]
+                img.setPixmap(bgr_pixmap(ref.image, img.size() - QSize(8, 8)))
+                where = "shipped" if ref.enrolled_id is None else f"enrolled #{ref.enrolled_id}"
+                text.setText(f"{ref.key}\ndistance {ref.distance:.3f} · {where}")
+            else:
+                img.clear()
+                text.clear()
+
+    def _show_other(self) -> None:
+        a, b = self.note.check, self.other.check
+        self.other_view.setPixmap(bgr_pixmap(b.note_image, self.other_view.size()))
+        self.problems = compare_sides(a, b)
+        other = (f"Other side ({self.other.name}): {b.denomination.label}, "
+                 f"{b.top[0].confidence:.0%} sure, {b.verdict.upper()}")
+        if b.reasons:
+            other += " — " + "; ".join(b.reasons)
+        if self.problems:
+            text = other + ".\n" + "\n".join(f"• {p}" for p in self.problems)
+            colour = NOTE_VERDICT_COLOURS["suspect"]
+        else:
+            text = other + ".\nThe two sides belong to the same note."
+            colour = NOTE_VERDICT_COLOURS.get(b.verdict, "#555555")
+        self.sides_label.setText(text)
+        self.sides_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
+
+    def _clear(self) -> None:
+        self.note = self.other = None
+        self.problems = []
+        self.other_box.setChecked(False)
+        self.other_box.setEnabled(False)
+        self.picture.set_picture(None)
+        for lab in (self.straight, self.other_view, *self.near_images):
+            lab.clear()
+        for lab in (self.confidence_label, self.svm_label, self.detail_label,
+                    self.reasons_label, self.timings_label, *self.top_labels,
+                    *self.near_texts):
+            lab.clear()
+        for bar in self.top_bars:
+            bar.setValue(0)
+            bar.setFormat("")
+        self.denom_label.setText("—")
+        self.verdict_label.setText("—")
+        self.verdict_label.setStyleSheet(note_verdict_style("", 22))
+        self.sides_label.setStyleSheet(SMALL)
+        self.sides_label.setText("")
+        self.frame.setTitle("Banknote (drop a picture, open, scan or use the camera)")
