@@ -1,8 +1,9 @@
 """Banknote check at run time: find the note, embed it, name its denomination, judge it.
 
 Steps (:meth:`BanknoteModel.check`): the app's detector finds and rectifies the note
-(:func:`desktop.core.banknote.read_note`); both 0 and 180 degree turns are embedded and the
-turn nearer to a known class is kept (the numeral cue only orders them); distances to every
+(:func:`desktop.core.banknote.read_note`); both 0 and 180 degree turns are embedded, and the
+numeral cue's turn is kept unless only the other fits a genuine cluster (see
+:meth:`BanknoteModel.pick_turn`); distances to every
 class centroid (the shipped ones and those enrolled from 1-5 images, through one ONNX graph)
 give the denomination and a confidence (softmax of minus distance over the manifest's
 temperature); the multi-class SVM gives a second reading; authenticity is the distance to the
@@ -255,23 +256,34 @@ class BanknoteModel:
         return out
 
     # ---- the check -----------------------------------------------------------------------
-    def classify(self, embeddings: np.ndarray, centroids: Sequence[Centroid]
-                 ) -> tuple[int, list[ClassScore]]:
-        """Pick the row of ``embeddings`` (one per turn of the note) nearest to a class and
-        rank the classes for it: (row, classes best first with softmax confidences)."""
-        d = self.centroid_distances(embeddings, np.stack([c.vector for c in centroids]))
-        row = int(np.argmin(d.min(axis=1)))
+    def rank(self, embedding: np.ndarray, centroids: Sequence[Centroid]) -> list[ClassScore]:
+        """Every class for one embedding, nearest first, with softmax confidences (a class's
+        distance is that of its nearest centroid)."""
+        d = self.centroid_distances(embedding[None],
+                                    np.stack([c.vector for c in centroids]))[0]
         best: dict[str, int] = {}
-        for j, c in enumerate(centroids):  # a class's distance: its nearest centroid
-            if c.key not in best or d[row, j] < d[row, best[c.key]]:
+        for j, c in enumerate(centroids):
+            if c.key not in best or d[j] < d[best[c.key]]:
                 best[c.key] = j
         keys = list(best)
-        dist = np.array([d[row, best[k]] for k in keys])
+        dist = np.array([d[best[k]] for k in keys])
         conf = _softmax(-dist / self.manifest.temperature)
-        order = np.argsort(dist)
-        return row, [ClassScore(self.manifest.class_for(keys[i]) or NoteClass.from_key(keys[i]),
-                                float(conf[i]), float(dist[i]), centroids[best[keys[i]]])
-                     for i in order]
+        return [ClassScore(self.manifest.class_for(keys[i]) or NoteClass.from_key(keys[i]),
+                           float(conf[i]), float(dist[i]), centroids[best[keys[i]]])
+                for i in np.argsort(dist)]
+
+    def _within(self, score: ClassScore) -> bool:
+        return score.distance <= self.manifest.distance_threshold(score.centroid.n_references)
+
+    def pick_turn(self, upright: list[ClassScore], turned: list[ClassScore],
+                  cue_unsure: bool) -> bool:
+        """Whether to read the note turned round from the detector's upright guess. The
+        numeral cue's guess stands unless it fits no genuine cluster while the turn does, or
+        the cue was unsure and the turn is nearer. (Taking the nearer turn always would let a
+        front without its thread pass as the turned back it then resembles.)"""
+        if cue_unsure:
+            return turned[0].distance < upright[0].distance
+        return not self._within(upright[0]) and self._within(turned[0])
 
     def check(self, image: np.ndarray, path: str | Path | None = None,
               enrolled: Sequence[EnrolledNote] = ()) -> BanknoteCheck:
@@ -292,8 +304,10 @@ class BanknoteModel:
         emb = self.embed(tensors)
         times["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        row, ranked = self.classify(emb, self.centroids(enrolled))
-        q = emb[row]
+        centroids = self.centroids(enrolled)
+        upright, turned = self.rank(emb[0], centroids), self.rank(emb[1], centroids)
+        turn = self.pick_turn(upright, turned, reading.orientation.unsure)
+        ranked, q = (turned, emb[1]) if turn else (upright, emb[0])
         top = ranked[0]
         shipped_keys = [c.key for c in m.classes]
         svm_class = m.classes[int(np.argmax(self.svm_scores(q[None])[0]))] if shipped_keys \
@@ -315,8 +329,8 @@ class BanknoteModel:
         nearest = self.nearest_references(q, enrolled)
         times["classify and judge"] = (time.perf_counter() - t) * 1000
         return BanknoteCheck(
-            reading=reading, turned=bool(row == 1),
-            note_image=turned_img if row == 1 else reading.upright, embedding=q,
+            reading=reading, turned=turn,
+            note_image=turned_img if turn else reading.upright, embedding=q,
             top=ranked[:3], svm_class=svm_class, verdict="suspect" if reasons else "genuine",
             distance=top.distance, threshold=threshold, counterfeit_score=cscore,
             counterfeit_threshold=auth.threshold if auth else None, reasons=reasons,
