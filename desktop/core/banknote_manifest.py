@@ -10,7 +10,6 @@ their embeddings) that the app shows next to a check.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import numpy as np
 
 from desktop.core.banknote_preprocess import BanknotePreprocessing
 from desktop.core.errors import ModelError
-from desktop.core.manifest import MANIFEST_NAME, sha256_of
+from desktop.core.manifest import read_manifest_json, sha256_of
 
 KIND = "banknote-embedder"
 FORMAT_VERSION = 1
@@ -131,18 +130,7 @@ def load_banknote_manifest(folder: str | Path, verify_hash: bool = True) -> Bank
     """Read and validate ``folder/manifest.json`` of a banknote model (:class:`ModelError`
     naming the file on any problem)."""
     folder = Path(folder)
-    mpath = folder / MANIFEST_NAME
-    try:
-        raw = json.loads(mpath.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelError(folder, f"no {MANIFEST_NAME} in the banknote model folder") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(mpath, f"the manifest cannot be read ({exc})") from None
-    if not isinstance(raw, dict):
-        raise ModelError(mpath, "the manifest is not a JSON object")
-    missing = [k for k in REQUIRED_KEYS if k not in raw]
-    if missing:
-        raise ModelError(mpath, f"the manifest lacks {', '.join(missing)}")
+    mpath, raw = read_manifest_json(folder, REQUIRED_KEYS, "banknote model folder")
     if raw["kind"] != KIND or raw["format_version"] != FORMAT_VERSION:
         raise ModelError(mpath, f"not a banknote model of format {FORMAT_VERSION} (kind "
                          f"{raw['kind']!r}, version {raw['format_version']!r})")

@@ -245,21 +245,29 @@ class ModelManifest:
         return self.security_levels.get(method, {}).get(cal.k, ())
 
 
-def load_manifest(folder: str | Path, verify_hash: bool = True) -> ModelManifest:
-    """Read and validate ``folder/manifest.json``; raise :class:`ModelError` on any mismatch."""
-    folder = Path(folder)
+def read_manifest_json(folder: Path, required: tuple[str, ...], what: str
+                       ) -> tuple[Path, dict[str, Any]]:
+    """``folder/manifest.json`` as a JSON object holding ``required`` keys, and its path;
+    :class:`ModelError` naming the file otherwise (``what`` names the folder's kind)."""
     mpath = folder / MANIFEST_NAME
     try:
         raw = json.loads(mpath.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ModelError(folder, f"no {MANIFEST_NAME} in the model folder") from None
+        raise ModelError(folder, f"no {MANIFEST_NAME} in the {what}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(mpath, f"the manifest cannot be read ({exc})") from None
     if not isinstance(raw, dict):
         raise ModelError(mpath, "the manifest is not a JSON object")
-    missing = [k for k in REQUIRED_KEYS if k not in raw]
+    missing = [k for k in required if k not in raw]
     if missing:
         raise ModelError(mpath, f"the manifest lacks {', '.join(missing)}")
+    return mpath, raw
+
+
+def load_manifest(folder: str | Path, verify_hash: bool = True) -> ModelManifest:
+    """Read and validate ``folder/manifest.json``; raise :class:`ModelError` on any mismatch."""
+    folder = Path(folder)
+    mpath, raw = read_manifest_json(folder, REQUIRED_KEYS, "model folder")
     if raw["format_version"] != FORMAT_VERSION:
         raise ModelError(
             mpath, f"manifest format version {raw['format_version']!r} is not supported "

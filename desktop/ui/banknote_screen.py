@@ -32,7 +32,7 @@ from desktop.core.banknote import load_bgr
 from desktop.core.banknote_model import BanknoteCheck, compare_sides
 from desktop.core.banknote_service import NoteCheck
 from desktop.core.errors import ServiceError
-from desktop.core.service import BranchService, newest_image
+from desktop.core.service import BranchService
 from desktop.ui.widgets import (
     IMAGE_FILTER,
     NOTE_VERDICT_COLOURS,
@@ -251,12 +251,7 @@ class BanknoteScreen(QWidget):
 
     def scan(self) -> None:
         """Check the newest image the scanner saved in the configured scan folder."""
-        folder = self.host.config.scan_folder
-        if not folder:
-            self.host.show_error("No scan folder is set: an admin sets it in Settings.")
-            return
-        self.host.run(newest_image, folder, on_done=lambda p: self.open_note(str(p)),
-                      status="Looking for the newest scan…")
+        self.host.open_newest_scan(self.open_note)
 
     def _other(self) -> bool:
         return self.other_box.isChecked() and self.note is not None

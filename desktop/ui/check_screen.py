@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.cheque import SignatureZone
 from desktop.core.preprocess import to_display
-from desktop.core.service import ACCEPT, REFER, REJECT, ChequeCheck, decode_png, newest_image
+from desktop.core.service import ACCEPT, REFER, REJECT, ChequeCheck, decode_png
 from desktop.core.store import Account, Reference
 from desktop.ui.widgets import (
     IMAGE_FILTER,
@@ -166,12 +166,7 @@ class CheckScreen(QWidget):
 
     def scan(self) -> None:
         """Take the newest image the scanner saved in the configured scan folder."""
-        folder = self.host.config.scan_folder
-        if not folder:
-            self.host.show_error("No scan folder is set: an admin sets it in Settings.")
-            return
-        self.host.run(newest_image, folder, on_done=lambda p: self.open_cheque(str(p)),
-                      status="Looking for the newest scan…")
+        self.host.open_newest_scan(self.open_cheque)
 
     def open_cheque(self, path: str) -> None:
         """Check this cheque against the selected account's references."""

@@ -105,6 +105,17 @@ class BackgroundHost:
 
         self.runner.start(fn, *args, on_done=finished, on_failed=self._failed)
 
+    def open_newest_scan(self, open_fn: Callable[[str], None]) -> None:
+        """Pass the newest image in the configured scan folder to ``open_fn``."""
+        from desktop.core.service import newest_image
+
+        folder = self.config.scan_folder
+        if not folder:
+            self.show_error("No scan folder is set: an admin sets it in Settings.")
+            return
+        self.run(newest_image, folder, on_done=lambda p: open_fn(str(p)),
+                 status="Looking for the newest scan…")
+
     def _idle(self) -> None:
         if not self.runner.busy():
             self.busy.hide()
