@@ -71,7 +71,8 @@ def test_enroll_then_check_genuine_and_forged_cheques(qtbot, app_parts, cheque_s
     service, config = app_parts
     # The operator creates the holder and enrolls five references.
     op = _window(qtbot, service, config, "olga")
-    assert [op.tabs.tabText(i) for i in range(op.tabs.count())] == ["Enrollment", "Banknote references"]
+    tabs = [op.tabs.tabText(i) for i in range(op.tabs.count())]
+    assert tabs == ["Enrollment", "Banknote references"]
     screen = op.enroll_screen
     with qtbot.waitSignal(screen.account_loaded, timeout=20000):
         screen.create_account(ACCOUNT, "Irene Okafor")
@@ -88,7 +89,8 @@ def test_enroll_then_check_genuine_and_forged_cheques(qtbot, app_parts, cheque_s
 
     # The clerk checks a genuine and a forged cheque and records both decisions.
     clerk = _window(qtbot, service, config, "carl")
-    assert [clerk.tabs.tabText(i) for i in range(clerk.tabs.count())] == ["Cheque check", "Banknotes"]
+    tabs = [clerk.tabs.tabText(i) for i in range(clerk.tabs.count())]
+    assert tabs == ["Cheque check", "Banknotes"]
     check = clerk.check_screen
     with qtbot.waitSignal(check.references_loaded, timeout=20000):
         check.picker.search(ACCOUNT[-4:])
