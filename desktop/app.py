@@ -24,9 +24,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="the comparison window: references and a query from files")
     parser.add_argument("--model", type=Path, default=None, help="signature model folder")
     parser.add_argument("--provider", choices=PROVIDER_CHOICES, default=None)
-    parser.add_argument("--store", type=Path, default=None, help="store file (branch app)")
+    parser.add_argument("--store", default=None,
+                        help="store file or postgresql:// URL (branch app)")
     parser.add_argument("--reference", nargs="*", default=[], help="(--compare) references")
     parser.add_argument("--query", default=None, help="(--compare) the query")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check the shipped models on the bundled samples, headless; "
+                        "exit status 0 only when every result is right")
+    parser.add_argument("--exit-when-ready", action="store_true",
+                        help="print READY {json} and quit once the window is ready (with "
+                        "--compare: shown and its model loaded; else: the login shown)")
     args, qt_args = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 

@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("mapping", type=Path, help="CSV with columns file,account_number")
     p.add_argument("--out", type=Path, required=True, help="the CSV report (resumed if present)")
     p.add_argument("--user", required=True, help="a clerk or admin of the store")
-    p.add_argument("--store", type=Path, default=None, help="store file (default: settings)")
+    p.add_argument("--store", default=None,
+                   help="store file or postgresql:// URL (default: settings)")
     p.add_argument("--model", type=Path, default=None, help="model folder (default: settings)")
     p.add_argument("--provider", choices=PROVIDER_CHOICES, default=None)
     p.add_argument("--method", default=None, help="distance or svm (default: settings)")

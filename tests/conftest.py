@@ -90,3 +90,66 @@ def branch(tmp_path: Path, shipped_model: Path):
     yield service, sessions
     service.store.close()
 
+
+# ==== Store backends (issue 6: PostgreSQL) — one block, owned by the store tests ===========
+# The store tests run on SQLite and on PostgreSQL through `open_test_store`; PostgreSQL comes
+# from $SIGDESK_TEST_PG_URL (`source .ci/postgres.sh`), each store in a fresh schema. Without
+# it the PostgreSQL cases skip, unless SIGDESK_REQUIRE_PG=1 (CI), where they fail.
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """The PostgreSQL test server's URL (skips, or fails under SIGDESK_REQUIRE_PG=1)."""
+    from tests.store_backends import server_url
+
+    return server_url()
+
+
+@pytest.fixture()
+def pg_url(pg_server_url: str):
+    """A URL whose search path is a fresh, empty schema (dropped after the test)."""
+    from tests.store_backends import drop_schema, new_schema, with_schema
+
+    schema = new_schema(pg_server_url)
+    yield with_schema(pg_server_url, schema)
+    drop_schema(pg_server_url, schema)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_test_store(request, tmp_path: Path):
+    """``open_test_store(name="store", migrate=True)``: a store of the parametrised backend
+    (SQLite file or PostgreSQL schema); the same name opens the same store again. Each has a
+    ``location`` (file path or URL). Everything is closed and dropped after the test."""
+    from tests.store_backends import drop_schema, new_schema, with_schema
+
+    backend = request.param
+    url = request.getfixturevalue("pg_server_url") if backend == "postgresql" else ""
+    opened, schemas = [], {}
+
+    def location(name: str = "store") -> str:
+        if backend == "sqlite":
+            return str(tmp_path / f"{name}.sqlite")
+        if name not in schemas:
+            schemas[name] = new_schema(url)
+        return with_schema(url, schemas[name])
+
+    def factory(name: str = "store", migrate: bool = True):
+        if backend == "sqlite":
+            from desktop.core.sqlite_store import SQLiteStore
+
+            store = SQLiteStore(location(name), migrate=migrate)
+        else:
+            from desktop.core.pg_store import PostgresStore
+
+            store = PostgresStore(location(name), migrate=migrate)
+        opened.append(store)
+        return store
+
+    factory.backend = backend
+    factory.location = location
+    yield factory
+    for store in opened:
+        store.close()
+    for schema in schemas.values():
+        drop_schema(url, schema)
+# ==== end of the store backends block ========================================================

@@ -1,17 +1,22 @@
-"""The store's banknote references: migration 3, round trips, revocation, all-or-nothing."""
+"""The store's banknote references on both backends (SQLite, PostgreSQL): migration 3,
+round trips, revocation, all-or-nothing."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import astuple
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from desktop.core.sqlite_store import MIGRATIONS, SCHEMA_VERSION, SQLiteStore
-from desktop.core.store import BanknoteReference, NewBanknoteReference, NewReference, StoreError
+from desktop.core.sqlite_store import MIGRATIONS, SCHEMA_VERSION
+from desktop.core.store import (
+    BanknoteReference,
+    NewBanknoteReference,
+    NewReference,
+    ReferenceStore,
+    StoreError,
+)
+from tests.store_backends import backend_of, schema_objects
 
 
 def _note(i: int, key: str = "CYR-200-front", series: str = "2024") -> NewBanknoteReference:
@@ -24,32 +29,24 @@ def _rows(refs: list[BanknoteReference]) -> list[tuple]:
     return [(*astuple(r)[:4], r.embedding.tobytes(), *astuple(r)[5:]) for r in refs]
 
 
-def _tables(store: SQLiteStore) -> set[str]:
-    rows = store._conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")
-    return {r[0] for r in rows}
-
-
 @pytest.fixture()
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "notes.sqlite")
-    yield s
-    s.close()
+def store(open_test_store) -> ReferenceStore:
+    return open_test_store("notes")
 
 
-def test_migration_3_adds_only_the_banknote_table(tmp_path: Path) -> None:
+def test_migration_3_adds_only_the_banknote_table(open_test_store) -> None:
     assert SCHEMA_VERSION == len(MIGRATIONS) == 3
-    v2 = SQLiteStore(tmp_path / "v2.sqlite", migrate=False)
+    v2 = open_test_store("v2", migrate=False)
     v2.migrate(0, target=2)
-    before = _tables(v2)
+    before = schema_objects(v2)
     v2.close()
-    store = SQLiteStore(tmp_path / "v2.sqlite")
-    assert _tables(store) - before == {"banknote_references", "idx_banknote_refs_active"}
+    store = open_test_store("v2")
+    assert schema_objects(store) - before == {"banknote_references", "idx_banknote_refs_active"}
     assert store.schema_version() == 3 and store.integrity_check() == "ok"
 
 
-def test_a_version_2_store_keeps_all_its_data(tmp_path: Path) -> None:
-    path = tmp_path / "branch.sqlite"
-    old = SQLiteStore(path, migrate=False)
+def test_a_version_2_store_keeps_all_its_data(open_test_store) -> None:
+    old = open_test_store("branch", migrate=False)
     assert old.migrate(0, target=2) == 2
     acc = old.create_account("1002003000", "Ada Lovelace", "olga")
     refs = old.add_references(acc.id, [NewReference(b"img%d" % i, np.full(8, i, np.float32),
@@ -58,9 +55,9 @@ def test_a_version_2_store_keeps_all_its_data(tmp_path: Path) -> None:
     old.revoke_reference(refs[0].id, "olga", "smudged")
     old.append_audit("olga", "enroll", "1002003000", "sig-model", {"references": [1, 2, 3]})
     old.close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert open_test_store("branch", migrate=False).schema_version() == 2
 
-    store = SQLiteStore(path)
+    store = open_test_store("branch")
     assert store.schema_version() == SCHEMA_VERSION == 3
     assert store.get_account("1002003000") == acc
     kept = store.references(acc.id, include_revoked=True)
@@ -72,10 +69,10 @@ def test_a_version_2_store_keeps_all_its_data(tmp_path: Path) -> None:
     (note,) = store.add_banknote_references([_note(1)], "olga")  # the new table works
     assert note.id == 1 and store.integrity_check() == "ok"
     store.close()
-    assert SQLiteStore(path).schema_version() == 3  # opening again changes nothing
+    assert open_test_store("branch").schema_version() == 3  # opening again changes nothing
 
 
-def test_banknote_references_round_trip(store: SQLiteStore) -> None:
+def test_banknote_references_round_trip(store: ReferenceStore) -> None:
     stored = store.add_banknote_references([_note(1), _note(2, "ARC-50-back", "")], "olga")
     assert [r.id for r in stored] == [1, 2]
     first, second = stored
@@ -90,7 +87,7 @@ def test_banknote_references_round_trip(store: SQLiteStore) -> None:
     assert store.add_banknote_references([], "olga") == []
 
 
-def test_revoke_keeps_the_row_and_needs_a_reason(store: SQLiteStore) -> None:
+def test_revoke_keeps_the_row_and_needs_a_reason(store: ReferenceStore) -> None:
     a, b = store.add_banknote_references([_note(1), _note(2)], "olga")
     with pytest.raises(StoreError, match="reason"):
         store.revoke_banknote_reference(a.id, "olga", "  ")
@@ -105,7 +102,7 @@ def test_revoke_keeps_the_row_and_needs_a_reason(store: SQLiteStore) -> None:
         store.revoke_banknote_reference(99, "olga", "no such note")
 
 
-def test_update_embeddings_is_all_or_nothing(store: SQLiteStore) -> None:
+def test_update_embeddings_is_all_or_nothing(store: ReferenceStore) -> None:
     a, b = store.add_banknote_references([_note(1), _note(2)], "olga")
     store.update_banknote_embeddings([(a.id, np.zeros(4, np.float32), "banknote-b")])
     now = {r.id: r for r in store.banknote_references()}
@@ -120,7 +117,7 @@ def test_update_embeddings_is_all_or_nothing(store: SQLiteStore) -> None:
         store.update_banknote_embeddings([(b.id, np.ones(4, np.float32), "")])
 
 
-def test_bad_references_are_refused_before_anything_is_written(store: SQLiteStore) -> None:
+def test_bad_references_are_refused_before_anything_is_written(store: ReferenceStore) -> None:
     cases = {"key": (_note(2, key="CYR200"), "not a <currency>"),
              "image": (NewBanknoteReference("CYR-200-front", "", b"", np.ones(4), "m"),
                        "image is empty"),
@@ -134,12 +131,16 @@ def test_bad_references_are_refused_before_anything_is_written(store: SQLiteStor
         assert store.banknote_references(include_revoked=True) == [], what
 
 
-def test_a_failed_transaction_leaves_no_banknote_or_audit_row(store: SQLiteStore) -> None:
+def test_a_failed_transaction_leaves_no_banknote_or_audit_row(store: ReferenceStore) -> None:
     with pytest.raises(RuntimeError), store.transaction():
         store.add_banknote_references([_note(1), _note(2)], "olga")
         store.append_audit("olga", "banknote_enroll", details={"key": "CYR-200-front"})
         raise RuntimeError("power cut")
     assert store.banknote_references(include_revoked=True) == []
     assert store.audit_entries() == [] and store.verify_audit().ok
-    # The ids are not burnt either: the next enrollment starts at 1 again.
-    assert store.add_banknote_references([_note(3)], "olga")[0].id == 1
+    (note,) = store.add_banknote_references([_note(3)], "olga")
+    assert _rows(store.banknote_references()) == _rows([note])
+    if backend_of(store) == "sqlite":
+        # SQLite does not burn the ids either: the next enrollment starts at 1 again
+        # (PostgreSQL's sequences do not roll back; ids stay unique, gaps are allowed).
+        assert note.id == 1

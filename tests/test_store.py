@@ -1,4 +1,5 @@
-"""The SQLite reference store: migrations, transactions, the hash-chained audit log, crashes."""
+"""The reference store on both backends (SQLite file, PostgreSQL schema): migrations,
+transactions, the hash-chained audit log, crashes. SQLite-only: WAL, damaged files."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 
 from desktop.core.audit import AuditFilter
 from desktop.core.sqlite_store import MIGRATIONS, SCHEMA_VERSION, SQLiteStore
-from desktop.core.store import NewReference, StoreError
+from desktop.core.store import NewReference, StoreError, User
+from tests.store_backends import raw_sql, schema_objects
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,46 +26,73 @@ def _ref(i: int) -> NewReference:
     return NewReference(f"png{i}".encode(), np.full(8, i, np.float32), "model-a", f"r{i}.png")
 
 
-def test_fresh_store_is_at_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
+def test_both_backends_have_the_same_schema_versions() -> None:
+    from desktop.core import pg_store
+
+    assert pg_store.SCHEMA_VERSION == SCHEMA_VERSION == len(MIGRATIONS) == 3
+
+
+def test_fresh_store_is_at_the_latest_schema(open_test_store) -> None:
+    store = open_test_store()
+    assert store.schema_version() == SCHEMA_VERSION and store.integrity_check() == "ok"
+    assert {"users", "accounts", "reference_signatures", "decisions", "audit_log",
+            "audit_head", "banknote_references"} <= schema_objects(store)
+
+
+def test_sqlite_store_is_in_wal_mode(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "s.sqlite")
-    assert store.schema_version() == SCHEMA_VERSION
-    mode = store._conn.execute("PRAGMA journal_mode").fetchone()[0]
-    assert mode == "wal" and store.integrity_check() == "ok"
+    assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
 
 
-def test_migration_from_version_1_keeps_the_data(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite"
-    old = SQLiteStore(path, migrate=False)
+def test_migration_from_version_1_keeps_the_data(open_test_store) -> None:
+    old = open_test_store("old", migrate=False)
+    assert old.schema_version() == 0
     old.migrate(0, target=1)
     acc = old.create_account("123", "Ada Lovelace", "op")
     old.add_references(acc.id, [_ref(1), _ref(2)], "op", "e1")
     old.append_audit("op", "enroll", "123")
+    assert "idx_audit_ts" not in schema_objects(old)
     old.close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert open_test_store("old", migrate=False).schema_version() == 1
 
-    store = SQLiteStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+    store = open_test_store("old")
+    assert store.schema_version() == SCHEMA_VERSION
     assert [r.source_name for r in store.references(acc.id)] == ["r1.png", "r2.png"]
-    assert store.verify_audit().ok
-    names = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert "idx_audit_ts" in names
+    assert store.verify_audit().ok and store.integrity_check() == "ok"
+    assert "idx_audit_ts" in schema_objects(store)
 
 
-def test_newer_schema_and_non_database_files_are_refused(tmp_path: Path) -> None:
-    path = tmp_path / "new.sqlite"
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
+def test_a_store_from_a_newer_app_is_refused_untouched(open_test_store) -> None:
+    store = open_test_store("new")
+    store.create_account("1", "A", "op")
+    if open_test_store.backend == "sqlite":
+        raw_sql(store, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    else:
+        raw_sql(store, "UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    store.close()
     with pytest.raises(StoreError, match="newer version"):
-        SQLiteStore(path)
+        open_test_store("new")
+    location = open_test_store.location("new")
+    if open_test_store.backend == "sqlite":
+        version = sqlite3.connect(location).execute("PRAGMA user_version").fetchone()[0]
+    else:
+        import psycopg
+
+        with psycopg.connect(location) as conn:
+            version = conn.execute("SELECT version FROM schema_version").fetchone()[0]
+    assert version == SCHEMA_VERSION + 1
+
+
+def test_non_database_files_are_refused(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite"
     junk.write_text("this is not a database " * 100)
     with pytest.raises(StoreError, match="junk.sqlite"):
         SQLiteStore(junk)
 
 
-def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "s.sqlite")
+def test_a_failed_transaction_leaves_nothing(open_test_store) -> None:
+    store = open_test_store()
     acc = store.create_account("1", "A", "op")
     with pytest.raises(RuntimeError), store.transaction():
         store.add_references(acc.id, [_ref(1)], "op", "e")
@@ -71,75 +100,120 @@ def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
         raise RuntimeError("power cut")
     assert store.references(acc.id) == [] and store.audit_entries() == []
     assert store.verify_audit().ok
+    entry = store.append_audit("op", "enroll", "1")  # the chain goes on from the head
+    assert entry.id == 1 and store.verify_audit().ok
 
 
-def test_embeddings_round_trip_and_stale_count(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "s.sqlite")
+def test_embeddings_round_trip_and_stale_count(open_test_store) -> None:
+    store = open_test_store()
     acc = store.create_account("1", "A", "op")
     refs = store.add_references(acc.id, [_ref(1), _ref(2)], "op", "e")
     assert np.array_equal(refs[1].embedding, np.full(8, 2, np.float32))
+    assert refs[0].image_png == b"png1" and refs[0].status == "active"
     assert store.stale_reference_count("model-b") == 2
     store.update_embeddings([(r.id, np.zeros(4, np.float32), "model-b") for r in refs])
     assert store.stale_reference_count("model-b") == 0
     assert store.references(acc.id)[0].embedding.shape == (4,)
+    revoked = store.revoke_reference(refs[0].id, "op", "smudged")
+    assert revoked.status == "revoked" and revoked.revoke_reason == "smudged"
+    assert [r.id for r in store.references(acc.id)] == [refs[1].id]
+    assert len(store.references(acc.id, include_revoked=True)) == 2
+    with pytest.raises(StoreError, match="already revoked"):
+        store.revoke_reference(refs[0].id, "op", "again")
 
 
-def test_account_search_by_number_or_name(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "s.sqlite")
+def test_account_search_by_number_or_name(open_test_store) -> None:
+    store = open_test_store()
     store.create_account("100200", "Grace Hopper", "op")
     store.create_account("300400", "Alan Turing", "op")
     assert [a.holder_name for a in store.search_accounts("hop")] == ["Grace Hopper"]
     assert [a.account_number for a in store.search_accounts("3004")] == ["300400"]
+    assert [a.holder_name for a in store.search_accounts("")] == ["Alan Turing", "Grace Hopper"]
     assert store.search_accounts("%") == []  # LIKE wildcards are literal
     with pytest.raises(StoreError, match="already exists"):
         store.create_account("100200", "Someone Else", "op")
+    assert store.get_account("100200").holder_name == "Grace Hopper"
+
+
+def test_user_names_are_unique_whatever_their_case(open_test_store) -> None:
+    store = open_test_store()
+    store.add_user(User("Olga", "operator", b"h", b"s", "scrypt"))
+    with pytest.raises(StoreError, match="already exists"):
+        store.add_user(User("olga", "clerk", b"h", b"s", "scrypt"))
+    assert store.get_user("OLGA").username == "Olga" and store.count_users() == 1
+    store.set_login_state("olga", 3, "2030-01-01T00:00:00+00:00")
+    assert store.get_user("Olga").failed_attempts == 3
+    store.set_password("OLGA", b"h2", b"s2", "scrypt")
+    user = store.get_user("olga")
+    assert (user.password_hash, user.failed_attempts, user.locked_until) == (b"h2", 0, None)
+    with pytest.raises(StoreError, match="unknown role"):
+        store.add_user(User("x", "boss", b"h", b"s", "scrypt"))
+
+
+def test_one_decision_per_verification(open_test_store) -> None:
+    from desktop.core.store import Decision
+
+    store = open_test_store()
+    acc = store.create_account("1", "A", "op")
+    verification = store.append_audit("carl", "verify", "1", "m", {"verdict": "genuine"})
+    decision = Decision(verification.id, acc.id, "c.png", "ab" * 32, "m", "distance", 0.25,
+                        0.9, "genuine", "accept", "", "carl")
+    first = store.add_decision(decision)
+    with pytest.raises(StoreError, match="already recorded"):
+        store.add_decision(decision)
+    (stored,) = store.decisions(acc.id)
+    assert stored == decision and first >= 1
 
 
 @pytest.fixture()
-def audited(tmp_path: Path) -> SQLiteStore:
-    store = SQLiteStore(tmp_path / "audit.sqlite")
+def audited(open_test_store):
+    store = open_test_store("audit")
     for i in range(5):
         store.append_audit("clerk1", "verify", "123", "m", {"score": 0.1 * i, "n": i})
     return store
 
 
-def test_audit_chain_verifies_and_filters(audited: SQLiteStore) -> None:
+def test_audit_chain_verifies_and_filters(audited) -> None:
     check = audited.verify_audit()
     assert check.ok and check.rows == 5
     assert len(audited.audit_entries(AuditFilter(username="clerk1", action="verify"))) == 5
     assert audited.audit_entries(AuditFilter(action="enroll")) == []
     first = audited.audit_entries()[-1]
     assert audited.audit_entries(AuditFilter(since=first.ts))[-1].id == first.id
+    assert [e.id for e in audited.audit_entries(AuditFilter(limit=2))] == [5, 4]
+    assert audited.audit_entry(3).details == {"n": 2, "score": 0.1 * 2}
+    assert audited.audit_entry(99) is None
+    # The same format of time as utc_now() on both backends (the hash covers it).
+    assert first.ts.endswith("+00:00") and len(first.ts) == len("2024-01-01T00:00:00.000000+00:00")
 
 
-def test_an_edited_audit_row_is_detected(audited: SQLiteStore) -> None:
-    audited._conn.execute("UPDATE audit_log SET details = ? WHERE id = 3",
-                          ('{"n": 2, "score": 0.9}',))
+def test_an_edited_audit_row_is_detected(audited) -> None:
+    raw_sql(audited, "UPDATE audit_log SET details = ? WHERE id = 3", ('{"n": 2, "score": 0.9}',))
     check = audited.verify_audit()
     assert not check.ok and check.bad_id == 3 and "changed" in check.problem
 
 
-def test_a_deleted_audit_row_is_detected(audited: SQLiteStore) -> None:
-    audited._conn.execute("DELETE FROM audit_log WHERE id = 2")
+def test_a_deleted_audit_row_is_detected(audited) -> None:
+    raw_sql(audited, "DELETE FROM audit_log WHERE id = 2")
     check = audited.verify_audit()
     assert not check.ok and "missing" in check.problem
 
 
-def test_a_deleted_tail_is_detected(audited: SQLiteStore) -> None:
-    audited._conn.execute("DELETE FROM audit_log WHERE id = 5")
+def test_a_deleted_tail_is_detected(audited) -> None:
+    raw_sql(audited, "DELETE FROM audit_log WHERE id = 5")
     check = audited.verify_audit()
     assert not check.ok and "deleted at the end" in check.problem
 
 
-def test_a_rehashed_forgery_without_the_head_is_detected(audited: SQLiteStore) -> None:
+def test_a_rehashed_forgery_without_the_head_is_detected(audited) -> None:
     """Rewriting one row and its hash still breaks the next row's link."""
     from desktop.core.audit import entry_hash
 
     row = audited.audit_entries(AuditFilter())[::-1][2]  # id 3
     forged = entry_hash(row.prev_hash, 3, row.ts, row.username, row.action,
                         row.account_number, row.model_id, {"n": 2, "score": 0.0})
-    audited._conn.execute("UPDATE audit_log SET details = ?, hash = ? WHERE id = 3",
-                          ('{"n":2,"score":0.0}', forged))
+    raw_sql(audited, "UPDATE audit_log SET details = ?, hash = ? WHERE id = 3",
+            ('{"n":2,"score":0.0}', forged))
     check = audited.verify_audit()
     assert not check.ok and check.bad_id == 4
 
@@ -147,32 +221,36 @@ def test_a_rehashed_forgery_without_the_head_is_detected(audited: SQLiteStore) -
 CRASH_SCRIPT = textwrap.dedent("""
     import sys, time
     import numpy as np
-    from desktop.core.sqlite_store import SQLiteStore
     from desktop.core.store import NewReference
 
-    stop_at = int(sys.argv[2])
+    location, stop_at, enrollment, backend = sys.argv[1:5]
+    if backend == "sqlite":
+        from desktop.core.sqlite_store import SQLiteStore as Base
+    else:
+        from desktop.core.pg_store import PostgresStore as Base
 
-    class Crashing(SQLiteStore):
+    class Crashing(Base):
         def _after_reference_insert(self, count):
-            if count == stop_at:
+            if count == int(stop_at):
                 print("MID", flush=True)
                 time.sleep(120)  # the parent kills us here, inside the transaction
 
-    store = Crashing(sys.argv[1])
+    store = Crashing(location)
     acc = store.get_account("42") or store.create_account("42", "Holder", "op")
     refs = [NewReference(b"img%d" % i, np.full(16, i, np.float32), "m", f"r{i}")
             for i in range(5)]
     with store.transaction():
-        store.add_references(acc.id, refs, "op", sys.argv[3])
-        store.append_audit("op", "enroll", "42", "m", {"enrollment": sys.argv[3]})
+        store.add_references(acc.id, refs, "op", enrollment)
+        store.append_audit("op", "enroll", "42", "m", {"enrollment": enrollment})
     print("DONE", flush=True)
     time.sleep(120)
 """)
 
 
-def _run_and_kill(db: Path, stop_at: int, enrollment: str, wait_for: str) -> None:
+def _run_and_kill(location: str, backend: str, stop_at: int, enrollment: str,
+                  wait_for: str) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-c", CRASH_SCRIPT, str(db), str(stop_at), enrollment],
+        [sys.executable, "-c", CRASH_SCRIPT, location, str(stop_at), enrollment, backend],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
@@ -186,10 +264,10 @@ def _run_and_kill(db: Path, stop_at: int, enrollment: str, wait_for: str) -> Non
     assert proc.returncode == -signal.SIGKILL
 
 
-def test_sigkill_during_enrollment_leaves_all_or_nothing(tmp_path: Path) -> None:
-    db = tmp_path / "crash.sqlite"
-    _run_and_kill(db, stop_at=3, enrollment="first", wait_for="MID")  # killed mid-transaction
-    store = SQLiteStore(db)
+def test_sigkill_during_enrollment_leaves_all_or_nothing(open_test_store) -> None:
+    backend, location = open_test_store.backend, open_test_store.location("crash")
+    _run_and_kill(location, backend, stop_at=3, enrollment="first", wait_for="MID")
+    store = open_test_store("crash")
     assert store.integrity_check() == "ok"
     acc = store.get_account("42")
     assert acc is not None  # the account was committed before the enrollment began
@@ -197,10 +275,16 @@ def test_sigkill_during_enrollment_leaves_all_or_nothing(tmp_path: Path) -> None
     assert store.audit_entries() == []
     store.close()
 
-    _run_and_kill(db, stop_at=99, enrollment="second", wait_for="DONE")  # killed after commit
-    store = SQLiteStore(db)
+    _run_and_kill(location, backend, stop_at=99, enrollment="second", wait_for="DONE")
+    store = open_test_store("crash")
     assert store.integrity_check() == "ok"
     refs = store.references(store.get_account("42").id)
     assert len(refs) == 5 and {r.enrollment_id for r in refs} == {"second"}
     entries = store.audit_entries()
     assert [e.details for e in entries] == [{"enrollment": "second"}] and store.verify_audit().ok
+
+
+def test_sqlite_version_is_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "v.sqlite"
+    SQLiteStore(path).close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

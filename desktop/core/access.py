@@ -53,6 +53,7 @@ class AccessControl:
     def create_first_admin(self, username: str, password: str) -> Session:
         """Create the first admin; refused once any user exists."""
         with self.store.transaction():
+            self.store.lock("users")  # two PCs on a new shared store: one first admin
             if self.store.count_users():
                 raise PermissionDenied("an administrator already exists; log in instead")
             self._add_user(username, "admin", password)
@@ -116,12 +117,14 @@ class AccessControl:
                             f"failed logins until {until:%H:%M}; an administrator can unlock it "
                             "by setting a new password")
         if not auth.verify_password(password, user.password_hash, user.salt, user.kdf):
-            failed = user.failed_attempts + 1
             locked = None
-            if failed >= auth.MAX_FAILED_ATTEMPTS:
-                locked = (now + timedelta(minutes=auth.LOCKOUT_MINUTES)).isoformat()
-                failed = 0
             with self.store.transaction():
+                # Count under the user's lock: failures from several PCs at once all count.
+                self.store.lock(f"user {user.username.lower()}")
+                failed = (self.store.get_user(user.username) or user).failed_attempts + 1
+                if failed >= auth.MAX_FAILED_ATTEMPTS:
+                    locked = (now + timedelta(minutes=auth.LOCKOUT_MINUTES)).isoformat()
+                    failed = 0
                 self.store.set_login_state(user.username, failed, locked)
                 self.store.append_audit(user.username, "login_failed",
                                         details={"attempt": failed, "locked_until": locked})

@@ -2,7 +2,8 @@
 
 Windows ``%LOCALAPPDATA%\\SigDesk``, macOS ``~/Library/Application Support/SigDesk``, Linux
 ``~/.local/share/SigDesk``; ``$SIGDESK_HOME`` overrides the folder (tests, portable installs).
-The default store (``sigdesk.sqlite``) lives in the same folder.
+The default store (``sigdesk.sqlite``) lives in the same folder; ``store_path`` may instead be
+a ``postgresql://user@host/database`` URL (the shared store), never with the password in it.
 """
 
 from __future__ import annotations
@@ -47,8 +48,13 @@ class AppConfig:
     scan_folder: str = ""  # where the branch scanner saves its images
     banknote_model_dir: str = ""  # empty: the shipped exported_models/banknote
 
-    def store_location(self) -> Path:
-        """Where the store is: the configured path or the data folder's default."""
+    def store_location(self) -> str | Path:
+        """Where the store is: a ``postgresql://`` URL as written (a Path would fold its
+        ``//``), the configured file path, or the data folder's default file."""
+        from desktop.core.store import is_postgres_url
+
+        if is_postgres_url(self.store_path):
+            return self.store_path
         return Path(self.store_path) if self.store_path else data_dir() / STORE_NAME
 
     def banknote_model_location(self) -> Path:

@@ -211,16 +211,19 @@ class BranchService(BanknoteServiceMixin, AccessControl):
         usable = [c for c in candidates if c.usable and c.embedding is not None]
         if len(usable) != len(candidates):
             raise ServiceError("remove the rejected or unchecked signatures before saving")
-        current = len(self.store.references(acc.id))
-        total = current + len(usable)
-        if not MIN_REFERENCES <= total <= MAX_REFERENCES:
-            raise ServiceError(
-                f"an account needs {MIN_REFERENCES} to {MAX_REFERENCES} references; this would "
-                f"give {total} ({current} enrolled + {len(usable)} new)"
-            )
         enrollment_id = uuid.uuid4().hex
         new = [NewReference(c.png(), c.embedding, self.model_id, c.name) for c in usable]
         with self.store.transaction():
+            # Count under the account's lock: two operators (two PCs) enrolling the same
+            # account at once must not pass the limit together.
+            self.store.lock(f"account {acc.id}")
+            current = len(self.store.references(acc.id))
+            total = current + len(usable)
+            if not MIN_REFERENCES <= total <= MAX_REFERENCES:
+                raise ServiceError(
+                    f"an account needs {MIN_REFERENCES} to {MAX_REFERENCES} references; this "
+                    f"would give {total} ({current} enrolled + {len(usable)} new)"
+                )
             refs = self.store.add_references(acc.id, new, session.username, enrollment_id)
             self.store.append_audit(
                 session.username, "enroll", acc.account_number, self.model_id,

@@ -4,7 +4,10 @@ decisions, users and the audit log.
 :class:`ReferenceStore` is the one interface the service layer uses;
 :class:`desktop.core.sqlite_store.SQLiteStore` is the embedded default (one file, WAL journal,
 every write in a transaction). Another backend (a shared server database) implements the same
-methods; the audit chain's rules are in :mod:`desktop.core.audit`.
+methods: :class:`desktop.core.pg_store.PostgresStore` keeps the same records in a shared
+PostgreSQL database for several branches; :func:`open_store` picks the backend from the
+location (a file path or a ``postgresql://`` URL). The audit chain's rules are in
+:mod:`desktop.core.audit`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -241,11 +245,61 @@ class ReferenceStore(abc.ABC):
     @abc.abstractmethod
     def integrity_check(self) -> str: ...
 
+    def lock(self, name: str) -> None:
+        """Inside ``transaction()``: keep every other process that takes the lock ``name``
+        waiting until this transaction ends (a check-then-write such as "at most 10
+        references per account" stays true with several clerk PCs). A backend whose
+        transactions already exclude each other's writes (SQLite's ``BEGIN IMMEDIATE``) has
+        nothing to do."""
+        return None
 
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def is_postgres_url(location: str | Path) -> bool:
+    """True for a ``postgresql://`` or ``postgres://`` URL (the PostgreSQL backend)."""
+    return isinstance(location, str) and location.split("://", 1)[0].lower() in \
+        POSTGRES_SCHEMES and "://" in location
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password (user info or ``password=`` parameter), for messages,
+    the status bar and logs."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, hosts = netloc.rsplit("@", 1)
+        netloc = userinfo.split(":", 1)[0] + "@" + hosts
+    query = "&".join(item for item in parts.query.split("&")
+                     if item and item.split("=", 1)[0].lower() != "password")
+    return (f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+            + (f"#{parts.fragment}" if parts.fragment else ""))
+
+
+def url_has_password(url: str) -> bool:
+    """Whether a PostgreSQL URL carries a password (which belongs in PGPASSFILE instead)."""
+    parts = urlsplit(url)
+    return parts.password is not None or any(
+        item.split("=", 1)[0].lower() == "password" for item in parts.query.split("&"))
 
 
 def open_store(location: str | Path) -> ReferenceStore:
-    """Open the store at ``location`` (an SQLite file path; other backends plug in here)."""
+    """Open the store at ``location``: a ``postgresql://`` URL opens the shared PostgreSQL
+    store (:class:`desktop.core.pg_store.PostgresStore`), anything else the SQLite file."""
+    text = str(location)
+    if is_postgres_url(text):
+        try:
+            from desktop.core.pg_store import PostgresStore
+        except ImportError as exc:
+            raise StoreError(f"{redact_url(text)}: the PostgreSQL driver is missing ({exc}); "
+                             "install it with pip install 'psycopg[binary]'") from None
+        return PostgresStore(text)
+    if text.split(":/", 1)[0].lower() in POSTGRES_SCHEMES and ":/" in text:
+        # Path("postgresql://h/db") collapses the double slash: never make a file of it.
+        raise StoreError(f"{text.split(':', 1)[0]}:/...{text.rsplit('@', 1)[-1]}: looks like a "
+                         "PostgreSQL URL that lost a '/' (it was read as a file path); write it "
+                         "as postgresql://user@host/database")
     from desktop.core.sqlite_store import SQLiteStore
 
-    return SQLiteStore(location)
+    return SQLiteStore(text)

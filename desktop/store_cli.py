@@ -1,0 +1,200 @@
+"""``sigdesk-store``: the administrator's store commands.
+
+  sigdesk-store migrate --from branch.sqlite --to postgresql://sigdesk@db.bank.local/sigdesk
+      copy an SQLite store into an empty PostgreSQL database: users, accounts, references
+      (revoked ones too), banknote references, decisions and the audit log, with their ids and
+      hashes; all or nothing, checked at the end (row counts, audit chain, integrity).
+  sigdesk-store check LOCATION
+      integrity check and audit chain verification of a store file or postgresql:// URL.
+
+The PostgreSQL password is never written on the command line: libpq reads it from PGPASSWORD,
+PGPASSFILE (~/.pgpass) or pg_service.conf.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from desktop.core.audit import AuditFilter
+from desktop.core.errors import VerificationError
+from desktop.core.store import (
+    ReferenceStore,
+    StoreError,
+    is_postgres_url,
+    open_store,
+    redact_url,
+)
+
+BOOLEAN_COLUMNS = {("users", "active"), ("banknote_references", "active")}
+
+
+def _source_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def migrate_sqlite_to_postgres(source: str | Path, target_url: str,
+                               log=print) -> dict[str, int]:
+    """Copy the SQLite store ``source`` into the empty PostgreSQL store at ``target_url`` in
+    one transaction on the target; returns the rows copied per table. Raises
+    :class:`StoreError` (and leaves the target without any of the rows) when the target is
+    not empty or a check after the copy fails."""
+    import psycopg
+
+    from desktop.core.pg_schema import TABLES
+    from desktop.core.pg_store import PostgresStore
+    from desktop.core.sqlite_store import SCHEMA_VERSION, SQLiteStore
+
+    source = Path(source)
+    if not source.is_file():
+        raise StoreError(f"{source}: no such store file")
+    if not is_postgres_url(target_url):
+        raise StoreError(f"{target_url}: the target must be a postgresql:// URL")
+    src = SQLiteStore(source, migrate=False)
+    dst: PostgresStore | None = None
+    try:
+        version = src.schema_version()
+        if version < SCHEMA_VERSION:  # what the app itself does when it opens the file
+            log(f"{source}: schema version {version} upgraded to {SCHEMA_VERSION} first")
+            src.migrate(version)
+        dst = PostgresStore(target_url)
+        # The source's write lock keeps the copy a consistent snapshot (a branch app still
+        # running waits); the target's table locks keep its PCs out until we commit.
+        with src.transaction() as sconn, dst.transaction() as tconn:
+            tconn.execute(f"LOCK TABLE {', '.join(TABLES)}, audit_head IN EXCLUSIVE MODE")
+            for table in TABLES:
+                if tconn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()["exists"]:
+                    raise StoreError(f"{dst.location}: the target is not empty (table {table} "
+                                     "has rows); migrate into a new, empty database")
+            counts = {table: _copy_table(sconn, tconn, table, dst.location) for table in TABLES}
+            head = sconn.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+            tconn.execute("UPDATE audit_head SET last_id = %s, last_hash = %s WHERE one = 1",
+                          head)
+            for table in TABLES:
+                if table != "users" and table != "audit_log":  # identity keys continue after
+                    tconn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                  f"COALESCE(MAX(id), 0) + 1, false) FROM {table}")
+            _check_copy(src, dst, tconn, counts, head)
+        log(f"copied into {dst.location}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+        return counts
+    except psycopg.Error as exc:  # statements run here directly (COPY, LOCK)
+        where = dst.location if dst is not None else redact_url(target_url)
+        raise StoreError(f"{where}: {str(exc).strip().splitlines()[0]}; nothing was copied") \
+            from None
+    except sqlite3.Error as exc:
+        raise StoreError(f"{source}: cannot be read ({exc}); nothing was copied") from None
+    finally:
+        src.close()
+        if dst is not None:
+            dst.close()
+
+
+def _copy_table(sconn: sqlite3.Connection, tconn, table: str, where: str) -> int:
+    """Stream one table's rows into the target with COPY (ids kept); returns the count."""
+    cols = _source_columns(sconn, table)
+    target = {r["column_name"] for r in tconn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND table_name = %s", (table,))}
+    if set(cols) != target:
+        raise StoreError(f"{where}: table {table} has columns {sorted(target)}, the source "
+                         f"{sorted(cols)}; nothing was copied")
+    bools = [i for i, c in enumerate(cols) if (table, c) in BOOLEAN_COLUMNS]
+    order = "username" if table == "users" else "id"
+    n = 0
+    with tconn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+        for row in sconn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {order}"):
+            row = list(row)
+            for i in bools:
+                row[i] = bool(row[i])
+            copy.write_row(row)
+            n += 1
+    return n
+
+
+def _check_copy(src: ReferenceStore, dst: ReferenceStore, tconn, counts: dict[str, int],
+                head) -> None:
+    """Inside the target's transaction: counts, audit chain, head and integrity as the
+    source's, or :class:`StoreError` (the transaction then rolls back)."""
+    for table, n in counts.items():
+        got = tconn.execute(f"SELECT COUNT(*) AS n FROM {table}").fetchone()["n"]
+        if got != n:
+            raise StoreError(f"{dst.location}: {table} has {got} rows after the copy, the "
+                             f"source {n}; nothing was copied")
+    check = dst.verify_audit()
+    if not check.ok or check.rows != counts["audit_log"]:
+        source = src.verify_audit()
+        raise StoreError(f"{dst.location}: the copied audit chain does not verify "
+                         f"({check.problem or f'{check.rows} rows'}); nothing was copied"
+                         + ("" if source.ok else f"; the source's own chain is broken "
+                            f"({source.problem}): investigate it first"))
+    last = tconn.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+    if (last["last_id"], last["last_hash"]) != tuple(head):
+        raise StoreError(f"{dst.location}: the audit head differs from the source's; nothing "
+                         "was copied")
+    problems = dst.integrity_check()
+    if problems != "ok":
+        raise StoreError(f"{dst.location}: integrity check after the copy: {problems}; "
+                         "nothing was copied")
+
+
+def check_store(location: str, log=print) -> bool:
+    """Print the integrity check and the audit verification; True when both are fine."""
+    if not is_postgres_url(location) and not Path(location).is_file():
+        raise StoreError(f"{location}: no such store file")
+    store = open_store(location)
+    try:
+        started = time.perf_counter()
+        integrity = store.integrity_check()
+        audit = store.verify_audit()
+        last = store.audit_entries(AuditFilter(limit=1))
+        log(f"store: {store.location}")
+        log(f"integrity: {integrity}")
+        if audit.ok:
+            log(f"audit chain: ok, {audit.rows} rows")
+        else:
+            log(f"audit chain: BROKEN at row {audit.bad_id}: {audit.problem}")
+        if last:
+            log(f"last audit row: {last[0].id} at {last[0].ts}, hash {last[0].hash} "
+                "(keep it outside the store as an anchor)")
+        log(f"checked in {time.perf_counter() - started:.2f} s")
+        return integrity == "ok" and audit.ok
+    finally:
+        store.close()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``sigdesk-store`` argument parser."""
+    p = argparse.ArgumentParser(prog="sigdesk-store", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("migrate", help="copy an SQLite store into an empty PostgreSQL one")
+    m.add_argument("--from", dest="source", required=True, help="the SQLite store file")
+    m.add_argument("--to", dest="target", required=True,
+                   help="postgresql://user@host:port/database (password from PGPASSFILE)")
+    c = sub.add_parser("check", help="integrity check and audit chain verification")
+    c.add_argument("location", help="store file or postgresql:// URL")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``sigdesk-store``: 0 when done and sound, 1 when ``check`` found
+    problems, 2 when the command could not run (the message says why)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "migrate":
+            started = time.perf_counter()
+            counts = migrate_sqlite_to_postgres(args.source, args.target)
+            print(f"migrated {sum(counts.values())} rows in {time.perf_counter() - started:.1f}"
+                  " s; the audit chain and the row counts were verified")
+            return 0
+        return 0 if check_store(args.location) else 1
+    except VerificationError as exc:
+        print(f"sigdesk-store: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
