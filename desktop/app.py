@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
 
 from desktop.core.paths import default_signature_model
@@ -18,6 +19,7 @@ from desktop.core.runtime import PROVIDER_CHOICES
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sigdesk`` console script."""
+    started = time.perf_counter()
     parser = argparse.ArgumentParser(prog="sigdesk", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--compare", action="store_true",
@@ -37,14 +39,24 @@ def main(argv: list[str] | None = None) -> int:
     args, qt_args = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
+    from desktop import startup
+
+    if args.self_test:
+        return startup.self_test(args.model or default_signature_model(),
+                                 args.provider or "auto", started)
+
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Signature verification")
+    startup.install_translations(app)
     if args.compare:
         from desktop.ui.main_window import MainWindow
 
         window = MainWindow(args.model or default_signature_model(), args.provider or "auto")
+        if args.exit_when_ready:
+            startup.signal_ready(window, window.model_ready, window.error_shown, "compare",
+                                 started)
         if args.reference:
             window.add_reference_files(args.reference)
         if args.query:
@@ -77,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     service = BranchService(store, None, DecisionSettings(config.method, config.target_far, zone))
     login = LoginDialog(service)
+    if args.exit_when_ready:
+        startup.signal_ready(login, login.shown, None, "login", started)
     if login.exec() != LoginDialog.DialogCode.Accepted or login.session is None:
         return 0
     window = BranchWindow(service, login.session, config)

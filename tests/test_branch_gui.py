@@ -176,7 +176,10 @@ def test_settings_change_security_level_is_saved_and_audited(qtbot, app_parts, t
     service, config = app_parts
     admin = _window(qtbot, service, config, "admin")
     settings = admin.settings_screen
-    assert settings.level_box.count() >= 3 and "CPU" in settings.provider_info.text()
+    assert settings.level_box.count() >= 3
+    shown = settings.provider_info.text()
+    assert "CUDA disabled in the settings" in shown and "onnxruntime 1." in shown
+    assert "CPU: CUDA disabled" in admin.status_provider.text()
     index = settings.level_box.findData(0.01)
     assert index >= 0
     settings.level_box.setCurrentIndex(index)

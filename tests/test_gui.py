@@ -24,7 +24,8 @@ def _files(synthetic_dir: Path, writer: int, kind: str) -> list[str]:
 
 def test_open_reference_and_query_shows_the_verdict(qtbot, window: MainWindow,
                                                     synthetic_dir: Path) -> None:
-    assert "CPU" in window.status_provider.text()
+    # The status bar says why CUDA is not used, not only which provider runs.
+    assert "CPU: CUDA disabled in the settings" in window.status_provider.text()
     assert "CPU" in window.provider_label.text()
     ref, query = _files(synthetic_dir, 3, "genuine")[:2]
     window.add_reference_files([ref])

@@ -48,3 +48,19 @@ def test_missing_cuda_libraries_are_named(monkeypatch) -> None:
               "file: No such file or directory\n")
     reason = runtime._cuda_failure_reason(report)
     assert "libcublasLt.so.13" in reason and "onnxruntime-gpu[cuda,cudnn]" in reason
+
+
+def test_status_gives_the_gist_of_why_not_cuda() -> None:
+    from desktop.core.runtime import ProviderInfo
+
+    missing = ProviderInfo("auto", CPU, "CUDA/cuDNN libraries missing (libcudnn.so.9); install "
+                           "onnxruntime-gpu[cuda,cudnn]")
+    assert missing.status == "CPU: CUDA/cuDNN libraries missing"
+    assert ProviderInfo("cuda", CUDA, "").status == "CUDA"
+    assert "onnxruntime" in runtime.runtime_summary() and "CPU" in runtime.runtime_summary()
+
+
+def test_a_cpu_only_installation_says_so(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(runtime, "_cuda_provider_library", lambda: tmp_path / "absent.so")
+    reason = runtime._cuda_failure_reason("")
+    assert "no CUDA provider" in reason and "CPU-only" in reason

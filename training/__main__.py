@@ -134,6 +134,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_samples(args: argparse.Namespace) -> int:
+    from training.samples import DEFAULT_OUT, write_samples
+
+    desc = write_samples(args.out, first_seed=args.seed)
+    print(f"wrote the self-test samples (seed {desc['seed']}) to {args.out or DEFAULT_OUT}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m training``."""
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
@@ -176,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--accounts", type=int, default=6)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("samples", help="the installed app's self-test samples")
+    p.add_argument("--out", type=Path, default=None, help="defaults to desktop/samples")
+    p.add_argument("--seed", type=int, default=0, help="first seed to try")
+    p.set_defaults(func=cmd_samples)
 
     from training.banknote_cli import add_commands
 

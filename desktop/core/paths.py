@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -35,3 +36,23 @@ def default_banknote_model_dir() -> Path:
 def default_banknote_model() -> Path:
     """Same as :func:`default_banknote_model_dir` (named like :func:`default_signature_model`)."""
     return default_banknote_model_dir()
+
+
+def samples_dir() -> Path:
+    """The self-test's sample images (``desktop/samples``, bundled at the same place)."""
+    return app_root() / "desktop" / "samples"
+
+
+def translations_dir() -> Path:
+    """Qt's own translations (``qtbase_*.qm``: standard buttons and dialogs), inside PySide6.
+
+    In a bundle that is the bundle's own ``PySide6/Qt/translations`` (PyInstaller's PySide6
+    hook copies it); in a source tree, the installed package's. Found through the package's
+    location so that the core does not import Qt.
+    """
+    if getattr(sys, "_MEIPASS", None):
+        return app_root() / "PySide6" / "Qt" / "translations"
+    spec = importlib.util.find_spec("PySide6")
+    if spec is None or not spec.submodule_search_locations:
+        return app_root() / "PySide6" / "Qt" / "translations"
+    return Path(next(iter(spec.submodule_search_locations))) / "Qt" / "translations"

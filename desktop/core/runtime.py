@@ -12,6 +12,7 @@ import io
 import logging
 import platform
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,14 @@ class ProviderInfo:
         """Short name for the status bar: ``CUDA`` or ``CPU``."""
         return "CUDA" if self.active == CUDA else "CPU"
 
+    @property
+    def status(self) -> str:
+        """For the status bar: ``CUDA``, or ``CPU`` with the gist of why not CUDA
+        (``CPU: no NVIDIA GPU or driver found``); :meth:`describe` has the whole reason."""
+        if self.active == CUDA or not self.reason:
+            return self.label
+        return f"{self.label}: {self.reason.split(' (')[0].split(';')[0]}"
+
     def describe(self) -> str:
         """One sentence for a person."""
         text = f"{self.label} (requested: {self.requested})"
@@ -48,6 +57,13 @@ class ProviderInfo:
 
 
 _preload_report: str | None = None
+
+
+def runtime_summary() -> str:
+    """The onnxruntime in use and the providers its build offers (for the settings screen and
+    support): ``onnxruntime 1.31.1; this build offers CUDA, CPU``."""
+    offered = [p.removesuffix("ExecutionProvider") for p in ort.get_available_providers()]
+    return f"onnxruntime {ort.__version__}; this build offers {', '.join(offered)}"
 
 
 def _preload_cuda_libraries() -> str:
@@ -72,8 +88,18 @@ def _preload_cuda_libraries() -> str:
     return _preload_report
 
 
+def _cuda_provider_library() -> Path:
+    """onnxruntime's CUDA provider library (left out of a CPU-only installer)."""
+    name = ("onnxruntime_providers_cuda.dll" if sys.platform == "win32"
+            else "libonnxruntime_providers_cuda.so")
+    return Path(ort.__file__).parent / "capi" / name
+
+
 def _cuda_failure_reason(preload_report: str) -> str:
     """Best explanation of why the CUDA provider did not start."""
+    if not _cuda_provider_library().is_file():
+        return (f"this installation has no CUDA provider ({_cuda_provider_library().name} is "
+                "not there: a CPU-only build)")
     if platform.system() == "Linux" and not Path("/proc/driver/nvidia").exists():
         return "no NVIDIA GPU or driver found"
     missing = sorted(set(re.findall(r"(lib[\w.+-]+\.so[\w.]*): cannot open", preload_report)))

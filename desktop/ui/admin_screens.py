@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from desktop.core.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
 from desktop.core.config import AppConfig, save_config
-from desktop.core.runtime import PROVIDER_CHOICES
+from desktop.core.runtime import PROVIDER_CHOICES, runtime_summary
 from desktop.core.service import DecisionSettings
+from desktop.core.store import is_postgres_url, url_has_password
 
 AUDIT_ACTIONS = ("", "login", "login_failed", "login_refused", "logout", "verify", "decision",
                  "override", "enroll", "revoke", "replace", "account_created", "user_created",
@@ -216,6 +217,8 @@ class SettingsScreen(QWidget):
         self.level_box = QComboBox()
         self.store_edit = QLineEdit(cfg.store_path)
         self.store_edit.setPlaceholderText(str(cfg.store_location()))
+        self.store_edit.setToolTip("An SQLite file, or postgresql://user@host:5432/database "
+                                   "for a shared store; its password goes in PGPASSFILE")
         self.scan_edit = QLineEdit(cfg.scan_folder)
         zone = SignatureZone.from_dict(cfg.zone) if cfg.zone else DEFAULT_ZONE
         self.zone_spins = []
@@ -248,7 +251,7 @@ class SettingsScreen(QWidget):
         form.addRow("Security level", self.level_box)
         form.addRow("Signature zone (relative)", zone_row)
         form.addRow("Scan folder", _row(self.scan_edit, browse_scan))
-        form.addRow("Store file (at next start)", self.store_edit)
+        form.addRow("Store file or PostgreSQL URL (at next start)", self.store_edit)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         note = QLabel("A changed model folder or provider is loaded at once; references are "
@@ -262,7 +265,11 @@ class SettingsScreen(QWidget):
         """Fill the method and security-level choices from the loaded model."""
         cfg = self.host.config
         info = verifier.embedder.provider
-        self.provider_info.setText(f"In use: {info.describe()}")
+        text = f"In use: {info.describe()}\n{runtime_summary()}."
+        if info.label != "CUDA":
+            text += (" CUDA needs an NVIDIA driver and onnxruntime-gpu with its [cuda,cudnn] "
+                     "extras (the README's GPU install).")
+        self.provider_info.setText(text)
         self.method_box.clear()
         self.method_box.addItems(verifier.methods())
         self.method_box.setCurrentText(cfg.method if cfg.method in verifier.methods()
@@ -290,6 +297,11 @@ class SettingsScreen(QWidget):
             zone = SignatureZone(*(s.value() for s in self.zone_spins))
         except ValueError as exc:
             self.host.show_error(f"The signature zone cannot be used: {exc}")
+            return
+        store_text = self.store_edit.text().strip()
+        if is_postgres_url(store_text) and url_has_password(store_text):
+            self.host.show_error("Leave the password out of the store URL (settings.json is "
+                                 "not secret): put it in this PC's PGPASSFILE (pgpass) file.")
             return
         old: AppConfig = self.host.config
         far = self.level_box.currentData()

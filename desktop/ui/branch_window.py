@@ -35,6 +35,8 @@ from desktop.ui.workers import BackgroundHost, TaskRunner
 class LoginDialog(QDialog):
     """Log in; on first run (no users) create the administrator instead."""
 
+    shown = Signal()
+
     def __init__(self, service: BranchService, parent=None) -> None:
         super().__init__(parent)
         self.service = service
@@ -67,6 +69,11 @@ class LoginDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.message)
         lay.addWidget(buttons)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Tell ``--exit-when-ready`` (and tests) that the dialog is on screen."""
+        super().showEvent(event)
+        self.shown.emit()
 
     def submit(self) -> None:
         """Check the credentials (scrypt takes about 70 ms: fine on the GUI thread)."""
@@ -159,7 +166,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
             self.service.settings = type(self.service.settings)(
                 "distance", self.service.settings.target_far, self.service.settings.zone)
         info = verifier.embedder.provider
-        self.status_provider.setText(f"Model {verifier.manifest.model_id} · {info.label}")
+        self.status_provider.setText(f"Model {verifier.manifest.model_id} · {info.status}")
         self.status_provider.setToolTip(info.describe())
         if self.settings_screen:
             self.settings_screen.model_loaded(verifier)
@@ -186,7 +193,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self._idle()
         self.service.banknotes = model
         m = model.manifest
-        text = (f"Banknote model {model.model_id} · {model.provider.label} · "
+        text = (f"Banknote model {model.model_id} · {model.provider.status} · "
                 f"{len({(c.currency, c.denomination) for c in m.classes})} denominations "
                 f"shipped · suspect beyond the calibrated distance (target false alarm "
                 f"{m.target_false_alarm:.0%})")

@@ -167,7 +167,7 @@ class MainWindow(BackgroundHost, QMainWindow):
     def _model_loaded(self, verifier: SignatureVerifier) -> None:
         self.verifier = verifier
         info = verifier.embedder.provider
-        self.status_provider.setText(f"Model {verifier.manifest.model_id} · {info.label}")
+        self.status_provider.setText(f"Model {verifier.manifest.model_id} · {info.status}")
         self.status_provider.setToolTip(info.describe())
         self.provider_label.setText(f"Execution provider: {info.describe()}")
         self.model_ready.emit(verifier)
