@@ -24,7 +24,8 @@ Only numpy and OpenCV: no Qt, no torch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import cv2
@@ -88,7 +89,18 @@ class NoteReading:
     quad: NoteQuad
     upright: np.ndarray  # BGR uint8, landscape, after the orientation's rotation
     orientation: NoteOrientation
-    candidates: list[np.ndarray]  # contract tensors: upright first, then turned when unsure
+    cfg: BanknotePreprocessing = field(default_factory=BanknotePreprocessing, repr=False)
+    path: str | Path | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def candidates(self) -> list[np.ndarray]:
+        """Contract tensors: upright first, then turned when the orientation is unsure.
+        Made when first read (the model's check preprocesses both turns itself)."""
+        cands = [preprocess_banknote(self.upright, self.cfg, self.path)]
+        if self.orientation.unsure:
+            cands.append(preprocess_banknote(cv2.rotate(self.upright, cv2.ROTATE_180),
+                                             self.cfg, self.path))
+        return cands
 
 
 def load_bgr(path: str | Path, data: bytes | None = None) -> np.ndarray:
@@ -126,8 +138,11 @@ def _foreground(lab: np.ndarray) -> np.ndarray:
     b = max(3, round(0.03 * min(h, w)))
     border = np.zeros((h, w), bool)
     border[:b], border[-b:], border[:, :b], border[:, -b:] = True, True, True, True
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    design = np.stack([np.ones_like(xx), xx / w - 0.5, yy / h - 0.5], axis=-1)
+    # The plane's design matrix (1, x / w - 0.5, y / h - 0.5), filled column by column.
+    design = np.empty((h, w, 3), np.float32)
+    design[..., 0] = 1.0
+    design[..., 1] = np.arange(w, dtype=np.float32) / w - 0.5
+    design[..., 2] = (np.arange(h, dtype=np.float32) / h - 0.5)[:, None]
     coef, *_ = np.linalg.lstsq(design[border], lab[border], rcond=None)
     resid = lab - design @ coef
     # Robust spread of the background per channel, with a floor (a flat plain background).
@@ -237,6 +252,21 @@ def _order(c: np.ndarray) -> np.ndarray:
     return c
 
 
+def _open_blob(blob: np.ndarray, contour: np.ndarray, r: int) -> np.ndarray:
+    """Morphological opening of ``blob`` (the filled ``contour``) by an r x r ellipse, worked
+    out only around the contour's box: outside a margin of more than r / 2 every pixel is 0
+    before and after, and inside it the erosion and the dilation see the same pixels as on
+    the whole picture. The same result as opening the whole picture, a few times faster."""
+    h, w = blob.shape
+    x, y, bw, bh = cv2.boundingRect(contour)
+    m = r // 2 + 2
+    x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(w, x + bw + m), min(h, y + bh + m)
+    out = np.zeros_like(blob)
+    out[y0:y1, x0:x1] = cv2.morphologyEx(
+        blob[y0:y1, x0:x1], cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r)))
+    return out
+
+
 def find_note(image: np.ndarray, path: str | Path | None = None) -> NoteQuad:
     """Find the one banknote in a photo; its corners in the photo's pixel coordinates.
 
@@ -280,9 +310,7 @@ def find_note(image: np.ndarray, path: str | Path | None = None) -> NoteQuad:
     blob = np.zeros((sh, sw), np.uint8)
     cv2.drawContours(blob, [contour], -1, 1, -1)
     r = max(3, int(0.35 * min(cv2.minAreaRect(contour)[1]))) | 1
-    opened = cv2.morphologyEx(blob, cv2.MORPH_OPEN,
-                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r)))
-    inner = _outlines(opened)
+    inner = _outlines(_open_blob(blob, contour, r))
     if inner:
         contour = max(inner, key=cv2.contourArea)
     quad = _order(_rough_quad(contour))
@@ -356,10 +384,7 @@ def read_note(image: np.ndarray, path: str | Path | None = None,
     if orient.rotation == 180:
         quad, flat = quad.rotated180(), rectify(image, quad.rotated180(), aspect,
                                                 cfg.rectified_height)
-    cands = [preprocess_banknote(flat, cfg, path)]
-    if orient.unsure:
-        cands.append(preprocess_banknote(cv2.rotate(flat, cv2.ROTATE_180), cfg, path))
-    return NoteReading(quad, flat, orient, cands)
+    return NoteReading(quad, flat, orient, cfg, path)
 
 
 def whole_image_quad(image: np.ndarray) -> NoteQuad:

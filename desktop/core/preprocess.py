@@ -60,7 +60,8 @@ class SignaturePreprocessing(PreprocessingContract):
 
 
 def _ink_mask(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | None):
-    """Return (threshold, mask of kept ink) or raise for a blank image."""
+    """Return (threshold, component labels, kept flag per label, bounding box of the kept
+    ink as (y0, y1, x0, x1)) or raise for a blank image."""
     blurred = cv2.GaussianBlur(gray, (0, 0), cfg.blur_sigma)
     lo, hi = int(blurred.min()), int(blurred.max())
     if hi - lo < cfg.min_contrast:
@@ -73,8 +74,8 @@ def _ink_mask(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | 
     keep_min = max(cfg.min_component_px, cfg.min_component_frac * float(areas.max()))
     keep = np.zeros(n, dtype=bool)
     keep[1:] = areas >= keep_min
-    kept = keep[labels]
-    ink_px = int(kept.sum())
+    # Counts and box from the components' statistics: no pass over the whole image.
+    ink_px = int(areas[keep[1:]].sum())
     if ink_px < cfg.min_ink_px:
         raise InputImageError(path, "no signature found: too little ink (blank or only specks)")
     if ink_px > 0.5 * gray.size:
@@ -82,7 +83,11 @@ def _ink_mask(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | 
             path, "more than half of the image is dark: not dark ink on light paper "
             "(inverted, a photo, or badly exposed)"
         )
-    return float(t), kept
+    box = stats[keep]
+    left, top = box[:, cv2.CC_STAT_LEFT], box[:, cv2.CC_STAT_TOP]
+    right, bottom = left + box[:, cv2.CC_STAT_WIDTH], top + box[:, cv2.CC_STAT_HEIGHT]
+    return float(t), labels, keep, (int(top.min()), int(bottom.max()), int(left.min()),
+                                    int(right.max()))
 
 
 def preprocess_signature(
@@ -102,16 +107,14 @@ def preprocess_signature(
             path, f"the image is too small ({w}x{h} pixels; at least "
             f"{cfg.min_image_side} pixels on each side are needed)"
         )
-    t, kept = _ink_mask(gray, cfg, path)
-    ys, xs = np.nonzero(kept)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    t, labels, keep, (y0, y1, x0, x1) = _ink_mask(gray, cfg, path)
     if max(y1 - y0, x1 - x0) < cfg.min_ink_extent:
         raise InputImageError(
             path, f"the signature is too small ({x1 - x0}x{y1 - y0} pixels of ink)"
         )
     crop = gray[y0:y1, x0:x1].astype(np.float32)
     strength = np.clip((t - crop) / max(t, 1.0), 0.0, 1.0)
-    ink = kept[y0:y1, x0:x1]
+    ink = keep[labels[y0:y1, x0:x1]]
     strength[~ink] = 0.0
     # Scanner gain and paper tone change how dark the ink looks (CEDAR's genuine and forged
     # sheets differ exactly so): scale so that the ink's upper percentile reads 1.

@@ -109,18 +109,23 @@ def _cuda_failure_reason(preload_report: str) -> str:
     return "CUDA could not start (driver, CUDA or cuDNN version mismatch)"
 
 
-def create_session(model_path: str | Path, provider: str = "auto") -> tuple[
-    ort.InferenceSession, ProviderInfo
-]:
+def create_session(model_path: str | Path, provider: str = "auto",
+                   threads: int | None = None) -> tuple[ort.InferenceSession, ProviderInfo]:
     """Create an inference session on ``provider`` ('auto', 'cuda' or 'cpu').
 
     'auto' and 'cuda' try CUDA first and fall back to the CPU; the returned
     :class:`ProviderInfo` says which one runs and why CUDA does not, if it does not.
+    ``threads`` caps onnxruntime's CPU threads for one run (None: its default, one per
+    physical core).
     """
     if provider not in PROVIDER_CHOICES:
         raise ValueError(f"provider must be one of {PROVIDER_CHOICES}, not {provider!r}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1, not {threads!r}")
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads is not None:
+        opts.intra_op_num_threads = threads
     # CUDA start-up failures are reported through ProviderInfo, not onnxruntime's log.
     opts.log_severity_level = 3
     ort.set_default_logger_severity(4)
@@ -146,9 +151,11 @@ def create_session(model_path: str | Path, provider: str = "auto") -> tuple[
 class Embedder:
     """A signature embedder: validated manifest + ONNX session; maps ink maps to embeddings."""
 
-    def __init__(self, folder: str | Path, provider: str = "auto", batch_size: int = 32) -> None:
+    def __init__(self, folder: str | Path, provider: str = "auto", batch_size: int = 32,
+                 threads: int | None = None) -> None:
         self.manifest: ModelManifest = load_manifest(folder)
-        self.session, self.provider = create_session(self.manifest.model_path, provider)
+        self.session, self.provider = create_session(self.manifest.model_path, provider,
+                                                     threads)
         self.batch_size = batch_size
         self._check_graph()
 

@@ -17,10 +17,13 @@ target skilled-forgery FAR.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -130,8 +133,9 @@ class VerificationResult:
 class SignatureVerifier:
     """Loads a model folder once and verifies queries against references."""
 
-    def __init__(self, model_folder: str | Path, provider: str = "auto") -> None:
-        self.embedder = Embedder(model_folder, provider=provider)
+    def __init__(self, model_folder: str | Path, provider: str = "auto",
+                 threads: int | None = None) -> None:
+        self.embedder = Embedder(model_folder, provider=provider, threads=threads)
         self.manifest = self.embedder.manifest
         if self.manifest.raw.get("score") != SCORE_NAME:
             raise ModelError(
@@ -159,6 +163,72 @@ class SignatureVerifier:
         gray = load_gray(path, page=page)
         inkmap = preprocess_signature(gray, self.manifest.preprocessing, path=path)
         return PreparedImage(str(path), gray, inkmap)
+
+    def _prepare_or_error(self, path: str | Path) -> PreparedImage | InputImageError:
+        try:
+            return self.prepare(path)
+        except InputImageError as exc:
+            return exc
+
+    def prepare_many(self, paths: Sequence[str | Path], workers: int = 2,
+                     ahead: int = 64) -> Iterator[PreparedImage | InputImageError]:
+        """Load and preprocess files on ``workers`` threads, yielding the results in order.
+
+        Pillow's decoders and OpenCV's filters release the GIL, so two threads use two cores.
+        A file that cannot be used yields its :class:`InputImageError` in its place instead of
+        stopping the batch. At most ``ahead`` files are in flight, so memory stays bounded
+        however long the batch is.
+        """
+        if workers <= 1:
+            for path in paths:
+                yield self._prepare_or_error(path)
+            return
+        it = iter(paths)
+        with ThreadPoolExecutor(workers, thread_name_prefix="prepare") as pool:
+            pending: deque[Future] = deque(pool.submit(self._prepare_or_error, p)
+                                           for p in islice(it, max(ahead, workers)))
+            while pending:
+                done = pending.popleft().result()
+                pending.extend(pool.submit(self._prepare_or_error, p) for p in islice(it, 1))
+                yield done
+
+    def verify_batch(
+        self, jobs: Sequence[tuple[str | Path, np.ndarray]], method: str = "distance",
+        target_far: float | None = None, workers: int = 2, chunk: int = 32,
+    ) -> list[VerificationResult | InputImageError]:
+        """Verify many query files, each against its own reference embeddings.
+
+        ``jobs`` holds (query file, reference embeddings (K, D)) pairs: what the store keeps
+        per account. Files are loaded and preprocessed on ``workers`` threads
+        (:meth:`prepare_many`) while this thread embeds them ``chunk`` at a time (one
+        onnxruntime call per chunk) and decides each as :meth:`decide` does. Returns one
+        result per job, in order: a :class:`VerificationResult`, or the
+        :class:`InputImageError` saying why that file (or its references) could not be used.
+        """
+        self._check_method(method)
+        results: list[VerificationResult | InputImageError | None] = [None] * len(jobs)
+        waiting: list[tuple[int, PreparedImage]] = []
+
+        def flush() -> None:
+            emb = self.embed_inkmaps([prep.inkmap for _, prep in waiting])
+            for (i, _), query in zip(waiting, emb, strict=True):
+                try:
+                    results[i] = self.decide(jobs[i][1], query, method, target_far)
+                except InputImageError as exc:
+                    results[i] = exc
+            waiting.clear()
+
+        prepared = self.prepare_many([path for path, _ in jobs], workers, ahead=2 * chunk)
+        for i, item in enumerate(prepared):
+            if isinstance(item, InputImageError):
+                results[i] = item
+                continue
+            waiting.append((i, item))
+            if len(waiting) >= chunk:
+                flush()
+        if waiting:
+            flush()
+        return cast("list[VerificationResult | InputImageError]", results)  # all filled
 
     def methods(self) -> list[str]:
         """The decision methods this model supports: always 'distance'; 'svm' when its
