@@ -186,11 +186,13 @@ def _wall(cmd: list[str], env: dict[str, str]) -> float:
     return (time.perf_counter() - t0) * 1000.0
 
 
-def cold_start(runs: int, home: Path) -> dict:
-    """Spawn ``python -m desktop --compare --exit-when-ready`` (offscreen) ``runs`` times:
-    milliseconds from the spawn to its ``READY`` line; plus the import cost for context."""
+def cold_start(runs: int, home: Path, app: Path | None = None) -> dict:
+    """Spawn ``python -m desktop --compare --exit-when-ready`` (offscreen; or the built
+    ``app`` executable with the same flags) ``runs`` times: milliseconds from the spawn to its
+    ``READY`` line; plus the import cost for context."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SIGDESK_HOME": str(home)}
-    cmd = [sys.executable, "-m", "desktop", "--compare", "--exit-when-ready"]
+    launcher = [str(app)] if app else [sys.executable, "-m", "desktop"]
+    cmd = [*launcher, "--compare", "--exit-when-ready"]
     spawn_ms, inside_ms = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -210,8 +212,9 @@ def cold_start(runs: int, home: Path) -> dict:
     imports = [_wall([sys.executable, "-c", "import desktop.core.runtime"], env)
                for _ in range(runs)]
     bare = [_wall([sys.executable, "-c", "pass"], env) for _ in range(runs)]
-    return {"command": "QT_QPA_PLATFORM=offscreen python -m desktop --compare "
-                       "--exit-when-ready", "runs": runs,
+    return {"command": "QT_QPA_PLATFORM=offscreen " + " ".join(
+                [str(app) if app else "python -m desktop", "--compare", "--exit-when-ready"]),
+            "runs": runs,
             "spawn_to_ready_ms": [round(v, 1) for v in spawn_ms],
             "median_ms": float(np.median(spawn_ms)),
             "median_ms_since_main": float(np.median(inside_ms)),
@@ -370,11 +373,20 @@ def main(argv: list[str] | None = None) -> int:
                    "benchmark works; its figures are rough")
     p.add_argument("--no-cold-start", action="store_true", help="skip the app's cold start")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "speed")
+    p.add_argument("--app", type=Path, default=None, help="only the cold start of this built "
+                   "app (e.g. dist/sigdesk/sigdesk-console), 7 runs")
     p.add_argument("--child", choices=MEMORY_SCENARIOS, help=argparse.SUPPRESS)
     p.add_argument("--spec", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         run_child(args.child, json.loads(args.spec.read_text()))
+        return 0
+    if args.app:
+        with tempfile.TemporaryDirectory() as home:
+            cs = cold_start(7, Path(home), args.app.resolve())
+        print(f"{cs['command']}: spawn to READY median {cs['median_ms']:.0f} ms "
+              f"({min(cs['spawn_to_ready_ms']):.0f}-{max(cs['spawn_to_ready_ms']):.0f}), "
+              f"main() to READY {cs['median_ms_since_main']:.0f} ms")
         return 0
     report = run(args)
     text = speed_report.markdown(report)
