@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from desktop.core.sqlite_banknotes import _banknote, _check_new
 from desktop.core.store import (
     BanknoteReference,
     NewBanknoteReference,
@@ -21,6 +20,7 @@ from desktop.core.store import (
     embedding_to_bytes,
     utc_now,
 )
+from desktop.core.store_rows import banknote_from_row, check_new_banknote
 
 # Migration 3 (applied by PostgresStore.migrate): reference notes an operator enrolled. The
 # class key is "<currency>-<denomination>-<side>"; revoked rows are kept (active = false).
@@ -57,7 +57,7 @@ class PgBanknoteMixin:
                                 by: str) -> list[BanknoteReference]:
         """Store reference notes in one transaction; returns them as stored, in order."""
         for ref in refs:
-            _check_new(ref)
+            check_new_banknote(ref)
         if not refs:
             return []
         ids: list[int] = []
@@ -73,14 +73,14 @@ class PgBanknoteMixin:
                 ids.append(int(row["id"]))
             rows = self._exec("SELECT * FROM banknote_references WHERE id = ANY(%s) "
                               "ORDER BY id", (ids,))
-        return [_banknote(r) for r in rows]
+        return [banknote_from_row(r) for r in rows]
 
     def banknote_references(self, include_revoked: bool = False) -> list[BanknoteReference]:
         """The enrolled reference notes (active only unless ``include_revoked``), by id."""
         sql = "SELECT * FROM banknote_references"
         if not include_revoked:
             sql += " WHERE active"
-        return [_banknote(r) for r in self._exec(sql + " ORDER BY id")]
+        return [banknote_from_row(r) for r in self._exec(sql + " ORDER BY id")]
 
     def revoke_banknote_reference(self, ref_id: int, by: str,
                                   reason: str) -> BanknoteReference:
@@ -94,7 +94,7 @@ class PgBanknoteMixin:
         if not rows:
             raise StoreError(f"banknote reference {ref_id} does not exist or is already "
                              "revoked")
-        return _banknote(rows[0])
+        return banknote_from_row(rows[0])
 
     def update_banknote_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]
                                    ) -> None:

@@ -34,7 +34,6 @@ from desktop.core.audit import (
 )
 from desktop.core.pg_banknotes import PgBanknoteMixin
 from desktop.core.pg_schema import INTEGRITY_CHECKS, MIGRATIONS, SCHEMA_VERSION
-from desktop.core.sqlite_store import _audit, _like, _reference, _statements, _user
 from desktop.core.store import (
     ROLES,
     Account,
@@ -48,6 +47,13 @@ from desktop.core.store import (
     is_postgres_url,
     redact_url,
     utc_now,
+)
+from desktop.core.store_rows import (
+    audit_from_row,
+    like_pattern,
+    reference_from_row,
+    split_statements,
+    user_from_row,
 )
 
 
@@ -207,7 +213,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
                 version = self.schema_version()
                 if version >= target:
                     break
-                for statement in _statements(MIGRATIONS[version]):
+                for statement in split_statements(MIGRATIONS[version]):
                     self._exec(statement)
                 self._exec("UPDATE schema_version SET version = %s WHERE one = 1",
                            (version + 1,))
@@ -252,11 +258,11 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
 
     def get_user(self, username: str) -> User | None:
         row = self._one("SELECT * FROM users WHERE lower(username) = lower(%s)", (username,))
-        return _user(row) if row else None
+        return user_from_row(row) if row else None
 
     def list_users(self) -> list[User]:
         rows = self._exec('SELECT * FROM users ORDER BY lower(username) COLLATE "C"')
-        return [_user(r) for r in rows]
+        return [user_from_row(r) for r in rows]
 
     def set_login_state(self, username: str, failed_attempts: int,
                         locked_until: str | None) -> None:
@@ -285,7 +291,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
         return Account(**row) if row else None
 
     def search_accounts(self, text: str, limit: int = 50) -> list[Account]:
-        pattern = _like(text.strip())
+        pattern = like_pattern(text.strip())
         rows = self._exec(
             "SELECT id, account_number, holder_name, created_at, created_by FROM accounts "
             "WHERE account_number ILIKE %s ESCAPE '\\' OR holder_name ILIKE %s ESCAPE '\\' "
@@ -310,7 +316,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
                 self._after_reference_insert(len(ids))
             rows = self._exec("SELECT * FROM reference_signatures WHERE id = ANY(%s) "
                               "ORDER BY id", (ids,))
-        return [_reference(r) for r in rows]
+        return [reference_from_row(r) for r in rows]
 
     def _after_reference_insert(self, count: int) -> None:
         """Hook called inside the enrollment transaction after each row (crash tests)."""
@@ -319,7 +325,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
         sql = "SELECT * FROM reference_signatures WHERE account_id = %s"
         if not include_revoked:
             sql += " AND status = 'active'"
-        return [_reference(r) for r in self._exec(sql + " ORDER BY id", (account_id,))]
+        return [reference_from_row(r) for r in self._exec(sql + " ORDER BY id", (account_id,))]
 
     def revoke_reference(self, ref_id: int, by: str, reason: str) -> Reference:
         row = self._one(
@@ -328,7 +334,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
             "RETURNING *", (utc_now(), by, reason, ref_id))
         if row is None:
             raise StoreError(f"reference {ref_id} does not exist or is already revoked")
-        return _reference(row)
+        return reference_from_row(row)
 
     def update_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]) -> None:
         with self.transaction():
@@ -396,7 +402,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
 
     def audit_entry(self, entry_id: int) -> AuditEntry | None:
         row = self._one("SELECT * FROM audit_log WHERE id = %s", (entry_id,))
-        return _audit(row) if row else None
+        return audit_from_row(row) if row else None
 
     def audit_entries(self, flt: AuditFilter | None = None) -> list[AuditEntry]:
         flt = flt or AuditFilter()
@@ -414,7 +420,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
             params.append(flt.until)
         sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
         rows = self._exec(sql + " ORDER BY id DESC LIMIT %s", [*params, flt.limit])
-        return [_audit(r) for r in rows]
+        return [audit_from_row(r) for r in rows]
 
     def verify_audit(self) -> AuditCheck:
         """Walk the whole chain (see :func:`desktop.core.audit.verify_chain`) in one
@@ -429,7 +435,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
                     with self._conn.cursor(name="sigdesk_audit_walk") as cur:
                         cur.itersize = 2000
                         cur.execute("SELECT * FROM audit_log ORDER BY id")
-                        return verify_chain((_audit(r) for r in cur), int(head["last_id"]),
+                        return verify_chain((audit_from_row(r) for r in cur), int(head["last_id"]),
                                             head["last_hash"])
                 except psycopg.Error as exc:
                     raise self._error(exc) from None

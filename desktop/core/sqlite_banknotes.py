@@ -17,10 +17,10 @@ from desktop.core.store import (
     BanknoteReference,
     NewBanknoteReference,
     StoreError,
-    embedding_from_bytes,
     embedding_to_bytes,
     utc_now,
 )
+from desktop.core.store_rows import banknote_from_row, check_new_banknote
 
 # Migration 3 (applied by SQLiteStore.migrate): reference notes an operator enrolled. The
 # class key is "<currency>-<denomination>-<side>"; revoked rows are kept (active = 0).
@@ -55,7 +55,7 @@ class BanknoteStoreMixin:
                                 by: str) -> list[BanknoteReference]:
         """Store reference notes in one transaction; returns them as stored, in order."""
         for ref in refs:
-            _check_new(ref)
+            check_new_banknote(ref)
         if not refs:
             return []
         ids: list[int] = []
@@ -73,14 +73,14 @@ class BanknoteStoreMixin:
             rows = self._query(
                 f"SELECT * FROM banknote_references WHERE id IN ({','.join('?' * len(ids))}) "
                 "ORDER BY id", ids)
-        return [_banknote(r) for r in rows]
+        return [banknote_from_row(r) for r in rows]
 
     def banknote_references(self, include_revoked: bool = False) -> list[BanknoteReference]:
         """The enrolled reference notes (active only unless ``include_revoked``), by id."""
         sql = "SELECT * FROM banknote_references"
         if not include_revoked:
             sql += " WHERE active = 1"
-        return [_banknote(r) for r in self._query(sql + " ORDER BY id")]
+        return [banknote_from_row(r) for r in self._query(sql + " ORDER BY id")]
 
     def revoke_banknote_reference(self, ref_id: int, by: str,
                                   reason: str) -> BanknoteReference:
@@ -97,7 +97,7 @@ class BanknoteStoreMixin:
                 raise StoreError(f"banknote reference {ref_id} does not exist or is already "
                                  "revoked")
             rows = self._query("SELECT * FROM banknote_references WHERE id = ?", (ref_id,))
-        return _banknote(rows[0])
+        return banknote_from_row(rows[0])
 
     def update_banknote_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]
                                    ) -> None:
@@ -113,27 +113,3 @@ class BanknoteStoreMixin:
                 if cur.rowcount != 1:
                     raise StoreError(f"banknote reference {ref_id} does not exist; no "
                                      "embedding was changed")
-
-
-def _check_new(ref: NewBanknoteReference) -> None:
-    """Refuse a reference note that could not be used later (before anything is written)."""
-    what = f"banknote reference {ref.source_name or ref.key!r}"
-    if not ref.key or ref.key.count("-") != 2:
-        raise StoreError(f"{what}: {ref.key!r} is not a <currency>-<denomination>-<side> key")
-    if not ref.image_png:
-        raise StoreError(f"{what}: the note's image is empty")
-    if np.asarray(ref.embedding).size == 0:
-        raise StoreError(f"{what}: the embedding is empty")
-    if not ref.model_id:
-        raise StoreError(f"{what}: the model id is missing")
-
-
-def _banknote(row: dict[str, Any]) -> BanknoteReference:
-    return BanknoteReference(
-        id=int(row["id"]), key=row["class_key"], series=row["series"],
-        image_png=row["image_png"], embedding=embedding_from_bytes(row["embedding"]),
-        model_id=row["model_id"], source_name=row["source_name"],
-        enrolled_by=row["enrolled_by"], enrolled_at=row["enrolled_at"],
-        active=bool(row["active"]), revoked_by=row["revoked_by"],
-        revoked_at=row["revoked_at"], revoke_reason=row["revoke_reason"])
-

@@ -4,7 +4,6 @@ keys), schema versions in ``PRAGMA user_version`` with migrations applied at ope
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -33,9 +32,15 @@ from desktop.core.store import (
     ReferenceStore,
     StoreError,
     User,
-    embedding_from_bytes,
     embedding_to_bytes,
     utc_now,
+)
+from desktop.core.store_rows import (
+    audit_from_row,
+    like_pattern,
+    reference_from_row,
+    split_statements,
+    user_from_row,
 )
 
 # Each migration moves the schema from version i to i + 1 (PRAGMA user_version).
@@ -126,11 +131,6 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
     """The embedded store: one SQLite file in WAL mode.
 
@@ -175,7 +175,7 @@ class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
             current = self.schema_version()
         for version in range(current, target):
             with self.transaction():
-                for statement in _statements(MIGRATIONS[version]):
+                for statement in split_statements(MIGRATIONS[version]):
                     self._conn.execute(statement)
                 self._conn.execute(f"PRAGMA user_version = {version + 1}")
         return target
@@ -243,10 +243,10 @@ class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
 
     def get_user(self, username: str) -> User | None:
         rows = self._query("SELECT * FROM users WHERE username = ?", (username,))
-        return _user(rows[0]) if rows else None
+        return user_from_row(rows[0]) if rows else None
 
     def list_users(self) -> list[User]:
-        return [_user(r) for r in self._query("SELECT * FROM users ORDER BY username")]
+        return [user_from_row(r) for r in self._query("SELECT * FROM users ORDER BY username")]
 
     def set_login_state(self, username: str, failed_attempts: int,
                         locked_until: str | None) -> None:
@@ -283,7 +283,7 @@ class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
         rows = self._query(
             "SELECT * FROM accounts WHERE account_number LIKE ? ESCAPE '\\' "
             "OR holder_name LIKE ? ESCAPE '\\' ORDER BY holder_name, account_number LIMIT ?",
-            (_like(text), _like(text), limit),
+            (like_pattern(text), like_pattern(text), limit),
         )
         return [Account(**r) for r in rows]
 
@@ -306,7 +306,7 @@ class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
         marks = ",".join("?" * len(ids))
         rows = self._query(f"SELECT * FROM reference_signatures WHERE id IN ({marks}) "
                            "ORDER BY id", ids)
-        return [_reference(r) for r in rows]
+        return [reference_from_row(r) for r in rows]
 
     def _after_reference_insert(self, count: int) -> None:
         """Hook called inside the enrollment transaction after each row (crash tests)."""
@@ -315,7 +315,7 @@ class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
         sql = "SELECT * FROM reference_signatures WHERE account_id = ?"
         if not include_revoked:
             sql += " AND status = 'active'"
-        return [_reference(r) for r in self._query(sql + " ORDER BY id", (account_id,))]
+        return [reference_from_row(r) for r in self._query(sql + " ORDER BY id", (account_id,))]
 
     def revoke_reference(self, ref_id: int, by: str, reason: str) -> Reference:
         with self.transaction() as conn:
@@ -327,7 +327,7 @@ class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
             if cur.rowcount != 1:
                 raise StoreError(f"reference {ref_id} does not exist or is already revoked")
             rows = self._query("SELECT * FROM reference_signatures WHERE id = ?", (ref_id,))
-        return _reference(rows[0])
+        return reference_from_row(rows[0])
 
     def update_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]) -> None:
         with self.transaction() as conn:
@@ -388,7 +388,7 @@ class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
 
     def audit_entry(self, entry_id: int) -> AuditEntry | None:
         rows = self._query("SELECT * FROM audit_log WHERE id = ?", (entry_id,))
-        return _audit(rows[0]) if rows else None
+        return audit_from_row(rows[0]) if rows else None
 
     def audit_entries(self, flt: AuditFilter | None = None) -> list[AuditEntry]:
         flt = flt or AuditFilter()
@@ -406,7 +406,7 @@ class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
             params.append(flt.until)
         sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
         rows = self._query(sql + " ORDER BY id DESC LIMIT ?", [*params, flt.limit])
-        return [_audit(r) for r in rows]
+        return [audit_from_row(r) for r in rows]
 
     def verify_audit(self) -> AuditCheck:
         """Walk the whole chain (see :func:`desktop.core.audit.verify_chain`)."""
@@ -415,28 +415,5 @@ class SQLiteStore(BanknoteStoreMixin, ReferenceStore):
             cols = [c[0] for c in cur.description]
             last_id, last_hash = self._conn.execute(
                 "SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
-            return verify_chain((_audit(dict(zip(cols, v, strict=True))) for v in cur),
+            return verify_chain((audit_from_row(dict(zip(cols, v, strict=True))) for v in cur),
                                 last_id, last_hash)
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (none of ours contains ';' in a literal)."""
-    return [s.strip() for s in script.split(";") if s.strip()]
-
-
-def _user(row: dict[str, Any]) -> User:
-    return User(username=row["username"], role=row["role"], password_hash=row["password_hash"],
-                salt=row["salt"], kdf=row["kdf"], failed_attempts=row["failed_attempts"],
-                locked_until=row["locked_until"], active=bool(row["active"]))
-
-
-def _reference(row: dict[str, Any]) -> Reference:
-    row = dict(row)
-    row["embedding"] = embedding_from_bytes(row["embedding"])
-    return Reference(**row)
-
-
-def _audit(row: dict[str, Any]) -> AuditEntry:
-    row = dict(row)
-    row["details"] = json.loads(row["details"])
-    return AuditEntry(**row)
