@@ -85,9 +85,8 @@ def write_samples(out: Path | None = None, first_seed: int = 0, tries: int = 40,
             continue
         for item in items:
             item["distance"] = round(float(seen[item["file"]]["distance"]), 6)
-        verifier_id = json.loads((sig / "manifest.json").read_text())["model_id"]
-        note_id = json.loads((note / "manifest.json").read_text())["model_id"]
-        desc.update(signature_model_id=verifier_id, banknote_model_id=note_id,
+        desc.update(signature_model_id=report.model_ids["signature"],
+                    banknote_model_id=report.model_ids["banknote"],
                     generated_by="python -m training samples")
         (trial / EXPECTED_NAME).write_text(json.dumps(desc, indent=2) + "\n", encoding="utf-8")
         check = run_self_test(trial, sig, note, "cpu")

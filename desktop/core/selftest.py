@@ -43,6 +43,7 @@ class SelfTestReport:
     checks: list[CheckOutcome] = field(default_factory=list)
     provider: str = ""
     observed: dict[str, dict[str, Any]] = field(default_factory=dict)  # per sample file
+    model_ids: dict[str, str] = field(default_factory=dict)  # "signature", "banknote"
     seconds: float = 0.0
 
     @property
@@ -110,7 +111,8 @@ def run_self_test(samples: Path, signature_model: Path, banknote_model: Path,
                           f"{note.provider.describe()}"
         report.add("models", True, f"signature {sig.manifest.model_id} and banknote "
                    f"{note.model_id} loaded in {time.perf_counter() - t:.2f} s")
-        for kind, found in (("signature", sig.manifest.model_id), ("banknote", note.model_id)):
+        report.model_ids = {"signature": sig.manifest.model_id, "banknote": note.model_id}
+        for kind, found in report.model_ids.items():
             wanted = expected.get(f"{kind}_model_id")
             if wanted and wanted != found:
                 report.add(f"{kind} model", False, f"the samples were made with {wanted}, "
