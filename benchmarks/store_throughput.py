@@ -44,11 +44,13 @@ def main() -> None:
     location = sys.argv[1]
     procs_n = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 10
-    store = open_store(location)
-    acc = store.get_account("1") or store.create_account("1", "Holder", "op")
-    if not store.references(acc.id):
-        store.add_references(acc.id, [NewReference(b"x" * 20000, np.ones(256), "m", f"r{i}")
-                                      for i in range(5)], "op", "e")
+    store = open_store(location, create=True)  # a throw-away store: made when missing
+    with store.transaction():
+        acc = store.get_account("1") or store.create_account("1", "Holder", "op")
+        if not store.references(acc.id):
+            store.add_references(acc.id, [NewReference(b"x" * 20000, np.ones(256), "m",
+                                                       f"r{i}") for i in range(5)], "op", "e")
+        store.append_audit("op", "enroll", "1", "m")
     store.close()
     ctx = mp.get_context("spawn")
     barrier, out = ctx.Barrier(procs_n + 1), ctx.Queue()

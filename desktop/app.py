@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=None, help="signature model folder")
     parser.add_argument("--provider", choices=PROVIDER_CHOICES, default=None)
     parser.add_argument("--store", default=None,
-                        help="store file or postgresql:// URL (branch app)")
+                        help="store file or postgresql:// URL (branch app); it must exist "
+                        "unless --create")
+    parser.add_argument("--create", action="store_true",
+                        help="create the --store file (or the URL's tables) when missing")
     parser.add_argument("--reference", nargs="*", default=[], help="(--compare) references")
     parser.add_argument("--query", default=None, help="(--compare) the query")
     parser.add_argument("--self-test", action="store_true",
@@ -65,10 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
 
     from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
-    from desktop.core.config import AppConfig, ConfigError, load_config
+    from desktop.core.config import AppConfig, ConfigError, load_config, open_configured_store
     from desktop.core.errors import VerificationError
     from desktop.core.service import BranchService, DecisionSettings
-    from desktop.core.store import open_store
     from desktop.ui.branch_window import BranchWindow, LoginDialog
 
     try:
@@ -82,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.provider:
         config.provider = args.provider
     try:
-        store = open_store(args.store or config.store_location())
+        # The first start creates the default store; a --store path only with --create.
+        store = open_configured_store(config, args.store, create=args.create, app_start=True)
         zone = SignatureZone.from_dict(config.zone) if config.zone else DEFAULT_ZONE
     except (VerificationError, ValueError) as exc:
         QMessageBox.critical(None, "Cannot start", str(exc))

@@ -4,8 +4,12 @@
       copy an SQLite store into an empty PostgreSQL database: users, accounts, references
       (revoked ones too), banknote references, decisions and the audit log, with their ids and
       hashes; all or nothing, checked at the end (row counts, audit chain, integrity).
-  sigdesk-store check LOCATION
-      integrity check and audit chain verification of a store file or postgresql:// URL.
+  sigdesk-store check LOCATION [--anchor ROWS:SHA256]
+      integrity check and audit chain verification of a store file or postgresql:// URL
+      (every user, account, reference, decision and banknote reference compared with the
+      digest its last audit row recorded); prints the anchor ROWS:SHA256 to keep outside the
+      store, and with --anchor checks that an earlier anchor is still in the chain. It never
+      creates or upgrades a store.
 
 The PostgreSQL password is never written on the command line: libpq reads it from PGPASSWORD,
 PGPASSFILE (~/.pgpass) or pg_service.conf.
@@ -53,7 +57,7 @@ def migrate_sqlite_to_postgres(source: str | Path, target_url: str,
         raise StoreError(f"{source}: no such store file")
     if not is_postgres_url(target_url):
         raise StoreError(f"{target_url}: the target must be a postgresql:// URL")
-    src = SQLiteStore(source, migrate=False)
+    src = SQLiteStore(source, migrate=False, create=False)
     dst: PostgresStore | None = None
     try:
         version = src.schema_version()
@@ -70,9 +74,10 @@ def migrate_sqlite_to_postgres(source: str | Path, target_url: str,
                     raise StoreError(f"{dst.location}: the target is not empty (table {table} "
                                      "has rows); migrate into a new, empty database")
             counts = {table: _copy_table(sconn, tconn, table, dst.location) for table in TABLES}
-            head = sconn.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
-            tconn.execute("UPDATE audit_head SET last_id = %s, last_hash = %s WHERE one = 1",
-                          head)
+            head = sconn.execute("SELECT last_id, last_hash, row_count, head_hash "
+                                 "FROM audit_head").fetchone()
+            tconn.execute("UPDATE audit_head SET last_id = %s, last_hash = %s, row_count = %s, "
+                          "head_hash = %s WHERE one = 1", head)
             for table in TABLES:
                 if table != "users" and table != "audit_log":  # identity keys continue after
                     tconn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -130,8 +135,9 @@ def _check_copy(src: ReferenceStore, dst: ReferenceStore, tconn, counts: dict[st
                          f"({check.problem or f'{check.rows} rows'}); nothing was copied"
                          + ("" if source.ok else f"; the source's own chain is broken "
                             f"({source.problem}): investigate it first"))
-    last = tconn.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
-    if (last["last_id"], last["last_hash"]) != tuple(head):
+    last = tconn.execute("SELECT last_id, last_hash, row_count, head_hash "
+                         "FROM audit_head").fetchone()
+    if (last["last_id"], last["last_hash"], last["row_count"], last["head_hash"]) != tuple(head):
         raise StoreError(f"{dst.location}: the audit head differs from the source's; nothing "
                          "was copied")
     problems = dst.integrity_check()
@@ -140,29 +146,70 @@ def _check_copy(src: ReferenceStore, dst: ReferenceStore, tconn, counts: dict[st
                          "nothing was copied")
 
 
-def check_store(location: str, log=print) -> bool:
-    """Print the integrity check and the audit verification; True when both are fine."""
-    if not is_postgres_url(location) and not Path(location).is_file():
-        raise StoreError(f"{location}: no such store file")
-    store = open_store(location)
+def check_store(location: str, log=print, anchor: str | None = None) -> bool:
+    """Print the integrity check, the audit verification (chain, head and the rows it
+    covers) and the anchor to keep outside the store; with ``anchor`` (``"ROWS:SHA256"`` from
+    an earlier check, or an exported row's id and hash) also check that this row is still in
+    the chain with that hash. True when everything is fine. The store is neither created
+    nor upgraded (:class:`StoreError` when there is none at ``location``)."""
+    from desktop.core.audit import parse_anchor
+    from desktop.core.sqlite_store import ROW_DIGEST_VERSION, SCHEMA_VERSION
+
+    expected = parse_anchor(anchor) if anchor else None  # a typo stops before any work
+    store = open_store(location, create=False, migrate=False)
     try:
         started = time.perf_counter()
+        log(f"store: {store.location}")
+        version = store.schema_version()
+        if version < SCHEMA_VERSION:
+            log(f"schema version {version}: the app upgrades it to {SCHEMA_VERSION} at its next "
+                "start" + ("; until then the chain covers only the audit log itself"
+                           if version < ROW_DIGEST_VERSION else ""))
         integrity = store.integrity_check()
         audit = store.verify_audit()
         last = store.audit_entries(AuditFilter(limit=1))
-        log(f"store: {store.location}")
         log(f"integrity: {integrity}")
         if audit.ok:
-            log(f"audit chain: ok, {audit.rows} rows")
+            covered = (f"; {audit.covered} users, accounts, references, decisions and banknote "
+                       "references match what their audit rows recorded"
+                       if version >= ROW_DIGEST_VERSION else "")
+            log(f"audit chain: ok, {audit.rows} rows{covered}")
         else:
             log(f"audit chain: BROKEN at row {audit.bad_id}: {audit.problem}")
+            for problem in audit.problems[1:]:
+                log(f"  also: {problem}")
         if last:
-            log(f"last audit row: {last[0].id} at {last[0].ts}, hash {last[0].hash} "
-                "(keep it outside the store as an anchor)")
+            log(f"last audit row: {last[0].id} at {last[0].ts}, hash {last[0].hash}")
+        if audit.ok:
+            log(f"anchor: {audit.rows}:{audit.last_hash} (keep it outside the store; later, "
+                f"sigdesk-store check LOCATION --anchor {audit.rows}:{audit.last_hash} finds "
+                "the log cut back or rewritten)")
+        anchored = True
+        if expected is not None:
+            anchored = _check_anchor(store, *expected, log=log)
         log(f"checked in {time.perf_counter() - started:.2f} s")
-        return integrity == "ok" and audit.ok
+        return integrity == "ok" and audit.ok and anchored
     finally:
         store.close()
+
+
+def _check_anchor(store: ReferenceStore, row_id: int, digest: str, log=print) -> bool:
+    """Whether audit row ``row_id`` is still in the store with hash ``digest`` (with the
+    chain verified, so is every row before it)."""
+    if row_id == 0:
+        log("anchor: 0 rows (nothing to compare)")
+        return True
+    entry = store.audit_entry(row_id)
+    if entry is None:
+        log(f"anchor: FAILED: audit row {row_id} is gone (the log was cut back to fewer rows "
+            "than the anchor counted)")
+        return False
+    if entry.hash != digest:
+        log(f"anchor: FAILED: audit row {row_id} has hash {entry.hash}, the anchor "
+            f"{digest} (the log was rewritten)")
+        return False
+    log(f"anchor: ok, audit row {row_id} still has the anchored hash")
+    return True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="postgresql://user@host:port/database (password from PGPASSFILE)")
     c = sub.add_parser("check", help="integrity check and audit chain verification")
     c.add_argument("location", help="store file or postgresql:// URL")
+    c.add_argument("--anchor", default=None, metavar="ROWS:SHA256",
+                   help="an anchor printed by an earlier check (or an exported audit row's "
+                   "id:hash): fail when that row is gone or changed")
     return p
 
 
@@ -190,7 +240,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"migrated {sum(counts.values())} rows in {time.perf_counter() - started:.1f}"
                   " s; the audit chain and the row counts were verified")
             return 0
-        return 0 if check_store(args.location) else 1
+        return 0 if check_store(args.location, anchor=args.anchor) else 1
+    except ValueError as exc:  # a malformed --anchor
+        print(f"sigdesk-store: {exc}", file=sys.stderr)
+        return 2
     except VerificationError as exc:
         print(f"sigdesk-store: {exc}", file=sys.stderr)
         return 2

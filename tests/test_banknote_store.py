@@ -35,14 +35,14 @@ def store(open_test_store) -> ReferenceStore:
 
 
 def test_migration_3_adds_only_the_banknote_table(open_test_store) -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 3
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 4
     v2 = open_test_store("v2", migrate=False)
     v2.migrate(0, target=2)
     before = schema_objects(v2)
     v2.close()
     store = open_test_store("v2")
     assert schema_objects(store) - before == {"banknote_references", "idx_banknote_refs_active"}
-    assert store.schema_version() == 3 and store.integrity_check() == "ok"
+    assert store.schema_version() == SCHEMA_VERSION and store.integrity_check() == "ok"
 
 
 def test_a_version_2_store_keeps_all_its_data(open_test_store) -> None:
@@ -58,18 +58,25 @@ def test_a_version_2_store_keeps_all_its_data(open_test_store) -> None:
     assert open_test_store("branch", migrate=False).schema_version() == 2
 
     store = open_test_store("branch")
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     assert store.get_account("1002003000") == acc
     kept = store.references(acc.id, include_revoked=True)
     assert [(r.source_name, r.status) for r in kept] == [
         ("r0.png", "revoked"), ("r1.png", "active"), ("r2.png", "active")]
     assert np.array_equal(kept[2].embedding, np.full(8, 2, np.float32))
-    assert [e.action for e in store.audit_entries()] == ["enroll"] and store.verify_audit().ok
+    # Migration 4 recorded the rows written before it in one baseline audit row.
+    baseline, enroll = store.audit_entries()
+    assert (baseline.action, enroll.action) == ("baseline", "enroll")
+    assert set(baseline.row_digests) == {"account:1", *(f"reference:{r.id}" for r in refs)}
+    assert store.verify_audit().ok
     assert store.banknote_references(include_revoked=True) == []
-    (note,) = store.add_banknote_references([_note(1)], "olga")  # the new table works
-    assert note.id == 1 and store.integrity_check() == "ok"
+    with store.transaction():
+        (note,) = store.add_banknote_references([_note(1)], "olga")  # the new table works
+        store.append_audit("olga", "banknote_enroll", details={"references": [note.id]})
+    assert note.id == 1 and store.integrity_check() == "ok" and store.verify_audit().ok
     store.close()
-    assert open_test_store("branch").schema_version() == 3  # opening again changes nothing
+    again = open_test_store("branch")  # opening again changes nothing
+    assert again.schema_version() == 4 and len(again.audit_entries()) == 3
 
 
 def test_banknote_references_round_trip(store: ReferenceStore) -> None:

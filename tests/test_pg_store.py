@@ -41,13 +41,13 @@ def test_the_configuration_selects_the_backend(tmp_path: Path, monkeypatch) -> N
     with pytest.raises(StoreError, match="lost a '/'"):
         open_store(Path(url))  # what Path() makes of a URL: never a file called postgresql:
     assert not (Path.cwd() / "postgresql:").exists()
-    sqlite = open_store(tmp_path / "branch.sqlite")
+    sqlite = open_store(tmp_path / "branch.sqlite", create=True)
     assert type(sqlite).__name__ == "SQLiteStore"
     sqlite.close()
 
 
 def test_open_store_opens_postgresql_urls_and_never_shows_the_password(pg_url: str) -> None:
-    store = open_store(pg_url)
+    store = open_store(pg_url, create=True)
     try:
         assert type(store).__name__ == "PostgresStore"
         password = urlsplit(pg_url).password
@@ -78,7 +78,7 @@ def test_the_password_can_come_from_a_passfile(pg_url: str, tmp_path: Path,
     passfile.chmod(0o600)  # libpq ignores a passfile others can read
     monkeypatch.setenv("PGPASSFILE", str(passfile))
     monkeypatch.delenv("PGPASSWORD", raising=False)
-    store = open_store(redact_url(pg_url))
+    store = open_store(redact_url(pg_url), create=True)
     try:
         assert store.count_users() == 0 and store.integrity_check() == "ok"
     finally:
@@ -89,10 +89,11 @@ def test_integrity_check_reports_damage(pg_url: str) -> None:
     from desktop.core.pg_store import PostgresStore
 
     store = PostgresStore(pg_url)
-    acc = store.create_account("1", "A", "op")
-    (ref,) = store.add_references(
-        acc.id, [NewReference(b"png", np.ones(8, np.float32), "m", "r.png")], "op", "e")
-    store.append_audit("op", "enroll", "1")
+    with store.transaction():
+        acc = store.create_account("1", "A", "op")
+        (ref,) = store.add_references(
+            acc.id, [NewReference(b"png", np.ones(8, np.float32), "m", "r.png")], "op", "e")
+        store.append_audit("op", "enroll", "1")
     assert store.integrity_check() == "ok"
     raw_sql(store, "UPDATE reference_signatures SET image_png = ? WHERE id = ?", (b"xx", ref.id))
     raw_sql(store, "UPDATE audit_log SET username = 'mallory'")

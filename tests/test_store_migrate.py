@@ -23,23 +23,28 @@ from tests.store_backends import drop_schema, new_schema, raw_sql, with_schema
 
 def _branch_store(path: Path) -> SQLiteStore:
     """An SQLite store with some of everything: users, accounts, references (one revoked),
-    banknote references (one revoked), decisions and their audit trail."""
+    banknote references (one revoked), decisions and their audit trail (each change in one
+    transaction with its audit row, as the service writes them)."""
     store = SQLiteStore(path)
     for name, role in (("admin", "admin"), ("Olga", "operator"), ("carl", "clerk")):
-        store.add_user(User(name, role, b"hash-" + name.encode(), b"salt", "scrypt"))
-        store.append_audit("admin", "user_created", details={"user": name, "role": role})
-    store.set_login_state("carl", 2, None)
+        with store.transaction():
+            store.add_user(User(name, role, b"hash-" + name.encode(), b"salt", "scrypt"))
+            store.append_audit("admin", "user_created", details={"user": name, "role": role})
+    store.set_login_state("carl", 2, None)  # the lock-out counter is not covered
     for a in range(3):
         number = f"10020030{a}"
-        acc = store.create_account(number, f"Holder {a}", "Olga")
-        store.append_audit("Olga", "account_created", number, details={"holder": a})
-        refs = store.add_references(acc.id, [
-            NewReference(f"img{a}-{i}".encode(), np.full(16, a + i / 10, np.float32), "sig-1",
-                         f"r{i}.png") for i in range(4)], "Olga", f"enrollment-{a}")
-        store.append_audit("Olga", "enroll", number, "sig-1",
-                           {"references": [r.id for r in refs]})
-        store.revoke_reference(refs[0].id, "Olga", "smudged")
-        store.append_audit("Olga", "revoke", number, "sig-1", {"reference": refs[0].id})
+        with store.transaction():
+            acc = store.create_account(number, f"Holder {a}", "Olga")
+            store.append_audit("Olga", "account_created", number, details={"holder": a})
+        with store.transaction():
+            refs = store.add_references(acc.id, [
+                NewReference(f"img{a}-{i}".encode(), np.full(16, a + i / 10, np.float32),
+                             "sig-1", f"r{i}.png") for i in range(4)], "Olga", f"enrollment-{a}")
+            store.append_audit("Olga", "enroll", number, "sig-1",
+                               {"references": [r.id for r in refs]})
+        with store.transaction():
+            store.revoke_reference(refs[0].id, "Olga", "smudged")
+            store.append_audit("Olga", "revoke", number, "sig-1", {"reference": refs[0].id})
         for k in range(2):
             check = store.append_audit("carl", "verify", number, "sig-1",
                                        {"verdict": "genuine", "score": 0.1 * k, "cheque": k})
@@ -47,15 +52,17 @@ def _branch_store(path: Path) -> SQLiteStore:
                                 "distance", 0.1 * k, 0.9 - k / 10, "genuine",
                                 "accept" if k == 0 else "refer", "" if k == 0 else "odd ink",
                                 "carl")
-            did = store.add_decision(decision)
-            store.append_audit("carl", "decision" if k == 0 else "override", number, "sig-1",
-                               {"decision_id": did})
-    notes = store.add_banknote_references([
-        NewBanknoteReference(key, "2024", f"note-{key}".encode(), np.arange(8, dtype=np.float32),
-                             "note-1", f"{key}.png")
-        for key in ("CYR-200-front", "CYR-200-back", "ARC-50-front")], "Olga")
-    store.revoke_banknote_reference(notes[1].id, "Olga", "worn")
-    store.append_audit("Olga", "banknote_enroll", model_id="note-1", details={"n": 3})
+            with store.transaction():
+                did = store.add_decision(decision)
+                store.append_audit("carl", "decision" if k == 0 else "override", number,
+                                   "sig-1", {"decision_id": did})
+    with store.transaction():
+        notes = store.add_banknote_references([
+            NewBanknoteReference(key, "2024", f"note-{key}".encode(),
+                                 np.arange(8, dtype=np.float32), "note-1", f"{key}.png")
+            for key in ("CYR-200-front", "CYR-200-back", "ARC-50-front")], "Olga")
+        store.revoke_banknote_reference(notes[1].id, "Olga", "worn")
+        store.append_audit("Olga", "banknote_enroll", model_id="note-1", details={"n": 3})
     return store
 
 
@@ -103,8 +110,9 @@ def test_migrate_copies_everything_and_refuses_a_non_empty_target(
     check = target.verify_audit()
     assert check.ok and check.rows == 25 and target.integrity_check() == "ok"
     # The copy goes on where the branch stopped: new ids after the copied ones.
-    assert target.create_account("999", "New", "Olga").id == 4
-    assert target.append_audit("Olga", "account_created", "999").id == 26
+    with target.transaction():
+        assert target.create_account("999", "New", "Olga").id == 4
+        assert target.append_audit("Olga", "account_created", "999").id == 26
     assert target.verify_audit().ok
     target.close()
 
@@ -166,4 +174,9 @@ def test_check_reports_a_sound_and_a_damaged_store(tmp_path: Path, pg_url: str,
 
     assert main(["check", str(tmp_path / "missing.sqlite")]) == 2
     assert not (tmp_path / "missing.sqlite").exists()
-    assert main(["check", second_pg_url]) == 0  # an empty (new) database is sound
+    assert main(["check", second_pg_url]) == 2  # an empty database is no store: not made one
+    assert "no store at" in capsys.readouterr().err
+    from psycopg import connect
+
+    with connect(second_pg_url) as conn:  # check created nothing there
+        assert conn.execute("SELECT to_regclass('audit_log')").fetchone()[0] is None

@@ -47,6 +47,7 @@ class AppConfig:
     zone: dict[str, float] = field(default_factory=dict)  # empty: the default template
     scan_folder: str = ""  # where the branch scanner saves its images
     banknote_model_dir: str = ""  # empty: the shipped exported_models/banknote
+    idle_timeout_minutes: int = 15  # the window locks and the session ends after this idle
 
     def store_location(self) -> str | Path:
         """Where the store is: a ``postgresql://`` URL as written (a Path would fold its
@@ -63,6 +64,33 @@ class AppConfig:
 
         return (Path(self.banknote_model_dir) if self.banknote_model_dir
                 else default_banknote_model_dir())
+
+
+def ensure_data_dir() -> Path:
+    """Create the data folder readable by its owner only (0700 on POSIX; an existing data
+    folder is tightened to that too: it holds the store and the settings)."""
+    from desktop.core.paths import PRIVATE_DIR_MODE, make_private, make_private_dir
+
+    folder = make_private_dir(data_dir())
+    make_private(folder, PRIVATE_DIR_MODE)
+    return folder
+
+
+def open_configured_store(cfg: AppConfig, override: str | Path | None = None,
+                          create: bool = False, app_start: bool = False) -> Any:
+    """Open the store the settings (or ``override``, a ``--store`` argument) name.
+
+    Nothing is created unless ``create`` (``--create``) or, with ``app_start`` (the desktop
+    app starting), the store is the settings' own: the default file in the data folder (the
+    first start makes it, in a 0700 folder) or a PostgreSQL URL set in the settings (the
+    first start makes its tables). A ``--store`` path or a file path set in the settings is
+    never created by accident: a typing mistake is an error naming the path."""
+    from desktop.core.store import is_postgres_url, open_store
+
+    own = override is None and (not cfg.store_path or is_postgres_url(cfg.store_path))
+    if app_start and override is None and not cfg.store_path:
+        ensure_data_dir()
+    return open_store(override or cfg.store_location(), create=create or (app_start and own))
 
 
 def config_path() -> Path:
@@ -89,17 +117,30 @@ def load_config(path: str | Path | None = None) -> AppConfig:
             raise ValueError(f"unknown settings {', '.join(unknown)}")
         cfg = AppConfig(**data)
         cfg.target_far = float(cfg.target_far)
+        cfg.idle_timeout_minutes = int(cfg.idle_timeout_minutes)
+        if not 1 <= cfg.idle_timeout_minutes <= 240:
+            raise ValueError("idle_timeout_minutes must be 1 to 240")
     except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
         raise ConfigError(f"{path}: the settings file cannot be used ({exc})") from None
     return cfg
 
 
 def save_config(cfg: AppConfig, path: str | Path | None = None) -> Path:
-    """Write the settings atomically (a temporary file renamed over the old one)."""
+    """Write the settings atomically (a temporary file renamed over the old one), readable
+    by the owner only (0600 on POSIX, in a 0700 data folder)."""
+    from desktop.core.paths import PRIVATE_FILE_MODE, make_private_dir
+
     path = Path(path) if path else config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent == data_dir():
+        ensure_data_dir()
+    else:
+        make_private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(cfg), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        if os.name == "posix":
+            os.fchmod(fh.fileno(), PRIVATE_FILE_MODE)  # whatever the umask or an old tmp
+        fh.write(json.dumps(asdict(cfg), indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)
     return path
 

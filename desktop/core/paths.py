@@ -56,3 +56,42 @@ def translations_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         return app_root() / "PySide6" / "Qt" / "translations"
     return Path(next(iter(spec.submodule_search_locations))) / "Qt" / "translations"
+
+
+# ---- private files: the store and the settings are readable by their owner only ----------
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def make_private_dir(path: str | Path) -> Path:
+    """Create ``path`` (and any missing parent) readable by its owner only (0700 on POSIX,
+    set explicitly so that the umask does not matter); an existing folder is left as it is.
+    Returns the path."""
+    path = Path(path)
+    missing = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if os.name == "posix":
+        for folder in missing:
+            os.chmod(folder, PRIVATE_DIR_MODE)
+    return path
+
+
+def make_private(path: str | Path, mode: int = PRIVATE_FILE_MODE) -> None:
+    """Set ``path`` to ``mode`` (owner only) on POSIX when it exists; nothing elsewhere."""
+    if os.name == "posix" and os.path.exists(path):
+        os.chmod(path, mode)
+
+
+def create_private_file(path: str | Path) -> None:
+    """Create the empty file ``path`` with mode 0600 (POSIX), refusing one that exists
+    (:class:`FileExistsError`)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    try:
+        if os.name == "posix":
+            os.fchmod(fd, PRIVATE_FILE_MODE)
+    finally:
+        os.close(fd)

@@ -52,6 +52,8 @@ class PgBanknoteMixin:
         def transaction(self) -> AbstractContextManager[Any]: ...
         def _exec(self, sql: str, params: Sequence[Any] | None = None
                   ) -> list[dict[str, Any]]: ...
+        def _written(self, table: str, rows: list[dict[str, Any]]
+                     ) -> list[dict[str, Any]]: ...
 
     def add_banknote_references(self, refs: Sequence[NewBanknoteReference],
                                 by: str) -> list[BanknoteReference]:
@@ -71,8 +73,8 @@ class PgBanknoteMixin:
                     (ref.key, ref.series, ref.image_png, embedding_to_bytes(ref.embedding),
                      ref.model_id, ref.source_name, by, now))
                 ids.append(int(row["id"]))
-            rows = self._exec("SELECT * FROM banknote_references WHERE id = ANY(%s) "
-                              "ORDER BY id", (ids,))
+            rows = self._written("banknote_references", self._exec(
+                "SELECT * FROM banknote_references WHERE id = ANY(%s) ORDER BY id", (ids,)))
         return [banknote_from_row(r) for r in rows]
 
     def banknote_references(self, include_revoked: bool = False) -> list[BanknoteReference]:
@@ -94,6 +96,7 @@ class PgBanknoteMixin:
         if not rows:
             raise StoreError(f"banknote reference {ref_id} does not exist or is already "
                              "revoked")
+        self._written("banknote_references", rows)
         return banknote_from_row(rows[0])
 
     def update_banknote_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]
@@ -106,8 +109,9 @@ class PgBanknoteMixin:
                                      "id are needed")
                 rows = self._exec(
                     "UPDATE banknote_references SET embedding = %s, model_id = %s "
-                    "WHERE id = %s RETURNING id",
+                    "WHERE id = %s RETURNING *",
                     (embedding_to_bytes(embedding), model_id, ref_id))
                 if not rows:
                     raise StoreError(f"banknote reference {ref_id} does not exist; no "
                                      "embedding was changed")
+                self._written("banknote_references", rows)

@@ -91,8 +91,21 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3: reference banknotes enrolled by operators (desktop/core/pg_banknotes.py)
     PG_BANKNOTE_MIGRATION,
+    # 4: the audit chain covers the other tables' rows (each audit row records the SHA-256 of
+    # the rows it created or changed) and the head counts the rows and hashes itself; then
+    # (PostgresStore._baseline, same transaction) the head is filled in and one "baseline"
+    # audit row records every row written before. Also the supervisor role.
+    """
+    ALTER TABLE audit_log ADD COLUMN row_digests TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE audit_head ADD COLUMN row_count BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE audit_head ADD COLUMN head_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE users DROP CONSTRAINT users_role_check;
+    ALTER TABLE users ADD CONSTRAINT users_role_check
+        CHECK (role IN ('clerk', 'operator', 'supervisor', 'admin'));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+ROW_DIGEST_VERSION = 4  # from this version on the chain covers the other tables
 # Tables in the order their rows can be copied (foreign keys point backwards).
 TABLES = ("users", "accounts", "reference_signatures", "audit_log", "decisions",
           "banknote_references")

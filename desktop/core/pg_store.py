@@ -29,11 +29,19 @@ from desktop.core.audit import (
     AuditEntry,
     AuditFilter,
     canonical_json,
+    check_row_digests,
+    combine,
     entry_hash,
+    head_digest,
     verify_chain,
 )
 from desktop.core.pg_banknotes import PgBanknoteMixin
-from desktop.core.pg_schema import INTEGRITY_CHECKS, MIGRATIONS, SCHEMA_VERSION
+from desktop.core.pg_schema import (
+    INTEGRITY_CHECKS,
+    MIGRATIONS,
+    ROW_DIGEST_VERSION,
+    SCHEMA_VERSION,
+)
 from desktop.core.store import (
     ROLES,
     Account,
@@ -49,7 +57,11 @@ from desktop.core.store import (
     utc_now,
 )
 from desktop.core.store_rows import (
+    COVERED_TABLES,
+    RowDigestRecorder,
     audit_from_row,
+    covered_select,
+    keyed_digests,
     like_pattern,
     reference_from_row,
     split_statements,
@@ -63,7 +75,7 @@ def lock_key(name: str) -> int:
                           signed=True)
 
 
-class PostgresStore(PgBanknoteMixin, ReferenceStore):
+class PostgresStore(RowDigestRecorder, PgBanknoteMixin, ReferenceStore):
     """The shared store on a PostgreSQL server.
 
     One connection per process behind a re-entrant lock, as in SQLite: the app's worker
@@ -72,14 +84,18 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
     transaction. Different processes (PCs) run concurrently on the server; what must not
     interleave is serialised there: the audit head row is locked (``FOR UPDATE``) for the
     append, and :meth:`lock` takes a transaction-scoped advisory lock.
+
+    ``create``: make the store's tables in a database that has none yet (else
+    :class:`StoreError`: an empty database is not a store until asked).
     """
 
-    def __init__(self, url: str, migrate: bool = True) -> None:
+    def __init__(self, url: str, migrate: bool = True, create: bool = True) -> None:
         self.url = url
         self.location = redact_url(url) if is_postgres_url(url) else "PostgreSQL (conninfo)"
         self._lock = threading.RLock()
         self._depth = 0
         self._reading = False  # inside _snapshot()'s read-only transaction
+        self._pending_rows: dict[str, str] = {}
         self._conn = self._connect()
         version = self.schema_version()
         if version > SCHEMA_VERSION:
@@ -88,6 +104,12 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
                 f"{self.location}: the store has schema version {version}, written by a newer "
                 f"version of the app (this one knows up to {SCHEMA_VERSION}); nothing was changed"
             )
+        if version == 0 and not create:
+            self._conn.close()
+            raise StoreError(f"no store at {self.location} (the database has no SigDesk "
+                             "tables); check the URL, or create the store with --create (the "
+                             "app's first start with this URL in its settings makes it)")
+        self._covering = version >= ROW_DIGEST_VERSION
         if migrate:
             self.migrate(version)
 
@@ -150,16 +172,19 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
             outer = self._depth == 0
             if outer:
                 self._exec(begin)
+                self._pending_rows = {}
             self._depth += 1
             try:
                 yield self._conn
             except BaseException:
                 self._depth -= 1
                 if outer:
+                    self._pending_rows = {}
                     self._rollback()
                 raise
             self._depth -= 1
             if outer:
+                self._pending_rows = {}  # rows no audit row recorded: `check` reports them
                 self._exec("COMMIT")
 
     def _rollback(self) -> None:
@@ -217,7 +242,45 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
                     self._exec(statement)
                 self._exec("UPDATE schema_version SET version = %s WHERE one = 1",
                            (version + 1,))
-        return self.schema_version()
+                if version + 1 == ROW_DIGEST_VERSION:
+                    self._covering = True
+                    self._baseline()
+        version = self.schema_version()
+        self._covering = version >= ROW_DIGEST_VERSION
+        return version
+
+    def _baseline(self) -> None:
+        """Migration 4's data step: count the audit rows in the head, hash the head, and
+        record every existing covered row in one "baseline" audit row (none when the store
+        is empty)."""
+        head = self._one("SELECT last_id, last_hash FROM audit_head WHERE one = 1")
+        last_id = int(head["last_id"])
+        self._exec("UPDATE audit_head SET row_count = %s, head_hash = %s WHERE one = 1",
+                   (last_id, head_digest(last_id, last_id, head["last_hash"])))
+        digests = dict(self._current_digests())
+        if digests:
+            self._pending_rows.update(digests)
+            self.append_audit("sigdesk", "baseline", details={
+                "schema_version": ROW_DIGEST_VERSION, "rows": len(digests),
+                "note": "rows written before the audit chain recorded row digests"})
+
+    def _current_digests(self) -> Iterator[tuple[str, str]]:
+        """``(key, sha256)`` of every row the audit chain covers, as stored now (inside the
+        caller's transaction or snapshot; streamed with a server-side cursor)."""
+        for table in COVERED_TABLES:
+            try:
+                with self._conn.cursor(name=f"sigdesk_digest_{table}") as cur:
+                    cur.itersize = 500
+                    cur.execute(covered_select(table))
+                    yield from keyed_digests(table, cur)
+            except psycopg.Error as exc:
+                raise self._error(exc) from None
+
+    def _written(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Queue the digests of rows just written (``RETURNING *``) for the transaction's
+        next audit row; returns the rows."""
+        self._record_rows(table, rows)
+        return rows
 
     def close(self) -> None:
         """Close the connection."""
@@ -231,7 +294,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
         problems: list[str] = []
         with self._snapshot():
             version = self.schema_version()
-            if version != SCHEMA_VERSION:  # the checks below need the whole schema
+            if version < 3:  # the checks below need the banknote table (version 3)
                 return f"schema version {version}, expected {SCHEMA_VERSION} (not migrated)"
             for sql, message in INTEGRITY_CHECKS:
                 problems += [message.format(r["what"]) for r in self._exec(sql + " LIMIT 20")]
@@ -249,12 +312,13 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
             raise StoreError(f"unknown role {user.role!r}")
         with self.transaction():
             # ON CONFLICT keeps the surrounding transaction usable (no aborted state).
-            if not self._exec(
-                    "INSERT INTO users (username, role, password_hash, salt, kdf, created_at) "
-                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING username",
-                    (user.username, user.role, user.password_hash, user.salt, user.kdf,
-                     utc_now())):
+            rows = self._exec(
+                "INSERT INTO users (username, role, password_hash, salt, kdf, created_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING *",
+                (user.username, user.role, user.password_hash, user.salt, user.kdf, utc_now()))
+            if not rows:
                 raise StoreError(f"a user named {user.username!r} already exists")
+            self._written("users", rows)
 
     def get_user(self, username: str) -> User | None:
         row = self._one("SELECT * FROM users WHERE lower(username) = lower(%s)", (username,))
@@ -270,9 +334,10 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
                    "WHERE lower(username) = lower(%s)", (failed_attempts, locked_until, username))
 
     def set_password(self, username: str, password_hash: bytes, salt: bytes, kdf: str) -> None:
-        self._exec("UPDATE users SET password_hash = %s, salt = %s, kdf = %s, "
-                   "failed_attempts = 0, locked_until = NULL WHERE lower(username) = lower(%s)",
-                   (password_hash, salt, kdf, username))
+        self._written("users", self._exec(
+            "UPDATE users SET password_hash = %s, salt = %s, kdf = %s, failed_attempts = 0, "
+            "locked_until = NULL WHERE lower(username) = lower(%s) RETURNING *",
+            (password_hash, salt, kdf, username)))
 
     # ---- accounts ------------------------------------------------------------------------
     def create_account(self, account_number: str, holder_name: str, by: str) -> Account:
@@ -283,6 +348,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
             (account_number, holder_name, utc_now(), by))
         if row is None:  # another PC created it first (or long ago)
             raise StoreError(f"account {account_number} already exists")
+        self._written("accounts", [row])
         return Account(**row)
 
     def get_account(self, account_number: str) -> Account | None:
@@ -314,8 +380,8 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
                      enrollment_id, utc_now(), by))
                 ids.append(int(row["id"]))
                 self._after_reference_insert(len(ids))
-            rows = self._exec("SELECT * FROM reference_signatures WHERE id = ANY(%s) "
-                              "ORDER BY id", (ids,))
+            rows = self._written("reference_signatures", self._exec(
+                "SELECT * FROM reference_signatures WHERE id = ANY(%s) ORDER BY id", (ids,)))
         return [reference_from_row(r) for r in rows]
 
     def _after_reference_insert(self, count: int) -> None:
@@ -334,13 +400,16 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
             "RETURNING *", (utc_now(), by, reason, ref_id))
         if row is None:
             raise StoreError(f"reference {ref_id} does not exist or is already revoked")
+        self._written("reference_signatures", [row])
         return reference_from_row(row)
 
     def update_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]) -> None:
         with self.transaction():
             for ref_id, embedding, model_id in updates:
-                self._exec("UPDATE reference_signatures SET embedding = %s, model_id = %s "
-                           "WHERE id = %s", (embedding_to_bytes(embedding), model_id, ref_id))
+                self._written("reference_signatures", self._exec(
+                    "UPDATE reference_signatures SET embedding = %s, model_id = %s "
+                    "WHERE id = %s RETURNING *", (embedding_to_bytes(embedding), model_id,
+                                                  ref_id)))
 
     def stale_reference_count(self, model_id: str) -> int:
         row = self._one("SELECT COUNT(*) AS n FROM reference_signatures "
@@ -356,7 +425,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
                 "cheque_sha256, model_id, method, score, similarity, verdict, decision, "
                 "override_reason, decided_by, decided_at) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (verification_id) DO NOTHING RETURNING id",
+                "ON CONFLICT (verification_id) DO NOTHING RETURNING *",
                 (d.verification_id, d.account_id, d.cheque_name, d.cheque_sha256, d.model_id,
                  d.method, d.score, d.similarity, d.verdict, d.decision, d.override_reason,
                  d.decided_by, d.decided_at))
@@ -367,6 +436,7 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
             raise
         if row is None:
             raise StoreError("a decision was already recorded for this verification")
+        self._written("decisions", [row])
         return int(row["id"])
 
     def decisions(self, account_id: int) -> list[Decision]:
@@ -377,6 +447,8 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
     # ---- audit ---------------------------------------------------------------------------
     def append_audit(self, username: str, action: str, account_number: str = "",
                      model_id: str = "", details: dict[str, Any] | None = None) -> AuditEntry:
+        """Append one row to the chain; it records the digests of the rows this transaction
+        created or changed so far (see :mod:`desktop.core.audit`)."""
         details = details or {}
         body = canonical_json(details)  # refuses NaN before anything is locked
         with self.transaction():
@@ -389,16 +461,31 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
                 raise StoreError(f"{self.location}: the audit head row is missing")
             new_id, last_hash = int(head["last_id"]) + 1, head["last_hash"]
             ts = head["now"].astimezone(timezone.utc).isoformat(timespec="microseconds")
+            if not self._covering:  # an old store opened without migrating
+                digest = entry_hash(last_hash, new_id, ts, username, action, account_number,
+                                    model_id, details)
+                self._exec(
+                    "WITH added AS (INSERT INTO audit_log (id, ts, username, action, "
+                    "account_number, model_id, details, prev_hash, hash) VALUES (%s, %s, %s, "
+                    "%s, %s, %s, %s, %s, %s)) UPDATE audit_head SET last_id = %s, "
+                    "last_hash = %s WHERE one = 1",
+                    (new_id, ts, username, action, account_number, model_id, body, last_hash,
+                     digest, new_id, digest))
+                return AuditEntry(new_id, ts, username, action, account_number, model_id,
+                                  details, last_hash, digest)
+            rows = self._take_pending_rows()
             digest = entry_hash(last_hash, new_id, ts, username, action, account_number,
-                                model_id, details)
+                                model_id, details, rows)
             self._exec(
                 "WITH added AS (INSERT INTO audit_log (id, ts, username, action, account_number, "
-                "model_id, details, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)) "
-                "UPDATE audit_head SET last_id = %s, last_hash = %s WHERE one = 1",
+                "model_id, details, prev_hash, hash, row_digests) VALUES (%s, %s, %s, %s, %s, "
+                "%s, %s, %s, %s, %s)) UPDATE audit_head SET last_id = %s, last_hash = %s, "
+                "row_count = %s, head_hash = %s WHERE one = 1",
                 (new_id, ts, username, action, account_number, model_id, body, last_hash,
-                 digest, new_id, digest))
+                 digest, canonical_json(rows), new_id, digest, new_id,
+                 head_digest(new_id, new_id, digest)))
         return AuditEntry(new_id, ts, username, action, account_number, model_id, details,
-                          last_hash, digest)
+                          last_hash, digest, rows)
 
     def audit_entry(self, entry_id: int) -> AuditEntry | None:
         row = self._one("SELECT * FROM audit_log WHERE id = %s", (entry_id,))
@@ -430,12 +517,20 @@ class PostgresStore(PgBanknoteMixin, ReferenceStore):
             with self._snapshot():
                 if inside:  # the caller's (read committed) transaction: hold appenders off
                     self._exec("SELECT 1 FROM audit_head WHERE one = 1 FOR SHARE")
-                head = self._one("SELECT last_id, last_hash FROM audit_head WHERE one = 1")
+                head = self._one("SELECT * FROM audit_head WHERE one = 1")
+                covering = "row_count" in head and self.schema_version() >= ROW_DIGEST_VERSION
+                recorded: dict[str, tuple[str, int]] = {}
                 try:
                     with self._conn.cursor(name="sigdesk_audit_walk") as cur:
                         cur.itersize = 2000
                         cur.execute("SELECT * FROM audit_log ORDER BY id")
-                        return verify_chain((audit_from_row(r) for r in cur), int(head["last_id"]),
-                                            head["last_hash"])
+                        chain = verify_chain(
+                            (audit_from_row(r) for r in cur), int(head["last_id"]),
+                            head["last_hash"], int(head["row_count"]) if covering else None,
+                            head.get("head_hash"), recorded)
                 except psycopg.Error as exc:
                     raise self._error(exc) from None
+                if not covering:
+                    return chain
+                problems, matched = check_row_digests(recorded, self._current_digests())
+                return combine(chain, problems, matched)

@@ -50,6 +50,8 @@ class BanknoteStoreMixin:
     if TYPE_CHECKING:  # provided by SQLiteStore
         def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
         def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+        def _written(self, table: str, where: str,
+                     params: Sequence[Any]) -> list[dict[str, Any]]: ...
 
     def add_banknote_references(self, refs: Sequence[NewBanknoteReference],
                                 by: str) -> list[BanknoteReference]:
@@ -70,9 +72,8 @@ class BanknoteStoreMixin:
                      ref.model_id, ref.source_name, by, now),
                 )
                 ids.append(int(cur.lastrowid))
-            rows = self._query(
-                f"SELECT * FROM banknote_references WHERE id IN ({','.join('?' * len(ids))}) "
-                "ORDER BY id", ids)
+            rows = self._written("banknote_references",
+                                 f"id IN ({','.join('?' * len(ids))}) ORDER BY id", ids)
         return [banknote_from_row(r) for r in rows]
 
     def banknote_references(self, include_revoked: bool = False) -> list[BanknoteReference]:
@@ -96,7 +97,7 @@ class BanknoteStoreMixin:
             if cur.rowcount != 1:
                 raise StoreError(f"banknote reference {ref_id} does not exist or is already "
                                  "revoked")
-            rows = self._query("SELECT * FROM banknote_references WHERE id = ?", (ref_id,))
+            rows = self._written("banknote_references", "id = ?", (ref_id,))
         return banknote_from_row(rows[0])
 
     def update_banknote_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]
@@ -113,3 +114,4 @@ class BanknoteStoreMixin:
                 if cur.rowcount != 1:
                     raise StoreError(f"banknote reference {ref_id} does not exist; no "
                                      "embedding was changed")
+                self._written("banknote_references", "id = ?", (ref_id,))

@@ -25,7 +25,7 @@ import numpy as np
 from desktop.core.audit import AuditCheck, AuditEntry, AuditFilter
 from desktop.core.errors import VerificationError
 
-ROLES = ("clerk", "operator", "admin")
+ROLES = ("clerk", "operator", "supervisor", "admin")  # supervisor: schema version 4
 
 
 class StoreError(VerificationError):
@@ -284,9 +284,15 @@ def url_has_password(url: str) -> bool:
         item.split("=", 1)[0].lower() == "password" for item in parts.query.split("&"))
 
 
-def open_store(location: str | Path) -> ReferenceStore:
+def open_store(location: str | Path, create: bool = False,
+               migrate: bool = True) -> ReferenceStore:
     """Open the store at ``location``: a ``postgresql://`` URL opens the shared PostgreSQL
-    store (:class:`desktop.core.pg_store.PostgresStore`), anything else the SQLite file."""
+    store (:class:`desktop.core.pg_store.PostgresStore`), anything else the SQLite file.
+
+    Nothing is created unless ``create``: a missing file (or a database without the store's
+    tables) is a :class:`StoreError` naming it, so that a mistyped ``--store`` path does not
+    become a new, empty store. A file that is not a store of this app is refused untouched.
+    ``migrate=False`` leaves an older schema as it is (``sigdesk-store check``)."""
     text = str(location)
     if is_postgres_url(text):
         try:
@@ -294,7 +300,7 @@ def open_store(location: str | Path) -> ReferenceStore:
         except ImportError as exc:
             raise StoreError(f"{redact_url(text)}: the PostgreSQL driver is missing ({exc}); "
                              "install it with pip install 'psycopg[binary]'") from None
-        return PostgresStore(text)
+        return PostgresStore(text, migrate=migrate, create=create)
     if text.split(":/", 1)[0].lower() in POSTGRES_SCHEMES and ":/" in text:
         # Path("postgresql://h/db") collapses the double slash: never make a file of it.
         raise StoreError(f"{text.split(':', 1)[0]}:/...{text.rsplit('@', 1)[-1]}: looks like a "
@@ -302,4 +308,4 @@ def open_store(location: str | Path) -> ReferenceStore:
                          "as postgresql://user@host/database")
     from desktop.core.sqlite_store import SQLiteStore
 
-    return SQLiteStore(text)
+    return SQLiteStore(text, migrate=migrate, create=create)
