@@ -1,17 +1,24 @@
 """``verify``: check a query signature against reference signatures from a terminal.
 
-Exit status: 0 when a verdict was reached (whatever it is), 2 for unusable input or model.
+Exit status: 0 when a verdict was reached (whatever it is), 2 for unusable input or model
+(including a reference given twice: the same file, the same bytes, or a near-duplicate).
 With ``--json`` the whole result (or ``{"error": ...}``) is printed as one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from desktop.core.errors import VerificationError
+import cv2
+import numpy as np
+
+from desktop.core.errors import InputImageError, VerificationError
+from desktop.core.imageio import read_input_file
 from desktop.core.paths import default_signature_model
 from desktop.core.runtime import PROVIDER_CHOICES
 
@@ -34,15 +41,63 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def same_references(paths: Sequence[Path]) -> None:
+    """Refuse a reference given twice: the same file (after resolving links) or the same
+    bytes (SHA-256) under two names. Raises :class:`InputImageError` naming both files
+    (unreadable files raise theirs)."""
+    seen_path: dict[Path, Path] = {}
+    seen_hash: dict[str, Path] = {}
+    for path in paths:
+        real = path.resolve()
+        if real in seen_path:
+            raise InputImageError(path, f"is given twice as a reference (same file as "
+                                        f"{seen_path[real]}); each reference must be a "
+                                        "different signature")
+        seen_path[real] = path
+        digest = hashlib.sha256(read_input_file(path)).hexdigest()
+        if digest in seen_hash:
+            raise InputImageError(path, f"has the same content as the reference "
+                                        f"{seen_hash[digest]} (a copy of one signature); each "
+                                        "reference must be a different signature")
+        seen_hash[digest] = path
+
+
+def _blurred_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    from desktop.core.enrollment import DUPLICATE_BLUR
+
+    a = cv2.GaussianBlur(a, (0, 0), DUPLICATE_BLUR)
+    b = cv2.GaussianBlur(b, (0, 0), DUPLICATE_BLUR)
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def near_duplicate_references(paths: Sequence[Path], inkmaps: Sequence[np.ndarray]) -> None:
+    """Refuse two references whose blurred ink maps correlate above enrollment's
+    ``DUPLICATE_CORRELATION`` (the same signature re-saved or scanned again; see
+    :mod:`desktop.core.enrollment`). Enrollment's second test, embedding distance, is left
+    out: its threshold was measured on the shipped model and means nothing for another."""
+    from desktop.core.enrollment import DUPLICATE_CORRELATION
+
+    for i in range(len(paths)):
+        for j in range(i):
+            if _blurred_correlation(inkmaps[i], inkmaps[j]) > DUPLICATE_CORRELATION:
+                raise InputImageError(paths[i], f"is a near-duplicate of the reference "
+                                                f"{paths[j]} (the same signature scanned or "
+                                                "saved twice); each reference must be a "
+                                                "different signature")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``verify`` console script."""
     args = build_parser().parse_args(argv)
     from desktop.core.verification import SignatureVerifier
 
     try:
+        same_references(args.reference)
         verifier = SignatureVerifier(args.model or default_signature_model(), args.provider)
-        result, _, _ = verifier.verify_files(args.reference, args.query, args.method,
-                                             args.target_far)
+        refs = [verifier.prepare(p) for p in args.reference]
+        query = verifier.prepare(args.query)
+        near_duplicate_references(args.reference, [r.inkmap for r in refs])
+        result = verifier.verify(refs, query, args.method, args.target_far)
     except (VerificationError, ValueError) as exc:
         if args.json:
             print(json.dumps({"error": str(exc)}))

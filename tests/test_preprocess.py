@@ -105,3 +105,20 @@ def test_manifest_round_trip_and_refusals() -> None:
         SignaturePreprocessing.from_dict(bad)
     with pytest.raises(ValueError, match="unknown"):
         SignaturePreprocessing.from_dict(cfg.to_dict() | {"gamma": 2.2})
+
+
+@pytest.mark.parametrize("tone", [0, 30])
+def test_black_image_says_no_paper_is_visible(tone: int) -> None:
+    """Item 18: an all-black (or all-dark) image was called "blank"; it now says that no
+    paper is visible. A flat light image is still blank. The cheque check says the same."""
+    from desktop.core.cheque import extract_signature
+
+    with pytest.raises(InputImageError, match="black.png: .*entirely black/dark: no paper "
+                                              "visible"):
+        preprocess_signature(np.full((200, 300), tone, np.uint8), path="black.png")
+    with pytest.raises(InputImageError, match="blank") as err:
+        preprocess_signature(np.full((200, 300), 236, np.uint8), path="white.png")
+    assert "black" not in str(err.value)
+    with pytest.raises(InputImageError, match="cheque.png: .*entirely black/dark: no paper "
+                                              "visible"):
+        extract_signature(np.full((700, 1600), tone, np.uint8), path="cheque.png")

@@ -38,7 +38,7 @@ from desktop.core.banknote_preprocess import (  # noqa: F401  (re-exported)
     preprocess_banknote,
 )
 from desktop.core.errors import InputImageError
-from desktop.core.imageio import load_pages
+from desktop.core.imageio import MAX_NOTE_SIDE, load_page
 
 MIN_IMAGE_SIDE = 64
 WORK_SIDE = 800  # detection runs on a copy whose longer side is at most this many pixels
@@ -105,9 +105,10 @@ class NoteReading:
 
 def load_bgr(path: str | Path, data: bytes | None = None) -> np.ndarray:
     """Decode an image file (or its ``data``) to BGR uint8 with the app's safety checks
-    (:func:`desktop.core.imageio.load_pages`: size, format, truncation; errors name the
-    file). Multi-page files give their first page."""
-    return load_pages(path, data, colour=True)[0]
+    (:func:`desktop.core.imageio.load_page`: size, format, truncation; errors name the
+    file). Multi-page files give their first page; a photo whose longer side is over
+    :data:`~desktop.core.imageio.MAX_NOTE_SIDE` pixels is reduced to it while decoded."""
+    return load_page(path, 0, data, colour=True, max_side=MAX_NOTE_SIDE)
 
 
 def _as_bgr(image: np.ndarray) -> np.ndarray:

@@ -1,29 +1,65 @@
 """Safe image loading: PNG, JPEG, TIFF (multi-page, 1-bit CCITT G4), BMP.
 
-Every failure becomes an :class:`InputImageError` naming the file and the problem; limits on
-file size and pixel count are checked from the header before any pixel is decoded, so a
-decompression bomb or a 30000x30000 scan is refused without using the memory.
+Every failure becomes an :class:`InputImageError` naming the file and the problem. Every entry
+point (cheque checks, enrollment, banknotes, the batch, ``verify``, the comparison window)
+reads files through :func:`read_input_file`, which accepts only regular files and never reads
+more than :data:`MAX_FILE_BYTES` (a FIFO or a link to ``/dev/zero`` is refused at once).
+
+Decoding is bounded too: limits on pixel count are checked from the header before any pixel
+is decoded; only the page asked for is decoded (:func:`load_page`; :func:`page_count` counts
+pages from the headers); and an oversized page is reduced while it is decoded, so that its
+longer side is at most :data:`MAX_SIDE` (:data:`MAX_NOTE_SIDE` for banknote photos).
+
+Why 3000 pixels: a cheque is 6 to 8.5 inches long, so 1800 to 2550 pixels at 300 dpi (the
+resolution cheque imaging uses; 200 dpi is enough for signature work), and 3000 pixels keep
+at least 350 dpi on any cheque (an A4 signature card keeps 256 dpi). Larger pages carry no
+detail the signature extraction uses, and its time grows faster than the pixel count (4000
+pixels cost about twice 3000). JPEG pages are decoded at 1/2, 1/4 or 1/8 scale directly.
+PNG has no reduced decode and its unfiltering is slow (a 49-megapixel colour PNG takes
+over 2 s to decode alone), so a PNG's raw pixel data is limited to
+:data:`MAX_PNG_DECODED_BYTES` (64 MB: a 49-megapixel grey page, a 22-megapixel colour one);
+with that, every accepted input decodes and checks in under 2 s and 500 MB on 2 cores (see
+``benchmarks/input_limits.py``).
 """
 
 from __future__ import annotations
 
 import io
+import os
+import stat
+import struct
 import warnings
 from pathlib import Path
 
+import cv2
 import numpy as np
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from desktop.core.errors import InputImageError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 300 dpi A4 page is 8.7 Mpx; a cheque is about 2.5 Mpx
 MAX_PAGES = 16
+MAX_SIDE = 3000  # pixels: a cheque page's longer side after decoding (see the module doc)
+MAX_PNG_DECODED_BYTES = 64 * 2**20  # a PNG's raw pixel data: decoded in full, no scaled decode
+MAX_NOTE_SIDE = 2000  # pixels: banknote photos (detection runs at 800, the model at 192)
 SUPPORTED_FORMATS = {"PNG", "JPEG", "TIFF", "BMP", "MPO"}
+MULTI_PAGE_FORMATS = {"TIFF", "MPO"}
 
+# What Pillow's decoders raise on hostile or damaged files, at open(), seek() or load().
+DECODER_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, ValueError, SyntaxError, EOFError, struct.error, MemoryError, IndexError,
+    KeyError, TypeError, ArithmeticError, Image.DecompressionBombError,
+)
 
 MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"II*\x00", "TIFF"),
          (b"MM\x00*", "TIFF"), (b"BM", "BMP"))
+
+_NOT_REGULAR = ((stat.S_ISDIR, "is a folder, not an image file"),
+                (stat.S_ISFIFO, "is a pipe (FIFO), not an image file"),
+                (stat.S_ISCHR, "is a device, not an image file"),
+                (stat.S_ISBLK, "is a device, not an image file"),
+                (stat.S_ISSOCK, "is a socket, not an image file"))
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -34,112 +70,294 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def _to_array(frame: Image.Image, colour: bool) -> np.ndarray:
-    """Convert one decoded frame (any mode) to 8-bit grey, or BGR when ``colour``."""
-    if frame.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(frame, dtype=np.float64)
-        hi = arr.max() if arr.size else 1.0
-        gray = (arr * (255.0 / max(hi, 1.0))).clip(0, 255).astype(np.uint8)
-        return np.repeat(gray[..., None], 3, axis=2) if colour else gray
-    if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
+def _check_regular(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    for test, problem in _NOT_REGULAR:
+        if test(mode):
+            raise InputImageError(path, problem)
+    raise InputImageError(path, "is not a regular file")
+
+
+def _too_large(path: Path, size: int) -> InputImageError:
+    return InputImageError(path, f"the file is too large ({size / 2**20:.0f} MB; limit "
+                                 f"{MAX_FILE_BYTES // 2**20} MB)")
+
+
+def read_input_file(path: str | Path) -> bytes:
+    """The bytes of an input image file, read once and bounded.
+
+    Only a regular file is read (after following symlinks: a FIFO, a device such as
+    ``/dev/zero``, a socket or a folder is refused before any byte is read; the file is
+    opened non-blocking where the platform allows, so a FIFO swapped in cannot block), and at
+    most :data:`MAX_FILE_BYTES` + 1 bytes are read: a file over the limit, or growing past it
+    while read, is refused. Raises :class:`InputImageError` naming the file.
+    """
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputImageError(path, "file not found") from None
+    except OSError as exc:
+        raise InputImageError(path, f"cannot be read ({exc.strerror or exc})") from None
+    _check_regular(path, st.st_mode)
+    if st.st_size == 0:
+        raise InputImageError(path, "the file is empty (0 bytes)")
+    if st.st_size > MAX_FILE_BYTES:
+        raise _too_large(path, st.st_size)
+    flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+             | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise InputImageError(path, "file not found") from None
+    except OSError as exc:
+        raise InputImageError(path, f"cannot be read ({exc.strerror or exc})") from None
+    chunks: list[bytes] = []
+    try:
+        _check_regular(path, os.fstat(fd).st_mode)  # replaced between stat() and open()
+        left = MAX_FILE_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except BlockingIOError:
+        raise InputImageError(path, "cannot be read (it would block: not a regular file)"
+                              ) from None
+    except OSError as exc:
+        raise InputImageError(path, f"cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large(path, len(data))
+    if not data:
+        raise InputImageError(path, "the file is empty (0 bytes)")
+    return data
+
+
+def _decode_error(path: str | Path, data: bytes, exc: BaseException) -> InputImageError:
+    """The user-facing error for anything a decoder raised."""
+    if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        return InputImageError(path, "has too many pixels to be a scanned document")
+    if isinstance(exc, MemoryError):
+        return InputImageError(path, "cannot be decoded: it needs more memory than a scanned "
+                                     "document would")
+    detail = str(exc) or type(exc).__name__
+    if "text chunk" in detail.lower() or "max_text" in detail.lower():
+        return InputImageError(path, "cannot be decoded: it carries an oversized text "
+                                     f"(metadata) chunk ({detail}); save the image again "
+                                     "without metadata")
+    kind = sniff_format(data)
+    if isinstance(exc, UnidentifiedImageError):
+        if kind:  # the signature says image, the rest cannot be parsed: damaged or cut short
+            return InputImageError(path, f"looks like a {kind} file but is damaged or "
+                                         "truncated and cannot be decoded")
+        return InputImageError(path, "is not an image in a supported format (PNG, JPEG, TIFF "
+                                     "or BMP)")
+    if "truncated" in detail.lower() or isinstance(exc, (OSError, SyntaxError, EOFError,
+                                                         struct.error)):
+        return InputImageError(path, f"the file is damaged or truncated and cannot be "
+                                     f"decoded ({detail})")
+    return InputImageError(path, f"cannot be decoded ({detail})")
+
+
+def _open(path: str | Path, data: bytes | None) -> tuple[Image.Image, bytes]:
+    """Open (headers only) the file or ``data``; (image, bytes)."""
+    if data is None:
+        data = read_input_file(path)
+    elif len(data) == 0:
+        raise InputImageError(path, "the file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+    except (*DECODER_ERRORS, Image.DecompressionBombWarning) as exc:
+        raise _decode_error(path, data, exc) from None
+    if img.format not in SUPPORTED_FORMATS:
+        raise InputImageError(
+            path, f"format {img.format} is not supported (use PNG, JPEG, TIFF or BMP)"
+        )
+    return img, data
+
+
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by IHDR colour type
+
+
+def _png_decoded_bytes(data: bytes) -> int:
+    """Raw pixel bytes a PNG decodes to, from its IHDR (0 when the header is unusual)."""
+    if len(data) < 29 or data[12:16] != b"IHDR":
+        return 0
+    w, h, depth, colour = struct.unpack(">IIBB", data[16:26])
+    return w * h * _PNG_CHANNELS.get(colour, 4) * max(depth, 8) // 8
+
+
+def _count(img: Image.Image) -> int:
+    """Pages in an opened image, from its headers, at most :data:`MAX_PAGES`."""
+    if img.format not in MULTI_PAGE_FORMATS:
+        return 1  # an animated PNG's extra frames are not pages; only the image is read
+    count = 1
+    while count < MAX_PAGES:
+        try:
+            img.seek(count)  # TIFF: reads the next directory (tags), no pixel data
+        except EOFError:
+            break
+        count += 1
+    return count
+
+
+def page_count(path: str | Path, data: bytes | None = None) -> int:
+    """How many pages the file has (TIFF, MPO; other formats have one), read from the
+    headers without decoding pixels; at most :data:`MAX_PAGES` (later pages are not read).
+
+    ``data`` may carry the file's bytes when they are already in memory.
+    """
+    img, data = _open(path, data)
+    with img:
+        try:
+            return _count(img)
+        except DECODER_ERRORS as exc:
+            raise _decode_error(path, data, exc) from None
+
+
+def _high_bit_to_l(frame: Image.Image, path: str | Path) -> Image.Image:
+    """16-bit, 32-bit integer and 32-bit float pages to 8-bit grey by scaling their range.
+
+    Integers are scaled so that their maximum is white (as before). Floating-point pages are
+    taken as 0..1 when they lie in it (the usual convention), as 0..255 when they lie in
+    that, and are stretched from their minimum to their maximum otherwise; NaN or infinite
+    values are refused.
+    """
+    arr = np.asarray(frame)
+    if arr.size == 0:
+        raise InputImageError(path, "the page has no pixels")
+    if frame.mode == "F":
+        if not np.isfinite(arr).all():
+            raise InputImageError(path, "float TIFF: it holds NaN or infinite values, which a "
+                                        "scanner does not write; save it as 8-bit")
+        lo, hi = float(arr.min()), float(arr.max())
+        if lo >= 0.0 and hi <= 1.0:
+            alpha, beta = 255.0, 0.0
+        elif lo >= 0.0 and hi <= 255.0:
+            alpha, beta = 1.0, 0.0
+        else:
+            alpha = 255.0 / (hi - lo) if hi > lo else 1.0
+            beta = -lo * alpha
+        out = cv2.convertScaleAbs(arr.astype(np.float32, copy=False), alpha=alpha, beta=beta)
+    else:
+        if not arr.dtype.isnative:  # I;16B
+            arr = arr.astype(arr.dtype.newbyteorder("="))
+        hi = max(float(arr.max()), 1.0)
+        out = cv2.convertScaleAbs(arr, alpha=255.0 / hi)
+    return Image.fromarray(np.ascontiguousarray(out), "L")
+
+
+def _shrink(frame: Image.Image, max_side: int | None) -> Image.Image:
+    """Reduce ``frame`` so that its longer side is ``max_side`` (area averaging)."""
+    w, h = frame.size
+    if not max_side or max(w, h) <= max_side:
+        return frame
+    s = max_side / max(w, h)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return frame.resize(size, Image.Resampling.BOX)
+
+
+def _to_array(frame: Image.Image, colour: bool, max_side: int | None,
+              path: str | Path) -> np.ndarray:
+    """Convert one decoded frame (any mode) to 8-bit grey, or BGR when ``colour``, reduced
+    to ``max_side`` first so that the conversions work on the small image."""
+    if frame.mode == "1":
+        frame = frame.convert("L")  # so that reducing averages instead of picking pixels
+    elif frame.mode == "P":
+        frame = frame.convert("RGBA" if "transparency" in frame.info else "RGB")
+    elif frame.mode in ("PA", "LA", "La", "RGBa"):
+        frame = frame.convert("RGBA")
+    elif frame.mode not in ("L", "RGB", "RGBA", "F", "I") and not frame.mode.startswith("I;16"):
+        frame = frame.convert("RGB")  # CMYK, YCbCr, LAB, HSV
+    elif frame.mode == "RGB" and not colour:
+        frame = frame.convert("L")  # reduce one channel instead of three
+    frame = _shrink(frame, max_side)
+    if frame.mode == "F" or frame.mode == "I" or frame.mode.startswith("I;16"):
+        frame = _high_bit_to_l(frame, path)
+    if frame.mode == "RGBA":
         # Transparent pixels are paper: composite onto white before dropping alpha.
-        rgba = frame.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        frame = Image.alpha_composite(white, rgba)
+        white = Image.new("RGBA", frame.size, (255, 255, 255, 255))
+        frame = Image.alpha_composite(white, frame)
     if colour:
         return np.ascontiguousarray(np.asarray(frame.convert("RGB"), dtype=np.uint8)[..., ::-1])
     return np.asarray(frame.convert("L"), dtype=np.uint8)
 
 
-def load_pages(path: str | Path, data: bytes | None = None,
-               colour: bool = False) -> list[np.ndarray]:
-    """Decode every page of an image file to 8-bit grayscale arrays (ink dark, paper light),
-    or to BGR arrays with ``colour`` (banknotes).
+def load_page(path: str | Path, page: int = 0, data: bytes | None = None,
+              colour: bool = False, max_side: int | None = MAX_SIDE) -> np.ndarray:
+    """Decode one page (0 is the first) of an image file to an 8-bit grayscale array (ink
+    dark, paper light), or to a BGR array with ``colour`` (banknotes).
 
-    ``data`` may carry the file's bytes when they are already in memory. Raises
-    :class:`InputImageError` for a missing, empty, oversized, truncated or non-image file.
+    Only that page is decoded (a TIFF's earlier pages are skipped through their headers).
+    A page whose longer side is over ``max_side`` pixels comes back reduced so that its
+    longer side is ``max_side`` (JPEG decodes at a reduced scale directly); ``None`` keeps
+    the full size. ``data`` may carry the file's bytes when they are already in memory
+    (otherwise they are read by :func:`read_input_file`). Raises :class:`InputImageError`
+    for a missing, empty, oversized, truncated, hostile or non-image file, or a page the
+    file does not have.
     """
-    path = Path(path)
-    if data is None:
+    if page < 0:
+        raise InputImageError(path, f"there is no page {page + 1}: pages start at 1")
+    img, data = _open(path, data)
+    with img:
         try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise InputImageError(path, "file not found") from None
-        except OSError as exc:
-            raise InputImageError(path, f"cannot be read ({exc.strerror})") from None
-        if path.is_dir():
-            raise InputImageError(path, "is a folder, not an image file")
-        if size == 0:
-            raise InputImageError(path, "the file is empty (0 bytes)")
-        if size > MAX_FILE_BYTES:
-            raise InputImageError(
-                path, f"the file is too large ({size / 2**20:.0f} MB; limit "
-                f"{MAX_FILE_BYTES // 2**20} MB)"
-            )
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputImageError(path, f"cannot be read ({exc.strerror})") from None
-    elif len(data) == 0:
-        raise InputImageError(path, "the file is empty (0 bytes)")
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError:
-        kind = sniff_format(data)
-        if kind:  # the signature says image, the rest cannot be parsed: damaged or cut short
-            raise InputImageError(
-                path, f"looks like a {kind} file but is damaged or truncated and cannot be "
-                "decoded"
-            ) from None
-        raise InputImageError(
-            path, "is not an image in a supported format (PNG, JPEG, TIFF or BMP)"
-        ) from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputImageError(path, "has too many pixels to be a scanned document") from None
-    except OSError as exc:
-        raise InputImageError(path, f"cannot be decoded ({exc})") from None
-
-    if img.format not in SUPPORTED_FORMATS:
-        raise InputImageError(
-            path, f"format {img.format} is not supported (use PNG, JPEG, TIFF or BMP)"
-        )
-    pages: list[np.ndarray] = []
-    try:
-        for index, frame in enumerate(ImageSequence.Iterator(img)):
-            if index >= MAX_PAGES:
-                break
-            w, h = frame.size
+            if page > 0:
+                if page >= MAX_PAGES or img.format not in MULTI_PAGE_FORMATS:
+                    n = _count(img)
+                    raise InputImageError(path, f"has {n} page(s); page {page + 1} was asked "
+                                          "for")
+                try:
+                    img.seek(page)
+                except EOFError:
+                    raise InputImageError(path, f"has {page_count(path, data)} page(s); page "
+                                          f"{page + 1} was asked for") from None
+            w, h = img.size
             if w * h > MAX_PIXELS:
                 raise InputImageError(
-                    path, f"page {index + 1} is {w}x{h} pixels, over the limit of "
+                    path, f"page {page + 1} is {w}x{h} pixels, over the limit of "
                     f"{MAX_PIXELS / 1e6:.0f} million pixels"
                 )
             if w == 0 or h == 0:
-                raise InputImageError(path, f"page {index + 1} has no pixels")
-            if index == 0 and img.format in ("JPEG", "MPO"):
-                frame = ImageOps.exif_transpose(frame)  # phone captures store rotation in EXIF
+                raise InputImageError(path, f"page {page + 1} has no pixels")
+            if img.format == "PNG" and _png_decoded_bytes(data) > MAX_PNG_DECODED_BYTES:
+                raise InputImageError(
+                    path, f"the PNG image is too large to decode ({w}x{h} pixels, "
+                    f"{_png_decoded_bytes(data) / 2**20:.0f} MB of pixel data; limit "
+                    f"{MAX_PNG_DECODED_BYTES // 2**20} MB): scan at 300 dpi, in grey, or save "
+                    "it as JPEG"
+                )
+            frame: Image.Image = img
+            if img.format in ("JPEG", "MPO") and max_side and max(w, h) > max_side:
+                s = max_side / max(w, h)  # libjpeg decodes at 1/2, 1/4 or 1/8 scale
+                mode = "L" if not colour and img.mode in ("L", "RGB") else None
+                img.draft(mode, (max(1, round(w * s)), max(1, round(h * s))))
             frame.load()
-            pages.append(_to_array(frame, colour))
-    except InputImageError:
-        raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        detail = str(exc) or type(exc).__name__
-        if "truncated" in detail.lower() or isinstance(exc, (OSError, SyntaxError)):
-            raise InputImageError(
-                path, f"the file is damaged or truncated and cannot be decoded ({detail})"
-            ) from None
-        raise InputImageError(path, f"cannot be decoded ({detail})") from None
-    if not pages:
-        raise InputImageError(path, "contains no image page")
-    return pages
+            if page == 0 and img.format in ("JPEG", "MPO"):
+                frame = ImageOps.exif_transpose(frame)  # phone captures store rotation in EXIF
+            return _to_array(frame, colour, max_side, path)
+        except InputImageError:
+            raise
+        except DECODER_ERRORS as exc:
+            raise _decode_error(path, data, exc) from None
 
 
-def load_gray(path: str | Path, page: int = 0) -> np.ndarray:
+def load_pages(path: str | Path, data: bytes | None = None, colour: bool = False,
+               max_side: int | None = MAX_SIDE) -> list[np.ndarray]:
+    """Decode every page (at most :data:`MAX_PAGES`) of an image file, as :func:`load_page`
+    does one. The app itself decodes only the page it needs; this is for tools and tests."""
+    if data is None:
+        data = read_input_file(path)
+    return [load_page(path, i, data, colour, max_side)
+            for i in range(page_count(path, data))]
+
+
+def load_gray(path: str | Path, page: int = 0, max_side: int | None = MAX_SIDE) -> np.ndarray:
     """Decode one page (the first by default) of an image file to an 8-bit grayscale array."""
-    pages = load_pages(path)
-    if page >= len(pages):
-        raise InputImageError(path, f"has {len(pages)} page(s); page {page + 1} was asked for")
-    return pages[page]
+    return load_page(path, page, max_side=max_side)

@@ -59,13 +59,27 @@ class SignaturePreprocessing(PreprocessingContract):
         return (1, self.height, self.width)
 
 
+DARK_PAPER_LEVEL = 80  # grey: a flat image no lighter than this shows no paper at all
+
+
+def flat_image_problem(brightest: int) -> str:
+    """What is wrong with an image of one flat tone whose brightest (blurred) grey level is
+    ``brightest``: entirely black or dark (no paper visible: lid open, lamp off, inverted),
+    or blank paper (no visible ink)."""
+    if brightest < DARK_PAPER_LEVEL:
+        return ("no signature found: the image is entirely black/dark: no paper visible "
+                f"(brightest grey level {brightest} of 255; a scan with the lid open or the "
+                "lamp off, or an inverted image?)")
+    return "no signature found: the image is blank (no visible ink)"
+
+
 def _ink_mask(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | None):
     """Return (threshold, component labels, kept flag per label, bounding box of the kept
     ink as (y0, y1, x0, x1)) or raise for a blank image."""
     blurred = cv2.GaussianBlur(gray, (0, 0), cfg.blur_sigma)
     lo, hi = int(blurred.min()), int(blurred.max())
     if hi - lo < cfg.min_contrast:
-        raise InputImageError(path, "no signature found: the image is blank (no visible ink)")
+        raise InputImageError(path, flat_image_problem(hi))
     t, mask = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
