@@ -13,6 +13,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_MODEL = ROOT / "exported_models" / "signature"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A test Ed25519 key pair (``test.key``, ``test.pub``) made for this session. The test
+    models are signed with it, and it is trusted in this process only (never shipped trust):
+    ``signing_key.with_suffix(".pub")`` is its public key."""
+    from desktop.core.signing import generate_key_pair, trust_key_in_this_process
+    from tests import helpers
+
+    private, public = generate_key_pair(tmp_path_factory.mktemp("keys"), "test")
+    trust_key_in_this_process(public)
+    helpers.TEST_SIGNING_KEY = private
+    return private
+
+
 @pytest.fixture(scope="session")
 def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small <writer>/{genuine,forged}/ data set made by the project's generator."""
@@ -37,11 +51,12 @@ def tiny_run(synthetic_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny run exported to ONNX with its manifest."""
+def tiny_model(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory,
+               signing_key: Path) -> Path:
+    """The tiny run exported to ONNX with its manifest, signed with the test key."""
     from training.export import export_run
 
-    return export_run(tiny_run, tmp_path_factory.mktemp("model"))
+    return export_run(tiny_run, tmp_path_factory.mktemp("model"), key=signing_key)
 
 
 @pytest.fixture()

@@ -25,9 +25,19 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def edit_manifest(folder: Path, change) -> None:
-    """Apply ``change(raw_dict)`` to ``folder/manifest.json`` in place."""
+# The session's test signing key (set by the ``signing_key`` fixture in conftest.py).
+TEST_SIGNING_KEY: Path | None = None
+
+
+def edit_manifest(folder: Path, change, resign: bool = True) -> None:
+    """Apply ``change(raw_dict)`` to ``folder/manifest.json`` in place; then, when the folder
+    was signed and ``resign``, sign it again with the test key (refreshing its files list),
+    so that the manifest's own checks are what a test meets, not the signature's."""
     path = folder / "manifest.json"
     raw = json.loads(path.read_text())
     change(raw)
     path.write_text(json.dumps(raw))
+    if resign and (folder / "manifest.sig").is_file() and TEST_SIGNING_KEY is not None:
+        from desktop.core.signing import sign_model
+
+        sign_model(folder, TEST_SIGNING_KEY)

@@ -85,7 +85,8 @@ def test_exported_centroids_and_svms_agree_with_scikit_learn(tmp_path: Path) -> 
                                    fitted.counterfeit[key].decision_function(probe), atol=1e-4)
 
 
-def test_a_tiny_run_trains_exports_and_loads_in_the_app(tmp_path: Path) -> None:
+def test_a_tiny_run_trains_exports_and_loads_in_the_app(tmp_path: Path,
+                                                         signing_key: Path) -> None:
     cfg = BanknoteTrainConfig(epochs=2, batches_per_epoch=3, classes_per_batch=4, width=8,
                               embedding_size=32, train_genuine=4, train_counterfeits=2,
                               val_genuine=6, val_counterfeits=2, currencies=("ARC",),
@@ -93,7 +94,7 @@ def test_a_tiny_run_trains_exports_and_loads_in_the_app(tmp_path: Path) -> None:
     summary = train_banknotes(cfg, tmp_path / "run", workers=2)
     assert len(summary["history"]) == 2 and summary["classes_per_batch"] == 4
     manifest = export_banknote_run(tmp_path / "run", tmp_path / "model", workers=2,
-                                   references_per_class=1)
+                                   references_per_class=1, key=signing_key)
     assert len(manifest["classes"]) == 8  # 4 ARC denominations x 2 sides, ARC-50 held out
     assert set(manifest["authenticity"]["distance_threshold"]) == {"centroid", "1", "3", "5"}
     model = BanknoteModel(tmp_path / "model", "cpu")

@@ -18,13 +18,21 @@ def _writer_files(synthetic_dir: Path, writer: int, kind: str) -> list[Path]:
     return sorted((synthetic_dir / f"writer{writer:03d}" / kind).glob("*.png"))
 
 
-def test_verify_json_in_a_subprocess(synthetic_dir: Path, tiny_model: Path) -> None:
+def test_verify_json_in_a_subprocess(synthetic_dir: Path, tiny_model: Path, tmp_path: Path,
+                                     signing_key: Path) -> None:
+    import os
+    import shutil
+
     refs = _writer_files(synthetic_dir, 0, "genuine")[:3]
     query = _writer_files(synthetic_dir, 0, "genuine")[4]
+    # The subprocess trusts the test key as an administrator's added key in its data folder.
+    (tmp_path / "trusted_keys").mkdir()
+    shutil.copy(signing_key.with_suffix(".pub"), tmp_path / "trusted_keys" / "test.pub")
     out = subprocess.run(
         [sys.executable, "-m", "desktop.cli", "--model", str(tiny_model), "--provider", "cpu",
          "--json", "-r", *map(str, refs), "-q", str(query)],
         capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+        env={**os.environ, "SIGDESK_HOME": str(tmp_path)},
     )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
@@ -86,3 +94,31 @@ def test_method_and_security_level_options(synthetic_dir: Path, shipped_model: P
     assert json.loads(capsys.readouterr().out)["target_far"] == 0.02
     assert main([*base, "--target-far", "0.001"]) == 2  # stricter than any calibrated level
     assert "0.001" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_duplicate_references_exit_2_naming_both(tmp_path: Path, synthetic_dir: Path,
+                                                 tiny_model: Path, capsys) -> None:
+    """Item 18: ``-r a.png a.png`` scored the same file twice; the same file, a byte copy
+    under another name and a re-encoded copy (near-duplicate) are now refused with exit 2 and
+    a message naming both files."""
+    import shutil
+
+    import cv2
+
+    a, other = _writer_files(synthetic_dir, 3, "genuine")[:2]
+    query = _writer_files(synthetic_dir, 3, "genuine")[3]
+    copy = Path(shutil.copy(a, tmp_path / "copy.png"))
+    resaved = tmp_path / "resaved.jpg"
+    cv2.imwrite(str(resaved), cv2.imread(str(a), cv2.IMREAD_GRAYSCALE),
+                [cv2.IMWRITE_JPEG_QUALITY, 80])
+    for refs, words in (([a, a], ["given twice"]), ([a, other, copy], ["same content"]),
+                        ([a, other, resaved], ["near-duplicate"])):
+        code = main(["--model", str(tiny_model), "--json", "-r", *map(str, refs),
+                     "-q", str(query)])
+        captured = capsys.readouterr()
+        assert code == 2, captured.out
+        error = json.loads(captured.out)["error"]
+        assert str(a) in error and str(refs[-1]) in error, error
+        assert all(w in error for w in words), error
+    assert main(["--model", str(tiny_model), "--json", "-r", str(a), str(other),
+                 "-q", str(query)]) == 0

@@ -212,8 +212,8 @@ def test_model_without_the_new_fields_offers_the_distance_method_only(
         raw["calibration"].pop("svm")
         raw["calibration"].pop("security_levels")
 
-    edit_manifest(model_copy, strip)
     (model_copy / "background.npy").unlink()
+    edit_manifest(model_copy, strip)  # re-signed without the background file
     old = SignatureVerifier(model_copy, provider="cpu")
     assert old.methods() == ["distance"] and old.security_levels(5) == []
     refs, query = embedded[:5], embedded[5]

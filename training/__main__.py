@@ -1,9 +1,11 @@
-"""Command line: ``python -m training {synth,train,evaluate,export,omniglot,demo} ...``."""
+"""Command line: ``python -m training {synth,train,evaluate,export,sign,keygen,omniglot,demo}
+...``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -105,8 +107,43 @@ def cmd_export(args: argparse.Namespace) -> int:
     from training.export import export_run
 
     folder = export_run(args.run, args.out, data_description=args.data_description,
-                        licence=args.licence)
-    print(f"exported to {folder}")
+                        licence=args.licence, key=args.key)
+    print(f"exported to {folder}" + ("" if args.key else " (not signed: the app refuses it "
+                                     "until `python -m training sign`)"))
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    """Make an institution's Ed25519 key pair (private key 0600, encrypted when the
+    passphrase variable is set)."""
+    from desktop.core.signing import generate_key_pair, key_id, load_public_key
+
+    passphrase = os.environ.get(args.passphrase_env, "")
+    try:
+        private, public = generate_key_pair(args.out, args.name,
+                                            passphrase.encode("utf-8") if passphrase else None)
+    except FileExistsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    how = (f"encrypted with ${args.passphrase_env}" if passphrase
+           else f"NOT encrypted: set {args.passphrase_env} to encrypt it")
+    print(f"private key: {private} ({how}); keep it offline, never on a branch PC")
+    print(f"public key:  {public} (key id {key_id(load_public_key(public))}): add it on each "
+          "branch PC in Settings -> Add trusted key")
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    """Refresh a model folder's files list and sign its manifest."""
+    from desktop.core.errors import ModelError
+    from desktop.core.signing import passphrase_from_env, sign_model
+
+    try:
+        signer = sign_model(args.model, args.key, passphrase_from_env(args.passphrase_env))
+    except (ModelError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"signed {args.model} with key {signer.key_id}")
     return 0
 
 
@@ -171,7 +208,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--data-description", default=None)
     p.add_argument("--licence", default=None)
+    p.add_argument("--key", type=Path, default=None, help="sign the folder with this Ed25519 "
+                   "private key (PEM; passphrase in $SIGDESK_KEY_PASSPHRASE)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("sign", help="list a model folder's files in its manifest and sign it")
+    p.add_argument("--model", type=Path, required=True, help="the model folder")
+    p.add_argument("--key", type=Path, required=True, help="Ed25519 private key (PEM)")
+    p.add_argument("--passphrase-env", default="SIGDESK_KEY_PASSPHRASE",
+                   help="environment variable holding the key's passphrase")
+    p.set_defaults(func=cmd_sign)
+
+    p = sub.add_parser("keygen", help="make an Ed25519 key pair for signing models")
+    p.add_argument("--out", type=Path, required=True, help="folder for NAME.key and NAME.pub")
+    p.add_argument("--name", default="signing")
+    p.add_argument("--passphrase-env", default="SIGDESK_KEY_PASSPHRASE",
+                   help="environment variable holding a passphrase to encrypt the key with")
+    p.set_defaults(func=cmd_keygen)
 
     from training.omniglot import add_benchmark_args
 

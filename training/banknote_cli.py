@@ -29,7 +29,8 @@ def _export(args: argparse.Namespace) -> int:
     from training.banknote_export import export_banknote_run
 
     torch.set_num_threads(args.threads)
-    m = export_banknote_run(args.run, args.out, args.target_false_alarm, args.workers)
+    m = export_banknote_run(args.run, args.out, args.target_false_alarm, args.workers,
+                            key=args.key)
     v = m["validation"]
     print(f"exported to {args.out}: {len(m['classes'])} classes; validation accuracy "
           f"{v['nearest_centroid_accuracy']:.4f} (centroids), {v['svm_accuracy']:.4f} (SVM); "
@@ -88,6 +89,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--target-false-alarm", type=float, default=0.01)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--key", type=Path, default=None, help="sign the folder with this Ed25519 "
+                   "private key (PEM; passphrase in $SIGDESK_KEY_PASSPHRASE)")
     p.set_defaults(func=_export)
 
     p = sub.add_parser("banknote-evaluate",

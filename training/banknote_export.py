@@ -258,10 +258,13 @@ def _reference_notes(specs: list, prep: BanknotePreprocessing, seed: int, per_cl
 
 def export_banknote_run(run: str | Path, out: str | Path, target_false_alarm: float = 0.01,
                         workers: int | None = None, references_per_class: int = 2,
-                        data: tuple[NoteTensors, NoteTensors] | None = None) -> dict:
+                        data: tuple[NoteTensors, NoteTensors] | None = None,
+                        key: str | Path | None = None) -> dict:
     """Export the run's best checkpoint with its classifiers into ``out``; returns the
     manifest. ``data`` (training captures, and validation ones that are not used here)
-    defaults to the run's own; calibration makes its own captures through the detector."""
+    defaults to the run's own; calibration makes its own captures through the detector.
+    With ``key`` (Ed25519 private key PEM) the folder is signed
+    (:func:`desktop.core.signing.sign_model`; the returned manifest then has its ``files``)."""
     run, out = Path(run), Path(out)
     model, cfg = load_banknote_model(run)
     prep = BanknotePreprocessing.from_dict(cfg.preprocessing)
@@ -336,6 +339,11 @@ def export_banknote_run(run: str | Path, out: str | Path, target_false_alarm: fl
             "svm_accuracy": float((fitted.svm.predict(emb_val[g_val]) == y_val[g_val]).mean())},
     }
     write_manifest(out, manifest)
+    if key is not None:
+        from desktop.core.signing import sign_model
+
+        sign_model(out, key)
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     log.info("exported %d classes, %d counterfeit models to %s", len(classes),
              len(entries["authenticity"]),
              out)

@@ -16,6 +16,7 @@ import torch
 from desktop.core.manifest import FORMAT_VERSION, sha256_of, write_manifest
 from desktop.core.preprocess import SignaturePreprocessing
 from desktop.core.runtime import Embedder, create_session
+from desktop.core.signing import SIGNATURE_NAME, UNCHECKED, sign_model
 from desktop.core.verification import SCORE_NAME
 
 MODEL_FILE = "embedder.onnx"
@@ -99,7 +100,7 @@ def write_background(out: Path, split: dict) -> dict:
     train = set(split["train"])
     images = SignatureImages([s for s in read_any(split["data"]) if s.writer in train
                               and s.genuine])
-    embedder = Embedder(out, provider="cpu")
+    embedder = Embedder(out, provider="cpu", trust=UNCHECKED)  # not signed yet
     emb = embedder.embed(clean_inkmaps(images, embedder.manifest.preprocessing))
     emb = np.ascontiguousarray(emb, dtype=np.float32)
     path = out / BACKGROUND_FILE
@@ -117,13 +118,15 @@ def write_background(out: Path, split: dict) -> dict:
 
 
 def export_run(run: str | Path, out: str | Path, data_description: str | None = None,
-               licence: str | None = None) -> Path:
+               licence: str | None = None, key: str | Path | None = None) -> Path:
     """Export ``run/best.pt`` with the run's validation calibration to the folder ``out``.
 
     Runs the evaluation first when the run has no ``calibration.json``; copies the evaluation
     report and plots beside the model. Refuses to write a model whose ONNX output differs from
     torch's by more than the parity tolerance. When the calibration has the writer-SVM method,
-    also writes ``background.npy`` (see :func:`write_background`) and records it.
+    also writes ``background.npy`` (see :func:`write_background`) and records it. With
+    ``key`` (an Ed25519 private key PEM), signs the folder (:func:`sign_model`); without it
+    the folder is left unsigned and the app refuses it until ``python -m training sign``.
     """
     from training.evaluate import evaluate_run
     from training.train import load_model
@@ -136,6 +139,7 @@ def export_run(run: str | Path, out: str | Path, data_description: str | None = 
     model, cfg = load_model(run / "best.pt")
     prep = cfg.prep
     out.mkdir(parents=True, exist_ok=True)
+    (out / SIGNATURE_NAME).unlink(missing_ok=True)  # an old signature no longer applies
     tmp = out / (MODEL_FILE + ".tmp")
     export_onnx(model, prep, tmp)
     rng = np.random.default_rng(0)
@@ -165,4 +169,6 @@ def export_run(run: str | Path, out: str | Path, data_description: str | None = 
     for name in ["report.json", *report.get("plots", [])]:
         if (run / name).is_file():
             shutil.copy2(run / name, out / name)
+    if key is not None:
+        sign_model(out, key)
     return out

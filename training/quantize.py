@@ -137,15 +137,17 @@ def timings(sessions: dict, x: np.ndarray, input_name: str, rounds: int = 5,
 
 
 def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
-         ev: dict, quantization: dict) -> Path:
+         ev: dict, quantization: dict, key: Path | None = None) -> Path:
     """Write a complete model folder at ``target``: the int8 graph as ``embedder.onnx``, a
     manifest with its own SHA-256 and model id, the calibration, security levels and test
     report of the int8 evaluation (``ev``), and ``background.npy`` embedded by the int8
-    graph through the app's runtime (:func:`training.export.write_background`)."""
+    graph through the app's runtime (:func:`training.export.write_background`); signed with
+    ``key`` (Ed25519 private key PEM) when given."""
     import datetime as dt
     import shutil
 
     from desktop.core.manifest import read_manifest_json, sha256_of, write_manifest
+    from desktop.core.signing import SIGNATURE_NAME, sign_model
     from training.evaluate import __doc__ as protocol_doc
     from training.evaluate import plot_report
     from training.export import BACKGROUND_FILE, MODEL_FILE, write_background
@@ -159,6 +161,7 @@ def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
     for name, blob in carried.items():
         (target / name).write_bytes(blob)
     (target / BACKGROUND_FILE).unlink(missing_ok=True)
+    (target / SIGNATURE_NAME).unlink(missing_ok=True)  # an old signature no longer applies
     shutil.copyfile(int8, target / MODEL_FILE)
     ks = sorted(int(k) for k in ev["results"])
     plots = []
@@ -191,6 +194,8 @@ def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
     write_manifest(target, raw)
     raw["background"] = write_background(target, split)
     write_manifest(target, raw)
+    if key is not None:
+        sign_model(target, key)
     return target
 
 
@@ -201,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from desktop.core.manifest import load_manifest
     from desktop.core.runtime import create_session
+    from desktop.core.signing import UNCHECKED
 
     p = argparse.ArgumentParser(prog="python -m training.quantize", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -210,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                    "quantization.json")
     p.add_argument("--ship", type=Path, default=None, help="write the int8 model folder "
                    "here when it passes (e.g. exported_models/signature)")
+    p.add_argument("--key", type=Path, default=None, help="sign the shipped folder with this "
+                   "Ed25519 private key (PEM; passphrase in $SIGDESK_KEY_PASSPHRASE)")
     p.add_argument("--data", type=Path, default=None, help="default: the split's data folder")
     p.add_argument("--calibration", type=int, default=256)
     p.add_argument("--full-range", action="store_true", help="8-bit weights instead of 7 "
@@ -218,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--draws", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    manifest = load_manifest(args.model)
+    manifest = load_manifest(args.model, trust=UNCHECKED)  # our own float32 export
     if "quantization" in manifest.raw.get("export", {}):
         raise SystemExit(f"{args.model} is already quantised: give the float32 model folder "
                          "(python -m training export --run RUN --out FOLDER makes one)")
@@ -273,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nworst EER change {100 * worse:+.1f} points, int8 faster: {faster}: "
           f"{'ship int8' if verdict else 'keep float32'} ({args.out}/quantization.json)")
     if args.ship is not None and verdict:
-        ship(int8, args.model, args.ship, split, data, ev["int8"], quantization)
+        ship(int8, args.model, args.ship, split, data, ev["int8"], quantization, args.key)
         print(f"int8 model folder written: {args.ship}")
     return 0
 

@@ -6,6 +6,10 @@ centroids are an input with the shipped ones as its default, so enrolled denomin
 the same graph), the multi-class SVM over embeddings, and per-class genuine-vs-counterfeit
 SVMs where training had counterfeits of that class; plus reference notes (rectified JPEGs and
 their embeddings) that the app shows next to a check.
+
+The folder is signed like the signature model's (:mod:`desktop.core.signing`): the signature
+over ``manifest.json`` and its ``files`` list (every graph, ``references.npy`` and reference
+image) are verified before anything in the manifest is used.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import numpy as np
 
 from desktop.core.banknote_preprocess import BanknotePreprocessing
 from desktop.core.errors import ModelError
-from desktop.core.manifest import read_manifest_json, sha256_of
+from desktop.core.manifest import read_signed_manifest
+from desktop.core.signing import TrustedKey, TrustStore, sha256_of
 
 KIND = "banknote-embedder"
 FORMAT_VERSION = 1
@@ -100,6 +105,7 @@ class BanknoteManifest:
     reference_files: tuple[Path, ...]
     reference_embeddings: np.ndarray
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    signer: TrustedKey | None = None  # who signed the folder (None: not checked)
 
     def distance_threshold(self, n_references: int | None) -> float:
         """Authenticity threshold on the distance to a class's centroid: the shipped centroid
@@ -126,11 +132,14 @@ def _onnx(folder: Path, entry: dict[str, Any], verify: bool) -> OnnxFile:
     return OnnxFile(path, entry["sha256"])
 
 
-def load_banknote_manifest(folder: str | Path, verify_hash: bool = True) -> BanknoteManifest:
+def load_banknote_manifest(folder: str | Path, verify_hash: bool = True,
+                           trust: TrustStore | None = None) -> BanknoteManifest:
     """Read and validate ``folder/manifest.json`` of a banknote model (:class:`ModelError`
-    naming the file on any problem)."""
+    naming the file on any problem), after verifying its signature and files list against
+    ``trust`` (default: the app's trusted keys)."""
     folder = Path(folder)
-    mpath, raw = read_manifest_json(folder, REQUIRED_KEYS, "banknote model folder")
+    mpath, raw, signer = read_signed_manifest(folder, REQUIRED_KEYS, "banknote model folder",
+                                              trust, verify_hash)
     if raw["kind"] != KIND or raw["format_version"] != FORMAT_VERSION:
         raise ModelError(mpath, f"not a banknote model of format {FORMAT_VERSION} (kind "
                          f"{raw['kind']!r}, version {raw['format_version']!r})")
@@ -167,7 +176,7 @@ def load_banknote_manifest(folder: str | Path, verify_hash: bool = True) -> Bank
             target_false_alarm=float(auth["target_false_alarm"]), authenticity=models,
             reference_keys=tuple(refs["keys"]),
             reference_files=tuple(folder / f for f in refs["files"]),
-            reference_embeddings=ref_emb, raw=raw)
+            reference_embeddings=ref_emb, raw=raw, signer=signer)
     except ModelError:
         raise
     except (KeyError, TypeError, ValueError, OSError) as exc:

@@ -19,11 +19,14 @@ distance method at its default security level):
     ``{"file", "sha256", "shape", "dtype", "writers", ...}``: the SVM's negatives, an
     ``(N, D)`` float32 ``.npy`` of the training writers' genuine embeddings; its SHA-256 and
     shape are checked like the model's.
+
+Before any of that, the folder's Ed25519 signature (``manifest.sig``) and the manifest's
+``files`` list are verified against the trusted keys (:mod:`desktop.core.signing`): a manifest
+changed by one digit, a replaced file or an unlisted one is refused before a threshold is used.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ import numpy as np
 
 from desktop.core.errors import ModelError
 from desktop.core.preprocess import SignaturePreprocessing
+from desktop.core.signing import TrustedKey, TrustStore, sha256_of, verify_model_folder
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
@@ -41,15 +45,6 @@ REQUIRED_KEYS = (
     "format_version", "kind", "model_file", "sha256", "input", "output", "preprocessing",
     "calibration", "training",
 )
-
-
-def sha256_of(path: str | Path) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -226,6 +221,7 @@ class ModelManifest:
     security_levels: dict[str, dict[int, tuple[SecurityLevel, ...]]] = field(
         default_factory=dict)
     background: BackgroundSet | None = None
+    signer: TrustedKey | None = None  # who signed the folder (None: not checked)
 
     def calibration_for(self, n_references: int, method: str = "distance") -> Calibration:
         """The calibration of the largest K not above ``n_references`` (the smallest K if none),
@@ -245,29 +241,58 @@ class ModelManifest:
         return self.security_levels.get(method, {}).get(cal.k, ())
 
 
-def read_manifest_json(folder: Path, required: tuple[str, ...], what: str
-                       ) -> tuple[Path, dict[str, Any]]:
-    """``folder/manifest.json`` as a JSON object holding ``required`` keys, and its path;
-    :class:`ModelError` naming the file otherwise (``what`` names the folder's kind)."""
+def _read_json_bytes(folder: Path, what: str) -> tuple[Path, bytes, dict[str, Any]]:
     mpath = folder / MANIFEST_NAME
     try:
-        raw = json.loads(mpath.read_text(encoding="utf-8"))
+        data = mpath.read_bytes()
+        raw = json.loads(data.decode("utf-8"))
     except FileNotFoundError:
         raise ModelError(folder, f"no {MANIFEST_NAME} in the {what}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(mpath, f"the manifest cannot be read ({exc})") from None
     if not isinstance(raw, dict):
         raise ModelError(mpath, "the manifest is not a JSON object")
+    return mpath, data, raw
+
+
+def _require_keys(mpath: Path, raw: dict[str, Any], required: tuple[str, ...]) -> None:
     missing = [k for k in required if k not in raw]
     if missing:
         raise ModelError(mpath, f"the manifest lacks {', '.join(missing)}")
+
+
+def read_manifest_json(folder: Path, required: tuple[str, ...], what: str
+                       ) -> tuple[Path, dict[str, Any]]:
+    """``folder/manifest.json`` as a JSON object holding ``required`` keys, and its path;
+    :class:`ModelError` naming the file otherwise (``what`` names the folder's kind).
+    The signature is NOT checked: the app loads models through
+    :func:`read_signed_manifest`."""
+    mpath, _, raw = _read_json_bytes(folder, what)
+    _require_keys(mpath, raw, required)
     return mpath, raw
 
 
-def load_manifest(folder: str | Path, verify_hash: bool = True) -> ModelManifest:
-    """Read and validate ``folder/manifest.json``; raise :class:`ModelError` on any mismatch."""
+def read_signed_manifest(folder: Path, required: tuple[str, ...], what: str,
+                         trust: TrustStore | None = None, verify_hash: bool = True
+                         ) -> tuple[Path, dict[str, Any], TrustedKey | None]:
+    """Like :func:`read_manifest_json`, after verifying the folder's signature by a trusted
+    key and its files list (:func:`desktop.core.signing.verify_model_folder`; ``trust``
+    defaults to the app's trusted keys). Returns the path, the manifest and its signer."""
+    mpath, data, raw = _read_json_bytes(folder, what)
+    signer = verify_model_folder(folder, data, raw, trust, check_hashes=verify_hash)
+    _require_keys(mpath, raw, required)
+    return mpath, raw, signer
+
+
+def load_manifest(folder: str | Path, verify_hash: bool = True,
+                  trust: TrustStore | None = None) -> ModelManifest:
+    """Read and validate ``folder/manifest.json``; raise :class:`ModelError` on any mismatch.
+
+    The folder's signature and files list are verified first against ``trust`` (default: the
+    app's trusted keys, :func:`desktop.core.signing.default_trust`)."""
     folder = Path(folder)
-    mpath, raw = read_manifest_json(folder, REQUIRED_KEYS, "model folder")
+    mpath, raw, signer = read_signed_manifest(folder, REQUIRED_KEYS, "model folder", trust,
+                                              verify_hash)
     if raw["format_version"] != FORMAT_VERSION:
         raise ModelError(
             mpath, f"manifest format version {raw['format_version']!r} is not supported "
@@ -313,6 +338,7 @@ def load_manifest(folder: str | Path, verify_hash: bool = True) -> ModelManifest
             svm_score=str(svm["score"]) if svm else None,
             security_levels=security_levels,
             background=background,
+            signer=signer,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(mpath, f"the manifest is invalid: {exc}") from None
@@ -320,7 +346,9 @@ def load_manifest(folder: str | Path, verify_hash: bool = True) -> ModelManifest
 
 
 def write_manifest(folder: str | Path, manifest: dict[str, Any]) -> Path:
-    """Write ``manifest.json`` (sorted keys, UTF-8) and return its path."""
+    """Write ``manifest.json`` (sorted keys, UTF-8) and return its path. An old
+    ``manifest.sig`` beside it no longer matches: sign the folder again
+    (:func:`desktop.core.signing.sign_model`)."""
     path = Path(folder) / MANIFEST_NAME
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path

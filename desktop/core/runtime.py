@@ -21,6 +21,7 @@ import onnxruntime as ort
 
 from desktop.core.errors import ModelError
 from desktop.core.manifest import ModelManifest, load_manifest
+from desktop.core.signing import TrustStore
 
 log = logging.getLogger(__name__)
 
@@ -149,11 +150,13 @@ def create_session(model_path: str | Path, provider: str = "auto",
 
 
 class Embedder:
-    """A signature embedder: validated manifest + ONNX session; maps ink maps to embeddings."""
+    """A signature embedder: validated manifest + ONNX session; maps ink maps to embeddings.
+
+    The folder must be signed by a key in ``trust`` (default: the app's trusted keys)."""
 
     def __init__(self, folder: str | Path, provider: str = "auto", batch_size: int = 32,
-                 threads: int | None = None) -> None:
-        self.manifest: ModelManifest = load_manifest(folder)
+                 threads: int | None = None, trust: TrustStore | None = None) -> None:
+        self.manifest: ModelManifest = load_manifest(folder, trust=trust)
         self.session, self.provider = create_session(self.manifest.model_path, provider,
                                                      threads)
         self.batch_size = batch_size
