@@ -5,7 +5,12 @@ The mapping CSV has the columns ``file`` (relative to the cheque folder) and
 (``ok`` or ``error``), verdict, similarity, score and thresholds, and the reasons in words.
 Every row is flushed to disk as soon as it is written; run the same command again after an
 interruption and it continues after the last complete row, giving the same report as an
-uninterrupted run. Each verification is also written to the store's audit log.
+uninterrupted run. Each verification is also written to the store's audit log, with the run's
+id (a hash of the mapping's path and content and of the report's path) and the mapping row
+number: a row verified just before an interruption, whose report line was not written yet, is
+not verified again on resume; its line is rebuilt from the audit entry. Cells that a
+spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``...) get a leading quote.
+The user must be a clerk or an admin (allowed to verify).
 
 The password is read from ``$SIGDESK_PASSWORD`` or asked for on the terminal.
 """
@@ -15,14 +20,20 @@ from __future__ import annotations
 import argparse
 import csv
 import getpass
+import hashlib
+import io
+import json
 import os
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+from desktop.core.audit import AuditEntry, AuditFilter
 from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
 from desktop.core.config import ConfigError, load_config
+from desktop.core.csvsafe import SafeCsvWriter, read_rows
 from desktop.core.errors import VerificationError
 from desktop.core.paths import default_signature_model
 from desktop.core.runtime import PROVIDER_CHOICES
@@ -30,6 +41,8 @@ from desktop.core.runtime import PROVIDER_CHOICES
 REPORT_COLUMNS = ("file", "account_number", "status", "verdict", "similarity", "score",
                   "accept_score", "reject_score", "references", "method", "model_id", "reasons")
 PASSWORD_ENV = "SIGDESK_PASSWORD"
+RUN_KEY, ROW_KEY = "batch_run", "batch_row"  # in the details of each verify audit entry
+AUDIT_LOOKUP_LIMIT = 10_000_000
 
 
 class BatchError(VerificationError):
@@ -37,99 +50,266 @@ class BatchError(VerificationError):
 
 
 def read_mapping(path: Path) -> list[tuple[str, str]]:
-    """(file, account_number) rows of the mapping CSV, in order; duplicates are refused."""
+    """(file, account_number) rows of the mapping CSV, in order. An empty mapping, missing
+    columns, a row with more cells than the header, a row without a file or an account and a
+    repeated file are refused with a message naming the line."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            missing = {"file", "account_number"} - set(reader.fieldnames or [])
+            if reader.fieldnames is None:
+                raise BatchError(f"{path}: the mapping is empty; it needs the header "
+                                 "file,account_number and one row per cheque")
+            missing = {"file", "account_number"} - set(reader.fieldnames)
             if missing:
                 raise BatchError(f"{path}: the mapping lacks the column(s) "
-                                 f"{', '.join(sorted(missing))} (header: file,account_number)")
+                                 f"{', '.join(sorted(missing))} (header: file,account_number; "
+                                 f"found: {','.join(reader.fieldnames)})")
             rows: list[tuple[str, str]] = []
             seen: dict[str, int] = {}
-            for line, row in enumerate(reader, start=2):
+            for row in reader:
+                line = reader.line_num
+                if None in row:
+                    raise BatchError(f"{path}: line {line} has more cells than the header "
+                                     "(quote a file name that holds a comma)")
                 name, account = (row["file"] or "").strip(), (row["account_number"] or "").strip()
                 if not name or not account:
                     raise BatchError(f"{path}: line {line} lacks a file or an account number")
                 if name in seen:
                     raise BatchError(f"{path}: line {line} repeats {name} (first on line "
-                                     f"{seen[name]})")
+                                     f"{seen[name]}); each cheque file may appear once")
                 seen[name] = line
                 rows.append((name, account))
     except FileNotFoundError:
         raise BatchError(f"{path}: the mapping file does not exist") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise BatchError(f"{path}: the mapping cannot be read ({exc})") from None
+    if not rows:
+        raise BatchError(f"{path}: the mapping has a header but no cheque rows")
     return rows
 
 
-def resume_report(path: Path) -> set[str]:
-    """Files already in a report from an interrupted run. A torn last line (the process was
-    killed while writing it) is cut off so that the row is redone."""
-    if not path.exists():
-        return set()
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        data = data[: data.rfind(b"\n") + 1]
-        with open(path, "r+b") as fh:
-            fh.truncate(len(data))
-    lines = data.decode("utf-8").splitlines()
-    if not lines:
-        return set()
-    header = next(csv.reader([lines[0]]))
-    if tuple(header) != REPORT_COLUMNS:
+def batch_run_id(mapping_path: Path, out: Path) -> str:
+    """The run's id: a hash of the mapping file's absolute path and content and of the
+    report's absolute path, so that running the same command again finds the same run."""
+    try:
+        content = Path(mapping_path).read_bytes()
+    except OSError as exc:
+        raise BatchError(f"{mapping_path}: the mapping cannot be read ({exc})") from None
+    return _run_hash(str(Path(mapping_path).resolve()), content, out)
+
+
+def _run_hash(mapping_key: str, content: bytes, out: Path) -> str:
+    h = hashlib.sha256()
+    for part in (mapping_key.encode("utf-8", "surrogateescape"), content,
+                 str(Path(out).resolve()).encode("utf-8", "surrogateescape")):
+        h.update(len(part).to_bytes(8, "big") + part)
+    return h.hexdigest()[:24]
+
+
+def _complete_records_end(data: bytes) -> int:
+    """Length of the part of ``data`` made of complete CSV records: up to the last line end
+    outside quotes (a quoted cell may hold a line break)."""
+    end, quoted = 0, False
+    for i, byte in enumerate(data):
+        if byte == 0x22:  # '"' (doubled quotes inside a cell toggle twice)
+            quoted = not quoted
+        elif byte == 0x0A and not quoted:
+            end = i + 1
+    return end
+
+
+def read_report(path: Path) -> list[list[str]]:
+    """The data records of a report from an earlier run (cells restored, see
+    :mod:`desktop.core.csvsafe`); [] when there is none. A torn last record (the process was
+    killed while writing it) is cut off the file so that the row is redone."""
+    try:
+        if not path.exists():
+            return []
+        data = path.read_bytes()
+        end = _complete_records_end(data)
+        if end != len(data):
+            with open(path, "r+b") as fh:
+                fh.truncate(end)
+            data = data[:end]
+        records = list(read_rows(io.StringIO(data.decode("utf-8"), newline="")))
+    except OSError as exc:
+        raise BatchError(f"{path}: the report cannot be read ({exc})") from None
+    except (UnicodeDecodeError, csv.Error):
+        records = [["?"]]  # refused below as not a report
+    if not records:
+        return []
+    if tuple(records[0]) != REPORT_COLUMNS:
         raise BatchError(f"{path}: exists but is not a report of this command; choose "
                          "another --out or move it away")
-    return {row[0] for row in csv.reader(lines[1:]) if row}
+    for number, record in enumerate(records[1:], start=1):
+        if len(record) != len(REPORT_COLUMNS):
+            raise BatchError(f"{path}: report row {number} has {len(record)} cells, not "
+                             f"{len(REPORT_COLUMNS)}; the report is damaged: move it away")
+    return records[1:]
 
 
-def _reasons(result) -> str:
+def resume_report(path: Path) -> set[str]:
+    """Files already in a report from an interrupted run (see :func:`read_report`)."""
+    return {record[0] for record in read_report(path)}
+
+
+def _reasons(verdict: str, s: float, acc: float, rej: float, weakest: float) -> str:
     from desktop.core.verification import FORGED, GENUINE
 
-    s, acc, rej = result.similarity, result.accept_similarity, result.reject_similarity
-    if result.decision == GENUINE:
+    if verdict == GENUINE:
         why = f"similarity {s:.3f} at or above the accept level {acc:.3f}"
-    elif result.decision == FORGED:
+    elif verdict == FORGED:
         why = f"similarity {s:.3f} below the reject level {rej:.3f}"
     else:
         why = f"similarity {s:.3f} between the reject level {rej:.3f} and accept level {acc:.3f}"
-    weakest = min(result.reference_similarities)
     return f"{why}; lowest per-reference similarity {weakest:.3f}"
 
 
+def report_row(name: str, account: str, entry: AuditEntry, verifier) -> list[Any]:
+    """The report row of a verification, built from its audit entry (so that a row rebuilt on
+    resume is the row the uninterrupted run wrote); the thresholds are recomputed from the
+    model for the entry's number of references, method and security level."""
+    from desktop.core.decision import security_thresholds
+    from desktop.core.verification import similarity
+
+    d = entry.details
+    if entry.model_id != verifier.manifest.model_id:
+        raise BatchError(f"{name}: was verified (audit entry {entry.id}) with the model "
+                         f"{entry.model_id}, not the loaded {verifier.manifest.model_id}; "
+                         "resume with the same --model")
+    k, method = len(d["references"]), d["method"]
+    cal = verifier.manifest.calibration_for(k, method)
+    accept, reject = security_thresholds(cal, verifier.manifest.levels_for(k, method),
+                                         d["target_far"])
+    sim, score = float(d["similarity"]), float(d["score"])
+    reasons = _reasons(d["verdict"], sim, similarity(accept, cal), similarity(reject, cal),
+                       min(d["reference_similarities"]))
+    return [name, account, "ok", d["verdict"], f"{sim:.4f}", f"{score:.4f}", f"{accept:.4f}",
+            f"{reject:.4f}", k, method, entry.model_id, reasons]
+
+
+def audited_rows(store, username: str, run_id: str,
+                 pending: list[tuple[int, str, str]]) -> dict[int, AuditEntry]:
+    """Verify entries of run ``run_id`` for the ``pending`` (row, file, account) rows, by row
+    number: the rows verified by an earlier run that was stopped before writing their report
+    line. One indexed audit query per account."""
+    wanted = {row: Path(name).name for row, name, _ in pending}
+    found: dict[int, AuditEntry] = {}
+    for account in sorted({account for _, _, account in pending}):
+        entries = store.audit_entries(AuditFilter(username=username, action="verify",
+                                                  account_number=account,
+                                                  limit=AUDIT_LOOKUP_LIMIT))
+        for entry in reversed(entries):  # oldest first: the first verification counts
+            d = entry.details
+            if d.get(RUN_KEY) != run_id:
+                continue
+            row = d.get(ROW_KEY)
+            if row in wanted and row not in found and wanted[row] == d.get("cheque"):
+                found[row] = entry
+    return found
+
+
+class _ReportFile:
+    """The report, opened for appending; every row is flushed and synced to disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            new_file = not path.exists() or path.stat().st_size == 0
+            self._fh = open(path, "a", newline="", encoding="utf-8")
+        except OSError as exc:
+            raise BatchError(f"{path}: the report cannot be written ({exc})") from None
+        self._writer = SafeCsvWriter(self._fh, lineterminator="\n")
+        if new_file:
+            self.write(list(REPORT_COLUMNS))
+
+    def write(self, row: list[Any]) -> None:
+        """Append one row (cells neutralised against formula injection) and sync it."""
+        try:
+            self._writer.writerow(row)
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            raise BatchError(f"{self.path}: the report cannot be written ({exc})") from None
+
+    def close(self) -> None:
+        """Close the file."""
+        self._fh.close()
+
+
 def run_batch(service, session, cheque_dir: Path, mapping: list[tuple[str, str]],
-              out: Path, max_items: int | None = None, progress: bool = True) -> Counter:
-    """Verify every mapping row not yet in ``out``; append one flushed row per cheque."""
+              out: Path, max_items: int | None = None, progress: bool = True,
+              run_id: str | None = None) -> Counter:
+    """Verify every mapping row not yet in ``out``; append one flushed row per cheque.
+
+    Each verification's audit entry carries ``run_id`` (default: a hash of the mapping's rows
+    and the report's path; ``main`` uses :func:`batch_run_id`) and the mapping row number.
+    When ``out`` exists (a resume), rows that an earlier run verified but whose report line
+    is missing (killed between the audit commit and the report write) get their line rebuilt
+    from the audit entry instead of a second verification; they count as
+    ``"rebuilt from audit"`` and not against ``max_items``. Refuses a user who may not verify
+    before the report is touched."""
     from tqdm import tqdm
 
+    if not session.can("verify"):
+        raise BatchError(f"user {session.username} (role {session.role}) may not verify "
+                         "cheques; run the batch as a clerk or an admin (no report written)")
+    if max_items is not None and max_items < 1:
+        raise BatchError(f"--max-items {max_items}: give a positive number of cheques")
+    if run_id is None:
+        run_id = _run_hash("", json.dumps(mapping).encode("utf-8"), out)
+    resuming = out.exists()
     done = resume_report(out)
-    remaining = [(f, a) for f, a in mapping if f not in done]
-    todo = remaining if max_items is None else remaining[:max_items]
+    remaining = [(row, f, a) for row, (f, a) in enumerate(mapping, start=1) if f not in done]
+    rebuilt = (audited_rows(service.store, session.username, run_id, remaining)
+               if resuming and remaining else {})
     counts: Counter = Counter()
-    new_file = not out.exists() or out.stat().st_size == 0
-    with open(out, "a", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        if new_file:
-            writer.writerow(REPORT_COLUMNS)
-        bar = tqdm(todo, total=len(mapping), initial=len(mapping) - len(remaining),
+    report = _ReportFile(out)
+    try:
+        bar = tqdm(remaining, total=len(mapping), initial=len(mapping) - len(remaining),
                    unit="cheque", disable=not progress, file=sys.stderr)
-        for name, account in bar:
+        verified = 0
+        for row_number, name, account in bar:
+            entry = rebuilt.get(row_number)
+            if entry is not None:
+                report.write(report_row(name, account, entry, service.model))
+                counts["rebuilt from audit"] += 1
+                continue
+            if max_items is not None and verified >= max_items:
+                break
+            verified += 1
             try:
                 check = service.check_cheque(session, account, cheque_dir / name,
-                                             source="batch")
-                r = check.result
-                row = [name, account, "ok", r.decision, f"{r.similarity:.4f}",
-                       f"{r.distance:.4f}", f"{r.accept_distance:.4f}",
-                       f"{r.reject_distance:.4f}", len(check.references), r.method,
-                       r.model_id, _reasons(r)]
-                counts[r.decision] += 1
+                                             source="batch",
+                                             audit_extra={RUN_KEY: run_id, ROW_KEY: row_number})
+                entry = service.store.audit_entry(check.audit_id)
+                row = report_row(name, account, entry, service.model)
+                counts[entry.details["verdict"]] += 1
+            except BatchError:
+                raise
             except VerificationError as exc:
                 row = [name, account, "error", "", "", "", "", "", "", "", "", str(exc)]
                 counts["error"] += 1
-            writer.writerow(row)
-            fh.flush()
-            os.fsync(fh.fileno())
+            report.write(row)
+        bar.close()
+    finally:
+        report.close()
     return counts
+
+
+def check_out_path(out: Path) -> None:
+    """Refuse a report path that is a folder, lies in a missing folder or cannot be
+    written, naming the path."""
+    if out.is_dir():
+        raise BatchError(f"--out {out}: is a folder; name the report file, e.g. "
+                         f"{out / 'report.csv'}")
+    parent = out.parent
+    if not parent.is_dir():
+        raise BatchError(f"--out {out}: the folder {parent} does not exist; create it first")
+    if out.exists() and not out.is_file():
+        raise BatchError(f"--out {out}: is not a regular file")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise BatchError(f"--out {out}: cannot be written (no permission)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,8 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.core.verification import SignatureVerifier
 
     try:
+        if args.max_items is not None and args.max_items < 1:
+            raise BatchError(f"--max-items {args.max_items}: give a positive number of "
+                             "cheques (leave it out to do them all)")
+        check_out_path(args.out)
         cfg = load_config()
         mapping = read_mapping(args.mapping)
+        run_id = batch_run_id(args.mapping, args.out)
         if not args.cheques.is_dir():
             raise BatchError(f"{args.cheques}: is not a folder of cheque images")
         zone = SignatureZone.from_dict(cfg.zone) if cfg.zone else DEFAULT_ZONE
@@ -175,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise BatchError(f"--zone {args.zone}: {exc}") from None
         settings = DecisionSettings(method=args.method or cfg.method,
                                     target_far=args.target_far or cfg.target_far, zone=zone)
-        store = open_store(args.store or cfg.store_location())
+        store = open_store(args.store or cfg.store_location())  # never creates one
         model = args.model or (Path(cfg.model_dir) if cfg.model_dir else
                                default_signature_model())
         verifier = SignatureVerifier(model, args.provider or cfg.provider)
@@ -185,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         session = service.login(args.user, password)
         start = time.perf_counter()
         counts = run_batch(service, session, args.cheques, mapping, args.out, args.max_items,
-                           progress=not args.no_progress)
+                           progress=not args.no_progress, run_id=run_id)
         elapsed = time.perf_counter() - start
     except (VerificationError, ConfigError) as exc:
         print(f"sigdesk-batch: {exc}", file=sys.stderr)
