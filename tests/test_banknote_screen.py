@@ -122,6 +122,12 @@ def test_clerk_checks_genuine_counterfeit_camera_and_bad_pictures(qtbot, app_par
     with qtbot.waitSignal(screen.other_side_done, timeout=30000):
         screen.open_note(_capture(tmp_path, "BOR-10-back"))
     assert any("different notes" in p for p in screen.problems)
+    # A glued note is SUSPECT in the headline, not only in the small print below it.
+    assert screen.verdict_label.text() == "SUSPECT" and "#b3261e" in \
+        screen.verdict_label.styleSheet()
+    assert "different notes" in screen.reasons_label.text()
+    sides = [e for e in service.store.audit_entries() if e.action == "banknote_sides"]
+    assert [e.details["verdict"] for e in sides] == ["suspect", "genuine"]
     assert screen.denom_label.text() == "ARC 20, front"  # the first side stays shown
 
     # A counterfeit without its security thread: SUSPECT in red, with the reasons.

@@ -92,3 +92,17 @@ def test_dropping_files_adds_references_and_sets_the_query(qtbot, window: MainWi
         drop(window.query_frame, _files(synthetic_dir, 6, "forged")[:1])
     assert window.query is not None and window.query.path.endswith("00.png")
     assert len(window.last_result.reference_similarities) == 2
+
+
+def test_a_whole_cheque_as_the_query_is_warned_about(qtbot, window: MainWindow,
+                                                      synthetic_dir: Path, cheque_set: Path
+                                                      ) -> None:
+    window.add_reference_files(_files(synthetic_dir, 3, "genuine")[:1])
+    qtbot.waitUntil(lambda: window.ref_list.count() == 1, timeout=10000)
+    cheque = sorted((cheque_set / "cheques").glob("*"))[0]
+    with qtbot.waitSignal(window.verification_done, timeout=20000):
+        window.set_query_file(str(cheque))
+    assert "whole cheque, not a signature crop" in window.query_warning.text()
+    with qtbot.waitSignal(window.verification_done, timeout=20000):
+        window.set_query_file(_files(synthetic_dir, 3, "genuine")[1])
+    assert window.query_warning.text() == ""

@@ -13,6 +13,7 @@ from PIL import Image
 
 from desktop.core.access import Session
 from desktop.core.audit import AuditFilter
+from desktop.core.cheque import ChequeRefused
 from desktop.core.enrollment import REJECTED, WARNING, Candidate
 from desktop.core.errors import AuthError, InputImageError, PermissionDenied, ServiceError
 from desktop.core.service import ACCEPT, REJECT, SUGGESTED
@@ -180,9 +181,11 @@ def test_cheque_check_decisions_and_overrides_are_audited(branch, cheque_set) ->
     against = ACCEPT if forged.result.decision != "genuine" else REJECT
     with pytest.raises(ServiceError, match="reason"):
         service.record_decision(clerk, forged, against)
-    service.record_decision(clerk, forged, against, "holder confirmed by phone")
+    # Paying a cheque called forged also takes a second person (here the admin).
+    approver = ("admin", PASSWORDS["admin"]) if forged.result.decision == "forged" else None
+    service.record_decision(clerk, forged, against, "holder confirmed by phone", approver)
     with pytest.raises(StoreError, match="already recorded"):
-        service.record_decision(clerk, forged, against, "second thoughts")
+        service.record_decision(clerk, forged, against, "second thoughts", approver)
     # A check object edited to claim another verdict does not change what is recorded.
     again = service.check_cheque(clerk, account, _cheque(cheque_set, account, "forged"))
     doctored = replace(again, result=replace(again.result, decision="genuine"))
@@ -238,16 +241,23 @@ def test_bad_inputs_give_clear_messages_and_change_nothing(branch, cheque_set,
 
     def snapshot():
         refs = [(r.id, r.image_sha256, r.embedding.tobytes()) for r in store.references(1)]
-        return len(store.audit_entries()), refs, store.decisions(1)
+        kept = [e for e in store.audit_entries() if e.action != "verify_refused"]
+        return len(kept), refs, store.decisions(1)
 
     before = snapshot()
-    messages = {}
+    messages, refused = {}, []
     for what, path in _bad_inputs(tmp_path, cheque_set).items():
         with pytest.raises(InputImageError) as info:
             service.check_cheque(s["clerk"], "1002003000", path)
         assert path.name in str(info.value), what
         messages[what] = info.value.problem
+        if isinstance(info.value, ChequeRefused):
+            refused.append(path.name)
+    # Nothing changes but the refusals of readable non-cheques, recorded as refusals.
     assert snapshot() == before
+    assert refused == ["unsigned.jpg"]
+    assert [e.details["cheque"] for e in store.audit_entries(AuditFilter(
+        action="verify_refused"))] == refused
     assert "truncated" in messages["truncated TIFF"]
     assert "empty" in messages["zero-byte file"]
     assert "not an image" in messages["text named .png"]
@@ -310,3 +320,152 @@ def test_huge_reference_image_is_refused(branch, tmp_path) -> None:
     path.write_bytes(png_header_only(30000, 30000))
     (cand,) = service.load_candidates(s["operator"], [path])
     assert cand.status == REJECTED and "big.png" in cand.problems[0]
+
+
+# ---- issue 12: safe to use at a counter ------------------------------------------------------
+def test_things_that_are_not_cheques_are_refused_not_judged(branch, cheque_set,
+                                                            tmp_path) -> None:
+    """A photo, a signature crop and a cheque-shaped picture are refusals with a reason and
+    an audit row of their own, never a FORGED verdict."""
+    service, s = branch
+    _enroll(service, s["operator"], cheque_set, "1002003000")
+    rng = np.random.default_rng(12)
+    photo = tmp_path / "note-photo.jpg"  # a colour photo, 640x640 like the banknote sets
+    cv2.imwrite(str(photo), rng.integers(0, 255, (640, 640, 3), dtype=np.uint8))
+    crop = _refs(cheque_set, "1002003000")[0]  # a signature already cut out
+    textured = tmp_path / "cheque-shaped.png"  # cheque-sized, but a picture in the zone
+    cv2.imwrite(str(textured), rng.integers(0, 255, (640, 1400), dtype=np.uint8))
+    for path in (photo, crop, textured):
+        with pytest.raises(ChequeRefused) as info:
+            service.check_cheque(s["clerk"], "1002003000", path)
+        assert info.value.kind == "not_a_cheque", path
+        assert "does not look like a cheque" in str(info.value) and path.name in str(info.value)
+    unsigned = tmp_path / "unsigned.png"
+    from training.cheques import make_cheque, save_cheque
+
+    save_cheque(make_cheque(rng, None, with_signature=False, dpi=240), unsigned, "png-gray")
+    with pytest.raises(ChequeRefused) as info:
+        service.check_cheque(s["clerk"], "1002003000", unsigned)
+    assert info.value.kind == "no_signature" and info.value.page is not None
+    assert "no signature found in the signature zone" in str(info.value)
+    refused = service.store.audit_entries(AuditFilter(action="verify_refused"))
+    assert [e.details["cheque"] for e in reversed(refused)] == [
+        photo.name, crop.name, textured.name, unsigned.name]
+    assert not service.store.audit_entries(AuditFilter(action="verify"))
+
+
+def test_whole_cheque_as_a_signature_crop_is_warned_about(cheque_set) -> None:
+    from desktop.core.cheque import whole_cheque_warning
+    from desktop.core.imageio import load_pages
+
+    cheque = load_pages(_cheque(cheque_set, "1002003000", "genuine"))[0]
+    assert "whole cheque" in whole_cheque_warning(cheque)
+    crop = load_pages(_refs(cheque_set, "1002003000")[0])[0]
+    assert whole_cheque_warning(crop) is None
+
+
+def _random_forgery(service, s, cheque_set):
+    """A check whose verdict is FORGED: another holder's genuine cheque."""
+    _enroll(service, s["operator"], cheque_set, "1002003001")
+    check = service.check_cheque(s["clerk"], "1002003001",
+                                 _cheque(cheque_set, "1002003000", "genuine"))
+    assert check.result.decision == "forged"
+    return check
+
+
+def test_decision_rules_refer_free_override_reasoned_forged_pay_needs_a_supervisor(
+        branch, cheque_set) -> None:
+    from desktop.core.service import REFER, decision_rule
+
+    assert decision_rule("genuine", REFER) == decision_rule("forged", REFER)
+    assert not decision_rule("forged", REFER).needs_reason
+    assert decision_rule("genuine", REJECT).needs_reason
+    assert decision_rule("forged", ACCEPT).needs_approval
+    assert not decision_rule("needs review", ACCEPT).needs_approval
+    service, s = branch
+    clerk = s["clerk"]
+    admin_user = service.store.get_user("admin")
+    service.create_user(s["admin"], "sam", "supervisor", "supervisor-pass-1")
+    # Refer (escalating) never needs a reason, whatever the verdict.
+    forged = _random_forgery(service, s, cheque_set)
+    service.record_decision(clerk, forged, REFER)
+    forged = service.check_cheque(clerk, "1002003001", forged.cheque_path)
+    with pytest.raises(ServiceError, match="at least 10 characters"):
+        service.record_decision(clerk, forged, ACCEPT, "ok")
+    with pytest.raises(ServiceError, match="supervisor's approval"):
+        service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch")
+    with pytest.raises(ServiceError, match="another person"):
+        service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch",
+                                ("carl", PASSWORDS["carl"]))
+    with pytest.raises(ServiceError, match="only a supervisor or an admin"):
+        service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch",
+                                ("olga", PASSWORDS["olga"]))
+    with pytest.raises(AuthError):
+        service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch",
+                                ("admin", "not-the-password"))
+    # A wrong approval password counts towards the approver's lock-out like a login.
+    assert service.store.get_user("admin").failed_attempts == admin_user.failed_attempts + 1
+    assert service.store.audit_entries(AuditFilter(action="approval_failed"))
+    service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch",
+                            ("sam", "supervisor-pass-1"))
+    override = service.store.audit_entries(AuditFilter(action="override"))[0]
+    assert override.username == "carl" and override.details["approved_by"] == "sam"
+    assert service.store.verify_audit().ok
+
+
+def _clocked(service):
+    """Make the service's clock a hand the test moves."""
+    now = [datetime.now(timezone.utc)]
+    service.clock = lambda: now[0]
+    return now
+
+
+def test_sessions_end_on_idle_reset_lockout_role_change_and_removal(branch) -> None:
+    service, s = branch
+    now = _clocked(service)
+    clerk = service.login("carl", PASSWORDS["carl"])
+    service.search_accounts(clerk, "1")
+    # Idle past the timeout: refused, audited, and the same user unlocks with the password.
+    now[0] += service.idle_timeout + timedelta(seconds=1)
+    with pytest.raises(PermissionDenied, match="idle"):
+        service.search_accounts(clerk, "1")
+    with pytest.raises(AuthError):
+        service.unlock(clerk, "wrong-password-1")
+    clerk = service.unlock(clerk, PASSWORDS["carl"])
+    service.search_accounts(clerk, "1")
+    admin = service.login("admin", PASSWORDS["admin"])  # the fixture's went idle too
+    # An admin resets the clerk's password: the clerk's open session ends at once.
+    service.reset_password(admin, "carl", "new-clerk-pass-1")
+    with pytest.raises(PermissionDenied, match="password was reset"):
+        service.search_accounts(clerk, "1")
+    # ...and on another PC (another service on the same store) at its next call.
+    from desktop.core.service import BranchService
+
+    other_pc = BranchService(service.store, service.verifier, clock=service.clock)
+    remote = other_pc.login("carl", "new-clerk-pass-1")
+    service.reset_password(admin, "carl", "newer-clerk-pass-1")
+    with pytest.raises(PermissionDenied, match="password was reset"):
+        other_pc.search_accounts(remote, "1")
+    # Locked out after failed logins: the open session ends too.
+    clerk = service.login("carl", "newer-clerk-pass-1")
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            service.login("carl", "guessing-password")
+    with pytest.raises(PermissionDenied, match="locked"):
+        service.search_accounts(clerk, "1")
+    # A role changed or a user removed in the store (by any means) ends the session.
+    operator = service.login("olga", PASSWORDS["olga"])
+    conn = service.store._conn
+    conn.execute("UPDATE users SET role = 'clerk' WHERE username = 'olga'")
+    with pytest.raises(PermissionDenied, match="role changed"):
+        service.search_accounts(operator, "1")
+    conn.execute("UPDATE users SET role = 'operator' WHERE username = 'olga'")
+    operator = service.login("olga", PASSWORDS["olga"])
+    conn.execute("UPDATE users SET active = 0 WHERE username = 'olga'")
+    with pytest.raises(PermissionDenied, match="removed"):
+        service.search_accounts(operator, "1")
+    reasons = [e.details["reason"] for e in
+               service.store.audit_entries(AuditFilter(action="session_ended"))]
+    assert {"the password was reset", "the user is locked out", "the user was removed",
+            "the user's role changed to clerk"} <= set(reasons)
+    assert any(r.startswith("idle for more than") for r in reasons)

@@ -15,13 +15,16 @@ KEY_BYTES, SALT_BYTES = 32, 16
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
+IDLE_TIMEOUT_MINUTES = 15  # default; an admin sets it in Settings
 
 # What each role may do; the service layer checks these on every call.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "clerk": frozenset({"search", "verify", "decide"}),
+    # A clerk who may also approve paying a cheque the app called forged (four eyes).
+    "supervisor": frozenset({"search", "verify", "decide", "approve_override"}),
     "operator": frozenset({"search", "create_account", "enroll", "revoke"}),
     "admin": frozenset({"search", "create_account", "enroll", "revoke", "verify", "decide",
-                        "manage_users", "view_audit", "settings"}),
+                        "manage_users", "view_audit", "settings", "approve_override"}),
 }
 
 

@@ -31,10 +31,12 @@ from desktop.core.banknote_manifest import (
 from desktop.core.banknote_preprocess import preprocess_banknote
 from desktop.core.errors import ModelError
 from desktop.core.runtime import create_session
+from desktop.core.signing import TrustStore
 
 __all__ = ["BanknoteCheck", "BanknoteModel", "Centroid", "ClassScore", "EnrolledNote",
            "NoteClass", "class_key", "compare_sides"]
 
+GENUINE, SUSPECT = "genuine", "suspect"  # a note's verdicts
 MIN_CONFIDENCE = 0.5  # below this the denomination itself is in doubt: the clerk looks
 
 
@@ -125,10 +127,13 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 
 class BanknoteModel:
-    """A loaded banknote model folder: embedder, centroid graph, SVMs and references."""
+    """A loaded banknote model folder: embedder, centroid graph, SVMs and references.
 
-    def __init__(self, folder: str | Path, provider: str = "auto") -> None:
-        self.manifest: BanknoteManifest = load_banknote_manifest(folder)
+    The folder must be signed by a key in ``trust`` (default: the app's trusted keys)."""
+
+    def __init__(self, folder: str | Path, provider: str = "auto",
+                 trust: TrustStore | None = None) -> None:
+        self.manifest: BanknoteManifest = load_banknote_manifest(folder, trust=trust)
         m = self.manifest
         self.session, self.provider = create_session(m.embedder.path, provider)
         # The classifiers are a few kilobytes of arithmetic: the CPU is faster than a transfer.
@@ -331,7 +336,7 @@ class BanknoteModel:
         return BanknoteCheck(
             reading=reading, turned=turn,
             note_image=turned_img if turn else reading.upright, embedding=q,
-            top=ranked[:3], svm_class=svm_class, verdict="suspect" if reasons else "genuine",
+            top=ranked[:3], svm_class=svm_class, verdict=SUSPECT if reasons else GENUINE,
             distance=top.distance, threshold=threshold, counterfeit_score=cscore,
             counterfeit_threshold=auth.threshold if auth else None, reasons=reasons,
             nearest=nearest, timings_ms=times)

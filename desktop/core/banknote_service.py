@@ -25,8 +25,16 @@ import numpy as np
 from desktop.core.access import Session
 from desktop.core.banknote import load_bgr, read_note
 from desktop.core.banknote_manifest import NoteClass, class_key
-from desktop.core.banknote_model import BanknoteCheck, BanknoteModel, EnrolledNote
+from desktop.core.banknote_model import (
+    GENUINE,
+    SUSPECT,
+    BanknoteCheck,
+    BanknoteModel,
+    EnrolledNote,
+    compare_sides,
+)
 from desktop.core.errors import InputImageError, ServiceError
+from desktop.core.imageio import read_input_file
 from desktop.core.store import BanknoteReference, NewBanknoteReference, ReferenceStore
 
 MIN_NOTE_REFERENCES, MAX_NOTE_REFERENCES = 1, 5
@@ -42,6 +50,18 @@ class NoteCheck:
     check: BanknoteCheck
     name: str  # the file's name, or "camera frame <UTC time>"
     sha256: str  # of the file's bytes, or of a camera frame's pixels
+    audit_id: int
+
+
+@dataclass(frozen=True)
+class SidesCheck:
+    """Both sides of one note: each side's check, what the comparison found, and the one
+    headline verdict (*suspect* when either side is, or when any cross-check failed)."""
+
+    first: NoteCheck
+    second: NoteCheck
+    problems: list[str]
+    verdict: str
     audit_id: int
 
 
@@ -114,10 +134,8 @@ def _rounded(value: float | None) -> float | None:
 
 
 def _file_bytes(path: str | Path) -> bytes:
-    # service.py imports this module, so its reader is imported when first used.
-    from desktop.core.service import _read_bytes
-
-    return _read_bytes(path)
+    """A picture file's bytes: regular files only, bounded (one reader for every entry)."""
+    return read_input_file(path)
 
 
 def _decode_note(ref: BanknoteReference) -> np.ndarray:
@@ -223,6 +241,34 @@ class BanknoteServiceMixin:
         frame = np.ascontiguousarray(image_bgr)
         digest = hashlib.sha256(frame.tobytes()).hexdigest()
         return self._check(session, model, frame, name, name, digest, source)
+
+    def compare_note_sides(self, session: Session, first: NoteCheck,
+                           second: NoteCheck) -> SidesCheck:
+        """Clerk: judge two checked pictures as the two sides of one note. Any failed
+        cross-check (the same side twice, sides of different notes) makes the note suspect,
+        whatever each side's own verdict; the comparison is audited. Both checks must be this
+        user's audited banknote checks."""
+        self._require(session, "verify")
+        for note in (first, second):
+            entry = self.store.audit_entry(note.audit_id)
+            if (entry is None or entry.action != "banknote_check"
+                    or entry.username != session.username
+                    or entry.details.get("denomination") != note.check.denomination.key
+                    or entry.details.get("verdict") != note.check.verdict):
+                raise ServiceError(f"{note.name}: this check is not one of yours: check the "
+                                   "note again")
+        if first.audit_id == second.audit_id:
+            raise ServiceError("the same check was given as both sides: picture the other side")
+        problems = compare_sides(first.check, second.check)
+        verdict = SUSPECT if problems or SUSPECT in (first.check.verdict,
+                                                     second.check.verdict) else GENUINE
+        entry = self.store.append_audit(
+            session.username, "banknote_sides", model_id=self.banknote_model.model_id,
+            details={"first_audit_id": first.audit_id, "second_audit_id": second.audit_id,
+                     "first": first.check.denomination.key,
+                     "second": second.check.denomination.key,
+                     "problems": problems, "verdict": verdict})
+        return SidesCheck(first, second, problems, verdict, entry.id)
 
     def _check(self, session: Session, model: BanknoteModel, image: np.ndarray,
                path: str | Path, name: str, digest: str, source: str) -> NoteCheck:

@@ -30,15 +30,38 @@ import cv2
 import numpy as np
 
 from desktop.core.errors import InputImageError
-from desktop.core.imageio import load_pages
+from desktop.core.imageio import load_page
 from desktop.core.zone import DEFAULT_ZONE, SignatureZone  # noqa: F401  (re-exported)
 
 INK_LEVEL = 150  # flat-fielded grey at or below which a pixel is ink or print (paper = 255)
 # Faint ink (thin fast strokes) down to this level joins the marks it touches, so that a
 # signature is not cut into pieces; the security pattern's lines stay lighter than this.
 WEAK_LEVEL = 185
-MIN_PAGE_SIDE = (300, 130)  # width, height in pixels: a cheque at 50 dpi
+# A cheque scanned at 150 dpi or more (the app expects 200-300) is at least this wide and
+# tall in pixels: the smallest cheques (6 x 2.75 inches) give 900 x 412 at 150 dpi.
+MIN_PAGE_SIDE = (800, 350)
+# Cheques are 2 to 3 times as wide as tall (US 2.18, UK and euro area 2.1-2.3, India 2.2);
+# the scan must be cropped to the cheque, so a square photo or a portrait page is not one.
+CHEQUE_ASPECT = (1.7, 3.4)
+# The zone of a real cheque is paper with a signature and a line or two: its dark pixels
+# stay under 11% and a signature fills under 20% of its own box (measured on 24 synthetic
+# cheques of 200-300 dpi and CEDAR crops); a photo or a block of print is far darker.
+MAX_ZONE_DARK = 0.30
+MAX_SIGNATURE_FILL = 0.35
 MAX_SKEW = 5.0  # degrees searched either way
+
+
+class ChequeRefused(InputImageError):
+    """The image is readable but cannot be checked as a cheque: it does not look like one
+    (``kind == "not_a_cheque"``) or its signature zone holds no signature
+    (``kind == "no_signature"``). ``page`` is the page as shown to the clerk (deskewed when
+    the skew was found), so that a zone can be drawn on it."""
+
+    def __init__(self, path: str | Path | None, problem: str, kind: str,
+                 page: np.ndarray | None = None) -> None:
+        super().__init__(path, problem)
+        self.kind = kind
+        self.page = page
 
 
 @dataclass(frozen=True)
@@ -323,13 +346,27 @@ def _ink_mask(norm: np.ndarray, level: int = INK_LEVEL) -> np.ndarray:
     return cv2.threshold(norm, level, 255, cv2.THRESH_BINARY_INV)[1]
 
 
-def _check_size(gray: np.ndarray, path: str | Path | None) -> None:
-    h, w = gray.shape
+def cheque_shape_problem(gray: np.ndarray) -> str | None:
+    """Why an image's size and shape rule out a cheque scan cropped to the cheque at 150 dpi
+    or more, or None when they fit one."""
+    h, w = gray.shape[:2]
     if w < MIN_PAGE_SIDE[0] or h < MIN_PAGE_SIDE[1]:
-        raise InputImageError(
-            path, f"the image is too small to be a cheque scan ({w}x{h} pixels; at least "
-            f"{MIN_PAGE_SIDE[0]}x{MIN_PAGE_SIDE[1]} are needed)"
-        )
+        return (f"this does not look like a cheque: the image is {w}x{h} pixels, smaller than a "
+                f"cheque scanned at 150 dpi or more ({MIN_PAGE_SIDE[0]}x{MIN_PAGE_SIDE[1]}); "
+                "a signature already cut out is checked in the comparison window instead")
+    aspect = w / h
+    if not CHEQUE_ASPECT[0] <= aspect <= CHEQUE_ASPECT[1]:
+        turned = " (is it turned 90 degrees?)" if aspect < 1 else ""
+        return (f"this does not look like a cheque: the image is {w}x{h} pixels, "
+                f"{aspect:.2f} times as wide as tall, where a scan cropped to the cheque is "
+                f"{CHEQUE_ASPECT[0]:g} to {CHEQUE_ASPECT[1]:g} times{turned}")
+    return None
+
+
+def _check_size(gray: np.ndarray, path: str | Path | None) -> None:
+    problem = cheque_shape_problem(gray)
+    if problem:
+        raise ChequeRefused(path, problem, "not_a_cheque", gray)
 
 
 def extract_signature(
@@ -349,7 +386,9 @@ def extract_signature(
     speck = max(4, round(8 * (H / 700.0) ** 2))  # a few printer/scanner dots at this size
     n_dark = int(cv2.countNonZero(ink_full))
     if n_dark < 10 * speck or int(gray.max()) - int(gray.min()) < 40:
-        raise InputImageError(path, "the cheque is blank: no print or ink was found")
+        dark = int(gray.max()) < 80  # not even the paper is light: lid open, lamp off
+        raise InputImageError(path, "the cheque image is entirely black/dark: no paper visible"
+                              if dark else "the cheque is blank: no print or ink was found")
 
     # Deskew on a reduced copy (speed); the angle does not depend on the scale.
     f = max(1, W // 900)
@@ -387,11 +426,17 @@ def extract_signature(
     # small (a flourish cut off by a rule is short but wide, so it stays).
     groups = [g for g in groups if g[1][3] - g[1][1] >= 0.06 * H
               or g[1][2] - g[1][0] >= 0.05 * W or g[2] >= 0.25 * groups[0][2]]
+    zone_dark = float(np.count_nonzero(norm_d[y0:y1, x0:x1] <= INK_LEVEL)) / max(
+        1, (y1 - y0) * (x1 - x0))
+    if zone_dark > MAX_ZONE_DARK:
+        raise ChequeRefused(
+            path, f"this does not look like a cheque: {zone_dark:.0%} of the signature zone "
+            f"({zone.describe()}) is dark, as in a photo or a block of print, not a signature "
+            "on paper", "not_a_cheque", page)
     if not groups or groups[0][2] < 30 * speck:
-        raise InputImageError(
-            path, f"no signature was found in the signature zone ({zone.describe()}); "
-            "adjust the zone or check the scan"
-        )
+        raise ChequeRefused(
+            path, f"no signature found in the signature zone ({zone.describe()}); draw the "
+            "zone around the signature on the cheque, or check the scan", "no_signature", page)
     biggest = groups[0][2]
     kept_roi = np.zeros(cleaned.shape, dtype=bool)
     for mask, (gx0, gy0, gx1, gy1), count in groups:
@@ -406,6 +451,12 @@ def extract_signature(
     ys, xs = np.nonzero(kept_strong)
     bx0, by0 = rx0 + int(xs.min()), ry0 + int(ys.min())
     bx1, by1 = rx0 + int(xs.max()) + 1, ry0 + int(ys.max()) + 1
+    fill = len(ys) / max(1, (bx1 - bx0) * (by1 - by0))
+    if fill > MAX_SIGNATURE_FILL:
+        raise ChequeRefused(
+            path, f"no signature found in the signature zone ({zone.describe()}): the marks "
+            f"there cover {fill:.0%} of their box, as a picture or a stamp does, where "
+            "handwriting covers a fifth or less", "no_signature", page)
     m = max(4, round(0.01 * H))
     cx0, cy0, cx1, cy1 = max(0, bx0 - m), max(0, by0 - m), min(W, bx1 + m), min(H, by1 + m)
     # Keep the strokes' soft edges (one pixel around the kept ink) and their faint parts.
@@ -418,11 +469,28 @@ def extract_signature(
     )
 
 
+def whole_cheque_warning(gray: np.ndarray) -> str | None:
+    """A warning when an image given as a signature crop looks like a whole cheque (the
+    comparison window's query): cheque-sized and shaped, with a printed rule in the
+    signature zone and a signature that fills only part of the page. None otherwise."""
+    gray = as_gray(gray)
+    if cheque_shape_problem(gray) is not None:
+        return None
+    try:
+        ex = extract_signature(gray)
+    except InputImageError:
+        return None
+    x0, y0, x1, y1 = ex.ink_box
+    share = (x1 - x0) * (y1 - y0) / float(gray.shape[0] * gray.shape[1])
+    if ex.lines_removed == 0 or share > 0.4:
+        return None
+    return ("this looks like a whole cheque, not a signature crop: the comparison window "
+            "compares the image as it is; check cheques on the Cheque check screen, or cut "
+            "out the signature first")
+
+
 def extract_from_file(
     path: str | Path, zone: SignatureZone = DEFAULT_ZONE, page: int = 0,
 ) -> ExtractedSignature:
     """Load ``path`` (page 0 is the front of a multi-page TIFF, 1 the back) and extract."""
-    pages = load_pages(path)
-    if page >= len(pages):
-        raise InputImageError(path, f"has {len(pages)} page(s); page {page + 1} was asked for")
-    return extract_signature(pages[page], zone, path=path)
+    return extract_signature(load_page(path, page), zone, path=path)

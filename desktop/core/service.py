@@ -5,7 +5,6 @@ holds whichever front end calls it.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
@@ -17,11 +16,19 @@ from typing import Any
 import cv2
 import numpy as np
 
+from desktop.core import auth
 from desktop.core.access import AccessControl, Session
 from desktop.core.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.banknote_model import BanknoteModel
 from desktop.core.banknote_service import BanknoteServiceMixin
-from desktop.core.cheque import DEFAULT_ZONE, ExtractedSignature, SignatureZone, extract_signature
+from desktop.core.cheque import (
+    DEFAULT_ZONE,
+    ChequeRefused,
+    ExtractedSignature,
+    SignatureZone,
+    extract_signature,
+)
+from desktop.core.csvsafe import SafeDictWriter
 from desktop.core.enrollment import (
     MAX_REFERENCES,
     MIN_REFERENCES,
@@ -30,7 +37,7 @@ from desktop.core.enrollment import (
     rejected,
 )
 from desktop.core.errors import InputImageError, ServiceError
-from desktop.core.imageio import MAX_FILE_BYTES, load_pages
+from desktop.core.imageio import load_page, read_input_file
 from desktop.core.preprocess import preprocess_signature
 from desktop.core.store import Account, Decision, NewReference, Reference, ReferenceStore
 from desktop.core.verification import FORGED, GENUINE, SignatureVerifier, VerificationResult
@@ -38,6 +45,34 @@ from desktop.core.verification import FORGED, GENUINE, SignatureVerifier, Verifi
 ACCEPT, REFER, REJECT = "accept", "refer", "reject"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 SUGGESTED = {GENUINE: ACCEPT, FORGED: REJECT}  # "needs review" suggests REFER
+MIN_REASON = 10  # characters of a reason to decide against the verdict
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """What recording ``decision`` on a ``verdict`` takes; the screen shows it beforehand."""
+
+    is_override: bool
+    needs_reason: bool
+    needs_approval: bool
+
+    def describe(self) -> str:
+        """The rule in a sentence for the clerk."""
+        if self.needs_approval:
+            return (f"needs a reason ({MIN_REASON}+ characters) and a supervisor's approval "
+                    "(their name and password)")
+        if self.needs_reason:
+            return f"goes against the verdict: needs a reason ({MIN_REASON}+ characters)"
+        return "no reason needed"
+
+
+def decision_rule(verdict: str, decision: str) -> DecisionRule:
+    """The rule for ``decision`` on ``verdict``: refer never needs a reason; anything else
+    than the verdict's own decision is an override with a reason; accepting a forged
+    verdict also needs a second person's approval."""
+    override = decision != SUGGESTED.get(verdict, REFER)
+    return DecisionRule(is_override=override, needs_reason=override and decision != REFER,
+                        needs_approval=decision == ACCEPT and verdict == FORGED)
 
 
 @dataclass(frozen=True)
@@ -127,9 +162,17 @@ class BranchService(BanknoteServiceMixin, AccessControl):
                                     details={"holder_name": holder_name})
         return account
 
+    MAX_SEARCH_CHARS = 64  # an account number or a name; longer text is refused
+
     def search_accounts(self, session: Session, text: str) -> list[Account]:
-        """Accounts whose number or holder's name contains ``text``."""
+        """Accounts whose number or holder's name contains ``text``. Control characters are
+        dropped; text longer than :attr:`MAX_SEARCH_CHARS` raises :class:`ServiceError`."""
+        import unicodedata
+
         self._require(session, "search")
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
+        if len(text) > self.MAX_SEARCH_CHARS:
+            raise ServiceError(f"search text too long (max {self.MAX_SEARCH_CHARS} characters)")
         return self.store.search_accounts(text)
 
     def account(self, session: Session, account_number: str) -> Account:
@@ -182,7 +225,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
         for path in paths:
             name = Path(path).name
             try:
-                gray = load_pages(path)[0]
+                gray = load_page(path)
                 if card:
                     crops = split_signature_card(gray, path=path)
                     out.extend(Candidate(f"{name} #{i + 1}", crop)
@@ -270,20 +313,30 @@ class BranchService(BanknoteServiceMixin, AccessControl):
     # ---- cheque checks -------------------------------------------------------------------
     def check_cheque(self, session: Session, account_number: str, path: str | Path,
                      zone: SignatureZone | None = None, page: int = 0,
-                     source: str = "clerk") -> ChequeCheck:
+                     source: str = "clerk",
+                     audit_extra: dict[str, Any] | None = None) -> ChequeCheck:
         """Clerk: extract the signature from a cheque image, compare it with the account's
         references and audit the result. Raises a clear error for unusable input; nothing
-        but the audit entry is written."""
+        but the audit entry is written. ``audit_extra`` adds keys to the verify entry's
+        details (the batch's run id and row); it cannot replace the standard ones."""
         self._require(session, "verify")
         settings = self.settings if zone is None else replace(self.settings, zone=zone)
         acc, refs = self.account_with_references(session, account_number)
         if not refs:
             raise ServiceError(f"account {account_number} has no enrolled reference signatures")
         data = _read_bytes(path)
-        pages = load_pages(path, data=data)
-        if page >= len(pages):
-            raise InputImageError(path, f"has {len(pages)} page(s); page {page + 1} was asked")
-        extraction = extract_signature(pages[page], settings.zone, path=path)
+        gray = load_page(path, page, data=data)  # only that page is decoded, reduced
+        try:
+            extraction = extract_signature(gray, settings.zone, path=path)
+        except ChequeRefused as exc:
+            # Not a verdict: the clerk is told why and may draw the zone; the refusal is kept.
+            exc.audit_id = self.store.append_audit(
+                session.username, "verify_refused", acc.account_number, self.model_id,
+                {**(audit_extra or {}), "cheque": Path(path).name,
+                 "sha256": sha256_bytes(data), "source": source, "refusal": exc.kind,
+                 "problem": exc.problem,
+                 "zone": settings.zone.to_dict()}).id
+            raise
         inkmap = preprocess_signature(extraction.signature, self.model.manifest.preprocessing,
                                       path=path)
         query = self.model.embed_inkmaps([inkmap])[0]
@@ -292,7 +345,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
         digest = sha256_bytes(data)
         entry = self.store.append_audit(
             session.username, "verify", acc.account_number, self.model_id,
-            {"cheque": Path(path).name, "sha256": digest, "source": source,
+            {**(audit_extra or {}), "cheque": Path(path).name, "sha256": digest, "source": source,
              "verdict": result.decision, "similarity": round(result.similarity, 6),
              "score": round(result.distance, 6), "method": settings.method,
              "target_far": settings.target_far, "references": [r.id for r in refs],
@@ -303,10 +356,16 @@ class BranchService(BanknoteServiceMixin, AccessControl):
                            settings)
 
     def record_decision(self, session: Session, check: ChequeCheck, decision: str,
-                        reason: str = "") -> int:
-        """Clerk: record accept / refer / reject. Any decision other than the verdict's own
-        (genuine: accept, forged: reject, needs review: refer) is an override and needs a
-        reason."""
+                        reason: str = "", approver: tuple[str, str] | None = None) -> int:
+        """Clerk: record accept / refer / reject on an audited verification.
+
+        Refer (escalating) never needs a reason. Accepting or rejecting against the verdict
+        (genuine suggests accept, forged reject; needs review suggests refer) is an override
+        and needs a reason of :data:`MIN_REASON` characters. Accepting a cheque the app
+        called *forged* also needs a second person: ``approver`` is a supervisor's or an
+        admin's ``(user name, password)``, checked like a login (failures count towards
+        their lock-out), and both names go into the audit row.
+        """
         self._require(session, "decide")
         if decision not in (ACCEPT, REFER, REJECT):
             raise ServiceError(f"unknown decision {decision!r}")
@@ -316,23 +375,42 @@ class BranchService(BanknoteServiceMixin, AccessControl):
                 or entry.account_number != check.account.account_number):
             raise ServiceError("this verification is not one of yours: check the cheque again")
         verdict = entry.details["verdict"]
-        suggested = SUGGESTED.get(verdict, REFER)
-        override = decision != suggested
-        if override and len(reason.strip()) < 3:
-            raise ServiceError(f"the verdict was {verdict}: a reason is needed to "
-                               f"{decision} against it")
+        rule = decision_rule(verdict, decision)
+        reason = reason.strip()
+        if rule.needs_reason and len(reason) < MIN_REASON:
+            raise ServiceError(f"the verdict was {verdict}: a reason of at least {MIN_REASON} "
+                               f"characters is needed to {decision} against it")
+        approved_by = None
+        if rule.needs_approval:
+            if approver is None:
+                raise ServiceError(f"accepting a cheque the app called {verdict} needs a "
+                                   "supervisor's approval: their name and password")
+            name, password = approver
+            if name.strip().lower() == session.username.lower():
+                raise ServiceError("the approval must come from another person")
+            user = self.check_credentials(name, password, purpose="approval")
+            if "approve_override" not in auth.PERMISSIONS.get(user.role, frozenset()):
+                self.store.append_audit(user.username, "approval_refused",
+                                        check.account.account_number, entry.model_id,
+                                        {"reason": f"a {user.role} may not approve",
+                                         "verification_audit_id": entry.id})
+                raise ServiceError(f"{user.username} is a {user.role}: only a supervisor or an "
+                                   "admin may approve paying a cheque called forged")
+            approved_by = user.username
         rec = Decision(entry.id, check.account.id, entry.details["cheque"],
                        entry.details["sha256"], entry.model_id, entry.details["method"],
                        entry.details["score"], entry.details["similarity"], verdict, decision,
-                       reason.strip(), session.username)
+                       reason, session.username)
+        details = {"decision": decision, "verdict": verdict, "reason": reason,
+                   "verification_audit_id": entry.id, "cheque": rec.cheque_name}
+        if approved_by:
+            details["approved_by"] = approved_by
         with self.store.transaction():
             decision_id = self.store.add_decision(rec)
             self.store.append_audit(
-                session.username, "override" if override else "decision",
+                session.username, "override" if rule.is_override else "decision",
                 check.account.account_number, entry.model_id,
-                {"decision_id": decision_id, "decision": decision, "verdict": verdict,
-                 "reason": reason.strip(), "verification_audit_id": entry.id,
-                 "cheque": rec.cheque_name},
+                {"decision_id": decision_id, **details},
             )
         return decision_id
 
@@ -349,11 +427,13 @@ class BranchService(BanknoteServiceMixin, AccessControl):
 
     def export_audit_csv(self, session: Session, path: str | Path,
                          flt: AuditFilter | None = None) -> int:
-        """Admin: write the filtered audit log as CSV; returns the number of rows."""
+        """Admin: write the filtered audit log as CSV; returns the number of rows. Cells that
+        a spreadsheet would run as a formula (a user name like ``=HYPERLINK(...)`` from a failed
+        login) are written as text, see :mod:`desktop.core.csvsafe`."""
         entries = self.audit_entries(session, flt)
         path = Path(path)
         with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=AUDIT_COLUMNS)
+            writer = SafeDictWriter(fh, fieldnames=AUDIT_COLUMNS)
             writer.writeheader()
             for entry in entries:
                 writer.writerow(entry.as_row())
@@ -386,16 +466,6 @@ class BranchService(BanknoteServiceMixin, AccessControl):
                                f"this model (target FARs offered: {levels})")
 
 def _read_bytes(path: str | Path) -> bytes:
-    """The file's bytes, read once (hashed for the audit and decoded)."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise InputImageError(p, "is a folder, not an image file")
-        if size > MAX_FILE_BYTES:
-            raise InputImageError(p, f"the file is too large ({size / 2**20:.0f} MB)")
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InputImageError(p, "file not found") from None
-    except OSError as exc:
-        raise InputImageError(p, f"cannot be read ({exc.strerror})") from None
+    """The file's bytes, read once (hashed for the audit and decoded): regular files only,
+    bounded (:func:`desktop.core.imageio.read_input_file`)."""
+    return read_input_file(path)

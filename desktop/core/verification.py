@@ -91,6 +91,7 @@ class PreparedImage:
     path: str
     gray: np.ndarray
     inkmap: np.ndarray
+    warning: str | None = None  # e.g. a whole cheque given where a signature crop belongs
 
 
 @dataclass(frozen=True)
@@ -158,11 +159,19 @@ class SignatureVerifier:
         self._background = m.background.load()
         return ""
 
-    def prepare(self, path: str | Path, page: int = 0) -> PreparedImage:
-        """Load and preprocess one signature image; raises :class:`InputImageError`."""
+    def prepare(self, path: str | Path, page: int = 0,
+                check_crop: bool = False) -> PreparedImage:
+        """Load and preprocess one signature image; raises :class:`InputImageError`. With
+        ``check_crop`` the result carries a warning when the image looks like a whole cheque
+        rather than a signature crop (the comparison window's query)."""
         gray = load_gray(path, page=page)
         inkmap = preprocess_signature(gray, self.manifest.preprocessing, path=path)
-        return PreparedImage(str(path), gray, inkmap)
+        warning = None
+        if check_crop:
+            from desktop.core.cheque import whole_cheque_warning
+
+            warning = whole_cheque_warning(gray)
+        return PreparedImage(str(path), gray, inkmap, warning)
 
     def _prepare_or_error(self, path: str | Path) -> PreparedImage | InputImageError:
         try:

@@ -16,22 +16,29 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.core import auth
+from desktop.core.access import MAX_IDLE_MINUTES
 from desktop.core.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
 from desktop.core.config import AppConfig, save_config
+from desktop.core.key_admin import add_trusted_key
 from desktop.core.runtime import PROVIDER_CHOICES, runtime_summary
 from desktop.core.service import DecisionSettings
+from desktop.core.signing import describe_signer, describe_trust
 from desktop.core.store import is_postgres_url, url_has_password
 
 AUDIT_ACTIONS = ("", "login", "login_failed", "login_refused", "logout", "verify", "decision",
                  "override", "enroll", "revoke", "replace", "account_created", "user_created",
-                 "password_reset", "reembedded", "settings_changed", "audit_exported")
+                 "password_reset", "reembedded", "settings_changed", "audit_exported",
+                 "verify_refused", "session_ended", "approval_failed", "approval_refused",
+                 "banknote_check", "banknote_sides", "trusted_key_added")
 
 
 class AuditScreen(QWidget):
@@ -144,7 +151,7 @@ class UsersScreen(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.name_edit = QLineEdit()
         self.role_box = QComboBox()
-        self.role_box.addItems(["clerk", "operator", "admin"])
+        self.role_box.addItems(list(auth.PERMISSIONS))
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         create = QPushButton("Create user")
@@ -220,6 +227,12 @@ class SettingsScreen(QWidget):
         self.store_edit.setToolTip("An SQLite file, or postgresql://user@host:5432/database "
                                    "for a shared store; its password goes in PGPASSFILE")
         self.scan_edit = QLineEdit(cfg.scan_folder)
+        self.idle_spin = QSpinBox()
+        self.idle_spin.setRange(1, MAX_IDLE_MINUTES)
+        self.idle_spin.setSuffix(" min")
+        self.idle_spin.setValue(cfg.idle_timeout_minutes)
+        self.idle_spin.setToolTip("After this long without a key or a click the window locks "
+                                  "and asks for the password again")
         zone = SignatureZone.from_dict(cfg.zone) if cfg.zone else DEFAULT_ZONE
         self.zone_spins = []
         zone_row = QHBoxLayout()
@@ -234,6 +247,13 @@ class SettingsScreen(QWidget):
             self.zone_spins.append(spin)
         self.provider_info = QLabel("")
         self.provider_info.setWordWrap(True)
+        self.signer_info = QLabel("")  # who signed the model, and the keys trusted here
+        self.signer_info.setWordWrap(True)
+        add_key = QPushButton("Add trusted key…")
+        add_key.setToolTip("Trust model signatures by an institution's Ed25519 public key "
+                           "(.pub); audited")
+        add_key.clicked.connect(self._choose_key)
+        self.show_trust()
         browse_model = QPushButton("Browse…")
         browse_model.clicked.connect(lambda: self._browse_dir(self.model_edit))
         browse_notes = QPushButton("Browse…")
@@ -245,12 +265,14 @@ class SettingsScreen(QWidget):
         form = QFormLayout()
         form.addRow("Model folder", _row(self.model_edit, browse_model))
         form.addRow("Banknote model folder", _row(self.banknote_edit, browse_notes))
+        form.addRow("Model signature", _row(self.signer_info, add_key))
         form.addRow("Execution provider", self.provider_box)
         form.addRow("", self.provider_info)
         form.addRow("Decision method", self.method_box)
         form.addRow("Security level", self.level_box)
         form.addRow("Signature zone (relative)", zone_row)
         form.addRow("Scan folder", _row(self.scan_edit, browse_scan))
+        form.addRow("Lock when idle for", self.idle_spin)
         form.addRow("Store file or PostgreSQL URL (at next start)", self.store_edit)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
@@ -270,6 +292,7 @@ class SettingsScreen(QWidget):
             text += (" CUDA needs an NVIDIA driver and onnxruntime-gpu with its [cuda,cudnn] "
                      "extras (the README's GPU install).")
         self.provider_info.setText(text)
+        self.show_trust(verifier.manifest.signer)
         self.method_box.clear()
         self.method_box.addItems(verifier.methods())
         self.method_box.setCurrentText(cfg.method if cfg.method in verifier.methods()
@@ -285,6 +308,32 @@ class SettingsScreen(QWidget):
             self.level_box.addItem(text, far)
         index = self.level_box.findData(cfg.target_far)
         self.level_box.setCurrentIndex(max(index, 0))
+
+    def show_trust(self, signer=None) -> None:
+        """Show who signed the loaded model and which keys this PC trusts."""
+        keys = "; ".join(describe_trust()) or "none"
+        model = f"Model {describe_signer(signer)}." if signer else "No model loaded yet."
+        self.signer_info.setText(f"{model}\nTrusted keys: {keys}.")
+
+    def _choose_key(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Trusted public key", "",
+                                              "Public keys (*.pub *.pem);;All files (*)")
+        if path:
+            self.add_key(path)
+
+    def add_key(self, path: str, label: str | None = None) -> None:
+        """Admin: trust the public key in ``path`` (audited), then load the models again so
+        that a model signed by it is used at once."""
+        def done(key) -> None:
+            self.host.statusBar().showMessage(f"Trusted key added: {key.label} {key.key_id}",
+                                              10000)
+            verifier = self.host.service.verifier
+            self.show_trust(verifier.manifest.signer if verifier is not None else None)
+            self.host.load_model()
+            self.host.load_banknote_model()
+
+        self.host.run(add_trusted_key, self.host.service, self.host.session, path, label,
+                      on_done=done, status="Adding the trusted key…")
 
     def _browse_dir(self, edit: QLineEdit) -> None:
         path = QFileDialog.getExistingDirectory(self, "Folder", edit.text())
@@ -311,7 +360,8 @@ class SettingsScreen(QWidget):
                         target_far=float(far) if far is not None else old.target_far,
                         store_path=self.store_edit.text().strip(),
                         zone=zone.to_dict(), scan_folder=self.scan_edit.text().strip(),
-                        banknote_model_dir=self.banknote_edit.text().strip())
+                        banknote_model_dir=self.banknote_edit.text().strip(),
+                        idle_timeout_minutes=self.idle_spin.value())
         settings = DecisionSettings(cfg.method, cfg.target_far, zone)
         reload_model = (cfg.model_dir, cfg.provider) != (old.model_dir, old.provider)
         reload_notes = ((cfg.banknote_model_dir, cfg.provider)
@@ -323,6 +373,7 @@ class SettingsScreen(QWidget):
                                                "banknote_model_dir": cfg.banknote_model_dir,
                                                "provider": cfg.provider,
                                                "store_path": cfg.store_path})
+            self.host.service.set_idle_timeout(self.host.session, cfg.idle_timeout_minutes)
             return save_config(cfg)
 
         def done(_path) -> None:

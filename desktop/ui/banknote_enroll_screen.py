@@ -30,6 +30,7 @@ from desktop.core.banknote_manifest import NoteClass
 from desktop.core.banknote_service import NoteCandidate
 from desktop.core.store import BanknoteReference
 from desktop.ui.widgets import IMAGE_FILTER, DropFrame, bgr_pixmap
+from desktop.ui.workers import RequestSlot
 
 MAX_NOTES = 5
 THUMB = QSize(160, 80)
@@ -71,6 +72,7 @@ class BanknoteEnrollScreen(QWidget):
         self.classes: list[NoteClass] = []  # shipped and enrolled
         self.candidates: list[NoteCandidate] = []
         self.references: list[BanknoteReference] = []
+        self.list_requests = RequestSlot()  # the newest listing of enrolled notes wins
         self._build()
 
     # ---- layout ----------------------------------------------------------------------------
@@ -217,13 +219,14 @@ class BanknoteEnrollScreen(QWidget):
     def turn(self, row: int) -> None:
         """Turn one candidate 180 degrees (when the note was read upside down)."""
         cand = self.candidates[row]
-        self.host.run(cand.turned, on_done=lambda c, r=row: self._turned(r, c),
+        self.host.run(cand.turned, on_done=lambda c, o=cand: self._turned(o, c),
                       status="Turning the note…")
 
-    def _turned(self, row: int, cand: NoteCandidate) -> None:
-        cands = list(self.candidates)
-        cands[row] = cand
-        self._show_candidates(cands)
+    def _turned(self, original: NoteCandidate, cand: NoteCandidate) -> None:
+        # By identity, not by row: rows removed or added meanwhile must not take the turn.
+        if not any(c is original for c in self.candidates):
+            return
+        self._show_candidates([cand if c is original else c for c in self.candidates])
 
     def _show_candidates(self, cands: list[NoteCandidate]) -> None:
         self.candidates = list(cands)
@@ -296,7 +299,8 @@ class BanknoteEnrollScreen(QWidget):
         """List the enrolled reference notes (revoked ones too when asked)."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.enrolled_banknotes, ses, self.show_revoked.isChecked(),
-                      on_done=self._show_references, status="Reading the reference notes…")
+                      on_done=self._show_references, status="Reading the reference notes…",
+                      slot=self.list_requests)
 
     def _show_references(self, refs: list[BanknoteReference]) -> None:
         self.references = list(refs)

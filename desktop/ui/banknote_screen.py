@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 
 from desktop.core.access import Session
 from desktop.core.banknote import load_bgr
-from desktop.core.banknote_model import BanknoteCheck, compare_sides
-from desktop.core.banknote_service import NoteCheck
+from desktop.core.banknote_model import BanknoteCheck
+from desktop.core.banknote_service import NoteCheck, SidesCheck
 from desktop.core.errors import ServiceError
 from desktop.core.service import BranchService
 from desktop.ui.widgets import (
@@ -41,6 +41,7 @@ from desktop.ui.widgets import (
     bgr_pixmap,
     note_verdict_style,
 )
+from desktop.ui.workers import RequestSlot
 
 CAMERA_READS = 3  # frames read per grab; the last good one is kept (auto-exposure settles)
 SMALL = "color: #555; font-size: 9pt;"
@@ -83,6 +84,15 @@ def check_camera(service: BranchService, session: Session, factory: Callable[[in
     return frame, service.check_banknote_frame(session, frame)
 
 
+def check_other_side(check: Callable[..., tuple[np.ndarray, NoteCheck]],
+                     service: BranchService, session: Session, first: NoteCheck,
+                     *args: Any) -> tuple[np.ndarray, SidesCheck]:
+    """Check the other side of ``first`` with ``check`` (:func:`check_file` or
+    :func:`check_camera`, given ``*args``) and judge the two as one note."""
+    picture, second = check(service, session, *args)
+    return picture, service.compare_note_sides(session, first, second)
+
+
 def _panel(min_size: QSize) -> QLabel:
     lab = QLabel()
     lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -103,7 +113,9 @@ class BanknoteScreen(QWidget):
         self.host = host
         self.note: NoteCheck | None = None  # the side shown
         self.other: NoteCheck | None = None  # the other side, when checked
-        self.problems: list[str] = []  # compare_sides of the two
+        self.sides: SidesCheck | None = None  # the service's judgement of both sides
+        self.problems: list[str] = []  # what that judgement found
+        self.requests = RequestSlot()  # the note on screen is the newest one asked for
         self._build()
 
     # ---- layout ----------------------------------------------------------------------------
@@ -258,35 +270,31 @@ class BanknoteScreen(QWidget):
 
     def open_note(self, path: str) -> None:
         """Check the note in a picture file (the other side when that box is ticked)."""
-        other = self._other()
-        if not other:
-            self._clear()
-        svc, ses = self.host.service, self.host.session
-        self.host.run(check_file, svc, ses, str(path),
-                      on_done=lambda r, o=other: self._checked(r, o),
-                      status=f"Checking {Path(path).name}…")
+        self._start(check_file, str(path), status=f"Checking {Path(path).name}…")
 
     def camera(self) -> None:
         """Take one picture with the chosen camera and check the note in it."""
-        other = self._other()
-        if not other:
-            self._clear()
         index = self.camera_index.value()
+        self._start(check_camera, self.camera_factory, index,
+                    status=f"Taking a picture with camera {index}…")
+
+    def _start(self, check: Callable[..., tuple[np.ndarray, NoteCheck]], *args: Any,
+               status: str) -> None:
         svc, ses = self.host.service, self.host.session
-        self.host.run(check_camera, svc, ses, self.camera_factory, index,
-                      on_done=lambda r, o=other: self._checked(r, o),
-                      status=f"Taking a picture with camera {index}…")
+        if self._other():
+            first = self.note
+            self.host.run(check_other_side, check, svc, ses, first, *args,
+                          on_done=lambda r, f=first: self._other_checked(r, f),
+                          status=status, slot=self.requests)
+            return
+        self._clear()
+        self.host.run(check, svc, ses, *args, on_done=self._checked, status=status,
+                      slot=self.requests)
 
     # ---- results ---------------------------------------------------------------------------
-    def _checked(self, result: tuple[np.ndarray, NoteCheck], other: bool) -> None:
+    def _checked(self, result: tuple[np.ndarray, NoteCheck]) -> None:
         picture, note = result
-        if other:
-            self.other = note
-            self.other_box.setChecked(False)
-            self._show_other()
-            self.other_side_done.emit(note)
-            return
-        self.note, self.other, self.problems = note, None, []
+        self.note, self.other, self.sides, self.problems = note, None, None, []
         c = note.check
         self.frame.setTitle(f"Banknote: {note.name}")
         corners = c.reading.quad.corners  # the note's TL, TR, BR, BL as the detector read it
@@ -302,6 +310,22 @@ class BanknoteScreen(QWidget):
         self.sides_label.setStyleSheet(SMALL)
         self.sides_label.setText("Only this side was checked.")
         self.check_done.emit(note)
+
+    def _other_checked(self, result: tuple[np.ndarray, SidesCheck], first: NoteCheck) -> None:
+        if first is not self.note:  # belt and braces: the slot already drops stale results
+            return
+        _, sides = result
+        self.sides, self.other, self.problems = sides, sides.second, list(sides.problems)
+        self.other_box.setChecked(False)
+        self._show_other()
+        # The headline is the note's, not the first side's: any failed cross-check or a
+        # suspect other side makes the whole note SUSPECT.
+        self.verdict_label.setText(sides.verdict.upper())
+        self.verdict_label.setStyleSheet(note_verdict_style(sides.verdict, 22))
+        if sides.problems:
+            self.reasons_label.setText("\n".join(
+                f"• {r}" for r in (*self.note.check.reasons, *sides.problems)))
+        self.other_side_done.emit(sides.second)
 
     def _show_denomination(self, c: BanknoteCheck) -> None:
         best = c.top[0]
@@ -349,9 +373,8 @@ class BanknoteScreen(QWidget):
                 text.clear()
 
     def _show_other(self) -> None:
-        a, b = self.note.check, self.other.check
+        b = self.other.check
         self.other_view.setPixmap(bgr_pixmap(b.note_image, self.other_view.size()))
-        self.problems = compare_sides(a, b)
         other = (f"Other side ({self.other.name}): {b.denomination.label}, "
                  f"{b.top[0].confidence:.0%} sure, {b.verdict.upper()}")
         if b.reasons:
@@ -366,7 +389,7 @@ class BanknoteScreen(QWidget):
         self.sides_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
     def _clear(self) -> None:
-        self.note = self.other = None
+        self.note = self.other = self.sides = None
         self.problems = []
         self.other_box.setChecked(False)
         self.other_box.setEnabled(False)

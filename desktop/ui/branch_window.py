@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QProgressBar,
+    QPushButton,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
 from desktop.core.access import Session
@@ -23,6 +30,7 @@ from desktop.core.config import AppConfig
 from desktop.core.errors import VerificationError
 from desktop.core.paths import default_signature_model
 from desktop.core.service import BranchService
+from desktop.core.signing import describe_signer
 from desktop.core.verification import SignatureVerifier
 from desktop.ui.admin_screens import AuditScreen, SettingsScreen, UsersScreen
 from desktop.ui.banknote_enroll_screen import BanknoteEnrollScreen
@@ -30,6 +38,10 @@ from desktop.ui.banknote_screen import BanknoteScreen
 from desktop.ui.check_screen import CheckScreen
 from desktop.ui.enroll_screen import EnrollScreen
 from desktop.ui.workers import BackgroundHost, TaskRunner
+
+IDLE_CHECK_MS = 15_000  # how often the idle lock looks at the clock
+KEEP_ALIVE_S = 30  # at most this often a key or a click tells the core the user is there
+ACTIVITY_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 
 
 class LoginDialog(QDialog):
@@ -100,6 +112,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
     banknote_model_ready = Signal(object)
     banknote_model_failed = Signal(str)
     error_shown = Signal(str)
+    locked_changed = Signal(bool)
     error_title = "Cannot do that"
 
     def __init__(self, service: BranchService, session: Session, config: AppConfig) -> None:
@@ -110,7 +123,20 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self.resize(1280, 820)
         self.runner = TaskRunner(self)
         self.tabs = QTabWidget()
-        self.setCentralWidget(self.tabs)
+        self.lock_panel = LockPanel(self)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.lock_panel)
+        self.setCentralWidget(self.pages)
+        # Idle lock: after the configured minutes without a key or a click the window hides
+        # everything and asks for the password (the core ends the idle session by itself).
+        self.service.idle_timeout = timedelta(minutes=config.idle_timeout_minutes)
+        self.last_activity = self._kept_alive = time.monotonic()
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setInterval(IDLE_CHECK_MS)
+        self.idle_timer.timeout.connect(self.check_idle)
+        self.idle_timer.start()
+        QApplication.instance().installEventFilter(self)
         self.check_screen = self.enroll_screen = self.audit_screen = None
         self.users_screen = self.settings_screen = None
         self.banknote_screen = self.banknote_enroll_screen = None
@@ -166,8 +192,11 @@ class BranchWindow(BackgroundHost, QMainWindow):
             self.service.settings = type(self.service.settings)(
                 "distance", self.service.settings.target_far, self.service.settings.zone)
         info = verifier.embedder.provider
-        self.status_provider.setText(f"Model {verifier.manifest.model_id} · {info.status}")
-        self.status_provider.setToolTip(info.describe())
+        signer = verifier.manifest.signer  # the model's trust, labelled (DEMO key: said so)
+        self.status_provider.setText(f"Model {verifier.manifest.model_id} · "
+                                     f"{signer.short() if signer else 'unsigned'} · "
+                                     f"{info.status}")
+        self.status_provider.setToolTip(f"{describe_signer(signer)}\n{info.describe()}")
         if self.settings_screen:
             self.settings_screen.model_loaded(verifier)
         self.model_ready.emit(verifier)
@@ -197,8 +226,11 @@ class BranchWindow(BackgroundHost, QMainWindow):
                 f"{len({(c.currency, c.denomination) for c in m.classes})} denominations "
                 f"shipped · suspect beyond the calibrated distance (target false alarm "
                 f"{m.target_false_alarm:.0%})")
-        self.status_banknotes.setText(f"Banknotes {model.model_id}")
-        self.status_banknotes.setToolTip(model.provider.describe())
+        signer = m.signer
+        self.status_banknotes.setText(f"Banknotes {model.model_id} · "
+                                      f"{signer.short() if signer else 'unsigned'}")
+        self.status_banknotes.setToolTip(f"{describe_signer(signer)}\n"
+                                         f"{model.provider.describe()}")
         for screen in self._banknote_screens():
             screen.model_state(text, "ready")
         self.banknote_model_ready.emit(model)
@@ -212,8 +244,96 @@ class BranchWindow(BackgroundHost, QMainWindow):
                                f"checked (cheques still can): {message}", "failed")
         self.banknote_model_failed.emit(message)
 
+    # ---- idle lock --------------------------------------------------------------------------
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        """A key or a click anywhere in the app counts as activity (nothing is consumed)."""
+        if event.type() in ACTIVITY_EVENTS and not self.locked:
+            now = time.monotonic()
+            if now - self._kept_alive > KEEP_ALIVE_S:  # the core's idle clock too
+                self.service.keep_alive(self.session)
+                self._kept_alive = now
+            self.last_activity = now
+        return False
+
+    @property
+    def locked(self) -> bool:
+        """Whether the lock panel is shown instead of the screens."""
+        return self.pages.currentWidget() is self.lock_panel
+
+    def check_idle(self) -> None:
+        """Lock when idle past the timeout (not while work the user started still runs)."""
+        idle = time.monotonic() - self.last_activity
+        if not self.locked and not self.runner.busy() and \
+                idle >= self.service.idle_timeout.total_seconds():
+            self.lock()
+
+    def lock(self) -> None:
+        """Hide every screen; only the same user's password (or logging out) goes on."""
+        minutes = self.service.idle_timeout.total_seconds() / 60
+        self.lock_panel.arm(f"Locked after {minutes:g} minutes without use. "
+                            f"{self.session.username}, enter your password to go on.")
+        self.pages.setCurrentWidget(self.lock_panel)
+        self.locked_changed.emit(True)
+
+    def unlock(self, password: str) -> None:
+        """Check the password in the core; a new session replaces the idle one."""
+        try:
+            self.session = self.service.unlock(self.session, password)
+        except VerificationError as exc:
+            self.lock_panel.message.setText(str(exc))
+            return
+        self.last_activity = time.monotonic()
+        self.pages.setCurrentWidget(self.tabs)
+        self.locked_changed.emit(False)
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Finish running tasks, then end the session."""
+        self.idle_timer.stop()
+        QApplication.instance().removeEventFilter(self)
         self.runner.wait(10000)
         self.service.logout(self.session)
         super().closeEvent(event)
+
+
+class LockPanel(QWidget):
+    """What a locked window shows: who it belongs to, a password field, and log out."""
+
+    def __init__(self, window: BranchWindow) -> None:
+        super().__init__()
+        self.window_ = window
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setStyleSheet("font-size: 14pt;")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.returnPressed.connect(self._unlock)
+        self.message = QLabel("")
+        self.message.setStyleSheet("color: #b3261e;")
+        unlock = QPushButton("Unlock")
+        unlock.clicked.connect(self._unlock)
+        logout = QPushButton("Log out")
+        logout.clicked.connect(window.close)
+        form = QFormLayout()
+        form.addRow("Password", self.password_edit)
+        row = QHBoxLayout()
+        row.addWidget(unlock)
+        row.addWidget(logout)
+        lay = QVBoxLayout(self)
+        lay.addStretch(1)
+        lay.addWidget(self.text)
+        lay.addLayout(form)
+        lay.addLayout(row)
+        lay.addWidget(self.message)
+        lay.addStretch(2)
+
+    def arm(self, text: str) -> None:
+        """Show ``text`` and an empty password field."""
+        self.text.setText(text)
+        self.message.clear()
+        self.password_edit.clear()
+        self.password_edit.setFocus()
+
+    def _unlock(self) -> None:
+        password = self.password_edit.text()
+        self.password_edit.clear()
+        self.window_.unlock(password)

@@ -7,7 +7,10 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -22,9 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.cheque import SignatureZone
+from desktop.core.cheque import ChequeRefused, SignatureZone
 from desktop.core.preprocess import to_display
-from desktop.core.service import ACCEPT, REFER, REJECT, ChequeCheck, decode_png
+from desktop.core.service import (
+    ACCEPT,
+    MIN_REASON,
+    REFER,
+    REJECT,
+    ChequeCheck,
+    decision_rule,
+    decode_png,
+)
 from desktop.core.store import Account, Reference
 from desktop.ui.widgets import (
     IMAGE_FILTER,
@@ -34,6 +45,60 @@ from desktop.ui.widgets import (
     to_pixmap,
     verdict_style,
 )
+from desktop.ui.workers import RequestSlot
+
+DECISION_TEXT = {ACCEPT: "Accept (pay)", REFER: "Refer", REJECT: "Reject"}
+REFUSED_COLOUR = "#555555"
+
+
+def check_or_refusal(service, session, account_number: str, path: str,
+                     zone: SignatureZone | None) -> ChequeCheck | ChequeRefused:
+    """The service's cheque check, with a refusal (not a cheque, no signature in the zone)
+    returned rather than raised, so that the screen can show the page for the zone tool."""
+    try:
+        return service.check_cheque(session, account_number, path, zone)
+    except ChequeRefused as exc:
+        return exc
+
+
+class ApprovalDialog(QDialog):
+    """Accepting a cheque the app called forged: the reason and a supervisor's (or an
+    admin's) name and password, entered by that person in this same dialog."""
+
+    def __init__(self, parent: QWidget, check: ChequeCheck, reason: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Supervisor approval needed")
+        intro = QLabel(f"The app called {Path(check.cheque_path).name} "
+                       f"<b>{check.result.decision.upper()}</b>. Paying it needs a reason of at "
+                       f"least {MIN_REASON} characters and the approval of a supervisor or an "
+                       "admin, who enters their own name and password here. Both names go "
+                       "into the audit log.")
+        intro.setWordWrap(True)
+        self.reason_edit = QLineEdit(reason)
+        self.user_edit = QLineEdit()
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow("Reason", self.reason_edit)
+        form.addRow("Supervisor", self.user_edit)
+        form.addRow("Password", self.password_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Approve and pay")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(intro)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+
+    def reason(self) -> str:
+        """The reason typed."""
+        return self.reason_edit.text()
+
+    def approver(self) -> tuple[str, str]:
+        """The supervisor's (name, password); the service checks them."""
+        return self.user_edit.text(), self.password_edit.text()
 
 
 class CheckScreen(QWidget):
@@ -41,7 +106,9 @@ class CheckScreen(QWidget):
 
     references_loaded = Signal(list)
     check_done = Signal(object)
+    refused = Signal(object)  # the ChequeRefused: no verdict for this file
     decision_recorded = Signal(int)
+    approval_dialog_factory = ApprovalDialog  # tests put a scripted dialog here
 
     def __init__(self, host) -> None:
         super().__init__()
@@ -50,6 +117,8 @@ class CheckScreen(QWidget):
         self.references: list[Reference] = []
         self.cheque_path: str | None = None
         self.check: ChequeCheck | None = None
+        self.zone: SignatureZone | None = None  # a zone the clerk dragged, for this cheque
+        self.requests = RequestSlot()  # the check on screen is the newest one asked for
         self._build()
 
     # ---- layout ----------------------------------------------------------------------------
@@ -76,6 +145,9 @@ class CheckScreen(QWidget):
         scan_btn.clicked.connect(self.scan)
         reset_zone = QPushButton("Reset zone")
         reset_zone.clicked.connect(self.reset_zone)
+        self.recheck_btn = QPushButton("Check against this account")
+        self.recheck_btn.setEnabled(False)
+        self.recheck_btn.clicked.connect(self.recheck)
         self.extracted = QLabel()
         self.prepared = QLabel()
         for lab in (self.extracted, self.prepared):
@@ -83,7 +155,7 @@ class CheckScreen(QWidget):
             lab.setMinimumSize(240, 110)
             lab.setFrameShape(QFrame.Shape.StyledPanel)
         buttons = QHBoxLayout()
-        for b in (open_btn, scan_btn, reset_zone):
+        for b in (open_btn, scan_btn, reset_zone, self.recheck_btn):
             buttons.addWidget(b)
         sig_row = QHBoxLayout()
         for title, lab in (("Extracted signature", self.extracted),
@@ -110,28 +182,35 @@ class CheckScreen(QWidget):
         self.detail_label = QLabel("")
         self.detail_label.setWordWrap(True)
         self.reason_box = QLineEdit()
-        self.reason_box.setPlaceholderText("Reason (needed to decide against the verdict)")
+        self.reason_box.setPlaceholderText(f"Reason (at least {MIN_REASON} characters to accept "
+                                           "or reject against the verdict; refer needs none)")
+        self.rules_label = QLabel("")
+        self.rules_label.setWordWrap(True)
+        self.rules_label.setStyleSheet("color: #555;")
         self.decision_buttons = {}
         brow = QHBoxLayout()
-        for decision, text in ((ACCEPT, "Accept (pay)"), (REFER, "Refer"),
-                               (REJECT, "Reject")):
+        for decision, text in DECISION_TEXT.items():
             b = QPushButton(text)
             b.setEnabled(False)
             b.clicked.connect(lambda _=False, d=decision: self.record(d, self.reason_box.text()))
             self.decision_buttons[decision] = b
             brow.addWidget(b)
         self.decision_label = QLabel("")
+        two_lines = 2 * self.fontMetrics().lineSpacing() + 4
+        for lab in (self.detail_label, self.rules_label):
+            lab.setMinimumHeight(two_lines)  # wrapped text is never squeezed to one line
         grid.addWidget(self.verdict_label, 0, 0)
         grid.addWidget(self.similarity_label, 0, 1)
         grid.addWidget(self.detail_label, 1, 0, 1, 2)
         grid.addWidget(self.reason_box, 2, 0, 1, 2)
         grid.addLayout(brow, 3, 0, 1, 2)
-        grid.addWidget(self.decision_label, 4, 0, 1, 2)
+        grid.addWidget(self.rules_label, 4, 0, 1, 2)
+        grid.addWidget(self.decision_label, 5, 0, 1, 2)
 
         right = QWidget()
         rlay = QVBoxLayout(right)
-        rlay.addWidget(self.cheque_frame, 3)
-        rlay.addWidget(result, 1)
+        rlay.addWidget(self.cheque_frame, 1)
+        rlay.addWidget(result, 0)  # its natural height: nothing of the verdict is clipped
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
@@ -140,14 +219,16 @@ class CheckScreen(QWidget):
 
     # ---- actions ---------------------------------------------------------------------------
     def _account_loaded(self, loaded: tuple[Account, list[Reference]]) -> None:
+        # Another customer: whatever was checked (or is being checked) against the previous
+        # one is gone. The open cheque stays, and is checked against this account only when
+        # the clerk asks.
+        self.requests.cancel()
         self.account, self.references = loaded
         self.picker.label.setText(f"<b>{self.account.holder_name}</b><br>"
-                                   f"Account {self.account.account_number} · "
-                                   f"{len(self.references)} reference(s)")
-        self._show_references(None)
+                                  f"Account {self.account.account_number} · "
+                                  f"{len(self.references)} reference(s)")
+        self.zone = None
         self._clear_result()
-        if self.cheque_path:  # a cheque is already open: check it against this account
-            self._run_check()
         self.references_loaded.emit(self.references)
 
     def _show_references(self, similarities: list[float] | None) -> None:
@@ -170,31 +251,48 @@ class CheckScreen(QWidget):
 
     def open_cheque(self, path: str) -> None:
         """Check this cheque against the selected account's references."""
+        self.requests.cancel()
         self.cheque_path = str(path)
+        self.zone = None
         self.cheque_frame.setTitle(f"Cheque: {Path(path).name}")
+        self._clear_result()
         if self.account is None:
             self.host.show_error("Select the account first, then open the cheque.")
             return
         self._run_check()
 
-    def _zone_dragged(self, zone: tuple[float, float, float, float]) -> None:
-        try:
-            self._run_check(SignatureZone(*zone))
-        except ValueError as exc:
-            self.host.show_error(f"That zone cannot be used: {exc}")
-
-    def reset_zone(self) -> None:
-        """Back to the configured signature zone."""
+    def recheck(self) -> None:
+        """Check the open cheque (again) against the selected account, with the zone in use."""
         if self.cheque_path and self.account:
             self._run_check()
 
-    def _run_check(self, zone: SignatureZone | None = None) -> None:
+    def _zone_dragged(self, zone: tuple[float, float, float, float]) -> None:
+        try:
+            self.zone = SignatureZone(*zone)
+        except ValueError as exc:
+            self.host.show_error(f"That zone cannot be used: {exc}")
+            return
+        self._run_check()
+
+    def reset_zone(self) -> None:
+        """Back to the configured signature zone."""
+        self.zone = None
+        self.recheck()
+
+    def _run_check(self) -> None:
         self._clear_result()
         svc, ses = self.host.service, self.host.session
-        self.host.run(svc.check_cheque, ses, self.account.account_number, self.cheque_path, zone,
-                      on_done=self._checked, status=f"Checking {Path(self.cheque_path).name}…")
+        path = self.cheque_path
+        self.host.run(check_or_refusal, svc, ses, self.account.account_number, path, self.zone,
+                      on_done=lambda r, p=path: self._checked(r, p),
+                      status=f"Checking {Path(path).name}…", slot=self.requests)
 
-    def _checked(self, check: ChequeCheck) -> None:
+    def _checked(self, check: ChequeCheck | ChequeRefused, path: str) -> None:
+        if path != self.cheque_path:  # belt and braces: the slot already dropped stale ones
+            return
+        if isinstance(check, ChequeRefused):
+            self._refused(check)
+            return
         self.check = check
         ex, r = check.extraction, check.result
         h, w = ex.page.shape
@@ -212,37 +310,81 @@ class CheckScreen(QWidget):
             f"Against {len(check.references)} references ({r.method} method, {far}): genuine "
             f"at similarity ≥ {r.accept_similarity:.3f}, forged below "
             f"{r.reject_similarity:.3f}, needs review in between. Skew corrected "
-            f"{ex.angle:+.1f}°. Model {r.model_id} on {r.provider}."
+            f"{ex.angle:+.1f}°. Model {r.model_id} on {r.provider}. Audit #{check.audit_id}."
         )
+        self.rules_label.setText("  ·  ".join(
+            f"{DECISION_TEXT[d]}: {decision_rule(r.decision, d).describe()}"
+            for d in (ACCEPT, REFER, REJECT)))
         self._show_references(r.reference_similarities)
         for b in self.decision_buttons.values():
             b.setEnabled(True)
         self.check_done.emit(check)
 
+    def _refused(self, refusal: ChequeRefused) -> None:
+        """No verdict: say why, show the page so that the zone can be drawn on it."""
+        title = "NOT A CHEQUE" if refusal.kind == "not_a_cheque" else "NO SIGNATURE FOUND"
+        self.verdict_label.setText(title)
+        self.verdict_label.setStyleSheet(f"font-size: 22pt; font-weight: bold; color: "
+                                         f"{REFUSED_COLOUR};")
+        problem = refusal.problem[:1].upper() + refusal.problem[1:]
+        self.detail_label.setText(f"{problem}. Nothing was compared; the refusal is in the "
+                                  f"audit log (#{refusal.audit_id}).")
+        if refusal.page is not None and refusal.kind == "no_signature":
+            z = self.zone or self.host.service.settings.zone
+            self.cheque_view.set_page(refusal.page, (z.x, z.y, z.w, z.h))
+            self.rules_label.setText("Drag a rectangle around the signature on the cheque to "
+                                     "check that zone.")
+        self.refused.emit(refusal)
+
     def record(self, decision: str, reason: str = "") -> None:
-        """Record the clerk's decision on the current check."""
-        if self.check is None:
+        """Record the clerk's decision on the check on screen. Accepting a cheque called
+        forged asks for a supervisor's approval in a dialog first."""
+        check = self.check
+        if check is None:
             return
+        approver = None
+        if decision_rule(check.result.decision, decision).needs_approval:
+            dialog = self.approval_dialog_factory(self, check, reason)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            reason, approver = dialog.reason(), dialog.approver()
         svc, ses = self.host.service, self.host.session
-        self.host.run(svc.record_decision, ses, self.check, decision, reason,
-                      on_done=lambda i, d=decision: self._recorded(i, d),
+        for b in self.decision_buttons.values():
+            b.setEnabled(False)  # one decision per check, even with a double click
+        self.host.run(svc.record_decision, ses, check, decision, reason, approver,
+                      on_done=lambda i, d=decision, c=check: self._recorded(i, d, c),
+                      on_failed=lambda m, c=check: self._record_failed(m, c),
                       status="Recording the decision…")
 
-    def _recorded(self, decision_id: int, decision: str) -> None:
-        for b in self.decision_buttons.values():
-            b.setEnabled(False)
+    def _recorded(self, decision_id: int, decision: str, check: ChequeCheck) -> None:
+        name = Path(check.cheque_path).name
+        if check is not self.check:  # the clerk moved on: leave the new check alone
+            self.host.statusBar().showMessage(f"Decision recorded on {name}: {decision} "
+                                              f"(#{decision_id}).", 10000)
+            return
         self.reason_box.clear()
-        self.decision_label.setText(f"Decision recorded: {decision} (#{decision_id}).")
+        self.decision_label.setText(f"Decision recorded on {name}: {decision} "
+                                    f"(#{decision_id}).")
         self.decision_recorded.emit(decision_id)
 
+    def _record_failed(self, message: str, check: ChequeCheck) -> None:
+        if check is self.check:
+            for b in self.decision_buttons.values():
+                b.setEnabled(True)
+        self.host.show_error(message)
+
     def _clear_result(self) -> None:
+        """Nothing of an earlier check stays on screen: image, signature, verdict,
+        similarities, and no decision can be recorded."""
         self.check = None
         self.verdict_label.setText("—")
         self.verdict_label.setStyleSheet(verdict_style("", 22))
-        self.similarity_label.clear()
-        self.detail_label.clear()
-        self.decision_label.clear()
-        self.extracted.clear()
-        self.prepared.clear()
+        for lab in (self.similarity_label, self.detail_label, self.decision_label,
+                    self.rules_label, self.extracted, self.prepared):
+            lab.clear()
+        self.cheque_view.set_page(None)
+        self._show_references(None)
         for b in self.decision_buttons.values():
             b.setEnabled(False)
+        self.recheck_btn.setEnabled(bool(self.cheque_path and self.account))
+

@@ -27,6 +27,7 @@ from desktop.core.enrollment import MAX_REFERENCES, MIN_REFERENCES, OK, REJECTED
 from desktop.core.service import decode_png
 from desktop.core.store import Account, Reference
 from desktop.ui.widgets import IMAGE_FILTER, AccountPicker, DropFrame, to_pixmap
+from desktop.ui.workers import RequestSlot
 
 STATUS_COLOURS = {OK: "#1b7f3b", REJECTED: "#b3261e"}
 
@@ -46,6 +47,9 @@ class EnrollScreen(QWidget):
         self.account: Account | None = None
         self.references: list[Reference] = []
         self.candidates: list[Candidate] = []
+        self.pending: list[Candidate] = []  # read, waiting for the running assessment
+        self.assessed_for: str | None = None  # the account the table was checked against
+        self.requests = RequestSlot()
         self._build()
 
     def _build(self) -> None:
@@ -150,7 +154,7 @@ class EnrollScreen(QWidget):
             self.ref_list.addItem(item)
         self._update_summary()
         self.account_loaded.emit(self.references)
-        if self.candidates:
+        if self.candidates or self.pending:
             self._assess([])
 
     # ---- candidates ------------------------------------------------------------------------
@@ -172,13 +176,24 @@ class EnrollScreen(QWidget):
 
     def _assess(self, new: list[Candidate]) -> None:
         svc, ses = self.host.service, self.host.session
-        cands = self.candidates + list(new)
+        # Files read while an earlier assessment ran join the newest one; only the newest
+        # assessment is shown, and only for the account it was made against.
+        self.pending = self.pending + list(new)
+        cands = self.candidates + self.pending
         number = self.account.account_number if self.account else None
-        self.host.run(svc.assess_candidates, ses, cands, number, on_done=self._assessed,
-                      status="Checking quality…")
+        self.assessed_for = None
+        self._update_summary()
+        self.host.run(svc.assess_candidates, ses, cands, number,
+                      on_done=lambda c, n=number: self._assessed(c, n),
+                      status="Checking quality…", slot=self.requests)
 
-    def _assessed(self, cands: list[Candidate]) -> None:
-        self.candidates = list(cands)
+    def _assessed(self, cands: list[Candidate], number: str | None) -> None:
+        current = self.account.account_number if self.account else None
+        if number != current:  # the account changed meanwhile: check against the new one
+            self.candidates, self.pending = list(cands), []
+            self._assess([])
+            return
+        self.candidates, self.pending, self.assessed_for = list(cands), [], number
         self.table.setRowCount(len(cands))
         for row, cand in enumerate(cands):
             thumb = QTableWidgetItem()
@@ -204,6 +219,7 @@ class EnrollScreen(QWidget):
         total = len(self.references) + len(usable)
         blocked = len(usable) != len(self.candidates)
         ok = (self.account is not None and usable and not blocked
+              and self.assessed_for == self.account.account_number
               and MIN_REFERENCES <= total <= MAX_REFERENCES)
         self.save_button.setEnabled(bool(ok))
         if self.account is None:
@@ -224,7 +240,7 @@ class EnrollScreen(QWidget):
                       on_done=self._saved, status="Saving the enrollment…")
 
     def _saved(self, refs: list[Reference]) -> None:
-        self.candidates = []
+        self.candidates, self.assessed_for = [], None
         self.table.setRowCount(0)
         self.enrolled.emit(refs)
         self.picker.load(self.account.account_number)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.preprocess import to_display
 from desktop.core.runtime import PROVIDER_CHOICES
+from desktop.core.signing import describe_signer
 from desktop.core.verification import (
     PreparedImage,
     SignatureVerifier,
@@ -119,6 +120,10 @@ class MainWindow(BackgroundHost, QMainWindow):
         q_layout.addWidget(self.query_original, 1)
         q_layout.addWidget(QLabel("Preprocessed (what the model compares):"))
         q_layout.addWidget(self.query_prepared, 1)
+        self.query_warning = QLabel("")
+        self.query_warning.setWordWrap(True)
+        self.query_warning.setStyleSheet("color: #a15c00; font-weight: bold;")
+        q_layout.addWidget(self.query_warning)
         q_layout.addWidget(open_q)
 
         split = QSplitter()
@@ -167,8 +172,11 @@ class MainWindow(BackgroundHost, QMainWindow):
     def _model_loaded(self, verifier: SignatureVerifier) -> None:
         self.verifier = verifier
         info = verifier.embedder.provider
-        self.status_provider.setText(f"Model {verifier.manifest.model_id} · {info.status}")
-        self.status_provider.setToolTip(info.describe())
+        signer = verifier.manifest.signer  # the model's trust, labelled (DEMO key: said so)
+        self.status_provider.setText(f"Model {verifier.manifest.model_id} · "
+                                     f"{signer.short() if signer else 'unsigned'} · "
+                                     f"{info.status}")
+        self.status_provider.setToolTip(f"{describe_signer(signer)}\n{info.describe()}")
         self.provider_label.setText(f"Execution provider: {info.describe()}")
         self.model_ready.emit(verifier)
         pending, self._pending = self._pending, []
@@ -201,7 +209,8 @@ class MainWindow(BackgroundHost, QMainWindow):
             self._pending.append((role, path))
             return
         done = self._reference_ready if role == "reference" else self._query_ready
-        self.run(self.verifier.prepare, path, on_done=done, status=f"Reading {path}…")
+        self.run(self.verifier.prepare, path, 0, role == "query", on_done=done,
+                 status=f"Reading {path}…")
 
     def _reference_ready(self, item: PreparedImage) -> None:
         self.references.append(item)
@@ -213,6 +222,7 @@ class MainWindow(BackgroundHost, QMainWindow):
     def _query_ready(self, item: PreparedImage) -> None:
         self.query = item
         self.query_frame.setTitle(f"Query signature: {Path(item.path).name}")
+        self.query_warning.setText(f"Warning: {item.warning}." if item.warning else "")
         self.query_original.setPixmap(to_pixmap(item.gray, self.query_original.size()))
         self.query_prepared.setPixmap(
             to_pixmap(to_display(item.inkmap), self.query_prepared.size())
@@ -235,6 +245,7 @@ class MainWindow(BackgroundHost, QMainWindow):
         self.query_original.setText("No query yet: open or drop a scanned signature.")
         self.query_prepared.clear()
         self.query_frame.setTitle("Query signature (drop a file here)")
+        self.query_warning.clear()
         self._show_result(None)
 
     def _maybe_verify(self) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.verification import FORGED, GENUINE
+from desktop.ui.workers import RequestSlot
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
 DECISION_COLOURS = {GENUINE: "#1b7f3b", FORGED: "#b3261e"}
@@ -110,6 +111,9 @@ class AccountPicker(QGroupBox):
     def __init__(self, host) -> None:
         super().__init__("Account")
         self.host = host
+        # The newest search and the newest load win: a slow answer for an account clicked
+        # earlier never replaces the account clicked last.
+        self.search_slot, self.load_slot = RequestSlot(), RequestSlot()
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText("Account number or holder's name")
         self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
@@ -132,13 +136,14 @@ class AccountPicker(QGroupBox):
         """Find accounts whose number or holder's name contains ``text``."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.search_accounts, ses, text, on_done=self.show_accounts,
-                      status="Searching accounts…")
+                      status="Searching accounts…", slot=self.search_slot)
 
     def load(self, account_number: str) -> None:
         """Load the account and its references (re-embedded if the model changed)."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.account_with_references, ses, account_number,
-                      on_done=self.loaded.emit, status="Loading references…")
+                      on_done=self.loaded.emit, status="Loading references…",
+                      slot=self.load_slot)
 
     def show_accounts(self, accounts) -> None:
         """List the accounts a search found."""

@@ -83,6 +83,29 @@ class TaskRunner(QObject):
         return self.pool.waitForDone(msecs)
 
 
+class RequestSlot:
+    """The newest request of one kind on a screen (one cheque check, one banknote check, one
+    account load). :meth:`next` starts a request and supersedes every earlier one;
+    :meth:`cancel` supersedes them all. A result for a superseded request must not reach the
+    screen: :meth:`BackgroundHost.run` drops it when given the slot."""
+
+    def __init__(self) -> None:
+        self.current = 0
+
+    def next(self) -> int:
+        """A ticket for a new request; earlier tickets are superseded."""
+        self.current += 1
+        return self.current
+
+    def cancel(self) -> None:
+        """Supersede every request still running (the screen moved on)."""
+        self.current += 1
+
+    def is_current(self, ticket: int) -> bool:
+        """Whether ``ticket`` is still the newest request."""
+        return ticket == self.current
+
+
 class BackgroundHost:
     """Mixin for a QMainWindow that runs work on a :class:`TaskRunner`: a busy bar and a
     status message while work runs, and a non-blocking message box for failures.
@@ -94,16 +117,36 @@ class BackgroundHost:
     error_title = "Cannot use this input"
 
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
-            status: str) -> None:
-        """Run ``fn(*args)`` on a worker; ``on_done(result)`` on the GUI thread, errors shown."""
+            status: str, slot: RequestSlot | None = None,
+            on_failed: Callable[[str], None] | None = None) -> None:
+        """Run ``fn(*args)`` on a worker; ``on_done(result)`` on the GUI thread, errors shown
+        (or given to ``on_failed``). With ``slot`` the call is that slot's newest request, and
+        its result or error is dropped if another request has superseded it meanwhile."""
         self.statusBar().showMessage(status)
         self.busy.show()
+        ticket = slot.next() if slot is not None else 0
+
+        def superseded() -> bool:
+            if slot is None or slot.is_current(ticket):
+                return False
+            log.info("dropped a superseded result (%s)", status)
+            return True
 
         def finished(result: Any, cb: Callable[[Any], None] = on_done) -> None:
             self._idle()
-            cb(result)
+            if not superseded():
+                cb(result)
 
-        self.runner.start(fn, *args, on_done=finished, on_failed=self._failed)
+        def failed(message: str) -> None:
+            if superseded():
+                self._idle()
+            elif on_failed is not None:
+                self._idle()
+                on_failed(message)
+            else:
+                self._failed(message)
+
+        self.runner.start(fn, *args, on_done=finished, on_failed=failed)
 
     def open_newest_scan(self, open_fn: Callable[[str], None]) -> None:
         """Pass the newest image in the configured scan folder to ``open_fn``."""
