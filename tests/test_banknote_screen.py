@@ -227,3 +227,30 @@ def test_a_missing_banknote_model_leaves_cheque_work_alone(qtbot, app_parts,
         assert "no-model" in screen.model_label.text() and "cheques still can" in \
             screen.model_label.text()
     assert "No banknote model" in win.status_banknotes.text()
+
+
+def test_a_late_banknote_result_never_replaces_the_note_on_screen(qtbot, app_parts,
+                                                                  tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    import threading
+
+    service, config = app_parts
+    clerk, _ = _window(qtbot, service, config, "carl")
+    screen = clerk.banknote_screen
+    slow, fast = _capture(tmp_path, "ARC-20-front"), _capture(tmp_path, "BOR-10-back")
+    gate, real = threading.Event(), service.check_banknote
+
+    def slow_first(session, path, *args):
+        if path == slow:
+            gate.wait(60)  # held until the second note is on screen
+        return real(session, path, *args)
+
+    monkeypatch.setattr(service, "check_banknote", slow_first)
+    screen.open_note(slow)
+    with qtbot.waitSignal(screen.check_done, timeout=30000) as done:
+        screen.open_note(fast)
+    gate.set()
+    qtbot.waitUntil(lambda: len(_checks(service)) == 2 and not clerk.runner.busy(),
+                    timeout=30000)
+    assert screen.note is done.args[0] and screen.denom_label.text() == "BOR 10, back"
+    assert "BOR-10-back" in screen.frame.title()
