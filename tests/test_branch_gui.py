@@ -374,3 +374,56 @@ def test_the_idle_window_locks_and_the_same_user_unlocks_it(qtbot, app_parts) ->
         clerk.lock_panel._unlock()
     assert not clerk.locked and clerk.session.token != old.token
     assert service.search_accounts(clerk.session, "1") == []
+
+
+def test_admin_changes_a_role_and_removes_a_user_in_the_users_tab(qtbot, app_parts) -> None:
+    from desktop.core.errors import PermissionDenied
+
+    service, config = app_parts
+    carl = service.login("carl", PASSWORDS["carl"])
+    olga = service.login("olga", PASSWORDS["olga"])
+    admin = _window(qtbot, service, config, "admin")
+    screen = admin.users_screen
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 3, timeout=10000)
+    state = {screen.table.item(r, 0).text(): screen.table.item(r, 2).text()
+             for r in range(3)}
+    assert state == {"admin": "active", "carl": "active", "olga": "active"}
+    assert not screen.change_role_btn.isEnabled()  # nothing selected yet
+    # The clerk becomes a supervisor: his open session ends at once.
+    screen.select_user("carl")
+    assert screen.new_role_box.currentText() == "clerk" and screen.change_role_btn.isEnabled()
+    screen.new_role_box.setCurrentText("supervisor")
+    with qtbot.waitSignal(screen.loaded, timeout=10000):
+        screen.change_role_btn.click()
+    row = next(r for r in range(3) if screen.table.item(r, 0).text() == "carl")
+    assert screen.table.item(row, 1).text() == "supervisor"
+    assert service.store.get_user("carl").role == "supervisor"
+    with pytest.raises(PermissionDenied, match="role changed to supervisor"):
+        service.search_accounts(carl, "1")
+    # Removing asks first: declined, nothing happens; confirmed, the user is removed.
+    screen.select_user("olga")
+    asked = []
+    screen.confirm = lambda title, question: asked.append(question) or False
+    screen.remove_btn.click()
+    assert len(asked) == 1 and "olga" in asked[0] and service.store.get_user("olga").active
+    screen.confirm = lambda title, question: True
+    with qtbot.waitSignal(screen.loaded, timeout=10000):
+        screen.remove_btn.click()
+    row = next(r for r in range(3) if screen.table.item(r, 0).text() == "olga")
+    assert screen.table.item(row, 2).text() == "removed"
+    assert screen.restore_btn.isEnabled() and not screen.remove_btn.isEnabled()
+    assert not service.store.get_user("olga").active
+    with pytest.raises(PermissionDenied, match="the user was removed"):
+        service.search_accounts(olga, "1")
+    actions = [e.action for e in service.store.audit_entries()]
+    assert "role_changed" in actions and "user_removed" in actions
+    # The admin cannot remove themself: the core refuses and the window says why.
+    screen.select_user("admin")
+    with qtbot.waitSignal(admin.error_shown, timeout=10000) as err:
+        screen.remove_btn.click()
+    assert "cannot remove yourself" in err.args[0]
+    # Restoring the removed user shows them as active again.
+    screen.select_user("olga")
+    with qtbot.waitSignal(screen.loaded, timeout=10000):
+        screen.restore_btn.click()
+    assert screen.table.item(row, 2).text() == "active" and service.store.get_user("olga").active

@@ -295,3 +295,36 @@ def test_sqlite_version_is_in_the_file(tmp_path: Path) -> None:
     path = tmp_path / "v.sqlite"
     SQLiteStore(path).close()
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_set_role_and_set_active_record_the_row_and_name_unknown_users(open_test_store) -> None:
+    store = open_test_store()
+    with store.transaction():
+        store.add_user(User("Olga", "operator", b"h", b"s", "scrypt"))
+        store.append_audit("admin", "user_created", details={"user": "Olga"})
+    with store.transaction():
+        store.set_role("OLGA", "clerk")
+        changed = store.append_audit("admin", "role_changed", details={"user": "Olga"})
+    assert store.get_user("olga").role == "clerk" and set(changed.row_digests) == {"user:olga"}
+    with store.transaction():
+        store.set_active("olga", False)
+        removed = store.append_audit("admin", "user_removed", details={"user": "Olga"})
+    user = store.get_user("olga")
+    assert not user.active and user.role == "clerk" and store.count_users() == 1
+    assert set(removed.row_digests) == {"user:olga"}
+    assert store.verify_audit().ok
+    with store.transaction():
+        store.set_active("Olga", True)
+        store.append_audit("admin", "user_restored", details={"user": "Olga"})
+    assert store.get_user("olga").active and store.verify_audit().ok
+    with pytest.raises(StoreError, match="no user named 'nobody'"):
+        store.set_role("nobody", "clerk")
+    with pytest.raises(StoreError, match="no user named 'nobody'"):
+        store.set_active("nobody", False)
+    with pytest.raises(StoreError, match="unknown role 'boss'"):
+        store.set_role("olga", "boss")
+    assert store.get_user("olga").role == "clerk" and store.verify_audit().ok
+    # The same change without its audit row commits, but the chain check names it.
+    store.set_active("olga", False)
+    check = store.verify_audit()
+    assert not check.ok and "user olga was changed after audit row" in check.problem

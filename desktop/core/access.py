@@ -131,6 +131,85 @@ class AccessControl:
             else:
                 self._end_session(token, issued.username, "the password was reset")
 
+    def change_role(self, session: Session, username: str, role: str) -> None:
+        """Admin: give another user a new role, audited (``role_changed`` with the old and the
+        new role). That user's open sessions end at once here (on other PCs at their next
+        call). Refused: an unknown role or user, a removed user, the admin's own role, and
+        demoting the last active admin."""
+        self._require(session, "manage_users")
+        if role not in auth.PERMISSIONS:
+            raise ServiceError(f"unknown role {role!r} ({', '.join(auth.PERMISSIONS)})")
+        with self.store.transaction():
+            self.store.lock("users")  # two admins at once: one active admin always remains
+            user = self._managed_user(session, username, "change your own role")
+            if not user.active:
+                raise ServiceError(f"{user.username} was removed; restore the user first")
+            if user.role == role:
+                raise ServiceError(f"{user.username} already has the role {role}")
+            if user.role == "admin" and role != "admin":
+                self._keep_an_admin(user)
+            self.store.set_role(user.username, role)
+            self.store.append_audit(session.username, "role_changed", details={
+                "user": user.username, "old_role": user.role, "new_role": role})
+        self._end_sessions_of(user.username, f"the user's role changed to {role}")
+
+    def remove_user(self, session: Session, username: str) -> None:
+        """Admin: remove (deactivate) a user, audited (``user_removed``). The row is kept, as
+        decisions and audit rows name the user; the user can no longer log in, and their
+        open sessions end at once here (on other PCs at their next call). Refused: an
+        unknown or already removed user, the admin themself, and the last active admin."""
+        self._require(session, "manage_users")
+        with self.store.transaction():
+            self.store.lock("users")
+            user = self._managed_user(session, username, "remove yourself")
+            if not user.active:
+                raise ServiceError(f"{user.username} was already removed")
+            if user.role == "admin":
+                self._keep_an_admin(user)
+            self.store.set_active(user.username, False)
+            self.store.append_audit(session.username, "user_removed",
+                                    details={"user": user.username, "role": user.role})
+        self._end_sessions_of(user.username, "the user was removed")
+
+    def restore_user(self, session: Session, username: str) -> None:
+        """Admin: let a removed user log in again (with the role and password they had),
+        audited (``user_restored``)."""
+        self._require(session, "manage_users")
+        with self.store.transaction():
+            self.store.lock("users")
+            user = self._managed_user(session, username, "restore yourself")
+            if user.active:
+                raise ServiceError(f"{user.username} was not removed")
+            self.store.set_active(user.username, True)
+            self.store.append_audit(session.username, "user_restored",
+                                    details={"user": user.username, "role": user.role})
+
+    def _managed_user(self, session: Session, username: str, own: str) -> User:
+        """The user an admin is about to change (read inside the caller's transaction):
+        :class:`ServiceError` for an unknown user, or for the admin themself (``own`` says
+        what they may not do: "remove yourself")."""
+        user = self.store.get_user(username.strip())
+        if user is None:
+            raise ServiceError(f"there is no user named {username!r}")
+        if user.username.lower() == session.username.lower():
+            raise ServiceError(f"you cannot {own}; another administrator can")
+        return user
+
+    def _keep_an_admin(self, user: User) -> None:
+        """Refuse to demote or remove ``user`` when no other active admin would remain."""
+        others = [u for u in self.store.list_users() if u.active and u.role == "admin"
+                  and u.username.lower() != user.username.lower()]
+        if not others:
+            raise ServiceError(f"{user.username} is the last active administrator; make "
+                               "another user an administrator first")
+
+    def _end_sessions_of(self, username: str, reason: str) -> None:
+        """End every session this process issued to ``username`` now, audited with
+        ``reason`` (other PCs see the changed row at their next call)."""
+        for token, issued in list(self._sessions.items()):
+            if issued.username.lower() == username.lower():
+                self._end_session(token, issued.username, reason)
+
     def users(self, session: Session) -> list[User]:
         """Admin: every user (hashes included only as the store keeps them)."""
         self._require(session, "manage_users")

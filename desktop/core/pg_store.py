@@ -339,6 +339,28 @@ class PostgresStore(RowDigestRecorder, PgBanknoteMixin, ReferenceStore):
             "locked_until = NULL WHERE lower(username) = lower(%s) RETURNING *",
             (password_hash, salt, kdf, username)))
 
+    def set_role(self, username: str, role: str) -> None:
+        """Give ``username`` another role; :class:`StoreError` naming an unknown user or
+        role."""
+        if role not in ROLES:
+            raise StoreError(f"unknown role {role!r}")
+        with self.transaction():
+            rows = self._exec("UPDATE users SET role = %s WHERE lower(username) = lower(%s) "
+                              "RETURNING *", (role, username))
+            if not rows:
+                raise StoreError(f"there is no user named {username!r}")
+            self._written("users", rows)
+
+    def set_active(self, username: str, active: bool) -> None:
+        """Deactivate or reactivate ``username`` (the row is kept); :class:`StoreError`
+        naming an unknown user."""
+        with self.transaction():
+            rows = self._exec("UPDATE users SET active = %s WHERE lower(username) = lower(%s) "
+                              "RETURNING *", (bool(active), username))
+            if not rows:
+                raise StoreError(f"there is no user named {username!r}")
+            self._written("users", rows)
+
     # ---- accounts ------------------------------------------------------------------------
     def create_account(self, account_number: str, holder_name: str, by: str) -> Account:
         row = self._one(

@@ -443,6 +443,27 @@ class SQLiteStore(RowDigestRecorder, BanknoteStoreMixin, ReferenceStore):
                          (password_hash, salt, kdf, username))
             self._written("users", "username = ?", (username,))
 
+    def set_role(self, username: str, role: str) -> None:
+        """Give ``username`` another role; :class:`StoreError` naming an unknown user or
+        role."""
+        if role not in ROLES:
+            raise StoreError(f"unknown role {role!r}")
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE users SET role = ? WHERE username = ?", (role, username))
+            if cur.rowcount == 0:
+                raise StoreError(f"there is no user named {username!r}")
+            self._written("users", "username = ?", (username,))
+
+    def set_active(self, username: str, active: bool) -> None:
+        """Deactivate or reactivate ``username`` (the row is kept); :class:`StoreError`
+        naming an unknown user."""
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE users SET active = ? WHERE username = ?",
+                               (1 if active else 0, username))
+            if cur.rowcount == 0:
+                raise StoreError(f"there is no user named {username!r}")
+            self._written("users", "username = ?", (username,))
+
     # ---- accounts ------------------------------------------------------------------------
     def create_account(self, account_number: str, holder_name: str, by: str) -> Account:
         with self.transaction() as conn:

@@ -182,6 +182,14 @@ class ReferenceStore(abc.ABC):
                         locked_until: str | None) -> None: ...
     @abc.abstractmethod
     def set_password(self, username: str, password_hash: bytes, salt: bytes, kdf: str) -> None: ...
+    @abc.abstractmethod
+    def set_role(self, username: str, role: str) -> None:
+        """Give ``username`` another role (its row digest queued for the transaction's audit
+        row); :class:`StoreError` naming an unknown user or role."""
+    @abc.abstractmethod
+    def set_active(self, username: str, active: bool) -> None:
+        """Deactivate (remove) or reactivate a user; the row is kept. Its row digest is
+        queued for the transaction's audit row; :class:`StoreError` naming an unknown user."""
 
     # accounts
     @abc.abstractmethod

@@ -38,7 +38,8 @@ AUDIT_ACTIONS = ("", "login", "login_failed", "login_refused", "logout", "verify
                  "override", "enroll", "revoke", "replace", "account_created", "user_created",
                  "password_reset", "reembedded", "settings_changed", "audit_exported",
                  "verify_refused", "session_ended", "approval_failed", "approval_refused",
-                 "banknote_check", "banknote_sides", "trusted_key_added")
+                 "banknote_check", "banknote_sides", "trusted_key_added", "role_changed",
+                 "user_removed", "user_restored")
 
 
 class AuditScreen(QWidget):
@@ -139,16 +140,22 @@ class AuditScreen(QWidget):
 
 
 class UsersScreen(QWidget):
-    """Create users and reset passwords (which also lifts a lock-out)."""
+    """Create users, reset passwords (which also lifts a lock-out), change a user's role,
+    and remove or restore a user."""
 
     changed = Signal()
+    loaded = Signal(list)
 
     def __init__(self, host) -> None:
         super().__init__()
         self.host = host
+        self.users: list = []
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["User", "Role", "State"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.currentCellChanged.connect(lambda *_: self._selection_changed())
         self.name_edit = QLineEdit()
         self.role_box = QComboBox()
         self.role_box.addItems(list(auth.PERMISSIONS))
@@ -167,9 +174,46 @@ class UsersScreen(QWidget):
         form.addRow("Password", self.password_edit)
         form.addRow(create)
         form.addRow(reset)
+        # The selected user: role change, removal, restore.
+        self.selected_label = QLabel("(select a user in the table)")
+        self.new_role_box = QComboBox()
+        self.new_role_box.addItems(list(auth.PERMISSIONS))
+        self.change_role_btn = QPushButton("Change role")
+        self.change_role_btn.clicked.connect(
+            lambda: self.change_role(self.selected_name(), self.new_role_box.currentText()))
+        self.remove_btn = QPushButton("Remove user")
+        self.remove_btn.clicked.connect(lambda: self.remove(self.selected_name()))
+        self.restore_btn = QPushButton("Restore user")
+        self.restore_btn.clicked.connect(lambda: self.restore(self.selected_name()))
+        chosen = QGroupBox("Selected user")
+        chosen_form = QFormLayout(chosen)
+        chosen_form.addRow("User", self.selected_label)
+        role_row = QHBoxLayout()
+        role_row.addWidget(self.new_role_box, 1)
+        role_row.addWidget(self.change_role_btn)
+        chosen_form.addRow("New role", role_row)
+        chosen_form.addRow(self.remove_btn)
+        chosen_form.addRow(self.restore_btn)
+        chosen_form.addRow(QLabel("A role change or removal ends that user's open sessions "
+                                  "at once."))
+        side = QVBoxLayout()
+        side.addWidget(box)
+        side.addWidget(chosen)
+        side.addStretch(1)
         lay = QHBoxLayout(self)
         lay.addWidget(self.table, 2)
-        lay.addWidget(box, 1)
+        lay.addLayout(side, 1)
+        self._selection_changed()
+
+    def confirm(self, title: str, question: str) -> bool:
+        """Ask the admin to confirm (tests replace this attribute)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(self, title, question,
+                                      QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def refresh(self) -> None:
         """Reload the user list."""
@@ -177,23 +221,91 @@ class UsersScreen(QWidget):
                       status="Reading users…")
 
     def _show(self, users) -> None:
-        self.table.setRowCount(len(users))
-        for row, user in enumerate(users):
-            state = f"locked until {user.locked_until[:16]}" if user.locked_until else "active"
+        selected = self.selected_name()
+        self.users = list(users)
+        self.table.setRowCount(len(self.users))
+        for row, user in enumerate(self.users):
+            if not user.active:
+                state = "removed"
+            elif user.locked_until:
+                state = f"locked until {user.locked_until[:16]}"
+            else:
+                state = "active"
             for col, text in enumerate((user.username, user.role, state)):
                 self.table.setItem(row, col, QTableWidgetItem(text))
+            if selected and user.username.lower() == selected.lower():
+                self.table.setCurrentCell(row, 0)
+        self._selection_changed()
+        self.loaded.emit(self.users)
+
+    def selected_name(self) -> str:
+        """The user name selected in the table ("" when none is)."""
+        row = self.table.currentRow()
+        item = self.table.item(row, 0) if row >= 0 else None
+        return item.text() if item is not None else ""
+
+    def select_user(self, username: str) -> None:
+        """Select ``username``'s row in the table (nothing when it is not listed)."""
+        for row, user in enumerate(self.users):
+            if user.username.lower() == username.lower():
+                self.table.setCurrentCell(row, 0)
+                return
+
+    def _selected_user(self):
+        name = self.selected_name().lower()
+        return next((u for u in self.users if name and u.username.lower() == name), None)
+
+    def _selection_changed(self) -> None:
+        user = self._selected_user()
+        self.selected_label.setText(
+            "(select a user in the table)" if user is None else
+            f"{user.username} ({user.role}{', removed' if not user.active else ''})")
+        if user is not None:
+            self.new_role_box.setCurrentText(user.role)
+        active = user is not None and user.active
+        self.change_role_btn.setEnabled(active)
+        self.remove_btn.setEnabled(active)
+        self.restore_btn.setEnabled(user is not None and not user.active)
 
     def create(self, name: str, role: str, password: str) -> None:
         """Add a user."""
         self.host.run(self.host.service.create_user, self.host.session, name, role, password,
                       on_done=self._done, status="Creating the user…")
 
-    def _reset_selected(self) -> None:
-        row = self.table.currentRow()
-        if row < 0:
+    def change_role(self, name: str, role: str) -> None:
+        """Give ``name`` the role ``role`` (that user's sessions end)."""
+        if not name:
             self.host.show_error("Select a user first.")
             return
-        name = self.table.item(row, 0).text()
+        self.host.run(self.host.service.change_role, self.host.session, name, role,
+                      on_done=self._done, status="Changing the role…")
+
+    def remove(self, name: str) -> None:
+        """Remove (deactivate) ``name`` after the admin confirms; the row is kept."""
+        if not name:
+            self.host.show_error("Select a user first.")
+            return
+        if not self.confirm("Remove user",
+                            f"Remove {name}? The user can no longer log in and any open "
+                            "session ends now. Their decisions and audit rows are kept, "
+                            "and an administrator can restore the user later."):
+            return
+        self.host.run(self.host.service.remove_user, self.host.session, name,
+                      on_done=self._done, status="Removing the user…")
+
+    def restore(self, name: str) -> None:
+        """Let a removed user log in again."""
+        if not name:
+            self.host.show_error("Select a user first.")
+            return
+        self.host.run(self.host.service.restore_user, self.host.session, name,
+                      on_done=self._done, status="Restoring the user…")
+
+    def _reset_selected(self) -> None:
+        name = self.selected_name()
+        if not name:
+            self.host.show_error("Select a user first.")
+            return
         self.host.run(self.host.service.reset_password, self.host.session, name,
                       self.password_edit.text(), on_done=self._done, status="Setting password…")
 
