@@ -81,7 +81,7 @@ def float32_graph(net, prep, path: Path, args: argparse.Namespace):
     """``net`` exported to ONNX by the project's exporter (as the float32 model was): an
     embedding function on an onnxruntime session of it, set up as the app's."""
     from desktop.core.runtime import create_session
-    from training.export import INPUT_NAME, OUTPUT_NAME, export_onnx
+    from training.onnx_export import INPUT_NAME, OUTPUT_NAME, export_onnx
 
     session, _ = create_session(export_onnx(net, prep, path), args.provider, args.threads)
 

@@ -222,7 +222,7 @@ def test_a_missing_banknote_model_leaves_cheque_work_alone(qtbot, app_parts,
     win.error_shown.connect(shown.append)
     with qtbot.waitSignals([win.model_ready, win.banknote_model_failed], timeout=60000):
         win.show()
-    assert service.verifier is not None and service.banknotes is None and shown == []
+    assert service.verifier is not None and service.notes.model is None and shown == []
     for screen in (win.banknote_screen, win.banknote_enroll_screen):
         assert "no-model" in screen.model_label.text() and "cheques still can" in \
             screen.model_label.text()
@@ -238,14 +238,14 @@ def test_a_late_banknote_result_never_replaces_the_note_on_screen(qtbot, app_par
     clerk, _ = _window(qtbot, service, config, "carl")
     screen = clerk.banknote_screen
     slow, fast = _capture(tmp_path, "ARC-20-front"), _capture(tmp_path, "BOR-10-back")
-    gate, real = threading.Event(), service.check_banknote
+    gate, real = threading.Event(), service.notes.check_banknote
 
     def slow_first(session, path, *args):
         if path == slow:
             gate.wait(60)  # held until the second note is on screen
         return real(session, path, *args)
 
-    monkeypatch.setattr(service, "check_banknote", slow_first)
+    monkeypatch.setattr(service.notes, "check_banknote", slow_first)
     screen.open_note(slow)
     with qtbot.waitSignal(screen.check_done, timeout=30000) as done:
         screen.open_note(fast)

@@ -35,7 +35,7 @@ def bank(branch, banknote_model: BanknoteModel):
     """The ``branch`` service (admin, operator olga, clerk carl) with the banknote model set
     after start-up, as the app does once it is loaded."""
     service, sessions = branch
-    service.banknotes = banknote_model
+    service.notes.model = banknote_model
     return service, sessions
 
 
@@ -55,16 +55,16 @@ def _snapshot(service) -> tuple:
 
 
 def _enroll_new(service, operator, tmp_path: Path, index: int = 0):
-    (cand,) = service.prepare_banknote_references(
+    (cand,) = service.notes.prepare_banknote_references(
         operator, [_capture(tmp_path, "CYR-200", "front", index)])
     assert cand.usable, cand.problem
-    return service.enroll_banknotes(operator, "cyr", "200", "Front", " 2024  series ", [cand])
+    return service.notes.enroll_banknotes(operator, "cyr", "200", "Front", " 2024  series ", [cand])
 
 
 def test_a_genuine_note_is_checked_and_audited(bank, tmp_path: Path) -> None:
     service, s = bank
     path = _capture(tmp_path, "ARC-20", "front", 0)
-    result = service.check_banknote(s["clerk"], path)
+    result = service.notes.check_banknote(s["clerk"], path)
     check = result.check
     assert check.denomination.key == "ARC-20-front" and check.verdict == "genuine"
     assert check.reasons == [] and len(check.top) == 3 and check.distance <= check.threshold
@@ -72,7 +72,7 @@ def test_a_genuine_note_is_checked_and_audited(bank, tmp_path: Path) -> None:
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     entry = service.store.audit_entry(result.audit_id)
     assert entry.action == "banknote_check" and entry.username == "carl"
-    assert entry.model_id == service.banknote_model.model_id
+    assert entry.model_id == service.notes.loaded.model_id
     d = entry.details
     assert (d["file"], d["sha256"], d["source"]) == (path.name, result.sha256, "clerk")
     assert d["verdict"] == "genuine" and d["denomination"] == "ARC-20-front"
@@ -82,7 +82,7 @@ def test_a_genuine_note_is_checked_and_audited(bank, tmp_path: Path) -> None:
     assert "svm" in d and "counterfeit_score" in d and "counterfeit_threshold" in d
     # A camera frame needs no file; the same note is read the same way.
     image, _ = synthetic_capture(SPECS["ARC-20"], "front", "", 31, 0)
-    frame = service.check_banknote_frame(s["admin"], image)
+    frame = service.notes.check_banknote_frame(s["admin"], image)
     assert frame.name.startswith("camera frame ") and frame.check.denomination.key == \
         "ARC-20-front"
     assert service.store.audit_entry(frame.audit_id).details["source"] == "camera"
@@ -93,27 +93,27 @@ def test_roles_and_an_unloaded_model(bank, tmp_path: Path) -> None:
     service, s = bank
     path = _capture(tmp_path, "BOR-10", "back", 1)
     with pytest.raises(PermissionDenied, match="clerk may not enroll"):
-        service.prepare_banknote_references(s["clerk"], [path])
+        service.notes.prepare_banknote_references(s["clerk"], [path])
     with pytest.raises(PermissionDenied, match="clerk may not enroll"):
-        service.enroll_banknotes(s["clerk"], "CYR", "200", "front", "", [])
+        service.notes.enroll_banknotes(s["clerk"], "CYR", "200", "front", "", [])
     with pytest.raises(PermissionDenied, match="clerk may not revoke"):
-        service.revoke_banknote(s["clerk"], 1, "worn")
+        service.notes.revoke_banknote(s["clerk"], 1, "worn")
     with pytest.raises(PermissionDenied, match="operator may not verify"):
-        service.check_banknote(s["operator"], path)
+        service.notes.check_banknote(s["operator"], path)
     assert service.store.banknote_references(include_revoked=True) == []
-    service.banknotes = None
+    service.notes.model = None
     with pytest.raises(ServiceError, match="banknote model is not loaded"):
-        service.check_banknote(s["clerk"], path)
-    assert service.enrolled_banknotes(s["clerk"]) == []  # listing works without the model
+        service.notes.check_banknote(s["clerk"], path)
+    assert service.notes.enrolled_banknotes(s["clerk"]) == []  # listing works without the model
 
 
 def test_an_operator_enrolls_a_new_denomination_from_one_picture(bank, tmp_path: Path) -> None:
     service, s = bank
     op, clerk = s["operator"], s["clerk"]
-    model = service.banknote_model
+    model = service.notes.loaded
     assert model.manifest.class_for(NEW) is None
     other = _capture(tmp_path, "CYR-200", "front", 7)  # another capture of the same note
-    before = service.check_banknote(clerk, other).check
+    before = service.notes.check_banknote(clerk, other).check
     assert before.denomination.key != NEW
     (ref,) = _enroll_new(service, op, tmp_path)
     assert (ref.key, ref.series, ref.enrolled_by, ref.model_id) == (
@@ -121,26 +121,26 @@ def test_an_operator_enrolls_a_new_denomination_from_one_picture(bank, tmp_path:
     entry = service.store.audit_entries(AuditFilter(action="banknote_enroll"))[0]
     assert entry.details == {"key": NEW, "series": "2024 series", "references": [ref.id],
                              "sources": ["CYR-200-front-0.png"]}
-    assert NEW in [c.key for c in service.banknote_classes(clerk)]
-    after = service.check_banknote(clerk, other)
+    assert NEW in [c.key for c in service.notes.banknote_classes(clerk)]
+    after = service.notes.check_banknote(clerk, other)
     assert after.check.denomination.key == NEW
     assert after.check.top[0].centroid.n_references == 1
     assert service.store.audit_entry(after.audit_id).details["enrolled_references"] == [ref.id]
 
     with pytest.raises(ServiceError, match="reason"):
-        service.revoke_banknote(op, ref.id, "  ")
-    revoked = service.revoke_banknote(op, ref.id, "wrong series")
+        service.notes.revoke_banknote(op, ref.id, "  ")
+    revoked = service.notes.revoke_banknote(op, ref.id, "wrong series")
     assert not revoked.active and revoked.revoke_reason == "wrong series"
     entry = service.store.audit_entries(AuditFilter(action="banknote_revoke"))[0]
     assert entry.details["reference"] == ref.id and entry.details["reason"] == "wrong series"
     with pytest.raises(ServiceError, match="already revoked"):
-        service.revoke_banknote(op, ref.id, "twice")
+        service.notes.revoke_banknote(op, ref.id, "twice")
     enrolled = [EnrolledNote(r.id, r.key, r.series, r.embedding, r.image_png)
-                for r in service.enrolled_banknotes(op)]
+                for r in service.notes.enrolled_banknotes(op)]
     assert NEW not in [c.key for c in model.centroids(enrolled)]
-    assert NEW not in [c.key for c in service.banknote_classes(clerk)]
-    assert service.check_banknote(clerk, other).check.denomination.key != NEW
-    assert [r.active for r in service.enrolled_banknotes(op, include_revoked=True)] == [False]
+    assert NEW not in [c.key for c in service.notes.banknote_classes(clerk)]
+    assert service.notes.check_banknote(clerk, other).check.denomination.key != NEW
+    assert [r.active for r in service.notes.enrolled_banknotes(op, include_revoked=True)] == [False]
     assert service.store.verify_audit().ok
 
 
@@ -151,7 +151,7 @@ def test_candidates_report_problems_and_turn(bank, tmp_path: Path) -> None:
     empty.write_bytes(b"")
     black = tmp_path / "black.png"
     cv2.imwrite(str(black), np.zeros((300, 400, 3), np.uint8))
-    cands = service.prepare_banknote_references(s["operator"], [good, empty, good, black])
+    cands = service.notes.prepare_banknote_references(s["operator"], [good, empty, good, black])
     assert [c.name for c in cands] == ["CYR-200-front-0.png", "empty.png",
                                        "CYR-200-front-0.png", "black.png"]
     assert cands[0].usable and cands[0].image.ndim == 3
@@ -173,7 +173,7 @@ def test_refused_enrollments_write_nothing(bank, tmp_path: Path) -> None:
     paths = [_capture(tmp_path, "CYR-200", "front", i) for i in range(2)]
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
-    good, other, bad = service.prepare_banknote_references(op, [*paths, empty])
+    good, other, bad = service.notes.prepare_banknote_references(op, [*paths, empty])
     before = _snapshot(service)
     refusals = {
         "no picture": (("CYR", "200", "front", []), "1 to 5 pictures; 0 were given"),
@@ -189,12 +189,12 @@ def test_refused_enrollments_write_nothing(bank, tmp_path: Path) -> None:
     }
     for what, ((cur, denom, side, cands), message) in refusals.items():
         with pytest.raises(ServiceError, match=message):
-            service.enroll_banknotes(op, cur, denom, side, "", cands)
+            service.notes.enroll_banknotes(op, cur, denom, side, "", cands)
         assert _snapshot(service) == before, what
     with pytest.raises(ServiceError, match="series label is too long"):
-        service.enroll_banknotes(op, "CYR", "200", "front", "x" * 41, [good])
+        service.notes.enroll_banknotes(op, "CYR", "200", "front", "x" * 41, [good])
     assert _snapshot(service) == before
-    refs = service.enroll_banknotes(op, "CYR", "200", "front", "", [good, other])
+    refs = service.notes.enroll_banknotes(op, "CYR", "200", "front", "", [good, other])
     assert [r.source_name for r in refs] == [p.name for p in paths]
 
 
@@ -228,20 +228,20 @@ def test_bad_pictures_are_named_and_write_nothing(bank, tmp_path: Path) -> None:
     before = _snapshot(service)
     for what, (path, message) in _bad_pictures(tmp_path).items():
         with pytest.raises(InputImageError, match=message) as err:
-            service.check_banknote(s["clerk"], path)
+            service.notes.check_banknote(s["clerk"], path)
         assert str(path) in str(err.value), what
         assert _snapshot(service) == before, what
     with pytest.raises(InputImageError, match="camera frame .*black"):
-        service.check_banknote_frame(s["clerk"], np.zeros((480, 640, 3), np.uint8))
+        service.notes.check_banknote_frame(s["clerk"], np.zeros((480, 640, 3), np.uint8))
     with pytest.raises(InputImageError, match="camera gave no usable picture"):
-        service.check_banknote_frame(s["clerk"], np.zeros((480, 640, 3), np.float32))
+        service.notes.check_banknote_frame(s["clerk"], np.zeros((480, 640, 3), np.float32))
     assert _snapshot(service) == before and service.store.integrity_check() == "ok"
 
 
 def test_enrolled_notes_are_reembedded_when_the_model_changes(bank, tmp_path: Path) -> None:
     service, s = bank
     (ref,) = _enroll_new(service, s["operator"], tmp_path)
-    model_id = service.banknote_model.model_id
+    model_id = service.notes.loaded.model_id
     # As if enrolled under an older model: another model id and an unrelated embedding.
     junk = np.random.default_rng(0).normal(size=ref.embedding.shape).astype(np.float32)
     service.store.update_banknote_embeddings([(ref.id, junk / np.linalg.norm(junk),
@@ -249,10 +249,10 @@ def test_enrolled_notes_are_reembedded_when_the_model_changes(bank, tmp_path: Pa
     bad = tmp_path / "zero.png"
     bad.write_bytes(b"")
     with pytest.raises(InputImageError):  # a failed check stores nothing, not even this
-        service.check_banknote(s["clerk"], bad)
+        service.notes.check_banknote(s["clerk"], bad)
     assert service.store.banknote_references()[0].model_id == "banknote-old"
 
-    result = service.check_banknote(s["clerk"], _capture(tmp_path, "CYR-200", "front", 7))
+    result = service.notes.check_banknote(s["clerk"], _capture(tmp_path, "CYR-200", "front", 7))
     assert result.check.denomination.key == NEW  # the re-embedded note was used
     (fresh,) = service.store.banknote_references()
     assert fresh.model_id == model_id
@@ -262,7 +262,7 @@ def test_enrolled_notes_are_reembedded_when_the_model_changes(bank, tmp_path: Pa
     assert entry.id == result.audit_id - 1 and entry.model_id == model_id
     # Listing refreshes too, and only once.
     service.store.update_banknote_embeddings([(ref.id, junk, "banknote-older")])
-    assert service.enrolled_banknotes(s["operator"])[0].model_id == model_id
-    service.enrolled_banknotes(s["operator"])
+    assert service.notes.enrolled_banknotes(s["operator"])[0].model_id == model_id
+    service.notes.enrolled_banknotes(s["operator"])
     assert len(service.store.audit_entries(AuditFilter(action="banknote_reembed"))) == 2
     assert service.store.verify_audit().ok

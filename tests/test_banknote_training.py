@@ -20,7 +20,7 @@ from training.banknote_train import (
     labels_for,
     train_banknotes,
 )
-from training.train import FORGERY_LABEL_BASE
+from training.torch_utils import FORGERY_LABEL_BASE
 
 
 @pytest.mark.parametrize("ratio", [0.02, 0.05, 0.1, 0.3])

@@ -188,7 +188,7 @@ def test_wrong_background_is_refused(model_copy: Path) -> None:
 
 def test_background_of_another_shape_is_refused(model_copy: Path) -> None:
     np.save(model_copy / "background.npy", np.zeros((24, 16), np.float32))
-    from desktop.core.manifest import sha256_of
+    from desktop.core.signing import sha256_of
 
     digest = sha256_of(model_copy / "background.npy")
     edit_manifest(model_copy, lambda raw: raw["background"].update(sha256=digest))

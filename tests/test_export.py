@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from desktop.core.embedder import Embedder
 from desktop.core.errors import ModelError
 from desktop.core.manifest import load_manifest
-from desktop.core.runtime import Embedder
 from tests.helpers import edit_manifest
-from training.export import PARITY_TOLERANCE, parity_check
+from training.onnx_export import PARITY_TOLERANCE, parity_check
 from training.train import load_model
 
 

@@ -551,14 +551,14 @@ def test_an_admin_cannot_remove_or_demote_themself_or_the_last_admin(branch,
     other_store = SQLiteStore(service.store.path)
     other_pc = BranchService(other_store, None, clock=service.clock)
     root = other_pc.login("root", "root-pass-1234")
-    checked = service._require
+    checked = service.require
 
     def root_removes_admin_meanwhile(session, permission):
         checked(session, permission)  # the admin's session was still fine...
         if permission == "manage_users":
             other_pc.remove_user(root, "admin")  # ...when root removed the admin
 
-    monkeypatch.setattr(service, "_require", root_removes_admin_meanwhile)
+    monkeypatch.setattr(service, "require", root_removes_admin_meanwhile)
     with pytest.raises(ServiceError, match="root is the last active administrator"):
         service.remove_user(admin, "root")
     monkeypatch.undo()

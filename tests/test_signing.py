@@ -251,7 +251,7 @@ def test_the_test_key_is_not_shipped_trust(signing_key: Path) -> None:
 def test_the_app_objects_load_signed_folders_and_refuse_edits(sig_copy: Path,
                                                               note_copy: Path) -> None:
     from desktop.core.banknote_model import BanknoteModel
-    from desktop.core.runtime import Embedder
+    from desktop.core.embedder import Embedder
 
     assert Embedder(sig_copy, "cpu").manifest.signer.demo
     assert BanknoteModel(note_copy, "cpu").manifest.signer.demo

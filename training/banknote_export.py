@@ -37,13 +37,20 @@ from sklearn.svm import SVC
 from desktop.core.banknote import NoteQuad, rectify
 from desktop.core.banknote_manifest import FORMAT_VERSION, KIND
 from desktop.core.banknote_preprocess import BanknotePreprocessing, preprocess_banknote
-from desktop.core.manifest import sha256_of, write_manifest
+from desktop.core.model_files import write_manifest
 from desktop.core.runtime import create_session
+from desktop.core.signing import sha256_of
 from training.banknote_data import NoteTensors, spec_key, synthetic_capture, synthetic_tensors
 from training.banknote_train import load_banknote_model, run_data, split_specs
 from training.banknotes import SIDES, find_spec
-from training.export import INPUT_NAME, OUTPUT_NAME, PARITY_TOLERANCE, export_onnx, parity_check
-from training.train import embed_torch
+from training.onnx_export import (
+    INPUT_NAME,
+    OUTPUT_NAME,
+    PARITY_TOLERANCE,
+    export_onnx,
+    parity_check,
+)
+from training.torch_utils import embed_torch
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from training.backbones import build_backbone
 from training.banknote_data import NoteTensors, all_specs, synthetic_tensors
 from training.losses import build_loss
 from training.sampler import WriterBatchSampler
-from training.train import FORGERY_LABEL_BASE, embed_torch, seed_everything
+from training.torch_utils import FORGERY_LABEL_BASE, embed_torch, seed_everything
 
 log = logging.getLogger(__name__)
 

@@ -223,7 +223,8 @@ def training_background(
     like the app's embeddings: the writer SVM's negatives during calibration and evaluation.
     (The export embeds the same images with the exported ONNX model for ``background.npy``.)
     """
-    from training.train import clean_inkmaps, embed_torch
+    from training.torch_utils import embed_torch
+    from training.train import clean_inkmaps
 
     train = SignatureImages([s for s in samples if s.writer in set(split["train"]) and s.genuine])
     emb = embed_torch(model, clean_inkmaps(train, prep)).astype(np.float32)
@@ -235,7 +236,8 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] 
     """Evaluate ``run/best.pt`` on its split; writes ``report.json``, ``calibration.json``
     and plots into the run folder and returns the report."""
     from training.data import read_any
-    from training.train import clean_inkmaps, embed_torch, load_model
+    from training.torch_utils import embed_torch
+    from training.train import clean_inkmaps, load_model
 
     run = Path(run)
     ks = ks or [1, 5]

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
-import logging
 import shutil
-from contextlib import redirect_stdout
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from desktop.core.manifest import FORMAT_VERSION, sha256_of, write_manifest
+from desktop.core.embedder import Embedder
+from desktop.core.manifest import FORMAT_VERSION
+from desktop.core.model_files import write_manifest
 from desktop.core.preprocess import SignaturePreprocessing
-from desktop.core.runtime import Embedder, create_session
-from desktop.core.signing import SIGNATURE_NAME, UNCHECKED, sign_model
+from desktop.core.signing import SIGNATURE_NAME, UNCHECKED, sha256_of, sign_model
 from desktop.core.verification import SCORE_NAME
+from training.onnx_export import (
+    INPUT_NAME,
+    OUTPUT_NAME,
+    PARITY_TOLERANCE,
+    export_onnx,
+    parity_check,
+)
 
 MODEL_FILE = "embedder.onnx"
 BACKGROUND_FILE = "background.npy"
-INPUT_NAME, OUTPUT_NAME = "images", "embeddings"
-PARITY_TOLERANCE = 1e-4
 CEDAR_DESCRIPTION = (
     "CEDAR offline signature database (Kalera, Srihari and Xu, 2004), writers 1-40, "
     "grayscale scans downscaled to about 150 dpi; genuine signatures and skilled forgeries"
@@ -31,33 +34,6 @@ CEDAR_LICENCE = (
     "CEDAR is published for research use. This is a demonstration model: retrain it on the "
     "institution's own reference signatures before production use."
 )
-
-
-def export_onnx(model: torch.nn.Module, prep: SignaturePreprocessing, path: str | Path) -> Path:
-    """Write ``model`` as ONNX with a dynamic batch dimension (opset 18, dynamo exporter)."""
-    path = Path(path)
-    model = model.eval()
-    example = torch.zeros((2, *prep.input_shape))
-    batch = torch.export.Dim("batch", min=1, max=65536)
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    with redirect_stdout(io.StringIO()):  # the exporter narrates each step on stdout
-        program = torch.onnx.export(
-            model, (example,), dynamo=True, input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME], dynamic_shapes={"x": {0: batch}}, opset_version=18,
-            verbose=False,
-        )
-    program.save(str(path))
-    return path
-
-
-def parity_check(model: torch.nn.Module, onnx_path: str | Path, inputs: np.ndarray) -> float:
-    """Max absolute difference between torch and onnxruntime (CPU) embeddings of ``inputs``."""
-    model.eval()
-    with torch.no_grad():
-        expected = model(torch.from_numpy(inputs)).numpy()
-    session, _ = create_session(onnx_path, "cpu")
-    (got,) = session.run([OUTPUT_NAME], {INPUT_NAME: inputs.astype(np.float32)})
-    return float(np.max(np.abs(expected - got)))
 
 
 def build_manifest(

@@ -146,8 +146,8 @@ def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
     import datetime as dt
     import shutil
 
-    from desktop.core.manifest import read_manifest_json, sha256_of, write_manifest
-    from desktop.core.signing import SIGNATURE_NAME, sign_model
+    from desktop.core.model_files import read_manifest_json, write_manifest
+    from desktop.core.signing import SIGNATURE_NAME, sha256_of, sign_model
     from training.evaluate import __doc__ as protocol_doc
     from training.evaluate import plot_report
     from training.export import BACKGROUND_FILE, MODEL_FILE, write_background

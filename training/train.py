@@ -16,7 +16,6 @@ checkpoints, the history and the progress bar.
 from __future__ import annotations
 
 import json
-import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,8 +34,7 @@ from training.losses import LOSSES, MetricLoss, build_loss
 from training.metrics import equal_error_rate
 from training.model import SignatureEmbedder
 from training.sampler import WriterBatchSampler
-
-FORGERY_LABEL_BASE = 1_000_000  # forgeries get unique labels from here: negatives only
+from training.torch_utils import FORGERY_LABEL_BASE, embed_torch, seed_everything
 
 
 @dataclass
@@ -225,27 +223,10 @@ def convert_global_batchnorm(module: nn.Module, group: object = None) -> nn.Modu
     return module
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
 def clean_inkmaps(data: SignatureImages, prep: SignaturePreprocessing) -> np.ndarray:
     """Preprocess every image without augmentation: (N, 1, H, W) float32."""
     return batch([preprocess_signature(g, prep, path=s.path)
                   for g, s in zip(data.images, data.samples, strict=True)])
-
-
-@torch.no_grad()
-def embed_torch(model: torch.nn.Module, inputs: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    """Embed (N, 1, H, W) inputs in eval mode; returns (N, D) float32."""
-    model.eval()
-    device = next(model.parameters()).device
-    out = [model(torch.from_numpy(inputs[i : i + batch_size]).to(device)).cpu().numpy()
-           for i in range(0, len(inputs), batch_size)]
-    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
 def quick_validation_eer(

@@ -1,6 +1,6 @@
 """Identity and access: sessions the service issues, login with lock-out, and users.
 
-Every service method starts with :meth:`AccessControl._require`, which trusts only sessions
+Every service method starts with :meth:`AccessControl.require`, which trusts only sessions
 this object issued (a ``Session`` built by hand is refused whatever role it claims) and the
 role recorded when it was issued.
 """
@@ -101,7 +101,7 @@ class AccessControl:
 
     def create_user(self, session: Session, username: str, role: str, password: str) -> None:
         """Admin: add a clerk, operator or admin."""
-        self._require(session, "manage_users")
+        self.require(session, "manage_users")
         with self.store.transaction():
             self._add_user(username, role, password)
             self.store.append_audit(session.username, "user_created",
@@ -109,7 +109,7 @@ class AccessControl:
 
     def reset_password(self, session: Session, username: str, password: str) -> None:
         """Admin: set a new password (also lifts a lock-out)."""
-        self._require(session, "manage_users")
+        self.require(session, "manage_users")
         problem = auth.password_problem(password, username)
         if problem:
             raise ServiceError(problem)
@@ -136,7 +136,7 @@ class AccessControl:
         new role). That user's open sessions end at once here (on other PCs at their next
         call). Refused: an unknown role or user, a removed user, the admin's own role, and
         demoting the last active admin."""
-        self._require(session, "manage_users")
+        self.require(session, "manage_users")
         if role not in auth.PERMISSIONS:
             raise ServiceError(f"unknown role {role!r} ({', '.join(auth.PERMISSIONS)})")
         with self.store.transaction():
@@ -158,7 +158,7 @@ class AccessControl:
         decisions and audit rows name the user; the user can no longer log in, and their
         open sessions end at once here (on other PCs at their next call). Refused: an
         unknown or already removed user, the admin themself, and the last active admin."""
-        self._require(session, "manage_users")
+        self.require(session, "manage_users")
         with self.store.transaction():
             self.store.lock("users")
             user = self._managed_user(session, username, "remove yourself")
@@ -174,7 +174,7 @@ class AccessControl:
     def restore_user(self, session: Session, username: str) -> None:
         """Admin: let a removed user log in again (with the role and password they had),
         audited (``user_restored``)."""
-        self._require(session, "manage_users")
+        self.require(session, "manage_users")
         with self.store.transaction():
             self.store.lock("users")
             user = self._managed_user(session, username, "restore yourself")
@@ -212,7 +212,7 @@ class AccessControl:
 
     def users(self, session: Session) -> list[User]:
         """Admin: every user (hashes included only as the store keeps them)."""
-        self._require(session, "manage_users")
+        self.require(session, "manage_users")
         return self.store.list_users()
 
     def _add_user(self, username: str, role: str, password: str) -> User:
@@ -287,7 +287,7 @@ class AccessControl:
     def set_idle_timeout(self, session: Session, minutes: int) -> None:
         """Admin: minutes without use after which a session ends (and the window locks);
         1 to 240, audited when it changes."""
-        self._require(session, "settings")
+        self.require(session, "settings")
         if not 1 <= int(minutes) <= MAX_IDLE_MINUTES:
             raise ServiceError(f"the idle timeout must be 1 to {MAX_IDLE_MINUTES} minutes")
         timeout = timedelta(minutes=int(minutes))
@@ -339,7 +339,7 @@ class AccessControl:
         if self._sessions.pop(getattr(session, "token", ""), None) is not None:
             self.store.append_audit(session.username, "logout")
 
-    def _require(self, session: Session, permission: str) -> None:
+    def require(self, session: Session, permission: str) -> None:
         """Refuse unless ``session`` was issued here, is still valid (see
         :meth:`session_problem`) and its role grants ``permission``; a call that passes counts
         as activity for the idle timeout."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from desktop.core.banknote_preprocess import BanknotePreprocessing
 from desktop.core.errors import ModelError
-from desktop.core.manifest import read_signed_manifest
+from desktop.core.model_files import read_signed_manifest
 from desktop.core.signing import TrustedKey, TrustStore, sha256_of
 
 KIND = "banknote-embedder"

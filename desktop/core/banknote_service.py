@@ -1,9 +1,10 @@
 """The branch service's banknote actions: check a note, enroll new denominations, revoke.
 
-:class:`BanknoteServiceMixin` is mixed into :class:`desktop.core.service.BranchService`, so
-every action goes through the same sessions, role checks and hash-chained audit log as the
-signature work. Clerks check notes (permission ``verify``); operators enroll reference notes
-from 1 to 5 pictures (``enroll``) and revoke them (``revoke``). Enrolled notes are centroids
+:class:`BanknoteService` is composed by :class:`desktop.core.service.BranchService` with the
+shared access control, so every action goes through the same sessions, role checks and
+hash-chained audit log as the signature work. Clerks check notes (permission ``verify``);
+operators enroll reference notes from 1 to 5 pictures (``enroll``) and revoke them
+(``revoke``). Enrolled notes are centroids
 next to the shipped ones from the moment they are saved (:meth:`BanknoteModel.check` is given
 the active enrolled notes on every check); when the model changes, they are re-embedded from
 their stored images and the re-embedding is audited.
@@ -17,12 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
 
-from desktop.core.access import Session
+from desktop.core.access import AccessControl, Session
 from desktop.core.banknote import load_bgr, read_note
 from desktop.core.banknote_manifest import NoteClass, class_key
 from desktop.core.banknote_model import (
@@ -161,24 +162,35 @@ def _near_duplicates(embeddings: Sequence[np.ndarray | None]) -> dict[int, int]:
     return out
 
 
-class BanknoteServiceMixin:
-    """Banknote checks and reference notes for :class:`desktop.core.service.BranchService`
-    (which provides ``store``, ``clock``, ``_require`` and the ``banknotes`` attribute)."""
+class BanknoteService:
+    """Banknote checks and reference notes. Composed by the branch service with the shared
+    access control (sessions, roles), which also gives the store (with its audit chain) and the
+    clock; ``model`` is the loaded banknote model (None until the app has loaded it)."""
 
-    banknotes: BanknoteModel | None
-    store: ReferenceStore
-    clock: Callable[[], datetime]
-
-    if TYPE_CHECKING:
-        def _require(self, session: Session, permission: str) -> None: ...
+    def __init__(self, access: AccessControl, model: BanknoteModel | None = None) -> None:
+        self.access = access
+        self.model = model
 
     @property
-    def banknote_model(self) -> BanknoteModel:
+    def store(self) -> ReferenceStore:
+        """The store of the access control this service works with."""
+        return self.access.store
+
+    def require(self, session: Session, permission: str) -> None:
+        """The access control's check of the session and its role."""
+        self.access.require(session, permission)
+
+    def clock(self) -> datetime:
+        """Now, by the access control's clock (tests move it)."""
+        return self.access.clock()
+
+    @property
+    def loaded(self) -> BanknoteModel:
         """The loaded banknote model (the app loads it in the background after login)."""
-        if self.banknotes is None:
+        if self.model is None:
             raise ServiceError("the banknote model is not loaded yet; wait a moment (or see "
                                "the message on the banknote tab)")
-        return self.banknotes
+        return self.model
 
     # ---- enrolled notes and re-embedding ------------------------------------------------
     def _enrolled(self, model: BanknoteModel
@@ -219,8 +231,8 @@ class BanknoteServiceMixin:
         """Clerk: find the note in a picture file, name its denomination, judge it and audit
         the result. Unusable input raises :class:`InputImageError` naming the file, and
         nothing is written (not even the audit entry)."""
-        self._require(session, "verify")
-        model = self.banknote_model
+        self.require(session, "verify")
+        model = self.loaded
         data = _file_bytes(path)
         image = load_bgr(path, data)
         return self._check(session, model, image, path, Path(path).name,
@@ -231,8 +243,8 @@ class BanknoteServiceMixin:
         """Clerk: check a camera frame (BGR uint8). It is named "camera frame <UTC time>" and
         its SHA-256 is that of its pixels; a frame with no single note raises
         :class:`InputImageError` and nothing is written."""
-        self._require(session, "verify")
-        model = self.banknote_model
+        self.require(session, "verify")
+        model = self.loaded
         name = f"camera frame {self.clock().isoformat(timespec='seconds')}"
         if (not isinstance(image_bgr, np.ndarray) or image_bgr.dtype != np.uint8
                 or image_bgr.ndim not in (2, 3) or image_bgr.size == 0):
@@ -248,7 +260,7 @@ class BanknoteServiceMixin:
         cross-check (the same side twice, sides of different notes) makes the note suspect,
         whatever each side's own verdict; the comparison is audited. Both checks must be this
         user's audited banknote checks."""
-        self._require(session, "verify")
+        self.require(session, "verify")
         for note in (first, second):
             entry = self.store.audit_entry(note.audit_id)
             if (entry is None or entry.action != "banknote_check"
@@ -263,7 +275,7 @@ class BanknoteServiceMixin:
         verdict = SUSPECT if problems or SUSPECT in (first.check.verdict,
                                                      second.check.verdict) else GENUINE
         entry = self.store.append_audit(
-            session.username, "banknote_sides", model_id=self.banknote_model.model_id,
+            session.username, "banknote_sides", model_id=self.loaded.model_id,
             details={"first_audit_id": first.audit_id, "second_audit_id": second.audit_id,
                      "first": first.check.denomination.key,
                      "second": second.check.denomination.key,
@@ -297,8 +309,8 @@ class BanknoteServiceMixin:
     def banknote_classes(self, session: Session) -> list[NoteClass]:
         """The denominations the app can name: the model's classes and the enrolled ones
         (distinct keys, sorted by currency, value and side)."""
-        self._require(session, "search")
-        model = self.banknote_model
+        self.require(session, "search")
+        model = self.loaded
         classes = {c.key: c for c in model.manifest.classes}
         for ref in self.store.banknote_references():
             classes.setdefault(ref.key, NoteClass.from_key(ref.key))
@@ -311,8 +323,8 @@ class BanknoteServiceMixin:
         and upright, and its embedding. A file that cannot be used (unreadable, no note, two
         notes) or a near-duplicate of an earlier candidate gets a ``problem``; nothing is
         stored and one bad file does not stop the others."""
-        self._require(session, "enroll")
-        model = self.banknote_model
+        self.require(session, "enroll")
+        model = self.loaded
         prep = model.manifest.preprocessing
         out: list[NoteCandidate] = []
         for path in paths:
@@ -337,8 +349,8 @@ class BanknoteServiceMixin:
         """Operator: store 1 to 5 candidates without problems as reference notes of one
         denomination side, all or none, audited. The new centroid is used by the next
         check."""
-        self._require(session, "enroll")
-        model = self.banknote_model
+        self.require(session, "enroll")
+        model = self.loaded
         key = note_key(currency, denomination, side)
         series = " ".join(series.split())
         if len(series) > MAX_SERIES_CHARS:
@@ -375,10 +387,10 @@ class BanknoteServiceMixin:
     def enrolled_banknotes(self, session: Session,
                            include_revoked: bool = False) -> list[BanknoteReference]:
         """The enrolled reference notes, re-embedded first when the model changed."""
-        self._require(session, "search")
-        if self.banknotes is not None:
+        self.require(session, "search")
+        if self.model is not None:
             try:
-                self._refresh_banknotes(session, self.banknotes)
+                self._refresh_banknotes(session, self.model)
             except ServiceError:
                 pass  # a stored image that cannot be decoded: list it so it can be revoked
         return self.store.banknote_references(include_revoked=include_revoked)
@@ -386,7 +398,7 @@ class BanknoteServiceMixin:
     def revoke_banknote(self, session: Session, ref_id: int,
                         reason: str) -> BanknoteReference:
         """Operator: withdraw a reference note (kept in the store, no longer a centroid)."""
-        self._require(session, "revoke")
+        self.require(session, "revoke")
         reason = reason.strip()
         if not reason:
             raise ServiceError("a reason is needed to revoke a reference note")

@@ -15,24 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import VerificationError
+from desktop.core.paths import data_dir
 
-HOME_ENV = "SIGDESK_HOME"
 CONFIG_NAME = "settings.json"
 STORE_NAME = "sigdesk.sqlite"
 
 
 class ConfigError(VerificationError):
     """The settings file cannot be read; the message names it."""
-
-
-def data_dir() -> Path:
-    """The folder for settings and the default store."""
-    override = os.environ.get(HOME_ENV)
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("SigDesk", appauthor=False))
 
 
 @dataclass

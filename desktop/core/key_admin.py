@@ -26,7 +26,7 @@ def add_trusted_key(service, session: Session, path: str | Path, label: str | No
     Raises :class:`~desktop.core.errors.PermissionDenied` or
     :class:`~desktop.core.errors.ServiceError` saying why.
     """
-    service._require(session, "settings")
+    service.require(session, "settings")
     key = _copy_key(path, label, folder)
     verifier = getattr(service, "verifier", None)
     model_id = verifier.manifest.model_id if verifier is not None else ""

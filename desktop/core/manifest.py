@@ -27,7 +27,6 @@ changed by one digit, a replaced file or an unlisted one is refused before a thr
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +35,10 @@ from typing import Any
 import numpy as np
 
 from desktop.core.errors import ModelError
+from desktop.core.model_files import read_signed_manifest
 from desktop.core.preprocess import SignaturePreprocessing
-from desktop.core.signing import TrustedKey, TrustStore, sha256_of, verify_model_folder
+from desktop.core.signing import TrustedKey, TrustStore, sha256_of
 
-MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
 REQUIRED_KEYS = (
     "format_version", "kind", "model_file", "sha256", "input", "output", "preprocessing",
@@ -241,49 +240,6 @@ class ModelManifest:
         return self.security_levels.get(method, {}).get(cal.k, ())
 
 
-def _read_json_bytes(folder: Path, what: str) -> tuple[Path, bytes, dict[str, Any]]:
-    mpath = folder / MANIFEST_NAME
-    try:
-        data = mpath.read_bytes()
-        raw = json.loads(data.decode("utf-8"))
-    except FileNotFoundError:
-        raise ModelError(folder, f"no {MANIFEST_NAME} in the {what}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(mpath, f"the manifest cannot be read ({exc})") from None
-    if not isinstance(raw, dict):
-        raise ModelError(mpath, "the manifest is not a JSON object")
-    return mpath, data, raw
-
-
-def _require_keys(mpath: Path, raw: dict[str, Any], required: tuple[str, ...]) -> None:
-    missing = [k for k in required if k not in raw]
-    if missing:
-        raise ModelError(mpath, f"the manifest lacks {', '.join(missing)}")
-
-
-def read_manifest_json(folder: Path, required: tuple[str, ...], what: str
-                       ) -> tuple[Path, dict[str, Any]]:
-    """``folder/manifest.json`` as a JSON object holding ``required`` keys, and its path;
-    :class:`ModelError` naming the file otherwise (``what`` names the folder's kind).
-    The signature is NOT checked: the app loads models through
-    :func:`read_signed_manifest`."""
-    mpath, _, raw = _read_json_bytes(folder, what)
-    _require_keys(mpath, raw, required)
-    return mpath, raw
-
-
-def read_signed_manifest(folder: Path, required: tuple[str, ...], what: str,
-                         trust: TrustStore | None = None, verify_hash: bool = True
-                         ) -> tuple[Path, dict[str, Any], TrustedKey | None]:
-    """Like :func:`read_manifest_json`, after verifying the folder's signature by a trusted
-    key and its files list (:func:`desktop.core.signing.verify_model_folder`; ``trust``
-    defaults to the app's trusted keys). Returns the path, the manifest and its signer."""
-    mpath, data, raw = _read_json_bytes(folder, what)
-    signer = verify_model_folder(folder, data, raw, trust, check_hashes=verify_hash)
-    _require_keys(mpath, raw, required)
-    return mpath, raw, signer
-
-
 def load_manifest(folder: str | Path, verify_hash: bool = True,
                   trust: TrustStore | None = None) -> ModelManifest:
     """Read and validate ``folder/manifest.json``; raise :class:`ModelError` on any mismatch.
@@ -343,12 +299,3 @@ def load_manifest(folder: str | Path, verify_hash: bool = True,
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(mpath, f"the manifest is invalid: {exc}") from None
     return manifest
-
-
-def write_manifest(folder: str | Path, manifest: dict[str, Any]) -> Path:
-    """Write ``manifest.json`` (sorted keys, UTF-8) and return its path. An old
-    ``manifest.sig`` beside it no longer matches: sign the folder again
-    (:func:`desktop.core.signing.sign_model`)."""
-    path = Path(folder) / MANIFEST_NAME
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path

@@ -1,4 +1,5 @@
-"""Where the app finds its shipped models, in a source checkout and in a PyInstaller bundle."""
+"""Where the app finds its data folder (settings, store, trusted keys) and its shipped models,
+in a source checkout and in a PyInstaller bundle."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ import os
 import sys
 from pathlib import Path
 
+HOME_ENV = "SIGDESK_HOME"  # the data folder, instead of the platform's
 MODEL_DIR_ENV = "SIGDESK_MODEL_DIR"
 BANKNOTE_MODEL_DIR_ENV = "SIGDESK_BANKNOTE_MODEL_DIR"
+
+
+def data_dir() -> Path:
+    """The folder for settings and the default store."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("SigDesk", appauthor=False))
 
 
 def app_root() -> Path:

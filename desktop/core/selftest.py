@@ -194,7 +194,7 @@ def _cheque(report: SelfTestReport, service, session, samples: Path, account: di
 
 def _banknote(report: SelfTestReport, service, session, samples: Path,
               item: dict[str, Any]) -> None:
-    check = service.check_banknote(session, samples / item["file"]).check
+    check = service.notes.check_banknote(session, samples / item["file"]).check
     key = check.denomination.key
     report.observed[item["file"]] = {"denomination": key, "verdict": check.verdict,
                                      "distance": check.distance}

@@ -20,7 +20,7 @@ from desktop.core import auth
 from desktop.core.access import AccessControl, Session
 from desktop.core.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.banknote_model import BanknoteModel
-from desktop.core.banknote_service import BanknoteServiceMixin
+from desktop.core.banknote_service import BanknoteService
 from desktop.core.cheque import (
     DEFAULT_ZONE,
     ChequeRefused,
@@ -121,10 +121,10 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class BranchService(BanknoteServiceMixin, AccessControl):
+class BranchService(AccessControl):
     """The core of the branch app: accounts, enrollment, cheque checks, decisions, audit and
-    settings; login, sessions and users come from :class:`AccessControl`, banknote checks and
-    reference notes from :class:`BanknoteServiceMixin`."""
+    settings; login, sessions and users come from :class:`AccessControl`; banknote checks and
+    reference notes are :attr:`notes`, a :class:`BanknoteService` on the same access control."""
 
     def __init__(
         self, store: ReferenceStore, verifier: SignatureVerifier | None,
@@ -134,7 +134,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
     ) -> None:
         super().__init__(store, clock)
         self.verifier = verifier
-        self.banknotes = banknotes  # like verifier, the app sets it once loaded
+        self.notes = BanknoteService(self, banknotes)  # its model is set once loaded
         self.settings = settings or DecisionSettings()
 
     @property
@@ -152,7 +152,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
     # ---- accounts ------------------------------------------------------------------------
     def create_account(self, session: Session, account_number: str, holder_name: str) -> Account:
         """Operator: a new account holder (no references yet)."""
-        self._require(session, "create_account")
+        self.require(session, "create_account")
         account_number, holder_name = account_number.strip(), " ".join(holder_name.split())
         if not account_number or not holder_name:
             raise ServiceError("an account number and the holder's name are needed")
@@ -169,7 +169,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
         dropped; text longer than :attr:`MAX_SEARCH_CHARS` raises :class:`ServiceError`."""
         import unicodedata
 
-        self._require(session, "search")
+        self.require(session, "search")
         text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
         if len(text) > self.MAX_SEARCH_CHARS:
             raise ServiceError(f"search text too long (max {self.MAX_SEARCH_CHARS} characters)")
@@ -177,7 +177,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
 
     def account(self, session: Session, account_number: str) -> Account:
         """One account, or a clear error."""
-        self._require(session, "search")
+        self.require(session, "search")
         acc = self.store.get_account(account_number)
         if acc is None:
             raise ServiceError(f"there is no account {account_number}")
@@ -220,7 +220,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
         candidates with the reason (nothing is stored)."""
         from desktop.core.signature_card import split_signature_card
 
-        self._require(session, "enroll")
+        self.require(session, "enroll")
         out: list[Candidate] = []
         for path in paths:
             name = Path(path).name
@@ -239,7 +239,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
     def assess_candidates(self, session: Session, candidates: Sequence[Candidate],
                           account_number: str | None = None) -> list[Candidate]:
         """Operator: run the quality checks (against the account's enrolled references too)."""
-        self._require(session, "enroll")
+        self.require(session, "enroll")
         existing: list[tuple[str, np.ndarray]] = []
         if account_number:
             existing = [(r.source_name or f"#{r.id}", r.embedding)
@@ -249,7 +249,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
     def enroll(self, session: Session, account_number: str,
                candidates: Sequence[Candidate]) -> list[Reference]:
         """Operator: store the usable, assessed candidates as references, all or none."""
-        self._require(session, "enroll")
+        self.require(session, "enroll")
         acc = self.account(session, account_number)
         usable = [c for c in candidates if c.usable and c.embedding is not None]
         if len(usable) != len(candidates):
@@ -279,7 +279,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
     def revoke_reference(self, session: Session, account_number: str, ref_id: int,
                          reason: str) -> Reference:
         """Operator: withdraw a reference (kept in the store, no longer used)."""
-        self._require(session, "revoke")
+        self.require(session, "revoke")
         if not reason.strip():
             raise ServiceError("a reason is needed to revoke a reference")
         acc = self.account(session, account_number)
@@ -295,8 +295,8 @@ class BranchService(BanknoteServiceMixin, AccessControl):
     def replace_reference(self, session: Session, account_number: str, ref_id: int,
                           candidate: Candidate, reason: str) -> Reference:
         """Operator: revoke one reference and enroll another in its place, atomically."""
-        self._require(session, "revoke")
-        self._require(session, "enroll")
+        self.require(session, "revoke")
+        self.require(session, "enroll")
         if not candidate.usable or candidate.embedding is None:
             raise ServiceError("the replacement must pass the quality checks first")
         acc = self.account(session, account_number)
@@ -319,7 +319,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
         references and audit the result. Raises a clear error for unusable input; nothing
         but the audit entry is written. ``audit_extra`` adds keys to the verify entry's
         details (the batch's run id and row); it cannot replace the standard ones."""
-        self._require(session, "verify")
+        self.require(session, "verify")
         settings = self.settings if zone is None else replace(self.settings, zone=zone)
         acc, refs = self.account_with_references(session, account_number)
         if not refs:
@@ -366,7 +366,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
         admin's ``(user name, password)``, checked like a login (failures count towards
         their lock-out), and both names go into the audit row.
         """
-        self._require(session, "decide")
+        self.require(session, "decide")
         if decision not in (ACCEPT, REFER, REJECT):
             raise ServiceError(f"unknown decision {decision!r}")
         # The verdict is taken from the audited verification, not from the caller's object.
@@ -417,12 +417,12 @@ class BranchService(BanknoteServiceMixin, AccessControl):
     # ---- audit and settings ----------------------------------------------------------------
     def audit_entries(self, session: Session, flt: AuditFilter | None = None) -> list[AuditEntry]:
         """Admin: the audit log, newest first, filtered."""
-        self._require(session, "view_audit")
+        self.require(session, "view_audit")
         return self.store.audit_entries(flt)
 
     def verify_audit(self, session: Session) -> AuditCheck:
         """Admin: walk the hash chain."""
-        self._require(session, "view_audit")
+        self.require(session, "view_audit")
         return self.store.verify_audit()
 
     def export_audit_csv(self, session: Session, path: str | Path,
@@ -444,7 +444,7 @@ class BranchService(BanknoteServiceMixin, AccessControl):
     def change_settings(self, session: Session, settings: DecisionSettings,
                         extra: dict[str, Any] | None = None) -> None:
         """Admin: change the decision method, security level or signature zone (audited)."""
-        self._require(session, "settings")
+        self.require(session, "settings")
         self.validate_settings(settings)
         self.settings = settings
         self.store.append_audit(session.username, "settings_changed", model_id=self.model_id,

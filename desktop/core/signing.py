@@ -235,7 +235,7 @@ def shipped_keys_dir() -> Path:
 
 def admin_keys_dir() -> Path:
     """The public keys an administrator added: ``trusted_keys`` in the data folder."""
-    from desktop.core.config import data_dir
+    from desktop.core.paths import data_dir
 
     return data_dir() / TRUSTED_KEYS_DIR
 

@@ -34,11 +34,11 @@ from desktop.core.decision import (
     security_thresholds,
     writer_svm_scores,
 )
+from desktop.core.embedder import Embedder
 from desktop.core.errors import InputImageError, ModelError
 from desktop.core.imageio import load_gray
 from desktop.core.manifest import Calibration
 from desktop.core.preprocess import batch, preprocess_signature
-from desktop.core.runtime import Embedder
 
 GENUINE, REVIEW, FORGED = "genuine", "needs review", "forged"
 SCORE_NAME = "mean-distance-over-reference-spread"

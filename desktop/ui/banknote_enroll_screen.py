@@ -167,7 +167,7 @@ class BanknoteEnrollScreen(QWidget):
     def load_classes(self) -> None:
         """Fill the currency and denomination lists with the classes known so far."""
         svc, ses = self.host.service, self.host.session
-        self.host.run(svc.banknote_classes, ses, on_done=self._classes,
+        self.host.run(svc.notes.banknote_classes, ses, on_done=self._classes,
                       status="Reading the known denominations…")
 
     def _classes(self, classes: list[NoteClass]) -> None:
@@ -212,7 +212,7 @@ class BanknoteEnrollScreen(QWidget):
     def add_files(self, paths: list[str]) -> None:
         """Find, straighten and embed the note in each picture; problems are listed per row."""
         svc, ses = self.host.service, self.host.session
-        self.host.run(svc.prepare_banknote_references, ses, [str(p) for p in paths],
+        self.host.run(svc.notes.prepare_banknote_references, ses, [str(p) for p in paths],
                       on_done=lambda new: self._show_candidates(self.candidates + list(new)),
                       status="Reading the notes…")
 
@@ -283,7 +283,7 @@ class BanknoteEnrollScreen(QWidget):
     def save(self) -> None:
         """Enroll the candidates as reference notes of the class filled in (all or none)."""
         svc, ses = self.host.service, self.host.session
-        self.host.run(svc.enroll_banknotes, ses, self.currency_box.currentText().strip(),
+        self.host.run(svc.notes.enroll_banknotes, ses, self.currency_box.currentText().strip(),
                       self.denomination_box.currentText().strip(), self.side_box.currentText(),
                       self.series_edit.text().strip(), list(self.candidates),
                       on_done=self._saved, status="Saving the reference notes…")
@@ -298,7 +298,7 @@ class BanknoteEnrollScreen(QWidget):
     def refresh(self) -> None:
         """List the enrolled reference notes (revoked ones too when asked)."""
         svc, ses = self.host.service, self.host.session
-        self.host.run(svc.enrolled_banknotes, ses, self.show_revoked.isChecked(),
+        self.host.run(svc.notes.enrolled_banknotes, ses, self.show_revoked.isChecked(),
                       on_done=self._show_references, status="Reading the reference notes…",
                       slot=self.list_requests)
 
@@ -331,7 +331,7 @@ class BanknoteEnrollScreen(QWidget):
     def revoke(self, ref_id: int, reason: str) -> None:
         """Revoke one enrolled reference note; the service asks for a reason."""
         svc, ses = self.host.service, self.host.session
-        self.host.run(svc.revoke_banknote, ses, ref_id, reason, on_done=self._revoked,
+        self.host.run(svc.notes.revoke_banknote, ses, ref_id, reason, on_done=self._revoked,
                       status="Revoking…")
 
     def _revoked(self, ref: BanknoteReference) -> None:

@@ -73,7 +73,7 @@ def grab_frame(factory: Callable[[int], Any], index: int) -> np.ndarray:
 def check_file(service: BranchService, session: Session, path: str
                ) -> tuple[np.ndarray, NoteCheck]:
     """Check the note in a picture file: (the picture as decoded, the service's NoteCheck)."""
-    note = service.check_banknote(session, path)  # raises, naming the file, before any audit
+    note = service.notes.check_banknote(session, path)  # raises, naming the file, before any audit
     return load_bgr(path), note
 
 
@@ -81,7 +81,7 @@ def check_camera(service: BranchService, session: Session, factory: Callable[[in
                  index: int) -> tuple[np.ndarray, NoteCheck]:
     """Grab one frame from a camera and check the note in it: (frame, NoteCheck)."""
     frame = grab_frame(factory, index)
-    return frame, service.check_banknote_frame(session, frame)
+    return frame, service.notes.check_banknote_frame(session, frame)
 
 
 def check_other_side(check: Callable[..., tuple[np.ndarray, NoteCheck]],
@@ -90,7 +90,7 @@ def check_other_side(check: Callable[..., tuple[np.ndarray, NoteCheck]],
     """Check the other side of ``first`` with ``check`` (:func:`check_file` or
     :func:`check_camera`, given ``*args``) and judge the two as one note."""
     picture, second = check(service, session, *args)
-    return picture, service.compare_note_sides(session, first, second)
+    return picture, service.notes.compare_note_sides(session, first, second)
 
 
 def _panel(min_size: QSize) -> QLabel:

@@ -220,7 +220,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
 
     def _banknote_model_loaded(self, model: BanknoteModel) -> None:
         self._idle()
-        self.service.banknotes = model
+        self.service.notes.model = model
         m = model.manifest
         text = (f"Banknote model {model.model_id} · {model.provider.status} · "
                 f"{len({(c.currency, c.denomination) for c in m.classes})} denominations "
