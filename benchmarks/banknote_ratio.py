@@ -19,8 +19,8 @@ from pathlib import Path
 
 import torch
 
-from training.banknote_export import export_banknote_run
-from training.banknote_train import BanknoteTrainConfig, batch_ratio, make_data, train_banknotes
+from training.banknote.export import export_banknote_run
+from training.banknote.train import BanknoteTrainConfig, batch_ratio, make_data, train_banknotes
 
 
 def main(argv: list[str] | None = None) -> int:

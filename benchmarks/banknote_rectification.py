@@ -1,8 +1,8 @@
 """Banknote detection, rectification and orientation on synthetic captures: accuracy and speed.
 
-Generates ``--n`` captures (training.banknotes: random currency, denomination and side, any
+Generates ``--n`` captures (training.banknote.synthetic: random currency, denomination and side, any
 rotation, perspective, uneven light, blur, noise, folds and thumbs over an edge; genuine
-notes) and times :func:`desktop.core.banknote.read_note` on each (find, rectify, orient,
+notes) and times :func:`desktop.core.banknote.detect.read_note` on each (find, rectify, orient,
 preprocess). Prints, overall and per condition: the mean and 95th-percentile corner error in
 pixels (the mean distance of the four found corners to the true ones, named in the note's
 own orientation: a wrong rotation counts as a large error), the same error up to a half turn
@@ -30,9 +30,9 @@ def corner_errors(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
 
 def main() -> None:
     """Run the benchmark and print the table."""
-    from desktop.core.banknote import read_note
+    from desktop.core.banknote.detect import read_note
     from desktop.core.errors import InputImageError
-    from training.banknotes import SIDES, capture, catalogue, render_note
+    from training.banknote.synthetic import SIDES, capture, catalogue, render_note
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--n", type=int, default=200)

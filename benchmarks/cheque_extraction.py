@@ -1,9 +1,10 @@
 """Cheque signature extraction on synthetic cheques: accuracy against the true ink, and speed.
 
-Generates ``--n`` cheques (training.cheques; genuine and forged signatures of random writers,
+Generates ``--n`` cheques (training.signature.cheques; genuine and forged signatures of random
+writers,
 200-300 dpi, skew within +-2.5 degrees), encodes each in one of the scanner formats (rotating),
-then times decoding from memory (desktop.core.imageio.load_pages, as extract_from_file does
-after reading the file) plus extraction (desktop.core.cheque). Prints, per
+then times decoding from memory (desktop.core.imaging.decode.load_pages, as extract_from_file does
+after reading the file) plus extraction (desktop.core.signature.cheque). Prints, per
 format: mean pixel precision / recall / F1 of the extracted ink against the signature's true
 ink (with a ``--tol``-pixel tolerance), the share of cheques with F1 >= 0.9, the mean and worst
 skew error, failures, and milliseconds per cheque (load + extract).
@@ -33,11 +34,11 @@ def mask_scores(pred: np.ndarray, truth: np.ndarray, tol: int = 2) -> tuple[floa
 
 def main() -> None:
     """Run the benchmark and print the table."""
-    from desktop.core.cheque import extract_signature
     from desktop.core.errors import InputImageError
-    from desktop.core.imageio import load_pages
-    from training.cheques import FORMATS, encode_cheque, make_cheque
-    from training.synthetic import make_writer
+    from desktop.core.imaging.decode import load_pages
+    from desktop.core.signature.cheque import extract_signature
+    from training.signature.cheques import FORMATS, encode_cheque, make_cheque
+    from training.signature.synthetic import make_writer
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--n", type=int, default=200)

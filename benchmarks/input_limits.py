@@ -66,10 +66,10 @@ def run_case(path: str, page: int, max_side: int | None = None) -> dict:
     """Child process: read, decode, extract and preprocess; return the figures."""
     import cv2
 
-    from desktop.core.cheque import DEFAULT_ZONE, extract_signature
     from desktop.core.errors import InputImageError
-    from desktop.core.imageio import load_page, read_input_file
-    from desktop.core.preprocess import preprocess_signature
+    from desktop.core.imaging.decode import load_page, read_input_file
+    from desktop.core.signature.cheque import DEFAULT_ZONE, extract_signature
+    from desktop.core.signature.preprocess import preprocess_signature
 
     cv2.setNumThreads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     base = _status_mb("VmRSS")
@@ -96,8 +96,8 @@ def _cheque_page(size: tuple[int, int], seed: int = 0):
     import cv2
     import numpy as np
 
-    from training.cheques import make_cheque
-    from training.synthetic import make_writer
+    from training.signature.cheques import make_cheque
+    from training.signature.synthetic import make_writer
 
     rng = np.random.default_rng(seed)
     cheque = make_cheque(rng, make_writer(rng), dpi=300, angle=0.5, colour=True)
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="decode to this longer side instead of imageio.MAX_SIDE")
     args = p.parse_args(argv)
 
-    from desktop.core.imageio import MAX_FILE_BYTES, MAX_SIDE
+    from desktop.core.imaging.decode import MAX_FILE_BYTES, MAX_SIDE
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="input-limits-"))
     workdir.mkdir(parents=True, exist_ok=True)

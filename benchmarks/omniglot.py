@@ -1,4 +1,4 @@
-"""Omniglot 20-way one-shot benchmark from scratch (see ``training.omniglot.BENCHMARK_DOC``;
+"""Omniglot 20-way one-shot benchmark from scratch (see ``training.fewshot.omniglot.BENCHMARK_DOC``;
 ``python -m training omniglot`` is the same command)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from training.omniglot import main  # noqa: E402
+from training.fewshot.omniglot import main  # noqa: E402
 
 if __name__ == "__main__":
     raise SystemExit(main())

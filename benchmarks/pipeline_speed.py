@@ -53,10 +53,10 @@ def signature_torch_model(manifest, threads: int, weights: bool = True):
 
     torch.set_num_threads(threads)
     if weights and CHECKPOINT.is_file():
-        from training.train import load_model
+        from training.signature.train import load_model
 
         return load_model(CHECKPOINT)[0].eval(), f"{CHECKPOINT.relative_to(ROOT)} weights"
-    from training.model import SignatureEmbedder
+    from training.common.model import SignatureEmbedder
 
     cfg = manifest.raw["training"]["config"]
     return (SignatureEmbedder(cfg["embedding_size"], cfg["width"]).eval(),
@@ -68,7 +68,7 @@ def banknote_torch_model(manifest, threads: int):
     the training run is not shipped)."""
     import torch
 
-    from training.backbones import build_backbone
+    from training.common.backbones import build_backbone
 
     torch.set_num_threads(threads)
     cfg = manifest.raw["training"]["config"]
@@ -80,8 +80,8 @@ def banknote_torch_model(manifest, threads: int):
 def float32_graph(net, prep, path: Path, args: argparse.Namespace):
     """``net`` exported to ONNX by the project's exporter (as the float32 model was): an
     embedding function on an onnxruntime session of it, set up as the app's."""
-    from desktop.core.runtime import create_session
-    from training.onnx_export import INPUT_NAME, OUTPUT_NAME, export_onnx
+    from desktop.core.models.runtime import create_session
+    from training.common.onnx_export import INPUT_NAME, OUTPUT_NAME, export_onnx
 
     session, _ = create_session(export_onnx(net, prep, path), args.provider, args.threads)
 
@@ -94,8 +94,8 @@ def float32_graph(net, prep, path: Path, args: argparse.Namespace):
 
 def load_banknote_model(provider: str, threads: int):
     """The app's banknote model, its embedder session capped at ``threads``."""
-    from desktop.core.banknote_model import BanknoteModel
-    from desktop.core.runtime import create_session
+    from desktop.core.banknote.model import BanknoteModel
+    from desktop.core.models.runtime import create_session
 
     model = BanknoteModel(BANKNOTE_MODEL, provider)
     model.session, model.provider = create_session(model.manifest.embedder.path, provider,
@@ -110,9 +110,9 @@ def run_child(scenario: str, spec: dict) -> None:
     if scenario == "torch eager (training)":
         import torch
 
-        from desktop.core.imageio import load_gray
-        from desktop.core.manifest import load_manifest
-        from desktop.core.preprocess import batch, preprocess_signature
+        from desktop.core.imaging.decode import load_gray
+        from desktop.core.signature.manifest import load_manifest
+        from desktop.core.signature.preprocess import batch, preprocess_signature
 
         manifest = load_manifest(SIGNATURE_MODEL)
         net, _ = signature_torch_model(manifest, threads, spec["weights"])
@@ -122,19 +122,19 @@ def run_child(scenario: str, spec: dict) -> None:
             for _ in range(3):
                 net(x)
     elif scenario == "banknote check (app)":
-        from desktop.core.banknote import load_bgr
+        from desktop.core.banknote.detect import load_bgr
 
         model = load_banknote_model(provider, threads)
         for path in spec["captures"]:
             model.check(load_bgr(path), path)
     else:
-        from desktop.core.verification import SignatureVerifier
+        from desktop.core.signature.verification import SignatureVerifier
 
         verifier = SignatureVerifier(SIGNATURE_MODEL, provider, threads)
         refs = verifier.embed_inkmaps([verifier.prepare(p).inkmap for p in spec["refs"]])
         if scenario == "cheque check (app)":
-            from desktop.core.cheque import extract_from_file
-            from desktop.core.preprocess import preprocess_signature
+            from desktop.core.signature.cheque import extract_from_file
+            from desktop.core.signature.preprocess import preprocess_signature
 
             for path in spec["cheques"]:
                 inkmap = preprocess_signature(extract_from_file(path).signature)
@@ -210,8 +210,8 @@ def cold_start(runs: int, home: Path, app: Path | None = None) -> dict:
         spawn_ms.append(ready[0])
         inside_ms.append(float(json.loads(ready[1][6:]).get("ms_since_start", "nan")))
     # The interpreter's own costs, for context (meaningless for a built app's launcher).
-    imports = [] if app else [_wall([sys.executable, "-c", "import desktop.core.runtime"], env)
-                              for _ in range(runs)]
+    probe = "import desktop.core.models.runtime"
+    imports = [] if app else [_wall([sys.executable, "-c", probe], env) for _ in range(runs)]
     bare = [] if app else [_wall([sys.executable, "-c", "pass"], env) for _ in range(runs)]
     return {"command": "QT_QPA_PLATFORM=offscreen " + " ".join(
                 [str(app) if app else "python -m desktop", "--compare", "--exit-when-ready"]),
@@ -259,7 +259,7 @@ def machine() -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     """Every measurement; returns the report."""
-    from desktop.core.verification import SignatureVerifier
+    from desktop.core.signature.verification import SignatureVerifier
 
     n_sig, n_batch, n_cheques, n_notes, rounds, seconds, repeats, starts, bsize = \
         SIZES["quick" if args.quick else "full"]
@@ -304,8 +304,8 @@ def run(args: argparse.Namespace) -> dict:
         report["meta"].update(
             signature_data=work.source, signature_model=verifier.manifest.model_id,
             references_per_account=speed_data.REFERENCES, signature_queries=work.n_queries,
-            cheques=f"{n_cheques} synthetic cheques (training.cheques), formats rotating",
-            captures=f"{n_notes} synthetic 640x480 captures (training.banknote_data), JPEG")
+            cheques=f"{n_cheques} synthetic cheques (training.signature.cheques), formats rotating",
+            captures=f"{n_notes} synthetic 640x480 captures (training.banknote.data), JPEG")
         phase("signatures")
         report["signature"] = speed_stages.signature_stages(verifier, jobs, bsize)
         report["signature_batch"] = speed_stages.signature_batch(
@@ -318,8 +318,8 @@ def run(args: argparse.Namespace) -> dict:
         report["banknote"] = speed_stages.banknote_stages(notes, captures, bsize)
 
         phase("onnxruntime against torch eager")
-        from desktop.core.imageio import load_gray
-        from desktop.core.preprocess import batch, preprocess_signature
+        from desktop.core.imaging.decode import load_gray
+        from desktop.core.signature.preprocess import batch, preprocess_signature
 
         x_sig = batch([preprocess_signature(load_gray(p)) for p, _ in jobs[:bsize]])
         net, weights = signature_torch_model(verifier.manifest, args.threads, not args.quick)
@@ -331,7 +331,7 @@ def run(args: argparse.Namespace) -> dict:
         report["ort_vs_torch"] = {"signature": {
             "torch_weights": weights, **speed_stages.ort_vs_torch(
                 graphs, net, x_sig, (1, bsize), rounds, seconds)}}
-        from desktop.core.banknote import load_bgr, read_note
+        from desktop.core.banknote.detect import load_bgr, read_note
 
         x_note = np.stack([read_note(load_bgr(p), p, notes.manifest.preprocessing)
                            .candidates[0] for p in captures[:bsize]])

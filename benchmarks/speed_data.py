@@ -6,11 +6,11 @@ timed stages:
 * signatures: accounts of K references and their queries. CEDAR's held-out test writers
   (``split.json``: 5 genuine references each, queries = the writer's other genuine
   signatures and its skilled forgeries) when the data folder is there; otherwise
-  project-generated synthetic writers (:mod:`training.synthetic`), so the benchmark runs
+  project-generated synthetic writers (:mod:`training.signature.synthetic`), so the benchmark runs
   anywhere;
-* cheques: project-generated synthetic cheques (:mod:`training.cheques`) in the five scanner
-  formats, genuine or forged, each with its account's synthetic reference signatures;
-* banknotes: synthetic camera captures (:func:`training.banknote_data.synthetic_capture`,
+* cheques: project-generated synthetic cheques (:mod:`training.signature.cheques`) in the five
+  scanner formats, genuine or forged, each with its account's synthetic reference signatures;
+* banknotes: synthetic camera captures (:func:`training.banknote.data.synthetic_capture`,
   as the banknote evaluation makes them), saved as JPEG like a camera's picture.
 """
 
@@ -81,8 +81,8 @@ def cedar_workload(root: Path, split_file: Path | None, writers: int,
 
 def synthetic_workload(out: Path, writers: int, queries_per_writer: int,
                        seed: int = 0) -> SignatureWorkload:
-    """Synthetic accounts (training.synthetic), written as PNG under ``out``."""
-    from training.synthetic import make_writer, render
+    """Synthetic accounts (training.signature.synthetic), written as PNG under ``out``."""
+    from training.signature.synthetic import make_writer, render
 
     rng = np.random.default_rng(seed)
     accounts = []
@@ -98,7 +98,7 @@ def synthetic_workload(out: Path, writers: int, queries_per_writer: int,
             files.append(path)
         accounts.append(Account(f"synthetic writer {w}", files[:REFERENCES],
                                 files[REFERENCES:]))
-    return SignatureWorkload(f"synthetic signatures (training.synthetic, seed {seed})",
+    return SignatureWorkload(f"synthetic signatures (training.signature.synthetic, seed {seed})",
                              accounts)
 
 
@@ -114,8 +114,8 @@ class ChequeFile:
 
 def cheque_workload(out: Path, n: int, seed: int = 0) -> list[ChequeFile]:
     """``n`` synthetic cheques (formats rotating, half forged) with their references."""
-    from training.cheques import FORMATS, make_cheque, save_cheque
-    from training.synthetic import make_writer, render
+    from training.signature.cheques import FORMATS, make_cheque, save_cheque
+    from training.signature.synthetic import make_writer, render
 
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -139,7 +139,7 @@ def cheque_workload(out: Path, n: int, seed: int = 0) -> list[ChequeFile]:
 def banknote_workload(out: Path, n: int, seed: int = 7000) -> list[Path]:
     """``n`` synthetic captures (640x480, genuine, every denomination and side in turn),
     saved as JPEG."""
-    from training.banknote_data import all_specs, synthetic_capture
+    from training.banknote.data import all_specs, synthetic_capture
 
     out.mkdir(parents=True, exist_ok=True)
     specs = all_specs()

@@ -34,7 +34,7 @@ def _clock() -> float:
 
 def default_decision() -> tuple[str, float | None]:
     """The method and security level a new branch starts with (the app's defaults)."""
-    from desktop.core.service import DecisionSettings
+    from desktop.core.branch.service import DecisionSettings
 
     s = DecisionSettings()
     return s.method, s.target_far
@@ -56,8 +56,8 @@ def query_jobs(workload: SignatureWorkload, refs: list[np.ndarray],
 def signature_stages(verifier, jobs: list[tuple[Path, np.ndarray]], batch: int = 32,
                      warmup: int = 3) -> dict:
     """Per-stage latency at batch 1 and throughput at batch ``batch`` for signatures."""
-    from desktop.core.imageio import load_gray
-    from desktop.core.preprocess import preprocess_signature
+    from desktop.core.imaging.decode import load_gray
+    from desktop.core.signature.preprocess import preprocess_signature
 
     method, far = default_decision()
     prep = verifier.manifest.preprocessing
@@ -128,9 +128,9 @@ def signature_batch(verifier, jobs: list[tuple[Path, np.ndarray]], workers: Sequ
 
 def cheque_end_to_end(verifier, cheques: list[ChequeFile], warmup: int = 2) -> dict:
     """From a cheque image file opened to a verdict, per cheque, with the stages' share."""
-    from desktop.core.cheque import DEFAULT_ZONE, extract_signature
-    from desktop.core.imageio import load_pages
-    from desktop.core.preprocess import preprocess_signature
+    from desktop.core.imaging.decode import load_pages
+    from desktop.core.signature.cheque import DEFAULT_ZONE, extract_signature
+    from desktop.core.signature.preprocess import preprocess_signature
 
     method, far = default_decision()
     prep = verifier.manifest.preprocessing
@@ -174,8 +174,8 @@ def banknote_stages(model, files: list[Path], batch: int = 32, warmup: int = 1) 
     one call)."""
     import cv2
 
-    from desktop.core.banknote import load_bgr, read_note
-    from desktop.core.banknote_preprocess import preprocess_banknote
+    from desktop.core.banknote.detect import load_bgr, read_note
+    from desktop.core.banknote.preprocess import preprocess_banknote
 
     for path in files[:warmup]:
         model.check(load_bgr(path), path)

@@ -26,7 +26,7 @@ def main() -> None:
     from desktop.core.paths import default_signature_model
     from tests.store_workload import set_up
     from tests.test_store_concurrency import _check_store, run_workers
-    from training.cheques import generate_cheque_set
+    from training.signature.cheques import generate_cheque_set
 
     location = sys.argv[1]
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0

@@ -19,7 +19,8 @@ import numpy as np
 
 def worker(location: str, seconds: float, barrier, out) -> None:
     """One clerk PC: the store side of cheque checks as fast as it can for ``seconds``."""
-    from desktop.core.store import Decision, open_store
+    from desktop.core.store.factory import open_store
+    from desktop.core.store.records import Decision
 
     store = open_store(location)
     acc = store.get_account("1")
@@ -39,7 +40,8 @@ def worker(location: str, seconds: float, barrier, out) -> None:
 
 def main() -> None:
     """Run the benchmark and print one line."""
-    from desktop.core.store import NewReference, open_store
+    from desktop.core.store.factory import open_store
+    from desktop.core.store.records import NewReference
 
     location = sys.argv[1]
     procs_n = int(sys.argv[2]) if len(sys.argv) > 2 else 8

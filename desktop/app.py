@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from desktop.core.models.runtime import PROVIDER_CHOICES
 from desktop.core.paths import default_signature_model
-from desktop.core.runtime import PROVIDER_CHOICES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,10 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         return app.exec()
 
-    from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
-    from desktop.core.config import AppConfig, ConfigError, load_config, open_configured_store
+    from desktop.core.branch.config import (
+        AppConfig,
+        ConfigError,
+        load_config,
+        open_configured_store,
+    )
+    from desktop.core.branch.service import BranchService, DecisionSettings
     from desktop.core.errors import VerificationError
-    from desktop.core.service import BranchService, DecisionSettings
+    from desktop.core.signature.cheque import DEFAULT_ZONE, SignatureZone
     from desktop.ui.branch_window import BranchWindow, LoginDialog
 
     try:

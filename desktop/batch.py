@@ -30,13 +30,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from desktop.core.audit import AuditEntry, AuditFilter
-from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
-from desktop.core.config import ConfigError, load_config
+from desktop.core.branch.config import ConfigError, load_config
 from desktop.core.csvsafe import SafeCsvWriter, read_rows
 from desktop.core.errors import VerificationError
+from desktop.core.models.runtime import PROVIDER_CHOICES
 from desktop.core.paths import default_signature_model
-from desktop.core.runtime import PROVIDER_CHOICES
+from desktop.core.signature.cheque import DEFAULT_ZONE, SignatureZone
+from desktop.core.store.audit import AuditEntry, AuditFilter
 
 REPORT_COLUMNS = ("file", "account_number", "status", "verdict", "similarity", "score",
                   "accept_score", "reject_score", "references", "method", "model_id", "reasons")
@@ -154,7 +154,7 @@ def resume_report(path: Path) -> set[str]:
 
 
 def _reasons(verdict: str, s: float, acc: float, rej: float, weakest: float) -> str:
-    from desktop.core.verification import FORGED, GENUINE
+    from desktop.core.signature.verification import FORGED, GENUINE
 
     if verdict == GENUINE:
         why = f"similarity {s:.3f} at or above the accept level {acc:.3f}"
@@ -169,8 +169,8 @@ def report_row(name: str, account: str, entry: AuditEntry, verifier) -> list[Any
     """The report row of a verification, built from its audit entry (so that a row rebuilt on
     resume is the row the uninterrupted run wrote); the thresholds are recomputed from the
     model for the entry's number of references, method and security level."""
-    from desktop.core.decision import security_thresholds
-    from desktop.core.verification import similarity
+    from desktop.core.signature.decision import security_thresholds
+    from desktop.core.signature.verification import similarity
 
     d = entry.details
     if entry.model_id != verifier.manifest.model_id:
@@ -338,9 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``sigdesk-batch``: 0 when the report is complete, 2 when it cannot
     start, 130 when interrupted (run again to resume)."""
     args = build_parser().parse_args(argv)
-    from desktop.core.service import BranchService, DecisionSettings
-    from desktop.core.store import open_store
-    from desktop.core.verification import SignatureVerifier
+    from desktop.core.branch.service import BranchService, DecisionSettings
+    from desktop.core.signature.verification import SignatureVerifier
+    from desktop.core.store.factory import open_store
 
     try:
         if args.max_items is not None and args.max_items < 1:

@@ -18,9 +18,9 @@ import cv2
 import numpy as np
 
 from desktop.core.errors import InputImageError, VerificationError
-from desktop.core.imageio import read_input_file
+from desktop.core.imaging.decode import read_input_file
+from desktop.core.models.runtime import PROVIDER_CHOICES
 from desktop.core.paths import default_signature_model
-from desktop.core.runtime import PROVIDER_CHOICES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +63,7 @@ def same_references(paths: Sequence[Path]) -> None:
 
 
 def _blurred_correlation(a: np.ndarray, b: np.ndarray) -> float:
-    from desktop.core.enrollment import DUPLICATE_BLUR
+    from desktop.core.signature.enrollment import DUPLICATE_BLUR
 
     a = cv2.GaussianBlur(a, (0, 0), DUPLICATE_BLUR)
     b = cv2.GaussianBlur(b, (0, 0), DUPLICATE_BLUR)
@@ -73,9 +73,9 @@ def _blurred_correlation(a: np.ndarray, b: np.ndarray) -> float:
 def near_duplicate_references(paths: Sequence[Path], inkmaps: Sequence[np.ndarray]) -> None:
     """Refuse two references whose blurred ink maps correlate above enrollment's
     ``DUPLICATE_CORRELATION`` (the same signature re-saved or scanned again; see
-    :mod:`desktop.core.enrollment`). Enrollment's second test, embedding distance, is left
+    :mod:`desktop.core.signature.enrollment`). Enrollment's second test, embedding distance, is left
     out: its threshold was measured on the shipped model and means nothing for another."""
-    from desktop.core.enrollment import DUPLICATE_CORRELATION
+    from desktop.core.signature.enrollment import DUPLICATE_CORRELATION
 
     for i in range(len(paths)):
         for j in range(i):
@@ -89,7 +89,7 @@ def near_duplicate_references(paths: Sequence[Path], inkmaps: Sequence[np.ndarra
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``verify`` console script."""
     args = build_parser().parse_args(argv)
-    from desktop.core.verification import SignatureVerifier
+    from desktop.core.signature.verification import SignatureVerifier
 
     try:
         same_references(args.reference)

@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QLocale, QTimer, QTranslator, qVersion
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop.core.branch.selftest import SelfTestReport, run_self_test
 from desktop.core.paths import default_banknote_model_dir, samples_dir, translations_dir
-from desktop.core.selftest import SelfTestReport, run_self_test
 
 
 def install_translations(app: QApplication, locale: QLocale | None = None

@@ -23,13 +23,13 @@ import sys
 import time
 from pathlib import Path
 
-from desktop.core.audit import AuditFilter
 from desktop.core.errors import VerificationError
-from desktop.core.store import (
+from desktop.core.store.audit import AuditFilter
+from desktop.core.store.factory import open_store
+from desktop.core.store.records import (
     ReferenceStore,
     StoreError,
     is_postgres_url,
-    open_store,
     redact_url,
 )
 
@@ -48,9 +48,9 @@ def migrate_sqlite_to_postgres(source: str | Path, target_url: str,
     not empty or a check after the copy fails."""
     import psycopg
 
-    from desktop.core.pg_schema import TABLES
-    from desktop.core.pg_store import PostgresStore
-    from desktop.core.sqlite_store import SCHEMA_VERSION, SQLiteStore
+    from desktop.core.store.pg import PostgresStore
+    from desktop.core.store.pg_schema import TABLES
+    from desktop.core.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
     source = Path(source)
     if not source.is_file():
@@ -152,8 +152,8 @@ def check_store(location: str, log=print, anchor: str | None = None) -> bool:
     an earlier check, or an exported row's id and hash) also check that this row is still in
     the chain with that hash. True when everything is fine. The store is neither created
     nor upgraded (:class:`StoreError` when there is none at ``location``)."""
-    from desktop.core.audit import parse_anchor
-    from desktop.core.sqlite_store import ROW_DIGEST_VERSION, SCHEMA_VERSION
+    from desktop.core.store.audit import parse_anchor
+    from desktop.core.store.sqlite import ROW_DIGEST_VERSION, SCHEMA_VERSION
 
     expected = parse_anchor(anchor) if anchor else None  # a typo stops before any work
     store = open_store(location, create=False, migrate=False)

@@ -18,7 +18,7 @@ def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A test Ed25519 key pair (``test.key``, ``test.pub``) made for this session. The test
     models are signed with it, and it is trusted in this process only (never shipped trust):
     ``signing_key.with_suffix(".pub")`` is its public key."""
-    from desktop.core.signing import generate_key_pair, trust_key_in_this_process
+    from desktop.core.models.signing import generate_key_pair, trust_key_in_this_process
     from tests import helpers
 
     private, public = generate_key_pair(tmp_path_factory.mktemp("keys"), "test")
@@ -30,7 +30,7 @@ def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small <writer>/{genuine,forged}/ data set made by the project's generator."""
-    from training.synthetic import generate_dataset
+    from training.signature.synthetic import generate_dataset
 
     return generate_dataset(tmp_path_factory.mktemp("synth"), n_writers=8, n_genuine=6,
                             n_forged=3, seed=7)
@@ -54,7 +54,7 @@ def tiny_run(synthetic_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 def tiny_model(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory,
                signing_key: Path) -> Path:
     """The tiny run exported to ONNX with its manifest, signed with the test key."""
-    from training.export import export_run
+    from training.signature.export import export_run
 
     return export_run(tiny_run, tmp_path_factory.mktemp("model"), key=signing_key)
 
@@ -77,7 +77,7 @@ def shipped_model() -> Path:
 @pytest.fixture(scope="session")
 def cheque_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two account holders: five reference signatures each, a genuine and a forged cheque."""
-    from training.cheques import generate_cheque_set
+    from training.signature.cheques import generate_cheque_set
 
     return generate_cheque_set(tmp_path_factory.mktemp("cheques"), n_accounts=2, references=5,
                                genuine=1, forged=1, seed=11,
@@ -91,9 +91,9 @@ PASSWORDS = {"admin": "admin-pass-123", "olga": "operator-pass-1", "carl": "cler
 def branch(tmp_path: Path, shipped_model: Path):
     """A fresh store with an admin, an operator (olga) and a clerk (carl), on the shipped
     model. Returns (service, {role: session})."""
-    from desktop.core.service import BranchService
-    from desktop.core.sqlite_store import SQLiteStore
-    from desktop.core.verification import SignatureVerifier
+    from desktop.core.branch.service import BranchService
+    from desktop.core.signature.verification import SignatureVerifier
+    from desktop.core.store.sqlite import SQLiteStore
 
     service = BranchService(SQLiteStore(tmp_path / "branch.sqlite"),
                             SignatureVerifier(shipped_model, "cpu"))
@@ -150,11 +150,11 @@ def open_test_store(request, tmp_path: Path):
 
     def factory(name: str = "store", migrate: bool = True):
         if backend == "sqlite":
-            from desktop.core.sqlite_store import SQLiteStore
+            from desktop.core.store.sqlite import SQLiteStore
 
             store = SQLiteStore(location(name), migrate=migrate)
         else:
-            from desktop.core.pg_store import PostgresStore
+            from desktop.core.store.pg import PostgresStore
 
             store = PostgresStore(location(name), migrate=migrate)
         opened.append(store)

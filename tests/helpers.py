@@ -38,6 +38,6 @@ def edit_manifest(folder: Path, change, resign: bool = True) -> None:
     change(raw)
     path.write_text(json.dumps(raw))
     if resign and (folder / "manifest.sig").is_file() and TEST_SIGNING_KEY is not None:
-        from desktop.core.signing import sign_model
+        from desktop.core.models.signing import sign_model
 
         sign_model(folder, TEST_SIGNING_KEY)

@@ -39,7 +39,7 @@ def server_url() -> str:
     try:
         psycopg.connect(url, connect_timeout=5).close()
     except psycopg.Error as exc:
-        from desktop.core.store import redact_url
+        from desktop.core.store.records import redact_url
 
         pg_unavailable(f"{redact_url(url)} does not answer ({str(exc).strip()[:200]})")
     return url
@@ -70,7 +70,7 @@ def drop_schema(url: str, schema: str) -> None:
 
 def backend_of(store: Any) -> str:
     """``"sqlite"`` or ``"postgresql"``."""
-    return "sqlite" if type(store).__module__.endswith("sqlite_store") else "postgresql"
+    return "sqlite" if type(store).__module__.endswith(".sqlite") else "postgresql"
 
 
 def raw_sql(store: Any, sql: str, params: tuple = ()) -> list[tuple]:

@@ -43,8 +43,8 @@ def script(index: int) -> list[tuple[str, str]]:
 
 def set_up(location: str) -> int:
     """Create the users on a fresh store; returns the audit rows this wrote."""
-    from desktop.core.service import BranchService
-    from desktop.core.store import open_store
+    from desktop.core.branch.service import BranchService
+    from desktop.core.store.factory import open_store
 
     store = open_store(location, create=True)
     service = BranchService(store, None)
@@ -58,9 +58,9 @@ def set_up(location: str) -> int:
 
 def _candidates(service, references: list[Path]):
     """Reference candidates with their embeddings, computed once per worker."""
-    from desktop.core.enrollment import Candidate
-    from desktop.core.imageio import load_pages
-    from desktop.core.preprocess import preprocess_signature
+    from desktop.core.imaging.decode import load_pages
+    from desktop.core.signature.enrollment import Candidate
+    from desktop.core.signature.preprocess import preprocess_signature
 
     prep = service.model.manifest.preprocessing
     grays = [load_pages(p)[0] for p in references]
@@ -89,9 +89,9 @@ def run_worker(index: int, location: str, model: str, cheque: str, references: l
 
 def _work(index: int, location: str, model: str, cheque: str, references: list[Path],
           seconds: float | None, barrier, report: dict[str, Any]) -> None:
-    from desktop.core.service import BranchService
-    from desktop.core.store import open_store
-    from desktop.core.verification import SignatureVerifier
+    from desktop.core.branch.service import BranchService
+    from desktop.core.signature.verification import SignatureVerifier
+    from desktop.core.store.factory import open_store
 
     rng = np.random.default_rng(1000 + index)
     store = open_store(location)
@@ -126,9 +126,9 @@ def _step(kind: str, number: str, index: int, service, store, sessions: dict, ch
           pick_known: bool) -> None:
     """One operation of ``kind`` on account ``number``; refusals the rules call for are
     counted as ``<kind>_refused``, anything else raises."""
+    from desktop.core.branch.service import REFER, SUGGESTED
     from desktop.core.errors import ServiceError
-    from desktop.core.service import REFER, SUGGESTED
-    from desktop.core.store import NewBanknoteReference, StoreError
+    from desktop.core.store.records import NewBanknoteReference, StoreError
 
     ops, operator, candidates = report["ops"], sessions["operator"], state["candidates"]
     if kind == "create":

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from training.backbones import (
+from training.common.backbones import (
     BACKBONES,
     PseudoSiamese,
     Siamese,
     build_backbone,
     load_pretrained,
 )
-from training.train import TrainConfig, build_model, load_loss, load_model
+from training.signature.train import TrainConfig, build_model, load_loss, load_model
 
 WIDTH = {"compact": 4, "koch": 4, "resnet": 4}
 
@@ -85,7 +85,7 @@ def test_pretrained_restores_weights(tmp_path: Path) -> None:
 def test_checkpoint_records_backbone_and_loss_head(tmp_path: Path) -> None:
     cfg = TrainConfig(backbone="resnet", width=4, embedding_size=16, loss="koch")
     model = build_model(cfg)
-    from training.train import build_config_loss
+    from training.signature.train import build_config_loss
 
     loss_fn = build_config_loss(cfg)
     with torch.no_grad():

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.core.banknote import (
+from desktop.core.banknote.detect import (
     BanknotePreprocessing,
     NoteOrientation,
     find_note,
@@ -22,7 +22,7 @@ from desktop.core.banknote import (
     whole_image_quad,
 )
 from desktop.core.errors import InputImageError
-from training.banknotes import (
+from training.banknote.synthetic import (
     COUNTERFEIT_KINDS,
     SIDES,
     background,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop.core.banknote_model import BanknoteModel, compare_sides
+from desktop.core.banknote.model import BanknoteModel, compare_sides
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
-from training.banknote_data import all_specs, spec_key, synthetic_capture
+from training.banknote.data import all_specs, spec_key, synthetic_capture
 
 SEED = 91001  # captures no training, calibration or evaluation run used
 CASES = [("ARC", 20, "front"), ("BOR", 100, "back"), ("CYR", 10, "front"), ("CYR", 500, "back"),

@@ -9,13 +9,13 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.core.config import AppConfig
+from desktop.core.branch.config import AppConfig
+from desktop.core.branch.service import BranchService
 from desktop.core.paths import default_banknote_model
-from desktop.core.service import BranchService
-from desktop.core.sqlite_store import SQLiteStore
+from desktop.core.store.sqlite import SQLiteStore
 from desktop.ui.branch_window import BranchWindow
 from tests.conftest import PASSWORDS
-from training.banknote_data import all_specs, synthetic_capture
+from training.banknote.data import all_specs, synthetic_capture
 
 SEED = 20240611  # not a training seed: these captures are new to the model
 

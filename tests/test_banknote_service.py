@@ -11,12 +11,12 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.core.audit import AuditFilter
-from desktop.core.banknote_model import BanknoteModel, EnrolledNote
+from desktop.core.banknote.model import BanknoteModel, EnrolledNote
 from desktop.core.errors import InputImageError, PermissionDenied, ServiceError
 from desktop.core.paths import default_banknote_model_dir
-from training.banknote_data import all_specs, synthetic_capture
-from training.banknotes import background, render_note
+from desktop.core.store.audit import AuditFilter
+from training.banknote.data import all_specs, synthetic_capture
+from training.banknote.synthetic import background, render_note
 
 SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
 NEW = "CYR-200-front"  # left out of the shipped model on purpose

@@ -8,14 +8,14 @@ from dataclasses import astuple
 import numpy as np
 import pytest
 
-from desktop.core.sqlite_store import MIGRATIONS, SCHEMA_VERSION
-from desktop.core.store import (
+from desktop.core.store.records import (
     BanknoteReference,
     NewBanknoteReference,
     NewReference,
     ReferenceStore,
     StoreError,
 )
+from desktop.core.store.sqlite import MIGRATIONS, SCHEMA_VERSION
 from tests.store_backends import backend_of, schema_objects
 
 

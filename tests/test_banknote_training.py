@@ -10,17 +10,17 @@ import onnxruntime as ort
 import pytest
 from sklearn.metrics import pairwise_distances
 
-from desktop.core.banknote_model import BanknoteModel
-from training.banknote_data import NoteTensors, all_specs, synthetic_capture
-from training.banknote_export import export_banknote_run, fit_classifiers, write_classifiers
-from training.banknote_train import (
+from desktop.core.banknote.model import BanknoteModel
+from training.banknote.data import NoteTensors, all_specs, synthetic_capture
+from training.banknote.export import export_banknote_run, fit_classifiers, write_classifiers
+from training.banknote.train import (
     BanknoteTrainConfig,
     batch_ratio,
     classes_for_ratio,
     labels_for,
     train_banknotes,
 )
-from training.torch_utils import FORGERY_LABEL_BASE
+from training.common.torch_utils import FORGERY_LABEL_BASE
 
 
 @pytest.mark.parametrize("ratio", [0.02, 0.05, 0.1, 0.3])

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from desktop.batch import REPORT_COLUMNS, BatchError, main, read_mapping
-from desktop.core.audit import AuditFilter
-from desktop.core.service import BranchService
-from desktop.core.sqlite_store import SQLiteStore
-from desktop.core.verification import SignatureVerifier
+from desktop.core.branch.service import BranchService
+from desktop.core.signature.verification import SignatureVerifier
+from desktop.core.store.audit import AuditFilter
+from desktop.core.store.sqlite import SQLiteStore
 from tests.conftest import PASSWORDS
 from tests.helpers import read_csv
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QRectF
 
-from desktop.core.config import AppConfig
-from desktop.core.service import BranchService
-from desktop.core.sqlite_store import SQLiteStore
+from desktop.core.branch.config import AppConfig
+from desktop.core.branch.service import BranchService
+from desktop.core.store.sqlite import SQLiteStore
 from desktop.ui.branch_window import BranchWindow, LoginDialog
 from tests.conftest import PASSWORDS
 from tests.helpers import read_csv
@@ -191,7 +191,7 @@ def test_settings_change_security_level_is_saved_and_audited(qtbot, app_parts, t
     settings.level_box.setCurrentIndex(index)
     with qtbot.waitSignal(settings.saved, timeout=10000):
         settings.save()
-    from desktop.core.config import load_config
+    from desktop.core.branch.config import load_config
 
     assert load_config().target_far == 0.01 and service.settings.target_far == 0.01
     # The idle lock's minutes are a setting too, applied to the core's sessions at once.
@@ -281,7 +281,7 @@ def test_a_photo_or_an_unsigned_cheque_is_a_refusal_with_the_zone_tool(
     import cv2
     import numpy as np
 
-    from training.cheques import make_cheque, save_cheque
+    from training.signature.cheques import make_cheque, save_cheque
 
     service, config = app_parts
     clerk, check = _clerk_with_account(qtbot, service, config, cheque_set)

@@ -10,18 +10,18 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.core.cheque import (
+from desktop.core.errors import InputImageError
+from desktop.core.imaging.decode import load_pages
+from desktop.core.signature.card import locate_signatures, split_signature_card
+from desktop.core.signature.cheque import (
     DEFAULT_ZONE,
     ExtractedSignature,
     SignatureZone,
     extract_from_file,
     extract_signature,
 )
-from desktop.core.errors import InputImageError
-from desktop.core.imageio import load_pages
-from desktop.core.preprocess import preprocess_signature
-from desktop.core.signature_card import locate_signatures, split_signature_card
-from training.cheques import (
+from desktop.core.signature.preprocess import preprocess_signature
+from training.signature.cheques import (
     FORMATS,
     SIGNATURE_LINE_X,
     SIGNATURE_LINE_Y,
@@ -31,7 +31,7 @@ from training.cheques import (
     make_signature_card,
     save_cheque,
 )
-from training.synthetic import make_writer
+from training.signature.synthetic import make_writer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from cheque_extraction import mask_scores  # noqa: E402

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.audit import AuditFilter
 from desktop.core.csvsafe import (
     SafeCsvWriter,
     SafeDictWriter,
@@ -17,6 +16,7 @@ from desktop.core.csvsafe import (
     safe_cell,
 )
 from desktop.core.errors import AuthError
+from desktop.core.store.audit import AuditFilter
 from tests.helpers import read_csv
 
 TRICKY = ["=1+2", "+1234", "-1+cmd|' /C calc'!A0", "@SUM(1)", "\tx", "\rx", "\nx", "=",

@@ -8,18 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop.core.decision import (
+from desktop.core.errors import ModelError
+from desktop.core.signature.decision import (
     DEFAULT_TARGET_FAR,
     TARGET_FARS,
     level_for,
     security_thresholds,
     writer_svm_scores,
 )
-from desktop.core.errors import ModelError
-from desktop.core.manifest import Calibration, SecurityLevel, load_manifest
-from desktop.core.verification import FORGED, GENUINE, REVIEW, SignatureVerifier
+from desktop.core.signature.manifest import Calibration, SecurityLevel, load_manifest
+from desktop.core.signature.verification import FORGED, GENUINE, REVIEW, SignatureVerifier
 from tests.helpers import edit_manifest
-from training import metrics
+from training.common import metrics
 
 
 def _clusters(n_writers: int, per_writer: int, dim: int = 16, spread: float = 0.25,
@@ -188,7 +188,7 @@ def test_wrong_background_is_refused(model_copy: Path) -> None:
 
 def test_background_of_another_shape_is_refused(model_copy: Path) -> None:
     np.save(model_copy / "background.npy", np.zeros((24, 16), np.float32))
-    from desktop.core.signing import sha256_of
+    from desktop.core.models.signing import sha256_of
 
     digest = sha256_of(model_copy / "background.npy")
     edit_manifest(model_copy, lambda raw: raw["background"].update(sha256=digest))
@@ -241,7 +241,7 @@ def test_shipped_model_offers_both_methods(shipped_model: Path) -> None:
 def test_calibrated_k_matches_the_scores_scale(shipped_model: Path) -> None:
     """One reference scores a plain distance; two or more a spread-relative one: a K = 1
     calibration must never judge three references (it called every genuine query forged)."""
-    from desktop.core.manifest import _pick_k
+    from desktop.core.signature.manifest import _pick_k
 
     manifest = load_manifest(shipped_model)
     assert sorted(manifest.calibrations) == [1, 3, 5, 10]

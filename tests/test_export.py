@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop.core.embedder import Embedder
 from desktop.core.errors import ModelError
-from desktop.core.manifest import load_manifest
+from desktop.core.signature.embedder import Embedder
+from desktop.core.signature.manifest import load_manifest
 from tests.helpers import edit_manifest
-from training.onnx_export import PARITY_TOLERANCE, parity_check
-from training.train import load_model
+from training.common.onnx_export import PARITY_TOLERANCE, parity_check
+from training.signature.train import load_model
 
 
 def test_manifest_records_what_the_field_expects(tiny_model: Path) -> None:
@@ -88,7 +88,7 @@ def test_missing_manifest_and_unreadable_json(tmp_path: Path, model_copy: Path) 
 
 
 def test_model_calibrated_for_another_score_is_refused(model_copy: Path) -> None:
-    from desktop.core.verification import SignatureVerifier
+    from desktop.core.signature.verification import SignatureVerifier
 
     edit_manifest(model_copy, lambda raw: raw.update(score="min-distance"))
     with pytest.raises(ModelError, match="calibrated for score 'min-distance'"):

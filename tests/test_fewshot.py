@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from training.fewshot import (
+from training.fewshot.harness import (
     Episodes,
     FewShotData,
     classify_episodes,

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin, TiffImagePlugin
 
-from desktop.core import imageio
 from desktop.core.errors import InputImageError
-from desktop.core.imageio import (
+from desktop.core.imaging import decode as imageio
+from desktop.core.imaging.decode import (
     MAX_NOTE_SIDE,
     MAX_SIDE,
     load_gray,

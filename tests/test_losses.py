@@ -8,7 +8,7 @@ import pytest
 import torch
 from pytorch_metric_learning import miners
 
-from training.losses import (
+from training.common.losses import (
     LOSSES,
     ChopraLoss,
     KochLoss,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop.core.manifest import Calibration
-from desktop.core.verification import FORGED, GENUINE, REVIEW, decide, similarity
-from training import metrics
-from training.evaluate import evaluate_features, protocol_distances
+from desktop.core.signature.manifest import Calibration
+from desktop.core.signature.verification import FORGED, GENUINE, REVIEW, decide, similarity
+from training.common import metrics
+from training.signature.evaluate import evaluate_features, protocol_distances
 
 
 def test_eer_of_separated_and_identical_distributions() -> None:
@@ -69,7 +69,7 @@ def test_protocol_counts_and_perfect_features() -> None:
 
 
 def test_score_scales_with_the_references_spread() -> None:
-    from desktop.core.verification import MIN_SPREAD, reference_scores, score
+    from desktop.core.signature.verification import MIN_SPREAD, reference_scores, score
 
     refs = np.array([[1.0, 0.0], [0.0, 1.0]])
     q = np.array([[1.0, 0.0]])

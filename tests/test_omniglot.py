@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.fewshot import pixel_embedder
-from training.omniglot import (
+from training.fewshot.harness import pixel_embedder
+from training.fewshot.omniglot import (
     OmniglotConfig,
     load_embedder,
     one_shot_runs,
@@ -17,7 +17,7 @@ from training.omniglot import (
     torch_embedder,
     train_omniglot,
 )
-from training.omniglot_data import koch_affine, png_bytes, read_background, read_runs
+from training.fewshot.omniglot_data import koch_affine, png_bytes, read_background, read_runs
 
 
 def _glyph(seed: int, size: int = 105) -> np.ndarray:
@@ -164,7 +164,7 @@ def test_benchmark_command_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixt
 
     import torch
 
-    from training.omniglot import main
+    from training.fewshot.omniglot import main
 
     torch.set_num_threads(1)
     data = tmp_path / "omniglot"

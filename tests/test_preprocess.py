@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from desktop.core.errors import InputImageError
-from desktop.core.preprocess import (
+from desktop.core.signature.preprocess import (
     PREPROCESSING_VERSION,
     SignaturePreprocessing,
     preprocess_signature,
 )
-from training.synthetic import make_writer, render
+from training.signature.synthetic import make_writer, render
 
 
 def _signature(background: int, seed: int = 3) -> np.ndarray:
@@ -111,7 +111,7 @@ def test_manifest_round_trip_and_refusals() -> None:
 def test_black_image_says_no_paper_is_visible(tone: int) -> None:
     """Item 18: an all-black (or all-dark) image was called "blank"; it now says that no
     paper is visible. A flat light image is still blank. The cheque check says the same."""
-    from desktop.core.cheque import extract_signature
+    from desktop.core.signature.cheque import extract_signature
 
     with pytest.raises(InputImageError, match="black.png: .*entirely black/dark: no paper "
                                               "visible"):

@@ -7,8 +7,8 @@ from pathlib import Path
 import onnxruntime as ort
 import pytest
 
-from desktop.core import runtime
-from desktop.core.runtime import CPU, CUDA, create_session
+from desktop.core.models import runtime
+from desktop.core.models.runtime import CPU, CUDA, create_session
 
 
 def _cuda_really_works(model: Path) -> bool:
@@ -51,7 +51,7 @@ def test_missing_cuda_libraries_are_named(monkeypatch) -> None:
 
 
 def test_status_gives_the_gist_of_why_not_cuda() -> None:
-    from desktop.core.runtime import ProviderInfo
+    from desktop.core.models.runtime import ProviderInfo
 
     missing = ProviderInfo("auto", CPU, "CUDA/cuDNN libraries missing (libcudnn.so.9); install "
                            "onnxruntime-gpu[cuda,cudnn]")

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from desktop.core.branch.selftest import EXPECTED_NAME, run_self_test
 from desktop.core.paths import (
     default_banknote_model_dir,
     default_signature_model,
     samples_dir,
     translations_dir,
 )
-from desktop.core.selftest import EXPECTED_NAME, run_self_test
 
 ROOT = Path(__file__).resolve().parents[1]
 

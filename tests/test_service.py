@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from desktop.core.access import Session
-from desktop.core.audit import AuditFilter
-from desktop.core.cheque import ChequeRefused
-from desktop.core.enrollment import REJECTED, WARNING, Candidate
+from desktop.core.access.sessions import Session
+from desktop.core.branch.service import ACCEPT, REJECT, SUGGESTED
 from desktop.core.errors import AuthError, InputImageError, PermissionDenied, ServiceError
-from desktop.core.service import ACCEPT, REJECT, SUGGESTED
-from desktop.core.store import StoreError
+from desktop.core.signature.cheque import ChequeRefused
+from desktop.core.signature.enrollment import REJECTED, WARNING, Candidate
+from desktop.core.store.audit import AuditFilter
+from desktop.core.store.records import StoreError
 from tests.conftest import PASSWORDS
 from tests.helpers import png_header_only, read_csv
 
@@ -153,8 +153,8 @@ def test_enrollment_quality_checks(branch, cheque_set, tmp_path) -> None:
 
 
 def test_signature_card_is_split_into_candidates(branch, tmp_path) -> None:
-    from training.cheques import make_signature_card
-    from training.synthetic import make_writer
+    from training.signature.cheques import make_signature_card
+    from training.signature.synthetic import make_writer
 
     service, s = branch
     rng = np.random.default_rng(4)
@@ -208,7 +208,7 @@ def test_cheque_check_decisions_and_overrides_are_audited(branch, cheque_set) ->
 
 
 def _bad_inputs(tmp_path: Path, cheque_set: Path) -> dict[str, Path]:
-    from training.cheques import make_cheque, save_cheque
+    from training.signature.cheques import make_cheque, save_cheque
 
     rng = np.random.default_rng(2)
     files = {}
@@ -269,7 +269,7 @@ def test_bad_inputs_give_clear_messages_and_change_nothing(branch, cheque_set,
 
 def test_references_are_reembedded_when_the_model_changes(branch, cheque_set,
                                                           tiny_model) -> None:
-    from desktop.core.verification import SignatureVerifier
+    from desktop.core.signature.verification import SignatureVerifier
 
     service, s = branch
     refs = _enroll(service, s["operator"], cheque_set, "1002003000")
@@ -341,7 +341,7 @@ def test_things_that_are_not_cheques_are_refused_not_judged(branch, cheque_set,
         assert info.value.kind == "not_a_cheque", path
         assert "does not look like a cheque" in str(info.value) and path.name in str(info.value)
     unsigned = tmp_path / "unsigned.png"
-    from training.cheques import make_cheque, save_cheque
+    from training.signature.cheques import make_cheque, save_cheque
 
     save_cheque(make_cheque(rng, None, with_signature=False, dpi=240), unsigned, "png-gray")
     with pytest.raises(ChequeRefused) as info:
@@ -355,8 +355,8 @@ def test_things_that_are_not_cheques_are_refused_not_judged(branch, cheque_set,
 
 
 def test_whole_cheque_as_a_signature_crop_is_warned_about(cheque_set) -> None:
-    from desktop.core.cheque import whole_cheque_warning
-    from desktop.core.imageio import load_pages
+    from desktop.core.imaging.decode import load_pages
+    from desktop.core.signature.cheque import whole_cheque_warning
 
     cheque = load_pages(_cheque(cheque_set, "1002003000", "genuine"))[0]
     assert "whole cheque" in whole_cheque_warning(cheque)
@@ -375,7 +375,7 @@ def _random_forgery(service, s, cheque_set):
 
 def test_decision_rules_refer_free_override_reasoned_forged_pay_needs_a_supervisor(
         branch, cheque_set) -> None:
-    from desktop.core.service import REFER, decision_rule
+    from desktop.core.branch.service import REFER, decision_rule
 
     assert decision_rule("genuine", REFER) == decision_rule("forged", REFER)
     assert not decision_rule("forged", REFER).needs_reason
@@ -439,7 +439,7 @@ def test_sessions_end_on_idle_reset_lockout_role_change_and_removal(branch) -> N
     with pytest.raises(PermissionDenied, match="password was reset"):
         service.search_accounts(clerk, "1")
     # ...and on another PC (another service on the same store) at its next call.
-    from desktop.core.service import BranchService
+    from desktop.core.branch.service import BranchService
 
     other_pc = BranchService(service.store, service.verifier, clock=service.clock)
     remote = other_pc.login("carl", "new-clerk-pass-1")
@@ -475,7 +475,7 @@ def test_sessions_end_on_idle_reset_lockout_role_change_and_removal(branch) -> N
 def test_changing_a_role_ends_the_users_session_and_audits_old_and_new(branch) -> None:
     service, s = branch
     operator = s["operator"]
-    from desktop.core.service import BranchService
+    from desktop.core.branch.service import BranchService
 
     other_pc = BranchService(service.store, service.verifier, clock=service.clock)
     remote = other_pc.login("olga", PASSWORDS["olga"])
@@ -545,8 +545,8 @@ def test_an_admin_cannot_remove_or_demote_themself_or_the_last_admin(branch,
     # Two admins on two PCs remove each other at the same moment: the store is read again
     # under the users lock, so one of them is refused and one active admin remains.
     service.create_user(admin, "root", "admin", "root-pass-1234")
-    from desktop.core.service import BranchService
-    from desktop.core.sqlite_store import SQLiteStore
+    from desktop.core.branch.service import BranchService
+    from desktop.core.store.sqlite import SQLiteStore
 
     other_store = SQLiteStore(service.store.path)
     other_pc = BranchService(other_store, None, clock=service.clock)

@@ -16,11 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop.core.banknote_manifest import load_banknote_manifest
+from desktop.core.banknote.manifest import load_banknote_manifest
 from desktop.core.errors import ModelError, PermissionDenied, ServiceError
-from desktop.core.manifest import load_manifest
-from desktop.core.paths import default_banknote_model_dir
-from desktop.core.signing import (
+from desktop.core.models.signing import (
     DEMO_KEY_ID,
     SIGNATURE_NAME,
     TrustedKey,
@@ -35,6 +33,8 @@ from desktop.core.signing import (
     shipped_keys_dir,
     sign_model,
 )
+from desktop.core.paths import default_banknote_model_dir
+from desktop.core.signature.manifest import load_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PRIVATE = ROOT / "training" / "demo_signing_key" / "demo.key"
@@ -250,8 +250,8 @@ def test_the_test_key_is_not_shipped_trust(signing_key: Path) -> None:
 
 def test_the_app_objects_load_signed_folders_and_refuse_edits(sig_copy: Path,
                                                               note_copy: Path) -> None:
-    from desktop.core.banknote_model import BanknoteModel
-    from desktop.core.embedder import Embedder
+    from desktop.core.banknote.model import BanknoteModel
+    from desktop.core.signature.embedder import Embedder
 
     assert Embedder(sig_copy, "cpu").manifest.signer.demo
     assert BanknoteModel(note_copy, "cpu").manifest.signer.demo
@@ -290,8 +290,8 @@ def test_keygen_and_sign_commands(tmp_path: Path, sig_copy: Path, monkeypatch,
 
 def test_adding_a_trusted_key_is_an_audited_admin_action(branch, other_key, tmp_path: Path
                                                          ) -> None:
-    from desktop.core.key_admin import AUDIT_ACTION
-    from desktop.core.key_admin import add_trusted_key as admin_add
+    from desktop.core.branch.key_admin import AUDIT_ACTION
+    from desktop.core.branch.key_admin import add_trusted_key as admin_add
 
     service, sessions = branch
     with pytest.raises(PermissionDenied):
@@ -307,8 +307,8 @@ def test_adding_a_trusted_key_is_an_audited_admin_action(branch, other_key, tmp_
 @pytest.fixture()
 def gui_service(tmp_path: Path):
     """A store with one admin and a service whose model the window loads itself."""
-    from desktop.core.service import BranchService
-    from desktop.core.sqlite_store import SQLiteStore
+    from desktop.core.branch.service import BranchService
+    from desktop.core.store.sqlite import SQLiteStore
 
     service = BranchService(SQLiteStore(tmp_path / "gui.sqlite"), None)
     yield service, service.create_first_admin("admin", "admin-pass-123")
@@ -318,7 +318,7 @@ def gui_service(tmp_path: Path):
 def test_the_windows_label_the_demo_signature_and_settings_add_a_key(
         qtbot, gui_service, tmp_path: Path, shipped_model: Path, other_key,
         monkeypatch) -> None:
-    from desktop.core.config import AppConfig
+    from desktop.core.branch.config import AppConfig
     from desktop.ui.branch_window import BranchWindow
 
     monkeypatch.setenv("SIGDESK_HOME", str(tmp_path / "home"))

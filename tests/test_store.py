@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop.core.audit import AuditFilter
-from desktop.core.sqlite_store import MIGRATIONS, SCHEMA_VERSION, SQLiteStore
-from desktop.core.store import NewReference, StoreError, User
+from desktop.core.store.audit import AuditFilter
+from desktop.core.store.records import NewReference, StoreError, User
+from desktop.core.store.sqlite import MIGRATIONS, SCHEMA_VERSION, SQLiteStore
 from tests.store_backends import raw_sql, schema_objects
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +27,7 @@ def _ref(i: int) -> NewReference:
 
 
 def test_both_backends_have_the_same_schema_versions() -> None:
-    from desktop.core import pg_store
+    from desktop.core.store import pg as pg_store
 
     assert pg_store.SCHEMA_VERSION == SCHEMA_VERSION == len(MIGRATIONS) == 4
 
@@ -153,7 +153,7 @@ def test_user_names_are_unique_whatever_their_case(open_test_store) -> None:
 
 
 def test_one_decision_per_verification(open_test_store) -> None:
-    from desktop.core.store import Decision
+    from desktop.core.store.records import Decision
 
     store = open_test_store()
     acc = store.create_account("1", "A", "op")
@@ -209,7 +209,7 @@ def test_a_deleted_tail_is_detected(audited) -> None:
 
 def test_a_rehashed_forgery_without_the_head_is_detected(audited) -> None:
     """Rewriting one row and its hash still breaks the next row's link."""
-    from desktop.core.audit import entry_hash
+    from desktop.core.store.audit import entry_hash
 
     row = audited.audit_entries(AuditFilter())[::-1][2]  # id 3
     forged = entry_hash(row.prev_hash, 3, row.ts, row.username, row.action,
@@ -223,13 +223,13 @@ def test_a_rehashed_forgery_without_the_head_is_detected(audited) -> None:
 CRASH_SCRIPT = textwrap.dedent("""
     import sys, time
     import numpy as np
-    from desktop.core.store import NewReference
+    from desktop.core.store.records import NewReference
 
     location, stop_at, enrollment, backend = sys.argv[1:5]
     if backend == "sqlite":
-        from desktop.core.sqlite_store import SQLiteStore as Base
+        from desktop.core.store.sqlite import SQLiteStore as Base
     else:
-        from desktop.core.pg_store import PostgresStore as Base
+        from desktop.core.store.pg import PostgresStore as Base
 
     class Crashing(Base):
         def _after_reference_insert(self, count):

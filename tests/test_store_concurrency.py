@@ -13,7 +13,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from desktop.core.store import is_postgres_url, open_store
+from desktop.core.store.factory import open_store
+from desktop.core.store.records import is_postgres_url
 from tests.store_workload import ACCOUNTS, run_worker, set_up
 
 WORKERS = 8
@@ -142,10 +143,10 @@ def test_two_operators_cannot_pass_the_reference_limit_together(open_test_store,
 
     import numpy as np
 
-    from desktop.core.enrollment import Candidate
+    from desktop.core.branch.service import BranchService
     from desktop.core.errors import ServiceError
-    from desktop.core.service import BranchService
-    from desktop.core.verification import SignatureVerifier
+    from desktop.core.signature.enrollment import Candidate
+    from desktop.core.signature.verification import SignatureVerifier
 
     paused, resume = threading.Event(), threading.Event()
     first = open_test_store("shared")

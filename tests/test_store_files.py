@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.config import AppConfig, open_configured_store, save_config
-from desktop.core.store import StoreError, open_store
+from desktop.core.branch.config import AppConfig, open_configured_store, save_config
+from desktop.core.store.factory import open_store
+from desktop.core.store.records import StoreError
 from desktop.store_cli import main
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")

@@ -12,8 +12,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from desktop.core.audit import MALFORMED_KEY, head_digest
-from desktop.core.store import Decision, NewBanknoteReference, NewReference, User
+from desktop.core.store.audit import MALFORMED_KEY, head_digest
+from desktop.core.store.records import Decision, NewBanknoteReference, NewReference, User
 from desktop.store_cli import main
 from tests.store_backends import raw_sql
 
@@ -272,7 +272,7 @@ def test_an_empty_store_needs_no_baseline(open_test_store) -> None:
 
 
 def test_sqlite_check_does_not_touch_a_sound_file(tmp_path, capsys) -> None:
-    from desktop.core.sqlite_store import SQLiteStore
+    from desktop.core.store.sqlite import SQLiteStore
 
     store = SQLiteStore(tmp_path / "b.sqlite")
     _branch(store)

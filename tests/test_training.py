@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from desktop.core.preprocess import SignaturePreprocessing, batch, preprocess_signature
-from training.data import SignatureImages, read_folder, split_writers
-from training.losses import build_loss
-from training.model import SignatureEmbedder
-from training.sampler import WriterBatchSampler
-from training.train import TrainConfig, _labels, train
+from desktop.core.signature.preprocess import SignaturePreprocessing, batch, preprocess_signature
+from training.common.losses import build_loss
+from training.common.model import SignatureEmbedder
+from training.common.sampler import WriterBatchSampler
+from training.signature.data import SignatureImages, read_folder, split_writers
+from training.signature.train import TrainConfig, _labels, train
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from desktop.core.errors import InputImageError
-from desktop.core.runtime import create_session
-from desktop.core.verification import SignatureVerifier
+from desktop.core.models.runtime import create_session
+from desktop.core.signature.verification import SignatureVerifier
 
 
 @pytest.fixture(scope="module")

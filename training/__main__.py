@@ -19,9 +19,9 @@ _OPTIONAL_TYPES = {"margin": float, "margin2": float, "pos_neg_ratio": float, "w
 
 
 def _add_train_args(p: argparse.ArgumentParser) -> None:
-    from training.backbones import BACKBONES
-    from training.losses import LOSSES
-    from training.train import TrainConfig
+    from training.common.backbones import BACKBONES
+    from training.common.losses import LOSSES
+    from training.signature.train import TrainConfig
 
     p.add_argument("--data", type=Path, default=DEFAULT_CEDAR,
                    help="CEDAR folder or <writer>/{genuine,forged}/ folder")
@@ -43,7 +43,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
 
 
 def _split(args: argparse.Namespace, rank: int = 0):
-    from training.data import SignatureImages, read_any, split_writers
+    from training.signature.data import SignatureImages, read_any, split_writers
 
     split_file = args.run / "split.json"
     samples = read_any(args.data)
@@ -68,7 +68,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Train; distributed (DDP) when started by ``torchrun --nproc_per_node=N``."""
     from torch import distributed as dist
 
-    from training.train import TrainConfig, init_distributed, train
+    from training.signature.train import TrainConfig, init_distributed, train
 
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
                          if f.name != "preprocessing"})
@@ -96,7 +96,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from training.evaluate import evaluate_run
+    from training.signature.evaluate import evaluate_run
 
     report = evaluate_run(args.run, data=args.data, ks=args.k, draws=args.draws)
     print(json.dumps(report["summary"], indent=2))
@@ -104,7 +104,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from training.export import export_run
+    from training.signature.export import export_run
 
     folder = export_run(args.run, args.out, data_description=args.data_description,
                         licence=args.licence, key=args.key)
@@ -116,7 +116,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_keygen(args: argparse.Namespace) -> int:
     """Make an institution's Ed25519 key pair (private key 0600, encrypted when the
     passphrase variable is set)."""
-    from desktop.core.signing import generate_key_pair, key_id, load_public_key
+    from desktop.core.models.signing import generate_key_pair, key_id, load_public_key
 
     passphrase = os.environ.get(args.passphrase_env, "")
     try:
@@ -136,7 +136,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def cmd_sign(args: argparse.Namespace) -> int:
     """Refresh a model folder's files list and sign its manifest."""
     from desktop.core.errors import ModelError
-    from desktop.core.signing import passphrase_from_env, sign_model
+    from desktop.core.models.signing import passphrase_from_env, sign_model
 
     try:
         signer = sign_model(args.model, args.key, passphrase_from_env(args.passphrase_env))
@@ -148,7 +148,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from training.synthetic import generate_dataset
+    from training.signature.synthetic import generate_dataset
 
     generate_dataset(args.out, args.writers, args.genuine, args.forged, args.seed)
     print(f"wrote synthetic signatures to {args.out}")
@@ -156,7 +156,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_omniglot(args: argparse.Namespace) -> int:
-    from training.omniglot import run_benchmark
+    from training.fewshot.omniglot import run_benchmark
 
     return run_benchmark(args)
 
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="environment variable holding a passphrase to encrypt the key with")
     p.set_defaults(func=cmd_keygen)
 
-    from training.omniglot import add_benchmark_args
+    from training.fewshot.omniglot import add_benchmark_args
 
     p = sub.add_parser("omniglot", help="Omniglot 20-way one-shot benchmark from scratch")
     add_benchmark_args(p)
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="first seed to try")
     p.set_defaults(func=cmd_samples)
 
-    from training.banknote_cli import add_commands
+    from training.banknote.cli import add_commands
 
     add_commands(sub)
 

@@ -16,12 +16,12 @@ import csv
 import secrets
 from pathlib import Path
 
-from desktop.core.config import STORE_NAME
+from desktop.core.branch.config import STORE_NAME
+from desktop.core.branch.service import BranchService
 from desktop.core.paths import default_signature_model
-from desktop.core.service import BranchService
-from desktop.core.sqlite_store import SQLiteStore
-from desktop.core.verification import SignatureVerifier
-from training.cheques import generate_cheque_set
+from desktop.core.signature.verification import SignatureVerifier
+from desktop.core.store.sqlite import SQLiteStore
+from training.signature.cheques import generate_cheque_set
 
 
 def build_demo(out: str | Path, accounts: int = 6, genuine: int = 2, forged: int = 2,

@@ -18,11 +18,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from desktop.core.branch.selftest import EXPECTED_NAME, run_self_test
 from desktop.core.paths import default_banknote_model_dir, default_signature_model
-from desktop.core.selftest import EXPECTED_NAME, run_self_test
-from training.banknote_data import all_specs, spec_key, synthetic_capture
-from training.cheques import make_cheque, save_cheque
-from training.synthetic import make_writer, render
+from training.banknote.data import all_specs, spec_key, synthetic_capture
+from training.signature.cheques import make_cheque, save_cheque
+from training.signature.synthetic import make_writer, render
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "desktop" / "samples"
 NOTE_CLASS = ("CYR", 50)  # one of the shipped (trained-on) denominations

@@ -23,16 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import auth
-from desktop.core.access import MAX_IDLE_MINUTES
-from desktop.core.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
-from desktop.core.cheque import DEFAULT_ZONE, SignatureZone
-from desktop.core.config import AppConfig, save_config
-from desktop.core.key_admin import add_trusted_key
-from desktop.core.runtime import PROVIDER_CHOICES, runtime_summary
-from desktop.core.service import DecisionSettings
-from desktop.core.signing import describe_signer, describe_trust
-from desktop.core.store import is_postgres_url, url_has_password
+from desktop.core.access import auth
+from desktop.core.access.sessions import MAX_IDLE_MINUTES
+from desktop.core.branch.config import AppConfig, save_config
+from desktop.core.branch.key_admin import add_trusted_key
+from desktop.core.branch.service import DecisionSettings
+from desktop.core.models.runtime import PROVIDER_CHOICES, runtime_summary
+from desktop.core.models.signing import describe_signer, describe_trust
+from desktop.core.signature.cheque import DEFAULT_ZONE, SignatureZone
+from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
+from desktop.core.store.records import is_postgres_url, url_has_password
 
 AUDIT_ACTIONS = ("", "login", "login_failed", "login_refused", "logout", "verify", "decision",
                  "override", "enroll", "revoke", "replace", "account_created", "user_created",

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.banknote_manifest import NoteClass
-from desktop.core.banknote_service import NoteCandidate
-from desktop.core.store import BanknoteReference
+from desktop.core.banknote.manifest import NoteClass
+from desktop.core.branch.banknotes import NoteCandidate
+from desktop.core.store.records import BanknoteReference
 from desktop.ui.widgets import IMAGE_FILTER, DropFrame, bgr_pixmap
 from desktop.ui.workers import RequestSlot
 

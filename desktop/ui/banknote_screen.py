@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.access import Session
-from desktop.core.banknote import load_bgr
-from desktop.core.banknote_model import BanknoteCheck
-from desktop.core.banknote_service import NoteCheck, SidesCheck
+from desktop.core.access.sessions import Session
+from desktop.core.banknote.detect import load_bgr
+from desktop.core.banknote.model import BanknoteCheck
+from desktop.core.branch.banknotes import NoteCheck, SidesCheck
+from desktop.core.branch.service import BranchService
 from desktop.core.errors import ServiceError
-from desktop.core.service import BranchService
 from desktop.ui.widgets import (
     IMAGE_FILTER,
     NOTE_VERDICT_COLOURS,

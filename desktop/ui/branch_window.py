@@ -24,14 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.access import Session
-from desktop.core.banknote_model import BanknoteModel
-from desktop.core.config import AppConfig
+from desktop.core.access.sessions import Session
+from desktop.core.banknote.model import BanknoteModel
+from desktop.core.branch.config import AppConfig
+from desktop.core.branch.service import BranchService
 from desktop.core.errors import VerificationError
+from desktop.core.models.signing import describe_signer
 from desktop.core.paths import default_signature_model
-from desktop.core.service import BranchService
-from desktop.core.signing import describe_signer
-from desktop.core.verification import SignatureVerifier
+from desktop.core.signature.verification import SignatureVerifier
 from desktop.ui.admin_screens import AuditScreen, SettingsScreen, UsersScreen
 from desktop.ui.banknote_enroll_screen import BanknoteEnrollScreen
 from desktop.ui.banknote_screen import BanknoteScreen

@@ -25,9 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.cheque import ChequeRefused, SignatureZone
-from desktop.core.preprocess import to_display
-from desktop.core.service import (
+from desktop.core.branch.service import (
     ACCEPT,
     MIN_REASON,
     REFER,
@@ -36,7 +34,9 @@ from desktop.core.service import (
     decision_rule,
     decode_png,
 )
-from desktop.core.store import Account, Reference
+from desktop.core.signature.cheque import ChequeRefused, SignatureZone
+from desktop.core.signature.preprocess import to_display
+from desktop.core.store.records import Account, Reference
 from desktop.ui.widgets import (
     IMAGE_FILTER,
     AccountPicker,

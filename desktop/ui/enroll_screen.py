@@ -23,9 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.enrollment import MAX_REFERENCES, MIN_REFERENCES, OK, REJECTED, Candidate
-from desktop.core.service import decode_png
-from desktop.core.store import Account, Reference
+from desktop.core.branch.service import decode_png
+from desktop.core.signature.enrollment import (
+    MAX_REFERENCES,
+    MIN_REFERENCES,
+    OK,
+    REJECTED,
+    Candidate,
+)
+from desktop.core.store.records import Account, Reference
 from desktop.ui.widgets import IMAGE_FILTER, AccountPicker, DropFrame, to_pixmap
 from desktop.ui.workers import RequestSlot
 

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.preprocess import to_display
-from desktop.core.runtime import PROVIDER_CHOICES
-from desktop.core.signing import describe_signer
-from desktop.core.verification import (
+from desktop.core.models.runtime import PROVIDER_CHOICES
+from desktop.core.models.signing import describe_signer
+from desktop.core.signature.preprocess import to_display
+from desktop.core.signature.verification import (
     PreparedImage,
     SignatureVerifier,
     VerificationResult,

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.verification import FORGED, GENUINE
+from desktop.core.signature.verification import FORGED, GENUINE
 from desktop.ui.workers import RequestSlot
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"

@@ -1,0 +1,414 @@
+"""The branch service's banknote actions: check a note, enroll new denominations, revoke.
+
+:class:`BanknoteService` is composed by :class:`desktop.core.branch.service.BranchService` with the
+shared access control, so every action goes through the same sessions, role checks and
+hash-chained audit log as the signature work. Clerks check notes (permission ``verify``);
+operators enroll reference notes from 1 to 5 pictures (``enroll``) and revoke them
+(``revoke``). Enrolled notes are centroids
+next to the shipped ones from the moment they are saved (:meth:`BanknoteModel.check` is given
+the active enrolled notes on every check); when the model changes, they are re-embedded from
+their stored images and the re-embedding is audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from desktop.core.access.sessions import AccessControl, Session
+from desktop.core.banknote.detect import load_bgr, read_note
+from desktop.core.banknote.manifest import NoteClass, class_key
+from desktop.core.banknote.model import (
+    GENUINE,
+    SUSPECT,
+    BanknoteCheck,
+    BanknoteModel,
+    EnrolledNote,
+    compare_sides,
+)
+from desktop.core.errors import InputImageError, ServiceError
+from desktop.core.imaging.decode import read_input_file
+from desktop.core.store.records import BanknoteReference, NewBanknoteReference, ReferenceStore
+
+MIN_NOTE_REFERENCES, MAX_NOTE_REFERENCES = 1, 5
+DUPLICATE_DISTANCE = 0.02  # embeddings closer than this are the same picture twice
+SIDES = ("front", "back")
+MAX_SERIES_CHARS = 40
+
+
+@dataclass(frozen=True)
+class NoteCheck:
+    """One checked banknote and its audit entry."""
+
+    check: BanknoteCheck
+    name: str  # the file's name, or "camera frame <UTC time>"
+    sha256: str  # of the file's bytes, or of a camera frame's pixels
+    audit_id: int
+
+
+@dataclass(frozen=True)
+class SidesCheck:
+    """Both sides of one note: each side's check, what the comparison found, and the one
+    headline verdict (*suspect* when either side is, or when any cross-check failed)."""
+
+    first: NoteCheck
+    second: NoteCheck
+    problems: list[str]
+    verdict: str
+    audit_id: int
+
+
+@dataclass(frozen=True)
+class NoteCandidate:
+    """A picture offered as a reference note: the note found in it, straightened and upright
+    (BGR), and its embedding; or, when it cannot be used, ``problem`` says why."""
+
+    name: str
+    image: np.ndarray | None
+    embedding: np.ndarray | None
+    problem: str | None = None
+    model_id: str = ""  # the model that made ``embedding``
+    embed: Callable[[list[np.ndarray]], np.ndarray] | None = field(
+        default=None, repr=False, compare=False)
+
+    @property
+    def usable(self) -> bool:
+        """True when the candidate can be enrolled."""
+        return self.problem is None and self.image is not None and self.embedding is not None
+
+    def turned(self) -> NoteCandidate:
+        """The same note turned 180 degrees and embedded again (the operator's "Turn" when
+        the detector's upright guess is wrong for a new design). The problem, if any, stays."""
+        if self.image is None or self.embed is None:
+            raise ServiceError(f"{self.name}: there is no note to turn"
+                               + (f" ({self.problem})" if self.problem else ""))
+        image = cv2.rotate(self.image, cv2.ROTATE_180)
+        return replace(self, image=image, embedding=self.embed([image])[0])
+
+    def png(self) -> bytes:
+        """The straightened note as PNG bytes (what the store keeps)."""
+        if self.image is None:
+            raise ServiceError(f"{self.name}: there is no note image to store")
+        ok, buf = cv2.imencode(".png", self.image)
+        if not ok:
+            raise ServiceError(f"{self.name}: the note image cannot be encoded as PNG")
+        return buf.tobytes()
+
+
+def note_key(currency: str, denomination: str, side: str) -> str:
+    """Validate an operator's class and return its key (``ServiceError`` saying what is
+    wrong): currency 2-4 letters (upper-cased), denomination digits or digits.digits, side
+    front or back."""
+    cur = currency.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2,4}", cur):
+        raise ServiceError(f"the currency must be 2 to 4 letters (like ARC), not {currency!r}")
+    m = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,4}))?", denomination.strip())
+    if not m:
+        raise ServiceError(f"the denomination must be a number like 20 or 0.50, not "
+                           f"{denomination!r}")
+    denom = str(int(m[1])) + (f".{m[2]}" if m[2] else "")
+    if float(denom) == 0:
+        raise ServiceError("the denomination must be more than 0")
+    if side.strip().lower() not in SIDES:
+        raise ServiceError(f"the side must be front or back, not {side!r}")
+    return class_key(cur, denom, side)
+
+
+def _sort_key(note: NoteClass) -> tuple[str, float, str, str]:
+    try:
+        value = float(note.denomination)
+    except ValueError:
+        value = float("inf")
+    return note.currency, value, note.denomination, note.side
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+def _file_bytes(path: str | Path) -> bytes:
+    """A picture file's bytes: regular files only, bounded (one reader for every entry)."""
+    return read_input_file(path)
+
+
+def _decode_note(ref: BanknoteReference) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(ref.image_png, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ServiceError(f"banknote reference {ref.id} ({ref.source_name or ref.key}): its "
+                           "stored image cannot be decoded; revoke it and enroll it again")
+    return image
+
+
+def _near_duplicates(embeddings: Sequence[np.ndarray | None]) -> dict[int, int]:
+    """{index: earlier index} for embeddings within :data:`DUPLICATE_DISTANCE` of an
+    earlier one."""
+    out: dict[int, int] = {}
+    for i, e in enumerate(embeddings):
+        for j in range(i):
+            other = embeddings[j]
+            if e is None or other is None or j in out or e.shape != other.shape:
+                continue
+            if float(np.linalg.norm(e - other)) < DUPLICATE_DISTANCE:
+                out[i] = j
+                break
+    return out
+
+
+class BanknoteService:
+    """Banknote checks and reference notes. Composed by the branch service with the shared
+    access control (sessions, roles), which also gives the store (with its audit chain) and the
+    clock; ``model`` is the loaded banknote model (None until the app has loaded it)."""
+
+    def __init__(self, access: AccessControl, model: BanknoteModel | None = None) -> None:
+        self.access = access
+        self.model = model
+
+    @property
+    def store(self) -> ReferenceStore:
+        """The store of the access control this service works with."""
+        return self.access.store
+
+    def require(self, session: Session, permission: str) -> None:
+        """The access control's check of the session and its role."""
+        self.access.require(session, permission)
+
+    def clock(self) -> datetime:
+        """Now, by the access control's clock (tests move it)."""
+        return self.access.clock()
+
+    @property
+    def loaded(self) -> BanknoteModel:
+        """The loaded banknote model (the app loads it in the background after login)."""
+        if self.model is None:
+            raise ServiceError("the banknote model is not loaded yet; wait a moment (or see "
+                               "the message on the banknote tab)")
+        return self.model
+
+    # ---- enrolled notes and re-embedding ------------------------------------------------
+    def _enrolled(self, model: BanknoteModel
+                  ) -> tuple[list[EnrolledNote], list[BanknoteReference], list[np.ndarray]]:
+        """The active enrolled notes under ``model``; those embedded by another model are
+        re-embedded in memory: (notes, stale references, their new embeddings)."""
+        refs = self.store.banknote_references()
+        stale = [r for r in refs if r.model_id != model.model_id]
+        fresh: dict[int, np.ndarray] = {}
+        new: list[np.ndarray] = []
+        if stale:
+            new = list(model.embed_notes([_decode_note(r) for r in stale]))
+            fresh = {r.id: e for r, e in zip(stale, new, strict=True)}
+        notes = [EnrolledNote(r.id, r.key, r.series, fresh.get(r.id, r.embedding), r.image_png)
+                 for r in refs]
+        return notes, stale, new
+
+    def _save_reembedded(self, session: Session, model: BanknoteModel,
+                         stale: Sequence[BanknoteReference], new: Sequence[np.ndarray]) -> None:
+        """Store re-embedded notes and audit it (inside the caller's transaction)."""
+        if not stale:
+            return
+        self.store.update_banknote_embeddings(
+            [(r.id, e, model.model_id) for r, e in zip(stale, new, strict=True)])
+        self.store.append_audit(session.username, "banknote_reembed", model_id=model.model_id,
+                                details={"references": [r.id for r in stale],
+                                         "from_models": sorted({r.model_id for r in stale})})
+
+    def _refresh_banknotes(self, session: Session, model: BanknoteModel) -> None:
+        _, stale, new = self._enrolled(model)
+        if stale:
+            with self.store.transaction():
+                self._save_reembedded(session, model, stale, new)
+
+    # ---- checks ---------------------------------------------------------------------------
+    def check_banknote(self, session: Session, path: str | Path,
+                       source: str = "clerk") -> NoteCheck:
+        """Clerk: find the note in a picture file, name its denomination, judge it and audit
+        the result. Unusable input raises :class:`InputImageError` naming the file, and
+        nothing is written (not even the audit entry)."""
+        self.require(session, "verify")
+        model = self.loaded
+        data = _file_bytes(path)
+        image = load_bgr(path, data)
+        return self._check(session, model, image, path, Path(path).name,
+                           hashlib.sha256(data).hexdigest(), source)
+
+    def check_banknote_frame(self, session: Session, image_bgr: np.ndarray,
+                             source: str = "camera") -> NoteCheck:
+        """Clerk: check a camera frame (BGR uint8). It is named "camera frame <UTC time>" and
+        its SHA-256 is that of its pixels; a frame with no single note raises
+        :class:`InputImageError` and nothing is written."""
+        self.require(session, "verify")
+        model = self.loaded
+        name = f"camera frame {self.clock().isoformat(timespec='seconds')}"
+        if (not isinstance(image_bgr, np.ndarray) or image_bgr.dtype != np.uint8
+                or image_bgr.ndim not in (2, 3) or image_bgr.size == 0):
+            raise InputImageError(name, "the camera gave no usable picture (expected 8-bit "
+                                  "pixels)")
+        frame = np.ascontiguousarray(image_bgr)
+        digest = hashlib.sha256(frame.tobytes()).hexdigest()
+        return self._check(session, model, frame, name, name, digest, source)
+
+    def compare_note_sides(self, session: Session, first: NoteCheck,
+                           second: NoteCheck) -> SidesCheck:
+        """Clerk: judge two checked pictures as the two sides of one note. Any failed
+        cross-check (the same side twice, sides of different notes) makes the note suspect,
+        whatever each side's own verdict; the comparison is audited. Both checks must be this
+        user's audited banknote checks."""
+        self.require(session, "verify")
+        for note in (first, second):
+            entry = self.store.audit_entry(note.audit_id)
+            if (entry is None or entry.action != "banknote_check"
+                    or entry.username != session.username
+                    or entry.details.get("denomination") != note.check.denomination.key
+                    or entry.details.get("verdict") != note.check.verdict):
+                raise ServiceError(f"{note.name}: this check is not one of yours: check the "
+                                   "note again")
+        if first.audit_id == second.audit_id:
+            raise ServiceError("the same check was given as both sides: picture the other side")
+        problems = compare_sides(first.check, second.check)
+        verdict = SUSPECT if problems or SUSPECT in (first.check.verdict,
+                                                     second.check.verdict) else GENUINE
+        entry = self.store.append_audit(
+            session.username, "banknote_sides", model_id=self.loaded.model_id,
+            details={"first_audit_id": first.audit_id, "second_audit_id": second.audit_id,
+                     "first": first.check.denomination.key,
+                     "second": second.check.denomination.key,
+                     "problems": problems, "verdict": verdict})
+        return SidesCheck(first, second, problems, verdict, entry.id)
+
+    def _check(self, session: Session, model: BanknoteModel, image: np.ndarray,
+               path: str | Path, name: str, digest: str, source: str) -> NoteCheck:
+        notes, stale, new = self._enrolled(model)
+        check = model.check(image, path, notes)
+        details: dict[str, Any] = {
+            "file": name, "sha256": digest, "source": source,
+            "denomination": check.denomination.key,
+            "confidence": _rounded(check.top[0].confidence),
+            "top3": [[s.note.key, _rounded(s.confidence)] for s in check.top[:3]],
+            "svm": check.svm_class.key if check.svm_class is not None else None,
+            "verdict": check.verdict, "distance": _rounded(check.distance),
+            "threshold": _rounded(check.threshold),
+            "counterfeit_score": _rounded(check.counterfeit_score),
+            "counterfeit_threshold": _rounded(check.counterfeit_threshold),
+            "reasons": list(check.reasons), "turned": bool(check.turned),
+            "enrolled_references": [n.id for n in notes],
+            "nearest": [[n.key, _rounded(n.distance), n.enrolled_id] for n in check.nearest],
+        }
+        with self.store.transaction():
+            self._save_reembedded(session, model, stale, new)
+            entry = self.store.append_audit(session.username, "banknote_check",
+                                            model_id=model.model_id, details=details)
+        return NoteCheck(check, name, digest, entry.id)
+
+    def banknote_classes(self, session: Session) -> list[NoteClass]:
+        """The denominations the app can name: the model's classes and the enrolled ones
+        (distinct keys, sorted by currency, value and side)."""
+        self.require(session, "search")
+        model = self.loaded
+        classes = {c.key: c for c in model.manifest.classes}
+        for ref in self.store.banknote_references():
+            classes.setdefault(ref.key, NoteClass.from_key(ref.key))
+        return sorted(classes.values(), key=_sort_key)
+
+    # ---- reference notes ------------------------------------------------------------------
+    def prepare_banknote_references(self, session: Session,
+                                    paths: Sequence[str | Path]) -> list[NoteCandidate]:
+        """Operator: read pictures as reference-note candidates: the note found, straightened
+        and upright, and its embedding. A file that cannot be used (unreadable, no note, two
+        notes) or a near-duplicate of an earlier candidate gets a ``problem``; nothing is
+        stored and one bad file does not stop the others."""
+        self.require(session, "enroll")
+        model = self.loaded
+        prep = model.manifest.preprocessing
+        out: list[NoteCandidate] = []
+        for path in paths:
+            name = Path(path).name
+            try:
+                image = load_bgr(path, _file_bytes(path))
+                upright = read_note(image, path, prep).upright
+                emb = model.embed_notes([upright], path)[0]
+            except InputImageError as exc:
+                out.append(NoteCandidate(name, None, None, str(exc)))
+                continue
+            out.append(NoteCandidate(name, upright, emb, None, model.model_id,
+                                     lambda images, p=path: model.embed_notes(images, p)))
+        dups = _near_duplicates([c.embedding for c in out])
+        return [replace(c, problem=f"a near-duplicate of {out[dups[i]].name} (the same "
+                                   "picture twice?)") if i in dups else c
+                for i, c in enumerate(out)]
+
+    def enroll_banknotes(self, session: Session, currency: str, denomination: str, side: str,
+                         series: str, candidates: Sequence[NoteCandidate]
+                         ) -> list[BanknoteReference]:
+        """Operator: store 1 to 5 candidates without problems as reference notes of one
+        denomination side, all or none, audited. The new centroid is used by the next
+        check."""
+        self.require(session, "enroll")
+        model = self.loaded
+        key = note_key(currency, denomination, side)
+        series = " ".join(series.split())
+        if len(series) > MAX_SERIES_CHARS:
+            raise ServiceError(f"the series label is too long ({len(series)} characters; at "
+                               f"most {MAX_SERIES_CHARS})")
+        n = len(candidates)
+        if not MIN_NOTE_REFERENCES <= n <= MAX_NOTE_REFERENCES:
+            raise ServiceError(f"a denomination is enrolled from {MIN_NOTE_REFERENCES} to "
+                               f"{MAX_NOTE_REFERENCES} pictures; {n} were given")
+        for c in candidates:
+            if c.problem is not None:
+                raise ServiceError(f"{c.name}: {c.problem}; remove it before saving")
+            if c.image is None or c.embedding is None:
+                raise ServiceError(f"{c.name}: the picture has not been read; add it again")
+        if any(c.model_id != model.model_id for c in candidates):  # the model was reloaded
+            embeddings = list(model.embed_notes([c.image for c in candidates]))
+        else:
+            embeddings = [np.asarray(c.embedding, np.float32) for c in candidates]
+        dups = _near_duplicates(embeddings)
+        if dups:
+            i, j = next(iter(dups.items()))
+            raise ServiceError(f"{candidates[i].name} is a near-duplicate of "
+                               f"{candidates[j].name}; remove one of them")
+        new = [NewBanknoteReference(key, series, c.png(), e, model.model_id, c.name)
+               for c, e in zip(candidates, embeddings, strict=True)]
+        with self.store.transaction():
+            refs = self.store.add_banknote_references(new, session.username)
+            self.store.append_audit(
+                session.username, "banknote_enroll", model_id=model.model_id,
+                details={"key": key, "series": series, "references": [r.id for r in refs],
+                         "sources": [c.name for c in candidates]})
+        return refs
+
+    def enrolled_banknotes(self, session: Session,
+                           include_revoked: bool = False) -> list[BanknoteReference]:
+        """The enrolled reference notes, re-embedded first when the model changed."""
+        self.require(session, "search")
+        if self.model is not None:
+            try:
+                self._refresh_banknotes(session, self.model)
+            except ServiceError:
+                pass  # a stored image that cannot be decoded: list it so it can be revoked
+        return self.store.banknote_references(include_revoked=include_revoked)
+
+    def revoke_banknote(self, session: Session, ref_id: int,
+                        reason: str) -> BanknoteReference:
+        """Operator: withdraw a reference note (kept in the store, no longer a centroid)."""
+        self.require(session, "revoke")
+        reason = reason.strip()
+        if not reason:
+            raise ServiceError("a reason is needed to revoke a reference note")
+        active = {r.id: r for r in self.store.banknote_references()}
+        if ref_id not in active:
+            raise ServiceError(f"banknote reference {ref_id} does not exist or is already "
+                               "revoked")
+        with self.store.transaction():
+            ref = self.store.revoke_banknote_reference(ref_id, session.username, reason)
+            self.store.append_audit(session.username, "banknote_revoke", model_id=ref.model_id,
+                                    details={"reference": ref_id, "key": ref.key,
+                                             "series": ref.series, "reason": reason})
+        return ref

@@ -1,0 +1,141 @@
+"""The app's settings: one JSON file in the platform's data folder.
+
+Windows ``%LOCALAPPDATA%\\SigDesk``, macOS ``~/Library/Application Support/SigDesk``, Linux
+``~/.local/share/SigDesk``; ``$SIGDESK_HOME`` overrides the folder (tests, portable installs).
+The default store (``sigdesk.sqlite``) lives in the same folder; ``store_path`` may instead be
+a ``postgresql://user@host/database`` URL (the shared store), never with the password in it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from desktop.core.errors import VerificationError
+from desktop.core.paths import data_dir
+
+CONFIG_NAME = "settings.json"
+STORE_NAME = "sigdesk.sqlite"
+
+
+class ConfigError(VerificationError):
+    """The settings file cannot be read; the message names it."""
+
+
+@dataclass
+class AppConfig:
+    """Everything the settings screen edits. Empty paths mean the embedded defaults."""
+
+    model_dir: str = ""
+    provider: str = "auto"
+    method: str = "distance"
+    target_far: float = 0.02
+    store_path: str = ""
+    zone: dict[str, float] = field(default_factory=dict)  # empty: the default template
+    scan_folder: str = ""  # where the branch scanner saves its images
+    banknote_model_dir: str = ""  # empty: the shipped exported_models/banknote
+    idle_timeout_minutes: int = 15  # the window locks and the session ends after this idle
+
+    def store_location(self) -> str | Path:
+        """Where the store is: a ``postgresql://`` URL as written (a Path would fold its
+        ``//``), the configured file path, or the data folder's default file."""
+        from desktop.core.store.records import is_postgres_url
+
+        if is_postgres_url(self.store_path):
+            return self.store_path
+        return Path(self.store_path) if self.store_path else data_dir() / STORE_NAME
+
+    def banknote_model_location(self) -> Path:
+        """The banknote model folder: the configured one or the shipped default."""
+        from desktop.core.paths import default_banknote_model_dir
+
+        return (Path(self.banknote_model_dir) if self.banknote_model_dir
+                else default_banknote_model_dir())
+
+
+def ensure_data_dir() -> Path:
+    """Create the data folder readable by its owner only (0700 on POSIX; an existing data
+    folder is tightened to that too: it holds the store and the settings)."""
+    from desktop.core.paths import PRIVATE_DIR_MODE, make_private, make_private_dir
+
+    folder = make_private_dir(data_dir())
+    make_private(folder, PRIVATE_DIR_MODE)
+    return folder
+
+
+def open_configured_store(cfg: AppConfig, override: str | Path | None = None,
+                          create: bool = False, app_start: bool = False) -> Any:
+    """Open the store the settings (or ``override``, a ``--store`` argument) name.
+
+    Nothing is created unless ``create`` (``--create``) or, with ``app_start`` (the desktop
+    app starting), the store is the settings' own: the default file in the data folder (the
+    first start makes it, in a 0700 folder) or a PostgreSQL URL set in the settings (the
+    first start makes its tables). A ``--store`` path or a file path set in the settings is
+    never created by accident: a typing mistake is an error naming the path."""
+    from desktop.core.store.factory import open_store
+    from desktop.core.store.records import is_postgres_url
+
+    own = override is None and (not cfg.store_path or is_postgres_url(cfg.store_path))
+    if app_start and override is None and not cfg.store_path:
+        ensure_data_dir()
+    return open_store(override or cfg.store_location(), create=create or (app_start and own))
+
+
+def config_path() -> Path:
+    """The settings file's path."""
+    return data_dir() / CONFIG_NAME
+
+
+def load_config(path: str | Path | None = None) -> AppConfig:
+    """Read the settings (defaults when the file does not exist yet).
+
+    Raises :class:`ConfigError` naming the file when it is not valid; the file is left as it
+    is so that nothing the user set is lost.
+    """
+    path = Path(path) if path else config_path()
+    if not path.is_file():
+        return AppConfig()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        known = {f.name for f in fields(AppConfig)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown settings {', '.join(unknown)}")
+        cfg = AppConfig(**data)
+        cfg.target_far = float(cfg.target_far)
+        cfg.idle_timeout_minutes = int(cfg.idle_timeout_minutes)
+        if not 1 <= cfg.idle_timeout_minutes <= 240:
+            raise ValueError("idle_timeout_minutes must be 1 to 240")
+    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{path}: the settings file cannot be used ({exc})") from None
+    return cfg
+
+
+def save_config(cfg: AppConfig, path: str | Path | None = None) -> Path:
+    """Write the settings atomically (a temporary file renamed over the old one), readable
+    by the owner only (0600 on POSIX, in a 0700 data folder)."""
+    from desktop.core.paths import PRIVATE_FILE_MODE, make_private_dir
+
+    path = Path(path) if path else config_path()
+    if path.parent == data_dir():
+        ensure_data_dir()
+    else:
+        make_private_dir(path.parent)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        if os.name == "posix":
+            os.fchmod(fh.fileno(), PRIVATE_FILE_MODE)  # whatever the umask or an old tmp
+        fh.write(json.dumps(asdict(cfg), indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def as_dict(cfg: AppConfig) -> dict[str, Any]:
+    """Plain form (for the audit log of settings changes)."""
+    return asdict(cfg)

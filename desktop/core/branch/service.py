@@ -1,0 +1,476 @@
+"""The branch service: every action a clerk, operator or admin takes, with its role check and
+its audit entry. The Qt screens and the batch command call only this layer, so a permission
+holds whichever front end calls it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from desktop.core.access import auth
+from desktop.core.access.sessions import AccessControl, Session
+from desktop.core.banknote.model import BanknoteModel
+from desktop.core.branch.banknotes import BanknoteService
+from desktop.core.csvsafe import SafeDictWriter
+from desktop.core.errors import InputImageError, ServiceError
+from desktop.core.imaging.decode import load_page, read_input_file
+from desktop.core.signature.cheque import (
+    DEFAULT_ZONE,
+    ChequeRefused,
+    ExtractedSignature,
+    SignatureZone,
+    extract_signature,
+)
+from desktop.core.signature.enrollment import (
+    MAX_REFERENCES,
+    MIN_REFERENCES,
+    Candidate,
+    assess,
+    rejected,
+)
+from desktop.core.signature.preprocess import preprocess_signature
+from desktop.core.signature.verification import (
+    FORGED,
+    GENUINE,
+    SignatureVerifier,
+    VerificationResult,
+)
+from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
+from desktop.core.store.records import Account, Decision, NewReference, Reference, ReferenceStore
+
+ACCEPT, REFER, REJECT = "accept", "refer", "reject"
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+SUGGESTED = {GENUINE: ACCEPT, FORGED: REJECT}  # "needs review" suggests REFER
+MIN_REASON = 10  # characters of a reason to decide against the verdict
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """What recording ``decision`` on a ``verdict`` takes; the screen shows it beforehand."""
+
+    is_override: bool
+    needs_reason: bool
+    needs_approval: bool
+
+    def describe(self) -> str:
+        """The rule in a sentence for the clerk."""
+        if self.needs_approval:
+            return (f"needs a reason ({MIN_REASON}+ characters) and a supervisor's approval "
+                    "(their name and password)")
+        if self.needs_reason:
+            return f"goes against the verdict: needs a reason ({MIN_REASON}+ characters)"
+        return "no reason needed"
+
+
+def decision_rule(verdict: str, decision: str) -> DecisionRule:
+    """The rule for ``decision`` on ``verdict``: refer never needs a reason; anything else
+    than the verdict's own decision is an override with a reason; accepting a forged
+    verdict also needs a second person's approval."""
+    override = decision != SUGGESTED.get(verdict, REFER)
+    return DecisionRule(is_override=override, needs_reason=override and decision != REFER,
+                        needs_approval=decision == ACCEPT and verdict == FORGED)
+
+
+@dataclass(frozen=True)
+class DecisionSettings:
+    """How verdicts are reached: method, security level (target FAR) and signature zone."""
+
+    method: str = "distance"
+    target_far: float | None = 0.02
+    zone: SignatureZone = DEFAULT_ZONE
+
+
+@dataclass(frozen=True)
+class ChequeCheck:
+    """One verified cheque, ready for the clerk's decision."""
+
+    account: Account
+    cheque_path: str
+    cheque_sha256: str
+    extraction: ExtractedSignature
+    query_inkmap: np.ndarray
+    references: list[Reference]
+    result: VerificationResult
+    audit_id: int
+    settings: DecisionSettings = field(default_factory=DecisionSettings)
+
+
+def newest_image(folder: str | Path) -> Path:
+    """The most recent image file in a scanner's output folder (the "Scan" button)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ServiceError(f"{folder}: the scan folder does not exist; set it in Settings")
+    images = [p for p in folder.iterdir()
+              if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+    if not images:
+        raise ServiceError(f"{folder}: no scanned image yet (PNG, JPEG, TIFF or BMP)")
+    return max(images, key=lambda p: p.stat().st_mtime)
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """A stored reference image back to grayscale."""
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class BranchService(AccessControl):
+    """The core of the branch app: accounts, enrollment, cheque checks, decisions, audit and
+    settings; login, sessions and users come from :class:`AccessControl`; banknote checks and
+    reference notes are :attr:`notes`, a :class:`BanknoteService` on the same access control."""
+
+    def __init__(
+        self, store: ReferenceStore, verifier: SignatureVerifier | None,
+        settings: DecisionSettings | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        banknotes: BanknoteModel | None = None,
+    ) -> None:
+        super().__init__(store, clock)
+        self.verifier = verifier
+        self.notes = BanknoteService(self, banknotes)  # its model is set once loaded
+        self.settings = settings or DecisionSettings()
+
+    @property
+    def model(self) -> SignatureVerifier:
+        """The loaded model (the app loads it in the background after login)."""
+        if self.verifier is None:
+            raise ServiceError("the signature model is not loaded yet; wait a moment")
+        return self.verifier
+
+    @property
+    def model_id(self) -> str:
+        """The model that embeds and decides now."""
+        return self.model.manifest.model_id
+
+    # ---- accounts ------------------------------------------------------------------------
+    def create_account(self, session: Session, account_number: str, holder_name: str) -> Account:
+        """Operator: a new account holder (no references yet)."""
+        self.require(session, "create_account")
+        account_number, holder_name = account_number.strip(), " ".join(holder_name.split())
+        if not account_number or not holder_name:
+            raise ServiceError("an account number and the holder's name are needed")
+        with self.store.transaction():
+            account = self.store.create_account(account_number, holder_name, session.username)
+            self.store.append_audit(session.username, "account_created", account_number,
+                                    details={"holder_name": holder_name})
+        return account
+
+    MAX_SEARCH_CHARS = 64  # an account number or a name; longer text is refused
+
+    def search_accounts(self, session: Session, text: str) -> list[Account]:
+        """Accounts whose number or holder's name contains ``text``. Control characters are
+        dropped; text longer than :attr:`MAX_SEARCH_CHARS` raises :class:`ServiceError`."""
+        import unicodedata
+
+        self.require(session, "search")
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
+        if len(text) > self.MAX_SEARCH_CHARS:
+            raise ServiceError(f"search text too long (max {self.MAX_SEARCH_CHARS} characters)")
+        return self.store.search_accounts(text)
+
+    def account(self, session: Session, account_number: str) -> Account:
+        """One account, or a clear error."""
+        self.require(session, "search")
+        acc = self.store.get_account(account_number)
+        if acc is None:
+            raise ServiceError(f"there is no account {account_number}")
+        return acc
+
+    def account_with_references(self, session: Session, account_number: str,
+                                include_revoked: bool = False
+                                ) -> tuple[Account, list[Reference]]:
+        """The account and its references, re-embedded first if the model changed."""
+        acc = self.account(session, account_number)
+        self._refresh_embeddings(session, acc)
+        return acc, self.store.references(acc.id, include_revoked=include_revoked)
+
+    def references(self, session: Session, account_number: str,
+                   include_revoked: bool = False) -> list[Reference]:
+        """The account's references, re-embedded first if the model changed."""
+        return self.account_with_references(session, account_number, include_revoked)[1]
+
+    def _refresh_embeddings(self, session: Session, acc: Account) -> None:
+        stale = [r for r in self.store.references(acc.id) if r.model_id != self.model_id]
+        if not stale:
+            return
+        prep = self.model.manifest.preprocessing
+        inkmaps = [preprocess_signature(decode_png(r.image_png), prep, path=r.source_name)
+                   for r in stale]
+        emb = self.model.embed_inkmaps(inkmaps)
+        with self.store.transaction():
+            self.store.update_embeddings([(r.id, e, self.model_id)
+                                          for r, e in zip(stale, emb, strict=True)])
+            self.store.append_audit(session.username, "reembedded", acc.account_number,
+                                    self.model_id,
+                                    {"references": [r.id for r in stale],
+                                     "from_models": sorted({r.model_id for r in stale})})
+
+    # ---- enrollment ----------------------------------------------------------------------
+    def load_candidates(self, session: Session, paths: Sequence[str | Path],
+                        card: bool = False) -> list[Candidate]:
+        """Operator: read files as enrollment candidates. With ``card`` each file is a
+        signature card whose signatures are separated. Unreadable files become rejected
+        candidates with the reason (nothing is stored)."""
+        from desktop.core.signature.card import split_signature_card
+
+        self.require(session, "enroll")
+        out: list[Candidate] = []
+        for path in paths:
+            name = Path(path).name
+            try:
+                gray = load_page(path)
+                if card:
+                    crops = split_signature_card(gray, path=path)
+                    out.extend(Candidate(f"{name} #{i + 1}", crop)
+                               for i, crop in enumerate(crops))
+                else:
+                    out.append(Candidate(name, gray))
+            except InputImageError as exc:
+                out.append(rejected(name, str(exc)))
+        return out
+
+    def assess_candidates(self, session: Session, candidates: Sequence[Candidate],
+                          account_number: str | None = None) -> list[Candidate]:
+        """Operator: run the quality checks (against the account's enrolled references too)."""
+        self.require(session, "enroll")
+        existing: list[tuple[str, np.ndarray]] = []
+        if account_number:
+            existing = [(r.source_name or f"#{r.id}", r.embedding)
+                        for r in self.references(session, account_number)]
+        return assess(self.model, candidates, existing)
+
+    def enroll(self, session: Session, account_number: str,
+               candidates: Sequence[Candidate]) -> list[Reference]:
+        """Operator: store the usable, assessed candidates as references, all or none."""
+        self.require(session, "enroll")
+        acc = self.account(session, account_number)
+        usable = [c for c in candidates if c.usable and c.embedding is not None]
+        if len(usable) != len(candidates):
+            raise ServiceError("remove the rejected or unchecked signatures before saving")
+        enrollment_id = uuid.uuid4().hex
+        new = [NewReference(c.png(), c.embedding, self.model_id, c.name) for c in usable]
+        with self.store.transaction():
+            # Count under the account's lock: two operators (two PCs) enrolling the same
+            # account at once must not pass the limit together.
+            self.store.lock(f"account {acc.id}")
+            current = len(self.store.references(acc.id))
+            total = current + len(usable)
+            if not MIN_REFERENCES <= total <= MAX_REFERENCES:
+                raise ServiceError(
+                    f"an account needs {MIN_REFERENCES} to {MAX_REFERENCES} references; this "
+                    f"would give {total} ({current} enrolled + {len(usable)} new)"
+                )
+            refs = self.store.add_references(acc.id, new, session.username, enrollment_id)
+            self.store.append_audit(
+                session.username, "enroll", acc.account_number, self.model_id,
+                {"enrollment_id": enrollment_id, "references": [r.id for r in refs],
+                 "sources": [c.name for c in usable],
+                 "warnings": {c.name: c.problems for c in usable if c.problems}},
+            )
+        return refs
+
+    def revoke_reference(self, session: Session, account_number: str, ref_id: int,
+                         reason: str) -> Reference:
+        """Operator: withdraw a reference (kept in the store, no longer used)."""
+        self.require(session, "revoke")
+        if not reason.strip():
+            raise ServiceError("a reason is needed to revoke a reference")
+        acc = self.account(session, account_number)
+        if ref_id not in {r.id for r in self.store.references(acc.id)}:
+            raise ServiceError(f"reference {ref_id} is not an active reference of "
+                               f"{account_number}")
+        with self.store.transaction():
+            ref = self.store.revoke_reference(ref_id, session.username, reason.strip())
+            self.store.append_audit(session.username, "revoke", acc.account_number,
+                                    ref.model_id, {"reference": ref_id, "reason": reason.strip()})
+        return ref
+
+    def replace_reference(self, session: Session, account_number: str, ref_id: int,
+                          candidate: Candidate, reason: str) -> Reference:
+        """Operator: revoke one reference and enroll another in its place, atomically."""
+        self.require(session, "revoke")
+        self.require(session, "enroll")
+        if not candidate.usable or candidate.embedding is None:
+            raise ServiceError("the replacement must pass the quality checks first")
+        acc = self.account(session, account_number)
+        with self.store.transaction():
+            self.revoke_reference(session, account_number, ref_id, reason)
+            (ref,) = self.store.add_references(
+                acc.id, [NewReference(candidate.png(), candidate.embedding, self.model_id,
+                                      candidate.name)], session.username, uuid.uuid4().hex)
+            self.store.append_audit(session.username, "replace", acc.account_number,
+                                    self.model_id, {"revoked": ref_id, "new": ref.id,
+                                                    "source": candidate.name})
+        return ref
+
+    # ---- cheque checks -------------------------------------------------------------------
+    def check_cheque(self, session: Session, account_number: str, path: str | Path,
+                     zone: SignatureZone | None = None, page: int = 0,
+                     source: str = "clerk",
+                     audit_extra: dict[str, Any] | None = None) -> ChequeCheck:
+        """Clerk: extract the signature from a cheque image, compare it with the account's
+        references and audit the result. Raises a clear error for unusable input; nothing
+        but the audit entry is written. ``audit_extra`` adds keys to the verify entry's
+        details (the batch's run id and row); it cannot replace the standard ones."""
+        self.require(session, "verify")
+        settings = self.settings if zone is None else replace(self.settings, zone=zone)
+        acc, refs = self.account_with_references(session, account_number)
+        if not refs:
+            raise ServiceError(f"account {account_number} has no enrolled reference signatures")
+        data = _read_bytes(path)
+        gray = load_page(path, page, data=data)  # only that page is decoded, reduced
+        try:
+            extraction = extract_signature(gray, settings.zone, path=path)
+        except ChequeRefused as exc:
+            # Not a verdict: the clerk is told why and may draw the zone; the refusal is kept.
+            exc.audit_id = self.store.append_audit(
+                session.username, "verify_refused", acc.account_number, self.model_id,
+                {**(audit_extra or {}), "cheque": Path(path).name,
+                 "sha256": sha256_bytes(data), "source": source, "refusal": exc.kind,
+                 "problem": exc.problem,
+                 "zone": settings.zone.to_dict()}).id
+            raise
+        inkmap = preprocess_signature(extraction.signature, self.model.manifest.preprocessing,
+                                      path=path)
+        query = self.model.embed_inkmaps([inkmap])[0]
+        result = self.model.decide(np.stack([r.embedding for r in refs]), query,
+                                      method=settings.method, target_far=settings.target_far)
+        digest = sha256_bytes(data)
+        entry = self.store.append_audit(
+            session.username, "verify", acc.account_number, self.model_id,
+            {**(audit_extra or {}), "cheque": Path(path).name, "sha256": digest, "source": source,
+             "verdict": result.decision, "similarity": round(result.similarity, 6),
+             "score": round(result.distance, 6), "method": settings.method,
+             "target_far": settings.target_far, "references": [r.id for r in refs],
+             "reference_similarities": [round(s, 6) for s in result.reference_similarities],
+             "zone": settings.zone.to_dict()},
+        )
+        return ChequeCheck(acc, str(path), digest, extraction, inkmap, refs, result, entry.id,
+                           settings)
+
+    def record_decision(self, session: Session, check: ChequeCheck, decision: str,
+                        reason: str = "", approver: tuple[str, str] | None = None) -> int:
+        """Clerk: record accept / refer / reject on an audited verification.
+
+        Refer (escalating) never needs a reason. Accepting or rejecting against the verdict
+        (genuine suggests accept, forged reject; needs review suggests refer) is an override
+        and needs a reason of :data:`MIN_REASON` characters. Accepting a cheque the app
+        called *forged* also needs a second person: ``approver`` is a supervisor's or an
+        admin's ``(user name, password)``, checked like a login (failures count towards
+        their lock-out), and both names go into the audit row.
+        """
+        self.require(session, "decide")
+        if decision not in (ACCEPT, REFER, REJECT):
+            raise ServiceError(f"unknown decision {decision!r}")
+        # The verdict is taken from the audited verification, not from the caller's object.
+        entry = self.store.audit_entry(check.audit_id)
+        if (entry is None or entry.action != "verify" or entry.username != session.username
+                or entry.account_number != check.account.account_number):
+            raise ServiceError("this verification is not one of yours: check the cheque again")
+        verdict = entry.details["verdict"]
+        rule = decision_rule(verdict, decision)
+        reason = reason.strip()
+        if rule.needs_reason and len(reason) < MIN_REASON:
+            raise ServiceError(f"the verdict was {verdict}: a reason of at least {MIN_REASON} "
+                               f"characters is needed to {decision} against it")
+        approved_by = None
+        if rule.needs_approval:
+            if approver is None:
+                raise ServiceError(f"accepting a cheque the app called {verdict} needs a "
+                                   "supervisor's approval: their name and password")
+            name, password = approver
+            if name.strip().lower() == session.username.lower():
+                raise ServiceError("the approval must come from another person")
+            user = self.check_credentials(name, password, purpose="approval")
+            if "approve_override" not in auth.PERMISSIONS.get(user.role, frozenset()):
+                self.store.append_audit(user.username, "approval_refused",
+                                        check.account.account_number, entry.model_id,
+                                        {"reason": f"a {user.role} may not approve",
+                                         "verification_audit_id": entry.id})
+                raise ServiceError(f"{user.username} is a {user.role}: only a supervisor or an "
+                                   "admin may approve paying a cheque called forged")
+            approved_by = user.username
+        rec = Decision(entry.id, check.account.id, entry.details["cheque"],
+                       entry.details["sha256"], entry.model_id, entry.details["method"],
+                       entry.details["score"], entry.details["similarity"], verdict, decision,
+                       reason, session.username)
+        details = {"decision": decision, "verdict": verdict, "reason": reason,
+                   "verification_audit_id": entry.id, "cheque": rec.cheque_name}
+        if approved_by:
+            details["approved_by"] = approved_by
+        with self.store.transaction():
+            decision_id = self.store.add_decision(rec)
+            self.store.append_audit(
+                session.username, "override" if rule.is_override else "decision",
+                check.account.account_number, entry.model_id,
+                {"decision_id": decision_id, **details},
+            )
+        return decision_id
+
+    # ---- audit and settings ----------------------------------------------------------------
+    def audit_entries(self, session: Session, flt: AuditFilter | None = None) -> list[AuditEntry]:
+        """Admin: the audit log, newest first, filtered."""
+        self.require(session, "view_audit")
+        return self.store.audit_entries(flt)
+
+    def verify_audit(self, session: Session) -> AuditCheck:
+        """Admin: walk the hash chain."""
+        self.require(session, "view_audit")
+        return self.store.verify_audit()
+
+    def export_audit_csv(self, session: Session, path: str | Path,
+                         flt: AuditFilter | None = None) -> int:
+        """Admin: write the filtered audit log as CSV; returns the number of rows. Cells that
+        a spreadsheet would run as a formula (a user name like ``=HYPERLINK(...)`` from a failed
+        login) are written as text, see :mod:`desktop.core.csvsafe`."""
+        entries = self.audit_entries(session, flt)
+        path = Path(path)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = SafeDictWriter(fh, fieldnames=AUDIT_COLUMNS)
+            writer.writeheader()
+            for entry in entries:
+                writer.writerow(entry.as_row())
+        self.store.append_audit(session.username, "audit_exported",
+                                details={"file": path.name, "rows": len(entries)})
+        return len(entries)
+
+    def change_settings(self, session: Session, settings: DecisionSettings,
+                        extra: dict[str, Any] | None = None) -> None:
+        """Admin: change the decision method, security level or signature zone (audited)."""
+        self.require(session, "settings")
+        self.validate_settings(settings)
+        self.settings = settings
+        self.store.append_audit(session.username, "settings_changed", model_id=self.model_id,
+                                details={"method": settings.method,
+                                         "target_far": settings.target_far,
+                                         "zone": settings.zone.to_dict(), **(extra or {})})
+
+    def validate_settings(self, settings: DecisionSettings) -> None:
+        """Refuse a method or security level the loaded model does not offer."""
+        if settings.method not in self.model.methods():
+            raise ServiceError(f"the model does not support the {settings.method!r} method")
+        if settings.target_far is None:
+            return
+        offered = {round(level["target_far"], 6) for k in self.model.manifest.calibrations
+                   for level in self.model.security_levels(k, settings.method)}
+        if offered and round(settings.target_far, 6) not in offered:
+            levels = ", ".join(f"{f:g}" for f in sorted(offered))
+            raise ServiceError(f"security level {settings.target_far:g} is not calibrated for "
+                               f"this model (target FARs offered: {levels})")
+
+def _read_bytes(path: str | Path) -> bytes:
+    """The file's bytes, read once (hashed for the audit and decoded): regular files only,
+    bounded (:func:`desktop.core.imaging.decode.read_input_file`)."""
+    return read_input_file(path)

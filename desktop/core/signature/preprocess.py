@@ -1,0 +1,166 @@
+"""The signature preprocessing contract: one grayscale scan in, one ink map tensor out.
+
+Training imports these functions; the app runs them before every embedding; each model's
+manifest records :meth:`SignaturePreprocessing.to_dict` and the runtime rebuilds the same
+object from it, refusing versions or keys it does not know.
+
+Steps (after luizgh/sigver, adapted so that the paper tone cannot leak into the tensor):
+
+1. light Gaussian blur, then Otsu's threshold ``t`` on the blurred image;
+2. ink = blurred pixels at or below ``t``; connected components much smaller than the largest
+   one (dust, scanner specks) are dropped;
+3. crop to the bounding box of the remaining ink;
+4. every pixel becomes its ink strength ``(t - gray) / t`` clipped to [0, 1]: paper is exactly
+   0 whatever its tone, ink is high; the strengths are then divided by their upper percentile,
+   so that scanner gain and paper tone (tinted, grey, white) do not change the values;
+5. resize keeping the aspect ratio to fit the canvas less a margin;
+6. place on the fixed canvas with the ink's centre of mass as close to the centre as the
+   canvas allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import cv2
+import numpy as np
+
+from desktop.core.errors import InputImageError
+from desktop.core.models.contract import PreprocessingContract
+
+PREPROCESSING_NAME = "signature-inkmap"
+PREPROCESSING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SignaturePreprocessing(PreprocessingContract):
+    """Parameters of the contract; the defaults are those of the shipped model."""
+
+    NAME: ClassVar[str] = PREPROCESSING_NAME
+    VERSION: ClassVar[int] = PREPROCESSING_VERSION
+
+    height: int = 128
+    width: int = 192
+    margin: int = 4
+    blur_sigma: float = 1.0
+    min_component_px: int = 6
+    min_component_frac: float = 0.004
+    min_contrast: int = 40
+    min_ink_px: int = 40
+    min_image_side: int = 32
+    min_ink_extent: int = 12
+    ink_norm_percentile: float = 95.0
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """Shape of one preprocessed sample as the network sees it: (channels, height, width)."""
+        return (1, self.height, self.width)
+
+
+DARK_PAPER_LEVEL = 80  # grey: a flat image no lighter than this shows no paper at all
+
+
+def flat_image_problem(brightest: int) -> str:
+    """What is wrong with an image of one flat tone whose brightest (blurred) grey level is
+    ``brightest``: entirely black or dark (no paper visible: lid open, lamp off, inverted),
+    or blank paper (no visible ink)."""
+    if brightest < DARK_PAPER_LEVEL:
+        return ("no signature found: the image is entirely black/dark: no paper visible "
+                f"(brightest grey level {brightest} of 255; a scan with the lid open or the "
+                "lamp off, or an inverted image?)")
+    return "no signature found: the image is blank (no visible ink)"
+
+
+def _ink_mask(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | None):
+    """Return (threshold, component labels, kept flag per label, bounding box of the kept
+    ink as (y0, y1, x0, x1)) or raise for a blank image."""
+    blurred = cv2.GaussianBlur(gray, (0, 0), cfg.blur_sigma)
+    lo, hi = int(blurred.min()), int(blurred.max())
+    if hi - lo < cfg.min_contrast:
+        raise InputImageError(path, flat_image_problem(hi))
+    t, mask = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        raise InputImageError(path, "no signature found: the image is blank (no visible ink)")
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep_min = max(cfg.min_component_px, cfg.min_component_frac * float(areas.max()))
+    keep = np.zeros(n, dtype=bool)
+    keep[1:] = areas >= keep_min
+    # Counts and box from the components' statistics: no pass over the whole image.
+    ink_px = int(areas[keep[1:]].sum())
+    if ink_px < cfg.min_ink_px:
+        raise InputImageError(path, "no signature found: too little ink (blank or only specks)")
+    if ink_px > 0.5 * gray.size:
+        raise InputImageError(
+            path, "more than half of the image is dark: not dark ink on light paper "
+            "(inverted, a photo, or badly exposed)"
+        )
+    box = stats[keep]
+    left, top = box[:, cv2.CC_STAT_LEFT], box[:, cv2.CC_STAT_TOP]
+    right, bottom = left + box[:, cv2.CC_STAT_WIDTH], top + box[:, cv2.CC_STAT_HEIGHT]
+    return float(t), labels, keep, (int(top.min()), int(bottom.max()), int(left.min()),
+                                    int(right.max()))
+
+
+def preprocess_signature(
+    gray: np.ndarray, cfg: SignaturePreprocessing | None = None, path: str | Path | None = None
+) -> np.ndarray:
+    """Turn an 8-bit grayscale signature image into a float32 ink map of shape (height, width).
+
+    Values lie in [0, 1]: 0 is paper, 1 is the darkest ink. ``path`` only names the file in
+    error messages. Raises :class:`InputImageError` for images that are too small or blank.
+    """
+    cfg = cfg or SignaturePreprocessing()
+    if gray.ndim != 2 or gray.dtype != np.uint8:
+        raise TypeError("preprocess_signature expects a 2-D uint8 grayscale array")
+    h, w = gray.shape
+    if min(h, w) < cfg.min_image_side:
+        raise InputImageError(
+            path, f"the image is too small ({w}x{h} pixels; at least "
+            f"{cfg.min_image_side} pixels on each side are needed)"
+        )
+    t, labels, keep, (y0, y1, x0, x1) = _ink_mask(gray, cfg, path)
+    if max(y1 - y0, x1 - x0) < cfg.min_ink_extent:
+        raise InputImageError(
+            path, f"the signature is too small ({x1 - x0}x{y1 - y0} pixels of ink)"
+        )
+    crop = gray[y0:y1, x0:x1].astype(np.float32)
+    strength = np.clip((t - crop) / max(t, 1.0), 0.0, 1.0)
+    ink = keep[labels[y0:y1, x0:x1]]
+    strength[~ink] = 0.0
+    # Scanner gain and paper tone change how dark the ink looks (CEDAR's genuine and forged
+    # sheets differ exactly so): scale so that the ink's upper percentile reads 1.
+    ref = float(np.percentile(strength[ink], cfg.ink_norm_percentile)) if ink.any() else 0.0
+    if ref > 1e-3:
+        strength = np.minimum(strength / ref, 1.0)
+
+    inner_h, inner_w = cfg.height - 2 * cfg.margin, cfg.width - 2 * cfg.margin
+    ch, cw = strength.shape
+    scale = min(inner_h / ch, inner_w / cw)
+    new_h, new_w = max(1, round(ch * scale)), max(1, round(cw * scale))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = np.clip(cv2.resize(strength, (new_w, new_h), interpolation=interp), 0.0, 1.0)
+
+    total = float(resized.sum())
+    if total > 0:
+        cy = float((resized.sum(axis=1) * np.arange(new_h)).sum() / total)
+        cx = float((resized.sum(axis=0) * np.arange(new_w)).sum() / total)
+    else:
+        cy, cx = new_h / 2, new_w / 2
+    top = int(np.clip(round(cfg.height / 2 - cy), cfg.margin, cfg.height - cfg.margin - new_h))
+    left = int(np.clip(round(cfg.width / 2 - cx), cfg.margin, cfg.width - cfg.margin - new_w))
+    canvas = np.zeros((cfg.height, cfg.width), dtype=np.float32)
+    canvas[top : top + new_h, left : left + new_w] = resized
+    return canvas
+
+
+def to_display(inkmap: np.ndarray) -> np.ndarray:
+    """Render an ink map as dark ink on white paper (uint8), for showing to a person."""
+    return (255.0 * (1.0 - np.clip(inkmap, 0.0, 1.0))).astype(np.uint8)
+
+
+def batch(inkmaps: list[np.ndarray]) -> np.ndarray:
+    """Stack ink maps into the network's input layout (N, 1, H, W), float32."""
+    return np.stack(inkmaps).astype(np.float32)[:, None, :, :]

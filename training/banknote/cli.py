@@ -1,0 +1,106 @@
+"""``python -m training banknote-*``: synthetic data, training, export and evaluation."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+from pathlib import Path
+
+import torch
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.banknote.train import BanknoteTrainConfig, train_banknotes
+
+    known = {f.name for f in dataclasses.fields(BanknoteTrainConfig)}
+    cfg = BanknoteTrainConfig(**{k: v for k, v in vars(args).items()
+                                 if k in known and v is not None})
+    torch.set_num_threads(args.threads)
+    summary = train_banknotes(cfg, args.run_dir, args.device, args.workers)
+    best = summary["history"][summary["best_epoch"] - 1]
+    print(f"best epoch {summary['best_epoch']}: validation accuracy {best['accuracy']:.4f}, "
+          f"counterfeits beyond the genuine 99th percentile {best['detect_at_1pct']:.4f} "
+          f"({summary['seconds']:.0f} s on {args.device})")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from training.banknote.export import export_banknote_run
+
+    torch.set_num_threads(args.threads)
+    m = export_banknote_run(args.run, args.out, args.target_false_alarm, args.workers,
+                            key=args.key)
+    v = m["validation"]
+    print(f"exported to {args.out}: {len(m['classes'])} classes; validation accuracy "
+          f"{v['nearest_centroid_accuracy']:.4f} (centroids), {v['svm_accuracy']:.4f} (SVM); "
+          f"genuine flagged {v['genuine_false_alarm']:.4f}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from training.banknote.evaluate import evaluate_banknote_model
+
+    torch.set_num_threads(args.threads)
+    evaluate_banknote_model(args.model, args.out, seed=args.seed, genuine=args.genuine,
+                            counterfeits=args.counterfeits, workers=args.workers,
+                            provider=args.provider)
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from training.banknote.synthetic import generate_dataset
+
+    root = generate_dataset(args.out, args.captures, args.counterfeits, args.seed)
+    print(f"wrote <currency>/<denomination>/<side>/{{genuine,counterfeit}}/ under {root}")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register the banknote sub-commands."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    p = sub.add_parser("banknote-synth", help="write a synthetic banknote folder")
+    p.add_argument("out", type=Path)
+    p.add_argument("--captures", type=int, default=4, help="genuine captures per side")
+    p.add_argument("--counterfeits", type=int, default=2, help="counterfeits per side")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_synth)
+
+    p = sub.add_parser("banknote-train", help="train the banknote embedder (triplet, hard mining)")
+    p.add_argument("--run-dir", type=Path, required=True)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=None, help="processes making the captures")
+    for name, kind in (("epochs", int), ("batches_per_epoch", int), ("classes_per_batch", int),
+                       ("genuine_per_class", int), ("counterfeits_per_class", int),
+                       ("pos_neg_ratio", float), ("loss", str), ("margin", float),
+                       ("backbone", str), ("width", int), ("embedding_size", int),
+                       ("lr", float), ("train_genuine", int), ("train_counterfeits", int),
+                       ("val_genuine", int), ("val_counterfeits", int), ("seed", int)):
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
+    p.add_argument("--holdout", nargs="*", default=None,
+                   help="denominations kept out of training, e.g. ARC-50 BOR-25")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("banknote-export", help="fit classifiers, calibrate, export to ONNX")
+    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--target-false-alarm", type=float, default=0.01)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--key", type=Path, default=None, help="sign the folder with this Ed25519 "
+                   "private key (PEM; passphrase in $SIGDESK_KEY_PASSPHRASE)")
+    p.set_defaults(func=_export)
+
+    p = sub.add_parser("banknote-evaluate",
+                       help="accuracy, counterfeit detection, one-shot enrollment, time per check")
+    p.add_argument("--model", type=Path, default=Path("exported_models/banknote"))
+    p.add_argument("--out", type=Path, default=Path("benchmarks/results/banknote"))
+    p.add_argument("--seed", type=int, default=7000)
+    p.add_argument("--genuine", type=int, default=10, help="test captures per side")
+    p.add_argument("--counterfeits", type=int, default=10, help="counterfeits per side")
+    p.add_argument("--provider", default="cpu")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=_evaluate)

@@ -1,0 +1,59 @@
+"""Training-time augmentation: capture conditions on the raw scan, small shifts on the ink map.
+
+Capture augmentation acts *before* the preprocessing contract so the network learns from what
+the contract really outputs for a grey, noisy, blurred, rescaled or JPEG-compressed scan.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from desktop.core.errors import InputImageError
+from desktop.core.signature.preprocess import SignaturePreprocessing, preprocess_signature
+
+
+def augment_capture(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random paper tone, resolution, rotation, pen width, blur, noise and JPEG round trip."""
+    img = gray.astype(np.float32)
+    scale = rng.uniform(0.75, 1.25)  # scanners at other dpi
+    img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    h, w = img.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.normal(0, 2.0), 1.0)
+    m[0, 1] += rng.normal(0, 0.05)  # slight shear
+    img = cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    r = rng.random()
+    if r < 0.2:
+        img = cv2.erode(img, np.ones((2, 2), np.uint8))  # dark ink grows: thicker pen
+    elif r < 0.35:
+        img = cv2.dilate(img, np.ones((2, 2), np.uint8))
+    img = img * rng.uniform(0.72, 1.0)  # paper tone
+    if rng.random() < 0.5:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.0))
+    img = img + rng.normal(0, rng.uniform(0, 5), img.shape)
+    out = np.clip(img, 0, 255).astype(np.uint8)
+    if rng.random() < 0.3:
+        ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 90))])
+        if ok:
+            out = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
+    return out
+
+
+def shift_inkmap(inkmap: np.ndarray, rng: np.random.Generator, max_shift: int = 4) -> np.ndarray:
+    """Random translation of the canvas by up to ``max_shift`` pixels (random-crop analogue)."""
+    dy, dx = rng.integers(-max_shift, max_shift + 1, size=2)
+    m = np.float32([[1, 0, dx], [0, 1, dy]])
+    h, w = inkmap.shape
+    return cv2.warpAffine(inkmap, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def augmented_inkmap(
+    gray: np.ndarray, cfg: SignaturePreprocessing, rng: np.random.Generator
+) -> np.ndarray:
+    """Augment, preprocess with the contract, shift; falls back to the clean image if the
+    augmented one no longer passes the contract's checks (e.g. ink made too faint)."""
+    try:
+        inkmap = preprocess_signature(augment_capture(gray, rng), cfg)
+    except InputImageError:
+        inkmap = preprocess_signature(gray, cfg)
+    return shift_inkmap(inkmap, rng)

@@ -1,0 +1,407 @@
+"""The training loop: seeded, resumable, with tqdm progress and validation EER each epoch.
+
+**Distributed (DDP).** Under ``torchrun --nproc_per_node=N -m training train ...`` the CLI
+initialises the process group (:func:`init_distributed`: gloo on CPU, NCCL with CUDA) and
+:func:`train` wraps the embedder in ``DistributedDataParallel``. Every rank draws the same
+global batch from the same seeded sampler and embeds its contiguous slice of it; the
+embeddings are all-gathered (with gradients, :class:`_GatherWithGrad`) so that every rank
+computes the loss, mining included, on the whole global batch. BatchNorm layers are
+synchronised (``SyncBatchNorm`` on CUDA, :class:`GlobalBatchNorm2d` on CPU, where torch's
+SyncBatchNorm refuses CPU tensors), augmentation is seeded per sample, so N processes give the
+weights one process gives on the same global batch, up to floating-point noise (dropout masks
+excepted: with ``dropout > 0`` each rank draws its own). Only rank 0 validates, writes
+checkpoints, the history and the progress bar.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import distributed as dist
+from torch import nn
+from tqdm import tqdm
+
+from desktop.core.signature.preprocess import SignaturePreprocessing, batch, preprocess_signature
+from training.common.backbones import BACKBONES, build_backbone
+from training.common.losses import LOSSES, MetricLoss, build_loss
+from training.common.metrics import equal_error_rate
+from training.common.model import SignatureEmbedder
+from training.common.sampler import WriterBatchSampler
+from training.common.torch_utils import FORGERY_LABEL_BASE, embed_torch, seed_everything
+from training.signature.augment import augmented_inkmap
+from training.signature.data import SignatureImages
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run; stored in every checkpoint.
+
+    ``loss`` is a name of :data:`training.common.losses.LOSSES` (``margin``, ``margin2`` and
+    ``pos_neg_ratio`` are its options, None for its defaults); ``backbone`` one of
+    :data:`training.common.backbones.BACKBONES`, ``width`` its base channel count (None: the
+    backbone's default), ``dropout`` the compact backbone's head dropout, ``pretrained`` a
+    local weights file to start from (state_dict or checkpoint; ignored on resume).
+    ``optimizer`` is ``adamw`` or ``sgd`` (momentum 0.9, as Koch et al. used).
+    """
+
+    loss: str = "triplet"
+    margin: float | None = None
+    margin2: float | None = None
+    pos_neg_ratio: float | None = None
+    backbone: str = "compact"
+    pretrained: str | None = None
+    dropout: float = 0.2
+    optimizer: str = "adamw"
+    epochs: int = 30
+    batches_per_epoch: int = 40
+    writers_per_batch: int = 8
+    genuine_per_writer: int = 4
+    forged_per_writer: int = 2
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    embedding_size: int = 128
+    width: int | None = None  # None: the backbone's default (compact 24)
+    seed: int = 0
+    threads: int = 0  # 0: torch's default
+    preprocessing: dict = field(default_factory=lambda: SignaturePreprocessing().to_dict())
+
+    @property
+    def prep(self) -> SignaturePreprocessing:
+        """The preprocessing contract of this run."""
+        return SignaturePreprocessing.from_dict(self.preprocessing)
+
+
+def build_model(cfg: TrainConfig, pretrained: bool = False) -> nn.Module:
+    """The embedder of ``cfg`` (``cfg.pretrained`` weights loaded when ``pretrained``)."""
+    if cfg.backbone not in BACKBONES:
+        raise ValueError(f"unknown backbone {cfg.backbone!r}; choose from {BACKBONES}")
+    shape = tuple(cfg.prep.input_shape)
+    if cfg.backbone == "compact":  # the shipped architecture, with its dropout option
+        model: nn.Module = SignatureEmbedder(cfg.embedding_size, cfg.width or 24, cfg.dropout,
+                                             in_channels=shape[0])
+        if pretrained and cfg.pretrained:
+            from training.common.backbones import load_pretrained
+
+            model.pretrained_report = load_pretrained(model, cfg.pretrained)
+        return model
+    return build_backbone(cfg.backbone, cfg.embedding_size, shape, cfg.width,
+                          cfg.pretrained if pretrained else None)
+
+
+def build_config_loss(cfg: TrainConfig) -> MetricLoss:
+    """The loss of ``cfg`` (see :func:`training.common.losses.build_loss`)."""
+    if cfg.loss not in LOSSES:
+        raise ValueError(f"unknown loss {cfg.loss!r}; choose from {', '.join(LOSSES)}")
+    return build_loss(cfg.loss, cfg.margin, pos_neg_ratio=cfg.pos_neg_ratio,
+                      embedding_size=cfg.embedding_size, margin2=cfg.margin2, seed=cfg.seed)
+
+
+# --- distributed helpers -------------------------------------------------------------------
+
+def init_distributed() -> tuple[int, int]:
+    """Initialise the default process group when launched by torchrun (``WORLD_SIZE`` > 1).
+
+    gloo on CPU, NCCL when CUDA is available. Returns ``(rank, world_size)``; (0, 1) when not
+    distributed.
+    """
+    import os
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    if not dist.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        if backend == "nccl":
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group(backend)
+    return dist.get_rank(), dist.get_world_size()
+
+
+def _world() -> tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+class _GatherWithGrad(torch.autograd.Function):
+    """All-gather rows of unequal counts; the backward sums the gradient over ranks and
+    returns this rank's rows (every rank computes the same loss on the gathered batch, and
+    DDP then averages: the result is the one-process gradient)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, counts: list[int], group: object) -> torch.Tensor:
+        ctx.counts, ctx.group = counts, group
+        rank = dist.get_rank(group)
+        pad = max(counts)
+        padded = x.new_zeros((pad, *x.shape[1:]))
+        padded[: len(x)] = x
+        parts = [torch.empty_like(padded) for _ in counts]
+        dist.all_gather(parts, padded.contiguous(), group=group)
+        parts[rank] = x  # bitwise the same; keeps the local rows' values exact
+        return torch.cat([p[:c] for p, c in zip(parts, counts, strict=True)])
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad, group=ctx.group)
+        rank = dist.get_rank(ctx.group)
+        start = sum(ctx.counts[:rank])
+        return grad[start : start + ctx.counts[rank]], None, None
+
+
+class _AllReduceSum(torch.autograd.Function):
+    """Differentiable sum over ranks (its adjoint is again a sum over ranks)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, group: object) -> torch.Tensor:
+        ctx.group = group
+        x = x.clone()
+        dist.all_reduce(x, group=group)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad, group=ctx.group)
+        return grad, None
+
+
+class GlobalBatchNorm2d(nn.BatchNorm2d):
+    """BatchNorm2d whose training statistics cover the whole global batch of all ranks.
+
+    For CPU (gloo) runs, where ``nn.SyncBatchNorm`` only accepts GPU tensors. Two-pass mean
+    and variance through differentiable all-reduces; same state_dict keys as BatchNorm2d, and
+    plain BatchNorm in eval mode or outside a process group.
+    """
+
+    group: object = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalise with the global batch statistics (training) or running ones (eval)."""
+        if not self.training or not dist.is_initialized():
+            return super().forward(x)
+        group = self.group or dist.group.WORLD
+        c = x.shape[1]
+        count = torch.tensor([x.numel() / c], dtype=x.dtype, device=x.device)
+        s = _AllReduceSum.apply(torch.cat([x.sum(dim=(0, 2, 3)), count]), group)
+        n = s[c]
+        mean = s[:c] / n
+        sq = _AllReduceSum.apply(((x - mean[None, :, None, None]) ** 2).sum(dim=(0, 2, 3)),
+                                 group)
+        var = sq / n
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked += 1
+                m = self.momentum if self.momentum is not None else \
+                    1.0 / float(self.num_batches_tracked)
+                self.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
+                self.running_var.mul_(1 - m).add_(var.detach() * n / (n - 1), alpha=m)
+        y = (x - mean[None, :, None, None]) * torch.rsqrt(var + self.eps)[None, :, None, None]
+        if self.affine:
+            y = y * self.weight[None, :, None, None] + self.bias[None, :, None, None]
+        return y
+
+
+def convert_global_batchnorm(module: nn.Module, group: object = None) -> nn.Module:
+    """Replace every BatchNorm2d of ``module`` by a :class:`GlobalBatchNorm2d` (in place),
+    keeping parameters and running statistics."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.BatchNorm2d) and not isinstance(child, GlobalBatchNorm2d):
+            new = GlobalBatchNorm2d(child.num_features, child.eps, child.momentum, child.affine,
+                                    child.track_running_stats)
+            new.load_state_dict(child.state_dict())
+            new.train(child.training)
+            new.group = group
+            setattr(module, name, new)
+        else:
+            convert_global_batchnorm(child, group)
+    return module
+
+
+def clean_inkmaps(data: SignatureImages, prep: SignaturePreprocessing) -> np.ndarray:
+    """Preprocess every image without augmentation: (N, 1, H, W) float32."""
+    return batch([preprocess_signature(g, prep, path=s.path)
+                  for g, s in zip(data.images, data.samples, strict=True)])
+
+
+def quick_validation_eer(
+    model: torch.nn.Module, data: SignatureImages, inputs: np.ndarray
+) -> float:
+    """Validation EER on K=1 pairs within each writer: genuine-genuine vs genuine-forged."""
+    emb = embed_torch(model, inputs)
+    gen, forg = [], []
+    for w in data.writers:
+        g, f = data.indices(w, True), data.indices(w, False)
+        d = np.linalg.norm(emb[g][:, None] - emb[g][None], axis=2)
+        gen.extend(d[np.triu_indices(len(g), 1)])
+        if f:
+            forg.extend(np.linalg.norm(emb[g][:, None] - emb[f][None], axis=2).ravel())
+    return equal_error_rate(np.array(gen), np.array(forg)).eer if forg and gen else float("nan")
+
+
+def _labels(data: SignatureImages, idx: list[int]) -> torch.Tensor:
+    return torch.tensor([
+        data.writer_index[data.samples[i].writer] if data.samples[i].genuine
+        else FORGERY_LABEL_BASE + i
+        for i in idx
+    ])
+
+
+def train(
+    cfg: TrainConfig, train_data: SignatureImages, val_data: SignatureImages | None,
+    out_dir: str | Path, resume: bool = False, progress: bool = True,
+    stop_after: int | None = None,
+) -> dict:
+    """Train the embedder; writes ``last.pt`` every epoch and ``best.pt`` at the best
+    validation EER (or the last epoch without validation). Returns the history.
+
+    ``stop_after`` ends this call after that many epochs (a time-boxed session); a later
+    call with ``resume=True`` continues exactly where it stopped. Inside an initialised
+    process group it trains with DistributedDataParallel (see the module docstring); the
+    history returned on ranks other than 0 has no validation entries."""
+    out_dir = Path(out_dir)
+    rank, world = _world()
+    main = rank == 0
+    if main:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+    prep = cfg.prep
+    on_cuda = world > 1 and dist.get_backend() == "nccl"
+    device = torch.device("cuda", torch.cuda.current_device()) if on_cuda else \
+        torch.device("cpu")
+    model = build_model(cfg, pretrained=not (resume and (out_dir / "last.pt").is_file()))
+    loss_fn = build_config_loss(cfg)
+    model.to(device)
+    loss_fn.to(device)
+    group = None
+    if world > 1:
+        group = dist.new_group()  # our own collectives, apart from DDP's bucket all-reduces
+        if on_cuda:
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model, group)
+        else:
+            convert_global_batchnorm(model, group)
+    params = list(model.parameters()) + list(loss_fn.parameters())
+    if cfg.optimizer == "adamw":
+        opt: torch.optim.Optimizer = torch.optim.AdamW(params, lr=cfg.lr,
+                                                       weight_decay=cfg.weight_decay)
+    elif cfg.optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
+    else:
+        raise ValueError(f"unknown optimizer {cfg.optimizer!r}; choose adamw or sgd")
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=cfg.lr, total_steps=cfg.epochs * cfg.batches_per_epoch, pct_start=0.15
+    )
+    sampler = WriterBatchSampler(
+        train_data, cfg.writers_per_batch, cfg.genuine_per_writer, cfg.forged_per_writer,
+        cfg.batches_per_epoch, cfg.seed,
+    )
+    history: dict = {"epochs": [], "best_epoch": None, "best_val_eer": None, "seconds": 0.0}
+    start_epoch = 0
+    last = out_dir / "last.pt"
+    if resume and last.is_file():
+        ckpt = torch.load(last, map_location="cpu", weights_only=False)
+        model.load_state_dict(ckpt["model"])
+        if "loss" in ckpt:
+            loss_fn.load_state_dict(ckpt["loss"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        history = ckpt["history"]
+        start_epoch = ckpt["epoch"] + 1
+        torch.set_rng_state(ckpt["torch_rng"])
+    net: nn.Module = model
+    if world > 1:
+        net = nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if on_cuda else None)
+    val_inputs = clean_inkmaps(val_data, prep) if val_data is not None and main else None
+
+    end_epoch = cfg.epochs if stop_after is None else min(cfg.epochs, start_epoch + stop_after)
+    for epoch in range(start_epoch, end_epoch):
+        t0 = time.perf_counter()
+        net.train()
+        sampler.set_epoch(epoch)
+        losses = []
+        bar = tqdm(sampler, desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                   disable=not (progress and main), leave=False, unit="batch")
+        for step, idx in enumerate(bar):
+            # this rank's contiguous slice of the global batch; augmentation seeded per
+            # sample so that the slice's images do not depend on the number of ranks
+            counts = [len(idx) * (r + 1) // world - len(idx) * r // world for r in range(world)]
+            lo = sum(counts[:rank])
+            x = torch.from_numpy(batch([
+                augmented_inkmap(train_data.images[i], prep,
+                                 np.random.default_rng([cfg.seed, epoch, step, lo + j]))
+                for j, i in enumerate(idx[lo : lo + counts[rank]])])).to(device)
+            emb = net(x)
+            if world > 1:
+                emb = _GatherWithGrad.apply(emb, counts, group)
+            loss = loss_fn(emb, _labels(train_data, idx).to(device))
+            opt.zero_grad()
+            loss.backward()
+            if world > 1:  # the loss's own parameters are outside DDP: average them here
+                for p in loss_fn.parameters():
+                    if p.grad is not None:
+                        dist.all_reduce(p.grad, group=group)
+                        p.grad /= world
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-10:]):.4f}")
+        record = {"epoch": epoch, "loss": float(np.mean(losses)),
+                  "seconds": time.perf_counter() - t0}
+        if val_inputs is not None:
+            record["val_eer"] = quick_validation_eer(model, val_data, val_inputs)
+        history["epochs"].append(record)
+        history["seconds"] += record["seconds"]
+        improved = val_inputs is None or history["best_val_eer"] is None or (
+            record["val_eer"] <= history["best_val_eer"]
+        )
+        if improved:
+            history["best_epoch"], history["best_val_eer"] = epoch, record.get("val_eer")
+        if main:
+            state = {
+                "model": model.state_dict(), "loss": loss_fn.state_dict(),
+                "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                "epoch": epoch, "history": history, "config": asdict(cfg),
+                "torch_rng": torch.get_rng_state(),
+            }
+            torch.save(state, out_dir / "last.tmp")
+            (out_dir / "last.tmp").replace(last)  # atomic: an interrupted save keeps the old
+            if improved:
+                torch.save({"model": model.state_dict(), "loss": loss_fn.state_dict(),
+                            "config": asdict(cfg), "epoch": epoch}, out_dir / "best.pt")
+            if progress:
+                tqdm.write(json.dumps({k: round(v, 4) if isinstance(v, float) else v
+                                       for k, v in record.items()}))
+        if world > 1:
+            dist.barrier(group)  # every rank may read last.pt once this epoch is over
+    if main:
+        (out_dir / "history.json").write_text(json.dumps(history, indent=2) + "\n")
+    return history
+
+
+def load_model(checkpoint: str | Path) -> tuple[nn.Module, TrainConfig]:
+    """Load a ``best.pt``/``last.pt`` checkpoint into an eval-mode model (the backbone the
+    checkpoint's config names; ``compact`` for checkpoints older than that field)."""
+    ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    cfg = TrainConfig(**ckpt["config"])
+    model = build_model(cfg)
+    model.load_state_dict(ckpt["model"])
+    model.eval()
+    return model, cfg
+
+
+def load_loss(checkpoint: str | Path) -> MetricLoss:
+    """The checkpoint's loss with its learned state (e.g. the ``koch`` pair head, whose
+    ``loss.loss.similarity(ea, eb)`` scores pairs)."""
+    ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    loss_fn = build_config_loss(TrainConfig(**ckpt["config"]))
+    if "loss" in ckpt:
+        loss_fn.load_state_dict(ckpt["loss"])
+    return loss_fn.eval()
