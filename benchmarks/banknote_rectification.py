@@ -32,7 +32,8 @@ def main() -> None:
     """Run the benchmark and print the table."""
     from desktop.core.banknote.detect import read_note
     from desktop.core.errors import InputImageError
-    from training.banknote.synthetic import SIDES, capture, catalogue, render_note
+    from training.banknote.capture import capture
+    from training.banknote.synthetic import SIDES, catalogue, render_note
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--n", type=int, default=200)

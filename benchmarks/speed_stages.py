@@ -34,7 +34,7 @@ def _clock() -> float:
 
 def default_decision() -> tuple[str, float | None]:
     """The method and security level a new branch starts with (the app's defaults)."""
-    from desktop.core.branch.service import DecisionSettings
+    from desktop.core.branch.decisions import DecisionSettings
 
     s = DecisionSettings()
     return s.method, s.target_far

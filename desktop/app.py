@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         load_config,
         open_configured_store,
     )
-    from desktop.core.branch.service import BranchService, DecisionSettings
+    from desktop.core.branch.decisions import DecisionSettings
+    from desktop.core.branch.service import BranchService
     from desktop.core.errors import VerificationError
     from desktop.core.signature.cheque import DEFAULT_ZONE, SignatureZone
     from desktop.ui.branch_window import BranchWindow, LoginDialog

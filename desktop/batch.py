@@ -338,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``sigdesk-batch``: 0 when the report is complete, 2 when it cannot
     start, 130 when interrupted (run again to resume)."""
     args = build_parser().parse_args(argv)
-    from desktop.core.branch.service import BranchService, DecisionSettings
+    from desktop.core.branch.decisions import DecisionSettings
+    from desktop.core.branch.service import BranchService
     from desktop.core.signature.verification import SignatureVerifier
     from desktop.core.store.factory import open_store
 

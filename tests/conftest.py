@@ -18,7 +18,7 @@ def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A test Ed25519 key pair (``test.key``, ``test.pub``) made for this session. The test
     models are signed with it, and it is trusted in this process only (never shipped trust):
     ``signing_key.with_suffix(".pub")`` is its public key."""
-    from desktop.core.models.signing import generate_key_pair, trust_key_in_this_process
+    from desktop.core.models.keys import generate_key_pair, trust_key_in_this_process
     from tests import helpers
 
     private, public = generate_key_pair(tmp_path_factory.mktemp("keys"), "test")

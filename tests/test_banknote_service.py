@@ -15,8 +15,9 @@ from desktop.core.banknote.model import BanknoteModel, EnrolledNote
 from desktop.core.errors import InputImageError, PermissionDenied, ServiceError
 from desktop.core.paths import default_banknote_model_dir
 from desktop.core.store.audit import AuditFilter
+from training.banknote.capture import background
 from training.banknote.data import all_specs, synthetic_capture
-from training.banknote.synthetic import background, render_note
+from training.banknote.synthetic import render_note
 
 SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
 NEW = "CYR-200-front"  # left out of the shipped model on purpose

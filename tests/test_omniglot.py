@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 
 from training.fewshot.harness import pixel_embedder
-from training.fewshot.omniglot import (
+from training.fewshot.omniglot_data import koch_affine, png_bytes, read_background, read_runs
+from training.fewshot.omniglot_eval import one_shot_runs, torch_embedder
+from training.fewshot.omniglot_train import (
     OmniglotConfig,
     load_embedder,
-    one_shot_runs,
     split_characters,
-    torch_embedder,
     train_omniglot,
 )
-from training.fewshot.omniglot_data import koch_affine, png_bytes, read_background, read_runs
 
 
 def _glyph(seed: int, size: int = 105) -> np.ndarray:

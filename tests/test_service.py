@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from desktop.core.access.sessions import Session
-from desktop.core.branch.service import ACCEPT, REJECT, SUGGESTED
+from desktop.core.branch.decisions import ACCEPT, REJECT, SUGGESTED
 from desktop.core.errors import AuthError, InputImageError, PermissionDenied, ServiceError
 from desktop.core.signature.cheque import ChequeRefused
 from desktop.core.signature.enrollment import REJECTED, WARNING, Candidate
@@ -375,7 +375,7 @@ def _random_forgery(service, s, cheque_set):
 
 def test_decision_rules_refer_free_override_reasoned_forged_pay_needs_a_supervisor(
         branch, cheque_set) -> None:
-    from desktop.core.branch.service import REFER, decision_rule
+    from desktop.core.branch.decisions import REFER, decision_rule
 
     assert decision_rule("genuine", REFER) == decision_rule("forged", REFER)
     assert not decision_rule("forged", REFER).needs_reason

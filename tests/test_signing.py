@@ -18,21 +18,19 @@ import pytest
 
 from desktop.core.banknote.manifest import load_banknote_manifest
 from desktop.core.errors import ModelError, PermissionDenied, ServiceError
-from desktop.core.models.signing import (
+from desktop.core.models.keys import (
     DEMO_KEY_ID,
-    SIGNATURE_NAME,
     TrustedKey,
     TrustStore,
     add_trusted_key,
     default_trust,
     generate_key_pair,
     key_id,
-    list_model_files,
     load_private_key,
     load_public_key,
     shipped_keys_dir,
-    sign_model,
 )
+from desktop.core.models.signing import SIGNATURE_NAME, list_model_files, sign_model
 from desktop.core.paths import default_banknote_model_dir
 from desktop.core.signature.manifest import load_manifest
 

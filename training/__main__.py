@@ -68,7 +68,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Train; distributed (DDP) when started by ``torchrun --nproc_per_node=N``."""
     from torch import distributed as dist
 
-    from training.signature.train import TrainConfig, init_distributed, train
+    from training.common.distributed import init_distributed
+    from training.signature.train import TrainConfig, train
 
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
                          if f.name != "preprocessing"})
@@ -116,7 +117,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_keygen(args: argparse.Namespace) -> int:
     """Make an institution's Ed25519 key pair (private key 0600, encrypted when the
     passphrase variable is set)."""
-    from desktop.core.models.signing import generate_key_pair, key_id, load_public_key
+    from desktop.core.models.keys import generate_key_pair, key_id, load_public_key
 
     passphrase = os.environ.get(args.passphrase_env, "")
     try:
@@ -136,7 +137,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def cmd_sign(args: argparse.Namespace) -> int:
     """Refresh a model folder's files list and sign its manifest."""
     from desktop.core.errors import ModelError
-    from desktop.core.models.signing import passphrase_from_env, sign_model
+    from desktop.core.models.keys import passphrase_from_env
+    from desktop.core.models.signing import sign_model
 
     try:
         signer = sign_model(args.model, args.key, passphrase_from_env(args.passphrase_env))

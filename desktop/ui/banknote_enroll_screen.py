@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.banknote.manifest import NoteClass
-from desktop.core.branch.banknotes import NoteCandidate
+from desktop.core.branch.note_references import NoteCandidate
 from desktop.core.store.records import BanknoteReference
 from desktop.ui.widgets import IMAGE_FILTER, DropFrame, bgr_pixmap
 from desktop.ui.workers import RequestSlot

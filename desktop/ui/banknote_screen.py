@@ -27,12 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.access.sessions import Session
-from desktop.core.banknote.detect import load_bgr
 from desktop.core.banknote.model import BanknoteCheck
 from desktop.core.branch.banknotes import NoteCheck, SidesCheck
-from desktop.core.branch.service import BranchService
-from desktop.core.errors import ServiceError
+from desktop.ui.banknote_capture import check_camera, check_file, check_other_side
 from desktop.ui.widgets import (
     IMAGE_FILTER,
     NOTE_VERDICT_COLOURS,
@@ -43,54 +40,7 @@ from desktop.ui.widgets import (
 )
 from desktop.ui.workers import RequestSlot
 
-CAMERA_READS = 3  # frames read per grab; the last good one is kept (auto-exposure settles)
 SMALL = "color: #555; font-size: 9pt;"
-
-
-def grab_frame(factory: Callable[[int], Any], index: int) -> np.ndarray:
-    """One BGR frame from camera ``index`` opened with ``factory`` (``cv2.VideoCapture``);
-    :class:`ServiceError` naming the camera when it cannot be opened or gives no picture."""
-    cap = factory(index)
-    try:
-        if cap is None or not cap.isOpened():
-            raise ServiceError(f"Camera {index} cannot be opened: check that it is plugged in, "
-                               "not in use by another program, and that the camera number "
-                               "is right.")
-        frame = None
-        for _ in range(CAMERA_READS):
-            ok, image = cap.read()
-            if ok and image is not None and image.size:
-                frame = image
-        if frame is None:
-            raise ServiceError(f"Camera {index} opened but gave no picture: try again, or "
-                               "choose another camera number.")
-        return frame
-    finally:
-        if cap is not None:
-            cap.release()
-
-
-def check_file(service: BranchService, session: Session, path: str
-               ) -> tuple[np.ndarray, NoteCheck]:
-    """Check the note in a picture file: (the picture as decoded, the service's NoteCheck)."""
-    note = service.notes.check_banknote(session, path)  # raises, naming the file, before any audit
-    return load_bgr(path), note
-
-
-def check_camera(service: BranchService, session: Session, factory: Callable[[int], Any],
-                 index: int) -> tuple[np.ndarray, NoteCheck]:
-    """Grab one frame from a camera and check the note in it: (frame, NoteCheck)."""
-    frame = grab_frame(factory, index)
-    return frame, service.notes.check_banknote_frame(session, frame)
-
-
-def check_other_side(check: Callable[..., tuple[np.ndarray, NoteCheck]],
-                     service: BranchService, session: Session, first: NoteCheck,
-                     *args: Any) -> tuple[np.ndarray, SidesCheck]:
-    """Check the other side of ``first`` with ``check`` (:func:`check_file` or
-    :func:`check_camera`, given ``*args``) and judge the two as one note."""
-    picture, second = check(service, session, *args)
-    return picture, service.notes.compare_note_sides(session, first, second)
 
 
 def _panel(min_size: QSize) -> QLabel:

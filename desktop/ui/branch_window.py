@@ -29,14 +29,16 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.branch.config import AppConfig
 from desktop.core.branch.service import BranchService
 from desktop.core.errors import VerificationError
-from desktop.core.models.signing import describe_signer
+from desktop.core.models.keys import describe_signer
 from desktop.core.paths import default_signature_model
 from desktop.core.signature.verification import SignatureVerifier
-from desktop.ui.admin_screens import AuditScreen, SettingsScreen, UsersScreen
+from desktop.ui.audit_screen import AuditScreen
 from desktop.ui.banknote_enroll_screen import BanknoteEnrollScreen
 from desktop.ui.banknote_screen import BanknoteScreen
 from desktop.ui.check_screen import CheckScreen
 from desktop.ui.enroll_screen import EnrollScreen
+from desktop.ui.settings_screen import SettingsScreen
+from desktop.ui.users_screen import UsersScreen
 from desktop.ui.workers import BackgroundHost, TaskRunner
 
 IDLE_CHECK_MS = 15_000  # how often the idle lock looks at the clock

@@ -25,15 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.branch.service import (
+from desktop.core.branch.decisions import (
     ACCEPT,
     MIN_REASON,
     REFER,
     REJECT,
     ChequeCheck,
     decision_rule,
-    decode_png,
 )
+from desktop.core.branch.files import decode_png
 from desktop.core.signature.cheque import ChequeRefused, SignatureZone
 from desktop.core.signature.preprocess import to_display
 from desktop.core.store.records import Account, Reference

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.branch.service import decode_png
+from desktop.core.branch.files import decode_png
 from desktop.core.signature.enrollment import (
     MAX_REFERENCES,
     MIN_REFERENCES,

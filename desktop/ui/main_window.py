@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.models.keys import describe_signer
 from desktop.core.models.runtime import PROVIDER_CHOICES
-from desktop.core.models.signing import describe_signer
 from desktop.core.signature.preprocess import to_display
 from desktop.core.signature.verification import (
     PreparedImage,

@@ -150,7 +150,7 @@ class BackgroundHost:
 
     def open_newest_scan(self, open_fn: Callable[[str], None]) -> None:
         """Pass the newest image in the configured scan folder to ``open_fn``."""
-        from desktop.core.branch.service import newest_image
+        from desktop.core.branch.files import newest_image
 
         folder = self.config.scan_folder
         if not folder:

@@ -49,7 +49,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from training.banknote.synthetic import generate_dataset
+    from training.banknote.folders import generate_dataset
 
     root = generate_dataset(args.out, args.captures, args.counterfeits, args.seed)
     print(f"wrote <currency>/<denomination>/<side>/{{genuine,counterfeit}}/ under {root}")

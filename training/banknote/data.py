@@ -25,17 +25,10 @@ import numpy as np
 from desktop.core.banknote.detect import NoteQuad, find_note, read_note, rectify
 from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.preprocess import BanknotePreprocessing, preprocess_banknote
-from training.banknote.synthetic import (
-    COUNTERFEIT_KINDS,
-    SIDES,
-    NoteSpec,
-    catalogue,
-    counterfeit,
-    load_sample,
-    read_folder,
-    render_note,
-)
-from training.banknote.synthetic import capture as photograph
+from training.banknote.capture import capture as photograph
+from training.banknote.counterfeits import COUNTERFEIT_KINDS, counterfeit
+from training.banknote.folders import load_sample, read_folder
+from training.banknote.synthetic import SIDES, NoteSpec, catalogue, render_note
 
 SINGLE_SIDE_KINDS = tuple(k for k in COUNTERFEIT_KINDS if k != "mismatched_pair")
 
@@ -159,7 +152,7 @@ def _truth_corners(root: Path) -> dict[str, np.ndarray]:
 
 def folder_tensors(root: str | Path, prep: BanknotePreprocessing | None = None) -> NoteTensors:
     """Every image of a ``<currency>/<denomination>/<side>/{genuine,counterfeit}/`` folder
-    (:func:`training.banknote.synthetic.read_folder`), rectified with ``truth.csv``'s corners when
+    (:func:`training.banknote.folders.read_folder`), rectified with ``truth.csv``'s corners when
     the folder has them, else found and oriented by the app's detector."""
     root, prep = Path(root), prep or BanknotePreprocessing()
     truth = _truth_corners(root)

@@ -1,4 +1,4 @@
-"""Synthetic banknotes of invented currencies, their counterfeits, and banknote folder readers.
+"""Synthetic banknotes of invented currencies: the catalogue and the rendering of both sides.
 
 Three invented currencies (ARC, BOR, CYR), 5 or 6 denominations each, every denomination in
 its own colour. A note is drawn on a canonical canvas ``CANON_H`` pixels high (the width
@@ -12,28 +12,21 @@ orientation and side without knowing the denomination: the large numeral sits in
 of centre on the front and, being one physical thread, mirrored (right of centre) on the back;
 the watermark window is near the left edge of the front (right edge of the back).
 
-:func:`capture` (in :mod:`training.banknote.capture`) photographs a note on a table or cloth.
-Never real banknotes: these exist so that detection, orientation and counterfeit checks have a
-measurable truth.
+Counterfeits are in :mod:`training.banknote.counterfeits`; :func:`training.banknote.capture.capture`
+photographs a note on a table or cloth; :mod:`training.banknote.folders` writes the synthetic data
+set and reads banknote folders. Never real banknotes: these exist so that detection,
+orientation and counterfeit checks have a measurable truth.
 """
 
 from __future__ import annotations
 
-import csv
-import zipfile
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from training.banknote.capture import background, capture  # noqa: F401  (re-exported)
-
 CANON_H = 240
 SIDES = ("front", "back")
-COUNTERFEIT_KINDS = ("colour_shift", "missing_thread", "misplaced_thread", "blurred_lines",
-                     "halftone", "mismatched_pair")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 # currency -> (aspect ratio width/height, denominations, base hue (OpenCV 0-180), thread x)
 _CURRENCIES = {
     "ARC": (2.20, (5, 10, 20, 50, 100), 0, 0.30),
@@ -60,19 +53,6 @@ class NoteSpec:
         """(height, width) of the canonical rendering."""
         return CANON_H, round(CANON_H * self.aspect)
 
-
-@dataclass(frozen=True)
-class NoteSample:
-    """One banknote image on disk (or inside a zip: ``member`` names the entry)."""
-
-    path: Path
-    currency: str
-    denomination: str
-    side: str  # "front", "back" or "unknown"
-    genuine: bool
-    member: str | None = None
-    part: str = "whole"  # "whole", "half" or "quarter" (real data shows parts of notes)
-    condition: str | None = None  # capture condition, when the source says it
 
 
 def catalogue() -> dict[str, list[NoteSpec]]:
@@ -191,7 +171,7 @@ def _thread(page: np.ndarray, x: float, front: bool) -> None:
     _composite(page, alpha, np.float32([70, 66, 62]))
 
 
-def _render(spec: NoteSpec, side: str, serial: str, *, thread_dx: float | None = 0.0,
+def render_side(spec: NoteSpec, side: str, serial: str, *, thread_dx: float | None = 0.0,
             blur_lines: bool = False) -> np.ndarray:
     """Draw one side. ``thread_dx``: thread shift (relative width), None for no thread."""
     if side not in SIDES:
@@ -249,7 +229,8 @@ def _render(spec: NoteSpec, side: str, serial: str, *, thread_dx: float | None =
     return np.clip(page, 0, 255).round().astype(np.uint8)
 
 
-def _serial(rng: np.random.Generator) -> str:
+def serial_number(rng: np.random.Generator) -> str:
+    """A serial number: two letters and eight digits, drawn from ``rng``."""
     letters = "".join(chr(65 + int(v)) for v in rng.integers(0, 26, 2))
     return f"{letters}{int(rng.integers(0, 10**8)):08d}"
 
@@ -260,173 +241,4 @@ def render_note(spec: NoteSpec, side: str, rng: np.random.Generator) -> np.ndarr
     The design is fixed by ``spec``; ``rng`` only draws the serial number, so two calls with
     generators in the same state give identical images.
     """
-    return _render(spec, side, _serial(rng))
-
-
-def counterfeit(spec: NoteSpec, side: str, kind: str, rng: np.random.Generator,
-                other: NoteSpec | None = None) -> np.ndarray:
-    """Draw a counterfeit of ``spec``'s ``side``, of one of :data:`COUNTERFEIT_KINDS`.
-
-    It takes the serial from ``rng`` first, exactly as :func:`render_note` does, so with a
-    generator in the same state it differs from the genuine note only by the defect:
-    ``colour_shift`` (hue and saturation off), ``missing_thread``, ``misplaced_thread`` (moved
-    10-20% of the width towards the centre), ``blurred_lines`` (guilloche smeared),
-    ``halftone`` (a printed copy: CMY dot screens), ``mismatched_pair`` (this side taken from
-    ``other``, another denomination of the same currency: a front of one note glued to the
-    back of another).
-    """
-    serial = _serial(rng)
-    if kind == "missing_thread":
-        return _render(spec, side, serial, thread_dx=None)
-    if kind == "misplaced_thread":
-        return _render(spec, side, serial, thread_dx=float(rng.uniform(0.10, 0.20)))
-    if kind == "blurred_lines":
-        return _render(spec, side, serial, blur_lines=True)
-    if kind == "mismatched_pair":
-        if other is None:
-            others = [s for s in catalogue()[spec.currency] if s.denomination != spec.denomination]
-            other = others[int(rng.integers(len(others)))]
-        return _render(replace(other, aspect=spec.aspect), side, serial)
-    note = _render(spec, side, serial)
-    if kind == "colour_shift":
-        hsv = cv2.cvtColor(note, cv2.COLOR_BGR2HSV).astype(np.int32)
-        shift = int(rng.integers(14, 30)) * (1 if rng.random() < 0.5 else -1)
-        hsv[..., 0] = (hsv[..., 0] + shift) % 180
-        hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(1.2, 1.6), 0, 255)
-        return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR)
-    if kind == "halftone":
-        return halftone(note)
-    raise ValueError(
-        f"unknown counterfeit kind {kind!r}; use one of {', '.join(COUNTERFEIT_KINDS)}")
-
-
-def halftone(note: np.ndarray, period: float = 4.0) -> np.ndarray:
-    """Reprint ``note`` with cyan, magenta and yellow dot screens (15, 75, 0 degrees)."""
-    h, w = note.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    cmy = 1.0 - note.astype(np.float32) / 255.0  # B,G,R -> Y,M,C coverage
-    out = np.empty_like(cmy)
-    for ch, angle in enumerate((0.0, 75.0, 15.0)):
-        a = np.deg2rad(angle)
-        u = (xx * np.cos(a) + yy * np.sin(a)) * 2 * np.pi / period
-        v = (-xx * np.sin(a) + yy * np.cos(a)) * 2 * np.pi / period
-        screen = (np.cos(u) + np.cos(v) + 2) / 4  # 0..1 threshold pattern
-        out[..., ch] = (cmy[..., ch] > screen).astype(np.float32)
-    printed = 255.0 * (1.0 - 0.92 * out)
-    return np.clip(cv2.GaussianBlur(printed, (0, 0), 0.5), 0, 255).round().astype(np.uint8)
-
-
-def _item_rng(seed: int, *keys: int) -> np.random.Generator:
-    return np.random.default_rng([seed, *keys])
-
-
-def generate_dataset(root: str | Path, captures_per_side: int = 4, counterfeits: int = 2,
-                     seed: int = 0, currencies: list[str] | None = None,
-                     size: tuple[int, int] = (480, 640)) -> Path:
-    """Write captures as ``<currency>/<denomination>/<side>/{genuine,counterfeit}/*.png``.
-
-    ``captures_per_side`` genuine and ``counterfeits`` counterfeit captures per side of every
-    denomination (counterfeit kinds cycle through :data:`COUNTERFEIT_KINDS`); ``truth.csv``
-    at the root gives each file's corners (note's own TL, TR, BR, BL in the capture), kind and,
-    for mismatched pairs, the denomination the side came from. Every image has its own
-    generator seeded from ``seed`` and its position, so the output is the same for a seed.
-    """
-    root = Path(root)
-    cat = catalogue()
-    rows = []
-    for ci, cur in enumerate(currencies or list(cat)):
-        specs = cat[cur]
-        for di, spec in enumerate(specs):
-            for si, side in enumerate(SIDES):
-                for label, count in (("genuine", captures_per_side), ("counterfeit", counterfeits)):
-                    folder = root / cur / str(spec.denomination) / side / label
-                    folder.mkdir(parents=True, exist_ok=True)
-                    for i in range(count):
-                        rng = _item_rng(seed, ci, di, si, label == "counterfeit", i)
-                        kind, other = "", ""
-                        if label == "genuine":
-                            note = render_note(spec, side, rng)
-                        else:
-                            kind = COUNTERFEIT_KINDS[(i + di + si) % len(COUNTERFEIT_KINDS)]
-                            o = specs[(di + 1 + int(rng.integers(len(specs) - 1))) % len(specs)]
-                            other = str(o.denomination) if kind == "mismatched_pair" else ""
-                            note = counterfeit(spec, side, kind, rng, other=o)
-                        image, corners = capture(note, rng, size=size)
-                        name = f"{cur}_{spec.denomination}_{side}_{label[0]}{i:03d}.png"
-                        cv2.imwrite(str(folder / name), image)
-                        rel = (folder / name).relative_to(root).as_posix()
-                        rows.append([rel, cur, spec.denomination, side, label, kind, other,
-                                     *np.round(corners.reshape(-1), 3).tolist()])
-    with open(root / "truth.csv", "w", newline="") as f:
-        out = csv.writer(f)
-        out.writerow(["path", "currency", "denomination", "side", "label", "kind",
-                      "other_denomination", "x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3"])
-        out.writerows(rows)
-    return root
-
-
-def read_folder(root: str | Path) -> list[NoteSample]:
-    """Every image under ``<currency>/<denomination>/<side>/{genuine,counterfeit}/``, sorted.
-
-    Real photographs plug in by being put in the same layout; other folders are ignored.
-    """
-    root = Path(root)
-    samples = []
-    for path in sorted(root.glob("*/*/*/*/*")):
-        if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
-            continue
-        cur, denom, side, label = path.relative_to(root).parts[:4]
-        if label not in ("genuine", "counterfeit"):
-            continue
-        samples.append(NoteSample(path, cur, denom, side if side in SIDES else "unknown",
-                                  label == "genuine"))
-    return samples
-
-
-# leodesousa/Banknote-Images numbers 56 images per denomination in a fixed order: whole notes
-# (4 back, 4 front: upright, upside down, two vertical), 8+8 halves, 16+16 quarters.
-_EUR_BRL_LAYOUT = ([("whole", "back")] * 4 + [("whole", "front")] * 4 + [("half", "back")] * 8
-                   + [("half", "front")] * 8 + [("quarter", "back")] * 16
-                   + [("quarter", "front")] * 16)
-
-
-def read_eur_brl(zip_paths: list[str | Path]) -> list[NoteSample]:
-    """Samples from the euro / Brazilian real zips (``<condition>/<value>[Reais]/<n>.jpg``).
-
-    The file names carry only a running number; the folder gives the denomination and the
-    number's position among the folder's 56 images gives the side and the part of the note
-    shown (see ``_EUR_BRL_LAYOUT``). A folder without exactly 56 images gets side "unknown".
-    All notes are genuine.
-    """
-    samples = []
-    for zp in map(Path, zip_paths):
-        with zipfile.ZipFile(zp) as zf:
-            groups: dict[str, list[tuple[int, str]]] = {}
-            for info in zf.infolist():
-                parts = info.filename.rstrip("/").split("/")
-                stem = parts[-1].rsplit(".", 1)[0]
-                if info.is_dir() or len(parts) < 2 or not stem.isdigit():
-                    continue
-                groups.setdefault(parts[-2], []).append((int(stem), info.filename))
-        condition = zp.stem.split("_", 1)[-1]
-        for folder, entries in sorted(groups.items()):
-            currency = "BRL" if folder.lower().endswith("reais") else "EUR"
-            denom = "".join(ch for ch in folder if ch.isdigit())
-            entries.sort()
-            known = len(entries) == len(_EUR_BRL_LAYOUT)
-            for k, (_, member) in enumerate(entries):
-                part, side = _EUR_BRL_LAYOUT[k] if known else ("unknown", "unknown")
-                samples.append(NoteSample(zp, currency, denom, side, True, member, part,
-                                          condition))
-    return samples
-
-
-def load_sample(sample: NoteSample) -> np.ndarray:
-    """Decode a sample to BGR uint8 (from its file or its zip entry), with the app's checks."""
-    from desktop.core.banknote.detect import load_bgr
-
-    if sample.member is None:
-        return load_bgr(sample.path)
-    with zipfile.ZipFile(sample.path) as zf:
-        data = zf.read(sample.member)
-    return load_bgr(f"{sample.path}:{sample.member}", data=data)
+    return render_side(spec, side, serial_number(rng))

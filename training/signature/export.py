@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from desktop.core.models.keys import UNCHECKED
 from desktop.core.models.manifest import write_manifest
-from desktop.core.models.signing import SIGNATURE_NAME, UNCHECKED, sha256_of, sign_model
+from desktop.core.models.signing import SIGNATURE_NAME, sha256_of, sign_model
 from desktop.core.signature.embedder import Embedder
 from desktop.core.signature.manifest import FORMAT_VERSION
 from desktop.core.signature.preprocess import SignaturePreprocessing

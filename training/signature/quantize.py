@@ -204,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     the int8 model folder when the verdict is to ship it."""
     import os
 
+    from desktop.core.models.keys import UNCHECKED
     from desktop.core.models.runtime import create_session
-    from desktop.core.models.signing import UNCHECKED
     from desktop.core.signature.manifest import load_manifest
 
     p = argparse.ArgumentParser(prog="python -m training.signature.quantize", description=__doc__,

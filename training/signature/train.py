@@ -1,16 +1,17 @@
 """The training loop: seeded, resumable, with tqdm progress and validation EER each epoch.
 
 **Distributed (DDP).** Under ``torchrun --nproc_per_node=N -m training train ...`` the CLI
-initialises the process group (:func:`init_distributed`: gloo on CPU, NCCL with CUDA) and
-:func:`train` wraps the embedder in ``DistributedDataParallel``. Every rank draws the same
-global batch from the same seeded sampler and embeds its contiguous slice of it; the
-embeddings are all-gathered (with gradients, :class:`_GatherWithGrad`) so that every rank
-computes the loss, mining included, on the whole global batch. BatchNorm layers are
-synchronised (``SyncBatchNorm`` on CUDA, :class:`GlobalBatchNorm2d` on CPU, where torch's
-SyncBatchNorm refuses CPU tensors), augmentation is seeded per sample, so N processes give the
-weights one process gives on the same global batch, up to floating-point noise (dropout masks
-excepted: with ``dropout > 0`` each rank draws its own). Only rank 0 validates, writes
-checkpoints, the history and the progress bar.
+initialises the process group (:func:`training.common.distributed.init_distributed`: gloo on
+CPU, NCCL with CUDA) and :func:`train` wraps the embedder in ``DistributedDataParallel``.
+Every rank draws the same global batch from the same seeded sampler and embeds its contiguous
+slice of it; the embeddings are all-gathered with gradients
+(:func:`training.common.distributed.gather_with_grad`) so that every rank computes the loss,
+mining included, on the whole global batch. BatchNorm layers are synchronised
+(``SyncBatchNorm`` on CUDA, :class:`training.common.distributed.GlobalBatchNorm2d` on CPU,
+where torch's SyncBatchNorm refuses CPU tensors), augmentation is seeded per sample, so N
+processes give the weights one process gives on the same global batch, up to floating-point
+noise (dropout masks excepted: with ``dropout > 0`` each rank draws its own). Only rank 0
+validates, writes checkpoints, the history and the progress bar.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from tqdm import tqdm
 
 from desktop.core.signature.preprocess import SignaturePreprocessing, batch, preprocess_signature
 from training.common.backbones import BACKBONES, build_backbone
+from training.common.distributed import (
+    convert_global_batchnorm,
+    gather_with_grad,
+    rank_and_world,
+)
 from training.common.losses import LOSSES, MetricLoss, build_loss
 from training.common.metrics import equal_error_rate
 from training.common.model import SignatureEmbedder
@@ -101,128 +107,6 @@ def build_config_loss(cfg: TrainConfig) -> MetricLoss:
                       embedding_size=cfg.embedding_size, margin2=cfg.margin2, seed=cfg.seed)
 
 
-# --- distributed helpers -------------------------------------------------------------------
-
-def init_distributed() -> tuple[int, int]:
-    """Initialise the default process group when launched by torchrun (``WORLD_SIZE`` > 1).
-
-    gloo on CPU, NCCL when CUDA is available. Returns ``(rank, world_size)``; (0, 1) when not
-    distributed.
-    """
-    import os
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return 0, 1
-    if not dist.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        if backend == "nccl":
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-        dist.init_process_group(backend)
-    return dist.get_rank(), dist.get_world_size()
-
-
-def _world() -> tuple[int, int]:
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
-class _GatherWithGrad(torch.autograd.Function):
-    """All-gather rows of unequal counts; the backward sums the gradient over ranks and
-    returns this rank's rows (every rank computes the same loss on the gathered batch, and
-    DDP then averages: the result is the one-process gradient)."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, counts: list[int], group: object) -> torch.Tensor:
-        ctx.counts, ctx.group = counts, group
-        rank = dist.get_rank(group)
-        pad = max(counts)
-        padded = x.new_zeros((pad, *x.shape[1:]))
-        padded[: len(x)] = x
-        parts = [torch.empty_like(padded) for _ in counts]
-        dist.all_gather(parts, padded.contiguous(), group=group)
-        parts[rank] = x  # bitwise the same; keeps the local rows' values exact
-        return torch.cat([p[:c] for p, c in zip(parts, counts, strict=True)])
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        grad = grad.contiguous().clone()
-        dist.all_reduce(grad, group=ctx.group)
-        rank = dist.get_rank(ctx.group)
-        start = sum(ctx.counts[:rank])
-        return grad[start : start + ctx.counts[rank]], None, None
-
-
-class _AllReduceSum(torch.autograd.Function):
-    """Differentiable sum over ranks (its adjoint is again a sum over ranks)."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, group: object) -> torch.Tensor:
-        ctx.group = group
-        x = x.clone()
-        dist.all_reduce(x, group=group)
-        return x
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        grad = grad.contiguous().clone()
-        dist.all_reduce(grad, group=ctx.group)
-        return grad, None
-
-
-class GlobalBatchNorm2d(nn.BatchNorm2d):
-    """BatchNorm2d whose training statistics cover the whole global batch of all ranks.
-
-    For CPU (gloo) runs, where ``nn.SyncBatchNorm`` only accepts GPU tensors. Two-pass mean
-    and variance through differentiable all-reduces; same state_dict keys as BatchNorm2d, and
-    plain BatchNorm in eval mode or outside a process group.
-    """
-
-    group: object = None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Normalise with the global batch statistics (training) or running ones (eval)."""
-        if not self.training or not dist.is_initialized():
-            return super().forward(x)
-        group = self.group or dist.group.WORLD
-        c = x.shape[1]
-        count = torch.tensor([x.numel() / c], dtype=x.dtype, device=x.device)
-        s = _AllReduceSum.apply(torch.cat([x.sum(dim=(0, 2, 3)), count]), group)
-        n = s[c]
-        mean = s[:c] / n
-        sq = _AllReduceSum.apply(((x - mean[None, :, None, None]) ** 2).sum(dim=(0, 2, 3)),
-                                 group)
-        var = sq / n
-        if self.track_running_stats:
-            with torch.no_grad():
-                self.num_batches_tracked += 1
-                m = self.momentum if self.momentum is not None else \
-                    1.0 / float(self.num_batches_tracked)
-                self.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
-                self.running_var.mul_(1 - m).add_(var.detach() * n / (n - 1), alpha=m)
-        y = (x - mean[None, :, None, None]) * torch.rsqrt(var + self.eps)[None, :, None, None]
-        if self.affine:
-            y = y * self.weight[None, :, None, None] + self.bias[None, :, None, None]
-        return y
-
-
-def convert_global_batchnorm(module: nn.Module, group: object = None) -> nn.Module:
-    """Replace every BatchNorm2d of ``module`` by a :class:`GlobalBatchNorm2d` (in place),
-    keeping parameters and running statistics."""
-    for name, child in module.named_children():
-        if isinstance(child, nn.BatchNorm2d) and not isinstance(child, GlobalBatchNorm2d):
-            new = GlobalBatchNorm2d(child.num_features, child.eps, child.momentum, child.affine,
-                                    child.track_running_stats)
-            new.load_state_dict(child.state_dict())
-            new.train(child.training)
-            new.group = group
-            setattr(module, name, new)
-        else:
-            convert_global_batchnorm(child, group)
-    return module
-
-
 def clean_inkmaps(data: SignatureImages, prep: SignaturePreprocessing) -> np.ndarray:
     """Preprocess every image without augmentation: (N, 1, H, W) float32."""
     return batch([preprocess_signature(g, prep, path=s.path)
@@ -265,7 +149,7 @@ def train(
     process group it trains with DistributedDataParallel (see the module docstring); the
     history returned on ranks other than 0 has no validation entries."""
     out_dir = Path(out_dir)
-    rank, world = _world()
+    rank, world = rank_and_world()
     main = rank == 0
     if main:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -340,7 +224,7 @@ def train(
                 for j, i in enumerate(idx[lo : lo + counts[rank]])])).to(device)
             emb = net(x)
             if world > 1:
-                emb = _GatherWithGrad.apply(emb, counts, group)
+                emb = gather_with_grad(emb, counts, group)
             loss = loss_fn(emb, _labels(train_data, idx).to(device))
             opt.zero_grad()
             loss.backward()

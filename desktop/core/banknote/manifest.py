@@ -22,8 +22,9 @@ import numpy as np
 
 from desktop.core.banknote.preprocess import BanknotePreprocessing
 from desktop.core.errors import ModelError
+from desktop.core.models.keys import TrustedKey, TrustStore
 from desktop.core.models.manifest import read_signed_manifest
-from desktop.core.models.signing import TrustedKey, TrustStore, sha256_of
+from desktop.core.models.signing import sha256_of
 
 KIND = "banknote-embedder"
 FORMAT_VERSION = 1

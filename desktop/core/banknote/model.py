@@ -30,8 +30,8 @@ from desktop.core.banknote.manifest import (
 )
 from desktop.core.banknote.preprocess import preprocess_banknote
 from desktop.core.errors import ModelError
+from desktop.core.models.keys import TrustStore
 from desktop.core.models.runtime import create_session
-from desktop.core.models.signing import TrustStore
 
 __all__ = ["BanknoteCheck", "BanknoteModel", "Centroid", "ClassScore", "EnrolledNote",
            "NoteClass", "class_key", "compare_sides"]

@@ -13,19 +13,17 @@ their stored images and the re-embedding is audited.
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from desktop.core.access.sessions import AccessControl, Session
 from desktop.core.banknote.detect import load_bgr, read_note
-from desktop.core.banknote.manifest import NoteClass, class_key
+from desktop.core.banknote.manifest import NoteClass
 from desktop.core.banknote.model import (
     GENUINE,
     SUSPECT,
@@ -34,14 +32,19 @@ from desktop.core.banknote.model import (
     EnrolledNote,
     compare_sides,
 )
+from desktop.core.branch.note_references import (
+    MAX_NOTE_REFERENCES,
+    MAX_SERIES_CHARS,
+    MIN_NOTE_REFERENCES,
+    NoteCandidate,
+    class_order,
+    decode_note,
+    near_duplicates,
+    note_key,
+)
 from desktop.core.errors import InputImageError, ServiceError
 from desktop.core.imaging.decode import read_input_file
 from desktop.core.store.records import BanknoteReference, NewBanknoteReference, ReferenceStore
-
-MIN_NOTE_REFERENCES, MAX_NOTE_REFERENCES = 1, 5
-DUPLICATE_DISTANCE = 0.02  # embeddings closer than this are the same picture twice
-SIDES = ("front", "back")
-MAX_SERIES_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -66,70 +69,6 @@ class SidesCheck:
     audit_id: int
 
 
-@dataclass(frozen=True)
-class NoteCandidate:
-    """A picture offered as a reference note: the note found in it, straightened and upright
-    (BGR), and its embedding; or, when it cannot be used, ``problem`` says why."""
-
-    name: str
-    image: np.ndarray | None
-    embedding: np.ndarray | None
-    problem: str | None = None
-    model_id: str = ""  # the model that made ``embedding``
-    embed: Callable[[list[np.ndarray]], np.ndarray] | None = field(
-        default=None, repr=False, compare=False)
-
-    @property
-    def usable(self) -> bool:
-        """True when the candidate can be enrolled."""
-        return self.problem is None and self.image is not None and self.embedding is not None
-
-    def turned(self) -> NoteCandidate:
-        """The same note turned 180 degrees and embedded again (the operator's "Turn" when
-        the detector's upright guess is wrong for a new design). The problem, if any, stays."""
-        if self.image is None or self.embed is None:
-            raise ServiceError(f"{self.name}: there is no note to turn"
-                               + (f" ({self.problem})" if self.problem else ""))
-        image = cv2.rotate(self.image, cv2.ROTATE_180)
-        return replace(self, image=image, embedding=self.embed([image])[0])
-
-    def png(self) -> bytes:
-        """The straightened note as PNG bytes (what the store keeps)."""
-        if self.image is None:
-            raise ServiceError(f"{self.name}: there is no note image to store")
-        ok, buf = cv2.imencode(".png", self.image)
-        if not ok:
-            raise ServiceError(f"{self.name}: the note image cannot be encoded as PNG")
-        return buf.tobytes()
-
-
-def note_key(currency: str, denomination: str, side: str) -> str:
-    """Validate an operator's class and return its key (``ServiceError`` saying what is
-    wrong): currency 2-4 letters (upper-cased), denomination digits or digits.digits, side
-    front or back."""
-    cur = currency.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2,4}", cur):
-        raise ServiceError(f"the currency must be 2 to 4 letters (like ARC), not {currency!r}")
-    m = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,4}))?", denomination.strip())
-    if not m:
-        raise ServiceError(f"the denomination must be a number like 20 or 0.50, not "
-                           f"{denomination!r}")
-    denom = str(int(m[1])) + (f".{m[2]}" if m[2] else "")
-    if float(denom) == 0:
-        raise ServiceError("the denomination must be more than 0")
-    if side.strip().lower() not in SIDES:
-        raise ServiceError(f"the side must be front or back, not {side!r}")
-    return class_key(cur, denom, side)
-
-
-def _sort_key(note: NoteClass) -> tuple[str, float, str, str]:
-    try:
-        value = float(note.denomination)
-    except ValueError:
-        value = float("inf")
-    return note.currency, value, note.denomination, note.side
-
-
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
 
@@ -137,29 +76,6 @@ def _rounded(value: float | None) -> float | None:
 def _file_bytes(path: str | Path) -> bytes:
     """A picture file's bytes: regular files only, bounded (one reader for every entry)."""
     return read_input_file(path)
-
-
-def _decode_note(ref: BanknoteReference) -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(ref.image_png, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ServiceError(f"banknote reference {ref.id} ({ref.source_name or ref.key}): its "
-                           "stored image cannot be decoded; revoke it and enroll it again")
-    return image
-
-
-def _near_duplicates(embeddings: Sequence[np.ndarray | None]) -> dict[int, int]:
-    """{index: earlier index} for embeddings within :data:`DUPLICATE_DISTANCE` of an
-    earlier one."""
-    out: dict[int, int] = {}
-    for i, e in enumerate(embeddings):
-        for j in range(i):
-            other = embeddings[j]
-            if e is None or other is None or j in out or e.shape != other.shape:
-                continue
-            if float(np.linalg.norm(e - other)) < DUPLICATE_DISTANCE:
-                out[i] = j
-                break
-    return out
 
 
 class BanknoteService:
@@ -202,7 +118,7 @@ class BanknoteService:
         fresh: dict[int, np.ndarray] = {}
         new: list[np.ndarray] = []
         if stale:
-            new = list(model.embed_notes([_decode_note(r) for r in stale]))
+            new = list(model.embed_notes([decode_note(r) for r in stale]))
             fresh = {r.id: e for r, e in zip(stale, new, strict=True)}
         notes = [EnrolledNote(r.id, r.key, r.series, fresh.get(r.id, r.embedding), r.image_png)
                  for r in refs]
@@ -314,7 +230,7 @@ class BanknoteService:
         classes = {c.key: c for c in model.manifest.classes}
         for ref in self.store.banknote_references():
             classes.setdefault(ref.key, NoteClass.from_key(ref.key))
-        return sorted(classes.values(), key=_sort_key)
+        return sorted(classes.values(), key=class_order)
 
     # ---- reference notes ------------------------------------------------------------------
     def prepare_banknote_references(self, session: Session,
@@ -338,7 +254,7 @@ class BanknoteService:
                 continue
             out.append(NoteCandidate(name, upright, emb, None, model.model_id,
                                      lambda images, p=path: model.embed_notes(images, p)))
-        dups = _near_duplicates([c.embedding for c in out])
+        dups = near_duplicates([c.embedding for c in out])
         return [replace(c, problem=f"a near-duplicate of {out[dups[i]].name} (the same "
                                    "picture twice?)") if i in dups else c
                 for i, c in enumerate(out)]
@@ -369,7 +285,7 @@ class BanknoteService:
             embeddings = list(model.embed_notes([c.image for c in candidates]))
         else:
             embeddings = [np.asarray(c.embedding, np.float32) for c in candidates]
-        dups = _near_duplicates(embeddings)
+        dups = near_duplicates(embeddings)
         if dups:
             i, j = next(iter(dups.items()))
             raise ServiceError(f"{candidates[i].name} is a near-duplicate of "

@@ -2,7 +2,7 @@
 
 Kept beside the service rather than in it: one function taking the service, so that the
 service's own module stays as it is. The key goes to ``trusted_keys/`` in the data folder
-(:func:`desktop.core.models.signing.admin_keys_dir`), which every later model load reads.
+(:func:`desktop.core.models.keys.admin_keys_dir`), which every later model load reads.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop.core.access.sessions import Session
-from desktop.core.models.signing import TrustedKey
-from desktop.core.models.signing import add_trusted_key as _copy_key
+from desktop.core.models.keys import TrustedKey
+from desktop.core.models.keys import add_trusted_key as _copy_key
 
 AUDIT_ACTION = "trusted_key_added"
 

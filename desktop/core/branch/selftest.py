@@ -112,7 +112,7 @@ def run_self_test(samples: Path, signature_model: Path, banknote_model: Path,
         report.add("models", True, f"signature {sig.manifest.model_id} and banknote "
                    f"{note.model_id} loaded in {time.perf_counter() - t:.2f} s")
         report.model_ids = {"signature": sig.manifest.model_id, "banknote": note.model_id}
-        from desktop.core.models.signing import describe_signer
+        from desktop.core.models.keys import describe_signer
 
         report.add("model signatures", True,
                    f"signature model {describe_signer(sig.manifest.signer)}; banknote model "

@@ -1,35 +1,39 @@
 """The branch service: every action a clerk, operator or admin takes, with its role check and
 its audit entry. The Qt screens and the batch command call only this layer, so a permission
-holds whichever front end calls it.
+holds whichever front end calls it. The rules a clerk's decision follows, and the checked
+cheque it is recorded on, are in :mod:`desktop.core.branch.decisions`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
-from desktop.core.access import auth
 from desktop.core.access.sessions import AccessControl, Session
 from desktop.core.banknote.model import BanknoteModel
 from desktop.core.branch.banknotes import BanknoteService
+from desktop.core.branch.decisions import (  # SUGGESTED: tests/store_workload.py imports it here
+    ACCEPT,
+    MIN_REASON,
+    REFER,
+    REJECT,
+    SUGGESTED,  # noqa: F401
+    ChequeCheck,
+    DecisionSettings,
+    approve,
+    decision_rule,
+)
+from desktop.core.branch.files import decode_png, sha256_bytes
 from desktop.core.csvsafe import SafeDictWriter
 from desktop.core.errors import InputImageError, ServiceError
 from desktop.core.imaging.decode import load_page, read_input_file
-from desktop.core.signature.cheque import (
-    DEFAULT_ZONE,
-    ChequeRefused,
-    ExtractedSignature,
-    SignatureZone,
-    extract_signature,
-)
+from desktop.core.signature.cheque import ChequeRefused, SignatureZone, extract_signature
 from desktop.core.signature.enrollment import (
     MAX_REFERENCES,
     MIN_REFERENCES,
@@ -38,92 +42,9 @@ from desktop.core.signature.enrollment import (
     rejected,
 )
 from desktop.core.signature.preprocess import preprocess_signature
-from desktop.core.signature.verification import (
-    FORGED,
-    GENUINE,
-    SignatureVerifier,
-    VerificationResult,
-)
+from desktop.core.signature.verification import SignatureVerifier
 from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.store.records import Account, Decision, NewReference, Reference, ReferenceStore
-
-ACCEPT, REFER, REJECT = "accept", "refer", "reject"
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
-SUGGESTED = {GENUINE: ACCEPT, FORGED: REJECT}  # "needs review" suggests REFER
-MIN_REASON = 10  # characters of a reason to decide against the verdict
-
-
-@dataclass(frozen=True)
-class DecisionRule:
-    """What recording ``decision`` on a ``verdict`` takes; the screen shows it beforehand."""
-
-    is_override: bool
-    needs_reason: bool
-    needs_approval: bool
-
-    def describe(self) -> str:
-        """The rule in a sentence for the clerk."""
-        if self.needs_approval:
-            return (f"needs a reason ({MIN_REASON}+ characters) and a supervisor's approval "
-                    "(their name and password)")
-        if self.needs_reason:
-            return f"goes against the verdict: needs a reason ({MIN_REASON}+ characters)"
-        return "no reason needed"
-
-
-def decision_rule(verdict: str, decision: str) -> DecisionRule:
-    """The rule for ``decision`` on ``verdict``: refer never needs a reason; anything else
-    than the verdict's own decision is an override with a reason; accepting a forged
-    verdict also needs a second person's approval."""
-    override = decision != SUGGESTED.get(verdict, REFER)
-    return DecisionRule(is_override=override, needs_reason=override and decision != REFER,
-                        needs_approval=decision == ACCEPT and verdict == FORGED)
-
-
-@dataclass(frozen=True)
-class DecisionSettings:
-    """How verdicts are reached: method, security level (target FAR) and signature zone."""
-
-    method: str = "distance"
-    target_far: float | None = 0.02
-    zone: SignatureZone = DEFAULT_ZONE
-
-
-@dataclass(frozen=True)
-class ChequeCheck:
-    """One verified cheque, ready for the clerk's decision."""
-
-    account: Account
-    cheque_path: str
-    cheque_sha256: str
-    extraction: ExtractedSignature
-    query_inkmap: np.ndarray
-    references: list[Reference]
-    result: VerificationResult
-    audit_id: int
-    settings: DecisionSettings = field(default_factory=DecisionSettings)
-
-
-def newest_image(folder: str | Path) -> Path:
-    """The most recent image file in a scanner's output folder (the "Scan" button)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ServiceError(f"{folder}: the scan folder does not exist; set it in Settings")
-    images = [p for p in folder.iterdir()
-              if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
-    if not images:
-        raise ServiceError(f"{folder}: no scanned image yet (PNG, JPEG, TIFF or BMP)")
-    return max(images, key=lambda p: p.stat().st_mtime)
-
-
-def decode_png(data: bytes) -> np.ndarray:
-    """A stored reference image back to grayscale."""
-    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
-
-
-def sha256_bytes(data: bytes) -> str:
-    """Hex SHA-256 of bytes."""
-    return hashlib.sha256(data).hexdigest()
 
 
 class BranchService(AccessControl):
@@ -329,7 +250,8 @@ class BranchService(AccessControl):
         acc, refs = self.account_with_references(session, account_number)
         if not refs:
             raise ServiceError(f"account {account_number} has no enrolled reference signatures")
-        data = _read_bytes(path)
+        # Read once (hashed for the audit and decoded): regular files only, bounded.
+        data = read_input_file(path)
         gray = load_page(path, page, data=data)  # only that page is decoded, reduced
         try:
             extraction = extract_signature(gray, settings.zone, path=path)
@@ -385,23 +307,8 @@ class BranchService(AccessControl):
         if rule.needs_reason and len(reason) < MIN_REASON:
             raise ServiceError(f"the verdict was {verdict}: a reason of at least {MIN_REASON} "
                                f"characters is needed to {decision} against it")
-        approved_by = None
-        if rule.needs_approval:
-            if approver is None:
-                raise ServiceError(f"accepting a cheque the app called {verdict} needs a "
-                                   "supervisor's approval: their name and password")
-            name, password = approver
-            if name.strip().lower() == session.username.lower():
-                raise ServiceError("the approval must come from another person")
-            user = self.check_credentials(name, password, purpose="approval")
-            if "approve_override" not in auth.PERMISSIONS.get(user.role, frozenset()):
-                self.store.append_audit(user.username, "approval_refused",
-                                        check.account.account_number, entry.model_id,
-                                        {"reason": f"a {user.role} may not approve",
-                                         "verification_audit_id": entry.id})
-                raise ServiceError(f"{user.username} is a {user.role}: only a supervisor or an "
-                                   "admin may approve paying a cheque called forged")
-            approved_by = user.username
+        approved_by = (approve(self, session, approver, verdict, check.account.account_number,
+                               entry) if rule.needs_approval else None)
         rec = Decision(entry.id, check.account.id, entry.details["cheque"],
                        entry.details["sha256"], entry.model_id, entry.details["method"],
                        entry.details["score"], entry.details["similarity"], verdict, decision,
@@ -469,8 +376,3 @@ class BranchService(AccessControl):
             levels = ", ".join(f"{f:g}" for f in sorted(offered))
             raise ServiceError(f"security level {settings.target_far:g} is not calibrated for "
                                f"this model (target FARs offered: {levels})")
-
-def _read_bytes(path: str | Path) -> bytes:
-    """The file's bytes, read once (hashed for the audit and decoded): regular files only,
-    bounded (:func:`desktop.core.imaging.decode.read_input_file`)."""
-    return read_input_file(path)

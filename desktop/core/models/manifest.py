@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import ModelError
-from desktop.core.models.signing import MANIFEST_NAME, TrustedKey, TrustStore, verify_model_folder
+from desktop.core.models.keys import TrustedKey, TrustStore
+from desktop.core.models.signing import MANIFEST_NAME, verify_model_folder
 
 
 def _read_json_bytes(folder: Path, what: str) -> tuple[Path, bytes, dict[str, Any]]:

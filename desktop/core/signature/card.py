@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from desktop.core.errors import InputImageError
-from desktop.core.signature.cheque import (
+from desktop.core.signature.cleaning import (
     WEAK_LEVEL,
     as_gray,
     drop_text_rows,

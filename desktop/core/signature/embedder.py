@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from desktop.core.errors import ModelError
+from desktop.core.models.keys import TrustStore
 from desktop.core.models.runtime import create_session
-from desktop.core.models.signing import TrustStore
 from desktop.core.signature.manifest import ModelManifest, load_manifest
 
 

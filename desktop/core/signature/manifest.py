@@ -36,8 +36,9 @@ from typing import Any
 import numpy as np
 
 from desktop.core.errors import ModelError
+from desktop.core.models.keys import TrustedKey, TrustStore
 from desktop.core.models.manifest import read_signed_manifest
-from desktop.core.models.signing import TrustedKey, TrustStore, sha256_of
+from desktop.core.models.signing import sha256_of
 from desktop.core.signature.preprocess import SignaturePreprocessing
 
 FORMAT_VERSION = 1
@@ -246,7 +247,7 @@ def load_manifest(folder: str | Path, verify_hash: bool = True,
     """Read and validate ``folder/manifest.json``; raise :class:`ModelError` on any mismatch.
 
     The folder's signature and files list are verified first against ``trust`` (default: the
-    app's trusted keys, :func:`desktop.core.models.signing.default_trust`)."""
+    app's trusted keys, :func:`desktop.core.models.keys.default_trust`)."""
     folder = Path(folder)
     mpath, raw, signer = read_signed_manifest(folder, REQUIRED_KEYS, "model folder", trust,
                                               verify_hash)

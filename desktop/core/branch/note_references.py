@@ -1,0 +1,112 @@
+"""Reference notes an operator offers for enrollment: the candidate picture (the note found,
+straightened, upright, embedded), the rules a new denomination side must follow (its key,
+1 to 5 pictures, no near-duplicates, a short series label), and the stored notes read back.
+:class:`desktop.core.branch.banknotes.BanknoteService` enrolls them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import cv2
+import numpy as np
+
+from desktop.core.banknote.manifest import NoteClass, class_key
+from desktop.core.errors import ServiceError
+from desktop.core.store.records import BanknoteReference
+
+MIN_NOTE_REFERENCES, MAX_NOTE_REFERENCES = 1, 5
+DUPLICATE_DISTANCE = 0.02  # embeddings closer than this are the same picture twice
+SIDES = ("front", "back")
+MAX_SERIES_CHARS = 40
+
+
+@dataclass(frozen=True)
+class NoteCandidate:
+    """A picture offered as a reference note: the note found in it, straightened and upright
+    (BGR), and its embedding; or, when it cannot be used, ``problem`` says why."""
+
+    name: str
+    image: np.ndarray | None
+    embedding: np.ndarray | None
+    problem: str | None = None
+    model_id: str = ""  # the model that made ``embedding``
+    embed: Callable[[list[np.ndarray]], np.ndarray] | None = field(
+        default=None, repr=False, compare=False)
+
+    @property
+    def usable(self) -> bool:
+        """True when the candidate can be enrolled."""
+        return self.problem is None and self.image is not None and self.embedding is not None
+
+    def turned(self) -> NoteCandidate:
+        """The same note turned 180 degrees and embedded again (the operator's "Turn" when
+        the detector's upright guess is wrong for a new design). The problem, if any, stays."""
+        if self.image is None or self.embed is None:
+            raise ServiceError(f"{self.name}: there is no note to turn"
+                               + (f" ({self.problem})" if self.problem else ""))
+        image = cv2.rotate(self.image, cv2.ROTATE_180)
+        return replace(self, image=image, embedding=self.embed([image])[0])
+
+    def png(self) -> bytes:
+        """The straightened note as PNG bytes (what the store keeps)."""
+        if self.image is None:
+            raise ServiceError(f"{self.name}: there is no note image to store")
+        ok, buf = cv2.imencode(".png", self.image)
+        if not ok:
+            raise ServiceError(f"{self.name}: the note image cannot be encoded as PNG")
+        return buf.tobytes()
+
+
+def note_key(currency: str, denomination: str, side: str) -> str:
+    """Validate an operator's class and return its key (``ServiceError`` saying what is
+    wrong): currency 2-4 letters (upper-cased), denomination digits or digits.digits, side
+    front or back."""
+    cur = currency.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2,4}", cur):
+        raise ServiceError(f"the currency must be 2 to 4 letters (like ARC), not {currency!r}")
+    m = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,4}))?", denomination.strip())
+    if not m:
+        raise ServiceError(f"the denomination must be a number like 20 or 0.50, not "
+                           f"{denomination!r}")
+    denom = str(int(m[1])) + (f".{m[2]}" if m[2] else "")
+    if float(denom) == 0:
+        raise ServiceError("the denomination must be more than 0")
+    if side.strip().lower() not in SIDES:
+        raise ServiceError(f"the side must be front or back, not {side!r}")
+    return class_key(cur, denom, side)
+
+
+def class_order(note: NoteClass) -> tuple[str, float, str, str]:
+    """Sort key of a denomination side: currency, value, the denomination as written, side."""
+    try:
+        value = float(note.denomination)
+    except ValueError:
+        value = float("inf")
+    return note.currency, value, note.denomination, note.side
+
+
+def decode_note(ref: BanknoteReference) -> np.ndarray:
+    """A stored reference note's image back to BGR (``ServiceError`` when it cannot be)."""
+    image = cv2.imdecode(np.frombuffer(ref.image_png, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ServiceError(f"banknote reference {ref.id} ({ref.source_name or ref.key}): its "
+                           "stored image cannot be decoded; revoke it and enroll it again")
+    return image
+
+
+def near_duplicates(embeddings: Sequence[np.ndarray | None]) -> dict[int, int]:
+    """{index: earlier index} for embeddings within :data:`DUPLICATE_DISTANCE` of an
+    earlier one."""
+    out: dict[int, int] = {}
+    for i, e in enumerate(embeddings):
+        for j in range(i):
+            other = embeddings[j]
+            if e is None or other is None or j in out or e.shape != other.shape:
+                continue
+            if float(np.linalg.norm(e - other)) < DUPLICATE_DISTANCE:
+                out[i] = j
+                break
+    return out

@@ -1,0 +1,275 @@
+"""Ed25519 keys, and the public keys the app trusts model signatures from.
+
+Key ids are the first 16 hex digits of the SHA-256 of the 32-byte raw public key. Trusted keys
+are PEM public keys (``*.pub``) in two folders: the ones shipped in ``desktop/trusted_keys``
+(the project's public DEMO key) and the ones an administrator added to ``trusted_keys`` in
+the app's data folder (:func:`admin_keys_dir`). Tests and tools pass a :class:`TrustStore`
+explicitly, or register a key for their own process (:func:`trust_key_in_this_process`).
+Signing and verifying a model folder is :mod:`desktop.core.models.signing`.
+
+This module imports neither Qt nor torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from desktop.core.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+KEY_ID_LENGTH = 16
+TRUSTED_KEYS_DIR = "trusted_keys"
+PUBLIC_SUFFIX = ".pub"
+PASSPHRASE_ENV = "SIGDESK_KEY_PASSPHRASE"
+# The project's public demonstration key (training/demo_signing_key/): anyone can sign with
+# it, so a model signed by it proves nothing about who made it.
+DEMO_KEY_ID = "57d0585bc59fbb80"
+
+
+# ---- keys ------------------------------------------------------------------------------------
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """The key's short fingerprint: 16 hex digits of the SHA-256 of its raw 32 bytes."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:KEY_ID_LENGTH]
+
+
+def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
+    """The PEM (SubjectPublicKeyInfo) text of a public key."""
+    return public_key.public_bytes(serialization.Encoding.PEM,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_public_key(path: str | Path) -> Ed25519PublicKey:
+    """An Ed25519 public key from a PEM file; ``ValueError`` saying why when it is not one
+    (a private key given by mistake is refused, it must not travel to branch PCs)."""
+    path = Path(path)
+    data = path.read_bytes()
+    if b"PRIVATE KEY" in data:
+        raise ValueError(f"{path} holds a PRIVATE key: give the public key (.pub) instead, "
+                         "and keep the private key off this PC")
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path} is not a PEM public key ({exc})") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError(f"{path} is not an Ed25519 public key")
+    return key
+
+
+def passphrase_from_env(env: str = PASSPHRASE_ENV) -> bytes | None:
+    """The private key's passphrase from the environment variable ``env`` (None if unset)."""
+    value = os.environ.get(env, "")
+    return value.encode("utf-8") if value else None
+
+
+def load_private_key(path: str | Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
+    """An Ed25519 private key from a PEM file (``passphrase`` when it is encrypted; by default
+    ``$SIGDESK_KEY_PASSPHRASE``). ``ValueError`` saying why when it cannot be used."""
+    path = Path(path)
+    if passphrase is None:
+        passphrase = passphrase_from_env()
+    data = path.read_bytes()
+    try:
+        key = serialization.load_pem_private_key(data, password=passphrase)
+    except TypeError:
+        if passphrase is None:
+            raise ValueError(f"{path} is encrypted: set {PASSPHRASE_ENV} to its passphrase"
+                             ) from None
+        raise ValueError(f"{path} is not encrypted: unset {PASSPHRASE_ENV}") from None
+    except ValueError as exc:
+        raise ValueError(f"{path} cannot be read as a private key (wrong passphrase or not "
+                         f"a PEM key: {exc})") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return key
+
+
+def generate_key_pair(out_dir: str | Path, name: str = "signing",
+                      passphrase: bytes | None = None) -> tuple[Path, Path]:
+    """Make a new key pair: ``out_dir/<name>.key`` (PKCS#8 PEM, mode 0600, encrypted with
+    ``passphrase`` when given) and ``out_dir/<name>.pub``. Refuses to overwrite either."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = out_dir / f"{name}.key", out_dir / f"{name}{PUBLIC_SUFFIX}"
+    for path in (private_path, public_path):
+        if path.exists():
+            raise FileExistsError(f"{path} exists already: not overwritten")
+    key = Ed25519PrivateKey.generate()
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase) if passphrase
+        else serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            encryption)
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    os.chmod(private_path, stat.S_IRUSR | stat.S_IWUSR)
+    public_path.write_bytes(public_key_pem(key.public_key()))
+    return private_path, public_path
+
+
+# ---- trust -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrustedKey:
+    """A public key the app accepts model signatures from."""
+
+    key_id: str
+    label: str
+    public_key: Ed25519PublicKey = field(repr=False, compare=False)
+    origin: str = ""  # "shipped", "added by an administrator", "this process"...
+
+    @property
+    def demo(self) -> bool:
+        """True for the project's public demonstration key."""
+        return self.key_id == DEMO_KEY_ID
+
+    @classmethod
+    def from_public_key(cls, public_key: Ed25519PublicKey, label: str,
+                        origin: str = "") -> TrustedKey:
+        """Wrap a public key with its id and a label."""
+        return cls(key_id(public_key), label, public_key, origin)
+
+    @classmethod
+    def from_file(cls, path: str | Path, label: str | None = None,
+                  origin: str = "") -> TrustedKey:
+        """A trusted key from a PEM file; the label defaults to the file's stem."""
+        path = Path(path)
+        return cls.from_public_key(load_public_key(path), label or path.stem, origin)
+
+    def describe(self) -> str:
+        """``signed by DEMO key 57d0585b… (public demo key, not for production)`` or
+        ``signed by <label> key 1a2b3c4d…``."""
+        if self.demo:
+            return (f"signed by DEMO key {self.key_id[:8]}… (a public demo key anyone can "
+                    "sign with: not for production)")
+        return f"signed by {self.label} key {self.key_id[:8]}…"
+
+    def short(self) -> str:
+        """For the status bar: ``DEMO-signed (not for production)`` or ``signed: <label>``."""
+        return "DEMO-signed (not for production)" if self.demo else f"signed: {self.label}"
+
+
+class TrustStore:
+    """A set of trusted keys by key id. ``unchecked`` skips every signature and files-list
+    check: only for the training tools reading a folder they have just written."""
+
+    def __init__(self, keys: Iterable[TrustedKey] = (), unchecked: bool = False) -> None:
+        self._keys: dict[str, TrustedKey] = {}
+        for key in keys:
+            self._keys.setdefault(key.key_id, key)
+        self.unchecked = unchecked
+
+    @property
+    def keys(self) -> tuple[TrustedKey, ...]:
+        """The trusted keys, in the order they were added."""
+        return tuple(self._keys.values())
+
+    def get(self, kid: str) -> TrustedKey | None:
+        """The trusted key with this id, if any."""
+        return self._keys.get(kid)
+
+    def with_keys(self, *keys: TrustedKey) -> TrustStore:
+        """A new store with these keys added."""
+        return TrustStore((*self.keys, *keys), self.unchecked)
+
+
+UNCHECKED = TrustStore(unchecked=True)
+_process_keys: list[TrustedKey] = []
+
+
+def shipped_keys_dir() -> Path:
+    """The public keys shipped with the app (``desktop/trusted_keys``, bundled likewise)."""
+    from desktop.core.paths import app_root
+
+    return app_root() / "desktop" / TRUSTED_KEYS_DIR
+
+
+def admin_keys_dir() -> Path:
+    """The public keys an administrator added: ``trusted_keys`` in the data folder."""
+    from desktop.core.paths import data_dir
+
+    return data_dir() / TRUSTED_KEYS_DIR
+
+
+def read_keys_folder(folder: Path, origin: str) -> list[TrustedKey]:
+    """Every ``*.pub`` in ``folder`` (none when it does not exist); a file that is not an
+    Ed25519 public key is skipped with a warning in the log."""
+    keys = []
+    if not folder.is_dir():
+        return keys
+    for path in sorted(folder.glob(f"*{PUBLIC_SUFFIX}")):
+        try:
+            keys.append(TrustedKey.from_file(path, origin=origin))
+        except (OSError, ValueError) as exc:
+            log.warning("trusted key %s skipped: %s", path, exc)
+    return keys
+
+
+def trust_key_in_this_process(key: TrustedKey | str | Path) -> TrustedKey:
+    """Trust ``key`` (or the public key file) in this process only, nothing written: for
+    tests and tools that sign their own models. Returns the key."""
+    if not isinstance(key, TrustedKey):
+        key = TrustedKey.from_file(key, origin="this process")
+    if all(k.key_id != key.key_id for k in _process_keys):
+        _process_keys.append(key)
+    return key
+
+
+def default_trust() -> TrustStore:
+    """What the app trusts: the shipped keys, the keys an administrator added, and any key
+    trusted for this process."""
+    return TrustStore([*read_keys_folder(shipped_keys_dir(), "shipped with the app"),
+                       *read_keys_folder(admin_keys_dir(), "added by an administrator"),
+                       *_process_keys])
+
+
+def add_trusted_key(source: str | Path, label: str | None = None,
+                    folder: str | Path | None = None) -> TrustedKey:
+    """Copy a public key file into the trusted-keys folder (default :func:`admin_keys_dir`)
+    as ``<label>.pub``. :class:`ServiceError` when the file is not an Ed25519 public key, the
+    label is unusable, or the key or label is there already."""
+    folder = Path(folder) if folder else admin_keys_dir()
+    source = Path(source)
+    label = (label or source.stem).strip()
+    if not label or any(c in label for c in '/\\:*?"<>|') or label.startswith("."):
+        raise ServiceError(f"{label!r} cannot be a key label (letters, digits, - and _)")
+    try:
+        key = TrustedKey.from_file(source, label, origin="added by an administrator")
+    except (OSError, ValueError) as exc:
+        raise ServiceError(f"the key cannot be added: {exc}") from None
+    trusted = default_trust() if folder == admin_keys_dir() else TrustStore(
+        read_keys_folder(folder, ""))
+    known = trusted.get(key.key_id)
+    if known is not None:
+        raise ServiceError(f"key {key.key_id} is trusted already (as {known.label!r})")
+    target = folder / f"{label}{PUBLIC_SUFFIX}"
+    if target.exists():
+        raise ServiceError(f"{target} exists already: choose another label")
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(public_key_pem(key.public_key))
+    return key
+
+
+def describe_signer(signer: TrustedKey | None) -> str:
+    """One line for a person about who signed a loaded model."""
+    return signer.describe() if signer is not None else "not signature-checked"
+
+
+def describe_trust(trust: TrustStore | None = None) -> list[str]:
+    """One line per trusted key: ``<label> 1a2b3c4d5e6f7a8b (origin)``, DEMO keys marked."""
+    trust = default_trust() if trust is None else trust
+    return [f"{'DEMO key ' if k.demo else ''}{k.label} {k.key_id} ({k.origin})"
+            for k in trust.keys]
