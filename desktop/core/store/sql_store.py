@@ -1,0 +1,416 @@
+"""The one store implementation: :class:`SqlStore` runs the queries of
+:class:`desktop.core.store.records.ReferenceStore` on SQLAlchemy Core, for SQLite and
+PostgreSQL alike (what differs is in :mod:`desktop.core.store.dialects`; how each database is
+opened in :mod:`desktop.core.store.backends`). Users, accounts, references and decisions are
+here; the audit chain in :mod:`desktop.core.store.sql_audit`, banknote references in
+:mod:`desktop.core.store.sql_banknotes`, schema versions in :mod:`desktop.core.store.upgrade`.
+
+One connection per store object, shared by the app's worker threads behind a re-entrant lock
+(each call is a few milliseconds); nested ``transaction()`` blocks on one thread join the
+outer one. The outermost block begins a write transaction (SQLite: ``BEGIN IMMEDIATE``), so a
+read-then-write such as the audit append cannot interleave with another process's write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from desktop.core.store import schema as t
+from desktop.core.store.dialects import Dialect, bytewise, sha256_hex
+from desktop.core.store.records import (
+    ROLES,
+    Account,
+    Decision,
+    NewReference,
+    Reference,
+    StoreError,
+    User,
+    embedding_to_bytes,
+    utc_now,
+)
+from desktop.core.store.rows import like_pattern, reference_from_row, user_from_row
+from desktop.core.store.sql_audit import AuditQueries
+from desktop.core.store.sql_banknotes import BanknoteQueries
+from desktop.core.store.upgrade import Upgrader
+
+Row = sa.RowMapping
+_ACCOUNT = (t.accounts.c.id, t.accounts.c.account_number, t.accounts.c.holder_name,
+            t.accounts.c.created_at, t.accounts.c.created_by)
+_REFS = t.reference_signatures
+_REFS_OF = sa.select(_REFS).where(_REFS.c.account_id == sa.bindparam("account_id"))
+_ACTIVE_REFS_OF = _REFS_OF.where(_REFS.c.status == "active").order_by(_REFS.c.id)
+_ALL_REFS_OF = _REFS_OF.order_by(_REFS.c.id)
+_ADD_DECISION = (t.decisions.insert().returning(*t.decisions.c))
+
+
+def _user_is(username: str) -> sa.ColumnElement[bool]:
+    """User names match whatever their case (unique that way on both databases)."""
+    return sa.func.lower(t.users.c.username) == sa.func.lower(username)
+
+
+class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
+    """A reference store on one SQLAlchemy connection (see the module's docstring)."""
+
+    location: str
+    dialect: Dialect
+
+    def _attach(self, engine: sa.Engine, dialect: Dialect) -> None:
+        """Take the store's one connection (autocommit: the store issues BEGIN itself)."""
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._reading = False  # inside _snapshot()'s read transaction
+        self._pending_rows: dict[str, str] = {}
+        self._covering = True
+        self.engine, self.dialect = engine, dialect
+        try:
+            self._db = engine.connect()
+        except sa.exc.DBAPIError as exc:
+            engine.dispose()
+            raise self._connect_error(exc) from None
+
+    def _connect_error(self, exc: sa.exc.DBAPIError) -> StoreError:
+        return StoreError(f"{self.location}: cannot be opened as a reference store "
+                          f"({self._scrub(exc)})")
+
+    def _scrub(self, exc: BaseException) -> str:
+        """The first line of a driver message."""
+        exc = getattr(exc, "orig", None) or exc
+        text = str(exc).strip()
+        return text.splitlines()[0] if text else type(exc).__name__
+
+    @property
+    def _conn(self) -> Any:
+        """The driver's own connection (sqlite3 / psycopg), for tests that work behind the
+        store's back."""
+        return self._db.connection.dbapi_connection
+
+    # ---- plumbing ----------------------------------------------------------------------
+    def _error(self, exc: sa.exc.DBAPIError) -> StoreError:
+        """A driver error as a :class:`StoreError` naming the store."""
+        orig = exc.orig
+        if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError) and \
+                type(orig).__name__ in ("OperationalError", "InterfaceError") and \
+                self.dialect.name == "postgresql":
+            err = StoreError(f"{self.location}: the connection to the database failed "
+                             f"({self._scrub(exc)})")
+        elif type(orig).__name__ in ("DeadlockDetected", "SerializationFailure"):
+            err = StoreError(f"{self.location}: the server stopped this change because it "
+                             f"conflicted with another PC's ({self._scrub(exc)}); try again")
+        else:
+            err = StoreError(f"{self.location}: {self._scrub(exc)}")
+        err.sqlstate = getattr(orig, "sqlstate", None)  # type: ignore[attr-defined]
+        err.integrity = isinstance(exc, sa.exc.IntegrityError)  # type: ignore[attr-defined]
+        return err
+
+    def _execute(self, stmt: Any, params: Any = None) -> sa.CursorResult:
+        """Run one statement (the caller holds the lock); reconnects between transactions
+        when the connection was lost (a server restart)."""
+        if self._depth == 0 and self._db.invalidated:
+            self._db.rollback()
+        try:
+            return self._db.execute(stmt, params)
+        except sa.exc.DBAPIError as exc:
+            raise self._error(exc) from None
+
+    def _driver_sql(self, sql: str) -> None:
+        try:
+            self._db.exec_driver_sql(sql)
+        except sa.exc.DBAPIError as exc:
+            raise self._error(exc) from None
+
+    def _all(self, stmt: Any, params: Any = None) -> list[Row]:
+        with self._lock:
+            return list(self._execute(stmt, params).mappings())
+
+    def _one(self, stmt: Any, params: Any = None) -> Row | None:
+        with self._lock:
+            return self._execute(stmt, params).mappings().first()
+
+    def _scalar(self, stmt: Any, params: Any = None) -> Any:
+        with self._lock:
+            return self._execute(stmt, params).scalar()
+
+    @contextmanager
+    def transaction(self, read_only: bool = False) -> Iterator[sa.Connection]:
+        """Group writes: the outermost block commits, or rolls back on any exception."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                if self._db.invalidated:
+                    self._db.rollback()  # the next statement reconnects
+                self._driver_sql(self.dialect.begin_read if read_only
+                                 else self.dialect.begin_write)
+                self._pending_rows = {}
+            self._depth += 1
+            try:
+                yield self._db
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._pending_rows = {}
+                    self._rollback()
+                raise
+            self._depth -= 1
+            if outer:
+                self._pending_rows = {}  # rows no audit row recorded: `check` reports them
+                self._driver_sql("COMMIT")
+
+    def _rollback(self) -> None:
+        if self._db.invalidated:
+            return  # the server rolls back a transaction whose connection is gone
+        try:
+            self._db.exec_driver_sql("ROLLBACK")
+        except sa.exc.DBAPIError:
+            pass  # the original exception is what the caller needs to see
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads that see one state of the store, or the caller's transaction."""
+        with self._lock:
+            if self._depth:
+                yield
+                return
+            with self.transaction(read_only=True):
+                self._reading = True
+                try:
+                    yield
+                finally:
+                    self._reading = False
+
+    def lock(self, name: str) -> None:
+        """Transaction-scoped lock: other processes taking ``name`` wait for us (PostgreSQL's
+        advisory lock; SQLite's write lock already excludes them)."""
+        with self._lock:
+            if self._depth == 0:
+                raise StoreError("lock() is only meaningful inside store.transaction()")
+            try:
+                self.dialect.lock(self._db, name)
+            except sa.exc.DBAPIError as exc:
+                raise self._error(exc) from None
+
+    def _written(self, table: str, rows: list[Row]) -> list[Row]:
+        """Queue the digests of rows just written (``RETURNING``) for the transaction's next
+        audit row; returns the rows."""
+        self._record_rows(table, rows)
+        return rows
+
+    def close(self) -> None:
+        """Close the connection (SQLite: checkpointing the WAL)."""
+        with self._lock:
+            self._db.close()
+            self.engine.dispose()
+
+    def integrity_check(self) -> str:
+        """The database's own checks, then every reference image matching its SHA-256,
+        embeddings whole, decisions pointing at verifications, no account or user twice, the
+        audit chain unbroken: ``"ok"`` or the problems found."""
+        with self._lock:
+            try:
+                problems = self.dialect.engine_problems(self._db)
+            except sa.exc.DBAPIError as exc:
+                raise self._error(exc) from None
+            if problems:
+                return "; ".join(problems)
+            with self._snapshot():
+                problems += self._content_problems()
+                audit = self.verify_audit()
+                if not audit.ok:
+                    problems.append(f"audit log: {audit.problem}")
+        return "ok" if not problems else "; ".join(problems)
+
+    def _content_problems(self) -> list[str]:
+        refs, notes, d, a = t.reference_signatures, t.banknote_references, t.decisions, \
+            t.audit_log
+        cut = (sa.func.length(refs.c.embedding) == 0) | (sa.func.length(refs.c.embedding)
+                                                          .op("%")(4) != 0)
+        checks = [
+            (sa.select(refs.c.id).where(refs.c.image_sha256 != sha256_hex(refs.c.image_png)),
+             "reference {}: the image does not match its SHA-256"),
+            (sa.select(refs.c.id).where(cut), "reference {}: the embedding is cut"),
+            (sa.select(d.c.id).join(a, a.c.id == d.c.verification_id)
+             .where(a.c.action != "verify"), "decision {} does not point at a verification"),
+            (sa.select(t.accounts.c.account_number).group_by(t.accounts.c.account_number)
+             .having(sa.func.count() > 1), "account {} exists twice"),
+            (sa.select(sa.func.lower(t.users.c.username)).group_by(
+                sa.func.lower(t.users.c.username)).having(sa.func.count() > 1),
+             "user {} exists twice"),
+        ]
+        if self.schema_version() >= 3:  # the banknote table (version 3)
+            cut = (sa.func.length(notes.c.embedding) == 0) | (
+                sa.func.length(notes.c.embedding).op("%")(4) != 0)
+            checks.insert(2, (sa.select(notes.c.id).where(cut),
+                              "banknote reference {}: the embedding is cut"))
+        problems: list[str] = []
+        for query, message in checks:
+            problems += [message.format(r[0]) for r in
+                         self._execute(query.limit(20)).fetchall()]
+        return problems
+
+    # ---- users ---------------------------------------------------------------------------
+    def count_users(self) -> int:
+        return int(self._scalar(sa.select(sa.func.count()).select_from(t.users)))
+
+    def add_user(self, user: User) -> None:
+        if user.role not in ROLES:
+            raise StoreError(f"unknown role {user.role!r}")
+        with self.transaction():
+            # ON CONFLICT keeps the surrounding transaction usable (no aborted state).
+            rows = self._all(self.dialect.insert(t.users).values(
+                username=user.username, role=user.role, password_hash=user.password_hash,
+                salt=user.salt, kdf=user.kdf, created_at=utc_now(),
+            ).on_conflict_do_nothing().returning(*t.users.c))
+            if not rows:
+                raise StoreError(f"a user named {user.username!r} already exists")
+            self._written("users", rows)
+
+    def get_user(self, username: str) -> User | None:
+        row = self._one(sa.select(t.users).where(_user_is(username)))
+        return user_from_row(row) if row else None
+
+    def list_users(self) -> list[User]:
+        rows = self._all(sa.select(t.users).order_by(bytewise(sa.func.lower(t.users.c.username))))
+        return [user_from_row(r) for r in rows]
+
+    def _update_user(self, username: str, **values: Any) -> list[Row]:
+        return self._all(t.users.update().where(_user_is(username)).values(**values)
+                         .returning(*t.users.c))
+
+    def set_login_state(self, username: str, failed_attempts: int,
+                        locked_until: str | None) -> None:
+        with self.transaction():
+            self._update_user(username, failed_attempts=failed_attempts,
+                              locked_until=locked_until)
+
+    def set_password(self, username: str, password_hash: bytes, salt: bytes, kdf: str) -> None:
+        with self.transaction():
+            self._written("users", self._update_user(
+                username, password_hash=password_hash, salt=salt, kdf=kdf, failed_attempts=0,
+                locked_until=None))
+
+    def set_role(self, username: str, role: str) -> None:
+        """Give ``username`` another role; :class:`StoreError` naming an unknown user or
+        role."""
+        if role not in ROLES:
+            raise StoreError(f"unknown role {role!r}")
+        with self.transaction():
+            rows = self._update_user(username, role=role)
+            if not rows:
+                raise StoreError(f"there is no user named {username!r}")
+            self._written("users", rows)
+
+    def set_active(self, username: str, active: bool) -> None:
+        """Deactivate or reactivate ``username`` (the row is kept); :class:`StoreError`
+        naming an unknown user."""
+        with self.transaction():
+            rows = self._update_user(username, active=bool(active))
+            if not rows:
+                raise StoreError(f"there is no user named {username!r}")
+            self._written("users", rows)
+
+    # ---- accounts ------------------------------------------------------------------------
+    def create_account(self, account_number: str, holder_name: str, by: str) -> Account:
+        with self.transaction():
+            row = self._one(self.dialect.insert(t.accounts).values(
+                account_number=account_number, holder_name=holder_name, created_at=utc_now(),
+                created_by=by).on_conflict_do_nothing().returning(*_ACCOUNT))
+            if row is None:  # another PC created it first (or long ago)
+                raise StoreError(f"account {account_number} already exists")
+            self._written("accounts", [row])
+        return Account(**row)
+
+    def get_account(self, account_number: str) -> Account | None:
+        row = self._one(sa.select(*_ACCOUNT).where(
+            t.accounts.c.account_number == account_number))
+        return Account(**row) if row else None
+
+    def search_accounts(self, text: str, limit: int = 50) -> list[Account]:
+        pattern = like_pattern(text.strip())
+        c = t.accounts.c
+        rows = self._all(sa.select(*_ACCOUNT).where(
+            c.account_number.ilike(pattern, escape="\\") | c.holder_name.ilike(pattern,
+                                                                               escape="\\")
+        ).order_by(bytewise(c.holder_name), bytewise(c.account_number)).limit(limit))
+        return [Account(**r) for r in rows]
+
+    # ---- references ----------------------------------------------------------------------
+    def add_references(self, account_id: int, refs: Sequence[NewReference], by: str,
+                       enrollment_id: str) -> list[Reference]:
+        rows: list[Row] = []
+        with self.transaction():
+            for ref in refs:
+                rows.append(self._one(_REFS.insert().values(
+                    account_id=account_id, image_png=ref.image_png,
+                    image_sha256=hashlib.sha256(ref.image_png).hexdigest(),
+                    source_name=ref.source_name, embedding=embedding_to_bytes(ref.embedding),
+                    model_id=ref.model_id, enrollment_id=enrollment_id, created_at=utc_now(),
+                    created_by=by).returning(*_REFS.c)))
+                self._after_reference_insert(len(rows))
+            self._written("reference_signatures", rows)
+        return [reference_from_row(r) for r in rows]
+
+    def _after_reference_insert(self, count: int) -> None:
+        """Hook called inside the enrollment transaction after each row (crash tests)."""
+
+    def references(self, account_id: int, include_revoked: bool = False) -> list[Reference]:
+        query = _ALL_REFS_OF if include_revoked else _ACTIVE_REFS_OF
+        return [reference_from_row(r) for r in self._all(query, {"account_id": account_id})]
+
+    def revoke_reference(self, ref_id: int, by: str, reason: str) -> Reference:
+        with self.transaction():
+            row = self._one(_REFS.update().where(_REFS.c.id == ref_id,
+                                                 _REFS.c.status == "active").values(
+                status="revoked", revoked_at=utc_now(), revoked_by=by, revoke_reason=reason,
+            ).returning(*_REFS.c))
+            if row is None:
+                raise StoreError(f"reference {ref_id} does not exist or is already revoked")
+            self._written("reference_signatures", [row])
+        return reference_from_row(row)
+
+    def update_embeddings(self, updates: Sequence[tuple[int, np.ndarray, str]]) -> None:
+        with self.transaction():
+            for ref_id, embedding, model_id in updates:
+                self._written("reference_signatures", self._all(
+                    _REFS.update().where(_REFS.c.id == ref_id).values(
+                        embedding=embedding_to_bytes(embedding), model_id=model_id,
+                    ).returning(*_REFS.c)))
+
+    def stale_reference_count(self, model_id: str) -> int:
+        return int(self._scalar(sa.select(sa.func.count()).select_from(_REFS).where(
+            _REFS.c.status == "active", _REFS.c.model_id != model_id)))
+
+    # ---- decisions -----------------------------------------------------------------------
+    def add_decision(self, decision: Decision) -> int:
+        d = decision
+        values = {"verification_id": d.verification_id, "account_id": d.account_id,
+                  "cheque_name": d.cheque_name, "cheque_sha256": d.cheque_sha256,
+                  "model_id": d.model_id, "method": d.method, "score": d.score,
+                  "similarity": d.similarity, "verdict": d.verdict, "decision": d.decision,
+                  "override_reason": d.override_reason, "decided_by": d.decided_by,
+                  "decided_at": d.decided_at}
+        with self.transaction():
+            try:
+                row = self._one(self.dialect.insert(t.decisions).values(values)
+                                .on_conflict_do_nothing(index_elements=["verification_id"])
+                                .returning(*t.decisions.c))
+            except StoreError as exc:
+                if getattr(exc, "integrity", False):
+                    raise StoreError(f"verification {d.verification_id} or account "
+                                     f"{d.account_id} does not exist; no decision was "
+                                     "recorded") from None
+                raise
+            if row is None:
+                raise StoreError("a decision was already recorded for this verification")
+            self._written("decisions", [row])
+        return int(row["id"])
+
+    def decisions(self, account_id: int) -> list[Decision]:
+        rows = self._all(sa.select(t.decisions).where(t.decisions.c.account_id == account_id)
+                         .order_by(t.decisions.c.id))
+        return [Decision(**{k: v for k, v in r.items() if k != "id"}) for r in rows]
