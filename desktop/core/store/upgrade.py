@@ -36,6 +36,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
 BASELINE_REVISION = "0004"
 
 
+def include_object(obj, name, kind, reflected, compare_to) -> bool:
+    """What Alembic compares: not the pre-Alembic version table, nor SQLite's own."""
+    return not (kind == "table" and name in ("schema_version", "sqlite_sequence"))
+
+
 def alembic_config(conn: sa.Connection | None = None) -> Config:
     """An Alembic configuration for the store's scripts, sharing ``conn`` (env.py uses it)."""
     cfg = Config()

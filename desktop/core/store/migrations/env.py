@@ -7,6 +7,7 @@ from __future__ import annotations
 from alembic import context
 
 from desktop.core.store.schema import metadata
+from desktop.core.store.upgrade import include_object
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -16,8 +17,7 @@ context.configure(
     connection=connection,
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite: move-and-copy ALTERs
-    include_object=lambda obj, name, kind, reflected, compare_to: not (
-        kind == "table" and name in ("schema_version", "sqlite_sequence")),
+    include_object=include_object,
 )
 with context.begin_transaction():
     context.run_migrations()
