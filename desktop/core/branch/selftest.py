@@ -143,7 +143,11 @@ def _postgres_driver(report: SelfTestReport) -> None:
     """The shared store's driver and its libpq are in the installation (no server needed)."""
     import psycopg
 
+    import sqlalchemy as sa
+
     from desktop.core.store.backends import PostgresStore  # noqa: F401 - importable is the check
+
+    sa.create_engine("postgresql+psycopg://").dispose()  # its SQLAlchemy dialect is bundled
 
     libpq = psycopg.pq.version()
     report.add("PostgreSQL driver", True, f"psycopg {psycopg.__version__} ({psycopg.pq.__impl__}"

@@ -75,9 +75,9 @@ def main(out: Path) -> None:
             assert not Path(f"{path}{suffix}").exists()
     url = os.environ["SIGDESK_TEST_PG_URL"]
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.store_backends import drop_schema, new_schema, with_schema
-
     from desktop.core.store.pg import PostgresStore
+
+    from tests.store_backends import drop_schema, new_schema, with_schema
 
     schema = new_schema(url)
     try:
