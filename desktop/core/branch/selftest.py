@@ -142,7 +142,6 @@ def run_self_test(samples: Path, signature_model: Path, banknote_model: Path,
 def _postgres_driver(report: SelfTestReport) -> None:
     """The shared store's driver and its libpq are in the installation (no server needed)."""
     import psycopg
-
     import sqlalchemy as sa
 
     from desktop.core.store.backends import PostgresStore  # noqa: F401 - importable is the check
