@@ -129,11 +129,9 @@ class Dialect:
         """The database's own integrity checks (pages, indexes, constraints, keys)."""
         return []
 
-    def insert_then_update(self, conn: sa.Connection, insert: sa.Insert,
-                           update: sa.Update) -> None:
-        """Run ``insert`` then ``update`` (the audit append)."""
-        conn.execute(insert)
-        conn.execute(update)
+    def insert_then_update(self, insert: sa.Insert, update: sa.Update) -> list[sa.Executable]:
+        """The statements that run ``insert`` then ``update`` (the audit append)."""
+        return [insert, update]
 
 
 class SQLiteDialect(Dialect):
@@ -199,9 +197,8 @@ class PostgresDialect(Dialect):
             "AND NOT (i.indisvalid AND i.indisready) LIMIT 20")]
         return problems
 
-    def insert_then_update(self, conn: sa.Connection, insert: sa.Insert,
-                           update: sa.Update) -> None:
-        conn.execute(update.add_cte(insert.cte("added")))  # one round trip
+    def insert_then_update(self, insert: sa.Insert, update: sa.Update) -> list[sa.Executable]:
+        return [update.add_cte(insert.cte("added"))]  # one round trip
 
 
 DIALECTS: dict[str, Dialect] = {d.name: d for d in (SQLiteDialect(), PostgresDialect())}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timezone
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +24,8 @@ from desktop.core.store.audit import (
     head_digest,
     verify_chain,
 )
-from desktop.core.store.dialects import server_clock
+from desktop.core.store.dialects import Dialect, server_clock
+from desktop.core.store.prepared import Prepared
 from desktop.core.store.records import StoreError, utc_now
 from desktop.core.store.rows import COVERED_TABLES, RowDigestRecorder, audit_from_row, keyed_digests
 
@@ -32,11 +34,26 @@ _head = t.audit_head
 # commit); the server's time is read after the lock, so ids and times agree across PCs.
 _locked = sa.select(_head.c.last_id, _head.c.last_hash).where(_head.c.one == 1) \
     .with_for_update().subquery("h")
-_LOCK_HEAD = sa.select(_locked.c.last_id, _locked.c.last_hash, server_clock().label("now"))
+_LOCK_HEAD = Prepared(sa.select(_locked.c.last_id, _locked.c.last_hash,
+                                 server_clock().label("now")))
 # Every column there is (a store older than version 4 has neither row_count nor row_digests).
 _HEAD = sa.select(sa.literal_column("*")).select_from(_head).where(_head.c.one == 1)
 _ENTRIES = sa.select(sa.literal_column("*")).select_from(t.audit_log)
 _SET_HEAD = _head.update().where(_head.c.one == 1)
+_ROW_COLUMNS = ("id", "ts", "username", "action", "account_number", "model_id", "details",
+                "prev_hash", "hash", "row_digests")
+_HEAD_COLUMNS = ("last_id", "last_hash", "row_count", "head_hash")
+
+
+@cache
+def _append(dialect: Dialect, covering: bool) -> list[Prepared]:
+    """The append's insert of the row and update of the head (before schema version 4:
+    without the row digests, the row count and the head's hash)."""
+    rows, head = (_ROW_COLUMNS, _HEAD_COLUMNS) if covering else (_ROW_COLUMNS[:-1],
+                                                                 _HEAD_COLUMNS[:2])
+    insert = t.audit_log.insert().values({c: sa.bindparam(f"p_{c}") for c in rows})
+    update = _SET_HEAD.values({c: sa.bindparam(f"h_{c}") for c in head})
+    return [Prepared(stmt) for stmt in dialect.insert_then_update(insert, update)]
 
 
 def _covered_select(table: str) -> sa.Select:
@@ -66,27 +83,23 @@ class AuditQueries(RowDigestRecorder):
             now = head["now"]
             ts = utc_now() if now is None else \
                 now.astimezone(timezone.utc).isoformat(timespec="microseconds")
-            row = {"id": new_id, "ts": ts, "username": username, "action": action,
-                   "account_number": account_number, "model_id": model_id, "details": body,
-                   "prev_hash": last_hash}
+            params = {"p_id": new_id, "p_ts": ts, "p_username": username,
+                      "p_action": action, "p_account_number": account_number,
+                      "p_model_id": model_id, "p_details": body, "p_prev_hash": last_hash,
+                      "h_last_id": new_id}
             if not self._covering:  # an old store opened without migrating
                 rows: dict[str, str] = {}
                 digest = entry_hash(last_hash, new_id, ts, username, action, account_number,
                                     model_id, details)
-                head_values = {"last_id": new_id, "last_hash": digest}
             else:
                 rows = self._take_pending_rows()
                 digest = entry_hash(last_hash, new_id, ts, username, action, account_number,
                                     model_id, details, rows)
-                row["row_digests"] = canonical_json(rows)
-                head_values = {"last_id": new_id, "last_hash": digest, "row_count": new_id,
-                               "head_hash": head_digest(new_id, new_id, digest)}
-            row["hash"] = digest
-            try:
-                self.dialect.insert_then_update(self._db, t.audit_log.insert().values(row),
-                                                _SET_HEAD.values(head_values))
-            except sa.exc.DBAPIError as exc:
-                raise self._error(exc) from None
+                params.update(p_row_digests=canonical_json(rows), h_row_count=new_id,
+                              h_head_hash=head_digest(new_id, new_id, digest))
+            params.update(p_hash=digest, h_last_hash=digest)
+            for stmt in _append(self.dialect, self._covering):
+                self._raw(*stmt.args(self.engine.dialect, params))
         if not self._covering:
             return AuditEntry(new_id, ts, username, action, account_number, model_id,
                               details, last_hash, digest)

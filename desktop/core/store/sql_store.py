@@ -23,7 +23,8 @@ import numpy as np
 import sqlalchemy as sa
 
 from desktop.core.store import schema as t
-from desktop.core.store.dialects import Dialect, bytewise, sha256_hex
+from desktop.core.store.dialects import DIALECTS, Dialect, bytewise, sha256_hex
+from desktop.core.store.prepared import Prepared
 from desktop.core.store.records import (
     ROLES,
     Account,
@@ -45,9 +46,18 @@ _ACCOUNT = (t.accounts.c.id, t.accounts.c.account_number, t.accounts.c.holder_na
             t.accounts.c.created_at, t.accounts.c.created_by)
 _REFS = t.reference_signatures
 _REFS_OF = sa.select(_REFS).where(_REFS.c.account_id == sa.bindparam("account_id"))
-_ACTIVE_REFS_OF = _REFS_OF.where(_REFS.c.status == "active").order_by(_REFS.c.id)
-_ALL_REFS_OF = _REFS_OF.order_by(_REFS.c.id)
-_ADD_DECISION = (t.decisions.insert().returning(*t.decisions.c))
+_ACTIVE_REFS_OF = Prepared(_REFS_OF.where(_REFS.c.status == "active").order_by(_REFS.c.id))
+_ALL_REFS_OF = Prepared(_REFS_OF.order_by(_REFS.c.id))
+_GET_ACCOUNT = Prepared(sa.select(*_ACCOUNT).where(
+    t.accounts.c.account_number == sa.bindparam("number")))
+_GET_USER = Prepared(sa.select(t.users).where(
+    sa.func.lower(t.users.c.username) == sa.func.lower(sa.bindparam("name"))))
+_DECISION_COLUMNS = [c.name for c in t.decisions.c if c.name != "id"]
+# One decision per verification: ON CONFLICT keeps the surrounding transaction usable.
+_ADD_DECISION = {d.name: Prepared(
+    d.insert(t.decisions).values({c: sa.bindparam(f"p_{c}") for c in _DECISION_COLUMNS})
+    .on_conflict_do_nothing(index_elements=["verification_id"]).returning(*t.decisions.c))
+    for d in DIALECTS.values()}
 
 
 def _user_is(username: str) -> sa.ColumnElement[bool]:
@@ -69,8 +79,10 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
         self._pending_rows: dict[str, str] = {}
         self._covering = True
         self.engine, self.dialect = engine, dialect
+        self._driver_error = engine.dialect.loaded_dbapi.Error
         try:
             self._db = engine.connect()
+            self._driver_conn = self._db.connection.dbapi_connection
         except sa.exc.DBAPIError as exc:
             engine.dispose()
             raise self._connect_error(exc) from None
@@ -92,12 +104,13 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
         return self._db.connection.dbapi_connection
 
     # ---- plumbing ----------------------------------------------------------------------
-    def _error(self, exc: sa.exc.DBAPIError) -> StoreError:
-        """A driver error as a :class:`StoreError` naming the store."""
-        orig = exc.orig
-        if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError) and \
-                type(orig).__name__ in ("OperationalError", "InterfaceError") and \
-                self.dialect.name == "postgresql":
+    def _error(self, exc: BaseException) -> StoreError:
+        """A driver error (raw or wrapped by SQLAlchemy) as a :class:`StoreError` naming the
+        store."""
+        orig = getattr(exc, "orig", exc)
+        lost = getattr(exc, "connection_invalidated", False) or self._db.invalidated
+        if lost:
+            self._driver_conn = None  # reconnected before the next transaction
             err = StoreError(f"{self.location}: the connection to the database failed "
                              f"({self._scrub(exc)})")
         elif type(orig).__name__ in ("DeadlockDetected", "SerializationFailure"):
@@ -106,31 +119,68 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
         else:
             err = StoreError(f"{self.location}: {self._scrub(exc)}")
         err.sqlstate = getattr(orig, "sqlstate", None)  # type: ignore[attr-defined]
-        err.integrity = isinstance(exc, sa.exc.IntegrityError)  # type: ignore[attr-defined]
+        err.integrity = isinstance(  # type: ignore[attr-defined]
+            orig, self.engine.dialect.loaded_dbapi.IntegrityError)
         return err
 
+    def _reconnect_if_lost(self) -> None:
+        """Between transactions: after a lost connection (a server restart) the next
+        statement opens a new one."""
+        if self._depth == 0 and self._driver_conn is None:
+            if self._db.invalidated:
+                self._db.rollback()
+            try:
+                self._driver_conn = self._db.connection.dbapi_connection
+            except sa.exc.DBAPIError as exc:
+                raise self._error(exc) from None
+
     def _execute(self, stmt: Any, params: Any = None) -> sa.CursorResult:
-        """Run one statement (the caller holds the lock); reconnects between transactions
-        when the connection was lost (a server restart)."""
-        if self._depth == 0 and self._db.invalidated:
-            self._db.rollback()
+        """Run one statement through SQLAlchemy (the caller holds the lock)."""
+        self._reconnect_if_lost()
         try:
             return self._db.execute(stmt, params)
         except sa.exc.DBAPIError as exc:
             raise self._error(exc) from None
 
-    def _driver_sql(self, sql: str) -> None:
+    def _raw(self, sql: str, args: Any = None) -> Any:
+        """Run SQL on the driver's connection (the caller holds the lock); a lost connection
+        is marked so (the next transaction reconnects)."""
+        raw = self._driver_conn
+        if raw is None:
+            self._reconnect_if_lost()
+            raw = self._driver_conn
+            if raw is None:  # lost inside a transaction: it is gone with the connection
+                raise StoreError(f"{self.location}: the connection to the database failed "
+                                 "during the transaction; nothing of it was kept")
         try:
-            self._db.exec_driver_sql(sql)
-        except sa.exc.DBAPIError as exc:
+            return raw.execute(sql) if args is None else raw.execute(sql, args)
+        except self._driver_error as exc:
+            if self.engine.dialect.is_disconnect(exc, raw, None):
+                self._db.invalidate(exc)
             raise self._error(exc) from None
+
+    def _driver_sql(self, sql: str) -> None:
+        self._raw(sql)
+
+    def _rows(self, prepared: Prepared, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of a prepared statement as dicts (the caller holds the lock)."""
+        cur = self._raw(*prepared.args(self.engine.dialect, params))
+        if cur.description is None:
+            return []
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def _all(self, stmt: Any, params: Any = None) -> list[Row]:
         with self._lock:
+            if isinstance(stmt, Prepared):
+                return self._rows(stmt, params or {})
             return list(self._execute(stmt, params).mappings())
 
     def _one(self, stmt: Any, params: Any = None) -> Row | None:
         with self._lock:
+            if isinstance(stmt, Prepared):
+                rows = self._rows(stmt, params or {})
+                return rows[0] if rows else None
             return self._execute(stmt, params).mappings().first()
 
     def _scalar(self, stmt: Any, params: Any = None) -> Any:
@@ -143,8 +193,6 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
         with self._lock:
             outer = self._depth == 0
             if outer:
-                if self._db.invalidated:
-                    self._db.rollback()  # the next statement reconnects
                 self._driver_sql(self.dialect.begin_read if read_only
                                  else self.dialect.begin_write)
                 self._pending_rows = {}
@@ -163,11 +211,11 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
                 self._driver_sql("COMMIT")
 
     def _rollback(self) -> None:
-        if self._db.invalidated:
+        if self._driver_conn is None:
             return  # the server rolls back a transaction whose connection is gone
         try:
-            self._db.exec_driver_sql("ROLLBACK")
-        except sa.exc.DBAPIError:
+            self._raw("ROLLBACK")
+        except StoreError:
             pass  # the original exception is what the caller needs to see
 
     @contextmanager
@@ -271,7 +319,7 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
             self._written("users", rows)
 
     def get_user(self, username: str) -> User | None:
-        row = self._one(sa.select(t.users).where(_user_is(username)))
+        row = self._one(_GET_USER, {"name": username})
         return user_from_row(row) if row else None
 
     def list_users(self) -> list[User]:
@@ -326,8 +374,7 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
         return Account(**row)
 
     def get_account(self, account_number: str) -> Account | None:
-        row = self._one(sa.select(*_ACCOUNT).where(
-            t.accounts.c.account_number == account_number))
+        row = self._one(_GET_ACCOUNT, {"number": account_number})
         return Account(**row) if row else None
 
     def search_accounts(self, text: str, limit: int = 50) -> list[Account]:
@@ -388,17 +435,10 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
     # ---- decisions -----------------------------------------------------------------------
     def add_decision(self, decision: Decision) -> int:
         d = decision
-        values = {"verification_id": d.verification_id, "account_id": d.account_id,
-                  "cheque_name": d.cheque_name, "cheque_sha256": d.cheque_sha256,
-                  "model_id": d.model_id, "method": d.method, "score": d.score,
-                  "similarity": d.similarity, "verdict": d.verdict, "decision": d.decision,
-                  "override_reason": d.override_reason, "decided_by": d.decided_by,
-                  "decided_at": d.decided_at}
         with self.transaction():
             try:
-                row = self._one(self.dialect.insert(t.decisions).values(values)
-                                .on_conflict_do_nothing(index_elements=["verification_id"])
-                                .returning(*t.decisions.c))
+                row = self._one(_ADD_DECISION[self.dialect.name], {
+                    f"p_{c}": getattr(d, c) for c in _DECISION_COLUMNS})
             except StoreError as exc:
                 if getattr(exc, "integrity", False):
                     raise StoreError(f"verification {d.verification_id} or account "
