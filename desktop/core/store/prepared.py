@@ -9,6 +9,7 @@ booleans) and whose rows need no conversion beyond what :mod:`desktop.core.store
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,22 +22,26 @@ class Prepared:
 
     def __init__(self, stmt: sa.Executable) -> None:
         self.stmt = stmt
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._compiled: dict[str, tuple[str, Any, dict[str, Any]]] = {}
 
-    def compiled(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None,
-                                                      dict[str, Any]]:
-        """``(sql, names of the positional parameters or None, the literals' values)``."""
+    def compiled(self, dialect: sa.Dialect) -> tuple[str, Any, dict[str, Any]]:
+        """``(sql, a getter of the positional parameters or None, the literals' values)``."""
         got = self._compiled.get(dialect.name)
         if got is None:
             compiled = self.stmt.compile(dialect=dialect)
             literals = {name: bind.effective_value for name, bind in compiled.binds.items()
                         if not bind.required}
-            names = tuple(compiled.positiontup) if compiled.positional else None
-            got = self._compiled[dialect.name] = (compiled.string, names, literals)
+            getter = None
+            if compiled.positional:
+                names = tuple(compiled.positiontup)
+                getter = (lambda values: ()) if not names else (
+                    (lambda values, get=itemgetter(*names): (get(values),)) if len(names) == 1
+                    else itemgetter(*names))
+            got = self._compiled[dialect.name] = (compiled.string, getter, literals)
         return got
 
     def args(self, dialect: sa.Dialect, params: dict[str, Any]) -> tuple[str, Any]:
         """The SQL and the driver's arguments for ``params``."""
-        sql, names, literals = self.compiled(dialect)
+        sql, getter, literals = self.compiled(dialect)
         values = {**literals, **params} if literals else params
-        return sql, (values if names is None else tuple(values[n] for n in names))
+        return sql, (values if getter is None else getter(values))

@@ -53,6 +53,7 @@ _GET_ACCOUNT = Prepared(sa.select(*_ACCOUNT).where(
 _GET_USER = Prepared(sa.select(t.users).where(
     sa.func.lower(t.users.c.username) == sa.func.lower(sa.bindparam("name"))))
 _DECISION_COLUMNS = [c.name for c in t.decisions.c if c.name != "id"]
+_DECISION_PARAMS = [(f"p_{c}", c) for c in _DECISION_COLUMNS]
 # One decision per verification: ON CONFLICT keeps the surrounding transaction usable.
 _ADD_DECISION = {d.name: Prepared(
     d.insert(t.decisions).values({c: sa.bindparam(f"p_{c}") for c in _DECISION_COLUMNS})
@@ -438,7 +439,7 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
         with self.transaction():
             try:
                 row = self._one(_ADD_DECISION[self.dialect.name], {
-                    f"p_{c}": getattr(d, c) for c in _DECISION_COLUMNS})
+                    key: getattr(d, c) for key, c in _DECISION_PARAMS})
             except StoreError as exc:
                 if getattr(exc, "integrity", False):
                     raise StoreError(f"verification {d.verification_id} or account "
