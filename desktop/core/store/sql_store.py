@@ -1,14 +1,15 @@
 """The one store implementation: :class:`SqlStore` runs the queries of
 :class:`desktop.core.store.records.ReferenceStore` on SQLAlchemy Core, for SQLite and
 PostgreSQL alike (what differs is in :mod:`desktop.core.store.dialects`; how each database is
-opened in :mod:`desktop.core.store.backends`). Users, accounts, references and decisions are
-here; the audit chain in :mod:`desktop.core.store.sql_audit`, banknote references in
+opened in :mod:`desktop.core.store.backends`). Accounts, references and decisions are here;
+users in :mod:`desktop.core.store.sql_users`, the audit chain in
+:mod:`desktop.core.store.sql_audit`, banknote references in
 :mod:`desktop.core.store.sql_banknotes`, schema versions in :mod:`desktop.core.store.upgrade`.
 
 One connection per store object, shared by the app's worker threads behind a re-entrant lock
-(each call is a few milliseconds); nested ``transaction()`` blocks on one thread join the
-outer one. The outermost block begins a write transaction (SQLite: ``BEGIN IMMEDIATE``), so a
-read-then-write such as the audit append cannot interleave with another process's write.
+(each call is a few milliseconds); nested ``transaction()`` blocks on one thread join the outer
+one. The outermost block begins a write transaction (SQLite: ``BEGIN IMMEDIATE``), so a read-
+then-write such as the audit append cannot interleave with another process's write.
 """
 
 from __future__ import annotations
@@ -26,19 +27,18 @@ from desktop.core.store import schema as t
 from desktop.core.store.dialects import DIALECTS, Dialect, bytewise, sha256_hex
 from desktop.core.store.prepared import Prepared
 from desktop.core.store.records import (
-    ROLES,
     Account,
     Decision,
     NewReference,
     Reference,
     StoreError,
-    User,
     embedding_to_bytes,
     utc_now,
 )
-from desktop.core.store.rows import like_pattern, reference_from_row, user_from_row
+from desktop.core.store.rows import like_pattern, reference_from_row
 from desktop.core.store.sql_audit import AuditQueries
 from desktop.core.store.sql_banknotes import BanknoteQueries
+from desktop.core.store.sql_users import UserQueries
 from desktop.core.store.upgrade import Upgrader
 
 Row = sa.RowMapping
@@ -50,8 +50,6 @@ _ACTIVE_REFS_OF = Prepared(_REFS_OF.where(_REFS.c.status == "active").order_by(_
 _ALL_REFS_OF = Prepared(_REFS_OF.order_by(_REFS.c.id))
 _GET_ACCOUNT = Prepared(sa.select(*_ACCOUNT).where(
     t.accounts.c.account_number == sa.bindparam("number")))
-_GET_USER = Prepared(sa.select(t.users).where(
-    sa.func.lower(t.users.c.username) == sa.func.lower(sa.bindparam("name"))))
 _DECISION_COLUMNS = [c.name for c in t.decisions.c if c.name != "id"]
 _DECISION_PARAMS = [(f"p_{c}", c) for c in _DECISION_COLUMNS]
 # One decision per verification: ON CONFLICT keeps the surrounding transaction usable.
@@ -61,12 +59,7 @@ _ADD_DECISION = {d.name: Prepared(
     for d in DIALECTS.values()}
 
 
-def _user_is(username: str) -> sa.ColumnElement[bool]:
-    """User names match whatever their case (unique that way on both databases)."""
-    return sa.func.lower(t.users.c.username) == sa.func.lower(username)
-
-
-class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
+class SqlStore(Upgrader, UserQueries, AuditQueries, BanknoteQueries):
     """A reference store on one SQLAlchemy connection (see the module's docstring)."""
 
     location: str
@@ -301,67 +294,6 @@ class SqlStore(Upgrader, AuditQueries, BanknoteQueries):
             problems += [message.format(r[0]) for r in
                          self._execute(query.limit(20)).fetchall()]
         return problems
-
-    # ---- users ---------------------------------------------------------------------------
-    def count_users(self) -> int:
-        return int(self._scalar(sa.select(sa.func.count()).select_from(t.users)))
-
-    def add_user(self, user: User) -> None:
-        if user.role not in ROLES:
-            raise StoreError(f"unknown role {user.role!r}")
-        with self.transaction():
-            # ON CONFLICT keeps the surrounding transaction usable (no aborted state).
-            rows = self._all(self.dialect.insert(t.users).values(
-                username=user.username, role=user.role, password_hash=user.password_hash,
-                salt=user.salt, kdf=user.kdf, created_at=utc_now(),
-            ).on_conflict_do_nothing().returning(*t.users.c))
-            if not rows:
-                raise StoreError(f"a user named {user.username!r} already exists")
-            self._written("users", rows)
-
-    def get_user(self, username: str) -> User | None:
-        row = self._one(_GET_USER, {"name": username})
-        return user_from_row(row) if row else None
-
-    def list_users(self) -> list[User]:
-        rows = self._all(sa.select(t.users).order_by(bytewise(sa.func.lower(t.users.c.username))))
-        return [user_from_row(r) for r in rows]
-
-    def _update_user(self, username: str, **values: Any) -> list[Row]:
-        return self._all(t.users.update().where(_user_is(username)).values(**values)
-                         .returning(*t.users.c))
-
-    def set_login_state(self, username: str, failed_attempts: int,
-                        locked_until: str | None) -> None:
-        with self.transaction():
-            self._update_user(username, failed_attempts=failed_attempts,
-                              locked_until=locked_until)
-
-    def set_password(self, username: str, password_hash: bytes, salt: bytes, kdf: str) -> None:
-        with self.transaction():
-            self._written("users", self._update_user(
-                username, password_hash=password_hash, salt=salt, kdf=kdf, failed_attempts=0,
-                locked_until=None))
-
-    def set_role(self, username: str, role: str) -> None:
-        """Give ``username`` another role; :class:`StoreError` naming an unknown user or
-        role."""
-        if role not in ROLES:
-            raise StoreError(f"unknown role {role!r}")
-        with self.transaction():
-            rows = self._update_user(username, role=role)
-            if not rows:
-                raise StoreError(f"there is no user named {username!r}")
-            self._written("users", rows)
-
-    def set_active(self, username: str, active: bool) -> None:
-        """Deactivate or reactivate ``username`` (the row is kept); :class:`StoreError`
-        naming an unknown user."""
-        with self.transaction():
-            rows = self._update_user(username, active=bool(active))
-            if not rows:
-                raise StoreError(f"there is no user named {username!r}")
-            self._written("users", rows)
 
     # ---- accounts ------------------------------------------------------------------------
     def create_account(self, account_number: str, holder_name: str, by: str) -> Account:
