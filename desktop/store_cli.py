@@ -18,10 +18,11 @@ PGPASSFILE (~/.pgpass) or pg_service.conf.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 import time
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from desktop.core.errors import VerificationError
 from desktop.core.store.audit import AuditFilter
@@ -33,12 +34,6 @@ from desktop.core.store.records import (
     redact_url,
 )
 
-BOOLEAN_COLUMNS = {("users", "active"), ("banknote_references", "active")}
-
-
-def _source_columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-
 
 def migrate_sqlite_to_postgres(source: str | Path, target_url: str,
                                log=print) -> dict[str, int]:
@@ -46,11 +41,9 @@ def migrate_sqlite_to_postgres(source: str | Path, target_url: str,
     one transaction on the target; returns the rows copied per table. Raises
     :class:`StoreError` (and leaves the target without any of the rows) when the target is
     not empty or a check after the copy fails."""
-    import psycopg
-
-    from desktop.core.store.pg import PostgresStore
-    from desktop.core.store.pg_schema import TABLES
-    from desktop.core.store.sqlite import SCHEMA_VERSION, SQLiteStore
+    from desktop.core.store.backends import PostgresStore, SQLiteStore
+    from desktop.core.store.schema import TABLES, audit_head
+    from desktop.core.store.upgrade import SCHEMA_VERSION
 
     source = Path(source)
     if not source.is_file():
@@ -68,63 +61,63 @@ def migrate_sqlite_to_postgres(source: str | Path, target_url: str,
         # The source's write lock keeps the copy a consistent snapshot (a branch app still
         # running waits); the target's table locks keep its PCs out until we commit.
         with src.transaction() as sconn, dst.transaction() as tconn:
-            tconn.execute(f"LOCK TABLE {', '.join(TABLES)}, audit_head IN EXCLUSIVE MODE")
+            tconn.exec_driver_sql(f"LOCK TABLE {', '.join(TABLES)}, audit_head "
+                                  "IN EXCLUSIVE MODE")
             for table in TABLES:
-                if tconn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()["exists"]:
+                if tconn.execute(sa.select(sa.exists().select_from(
+                        sa.table(table)))).scalar():
                     raise StoreError(f"{dst.location}: the target is not empty (table {table} "
                                      "has rows); migrate into a new, empty database")
             counts = {table: _copy_table(sconn, tconn, table, dst.location) for table in TABLES}
-            head = sconn.execute("SELECT last_id, last_hash, row_count, head_hash "
-                                 "FROM audit_head").fetchone()
-            tconn.execute("UPDATE audit_head SET last_id = %s, last_hash = %s, row_count = %s, "
-                          "head_hash = %s WHERE one = 1", head)
+            head_query = sa.select(audit_head.c.last_id, audit_head.c.last_hash,
+                                   audit_head.c.row_count, audit_head.c.head_hash)
+            head = tuple(sconn.execute(head_query).one())
+            tconn.execute(audit_head.update().where(audit_head.c.one == 1).values(
+                dict(zip(("last_id", "last_hash", "row_count", "head_hash"), head,
+                         strict=True))))
             for table in TABLES:
                 if table != "users" and table != "audit_log":  # identity keys continue after
-                    tconn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"COALESCE(MAX(id), 0) + 1, false) FROM {table}")
-            _check_copy(src, dst, tconn, counts, head)
+                    tconn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE(MAX(id), 0) + 1, false) FROM {table}")
+            _check_copy(src, dst, tconn, counts, head, head_query)
         log(f"copied into {dst.location}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
         return counts
-    except psycopg.Error as exc:  # statements run here directly (COPY, LOCK)
+    except sa.exc.DBAPIError as exc:  # statements run here directly (LOCK, the copy)
         where = dst.location if dst is not None else redact_url(target_url)
-        raise StoreError(f"{where}: {str(exc).strip().splitlines()[0]}; nothing was copied") \
-            from None
-    except sqlite3.Error as exc:
-        raise StoreError(f"{source}: cannot be read ({exc}); nothing was copied") from None
+        problem = str(exc.orig).strip().splitlines()[0]
+        raise StoreError(f"{where}: {problem}; nothing was copied") from None
     finally:
         src.close()
         if dst is not None:
             dst.close()
 
 
-def _copy_table(sconn: sqlite3.Connection, tconn, table: str, where: str) -> int:
-    """Stream one table's rows into the target with COPY (ids kept); returns the count."""
-    cols = _source_columns(sconn, table)
-    target = {r["column_name"] for r in tconn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-        "current_schema() AND table_name = %s", (table,))}
-    if set(cols) != target:
+def _copy_table(sconn: sa.Connection, tconn: sa.Connection, table: str, where: str) -> int:
+    """Copy one table's rows into the target in batches (ids kept); returns the count."""
+    from desktop.core.store.schema import metadata
+
+    tab = metadata.tables[table]
+    cols = [c["name"] for c in sa.inspect(sconn).get_columns(table)]
+    target = [c["name"] for c in sa.inspect(tconn).get_columns(table)]
+    if set(cols) != set(target) or set(cols) != set(tab.c.keys()):
         raise StoreError(f"{where}: table {table} has columns {sorted(target)}, the source "
                          f"{sorted(cols)}; nothing was copied")
-    bools = [i for i, c in enumerate(cols) if (table, c) in BOOLEAN_COLUMNS]
-    order = "username" if table == "users" else "id"
+    order = tab.c.username if table == "users" else tab.c.id
     n = 0
-    with tconn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
-        for row in sconn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {order}"):
-            row = list(row)
-            for i in bools:
-                row[i] = bool(row[i])
-            copy.write_row(row)
-            n += 1
+    result = sconn.execute(sa.select(tab).order_by(order).execution_options(yield_per=500))
+    for batch in result.mappings().partitions():
+        tconn.execute(tab.insert(), [dict(row) for row in batch])
+        n += len(batch)
     return n
 
 
-def _check_copy(src: ReferenceStore, dst: ReferenceStore, tconn, counts: dict[str, int],
-                head) -> None:
+def _check_copy(src: ReferenceStore, dst: ReferenceStore, tconn: sa.Connection,
+                counts: dict[str, int], head: tuple, head_query: sa.Select) -> None:
     """Inside the target's transaction: counts, audit chain, head and integrity as the
     source's, or :class:`StoreError` (the transaction then rolls back)."""
     for table, n in counts.items():
-        got = tconn.execute(f"SELECT COUNT(*) AS n FROM {table}").fetchone()["n"]
+        got = tconn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar()
         if got != n:
             raise StoreError(f"{dst.location}: {table} has {got} rows after the copy, the "
                              f"source {n}; nothing was copied")
@@ -135,9 +128,7 @@ def _check_copy(src: ReferenceStore, dst: ReferenceStore, tconn, counts: dict[st
                          f"({check.problem or f'{check.rows} rows'}); nothing was copied"
                          + ("" if source.ok else f"; the source's own chain is broken "
                             f"({source.problem}): investigate it first"))
-    last = tconn.execute("SELECT last_id, last_hash, row_count, head_hash "
-                         "FROM audit_head").fetchone()
-    if (last["last_id"], last["last_hash"], last["row_count"], last["head_hash"]) != tuple(head):
+    if tuple(tconn.execute(head_query).one()) != head:
         raise StoreError(f"{dst.location}: the audit head differs from the source's; nothing "
                          "was copied")
     problems = dst.integrity_check()
@@ -153,7 +144,8 @@ def check_store(location: str, log=print, anchor: str | None = None) -> bool:
     the chain with that hash. True when everything is fine. The store is neither created
     nor upgraded (:class:`StoreError` when there is none at ``location``)."""
     from desktop.core.store.audit import parse_anchor
-    from desktop.core.store.sqlite import ROW_DIGEST_VERSION, SCHEMA_VERSION
+    from desktop.core.store.legacy import ROW_DIGEST_VERSION
+    from desktop.core.store.upgrade import SCHEMA_VERSION
 
     expected = parse_anchor(anchor) if anchor else None  # a typo stops before any work
     store = open_store(location, create=False, migrate=False)

@@ -93,7 +93,7 @@ def branch(tmp_path: Path, shipped_model: Path):
     model. Returns (service, {role: session})."""
     from desktop.core.branch.service import BranchService
     from desktop.core.signature.verification import SignatureVerifier
-    from desktop.core.store.sqlite import SQLiteStore
+    from desktop.core.store.backends import SQLiteStore
 
     service = BranchService(SQLiteStore(tmp_path / "branch.sqlite"),
                             SignatureVerifier(shipped_model, "cpu"))
@@ -150,11 +150,11 @@ def open_test_store(request, tmp_path: Path):
 
     def factory(name: str = "store", migrate: bool = True):
         if backend == "sqlite":
-            from desktop.core.store.sqlite import SQLiteStore
+            from desktop.core.store.backends import SQLiteStore
 
             store = SQLiteStore(location(name), migrate=migrate)
         else:
-            from desktop.core.store.pg import PostgresStore
+            from desktop.core.store.backends import PostgresStore
 
             store = PostgresStore(location(name), migrate=migrate)
         opened.append(store)

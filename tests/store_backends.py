@@ -70,28 +70,27 @@ def drop_schema(url: str, schema: str) -> None:
 
 def backend_of(store: Any) -> str:
     """``"sqlite"`` or ``"postgresql"``."""
-    return "sqlite" if type(store).__module__.endswith(".sqlite") else "postgresql"
+    return store.dialect.name
 
 
 def raw_sql(store: Any, sql: str, params: tuple = ()) -> list[tuple]:
     """Run SQL on the store's own connection behind its back (to damage it in tests); ``?``
     placeholders work on both backends. Returns the rows as tuples."""
-    if backend_of(store) == "sqlite":
-        return list(store._conn.execute(sql, params))
+    if backend_of(store) == "postgresql":
+        sql = sql.replace("?", "%s")
     with store._lock:
-        cur = store._conn.execute(sql.replace("?", "%s"), params)
-        rows = cur.fetchall() if cur.description is not None else []
-    return [tuple(r.values()) for r in rows]
+        result = store._db.exec_driver_sql(sql, params)
+        return [tuple(r) for r in result.fetchall()] if result.returns_rows else []
 
 
 def schema_objects(store: Any) -> set[str]:
     """Names of the store's tables and indexes (not the constraint indexes PostgreSQL adds
-    for keys, nor the schema_version bookkeeping)."""
+    for keys, nor the schema_version and alembic_version bookkeeping)."""
     if backend_of(store) == "sqlite":
         rows = raw_sql(store, "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') "
                               "AND name NOT LIKE 'sqlite_%'")
-        return {r[0] for r in rows}
+        return {r[0] for r in rows} - {"alembic_version"}
     rows = raw_sql(store, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
                           "UNION SELECT indexname FROM pg_indexes WHERE schemaname = "
                           "current_schema() AND indexname LIKE 'idx\\_%%'")
-    return {r[0] for r in rows} - {"schema_version"}
+    return {r[0] for r in rows} - {"schema_version", "alembic_version"}

@@ -12,7 +12,7 @@ import pytest
 from desktop.core.branch.config import AppConfig
 from desktop.core.branch.service import BranchService
 from desktop.core.paths import default_banknote_model
-from desktop.core.store.sqlite import SQLiteStore
+from desktop.core.store.backends import SQLiteStore
 from desktop.ui.branch_window import BranchWindow
 from tests.conftest import PASSWORDS
 from training.banknote.data import all_specs, synthetic_capture

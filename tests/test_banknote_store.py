@@ -8,6 +8,7 @@ from dataclasses import astuple
 import numpy as np
 import pytest
 
+from desktop.core.store.legacy import SQLITE_STEPS as MIGRATIONS
 from desktop.core.store.records import (
     BanknoteReference,
     NewBanknoteReference,
@@ -15,7 +16,7 @@ from desktop.core.store.records import (
     ReferenceStore,
     StoreError,
 )
-from desktop.core.store.sqlite import MIGRATIONS, SCHEMA_VERSION
+from desktop.core.store.upgrade import SCHEMA_VERSION
 from tests.store_backends import backend_of, schema_objects
 
 

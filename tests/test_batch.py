@@ -11,7 +11,7 @@ from desktop.batch import REPORT_COLUMNS, BatchError, main, read_mapping
 from desktop.core.branch.service import BranchService
 from desktop.core.signature.verification import SignatureVerifier
 from desktop.core.store.audit import AuditFilter
-from desktop.core.store.sqlite import SQLiteStore
+from desktop.core.store.backends import SQLiteStore
 from tests.conftest import PASSWORDS
 from tests.helpers import read_csv
 

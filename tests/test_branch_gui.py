@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF
 
 from desktop.core.branch.config import AppConfig
 from desktop.core.branch.service import BranchService
-from desktop.core.store.sqlite import SQLiteStore
+from desktop.core.store.backends import SQLiteStore
 from desktop.ui.branch_window import BranchWindow, LoginDialog
 from tests.conftest import PASSWORDS
 from tests.helpers import read_csv

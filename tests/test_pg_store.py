@@ -86,7 +86,7 @@ def test_the_password_can_come_from_a_passfile(pg_url: str, tmp_path: Path,
 
 
 def test_integrity_check_reports_damage(pg_url: str) -> None:
-    from desktop.core.store.pg import PostgresStore
+    from desktop.core.store.backends import PostgresStore
 
     store = PostgresStore(pg_url)
     with store.transaction():
@@ -104,7 +104,7 @@ def test_integrity_check_reports_damage(pg_url: str) -> None:
 
 
 def test_a_dropped_connection_is_reopened(pg_url: str) -> None:
-    from desktop.core.store.pg import PostgresStore
+    from desktop.core.store.backends import PostgresStore
 
     store, admin = PostgresStore(pg_url), PostgresStore(pg_url)
     store.append_audit("u", "login")
@@ -120,7 +120,7 @@ def test_a_dropped_connection_is_reopened(pg_url: str) -> None:
 
 
 def test_lock_holds_other_connections_until_commit(pg_url: str) -> None:
-    from desktop.core.store.pg import PostgresStore
+    from desktop.core.store.backends import PostgresStore
 
     first, second = PostgresStore(pg_url), PostgresStore(pg_url)
     with pytest.raises(StoreError, match="inside store.transaction"):
@@ -145,7 +145,7 @@ def test_lock_holds_other_connections_until_commit(pg_url: str) -> None:
 
 
 def test_appenders_in_several_connections_keep_one_chain(pg_url: str) -> None:
-    from desktop.core.store.pg import PostgresStore
+    from desktop.core.store.backends import PostgresStore
 
     stores = [PostgresStore(pg_url) for _ in range(4)]
     ids: list[int] = []
@@ -170,7 +170,8 @@ def test_appenders_in_several_connections_keep_one_chain(pg_url: str) -> None:
 
 
 def test_pcs_opening_a_new_database_at_once_migrate_it_once(pg_url: str) -> None:
-    from desktop.core.store.pg import SCHEMA_VERSION, PostgresStore
+    from desktop.core.store.backends import PostgresStore
+    from desktop.core.store.upgrade import SCHEMA_VERSION
 
     opened: list[PostgresStore] = []
     failures: list[BaseException] = []

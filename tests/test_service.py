@@ -546,7 +546,7 @@ def test_an_admin_cannot_remove_or_demote_themself_or_the_last_admin(branch,
     # under the users lock, so one of them is refused and one active admin remains.
     service.create_user(admin, "root", "admin", "root-pass-1234")
     from desktop.core.branch.service import BranchService
-    from desktop.core.store.sqlite import SQLiteStore
+    from desktop.core.store.backends import SQLiteStore
 
     other_store = SQLiteStore(service.store.path)
     other_pc = BranchService(other_store, None, clock=service.clock)

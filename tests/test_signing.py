@@ -306,7 +306,7 @@ def test_adding_a_trusted_key_is_an_audited_admin_action(branch, other_key, tmp_
 def gui_service(tmp_path: Path):
     """A store with one admin and a service whose model the window loads itself."""
     from desktop.core.branch.service import BranchService
-    from desktop.core.store.sqlite import SQLiteStore
+    from desktop.core.store.backends import SQLiteStore
 
     service = BranchService(SQLiteStore(tmp_path / "gui.sqlite"), None)
     yield service, service.create_first_admin("admin", "admin-pass-123")

@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 from desktop.core.store.audit import AuditFilter
+from desktop.core.store.backends import SQLiteStore
+from desktop.core.store.legacy import SQLITE_STEPS as MIGRATIONS
 from desktop.core.store.records import NewReference, StoreError, User
-from desktop.core.store.sqlite import MIGRATIONS, SCHEMA_VERSION, SQLiteStore
+from desktop.core.store.upgrade import SCHEMA_VERSION
 from tests.store_backends import raw_sql, schema_objects
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +29,7 @@ def _ref(i: int) -> NewReference:
 
 
 def test_both_backends_have_the_same_schema_versions() -> None:
-    from desktop.core.store import pg as pg_store
+    from desktop.core.store import upgrade as pg_store
 
     assert pg_store.SCHEMA_VERSION == SCHEMA_VERSION == len(MIGRATIONS) == 4
 
@@ -227,9 +229,9 @@ CRASH_SCRIPT = textwrap.dedent("""
 
     location, stop_at, enrollment, backend = sys.argv[1:5]
     if backend == "sqlite":
-        from desktop.core.store.sqlite import SQLiteStore as Base
+        from desktop.core.store.backends import SQLiteStore as Base
     else:
-        from desktop.core.store.pg import PostgresStore as Base
+        from desktop.core.store.backends import PostgresStore as Base
 
     class Crashing(Base):
         def _after_reference_insert(self, count):

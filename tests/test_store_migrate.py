@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
+from desktop.core.store.backends import SQLiteStore
 from desktop.core.store.records import (
     Decision,
     NewBanknoteReference,
@@ -16,7 +17,6 @@ from desktop.core.store.records import (
     ReferenceStore,
     User,
 )
-from desktop.core.store.sqlite import SQLiteStore
 from desktop.store_cli import main
 from tests.store_backends import drop_schema, new_schema, raw_sql, with_schema
 
@@ -93,7 +93,7 @@ def second_pg_url(pg_server_url: str):
 
 def test_migrate_copies_everything_and_refuses_a_non_empty_target(
         tmp_path: Path, pg_url: str, capsys) -> None:
-    from desktop.core.store.pg import PostgresStore
+    from desktop.core.store.backends import PostgresStore
 
     source = _branch_store(tmp_path / "branch.sqlite")
     expected = _content(source)
@@ -125,7 +125,7 @@ def test_migrate_copies_everything_and_refuses_a_non_empty_target(
 
 
 def test_migrate_is_all_or_nothing(tmp_path: Path, pg_url: str, capsys) -> None:
-    from desktop.core.store.pg import PostgresStore
+    from desktop.core.store.backends import PostgresStore
 
     source = _branch_store(tmp_path / "branch.sqlite")
     raw_sql(source, "UPDATE audit_log SET details = '{}' WHERE id = 7")  # tampered with
@@ -163,7 +163,7 @@ def test_check_reports_a_sound_and_a_damaged_store(tmp_path: Path, pg_url: str,
     assert "integrity: ok" in out and "audit chain: ok, 25 rows" in out
     assert urlsplit(pg_url).password not in out
 
-    from desktop.core.store.pg import PostgresStore
+    from desktop.core.store.backends import PostgresStore
 
     store = PostgresStore(pg_url)
     raw_sql(store, "DELETE FROM audit_log WHERE id = 25")

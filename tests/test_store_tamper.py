@@ -272,7 +272,7 @@ def test_an_empty_store_needs_no_baseline(open_test_store) -> None:
 
 
 def test_sqlite_check_does_not_touch_a_sound_file(tmp_path, capsys) -> None:
-    from desktop.core.store.sqlite import SQLiteStore
+    from desktop.core.store.backends import SQLiteStore
 
     store = SQLiteStore(tmp_path / "b.sqlite")
     _branch(store)

@@ -20,7 +20,7 @@ from desktop.core.branch.config import STORE_NAME
 from desktop.core.branch.service import BranchService
 from desktop.core.paths import default_signature_model
 from desktop.core.signature.verification import SignatureVerifier
-from desktop.core.store.sqlite import SQLiteStore
+from desktop.core.store.backends import SQLiteStore
 from training.signature.cheques import generate_cheque_set
 
 

@@ -91,7 +91,7 @@ def run_self_test(samples: Path, signature_model: Path, banknote_model: Path,
     from desktop.core.banknote.model import BanknoteModel
     from desktop.core.branch.service import BranchService
     from desktop.core.signature.verification import SignatureVerifier
-    from desktop.core.store.sqlite import SQLiteStore
+    from desktop.core.store.backends import SQLiteStore
 
     start = time.perf_counter()
     report = SelfTestReport()
@@ -142,8 +142,11 @@ def run_self_test(samples: Path, signature_model: Path, banknote_model: Path,
 def _postgres_driver(report: SelfTestReport) -> None:
     """The shared store's driver and its libpq are in the installation (no server needed)."""
     import psycopg
+    import sqlalchemy as sa
 
-    from desktop.core.store.pg import PostgresStore  # noqa: F401 - importable is the check
+    from desktop.core.store.backends import PostgresStore  # noqa: F401 - importable is the check
+
+    sa.create_engine("postgresql+psycopg://").dispose()  # its SQLAlchemy dialect is bundled
 
     libpq = psycopg.pq.version()
     report.add("PostgreSQL driver", True, f"psycopg {psycopg.__version__} ({psycopg.pq.__impl__}"

@@ -1,4 +1,6 @@
 """The reference store: records and the ``ReferenceStore`` interface (``records``), the
-hash-chained audit log and the row digests it records (``audit``, ``rows``), and the two
-backends, SQLite (``sqlite*``) and PostgreSQL (``pg*``). Imports ``errors`` and ``paths``
+hash-chained audit log and the row digests it records (``audit``, ``rows``), and one
+implementation on SQLAlchemy Core for SQLite and PostgreSQL (``schema``, ``sql_*``,
+``dialects``, ``backends``) with Alembic migrations (``upgrade``, ``migrations/``). Imports
+``errors`` and ``paths``
 only: it stores embeddings and images as bytes and knows no model code."""

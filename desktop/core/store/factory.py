@@ -1,5 +1,4 @@
-"""Opening a store by its location: a ``postgresql://`` URL or an SQLite file. The one module
-that knows both backends (the records and the backends never import each other's siblings)."""
+"""Opening a store by its location: a ``postgresql://`` URL or an SQLite file."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from desktop.core.store.records import (
 def open_store(location: str | Path, create: bool = False,
                migrate: bool = True) -> ReferenceStore:
     """Open the store at ``location``: a ``postgresql://`` URL opens the shared PostgreSQL
-    store (:class:`desktop.core.store.pg.PostgresStore`), anything else the SQLite file.
+    store (:class:`desktop.core.store.backends.PostgresStore`), anything else the SQLite file.
 
     Nothing is created unless ``create``: a missing file (or a database without the store's
     tables) is a :class:`StoreError` naming it, so that a mistyped ``--store`` path does not
@@ -26,16 +25,18 @@ def open_store(location: str | Path, create: bool = False,
     text = str(location)
     if is_postgres_url(text):
         try:
-            from desktop.core.store.pg import PostgresStore
+            import psycopg  # noqa: F401 - the driver the PostgreSQL store needs
         except ImportError as exc:
             raise StoreError(f"{redact_url(text)}: the PostgreSQL driver is missing ({exc}); "
                              "install it with pip install 'psycopg[binary]'") from None
+        from desktop.core.store.backends import PostgresStore
+
         return PostgresStore(text, migrate=migrate, create=create)
     if text.split(":/", 1)[0].lower() in POSTGRES_SCHEMES and ":/" in text:
         # Path("postgresql://h/db") collapses the double slash: never make a file of it.
         raise StoreError(f"{text.split(':', 1)[0]}:/...{text.rsplit('@', 1)[-1]}: looks like a "
                          "PostgreSQL URL that lost a '/' (it was read as a file path); write it "
                          "as postgresql://user@host/database")
-    from desktop.core.store.sqlite import SQLiteStore
+    from desktop.core.store.backends import SQLiteStore
 
     return SQLiteStore(text, migrate=migrate, create=create)

@@ -2,10 +2,11 @@
 decisions, users and the audit log.
 
 :class:`ReferenceStore` is the one interface the service layer uses;
-:class:`desktop.core.store.sqlite.SQLiteStore` is the embedded default (one file, WAL journal,
-every write in a transaction). Another backend (a shared server database) implements the same
-methods: :class:`desktop.core.store.pg.PostgresStore` keeps the same records in a shared
-PostgreSQL database for several branches; :func:`desktop.core.store.factory.open_store` picks
+:class:`desktop.core.store.sql_store.SqlStore` implements it once on SQLAlchemy Core:
+:class:`desktop.core.store.backends.SQLiteStore` is the embedded default (one file, WAL
+journal, every write in a transaction), :class:`desktop.core.store.backends.PostgresStore`
+keeps the same records in a shared PostgreSQL database for several branches;
+:func:`desktop.core.store.factory.open_store` picks
 the backend from the location (a file path or a ``postgresql://`` URL). The audit chain's
 rules are in :mod:`desktop.core.store.audit`.
 """

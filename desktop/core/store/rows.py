@@ -1,8 +1,6 @@
-"""What both store backends share below the interface: turning rows into records, checking
-a new reference note before it is written, and small SQL-text helpers.
-
-:mod:`desktop.core.store.sqlite` and :mod:`desktop.core.store.pg` keep their own SQL; rows
-come back from either as dicts with the same column names and are read here.
+"""Below the store's queries: turning rows (mappings with the tables' column names, from
+either database) into records, the row digests the audit chain records, checking a new
+reference note before it is written, and small SQL-text helpers.
 """
 
 from __future__ import annotations
@@ -144,12 +142,6 @@ def keyed_digests(table: str, rows: Iterable[dict[str, Any]]) -> Iterator[tuple[
     """``(row_key, row_digest)`` for each of ``rows`` of ``table``."""
     for row in rows:
         yield row_key(table, row), row_digest(table, row)
-
-
-def covered_select(table: str) -> str:
-    """The SELECT of a covered table's hashed columns (both backends' SQL)."""
-    _, key_column, columns = COVERED_TABLES[table]
-    return f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key_column}"
 
 
 def banknote_from_row(row: dict[str, Any]) -> BanknoteReference:
