@@ -39,6 +39,7 @@ from desktop.ui.check_screen import CheckScreen
 from desktop.ui.enroll_screen import EnrollScreen
 from desktop.ui.settings_screen import SettingsScreen
 from desktop.ui.users_screen import UsersScreen
+from desktop.ui.widgets import show_model_status
 from desktop.ui.workers import BackgroundHost, TaskRunner
 
 IDLE_CHECK_MS = 15_000  # how often the idle lock looks at the clock
@@ -193,12 +194,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
                             "method; using distance.")
             self.service.settings = type(self.service.settings)(
                 "distance", self.service.settings.target_far, self.service.settings.zone)
-        info = verifier.embedder.provider
-        signer = verifier.manifest.signer  # the model's trust, labelled (DEMO key: said so)
-        self.status_provider.setText(f"Model {verifier.manifest.model_id} · "
-                                     f"{signer.short() if signer else 'unsigned'} · "
-                                     f"{info.status}")
-        self.status_provider.setToolTip(f"{describe_signer(signer)}\n{info.describe()}")
+        show_model_status(self.status_provider, verifier)
         if self.settings_screen:
             self.settings_screen.model_loaded(verifier)
         self.model_ready.emit(verifier)

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.models.keys import describe_signer
 from desktop.core.models.runtime import PROVIDER_CHOICES
 from desktop.core.signature.preprocess import to_display
 from desktop.core.signature.verification import (
@@ -42,6 +41,7 @@ from desktop.ui.widgets import (
     IMAGE_FILTER,
     REVIEW_COLOUR,
     DropFrame,
+    show_model_status,
     to_pixmap,
 )
 from desktop.ui.workers import BackgroundHost, TaskRunner
@@ -172,11 +172,7 @@ class MainWindow(BackgroundHost, QMainWindow):
     def _model_loaded(self, verifier: SignatureVerifier) -> None:
         self.verifier = verifier
         info = verifier.embedder.provider
-        signer = verifier.manifest.signer  # the model's trust, labelled (DEMO key: said so)
-        self.status_provider.setText(f"Model {verifier.manifest.model_id} · "
-                                     f"{signer.short() if signer else 'unsigned'} · "
-                                     f"{info.status}")
-        self.status_provider.setToolTip(f"{describe_signer(signer)}\n{info.describe()}")
+        show_model_status(self.status_provider, verifier)
         self.provider_label.setText(f"Execution provider: {info.describe()}")
         self.model_ready.emit(verifier)
         pending, self._pending = self._pending, []

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.models.keys import describe_signer
 from desktop.core.signature.verification import FORGED, GENUINE
 from desktop.ui.workers import RequestSlot
 
@@ -292,3 +293,12 @@ class PictureView(QWidget):
             painter.drawPolygon(poly)
             painter.setBrush(QColor("#d50000"))  # the note's own top-left corner
             painter.drawEllipse(poly[0], 5, 5)
+
+
+def show_model_status(label: QLabel, verifier) -> None:
+    """The status bar's model line: id, who signed it (the DEMO key says so) and the execution
+    provider; the full signer and provider reasons as its tooltip."""
+    info, signer = verifier.embedder.provider, verifier.manifest.signer
+    label.setText(f"Model {verifier.manifest.model_id} · "
+                  f"{signer.short() if signer else 'unsigned'} · {info.status}")
+    label.setToolTip(f"{describe_signer(signer)}\n{info.describe()}")
