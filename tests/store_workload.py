@@ -126,7 +126,7 @@ def _step(kind: str, number: str, index: int, service, store, sessions: dict, ch
           pick_known: bool) -> None:
     """One operation of ``kind`` on account ``number``; refusals the rules call for are
     counted as ``<kind>_refused``, anything else raises."""
-    from desktop.core.branch.service import REFER, SUGGESTED
+    from desktop.core.branch.decisions import REFER, SUGGESTED
     from desktop.core.errors import ServiceError
     from desktop.core.store.records import NewBanknoteReference, StoreError
 

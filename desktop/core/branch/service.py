@@ -18,12 +18,11 @@ import numpy as np
 from desktop.core.access.sessions import AccessControl, Session
 from desktop.core.banknote.model import BanknoteModel
 from desktop.core.branch.banknotes import BanknoteService
-from desktop.core.branch.decisions import (  # SUGGESTED: tests/store_workload.py imports it here
+from desktop.core.branch.decisions import (
     ACCEPT,
     MIN_REASON,
     REFER,
     REJECT,
-    SUGGESTED,  # noqa: F401
     ChequeCheck,
     DecisionSettings,
     approve,
