@@ -333,3 +333,18 @@ def test_the_windows_label_the_demo_signature_and_settings_add_a_key(
     assert (tmp_path / "home" / "trusted_keys" / "branch-bank.pub").is_file()
     assert "branch-bank" in settings.signer_info.text()
     assert any(e.action == "trusted_key_added" for e in service.store.audit_entries())
+
+
+def test_a_graph_swapped_after_the_folder_was_verified_is_not_run(model_copy: Path) -> None:
+    """The session runs the bytes it hashed: replacing embedder.onnx between the manifest's
+    check and the session is refused, naming the file."""
+    from desktop.core.models.runtime import create_session
+    from desktop.core.signature.manifest import load_manifest
+
+    manifest = load_manifest(model_copy)
+    other = model_copy.parent / "other.onnx"
+    other.write_bytes(manifest.model_path.read_bytes())
+    create_session(other, "cpu", expected_sha256=manifest.sha256)  # the same bytes: fine
+    manifest.model_path.write_bytes(manifest.model_path.read_bytes() + b"\0")
+    with pytest.raises(ModelError, match="embedder.onnx: SHA-256 differs from the signed"):
+        create_session(manifest.model_path, "cpu", expected_sha256=manifest.sha256)

@@ -135,10 +135,13 @@ class BanknoteModel:
                  trust: TrustStore | None = None) -> None:
         self.manifest: BanknoteManifest = load_banknote_manifest(folder, trust=trust)
         m = self.manifest
-        self.session, self.provider = create_session(m.embedder.path, provider)
+        # Each graph is run from the bytes checked against the signed manifest's hash.
+        self.session, self.provider = create_session(m.embedder.path, provider,
+                                                     expected_sha256=m.embedder.sha256)
         # The classifiers are a few kilobytes of arithmetic: the CPU is faster than a transfer.
-        self._centroids, _ = create_session(m.centroids.path, "cpu")
-        self._svm, _ = create_session(m.svm.path, "cpu")
+        self._centroids, _ = create_session(m.centroids.path, "cpu",
+                                            expected_sha256=m.centroids.sha256)
+        self._svm, _ = create_session(m.svm.path, "cpu", expected_sha256=m.svm.sha256)
         self._auth: dict[str, object] = {}
         self._check_graphs()
         self.shipped = [Centroid(c.key, v) for c, v in
@@ -224,7 +227,8 @@ class BanknoteModel:
         if model is None:
             return None
         if key not in self._auth:
-            self._auth[key] = create_session(model.file.path, "cpu")[0]
+            self._auth[key] = create_session(model.file.path, "cpu",
+                                             expected_sha256=model.file.sha256)[0]
         sess = self._auth[key]
         _, scores = sess.run(None, {sess.get_inputs()[0].name:
                                     np.ascontiguousarray(embedding[None], np.float32)})

@@ -8,6 +8,7 @@ and quietly falls back to the CPU when the CUDA provider cannot start.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import platform
@@ -108,8 +109,13 @@ def _cuda_failure_reason(preload_report: str) -> str:
 
 
 def create_session(model_path: str | Path, provider: str = "auto",
-                   threads: int | None = None) -> tuple[ort.InferenceSession, ProviderInfo]:
+                   threads: int | None = None, expected_sha256: str | None = None
+                   ) -> tuple[ort.InferenceSession, ProviderInfo]:
     """Create an inference session on ``provider`` ('auto', 'cuda' or 'cpu').
+
+    With ``expected_sha256`` (the hash the signed manifest lists) the graph is read once, its
+    bytes are hashed and onnxruntime gets those very bytes: a file swapped after the folder
+    was verified is refused, never run.
 
     'auto' and 'cuda' try CUDA first and fall back to the CPU; the returned
     :class:`ProviderInfo` says which one runs and why CUDA does not, if it does not.
@@ -136,8 +142,17 @@ def create_session(model_path: str | Path, provider: str = "auto",
     else:
         report = _preload_cuda_libraries()
         providers = [CUDA, CPU]
+    model: str | bytes = str(model_path)
+    if expected_sha256 is not None:
+        try:
+            model = Path(model_path).read_bytes()
+        except OSError as exc:
+            raise ModelError(model_path, f"cannot be read ({exc.strerror})") from None
+        if hashlib.sha256(model).hexdigest() != expected_sha256:
+            raise ModelError(model_path, "SHA-256 differs from the signed manifest's (the file "
+                             "was changed after the model folder was verified)")
     try:
-        session = ort.InferenceSession(str(model_path), sess_options=opts, providers=providers)
+        session = ort.InferenceSession(model, sess_options=opts, providers=providers)
     except Exception as exc:  # onnxruntime raises its own untyped errors for bad graphs
         raise ModelError(model_path, f"onnxruntime cannot load the model ({exc})") from None
     active = session.get_providers()[0]

@@ -22,7 +22,7 @@ class Embedder:
                  threads: int | None = None, trust: TrustStore | None = None) -> None:
         self.manifest: ModelManifest = load_manifest(folder, trust=trust)
         self.session, self.provider = create_session(self.manifest.model_path, provider,
-                                                     threads)
+                                                     threads, self.manifest.sha256)
         self.batch_size = batch_size
         self._check_graph()
 
