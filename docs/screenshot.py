@@ -39,7 +39,7 @@ def main(out: str) -> None:
     app = QApplication(sys.argv[:1])
     from desktop.core.branch.config import AppConfig
     from desktop.core.branch.service import BranchService
-    from desktop.core.store.sqlite import SQLiteStore
+    from desktop.core.store.backends import SQLiteStore
     from desktop.ui.branch_window import BranchWindow
     from training.signature.cheques import generate_cheque_set
 
