@@ -1,0 +1,83 @@
+"""The generated tables in docs/ match the committed reports (scripts/docs_tables.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load():
+    path = ROOT / "scripts" / "docs_tables.py"
+    spec = importlib.util.spec_from_file_location("docs_tables", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["docs_tables"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+docs_tables = _load()
+
+
+def test_generated_tables_match_the_reports():
+    stale = docs_tables.update(ROOT, write=False)
+    assert not stale, ("docs tables differ from their reports; run "
+                       "`python scripts/docs_tables.py`:\n" + "\n".join(stale))
+
+
+def test_every_region_reads_a_committed_report():
+    for region in docs_tables.REGIONS:
+        assert (ROOT / region.source).is_file(), region.source
+        assert not region.source.startswith("..")
+
+
+def test_speed_batch_renders_a_hand_made_report():
+    report = {"signature_batch": {
+        "workers_2": {"workers": 2, "items_per_s": 313.4},
+        "workers_1": {"workers": 1, "items_per_s": 250.6},
+    }}
+    assert docs_tables.speed_batch(report) == (
+        "| decode/preprocess threads | verifications per second |\n"
+        "|---|---|\n"
+        "| 1 (no pool) | 251 |\n"
+        "| 2 | **313** |")
+
+
+def test_int8_table_change_is_from_the_unrounded_eers():
+    manifest = {"export": {"quantization": {
+        "eer_skilled_float32": {"3": {"distance": 0.2, "svm": 0.20762}},
+        "eer_skilled_int8": {"3": {"distance": 0.21, "svm": 0.20625}},
+    }}}
+    assert docs_tables.signature_int8(manifest).splitlines()[2:] == [
+        "| 3 | distance | 20.0% | 21.0% | +1.0 |",
+        "| 3 | writer SVM | 20.8% | 20.6% | -0.1 |",
+    ]
+
+
+def test_check_lists_a_stale_region_and_the_rewrite_fixes_it(tmp_path):
+    for rel in {r.page for r in docs_tables.REGIONS} | {r.source for r in docs_tables.REGIONS}:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / rel, tmp_path / rel)
+    page = tmp_path / "docs" / "benchmarks.md"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("| decode | 0.92 |", "| decode | 0.93 |"), encoding="utf-8")
+    assert docs_tables.update(tmp_path, write=False) == [
+        "docs/benchmarks.md: speed-signature (from benchmarks/results/speed/report.json)"]
+    assert docs_tables.update(tmp_path) != []
+    assert page.read_text(encoding="utf-8") == text
+    assert docs_tables.update(tmp_path, write=False) == []
+
+
+def test_check_lists_a_region_whose_markers_are_gone(tmp_path):
+    for rel in {r.page for r in docs_tables.REGIONS} | {r.source for r in docs_tables.REGIONS}:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / rel, tmp_path / rel)
+    page = tmp_path / "docs" / "training.md"
+    region = next(r for r in docs_tables.REGIONS if r.name == "omniglot")
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        docs_tables.start_marker(region), ""), encoding="utf-8")
+    assert docs_tables.update(tmp_path, write=False) == [
+        "docs/training.md: omniglot (markers missing or repeated)"]
