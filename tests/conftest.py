@@ -132,9 +132,11 @@ def pg_url(pg_server_url: str):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def open_test_store(request, tmp_path: Path):
-    """``open_test_store(name="store", migrate=True)``: a store of the parametrised backend
-    (SQLite file or PostgreSQL schema); the same name opens the same store again. Each has a
-    ``location`` (file path or URL). Everything is closed and dropped after the test."""
+    """``open_test_store(name="store", migrate=True, migrations=None)``: a store of the
+    parametrised backend (SQLite file or PostgreSQL schema); the same name opens the same
+    store again. Each has a ``location`` (file path or URL). ``migrations``: other Alembic
+    scripts than the app's (tests/test_store_revision.py). Everything is closed and dropped
+    after the test."""
     from tests.store_backends import drop_schema, new_schema, with_schema
 
     backend = request.param
@@ -148,15 +150,15 @@ def open_test_store(request, tmp_path: Path):
             schemas[name] = new_schema(url)
         return with_schema(url, schemas[name])
 
-    def factory(name: str = "store", migrate: bool = True):
+    def factory(name: str = "store", migrate: bool = True, migrations=None):
         if backend == "sqlite":
             from desktop.core.store.backends import SQLiteStore
 
-            store = SQLiteStore(location(name), migrate=migrate)
+            store = SQLiteStore(location(name), migrate=migrate, migrations=migrations)
         else:
             from desktop.core.store.backends import PostgresStore
 
-            store = PostgresStore(location(name), migrate=migrate)
+            store = PostgresStore(location(name), migrate=migrate, migrations=migrations)
         opened.append(store)
         return store
 

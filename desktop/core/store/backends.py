@@ -22,7 +22,7 @@ from desktop.core.paths import create_private_file, make_private, make_private_d
 from desktop.core.store.dialects import DIALECTS, SQLiteDialect
 from desktop.core.store.records import ReferenceStore, StoreError, is_postgres_url, redact_url
 from desktop.core.store.sql_store import SqlStore
-from desktop.core.store.upgrade import SCHEMA_VERSION
+from desktop.core.store.upgrade import Migrations
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -33,9 +33,14 @@ class SQLiteStore(SqlStore, ReferenceStore):
     ``create``: make a new store when ``path`` does not exist (else :class:`StoreError`
     naming it). A file that exists must be a store of this app (or, with ``create``, an
     empty SQLite database); anything else is refused without being changed.
+    ``migrations``: other Alembic scripts than the app's (tests only, see
+    :class:`desktop.core.store.upgrade.Migrations`).
     """
 
-    def __init__(self, path: str | Path, migrate: bool = True, create: bool = True) -> None:
+    def __init__(self, path: str | Path, migrate: bool = True, create: bool = True,
+                 migrations: Migrations | None = None) -> None:
+        if migrations is not None:
+            self.migrations = migrations
         self.path = Path(path)
         self.location = str(self.path)
         created = self._prepare_file(create)
@@ -98,7 +103,7 @@ class SQLiteStore(SqlStore, ReferenceStore):
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot be opened as a reference store ({exc}); "
                              "nothing was changed") from None
-        if version > SCHEMA_VERSION:
+        if version > self.migrations.schema_version:
             return  # refused by _open_schema, naming the version
         if version == 0 and not tables:
             if not may_initialise:
@@ -115,10 +120,15 @@ class PostgresStore(SqlStore, ReferenceStore):
     the server dropped it (before the next transaction).
 
     ``create``: make the store's tables in a database that has none yet (else
-    :class:`StoreError`: an empty database is not a store until asked).
+    :class:`StoreError`: an empty database is not a store until asked). ``migrations``:
+    other Alembic scripts than the app's (tests only, see
+    :class:`desktop.core.store.upgrade.Migrations`).
     """
 
-    def __init__(self, url: str, migrate: bool = True, create: bool = True) -> None:
+    def __init__(self, url: str, migrate: bool = True, create: bool = True,
+                 migrations: Migrations | None = None) -> None:
+        if migrations is not None:
+            self.migrations = migrations
         import psycopg
         from psycopg.conninfo import conninfo_to_dict
 

@@ -17,7 +17,7 @@ change is ``0005_...py``.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,36 +41,69 @@ def include_object(obj, name, kind, reflected, compare_to) -> bool:
     return not (kind == "table" and name in ("schema_version", "sqlite_sequence"))
 
 
-def alembic_config(conn: sa.Connection | None = None) -> Config:
-    """An Alembic configuration for the store's scripts, sharing ``conn`` (env.py uses it)."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["connection"] = conn
-    return cfg
-
-
-@lru_cache(maxsize=1)
-def scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(alembic_config())
-
-
 def version_of(revision: str) -> int:
     """The schema version a revision makes (its id's leading number)."""
     return int(revision.split("_", 1)[0])
 
 
+class Migrations:
+    """One folder of Alembic scripts (``env.py`` and ``versions/``) and what follows from it:
+    the head revision and the schema version it makes. The app has one, :data:`SHIPPED`
+    (``migrations/`` next to this module). A store uses another only when given one
+    (``SQLiteStore(path, migrations=Migrations(folder))``, likewise ``PostgresStore``): the
+    tests open a store with a copy of the folder holding a test-only next revision, to
+    prove the upgrade path a real schema change will take (tests/test_store_revision.py)."""
+
+    def __init__(self, location: str | Path = MIGRATIONS_DIR) -> None:
+        self.location = Path(location)
+
+    def config(self, conn: sa.Connection | None = None) -> Config:
+        """An Alembic configuration for these scripts, sharing ``conn`` (env.py uses it)."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(self.location))
+        cfg.attributes["connection"] = conn
+        return cfg
+
+    @cached_property
+    def scripts(self) -> ScriptDirectory:
+        return ScriptDirectory.from_config(self.config())
+
+    @cached_property
+    def head(self) -> str:
+        return self.scripts.get_current_head()
+
+    @property
+    def schema_version(self) -> int:
+        return version_of(self.head)
+
+    def known(self, revision: str) -> bool:
+        try:
+            return self.scripts.get_revision(revision) is not None
+        except CommandError:
+            return False
+
+
+SHIPPED = Migrations()
+
+
+def alembic_config(conn: sa.Connection | None = None) -> Config:
+    """An Alembic configuration for the app's scripts, sharing ``conn`` (env.py uses it)."""
+    return SHIPPED.config(conn)
+
+
+def scripts() -> ScriptDirectory:
+    return SHIPPED.scripts
+
+
 def head_revision() -> str:
-    return scripts().get_current_head()
+    return SHIPPED.head
 
 
-SCHEMA_VERSION = version_of(head_revision())
+SCHEMA_VERSION = SHIPPED.schema_version
 
 
 def known_revision(revision: str) -> bool:
-    try:
-        return scripts().get_revision(revision) is not None
-    except CommandError:
-        return False
+    return SHIPPED.known(revision)
 
 
 def current_revision(conn: sa.Connection) -> str | None:
@@ -81,7 +114,10 @@ def current_revision(conn: sa.Connection) -> str | None:
 
 
 class Upgrader:
-    """Opening checks and migrations of :class:`desktop.core.store.sql_store.SqlStore`."""
+    """Opening checks and migrations of :class:`desktop.core.store.sql_store.SqlStore`, with
+    the scripts of ``migrations`` (the app's own unless the store was given others)."""
+
+    migrations: Migrations = SHIPPED
 
     def _open_schema(self, create: bool, migrate: bool) -> None:
         """Refuse a newer or (unless ``create``) a missing store, by reading only; then
@@ -92,20 +128,21 @@ class Upgrader:
                 revision = current_revision(self._db)
             except sa.exc.DBAPIError as exc:
                 raise self._error(exc) from None
-        newer = version > SCHEMA_VERSION or (revision is not None
-                                             and not known_revision(revision))
+        known = self.migrations
+        newer = version > known.schema_version or (revision is not None
+                                                   and not known.known(revision))
         if newer:
             raise StoreError(
                 f"{self.location}: the store has schema version "
                 f"{version_of(revision) if revision and revision[:4].isdigit() else version}, "
                 "written by a newer version of the app (this one knows up to "
-                f"{SCHEMA_VERSION}); nothing was changed")
+                f"{known.schema_version}); nothing was changed")
         if version == 0 and revision is None and not create:
             raise StoreError(f"no store at {self.location} (the database has no SigDesk "
                              "tables); check the location, or create the store with --create "
                              "(the app's first start makes it)")
         self._covering = version >= ROW_DIGEST_VERSION or revision is not None
-        if migrate and (revision != head_revision() or version != SCHEMA_VERSION):
+        if migrate and (revision != known.head or version != known.schema_version):
             self.migrate(version)
 
     def schema_version(self) -> int:
@@ -122,7 +159,8 @@ class Upgrader:
         the lock, so a second PC starting at the same moment finds nothing left to do). A
         ``target`` up to 4 applies the pre-Alembic steps only (tests make old stores so).
         Returns the version."""
-        target = SCHEMA_VERSION if target is None else target
+        migrations = self.migrations
+        target = migrations.schema_version if target is None else target
         with self.transaction() as conn:
             try:
                 self.dialect.migration_lock(conn)
@@ -130,18 +168,18 @@ class Upgrader:
                 revision = current_revision(conn)
                 if revision is None and version == 0 and target >= LEGACY_VERSION:
                     t.create_all(conn)  # an empty database: today's schema at once
-                    command.stamp(alembic_config(conn), "head")
-                    revision = head_revision()
+                    command.stamp(migrations.config(conn), "head")
+                    revision = migrations.head
                 elif revision is None:
                     for step in range(version, min(target, LEGACY_VERSION)):
                         self._legacy_step(conn, step)
                     if target >= LEGACY_VERSION:
-                        command.stamp(alembic_config(conn), BASELINE_REVISION)
+                        command.stamp(migrations.config(conn), BASELINE_REVISION)
                         revision = BASELINE_REVISION
-                if revision is not None and revision != head_revision():
-                    command.upgrade(alembic_config(conn), "head")
+                if revision is not None and revision != migrations.head:
+                    command.upgrade(migrations.config(conn), "head")
                 if revision is not None:
-                    self.dialect.set_legacy_version(conn, SCHEMA_VERSION)
+                    self.dialect.set_legacy_version(conn, migrations.schema_version)
                 version = self.dialect.legacy_version(conn)
             except sa.exc.DBAPIError as exc:
                 raise self._error(exc) from None
