@@ -25,10 +25,13 @@ class Task(QRunnable):
     """A callable run on a worker thread. Errors meant for users keep their message; any
     other exception is logged with its traceback and reported as an unexpected error."""
 
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+    def __init__(self, fn: Callable[..., Any], *args: Any, owner: QObject | None = None) -> None:
         super().__init__()
         self.fn, self.args = fn, args
-        self.signals = TaskSignals()
+        # Owned by the (GUI-thread) runner on the C++ side: when the worker thread drops the
+        # last Python reference to this task, the QObject is not deleted from that thread;
+        # the runner deletes it on its own thread once the task has reported.
+        self.signals = TaskSignals(owner)
         self.setAutoDelete(False)  # the owner keeps it until a signal has arrived
 
     def run(self) -> None:  # noqa: D102 - QRunnable API
@@ -59,7 +62,7 @@ class TaskRunner(QObject):
     def start(self, fn: Callable[..., Any], *args: Any,
               on_done: Callable[[Any], None], on_failed: Callable[[str], None]) -> Task:
         """Run ``fn(*args)`` in the pool; ``on_done``/``on_failed`` run on the GUI thread."""
-        task = Task(fn, *args)
+        task = Task(fn, *args, owner=self)
         self._running[task.signals] = (task, on_done, on_failed)
         task.signals.done.connect(self._done)
         task.signals.failed.connect(self._failed)
@@ -67,12 +70,18 @@ class TaskRunner(QObject):
         return task
 
     def _done(self, result: Any) -> None:
-        _, on_done, _ = self._running.pop(self.sender())
+        _, on_done, _ = self._finish(self.sender())
         on_done(result)
 
     def _failed(self, message: str) -> None:
-        _, _, on_failed = self._running.pop(self.sender())
+        _, _, on_failed = self._finish(self.sender())
         on_failed(message)
+
+    def _finish(self, signals: TaskSignals) -> tuple[Task, Callable, Callable]:
+        """Forget a task that has reported; its signals object is deleted on this thread."""
+        entry = self._running.pop(signals)
+        signals.deleteLater()
+        return entry
 
     def busy(self) -> bool:
         """True while any task has not reported back yet."""
