@@ -29,6 +29,7 @@ import binascii
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -38,6 +39,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop.core.errors import ModelError
 from desktop.core.models.keys import TrustedKey, TrustStore, default_trust, load_private_key
+
+_VERIFY_LOCK = threading.Lock()
 
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.sig"
@@ -168,9 +171,13 @@ def verify_model_folder(folder: Path, manifest_bytes: bytes, raw: Mapping[str, A
     """Verify the signature over ``manifest_bytes`` and the folder against ``raw['files']``
     before anything in the manifest is used. Returns the signer (None with
     :data:`UNCHECKED`). ``trust`` defaults to :func:`default_trust`."""
-    trust = default_trust() if trust is None else trust
-    if trust.unchecked:
-        return None
-    signer = verify_signature(folder, manifest_bytes, trust)
+    # One verification at a time in this process: the app loads its two models on two worker
+    # threads at once, and two concurrent key loads/verifications through the cryptography
+    # package crashed the process twice in stress runs. It costs milliseconds.
+    with _VERIFY_LOCK:
+        trust = default_trust() if trust is None else trust
+        if trust.unchecked:
+            return None
+        signer = verify_signature(folder, manifest_bytes, trust)
     verify_files(folder, raw.get("files"), folder / MANIFEST_NAME, check_hashes)
     return signer
