@@ -170,3 +170,20 @@ def open_test_store(request, tmp_path: Path):
     for schema in schemas.values():
         drop_schema(url, schema)
 # ==== end of the store backends block ========================================================
+
+
+@pytest.fixture()
+def app_parts(tmp_path: Path, shipped_model: Path):
+    """A store with the three users, a service whose model each window loads itself (the branch
+    window tests)."""
+    from desktop.core.branch.config import AppConfig
+    from desktop.core.branch.service import BranchService
+    from desktop.core.store.backends import SQLiteStore
+
+    service = BranchService(SQLiteStore(tmp_path / "gui.sqlite"), None)
+    admin = service.create_first_admin("admin", PASSWORDS["admin"])
+    service.create_user(admin, "olga", "operator", PASSWORDS["olga"])
+    service.create_user(admin, "carl", "clerk", PASSWORDS["carl"])
+    config = AppConfig(model_dir=str(shipped_model), provider="cpu")
+    yield service, config
+    service.store.close()

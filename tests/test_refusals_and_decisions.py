@@ -1,0 +1,107 @@
+"""What is not a cheque gets a refusal, not a verdict; the decision rules (refer is free,
+overrides need a reason, paying a forged cheque needs a supervisor)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from desktop.core.branch.decisions import ACCEPT, REJECT
+from desktop.core.errors import AuthError, ServiceError
+from desktop.core.signature.cheque import ChequeRefused
+from desktop.core.store.audit import AuditFilter
+from tests.conftest import PASSWORDS
+from tests.test_service import _cheque, _enroll, _refs
+
+
+def test_things_that_are_not_cheques_are_refused_not_judged(branch, cheque_set,
+                                                            tmp_path) -> None:
+    """A photo, a signature crop and a cheque-shaped picture are refusals with a reason and
+    an audit row of their own, never a FORGED verdict."""
+    service, s = branch
+    _enroll(service, s["operator"], cheque_set, "1002003000")
+    rng = np.random.default_rng(12)
+    photo = tmp_path / "note-photo.jpg"  # a colour photo, 640x640 like the banknote sets
+    cv2.imwrite(str(photo), rng.integers(0, 255, (640, 640, 3), dtype=np.uint8))
+    crop = _refs(cheque_set, "1002003000")[0]  # a signature already cut out
+    textured = tmp_path / "cheque-shaped.png"  # cheque-sized, but a picture in the zone
+    cv2.imwrite(str(textured), rng.integers(0, 255, (640, 1400), dtype=np.uint8))
+    for path in (photo, crop, textured):
+        with pytest.raises(ChequeRefused) as info:
+            service.check_cheque(s["clerk"], "1002003000", path)
+        assert info.value.kind == "not_a_cheque", path
+        assert "does not look like a cheque" in str(info.value) and path.name in str(info.value)
+    unsigned = tmp_path / "unsigned.png"
+    from training.signature.cheques import make_cheque, save_cheque
+
+    save_cheque(make_cheque(rng, None, with_signature=False, dpi=240), unsigned, "png-gray")
+    with pytest.raises(ChequeRefused) as info:
+        service.check_cheque(s["clerk"], "1002003000", unsigned)
+    assert info.value.kind == "no_signature" and info.value.page is not None
+    assert "no signature found in the signature zone" in str(info.value)
+    refused = service.store.audit_entries(AuditFilter(action="verify_refused"))
+    assert [e.details["cheque"] for e in reversed(refused)] == [
+        photo.name, crop.name, textured.name, unsigned.name]
+    assert not service.store.audit_entries(AuditFilter(action="verify"))
+
+
+def test_whole_cheque_as_a_signature_crop_is_warned_about(cheque_set) -> None:
+    from desktop.core.imaging.decode import load_pages
+    from desktop.core.signature.cheque import whole_cheque_warning
+
+    cheque = load_pages(_cheque(cheque_set, "1002003000", "genuine"))[0]
+    assert "whole cheque" in whole_cheque_warning(cheque)
+    crop = load_pages(_refs(cheque_set, "1002003000")[0])[0]
+    assert whole_cheque_warning(crop) is None
+
+
+def _random_forgery(service, s, cheque_set):
+    """A check whose verdict is FORGED: another holder's genuine cheque."""
+    _enroll(service, s["operator"], cheque_set, "1002003001")
+    check = service.check_cheque(s["clerk"], "1002003001",
+                                 _cheque(cheque_set, "1002003000", "genuine"))
+    assert check.result.decision == "forged"
+    return check
+
+
+def test_decision_rules_refer_free_override_reasoned_forged_pay_needs_a_supervisor(
+        branch, cheque_set) -> None:
+    from desktop.core.branch.decisions import REFER, decision_rule
+
+    assert decision_rule("genuine", REFER) == decision_rule("forged", REFER)
+    assert not decision_rule("forged", REFER).needs_reason
+    assert decision_rule("genuine", REJECT).needs_reason
+    assert decision_rule("forged", ACCEPT).needs_approval
+    assert not decision_rule("needs review", ACCEPT).needs_approval
+    service, s = branch
+    clerk = s["clerk"]
+    admin_user = service.store.get_user("admin")
+    service.create_user(s["admin"], "sam", "supervisor", "supervisor-pass-1")
+    # Refer (escalating) never needs a reason, whatever the verdict.
+    forged = _random_forgery(service, s, cheque_set)
+    service.record_decision(clerk, forged, REFER)
+    forged = service.check_cheque(clerk, "1002003001", forged.cheque_path)
+    with pytest.raises(ServiceError, match="at least 10 characters"):
+        service.record_decision(clerk, forged, ACCEPT, "ok")
+    with pytest.raises(ServiceError, match="supervisor's approval"):
+        service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch")
+    with pytest.raises(ServiceError, match="another person"):
+        service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch",
+                                ("carl", PASSWORDS["carl"]))
+    with pytest.raises(ServiceError, match="only a supervisor or an admin"):
+        service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch",
+                                ("olga", PASSWORDS["olga"]))
+    with pytest.raises(AuthError):
+        service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch",
+                                ("admin", "not-the-password"))
+    # A wrong approval password counts towards the approver's lock-out like a login.
+    assert service.store.get_user("admin").failed_attempts == admin_user.failed_attempts + 1
+    assert service.store.audit_entries(AuditFilter(action="approval_failed"))
+    service.record_decision(clerk, forged, ACCEPT, "holder phoned the branch",
+                            ("sam", "supervisor-pass-1"))
+    override = service.store.audit_entries(AuditFilter(action="override"))[0]
+    assert override.username == "carl" and override.details["approved_by"] == "sam"
+    assert service.store.verify_audit().ok
+
+
