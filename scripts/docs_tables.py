@@ -29,6 +29,7 @@ SIGNATURE = "exported_models/signature/report.json"
 SIGNATURE_MANIFEST = "exported_models/signature/manifest.json"
 BANKNOTE = "benchmarks/results/banknote/report.json"
 OMNIGLOT = "benchmarks/results/omniglot_report.json"
+SEARCH = "benchmarks/results/signature_search.json"
 DEFAULT_TARGET_FAR = 0.02  # the app's default security level (Settings)
 END = "<!-- end generated -->"
 
@@ -183,7 +184,72 @@ def signature_security(r: dict, k: str = "5") -> str:
 
 
 METHODS = {"model": "Siamese model, distance", "model_svm": "Siamese model, writer SVM",
+           "model_znorm": "Siamese model, z-norm distance",
            "pixel_nn": "pixel nearest neighbour", "random": "random scores"}
+SETS = {"cedar": "CEDAR (English)", "bhsig260_bengali": "BHSig260 (Bengali)",
+        "chinese_cross_media": "Chinese cross-media"}
+
+
+def _set_k(r: dict, name: str, k: str) -> str:
+    """The K a data set is reported at: ``k`` if its writers have enough references (the
+    Chinese set has two pen-on-paper crops per name, hence K = 1)."""
+    return k if name in r["results"][k]["model"].get("per_set", {}) else "1"
+
+
+def signature_per_set(r: dict, k: str = "5") -> str:
+    """Test skilled EER per data set and method, and what a clerk sees at the default level."""
+    rows = []
+    for name in SETS:
+        kk = _set_k(r, name, k)
+        if name not in r["results"][kk]["model"].get("per_set", {}):
+            continue
+        res = r["results"][kk]
+        eers = [pct(res[m]["per_set"][name]["eer_skilled"]) if m in res else ""
+                for m in ("model", "model_svm", "model_znorm")]
+        rows.append([SETS[name], kk, *eers])
+    return table(["test writers", "K", "EER distance", "EER writer SVM", "EER z-norm"], rows)
+
+
+def signature_clerk(r: dict) -> str:
+    """At the default security level, pooled test writers: what a clerk sees, per K."""
+    rows = []
+    for k in sorted(r["results"], key=int):
+        for m in ("model", "model_svm", "model_znorm"):
+            c = r["results"][k].get(m, {}).get("clerk")
+            if c is None:
+                continue
+            w = c["per_writer"]
+            rows.append([k, METHODS[m].split(", ")[1], pct(c["accepted"]),
+                         pct(c["called_forged"]), pct(c["far_skilled"]),
+                         f"{pct(w['max'])} ({w['above_10pct']} of {w['writers']})"])
+    return table(["K", "method", "genuine accepted", "genuine called forged",
+                  "skilled FAR (pooled)", "worst writer's skilled FAR (writers > 10%)"], rows)
+
+
+def signature_robustness(r: dict, k: str = "5") -> str:
+    """Change of each data set's skilled EER (points) when the test queries are re-captured."""
+    rob = r["robustness"]
+    names = [n for n in SETS if any(n in rob["clean"].get(kk, {}) for kk in rob["clean"])]
+    rows = [["clean queries (EER)"] + [
+        pct(rob["clean"][_set_k(r, n, k)][n]) for n in names]]
+    for change, row in rob["changes"].items():
+        rows.append([change] + [f"{100 * row[_set_k(r, n, k)]['delta'][n]:+.1f}"
+                                for n in names])
+    head = [f"{SETS[n]}, K = {_set_k(r, n, k)}" for n in names]
+    return table(["test queries", *head], rows)
+
+
+def signature_search(r: dict) -> str:
+    """The search rows: validation EER per data set at the best epoch, and training time."""
+    rows = []
+    for row in r["rows"]:
+        per = row["val_eer_per_set"]
+        rows.append([row["row"], row["change"], *(pct(per[n]) if n in per else ""
+                                                  for n in SETS),
+                     bold(pct(row["val_eer_mean"]), row.get("chosen", False)),
+                     f"{row['best_epoch']}/{row['epochs']}", f"{row['train_minutes']:g}"])
+    return table(["row", "change", "CEDAR", "Bengali", "Chinese", "mean", "best epoch",
+                  "minutes"], rows)
 
 
 def signature_results(r: dict, random_for: tuple[str, ...] = ("5",)) -> str:
@@ -191,7 +257,7 @@ def signature_results(r: dict, random_for: tuple[str, ...] = ("5",)) -> str:
     (no threshold columns) only for the K in ``random_for``."""
     rows = []
     for k in sorted(r["results"], key=int, reverse=True):
-        for m in ("model", "model_svm", "pixel_nn", "random"):
+        for m in ("model", "model_svm", "model_znorm", "pixel_nn", "random"):
             v = r["results"][k].get(m)
             if v is None or (m == "random" and k not in random_for):
                 continue

@@ -43,7 +43,7 @@ def test_sampler_batches_hold_positives_and_forgeries(images: SignatureImages) -
     assert list(sampler) == first  # the same epoch gives the same batches (resumable)
 
 
-@pytest.mark.parametrize("loss_name", ["triplet", "contrastive"])
+@pytest.mark.parametrize("loss_name", ["triplet", "contrastive", "multisimilarity"])
 def test_loss_goes_down_on_a_fixed_batch(images: SignatureImages, loss_name: str) -> None:
     torch.manual_seed(0)
     prep = SignaturePreprocessing()

@@ -10,7 +10,10 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-DEFAULT_CEDAR = Path(__file__).resolve().parents[1].parent / "shared/data/signatures/cedar"
+SIGNATURE_DATA = Path(__file__).resolve().parents[1].parent / "shared/data/signatures"
+# The three scripts the shipped model learns from: English, Bengali, Chinese.
+DEFAULT_SIGNATURE_SETS = [SIGNATURE_DATA / name
+                          for name in ("cedar", "bhsig260_bengali", "chinese_cross_media")]
 
 
 # TrainConfig fields whose default is None: the type of their command-line value
@@ -23,38 +26,43 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     from training.common.losses import LOSSES
     from training.signature.train import TrainConfig
 
-    p.add_argument("--data", type=Path, default=DEFAULT_CEDAR,
-                   help="CEDAR folder or <writer>/{genuine,forged}/ folder")
+    p.add_argument("--data", type=Path, nargs="+", default=DEFAULT_SIGNATURE_SETS,
+                   help="one or more data sets: CEDAR, <writer>/{genuine,forged}/ "
+                        "(BHSig260) or <volunteer>/NN.png (Chinese cross-media) folders")
     # --run-dir: the same, for torchrun, whose own parser finds "--run" ambiguous
     p.add_argument("--run", "--run-dir", dest="run", type=Path, required=True,
                    help="run folder for checkpoints/reports")
-    p.add_argument("--val-writers", type=int, default=6)
-    p.add_argument("--test-writers", type=int, default=10)
+    p.add_argument("--val-writers", type=float, default=0.2,
+                   help="validation persons of each data set: a count, or a fraction below 1")
+    p.add_argument("--test-writers", type=float, default=0.25,
+                   help="held-out test persons of each data set: a count, or a fraction")
     p.add_argument("--split-seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from RUN/last.pt")
     for f in fields(TrainConfig):
         if f.name == "preprocessing":
             continue
         kind = _OPTIONAL_TYPES.get(f.name, type(f.default))
-        choices = {"loss": LOSSES, "backbone": BACKBONES,
-                   "optimizer": ("adamw", "sgd")}.get(f.name)
+        choices = {"loss": LOSSES, "backbone": BACKBONES, "optimizer": ("adamw", "sgd"),
+                   "sampler": ("balanced", "writers"),
+                   "capture": ("narrow", "wide")}.get(f.name)
         p.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default,
                        choices=choices)
 
 
 def _split(args: argparse.Namespace, rank: int = 0):
-    from training.signature.data import SignatureImages, read_any, split_writers
+    from training.signature.data import SignatureImages, read_many, split_per_dataset
 
     split_file = args.run / "split.json"
-    samples = read_any(args.data)
     if split_file.is_file():
         split = json.loads(split_file.read_text())
+        samples = read_many(split["data"])
     else:
-        train, val, test = split_writers(
-            [s.writer for s in samples], args.val_writers, args.test_writers, args.split_seed
-        )
-        split = {"data": str(args.data), "train": train, "validation": val, "test": test,
-                 "seed": args.split_seed}
+        data = [str(d) for d in args.data]
+        samples = read_many(data)
+        train, val, test = split_per_dataset(samples, args.val_writers, args.test_writers,
+                                             args.split_seed)
+        split = {"data": data[0] if len(data) == 1 else data, "train": train,
+                 "validation": val, "test": test, "seed": args.split_seed}
         if rank == 0:  # every rank computes the same split; one writes it
             args.run.mkdir(parents=True, exist_ok=True)
             split_file.write_text(json.dumps(split, indent=2) + "\n")
@@ -99,7 +107,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from training.signature.evaluate import evaluate_run
 
-    report = evaluate_run(args.run, data=args.data, ks=args.k, draws=args.draws)
+    data = None if not args.data else [str(d) for d in args.data] if len(args.data) > 1 \
+        else str(args.data[0])
+    report = evaluate_run(args.run, data=data, ks=args.k, draws=args.draws)
     print(json.dumps(report["summary"], indent=2))
     return 0
 
@@ -200,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("evaluate", help="calibrate on validation writers, report on test writers")
     p.add_argument("--run", type=Path, required=True)
-    p.add_argument("--data", type=Path, default=None, help="defaults to the run's split.json")
+    p.add_argument("--data", type=Path, nargs="+", default=None,
+                   help="defaults to the run's split.json")
     p.add_argument("--k", type=int, nargs="+", default=[1, 5])
     p.add_argument("--draws", type=int, default=10, help="random choices of references")
     p.set_defaults(func=cmd_evaluate)

@@ -16,6 +16,9 @@ Names for :func:`build_loss` (``LOSSES``):
 * ``triplet-all``, ``triplet-hard``, ``triplet-semihard``, ``triplet-easyhard``: pml
   ``TripletMarginLoss`` with different online miners; ``triplet`` = ``triplet-hard``.
 * ``quadruplet``: Chen et al. 2017 (:class:`QuadrupletLoss`), batch-hard.
+* ``multisimilarity``: Wang et al. 2019 (pml ``MultiSimilarityLoss`` with its miner): every
+  informative pair weighted by how hard it is relative to the others, which tolerates hard,
+  noisy classes better than batch-hard's single hardest negative.
 
 The pair losses (``PAIR_LOSSES``) accept ``pos_neg_ratio``: keep every positive pair of the
 batch and a random subset of the negative pairs so that #positive / #negative is that ratio
@@ -33,7 +36,7 @@ from pytorch_metric_learning.utils import loss_and_miner_utils as lmu
 from torch import nn
 
 LOSSES = ("contrastive", "chopra", "koch", "triplet-all", "triplet-hard", "triplet-semihard",
-          "triplet-easyhard", "triplet", "quadruplet")
+          "triplet-easyhard", "triplet", "quadruplet", "multisimilarity")
 PAIR_LOSSES = ("contrastive", "chopra", "koch")
 ALIASES = {"triplet": "triplet-hard"}  # "triplet" in configs of older checkpoints
 
@@ -226,6 +229,9 @@ def build_loss(
       (Schroff et al. 2015); ``triplet-easyhard``: easiest positive, semi-hard negative
       (Xuan et al. 2020, pml ``BatchEasyHardMiner``).
     * ``quadruplet``: :class:`QuadrupletLoss` (margin 0.2, ``margin2`` default margin / 2).
+    * ``multisimilarity``: pml ``MultiSimilarityLoss`` (alpha 2, beta 50, base 0.5, the
+      paper's values) on cosine similarity, pairs chosen by ``MultiSimilarityMiner``
+      (``margin`` is its epsilon, default 0.1).
 
     ``pos_neg_ratio`` (pair losses only) subsamples negative pairs (:class:`RatioPairMiner`,
     seeded with ``seed``).
@@ -245,6 +251,9 @@ def build_loss(
         return MetricLoss(ChopraLoss(p=p, q=margin), pair_miner)
     if name == "koch":
         return MetricLoss(KochLoss(embedding_size), pair_miner)
+    if name == "multisimilarity":
+        return MetricLoss(losses.MultiSimilarityLoss(alpha=2.0, beta=50.0, base=0.5),
+                          miners.MultiSimilarityMiner(0.1 if margin is None else margin))
     if name == "quadruplet":
         m = 0.2 if margin is None else margin
         return MetricLoss(QuadrupletLoss(m, m / 2 if margin2 is None else margin2))

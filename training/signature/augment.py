@@ -6,6 +6,8 @@ the contract really outputs for a grey, noisy, blurred, rescaled or JPEG-compres
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -13,21 +15,41 @@ from desktop.core.errors import InputImageError
 from desktop.core.signature.preprocess import SignaturePreprocessing, preprocess_signature
 
 
-def augment_capture(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+@dataclass(frozen=True)
+class CaptureRanges:
+    """How far the capture augmentation goes (see :data:`CAPTURE`)."""
+
+    scale: tuple[float, float]  # resolution factor, drawn uniformly
+    rotation_sd: float  # degrees
+    ink_change: float  # probability of a 1-pixel thicker or thinner pen (half each)
+    paper: tuple[float, float]  # paper-tone factor
+
+
+CAPTURE = {
+    # The ranges of the CEDAR-only model: +-25% resolution, 2 degrees, pen width 35% of the time.
+    "narrow": CaptureRanges((0.75, 1.25), 2.0, 0.35, (0.72, 1.0)),
+    # What the robustness checks ask of a model: half to double resolution, 5 degrees,
+    # a one-pixel pen change on most images, darker paper.
+    "wide": CaptureRanges((0.5, 2.0), 3.0, 0.6, (0.6, 1.0)),
+}
+
+
+def augment_capture(gray: np.ndarray, rng: np.random.Generator,
+                    ranges: CaptureRanges = CAPTURE["narrow"]) -> np.ndarray:
     """Random paper tone, resolution, rotation, pen width, blur, noise and JPEG round trip."""
     img = gray.astype(np.float32)
-    scale = rng.uniform(0.75, 1.25)  # scanners at other dpi
+    scale = rng.uniform(*ranges.scale)  # scanners at other dpi
     img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     h, w = img.shape
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.normal(0, 2.0), 1.0)
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.normal(0, ranges.rotation_sd), 1.0)
     m[0, 1] += rng.normal(0, 0.05)  # slight shear
     img = cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
     r = rng.random()
-    if r < 0.2:
+    if r < ranges.ink_change / 2:
         img = cv2.erode(img, np.ones((2, 2), np.uint8))  # dark ink grows: thicker pen
-    elif r < 0.35:
+    elif r < ranges.ink_change:
         img = cv2.dilate(img, np.ones((2, 2), np.uint8))
-    img = img * rng.uniform(0.72, 1.0)  # paper tone
+    img = img * rng.uniform(*ranges.paper)  # paper tone
     if rng.random() < 0.5:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.0))
     img = img + rng.normal(0, rng.uniform(0, 5), img.shape)
@@ -48,12 +70,13 @@ def shift_inkmap(inkmap: np.ndarray, rng: np.random.Generator, max_shift: int = 
 
 
 def augmented_inkmap(
-    gray: np.ndarray, cfg: SignaturePreprocessing, rng: np.random.Generator
+    gray: np.ndarray, cfg: SignaturePreprocessing, rng: np.random.Generator,
+    ranges: CaptureRanges = CAPTURE["narrow"],
 ) -> np.ndarray:
     """Augment, preprocess with the contract, shift; falls back to the clean image if the
     augmented one no longer passes the contract's checks (e.g. ink made too faint)."""
     try:
-        inkmap = preprocess_signature(augment_capture(gray, rng), cfg)
+        inkmap = preprocess_signature(augment_capture(gray, rng, ranges), cfg)
     except InputImageError:
         inkmap = preprocess_signature(gray, cfg)
     return shift_inkmap(inkmap, rng)

@@ -2,8 +2,9 @@
 
 Protocol (for each K and each of ``draws`` random choices of references):
 for every writer, K genuine signatures are the references; the queries are the writer's
-remaining genuine signatures, its skilled forgeries, and the genuine signatures of every
-other writer in the same set (random forgeries). A query's score is the app's own
+remaining genuine signatures, its skilled forgeries (in the Chinese set, where there are none:
+the same name written by the other volunteers), and up to 200 genuine signatures of other
+persons of the same data set (random forgeries). A query's score is the app's own
 (desktop.core.signature.verification.score, or desktop.core.signature.decision.writer_svm_scores
 for the writer-dependent SVM, whose negatives are the training writers' genuine signatures). The
 decision threshold is calibrated on the *validation* writers and applied unchanged to the
@@ -26,6 +27,7 @@ from desktop.core.signature.decision import (
     SVM_SCORE_NAME,
     TARGET_FARS,
     writer_svm_scores,
+    znorm_scores,
 )
 from desktop.core.signature.verification import score as model_score
 from training.common import metrics
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from training.signature.data import Sample
 
 Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
+MAX_RANDOM = 200  # random-forgery queries per writer and draw (a sample of the other persons)
 
 
 def nearest_distance(refs: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -47,53 +50,169 @@ def nearest_distance(refs: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 def protocol_distances(
     features: np.ndarray, data: SignatureImages, k: int, draws: int, seed: int,
-    score: Scorer = model_score,
-) -> dict[str, np.ndarray | list]:
-    """Genuine / skilled / random query distances over writers and draws (see module doc)."""
+    score: Scorer = model_score, query_features: np.ndarray | None = None,
+) -> dict:
+    """Genuine / skilled / random query scores over writers and draws (see module doc).
+
+    Skilled queries are a writer's forgeries and, in a set whose writers share a text, other
+    persons' genuine signatures of the same text; random queries are the genuine signatures
+    of the other persons of the *same* data set (another script is no test), at most
+    :data:`MAX_RANDOM` of them drawn at random. References
+    come from ``features``, queries from ``query_features`` when given (the same images
+    after a change of capture: :data:`training.signature.robustness.CHANGES`).
+
+    Returns the pooled arrays, ``per_set`` (the same keys for each data set) and
+    ``per_writer``: (writer, data set, genuine scores, skilled scores) per draw."""
+    queries = features if query_features is None else query_features
     rng = np.random.default_rng(seed)
-    gen, skl, rnd, per_writer = [], [], [], []
     genuine_idx = {w: data.indices(w, True) for w in data.writers}
-    forged_idx = {w: data.indices(w, False) for w in data.writers}
+    skilled_idx = {w: data.skilled_indices(w) for w in data.writers}
+    per_set: dict[str, dict[str, list]] = {}
+    per_writer: list[tuple[str, str, np.ndarray, np.ndarray]] = []
     for _ in range(draws):
         for w in data.writers:
             g = genuine_idx[w]
             if len(g) <= k:
                 continue
+            name = data.dataset_of[w]
             chosen = rng.choice(len(g), size=k, replace=False)
             refs = features[[g[i] for i in chosen]]
             rest = [g[i] for i in range(len(g)) if i not in set(chosen.tolist())]
-            others = [i for v in data.writers if v != w for i in genuine_idx[v]]
-            skilled = forged_idx[w]
+            who, group = data.person_of[w], data.group_of[w]
+            others = [i for v in data.writers if data.dataset_of[v] == name
+                      and data.person_of[v] != who and not (group and data.group_of[v] == group)
+                      for i in genuine_idx[v]]
+            if len(others) > MAX_RANDOM:
+                others = [others[i] for i in sorted(rng.choice(len(others), MAX_RANDOM,
+                                                               replace=False))]
+            skilled = skilled_idx[w]
             # One call per choice of references: the writer SVM is fitted once, not thrice.
-            scores = score(refs, features[rest + skilled + others])
+            scores = score(refs, queries[rest + skilled + others])
             dg = scores[: len(rest)]
             ds = scores[len(rest) : len(rest) + len(skilled)]
             dr = scores[len(rest) + len(skilled) :]
-            gen.append(dg)
-            skl.append(ds)
-            rnd.append(dr)
+            bucket = per_set.setdefault(name, {"genuine": [], "skilled": [], "random": [],
+                                               "writer_auc_skilled": []})
+            bucket["genuine"].append(dg)
+            bucket["skilled"].append(ds)
+            bucket["random"].append(dr)
             if len(ds):
-                per_writer.append(metrics.auc(dg, ds))
+                bucket["writer_auc_skilled"].append(metrics.auc(dg, ds))
+                per_writer.append((w, name, dg, ds))
     cat = lambda xs: np.concatenate(xs) if xs else np.zeros(0)  # noqa: E731
-    return {"genuine": cat(gen), "skilled": cat(skl), "random": cat(rnd),
-            "writer_auc_skilled": per_writer}
+    sets = {name: {key: cat(b[key]) for key in ("genuine", "skilled", "random")}
+            | {"writer_auc_skilled": b["writer_auc_skilled"]} for name, b in per_set.items()}
+    pooled = {key: cat([b[key] for b in sets.values()])
+              for key in ("genuine", "skilled", "random")}
+    pooled["writer_auc_skilled"] = [a for b in sets.values() for a in b["writer_auc_skilled"]]
+    return pooled | {"per_set": sets, "per_writer": per_writer}
 
 
-def summarise(test: dict, threshold: float) -> dict[str, float]:
-    """The field's figures for one method on test distances, at a validation threshold."""
-    g, s, r = test["genuine"], test["skilled"], test["random"]
-    far_s, frr = metrics.far_frr(g, s, threshold)
-    far_r, _ = metrics.far_frr(g, r, threshold)
+def _summary(g: np.ndarray, s: np.ndarray, r: np.ndarray, writer_aucs: list,
+             threshold: float) -> dict[str, float]:
+    far_s, frr = metrics.far_frr(g, s, threshold) if len(s) else (float("nan"), float("nan"))
+    far_r, frr_r = metrics.far_frr(g, r, threshold)
     out = {
-        "frr": frr, "far_skilled": far_s, "far_random": far_r, "threshold": threshold,
-        "eer_random": metrics.equal_error_rate(g, r).eer, "auc_random": metrics.auc(g, r),
+        "frr": frr if len(s) else frr_r, "far_skilled": far_s, "far_random": far_r,
+        "threshold": threshold, "eer_random": metrics.equal_error_rate(g, r).eer,
+        "auc_random": metrics.auc(g, r),
         "n_genuine": int(len(g)), "n_skilled": int(len(s)), "n_random": int(len(r)),
     }
     if len(s):
         out.update({
             "eer_skilled": metrics.equal_error_rate(g, s).eer, "auc_skilled": metrics.auc(g, s),
-            "mean_writer_auc_skilled": float(np.mean(test["writer_auc_skilled"])),
+            "mean_writer_auc_skilled": float(np.mean(writer_aucs)),
         })
+    return out
+
+
+def writer_far(test: dict, threshold: float) -> dict:
+    """Skilled FAR writer by writer at ``threshold`` (all draws of a writer pooled): what
+    a pooled FAR hides. ``worst`` lists the five highest."""
+    by_writer: dict[str, list] = {}
+    for w, name, _, ds in test["per_writer"]:
+        by_writer.setdefault(w, [name, []])[1].append(ds)
+    fars = {w: (name, float(np.mean(np.concatenate(ds) <= threshold)))
+            for w, (name, ds) in by_writer.items()}
+    values = np.array([f for _, f in fars.values()]) if fars else np.zeros(0)
+    worst = sorted(fars.items(), key=lambda item: -item[1][1])[:5]
+    return {
+        "writers": int(len(values)),
+        "max": float(values.max()) if len(values) else float("nan"),
+        "above_10pct": int((values > 0.10).sum()),
+        "median": float(np.median(values)) if len(values) else float("nan"),
+        "worst": [{"writer": w, "dataset": name, "far_skilled": f} for w, (name, f) in worst],
+    }
+
+
+def summarise(test: dict, threshold: float, accept: float | None = None,
+              reject: float | None = None) -> dict:
+    """The field's figures for one method on test scores, at a validation threshold, pooled
+    and per data set (``per_set``). With the validation ``accept`` and ``reject`` scores it
+    adds what a clerk sees (``clerk``): the share of genuine signatures accepted outright
+    and called forged, the skilled and random FAR at the accept point, and the skilled FAR
+    writer by writer there (:func:`writer_far`)."""
+    def one(d: dict) -> dict:
+        return _summary(d["genuine"], d["skilled"], d["random"], d["writer_auc_skilled"],
+                        threshold)
+
+    out = one(test)
+    if len(test.get("per_set", {})) > 1:
+        out["per_set"] = {name: one(d) for name, d in sorted(test["per_set"].items())}
+    if accept is not None and reject is not None:
+        g = test["genuine"]
+        out["clerk"] = {
+            "accepted": float(np.mean(g <= accept)), "called_forged": float(np.mean(g > reject)),
+            "far_skilled": float(np.mean(test["skilled"] <= accept)) if len(test["skilled"])
+            else float("nan"),
+            "far_random": float(np.mean(test["random"] <= accept)),
+            "per_writer": writer_far(test, accept),
+        }
+    return out
+
+
+def skilled_eer_per_set(d: dict) -> dict[str, float]:
+    """Skilled EER of each data set of a :func:`protocol_distances` result."""
+    return {name: metrics.equal_error_rate(b["genuine"], b["skilled"]).eer
+            for name, b in sorted(d["per_set"].items()) if len(b["skilled"])}
+
+
+def robustness(
+    embed: Callable[[np.ndarray], np.ndarray], test: SignatureImages,
+    prep: SignaturePreprocessing, features: np.ndarray, ks: list[int], draws: int,
+    seed: int = 0,
+) -> dict:
+    """Skilled EER per data set and K with the test queries re-captured by each change of
+    :data:`training.signature.robustness.CHANGES` (references unchanged), and how far each
+    moved from the clean queries (``delta``, in EER units; the rule is at most 0.01).
+    ``features`` are the clean test embeddings, ``embed`` maps ink maps to embeddings.
+    A changed scan the contract refuses keeps its clean query and is counted (``refused``)."""
+    from desktop.core.errors import InputImageError
+    from desktop.core.signature.preprocess import batch, preprocess_signature
+    from training.signature.robustness import CHANGES
+
+    clean = {k: skilled_eer_per_set(protocol_distances(features, test, k, draws, seed))
+             for k in ks}
+    out: dict = {"clean": {str(k): v for k, v in clean.items()}, "changes": {}}
+    for name, change in CHANGES.items():
+        maps, refused = [], 0
+        for gray, sample in zip(test.images, test.samples, strict=True):
+            try:
+                maps.append(preprocess_signature(change(gray), prep, path=sample.path))
+            except InputImageError:
+                refused += 1
+                maps.append(preprocess_signature(gray, prep, path=sample.path))
+        changed = embed(batch(maps))
+        row: dict = {"refused": refused}
+        for k in ks:
+            eers = skilled_eer_per_set(protocol_distances(features, test, k, draws, seed,
+                                                          query_features=changed))
+            row[str(k)] = {"eer": eers,
+                           "delta": {n: eers[n] - clean[k][n] for n in eers if n in clean[k]}}
+        out["changes"][name] = row
+    deltas = [abs(v) for row in out["changes"].values() for k in ks
+              for v in row[str(k)]["delta"].values()]
+    out["max_abs_delta"] = float(max(deltas)) if deltas else float("nan")
     return out
 
 
@@ -141,6 +260,8 @@ def evaluate_features(
         levels["svm"] = {}
         methods.append((f"{first}_svm", features[first], val_features[first],
                         svm_scorer(background)))
+        methods.append((f"{first}_znorm", features[first], val_features[first],
+                        lambda refs, queries: znorm_scores(refs, background, queries)))
     app_method = {first: "distance", f"{first}_svm": "svm"}  # methods the app can run
     for k in ks:
         results[str(k)] = {}
@@ -148,7 +269,8 @@ def evaluate_features(
             dv = protocol_distances(vfeats, val, k, draws, seed, score)
             dt = protocol_distances(feats, test, k, draws, seed + 1, score)
             cal = metrics.calibrate(dv["genuine"], dv["skilled"], dv["random"], k)
-            results[str(k)][name] = summarise(dt, cal["threshold"])
+            results[str(k)][name] = summarise(dt, cal["threshold"], cal["accept_distance"],
+                                              cal["reject_distance"])
             method = app_method.get(name)
             if method is None:
                 continue
@@ -178,6 +300,28 @@ def evaluate_features(
         }
     calibration["security_levels"] = levels
     return results, calibration, raw
+
+
+def summary_table(results: dict, ks: list[int]) -> dict:
+    """The headline figures of each method and K, with the skilled EER of each data set."""
+    keys = ("eer_skilled", "auc_skilled", "eer_random", "frr", "far_skilled", "far_random")
+    out: dict = {}
+    for k in ks:
+        out[f"K={k}"] = {}
+        for name, r in results[str(k)].items():
+            row = {m: round(v, 4) for m, v in r.items() if m in keys}
+            if "per_set" in r:
+                row["eer_skilled_per_set"] = {n: round(v.get("eer_skilled", float("nan")), 4)
+                                              for n, v in r["per_set"].items()}
+            if "clerk" in r:
+                c = r["clerk"]
+                row["clerk"] = {"accepted": round(c["accepted"], 4),
+                                "called_forged": round(c["called_forged"], 4),
+                                "far_skilled": round(c["far_skilled"], 4),
+                                "writer_far_max": round(c["per_writer"]["max"], 4),
+                                "writers_far_above_10pct": c["per_writer"]["above_10pct"]}
+            out[f"K={k}"][name] = row
+    return out
 
 
 def plot_report(raw: dict, out_dir: Path, k: int, title: str) -> list[str]:
@@ -224,9 +368,10 @@ def training_background(
     (The export embeds the same images with the exported ONNX model for ``background.npy``.)
     """
     from training.common.torch_utils import embed_torch
+    from training.signature.data import background_samples
     from training.signature.train import clean_inkmaps
 
-    train = SignatureImages([s for s in samples if s.writer in set(split["train"]) and s.genuine])
+    train = SignatureImages(background_samples(samples, split["train"]))
     emb = embed_torch(model, clean_inkmaps(train, prep)).astype(np.float32)
     return emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
 
@@ -236,13 +381,13 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] 
     """Evaluate ``run/best.pt`` on its split; writes ``report.json``, ``calibration.json``
     and plots into the run folder and returns the report."""
     from training.common.torch_utils import embed_torch
-    from training.signature.data import read_any
+    from training.signature.data import read_many
     from training.signature.train import clean_inkmaps, load_model
 
     run = Path(run)
     ks = ks or [1, 5]
     split = json.loads((run / "split.json").read_text())
-    samples = read_any(data or split["data"])
+    samples = read_many(data or split["data"])
     everything = SignatureImages([s for s in samples if s.writer in
                                   set(split["validation"]) | set(split["test"])])
     val, test = everything.subset(split["validation"]), everything.subset(split["test"])
@@ -259,27 +404,23 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] 
     results, calibration, raw = evaluate_features(
         features, val, test, val_features, ks, draws, seed, background=background
     )
+    robust = robustness(lambda x: embed_torch(model, x), test, prep, features["model"],
+                        [k for k in ks if k in (1, 5)] or ks[:1], draws, seed + 1)
     plots = []
     for k in ks:
         plots += plot_report(raw, run, k, "held-out test writers")
     history = json.loads((run / "history.json").read_text()) if (
         run / "history.json").is_file() else {}
-    summary = {
-        f"K={k}": {name: {m: round(v, 4) for m, v in r.items()
-                          if m in ("eer_skilled", "auc_skilled", "eer_random", "frr",
-                                   "far_skilled", "far_random")}
-                   for name, r in results[str(k)].items()}
-        for k in ks
-    }
+    summary = summary_table(results, ks)
     report = {
         "protocol": __doc__.strip().split("\n\n")[1].replace("\n", " "),
-        "data": str(data or split["data"]),
+        "data": data or split["data"],
         "writers": {key: split[key] for key in ("train", "validation", "test")},
         "draws": draws, "seed": seed,
         "training": {"config": {k: v for k, v in vars(cfg).items() if k != "preprocessing"},
                      "best_epoch": history.get("best_epoch"),
                      "train_seconds": history.get("seconds")},
-        "results": results, "summary": summary, "plots": plots,
+        "results": results, "summary": summary, "robustness": robust, "plots": plots,
     }
     if "svm" in calibration:
         report["writer_svm"] = {

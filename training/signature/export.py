@@ -27,14 +27,34 @@ from training.common.onnx_export import (
 
 MODEL_FILE = "embedder.onnx"
 BACKGROUND_FILE = "background.npy"
-CEDAR_DESCRIPTION = (
-    "CEDAR offline signature database (Kalera, Srihari and Xu, 2004), writers 1-40, "
-    "grayscale scans downscaled to about 150 dpi; genuine signatures and skilled forgeries"
-)
-CEDAR_LICENCE = (
-    "CEDAR is published for research use. This is a demonstration model: retrain it on the "
-    "institution's own reference signatures before production use."
-)
+DEMONSTRATION = ("This is a demonstration model: retrain it on the institution's own "
+                 "reference signatures before production use.")
+# What a manifest says of each data set the project knows, by folder name: (data, licence).
+KNOWN_DATA = {
+    "cedar": (
+        "CEDAR offline signature database (Kalera, Srihari and Xu, 2004), writers 1-40, "
+        "English, grayscale scans downscaled to about 150 dpi; genuine signatures and "
+        "skilled forgeries",
+        "CEDAR: published for research use"),
+    "bhsig260_bengali": (
+        "BHSig260, Bengali part (Pal, Alaei, Pal and Blumenstein, 2016), writers 1-80, "
+        "downscaled by 2; genuine signatures and skilled forgeries",
+        "BHSig260: published for research use"),
+    "chinese_cross_media": (
+        "Chinese cross-media signatures (Luo et al., 2023; Zenodo 10.5281/zenodo.8008661), "
+        "volunteers 1-80, ten names each, the two pen-like media (crops 01-20) only",
+        "Chinese cross-media set: MIT licence"),
+}
+
+
+def describe_data(data: str | list[str]) -> tuple[str, str]:
+    """The manifest's ``data`` and ``licence`` texts for a split's data folder(s): the known
+    sets by name, others by path, and the demonstration-model warning."""
+    folders = [data] if isinstance(data, str) else list(data)
+    parts = [KNOWN_DATA.get(Path(f).name, (f, f"{Path(f).name}: see the data set's own "
+                                              "terms")) for f in folders]
+    return ("; ".join(d for d, _ in parts),
+            "; ".join(lic for _, lic in parts) + ". " + DEMONSTRATION)
 
 
 def build_manifest(
@@ -71,12 +91,15 @@ def write_background(out: Path, split: dict) -> dict:
     compute. Writes ``out/background.npy`` (float32, rows in the order of the data reader,
     training writers only) and returns the manifest's ``background`` entry.
     """
-    from training.signature.data import SignatureImages, read_any
+    from training.signature.data import (
+        BACKGROUND_PER_SET,
+        SignatureImages,
+        background_samples,
+        read_many,
+    )
     from training.signature.train import clean_inkmaps
 
-    train = set(split["train"])
-    images = SignatureImages([s for s in read_any(split["data"]) if s.writer in train
-                              and s.genuine])
+    images = SignatureImages(background_samples(read_many(split["data"]), split["train"]))
     embedder = Embedder(out, provider="cpu", trust=UNCHECKED)  # not signed yet
     emb = embedder.embed(clean_inkmaps(images, embedder.manifest.preprocessing))
     emb = np.ascontiguousarray(emb, dtype=np.float32)
@@ -87,7 +110,8 @@ def write_background(out: Path, split: dict) -> dict:
         "sha256": sha256_of(path),
         "shape": list(emb.shape),
         "dtype": "float32",
-        "content": "genuine signatures of the training writers, embedded by this model "
+        "content": "genuine signatures of the training writers (at most "
+                   f"{BACKGROUND_PER_SET} per data set), embedded by this model "
                    "(L2-normalised): the writer-dependent SVM's negatives",
         "writers": sorted(images.writers, key=lambda w: (len(w), w)),
         "per_writer": {w: len(images.indices(w, True)) for w in images.writers},
@@ -126,12 +150,12 @@ def export_run(run: str | Path, out: str | Path, data_description: str | None = 
         tmp.unlink()
         raise RuntimeError(f"ONNX export differs from torch by {parity:.2e}: not exported")
     tmp.replace(out / MODEL_FILE)
-    is_cedar = "cedar" in str(split["data"]).lower()
+    known_data, known_licence = describe_data(split["data"])
     report = json.loads((run / "report.json").read_text()) if (run / "report.json").is_file() \
         else {}
     training = {
-        "data": data_description or (CEDAR_DESCRIPTION if is_cedar else str(split["data"])),
-        "licence": licence or (CEDAR_LICENCE if is_cedar else "see the data set's own terms"),
+        "data": data_description or known_data,
+        "licence": licence or known_licence,
         "writers": {key: split[key] for key in ("train", "validation", "test")},
         "config": {k: v for k, v in vars(cfg).items() if k != "preprocessing"},
         "test_results": report.get("summary", {}),

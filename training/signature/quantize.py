@@ -37,10 +37,10 @@ EER_TOLERANCE = 0.005  # 0.5 percentage points
 def calibration_inputs(split: dict, data: str | Path, count: int, seed: int) -> np.ndarray:
     """``count`` preprocessed images of the training writers (genuine and forged)."""
     from desktop.core.signature.preprocess import SignaturePreprocessing
-    from training.signature.data import SignatureImages, read_any
+    from training.signature.data import SignatureImages, read_many
     from training.signature.train import clean_inkmaps
 
-    samples = [s for s in read_any(data) if s.writer in set(split["train"])]
+    samples = [s for s in read_many(data) if s.writer in set(split["train"])]
     rng = np.random.default_rng(seed)
     pick = sorted(rng.choice(len(samples), size=min(count, len(samples)), replace=False))
     return clean_inkmaps(SignatureImages([samples[i] for i in pick]), SignaturePreprocessing())
@@ -90,17 +90,17 @@ def evaluation(session, names: tuple[str, str], split: dict, data: str | Path,
     test scores for plots, the training writers' ``background`` and the skilled ``eer``
     table. ``pixels`` adds the raw-pixel nearest-neighbour baseline."""
     from desktop.core.signature.preprocess import SignaturePreprocessing
-    from training.signature.data import SignatureImages, read_any
-    from training.signature.evaluate import evaluate_features
+    from training.signature.data import SignatureImages, background_samples, read_many
+    from training.signature.evaluate import evaluate_features, robustness
     from training.signature.train import clean_inkmaps
 
     prep = SignaturePreprocessing()
-    samples = read_any(data)
+    samples = read_many(data)
     everything = SignatureImages([s for s in samples if s.writer in
                                   set(split["validation"]) | set(split["test"])])
     val, test = everything.subset(split["validation"]), everything.subset(split["test"])
     background = embed(session, clean_inkmaps(SignatureImages(
-        [s for s in samples if s.writer in set(split["train"]) and s.genuine]), prep), *names)
+        background_samples(samples, split["train"])), prep), *names)
     val_in, test_in = clean_inkmaps(val, prep), clean_inkmaps(test, prep)
     features = {"model": embed(session, test_in, *names)}
     val_features = {"model": embed(session, val_in, *names)}
@@ -111,8 +111,13 @@ def evaluation(session, names: tuple[str, str], split: dict, data: str | Path,
                                                   draws, seed, background=background)
     eer = {str(k): {"distance": results[str(k)]["model"]["eer_skilled"],
                     "svm": results[str(k)]["model_svm"]["eer_skilled"]} for k in ks}
-    return {"results": results, "calibration": calibration, "raw": raw,
-            "background": background, "eer": eer}
+    out = {"results": results, "calibration": calibration, "raw": raw,
+           "background": background, "eer": eer}
+    if pixels:  # the graph to ship: its robustness checks too
+        out["robustness"] = robustness(lambda x: embed(session, x, *names), test, prep,
+                                       features["model"], [k for k in ks if k in (1, 5)],
+                                       draws, seed + 1)
+    return out
 
 
 def timings(sessions: dict, x: np.ndarray, input_name: str, rounds: int = 5,
@@ -149,7 +154,7 @@ def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
     from desktop.core.models.manifest import read_manifest_json, write_manifest
     from desktop.core.models.signing import SIGNATURE_NAME, sha256_of, sign_model
     from training.signature.evaluate import __doc__ as protocol_doc
-    from training.signature.evaluate import plot_report
+    from training.signature.evaluate import plot_report, summary_table
     from training.signature.export import BACKGROUND_FILE, MODEL_FILE, write_background
 
     _, raw = read_manifest_json(source, ("model_file",), "model folder")
@@ -167,20 +172,18 @@ def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
     plots = []
     for k in ks:
         plots += plot_report(ev["raw"], target, k, "held-out test writers, int8 model")
-    summary = {f"K={k}": {name: {m: round(v, 4) for m, v in r.items()
-                                 if m in ("eer_skilled", "auc_skilled", "eer_random", "frr",
-                                          "far_skilled", "far_random")}
-                          for name, r in ev["results"][str(k)].items()} for k in ks}
+    summary = summary_table(ev["results"], ks)
     calibration = dict(ev["calibration"])
     calibration.update(data=f"validation writers {split['validation']} of {data}",
                        draws=quantization["draws"])
     calibration["svm"]["background_writers"] = list(split["train"])
     report = {"protocol": protocol_doc.strip().split("\n\n")[1].replace("\n", " "),
-              "data": str(data), "writers": {k: split[k] for k in ("train", "validation",
+              "data": data, "writers": {k: split[k] for k in ("train", "validation",
                                                                    "test")},
               "draws": quantization["draws"], "seed": quantization["seed"],
               "training": old_report.get("training", {}), "results": ev["results"],
-              "summary": summary, "plots": plots, "quantization": quantization}
+              "summary": summary, "robustness": ev.get("robustness"), "plots": plots,
+              "quantization": quantization}
     if "writer_svm" in old_report:
         report["writer_svm"] = old_report["writer_svm"]
     (target / "report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -218,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
                    "here when it passes (e.g. exported_models/signature)")
     p.add_argument("--key", type=Path, default=None, help="sign the shipped folder with this "
                    "Ed25519 private key (PEM; passphrase in $SIGDESK_KEY_PASSPHRASE)")
-    p.add_argument("--data", type=Path, default=None, help="default: the split's data folder")
+    p.add_argument("--data", type=Path, nargs="+", default=None,
+                   help="default: the split's data folders")
     p.add_argument("--calibration", type=int, default=256)
     p.add_argument("--full-range", action="store_true", help="8-bit weights instead of 7 "
                    "(saturates on AVX2 CPUs without VNNI)")
@@ -231,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{args.model} is already quantised: give the float32 model folder "
                          "(python -m training export --run RUN --out FOLDER makes one)")
     split = json.loads((args.model / "split.json").read_text())
-    data = args.data or split["data"]
+    data = ([str(d) for d in args.data] if len(args.data) > 1 else str(args.data[0])) \
+        if args.data else split["data"]
     args.out.mkdir(parents=True, exist_ok=True)
     names = (manifest.input_name, manifest.output_name)
     calib = calibration_inputs(split, data, args.calibration, args.seed)

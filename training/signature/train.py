@@ -37,9 +37,9 @@ from training.common.distributed import (
 from training.common.losses import LOSSES, MetricLoss, build_loss
 from training.common.metrics import equal_error_rate
 from training.common.model import SignatureEmbedder
-from training.common.sampler import WriterBatchSampler
+from training.common.sampler import DataSetBalancedSampler, WriterBatchSampler
 from training.common.torch_utils import FORGERY_LABEL_BASE, embed_torch, seed_everything
-from training.signature.augment import augmented_inkmap
+from training.signature.augment import CAPTURE, augmented_inkmap
 from training.signature.data import SignatureImages
 
 
@@ -53,6 +53,11 @@ class TrainConfig:
     backbone's default), ``dropout`` the compact backbone's head dropout, ``pretrained`` a
     local weights file to start from (state_dict or checkpoint; ignored on resume).
     ``optimizer`` is ``adamw`` or ``sgd`` (momentum 0.9, as Koch et al. used).
+    ``sampler``: ``balanced`` (:class:`training.common.sampler.DataSetBalancedSampler`:
+    ``writers_per_batch`` writers *of every data set*, same-text writers ``group_size`` to a
+    text) or ``writers`` (``writers_per_batch`` writers drawn from all sets pooled).
+    ``capture``: the capture augmentation's ranges, a name of
+    :data:`training.signature.augment.CAPTURE`.
     """
 
     loss: str = "triplet"
@@ -68,6 +73,9 @@ class TrainConfig:
     writers_per_batch: int = 8
     genuine_per_writer: int = 4
     forged_per_writer: int = 2
+    sampler: str = "balanced"
+    group_size: int = 3
+    capture: str = "narrow"
     lr: float = 2e-3
     weight_decay: float = 1e-4
     embedding_size: int = 128
@@ -115,17 +123,42 @@ def clean_inkmaps(data: SignatureImages, prep: SignaturePreprocessing) -> np.nda
 
 def quick_validation_eer(
     model: torch.nn.Module, data: SignatureImages, inputs: np.ndarray
-) -> float:
-    """Validation EER on K=1 pairs within each writer: genuine-genuine vs genuine-forged."""
+) -> dict[str, float]:
+    """Validation EER on K=1 pairs, data set by data set: genuine-genuine pairs within each
+    writer against genuine-skilled pairs (forgeries, or the same text by another person).
+    Returns ``{data set: EER}`` and ``"mean"``, their mean: the selection criterion, so that
+    a checkpoint is not chosen for one set at the cost of another."""
     emb = embed_torch(model, inputs)
-    gen, forg = [], []
-    for w in data.writers:
-        g, f = data.indices(w, True), data.indices(w, False)
-        d = np.linalg.norm(emb[g][:, None] - emb[g][None], axis=2)
-        gen.extend(d[np.triu_indices(len(g), 1)])
-        if f:
-            forg.extend(np.linalg.norm(emb[g][:, None] - emb[f][None], axis=2).ravel())
-    return equal_error_rate(np.array(gen), np.array(forg)).eer if forg and gen else float("nan")
+    out: dict[str, float] = {}
+    for name in data.datasets:
+        gen, forg = [], []
+        for w in data.writers:
+            if data.dataset_of[w] != name:
+                continue
+            g, f = data.indices(w, True), data.skilled_indices(w)
+            d = np.linalg.norm(emb[g][:, None] - emb[g][None], axis=2)
+            gen.extend(d[np.triu_indices(len(g), 1)])
+            if f:
+                forg.extend(np.linalg.norm(emb[g][:, None] - emb[f][None], axis=2).ravel())
+        if gen and forg:
+            out[name] = equal_error_rate(np.array(gen), np.array(forg)).eer
+    out["mean"] = float(np.mean(list(out.values()))) if out else float("nan")
+    return out
+
+
+def make_sampler(
+    cfg: TrainConfig, data: SignatureImages
+) -> WriterBatchSampler | DataSetBalancedSampler:
+    """The batch sampler ``cfg.sampler`` names (see :class:`TrainConfig`)."""
+    if cfg.sampler == "writers":
+        return WriterBatchSampler(data, cfg.writers_per_batch, cfg.genuine_per_writer,
+                                  cfg.forged_per_writer, cfg.batches_per_epoch, cfg.seed)
+    if cfg.sampler == "balanced":
+        return DataSetBalancedSampler(
+            data, data.dataset_of, data.group_of, cfg.writers_per_batch,
+            cfg.genuine_per_writer, cfg.forged_per_writer, cfg.group_size,
+            cfg.batches_per_epoch, cfg.seed)
+    raise ValueError(f"unknown sampler {cfg.sampler!r}; choose balanced or writers")
 
 
 def _labels(data: SignatureImages, idx: list[int]) -> torch.Tensor:
@@ -160,6 +193,8 @@ def train(
     on_cuda = world > 1 and dist.get_backend() == "nccl"
     device = torch.device("cuda", torch.cuda.current_device()) if on_cuda else \
         torch.device("cpu")
+    if cfg.capture not in CAPTURE:
+        raise ValueError(f"unknown capture ranges {cfg.capture!r}; choose from {sorted(CAPTURE)}")
     model = build_model(cfg, pretrained=not (resume and (out_dir / "last.pt").is_file()))
     loss_fn = build_config_loss(cfg)
     model.to(device)
@@ -182,10 +217,7 @@ def train(
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=cfg.lr, total_steps=cfg.epochs * cfg.batches_per_epoch, pct_start=0.15
     )
-    sampler = WriterBatchSampler(
-        train_data, cfg.writers_per_batch, cfg.genuine_per_writer, cfg.forged_per_writer,
-        cfg.batches_per_epoch, cfg.seed,
-    )
+    sampler = make_sampler(cfg, train_data)
     history: dict = {"epochs": [], "best_epoch": None, "best_val_eer": None, "seconds": 0.0}
     start_epoch = 0
     last = out_dir / "last.pt"
@@ -220,7 +252,8 @@ def train(
             lo = sum(counts[:rank])
             x = torch.from_numpy(batch([
                 augmented_inkmap(train_data.images[i], prep,
-                                 np.random.default_rng([cfg.seed, epoch, step, lo + j]))
+                                 np.random.default_rng([cfg.seed, epoch, step, lo + j]),
+                                 CAPTURE[cfg.capture])
                 for j, i in enumerate(idx[lo : lo + counts[rank]])])).to(device)
             emb = net(x)
             if world > 1:
@@ -240,7 +273,10 @@ def train(
         record = {"epoch": epoch, "loss": float(np.mean(losses)),
                   "seconds": time.perf_counter() - t0}
         if val_inputs is not None:
-            record["val_eer"] = quick_validation_eer(model, val_data, val_inputs)
+            per_set = quick_validation_eer(model, val_data, val_inputs)
+            record["val_eer"] = per_set.pop("mean")
+            if len(per_set) > 1:
+                record["val_eer_per_set"] = per_set
         history["epochs"].append(record)
         history["seconds"] += record["seconds"]
         improved = val_inputs is None or history["best_val_eer"] is None or (

@@ -82,6 +82,35 @@ def writer_svm_scores(refs: np.ndarray, background: np.ndarray, queries: np.ndar
     return -clf.decision_function(queries)
 
 
+ZNORM_COHORT = 100  # the cohort rows nearest to the references that set the scale
+ZNORM_SCORE_NAME = f"distance-adaptive-znorm-top{ZNORM_COHORT}"
+ZNORM_MIN_SPREAD = 1e-3  # floor for the cohort's spread (a degenerate cohort)
+
+
+def znorm_scores(refs: np.ndarray, cohort: np.ndarray, queries: np.ndarray,
+                 top: int = ZNORM_COHORT) -> np.ndarray:
+    """The distance score of ``queries`` standardised against a cohort (adaptive z-norm).
+
+    The same references score every ``cohort`` row (genuine signatures of other writers: the
+    background); a query's score becomes ``(score - mean) / std`` over the ``top`` cohort rows
+    *nearest* to the references. A writer whose references sit in a crowded part of the
+    embedding space gets a stricter threshold, one in an empty part a looser one, so that one
+    threshold means more nearly the same false-acceptance rate for every writer. Taking the
+    nearest rows (adaptive normalisation, as in speaker verification's AS-norm) keeps a cohort
+    of several scripts meaningful: a Chinese signature is judged against the cohort rows that
+    look like it, not against Bengali ones. LOWER = more alike, as for the distance.
+    """
+    from desktop.core.signature.verification import score  # verification imports this module
+
+    refs = np.asarray(refs, dtype=np.float32)
+    cohort = np.asarray(cohort, dtype=np.float32)
+    if not len(refs) or not len(cohort):
+        raise ValueError("z-norm needs at least one reference and one cohort row")
+    c = np.sort(score(refs, cohort))[: max(int(top), 2)]
+    spread = max(float(c.std()), ZNORM_MIN_SPREAD)
+    return (score(refs, np.asarray(queries, dtype=np.float32)) - float(c.mean())) / spread
+
+
 def level_for(levels: Sequence[SecurityLevel], target_far: float) -> SecurityLevel:
     """The tabulated level for ``target_far``: the exact one, else the strictest level whose
     target does not exceed it (a request never gets a looser level than asked for)."""
