@@ -31,8 +31,8 @@ BASE = ["--epochs", "25", "--batches-per-epoch", "40", "--writers-per-batch", "6
 ROWS: dict[str, tuple[str, list[str]]] = {
     "A": ("balanced batches, batch-hard triplet (the old loss)", ["--loss", "triplet-hard"]),
     "B": ("balanced batches, multi-similarity loss", ["--loss", "multisimilarity"]),
-    "C": ("B with pooled batches (writers drawn from all sets at once, 18 per batch)",
-          ["--loss", "multisimilarity", "--sampler", "writers", "--writers-per-batch", "18"]),
+    "C": ("B with wide capture ranges (resolution x0.5-2, pen +-1 px on 60% of images)",
+          ["--loss", "multisimilarity", "--capture", "wide"]),
     "D": ("B with a wider network (compact, width 32)",
           ["--loss", "multisimilarity", "--width", "32"]),
 }

@@ -33,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, default=None,
                    help="model folder (default: the shipped exported_models/signature)")
     p.add_argument("--provider", choices=PROVIDER_CHOICES, default="auto")
-    p.add_argument("--method", choices=("distance", "svm"), default="distance",
-                   help="distance score or the per-writer SVM")
+    p.add_argument("--method", choices=("distance", "svm", "znorm"), default="distance",
+                   help="distance score, the per-writer SVM or the z-normalised distance")
     p.add_argument("--target-far", type=float, default=None,
                    help="security level as a target FAR (e.g. 0.01); default 0.02")
     p.add_argument("--json", action="store_true", help="print one JSON object")

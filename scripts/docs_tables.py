@@ -276,7 +276,9 @@ def signature_int8(manifest: dict) -> str:
     fp32, int8 = q["eer_skilled_float32"], q["eer_skilled_int8"]
     rows = []
     for k in sorted(int8, key=int):
-        for m, name in (("distance", "distance"), ("svm", "writer SVM")):
+        for m, name in (("distance", "distance"), ("svm", "writer SVM"), ("znorm", "z-norm")):
+            if m not in int8[k]:
+                continue
             a, b = fp32[k][m], int8[k][m]
             rows.append([k, name, pct(a), pct(b), f"{100 * (b - a):+.1f}"])
     return table(["K", "method", "EER float32", "EER int8", "change"], rows)

@@ -15,6 +15,7 @@ from desktop.core.signature.decision import (
     level_for,
     security_thresholds,
     writer_svm_scores,
+    znorm_scores,
 )
 from desktop.core.signature.manifest import Calibration, SecurityLevel, load_manifest
 from desktop.core.signature.verification import FORGED, GENUINE, REVIEW, SignatureVerifier
@@ -120,13 +121,14 @@ def test_tiny_model_ships_background_and_tables(tiny_model: Path, tiny_run: Path
     arr = np.load(tiny_model / "background.npy")
     assert arr.dtype == np.float32 and np.allclose(np.linalg.norm(arr, axis=1), 1.0, atol=1e-5)
     assert set(raw["calibration"]["svm"]["per_k"]) == {"1", "5"}
-    for method in ("distance", "svm"):
+    assert set(raw["calibration"]["znorm"]["per_k"]) == {"1", "5"}
+    for method in ("distance", "svm", "znorm"):
         for k in ("1", "5"):
             rows = raw["calibration"]["security_levels"][method][k]
             assert [r["target_far"] for r in rows] == list(TARGET_FARS)
             # measured on the validation scores the thresholds were set on
             assert all(r["far_skilled"] <= r["target_far"] for r in rows)
-    assert verifier.methods() == ["distance", "svm"]
+    assert verifier.methods() == ["distance", "svm", "znorm"]
 
 
 def test_verify_is_decide_on_the_same_embeddings(verifier: SignatureVerifier,
@@ -142,8 +144,9 @@ def test_verify_is_decide_on_the_same_embeddings(verifier: SignatureVerifier,
     cal = verifier.manifest.calibration_for(3)
     assert (result.accept_distance, result.reject_distance) == (cal.accept_distance,
                                                                 cal.reject_distance)
-    svm = verifier.verify(refs, query, method="svm", target_far=0.05)
-    assert svm == verifier.decide(emb[:-1], emb[-1], method="svm", target_far=0.05)
+    for method in ("svm", "znorm"):
+        other = verifier.verify(refs, query, method=method, target_far=0.05)
+        assert other == verifier.decide(emb[:-1], emb[-1], method=method, target_far=0.05)
 
 
 def test_decide_methods_and_security_levels(verifier: SignatureVerifier,
@@ -158,7 +161,12 @@ def test_decide_methods_and_security_levels(verifier: SignatureVerifier,
     svm_cal = verifier.manifest.calibration_for(5, "svm")
     assert (by_svm.accept_distance, by_svm.reject_distance) == (svm_cal.accept_distance,
                                                                 svm_cal.reject_distance)
-    for method in ("distance", "svm"):
+    # z-norm: the distance score standardised against the shipped background
+    by_z = verifier.decide(refs, query, method="znorm")
+    bg = np.load(verifier.manifest.folder / "background.npy")
+    assert by_z.distance == pytest.approx(float(znorm_scores(refs, bg, query[None])[0]), abs=1e-6)
+    assert by_z.reference_distances == by_distance.reference_distances
+    for method in ("distance", "svm", "znorm"):
         cal = verifier.manifest.calibration_for(5, method)
         levels = verifier.security_levels(5, method)
         assert [lv["target_far"] for lv in levels] == list(TARGET_FARS)
@@ -210,6 +218,7 @@ def test_model_without_the_new_fields_offers_the_distance_method_only(
     def strip(raw: dict) -> None:
         raw.pop("background")
         raw["calibration"].pop("svm")
+        raw["calibration"].pop("znorm")
         raw["calibration"].pop("security_levels")
 
     (model_copy / "background.npy").unlink()
@@ -220,8 +229,9 @@ def test_model_without_the_new_fields_offers_the_distance_method_only(
     result = old.decide(refs, query)
     assert result == verifier.decide(refs, query)  # same model, same default behaviour
     assert old.decide(refs, query, target_far=DEFAULT_TARGET_FAR) == result
-    with pytest.raises(ValueError, match="does not support the 'svm' method"):
-        old.decide(refs, query, method="svm")
+    for method in ("svm", "znorm"):
+        with pytest.raises(ValueError, match=f"does not support the '{method}' method"):
+            old.decide(refs, query, method=method)
     with pytest.raises(ValueError, match="no security-level table"):
         old.decide(refs, query, target_far=0.05)
 

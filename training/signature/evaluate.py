@@ -26,6 +26,8 @@ from desktop.core.signature.decision import (
     SVM_KERNEL,
     SVM_SCORE_NAME,
     TARGET_FARS,
+    ZNORM_COHORT,
+    ZNORM_SCORE_NAME,
     writer_svm_scores,
     znorm_scores,
 )
@@ -240,29 +242,31 @@ def evaluate_features(
 ) -> tuple[dict, dict, dict]:
     """Evaluate every method (``features[name]`` on test, ``val_features[name]`` on
     validation); with a ``background`` (training writers' genuine embeddings) the first
-    method's features are also scored by the writer-dependent SVM, as ``<first>_svm``.
+    method's features are also scored by the writer-dependent SVM, as ``<first>_svm``, and
+    by the z-normalised distance against it, as ``<first>_znorm``.
 
     Returns (results per K and method, the calibration -- ``per_k`` of the first method,
-    ``svm`` with its own ``per_k`` when there is a background, and ``security_levels`` per
-    method and K, all on the validation writers -- and the first method's raw test distances
-    per K for plots).
+    ``svm`` and ``znorm`` with their own ``per_k`` when there is a background, and
+    ``security_levels`` per method and K, all on the validation writers -- and the first
+    method's raw test distances per K for plots).
     """
     scorers = {"model": model_score, "pixel_nn": nearest_distance}
     results: dict = {}
     per_k: dict = {}
-    svm_per_k: dict = {}
+    method_per_k: dict = {"svm": {}, "znorm": {}}
     levels: dict = {"distance": {}}
     raw: dict = {}
     first = next(iter(features))
     methods = [(name, feats, val_features[name], scorers.get(name, model_score))
                for name, feats in features.items()]
     if background is not None:
-        levels["svm"] = {}
+        levels.update(svm={}, znorm={})
         methods.append((f"{first}_svm", features[first], val_features[first],
                         svm_scorer(background)))
         methods.append((f"{first}_znorm", features[first], val_features[first],
                         lambda refs, queries: znorm_scores(refs, background, queries)))
-    app_method = {first: "distance", f"{first}_svm": "svm"}  # methods the app can run
+    # the methods the app can run
+    app_method = {first: "distance", f"{first}_svm": "svm", f"{first}_znorm": "znorm"}
     for k in ks:
         results[str(k)] = {}
         for name, feats, vfeats, score in methods:
@@ -282,7 +286,7 @@ def evaluate_features(
                 per_k[str(k)] = cal
                 raw[k] = dt
             else:
-                svm_per_k[str(k)] = cal
+                method_per_k[method][str(k)] = cal
         # Random baseline: scores drawn uniformly, same query counts as the model's.
         rng = np.random.default_rng(seed + 2)
         n = {key: len(raw[k][key]) for key in ("genuine", "skilled", "random")}
@@ -296,7 +300,11 @@ def evaluate_features(
             "params": {"kernel": SVM_KERNEL, "C": SVM_C, "gamma": SVM_GAMMA,
                        "class_weight": "balanced"},
             "background_size": int(len(background)),
-            "per_k": svm_per_k,
+            "per_k": method_per_k["svm"],
+        }
+        calibration["znorm"] = {
+            "score": ZNORM_SCORE_NAME, "params": {"cohort": "background", "top": ZNORM_COHORT},
+            "per_k": method_per_k["znorm"],
         }
     calibration["security_levels"] = levels
     return results, calibration, raw

@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 EER_TOLERANCE = 0.005  # 0.5 percentage points
+# the app's decision methods and the evaluation's names for them
+APP_METHODS = {"distance": "model", "svm": "model_svm", "znorm": "model_znorm"}
 
 
 def calibration_inputs(split: dict, data: str | Path, count: int, seed: int) -> np.ndarray:
@@ -109,8 +111,8 @@ def evaluation(session, names: tuple[str, str], split: dict, data: str | Path,
         val_features["pixel_nn"] = val_in.reshape(len(val_in), -1)
     results, calibration, raw = evaluate_features(features, val, test, val_features, ks,
                                                   draws, seed, background=background)
-    eer = {str(k): {"distance": results[str(k)]["model"]["eer_skilled"],
-                    "svm": results[str(k)]["model_svm"]["eer_skilled"]} for k in ks}
+    eer = {str(k): {m: results[str(k)][name]["eer_skilled"] for m, name in APP_METHODS.items()}
+           for k in ks}
     out = {"results": results, "calibration": calibration, "raw": raw,
            "background": background, "eer": eer}
     if pixels:  # the graph to ship: its robustness checks too
@@ -250,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     eer = {name: e["eer"] for name, e in ev.items()}
     speed = timings(sessions, calib, manifest.input_name)
     worse = max(eer["int8"][k][m] - eer["fp32"][k][m] for k in eer["fp32"]
-                for m in ("distance", "svm"))
+                for m in APP_METHODS)
     faster = all(speed["int8"][b] < speed["fp32"][b] for b in ("1", "32"))
     verdict = faster and worse <= EER_TOLERANCE
     probe = calib[:64]
@@ -276,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "quantization.json").write_text(json.dumps(report, indent=2) + "\n")
     print("| K | method | EER float32 | EER int8 | change (points) |\n|---|---|---|---|---|")
     for k in eer["fp32"]:
-        for m in ("distance", "svm"):
+        for m in APP_METHODS:
             a, b = eer["fp32"][k][m], eer["int8"][k][m]
             print(f"| {k} | {m} | {100 * a:.1f}% | {100 * b:.1f}% | {100 * (b - a):+.1f} |")
     print("\n| batch | float32 ms | int8 ms | speed-up |\n|---|---|---|---|")

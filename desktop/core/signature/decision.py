@@ -1,6 +1,6 @@
 """Writer-dependent decisions and security levels stated as a target false-acceptance rate.
 
-Two decision methods turn a query's embedding and the K references' embeddings into a score
+Three decision methods turn a query's embedding and the K references' embeddings into a score
 (lower = more alike) that the manifest's calibration for that method maps to a verdict:
 
 ``distance``
@@ -10,6 +10,9 @@ Two decision methods turn a query's embedding and the K references' embeddings i
     A writer-dependent SVM trained at verification time: the K references are the positives,
     a background set (genuine signatures of the *training* writers, shipped with the model as
     ``background.npy``) the negatives; the score is minus the SVM's decision function.
+``znorm``
+    The distance score standardised against the background rows nearest to the references
+    (:func:`znorm_scores`), so that a threshold means nearly the same FAR for every writer.
 
 A security level is a target FAR against skilled forgeries. For every K and method the
 manifest holds the validation writers' threshold at each tabulated target FAR
@@ -27,7 +30,7 @@ import numpy as np
 
 from desktop.core.signature.manifest import Calibration, SecurityLevel
 
-METHODS = ("distance", "svm")
+METHODS = ("distance", "svm", "znorm")
 DEFAULT_TARGET_FAR = 0.02  # today's accept point: skilled-forgery FAR 2% on validation writers
 TARGET_FARS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 

@@ -8,17 +8,18 @@ and output shapes disagree with what the manifest states.
 Optional fields (format version 1 still; a model without them loads and offers only the
 distance method at its default security level):
 
-``calibration.svm``
+``calibration.svm``, ``calibration.znorm``
     ``{"score": <name>, "params": {...}, "per_k": {K: <same entry as calibration.per_k>}}``:
-    the writer-dependent SVM method's calibration on the validation writers.
+    the writer-dependent SVM's and the z-normalised distance's calibration on the validation
+    writers (both need the background set).
 ``calibration.security_levels``
     ``{<method>: {K: [{"target_far", "threshold", "far_skilled", "far_random", "frr"}, ...]}}``:
     for each method and K the validation threshold at each target skilled-forgery FAR and the
     rates measured there.
 ``background``
     ``{"file", "sha256", "shape", "dtype", "writers", ...}``: the SVM's negatives, an
-    ``(N, D)`` float32 ``.npy`` of the training writers' genuine embeddings; its SHA-256 and
-    shape are checked like the model's.
+    ``(N, D)`` float32 ``.npy`` of the training writers' genuine embeddings (the SVM's
+    negatives, the z-norm's cohort); its SHA-256 and shape are checked like the model's.
 
 Before any of that, the folder's Ed25519 signature (``manifest.sig``) and the manifest's
 ``files`` list are verified against the trusted keys (:mod:`desktop.core.models.signing`): a
@@ -42,6 +43,7 @@ from desktop.core.models.signing import sha256_of
 from desktop.core.signature.preprocess import SignaturePreprocessing
 
 FORMAT_VERSION = 1
+BACKGROUND_METHODS = ("svm", "znorm")  # decision methods that need the background set
 REQUIRED_KEYS = (
     "format_version", "kind", "model_file", "sha256", "input", "output", "preprocessing",
     "calibration", "training",
@@ -217,8 +219,9 @@ class ModelManifest:
     calibrations: dict[int, Calibration]
     raw: dict[str, Any]
     # Optional (see the module docstring): empty / None on models exported without them.
-    svm_calibrations: dict[int, Calibration] = field(default_factory=dict)
-    svm_score: str | None = None
+    # per background method ('svm', 'znorm'): its calibration per K, and its score's name
+    method_calibrations: dict[str, dict[int, Calibration]] = field(default_factory=dict)
+    method_scores: dict[str, str] = field(default_factory=dict)
     security_levels: dict[str, dict[int, tuple[SecurityLevel, ...]]] = field(
         default_factory=dict)
     background: BackgroundSet | None = None
@@ -226,9 +229,9 @@ class ModelManifest:
 
     def calibration_for(self, n_references: int, method: str = "distance") -> Calibration:
         """The calibration of the largest K not above ``n_references`` (the smallest K if none),
-        for ``method`` ('distance' or 'svm')."""
-        table = self.calibrations if method == "distance" else (
-            self.svm_calibrations if method == "svm" else {})
+        for ``method`` ('distance', 'svm' or 'znorm')."""
+        table = self.calibrations if method == "distance" else \
+            self.method_calibrations.get(method, {})
         if not table:
             raise ValueError(f"this model has no calibration for the {method!r} method")
         return table[_pick_k(table, n_references)]
@@ -276,8 +279,8 @@ def load_manifest(folder: str | Path, verify_hash: bool = True,
                 f"input shape {shape} does not match the preprocessing's {list(prep.input_shape)}"
             )
         calibrations = _read_per_k(raw["calibration"]["per_k"])
-        svm = raw["calibration"].get("svm")
-        svm_calibrations = _read_per_k(svm["per_k"]) if svm else {}
+        extra = {m: raw["calibration"][m] for m in BACKGROUND_METHODS
+                 if raw["calibration"].get(m)}
         security_levels = _read_security_levels(raw["calibration"])
         embedding_size = int(raw["output"]["size"])
         background = _read_background(folder, raw, embedding_size, verify_hash)
@@ -292,8 +295,8 @@ def load_manifest(folder: str | Path, verify_hash: bool = True,
             output_name=str(raw["output"]["name"]),
             calibrations=calibrations,
             raw=raw,
-            svm_calibrations=svm_calibrations,
-            svm_score=str(svm["score"]) if svm else None,
+            method_calibrations={m: _read_per_k(c["per_k"]) for m, c in extra.items()},
+            method_scores={m: str(c["score"]) for m, c in extra.items()},
             security_levels=security_levels,
             background=background,
             signer=signer,

@@ -9,9 +9,9 @@ writers never used to test) turns the score into a similarity in [0, 1] with a m
 logistic map and into one of three verdicts.
 
 :meth:`SignatureVerifier.decide` works from embeddings (what a branch stores per reference)
-and offers the decision methods of :mod:`desktop.core.signature.decision` ('distance', and 'svm'
-when the model ships a background set and its calibration) at a security level stated as a
-target skilled-forgery FAR.
+and offers the decision methods of :mod:`desktop.core.signature.decision` ('distance'; 'svm' and
+'znorm' when the model ships a background set and their calibrations) at a security level
+stated as a target skilled-forgery FAR.
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ from desktop.core.imaging.decode import load_gray
 from desktop.core.signature.decision import (
     METHODS,
     SVM_SCORE_NAME,
+    ZNORM_SCORE_NAME,
     level_for,
     security_thresholds,
     writer_svm_scores,
+    znorm_scores,
 )
 from desktop.core.signature.embedder import Embedder
 from desktop.core.signature.manifest import Calibration
@@ -145,19 +147,24 @@ class SignatureVerifier:
                 f"this app computes {SCORE_NAME!r}",
             )
         self._background: np.ndarray | None = None
-        self._svm_unavailable = self._load_svm()
+        self._unavailable = self._load_background_methods()
 
-    def _load_svm(self) -> str:
-        """Load the SVM's background set when the model supports the method; otherwise
-        return why not (the distance method and today's calibration remain)."""
+    def _load_background_methods(self) -> dict[str, str]:
+        """Load the background set when the model calibrated a method that needs it (the
+        writer SVM, the z-norm); return why each such method is unavailable, if it is (the
+        distance method and its calibration always remain)."""
         m = self.manifest
-        if m.background is None or not m.svm_calibrations:
-            return "the model ships no background set and SVM calibration"
-        if m.svm_score != SVM_SCORE_NAME:
-            return (f"its SVM was calibrated as {m.svm_score!r}; this app computes "
-                    f"{SVM_SCORE_NAME!r}")
-        self._background = m.background.load()
-        return ""
+        computes = {"svm": SVM_SCORE_NAME, "znorm": ZNORM_SCORE_NAME}
+        why = {}
+        for method, name in computes.items():
+            if m.background is None or not m.method_calibrations.get(method):
+                why[method] = f"the model ships no background set and {method} calibration"
+            elif m.method_scores.get(method) != name:
+                why[method] = (f"its {method} score was calibrated as "
+                               f"{m.method_scores.get(method)!r}; this app computes {name!r}")
+        if len(why) < len(computes) and m.background is not None:
+            self._background = m.background.load()
+        return why
 
     def prepare(self, path: str | Path, page: int = 0,
                 check_crop: bool = False) -> PreparedImage:
@@ -240,9 +247,10 @@ class SignatureVerifier:
         return cast("list[VerificationResult | InputImageError]", results)  # all filled
 
     def methods(self) -> list[str]:
-        """The decision methods this model supports: always 'distance'; 'svm' when its
-        manifest ships a background set and an SVM calibration made with this app's SVM."""
-        return [m for m in METHODS if m == "distance" or self._background is not None]
+        """The decision methods this model supports: always 'distance'; 'svm' and 'znorm' when
+        its manifest ships a background set and their calibration made with this app's
+        score."""
+        return [m for m in METHODS if m not in self._unavailable]
 
     def security_levels(self, k: int, method: str = "distance") -> list[dict[str, Any]]:
         """The security levels offered for ``k`` references and ``method`` (settings screen).
@@ -301,6 +309,9 @@ class SignatureVerifier:
         if method == "svm":
             cal = self.manifest.calibration_for(k, "svm")
             value = float(writer_svm_scores(refs, self._background, query)[0])
+        elif method == "znorm":
+            cal = self.manifest.calibration_for(k, "znorm")
+            value = float(znorm_scores(refs, self._background, query)[0])
         else:
             cal = dist_cal
             value = float(dists.mean())
@@ -349,7 +360,7 @@ class SignatureVerifier:
             raise ValueError(f"unknown decision method {method!r} (known: {', '.join(METHODS)})")
         if method not in self.methods():
             raise ValueError(f"this model does not support the {method!r} method: "
-                             f"{self._svm_unavailable}")
+                             f"{self._unavailable[method]}")
 
     def verify_files(
         self, reference_paths: Sequence[str | Path], query_path: str | Path,
