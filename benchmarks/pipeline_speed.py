@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 SIGNATURE_MODEL = ROOT / "exported_models" / "signature"
 BANKNOTE_MODEL = ROOT / "exported_models" / "banknote"
-CHECKPOINT = ROOT / "runs" / "cedar2" / "best.pt"
+CHECKPOINT = ROOT / "runs" / "search" / "C" / "best.pt"  # the shipped row of signature_search.py
 MEMORY_SCENARIOS = ("signature verification (app, batch)", "cheque check (app)",
                     "banknote check (app)", "torch eager (training)")
 # Sizes: (signature queries, batch-run items, cheques, captures, race rounds, seconds each,
@@ -59,7 +59,7 @@ def signature_torch_model(manifest, threads: int, weights: bool = True):
     from training.common.model import SignatureEmbedder
 
     cfg = manifest.raw["training"]["config"]
-    return (SignatureEmbedder(cfg["embedding_size"], cfg["width"]).eval(),
+    return (SignatureEmbedder(cfg["embedding_size"], cfg["width"] or 24).eval(),
             "manifest architecture, random weights")
 
 

@@ -67,7 +67,9 @@ def cedar_workload(root: Path, split_file: Path | None, writers: int,
             entry["genuine" if row["label"] == "genuine" else "forged"].append(root / row["path"])
     test = sorted(by_writer, key=int)
     if split_file is not None and split_file.is_file():
-        test = [w for w in json.loads(split_file.read_text())["test"] if w in by_writer]
+        # a split over several sets names CEDAR's writers "cedar/<writer>"
+        named = [w.removeprefix("cedar/") for w in json.loads(split_file.read_text())["test"]]
+        test = [w for w in named if w in by_writer]
     accounts = []
     for w in test[:writers]:
         genuine = sorted(by_writer[w]["genuine"])

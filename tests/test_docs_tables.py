@@ -63,7 +63,8 @@ def test_check_lists_a_stale_region_and_the_rewrite_fixes_it(tmp_path):
         shutil.copyfile(ROOT / rel, tmp_path / rel)
     page = tmp_path / "docs" / "benchmarks.md"
     text = page.read_text(encoding="utf-8")
-    page.write_text(text.replace("| decode | 0.92 |", "| decode | 0.93 |"), encoding="utf-8")
+    assert text.count("| decode | ") >= 1  # the stage table's first row, whatever its figures
+    page.write_text(text.replace("| decode | ", "| decode | 9", 1), encoding="utf-8")
     assert docs_tables.update(tmp_path, write=False) == [
         "docs/benchmarks.md: speed-signature (from benchmarks/results/speed/report.json)"]
     assert docs_tables.update(tmp_path) != []

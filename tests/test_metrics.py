@@ -48,9 +48,15 @@ class _Fake:
         self.writers = ["a", "b"]
         self._idx = {("a", True): [0, 1, 2, 3], ("a", False): [4, 5],
                      ("b", True): [6, 7, 8, 9], ("b", False): [10]}
+        self.dataset_of = {"a": "set", "b": "set"}
+        self.person_of = {"a": "a", "b": "b"}
+        self.group_of = {"a": "", "b": ""}
 
     def indices(self, w: str, genuine: bool) -> list[int]:
         return self._idx[(w, genuine)]
+
+    def skilled_indices(self, w: str) -> list[int]:
+        return self._idx[(w, False)]
 
 
 def test_protocol_counts_and_perfect_features() -> None:

@@ -123,9 +123,10 @@ def export_run(run: str | Path, out: str | Path, data_description: str | None = 
     """Export ``run/best.pt`` with the run's validation calibration to the folder ``out``.
 
     Runs the evaluation first when the run has no ``calibration.json``; copies the evaluation
-    report and plots beside the model. Refuses to write a model whose ONNX output differs from
-    torch's by more than the parity tolerance. When the calibration has the writer-SVM method,
-    also writes ``background.npy`` (see :func:`write_background`) and records it. With
+    report and plots, the writer split and the training history beside the model. Refuses to
+    write a model whose ONNX output differs from torch's by more than the parity tolerance.
+    When the calibration has the writer-SVM method, also writes ``background.npy`` (see
+    :func:`write_background`) and records it. With
     ``key`` (an Ed25519 private key PEM), signs the folder (:func:`sign_model`); without it
     the folder is left unsigned and the app refuses it until ``python -m training sign``.
     """
@@ -167,7 +168,7 @@ def export_run(run: str | Path, out: str | Path, data_description: str | None = 
     if "svm" in calibration:
         manifest["background"] = write_background(out, split)
         write_manifest(out, manifest)
-    for name in ["report.json", *report.get("plots", [])]:
+    for name in ["report.json", "split.json", "history.json", *report.get("plots", [])]:
         if (run / name).is_file():
             shutil.copy2(run / name, out / name)
     if key is not None:
