@@ -240,16 +240,19 @@ def signature_robustness(r: dict, k: str = "5") -> str:
 
 
 def signature_search(r: dict) -> str:
-    """The search rows: validation EER per data set at the best epoch, and training time."""
+    """The search rows: validation EER per data set at the best epoch, the largest move of a
+    set's validation EER under the robustness changes, and training time."""
     rows = []
     for row in r["rows"]:
         per = row["val_eer_per_set"]
-        rows.append([row["row"], row["change"], *(pct(per[n]) if n in per else ""
-                                                  for n in SETS),
-                     bold(pct(row["val_eer_mean"]), row.get("chosen", False)),
+        move = row.get("val_worst_robustness_move")
+        rows.append([row["row"], bold(row["change"], row["row"] == r.get("shipped")),
+                     *(pct(per[n]) if n in per else "" for n in SETS),
+                     pct(row["val_eer_mean"]),
+                     "" if move is None else f"{100 * move:.1f}",
                      f"{row['best_epoch']}/{row['epochs']}", f"{row['train_minutes']:g}"])
-    return table(["row", "change", "CEDAR", "Bengali", "Chinese", "mean", "best epoch",
-                  "minutes"], rows)
+    return table(["row", "change", "CEDAR", "Bengali", "Chinese", "mean",
+                  "robustness (points)", "best epoch", "minutes"], rows)
 
 
 def signature_results(r: dict, random_for: tuple[str, ...] = ("5",)) -> str:
@@ -359,6 +362,10 @@ REGIONS = [
     Region("signature-security-levels", "docs/training.md", SIGNATURE, signature_security),
     Region("signature-results", "docs/training.md", SIGNATURE, signature_results),
     Region("signature-int8", "docs/training.md", SIGNATURE_MANIFEST, signature_int8),
+    Region("signature-robustness", "docs/training.md", SIGNATURE, signature_robustness),
+    Region("signature-search", "README.md", SEARCH, signature_search),
+    Region("signature-per-set", "README.md", SIGNATURE, signature_per_set),
+    Region("signature-clerk", "README.md", SIGNATURE, signature_clerk),
     Region("omniglot", "docs/training.md", OMNIGLOT, omniglot),
     Region("banknote-evaluation", "docs/training.md", BANKNOTE, banknote),
 ]

@@ -236,9 +236,9 @@ def test_model_without_the_new_fields_offers_the_distance_method_only(
         old.decide(refs, query, target_far=0.05)
 
 
-def test_shipped_model_offers_both_methods(shipped_model: Path) -> None:
+def test_shipped_model_offers_every_method(shipped_model: Path) -> None:
     verifier = SignatureVerifier(shipped_model, provider="cpu")
-    assert verifier.methods() == ["distance", "svm"]
+    assert verifier.methods() == ["distance", "svm", "znorm"]
     cal = verifier.manifest.calibration_for(5)
     levels = verifier.security_levels(5)
     default = next(lv for lv in levels if lv["default"])

@@ -3,5 +3,5 @@
   "algorithm": "Ed25519",
   "key_id": "57d0585bc59fbb80",
   "signed_file": "manifest.json",
-  "signature": "c1TgK+YiNbWtFcbXJbF5/g/vKQ5Aef4B0dlRWO51CTjvPIKOUf+FwUxjXPJLRn1Ied7uqUZ+R7K88g4H+9Y+Aw=="
+  "signature": "sPYhuAXMPcINLD4FOQPaIh4RWJvm4xzaK2JW+Sy3kzAQ56KG7v2diuKQczjiUFtD1UPJGJidljQ2OSTGcNRgAw=="
 }
