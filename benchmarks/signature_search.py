@@ -41,8 +41,8 @@ ROWS: dict[str, tuple[str, list[str]]] = {
     "B": ("balanced batches, multi-similarity loss", ["--loss", "multisimilarity"]),
     "C": ("B with wide capture ranges (resolution x0.5-2, pen +-1 px on 60% of images)",
           ["--loss", "multisimilarity", "--capture", "wide"]),
-    "D": ("B with a wider network (compact, width 32)",
-          ["--loss", "multisimilarity", "--width", "32"]),
+    "D": ("B with a wider network (compact, width 32; ran alone, two threads)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2"]),
 }
 
 

@@ -95,7 +95,7 @@ def read_cross_media(root: str | Path, media: Sequence[int] = PEN_MEDIA) -> list
         for path in sorted(vol.glob("*.png")):
             if not path.stem.isdigit() or not 1 <= int(path.stem) <= 40:
                 continue
-            name, medium = divmod(int(path.stem) - 1, CROSS_MEDIA_NAMES)[::-1]
+            medium, name = divmod(int(path.stem) - 1, CROSS_MEDIA_NAMES)
             if medium in media:
                 samples.append(Sample(path, f"{vol.name}:{name}", True, person=vol.name,
                                       group=str(name)))
