@@ -61,7 +61,7 @@ def robust(names: list[str], draws: int = 5) -> None:
     sys.path.insert(0, str(ROOT))
     from training.common.torch_utils import embed_torch
     from training.signature.data import SignatureImages, read_many
-    from training.signature.evaluate import robustness
+    from training.signature.robustness import robustness
     from training.signature.train import clean_inkmaps, load_model
 
     for name in names:

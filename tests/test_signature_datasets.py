@@ -22,8 +22,8 @@ from training.signature.data import (
     read_many,
     split_per_dataset,
 )
-from training.signature.evaluate import protocol_distances, robustness, summarise
-from training.signature.robustness import CHANGES
+from training.signature.evaluate import protocol_distances, summarise
+from training.signature.robustness import CHANGES, robustness
 
 
 @pytest.fixture(scope="module")

@@ -179,45 +179,6 @@ def skilled_eer_per_set(d: dict) -> dict[str, float]:
             for name, b in sorted(d["per_set"].items()) if len(b["skilled"])}
 
 
-def robustness(
-    embed: Callable[[np.ndarray], np.ndarray], test: SignatureImages,
-    prep: SignaturePreprocessing, features: np.ndarray, ks: list[int], draws: int,
-    seed: int = 0,
-) -> dict:
-    """Skilled EER per data set and K with the test queries re-captured by each change of
-    :data:`training.signature.robustness.CHANGES` (references unchanged), and how far each
-    moved from the clean queries (``delta``, in EER units; the rule is at most 0.01).
-    ``features`` are the clean test embeddings, ``embed`` maps ink maps to embeddings.
-    A changed scan the contract refuses keeps its clean query and is counted (``refused``)."""
-    from desktop.core.errors import InputImageError
-    from desktop.core.signature.preprocess import batch, preprocess_signature
-    from training.signature.robustness import CHANGES
-
-    clean = {k: skilled_eer_per_set(protocol_distances(features, test, k, draws, seed))
-             for k in ks}
-    out: dict = {"clean": {str(k): v for k, v in clean.items()}, "changes": {}}
-    for name, change in CHANGES.items():
-        maps, refused = [], 0
-        for gray, sample in zip(test.images, test.samples, strict=True):
-            try:
-                maps.append(preprocess_signature(change(gray), prep, path=sample.path))
-            except InputImageError:
-                refused += 1
-                maps.append(preprocess_signature(gray, prep, path=sample.path))
-        changed = embed(batch(maps))
-        row: dict = {"refused": refused}
-        for k in ks:
-            eers = skilled_eer_per_set(protocol_distances(features, test, k, draws, seed,
-                                                          query_features=changed))
-            row[str(k)] = {"eer": eers,
-                           "delta": {n: eers[n] - clean[k][n] for n in eers if n in clean[k]}}
-        out["changes"][name] = row
-    deltas = [abs(v) for row in out["changes"].values() for k in ks
-              for v in row[str(k)]["delta"].values()]
-    out["max_abs_delta"] = float(max(deltas)) if deltas else float("nan")
-    return out
-
-
 def svm_scorer(background: np.ndarray) -> Scorer:
     """The writer-dependent SVM score against ``background`` as a protocol scorer."""
     return lambda refs, queries: writer_svm_scores(refs, background, queries)
@@ -412,6 +373,8 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] 
     results, calibration, raw = evaluate_features(
         features, val, test, val_features, ks, draws, seed, background=background
     )
+    from training.signature.robustness import robustness
+
     robust = robustness(lambda x: embed_torch(model, x), test, prep, features["model"],
                         [k for k in ks if k in (1, 5)] or ks[:1], draws, seed + 1)
     plots = []

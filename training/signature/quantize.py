@@ -93,7 +93,8 @@ def evaluation(session, names: tuple[str, str], split: dict, data: str | Path,
     table. ``pixels`` adds the raw-pixel nearest-neighbour baseline."""
     from desktop.core.signature.preprocess import SignaturePreprocessing
     from training.signature.data import SignatureImages, background_samples, read_many
-    from training.signature.evaluate import evaluate_features, robustness
+    from training.signature.evaluate import evaluate_features
+    from training.signature.robustness import robustness
     from training.signature.train import clean_inkmaps
 
     prep = SignaturePreprocessing()
