@@ -116,7 +116,7 @@ def run_child(scenario: str, spec: dict) -> None:
 
         manifest = load_manifest(SIGNATURE_MODEL)
         net, _ = signature_torch_model(manifest, threads, spec["weights"])
-        x = torch.from_numpy(batch([preprocess_signature(load_gray(p))
+        x = torch.from_numpy(batch([preprocess_signature(load_gray(p), manifest.preprocessing)
                                     for p in spec["queries"][:32]]))
         with torch.inference_mode():
             for _ in range(3):
@@ -137,7 +137,8 @@ def run_child(scenario: str, spec: dict) -> None:
             from desktop.core.signature.preprocess import preprocess_signature
 
             for path in spec["cheques"]:
-                inkmap = preprocess_signature(extract_from_file(path).signature)
+                inkmap = preprocess_signature(extract_from_file(path).signature,
+                                              verifier.manifest.preprocessing)
                 verifier.decide(refs, verifier.embed_inkmaps([inkmap])[0])
         else:
             verifier.verify_batch([(p, refs) for p in spec["queries"]], workers=2)
@@ -321,7 +322,8 @@ def run(args: argparse.Namespace) -> dict:
         from desktop.core.imaging.decode import load_gray
         from desktop.core.signature.preprocess import batch, preprocess_signature
 
-        x_sig = batch([preprocess_signature(load_gray(p)) for p, _ in jobs[:bsize]])
+        x_sig = batch([preprocess_signature(load_gray(p), verifier.manifest.preprocessing)
+                       for p, _ in jobs[:bsize]])
         net, weights = signature_torch_model(verifier.manifest, args.threads, not args.quick)
         quant = verifier.manifest.raw.get("export", {}).get("quantization")
         graphs = {f"shipped graph ({'int8' if quant else 'float32'})": verifier.embedder.embed}

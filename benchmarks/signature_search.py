@@ -43,6 +43,10 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           ["--loss", "multisimilarity", "--capture", "wide"]),
     "D": ("B with a wider network (compact, width 32; ran alone, two threads)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2"]),
+    "E": ("D with every stroke redrawn by one 3-pixel pen (preprocessing v2), 40 epochs "
+          "(the shipped budget; ran alone, two threads)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--pen-width", "3",
+           "--epochs", "40"]),
 }
 
 

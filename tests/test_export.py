@@ -68,7 +68,7 @@ def test_shape_disagreeing_with_preprocessing_is_refused(model_copy: Path) -> No
     ("change", "message"),
     [
         (lambda raw: raw.update(format_version=99), "format version"),
-        (lambda raw: raw["preprocessing"].update(version=2), "preprocessing"),
+        (lambda raw: raw["preprocessing"].update(version=99), "preprocessing"),
         (lambda raw: raw.pop("sha256"), "lacks sha256"),
         (lambda raw: raw["calibration"].update(per_k={}), "calibration table is empty"),
     ],

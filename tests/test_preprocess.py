@@ -122,3 +122,62 @@ def test_black_image_says_no_paper_is_visible(tone: int) -> None:
     with pytest.raises(InputImageError, match="cheque.png: .*entirely black/dark: no paper "
                                               "visible"):
         extract_signature(np.full((700, 1600), tone, np.uint8), path="cheque.png")
+
+
+def test_version_1_manifest_reads_as_the_pen_step_off() -> None:
+    """Models exported before the pen step keep computing exactly what they were trained on."""
+    v1 = SignaturePreprocessing().to_dict() | {"version": 1}
+    del v1["pen_width"], v1["pen_ink_level"]
+    cfg = SignaturePreprocessing.from_dict(v1)
+    assert cfg.pen_width == 0.0 and cfg.to_dict()["version"] == PREPROCESSING_VERSION == 2
+    with pytest.raises(ValueError, match="not supported"):  # version 1 never had a pen
+        SignaturePreprocessing.from_dict(v1 | {"pen_width": 3.0})
+
+
+def test_thinning_leaves_connected_one_pixel_centre_lines() -> None:
+    import cv2
+
+    from desktop.core.signature.preprocess import thin
+
+    img = np.zeros((60, 120), np.uint8)
+    cv2.line(img, (10, 30), (110, 30), 1, thickness=7)
+    cv2.circle(img, (40, 30), 18, 1, thickness=5)
+    centre = thin(img.astype(bool))
+    assert centre.sum() < 0.25 * img.sum()
+    n, _ = cv2.connectedComponents(centre.astype(np.uint8), connectivity=8)
+    assert n == 2  # one shape in, one centre line out (plus the background label)
+    # One pixel wide: no 2x2 block of centre-line pixels survives.
+    blocks = centre[:-1, :-1] & centre[1:, :-1] & centre[:-1, 1:] & centre[1:, 1:]
+    assert not blocks.any()
+    # The horizontal bar's centre line runs along the bar's middle row.
+    assert centre[28:33, 80:100].any(axis=0).all() and not centre[:26, 80:100].any()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pen_step_makes_a_thinner_or_thicker_pen_look_the_same(seed: int) -> None:
+    """One scribble written with pens 4, 6 and 8 px wide: without the pen step the tensors
+    differ by their ink; with it they nearly coincide."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 1, 200)
+    x = 40 + 320 * t + 15 * np.sin(2 * np.pi * rng.uniform(3, 5) * t)
+    y = 100 + 45 * np.sin(2 * np.pi * rng.uniform(2, 4) * t + rng.uniform(0, 6))
+    path = np.stack([x, y], axis=1).round().astype(np.int32)
+
+    def written(pen: int) -> np.ndarray:
+        img = np.full((200, 400), 245, np.uint8)
+        cv2.polylines(img, [path], False, 30, thickness=pen, lineType=cv2.LINE_AA)
+        return img
+
+    def maps(cfg: SignaturePreprocessing) -> list[np.ndarray]:
+        return [preprocess_signature(written(p), cfg) for p in (4, 6, 8)]
+
+    pen = maps(SignaturePreprocessing(pen_width=3.0))
+    ink = [float(m.sum()) for m in pen]
+    assert max(ink) < 1.1 * min(ink)
+    soft = [cv2.GaussianBlur(m, (0, 0), 1.5) for m in pen]
+    assert min(_ncc(soft[1], soft[0]), _ncc(soft[1], soft[2])) > 0.9
+    scanned = [float(m.sum()) for m in maps(SignaturePreprocessing())]
+    assert scanned[2] > 1.5 * scanned[0]  # as scanned, the ink grows with the pen
+    assert pen[1].max() == 1.0 and 0.0 <= pen[1].min()

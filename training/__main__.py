@@ -47,6 +47,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
                    "capture": ("narrow", "wide")}.get(f.name)
         p.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default,
                        choices=choices)
+    p.add_argument("--pen-width", type=float, default=0.0,
+                   help="redraw every stroke with a pen this many canvas pixels wide "
+                        "(preprocessing step 6; 0: the ink as scanned)")
 
 
 def _split(args: argparse.Namespace, rank: int = 0):
@@ -76,11 +79,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Train; distributed (DDP) when started by ``torchrun --nproc_per_node=N``."""
     from torch import distributed as dist
 
+    from desktop.core.signature.preprocess import SignaturePreprocessing
     from training.common.distributed import init_distributed
     from training.signature.train import TrainConfig, train
 
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
-                         if f.name != "preprocessing"})
+                         if f.name != "preprocessing"},
+                      preprocessing=SignaturePreprocessing(pen_width=args.pen_width).to_dict())
     rank, world = init_distributed()
     try:
         if world > 1 and rank != 0:

@@ -31,21 +31,24 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop.core.signature.preprocess import SignaturePreprocessing
+
 EER_TOLERANCE = 0.005  # 0.5 percentage points
 # the app's decision methods and the evaluation's names for them
 APP_METHODS = {"distance": "model", "svm": "model_svm", "znorm": "model_znorm"}
 
 
-def calibration_inputs(split: dict, data: str | Path, count: int, seed: int) -> np.ndarray:
-    """``count`` preprocessed images of the training writers (genuine and forged)."""
-    from desktop.core.signature.preprocess import SignaturePreprocessing
+def calibration_inputs(split: dict, data: str | Path, count: int, seed: int,
+                       prep: SignaturePreprocessing) -> np.ndarray:
+    """``count`` images of the training writers (genuine and forged), preprocessed by the
+    model's own contract ``prep``."""
     from training.signature.data import SignatureImages, read_many
     from training.signature.train import clean_inkmaps
 
     samples = [s for s in read_many(data) if s.writer in set(split["train"])]
     rng = np.random.default_rng(seed)
     pick = sorted(rng.choice(len(samples), size=min(count, len(samples)), replace=False))
-    return clean_inkmaps(SignatureImages([samples[i] for i in pick]), SignaturePreprocessing())
+    return clean_inkmaps(SignatureImages([samples[i] for i in pick]), prep)
 
 
 def quantize(fp32: Path, out: Path, inputs: np.ndarray, input_name: str,
@@ -85,19 +88,18 @@ def embed(session, x: np.ndarray, input_name: str, output_name: str) -> np.ndarr
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
-def evaluation(session, names: tuple[str, str], split: dict, data: str | Path,
-               ks: list[int], draws: int, seed: int = 0, pixels: bool = False) -> dict:
+def evaluation(session, names: tuple[str, str], prep: SignaturePreprocessing, split: dict,
+               data: str | Path, ks: list[int], draws: int, seed: int = 0,
+               pixels: bool = False) -> dict:
     """The evaluation of ``python -m training evaluate`` on one ONNX graph's embeddings (see
     the module doc): ``results`` per K and method, the validation ``calibration``, the raw
     test scores for plots, the training writers' ``background`` and the skilled ``eer``
     table. ``pixels`` adds the raw-pixel nearest-neighbour baseline."""
-    from desktop.core.signature.preprocess import SignaturePreprocessing
     from training.signature.data import SignatureImages, background_samples, read_many
     from training.signature.evaluate import evaluate_features
     from training.signature.robustness import robustness
     from training.signature.train import clean_inkmaps
 
-    prep = SignaturePreprocessing()
     samples = read_many(data)
     everything = SignatureImages([s for s in samples if s.writer in
                                   set(split["validation"]) | set(split["test"])])
@@ -242,12 +244,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.data else split["data"]
     args.out.mkdir(parents=True, exist_ok=True)
     names = (manifest.input_name, manifest.output_name)
-    calib = calibration_inputs(split, data, args.calibration, args.seed)
+    prep = manifest.preprocessing
+    calib = calibration_inputs(split, data, args.calibration, args.seed, prep)
     int8 = quantize(manifest.model_path, args.out, calib, manifest.input_name,
                     reduce_range=not args.full_range)
     sessions = {"fp32": create_session(manifest.model_path, "cpu")[0],
                 "int8": create_session(int8, "cpu")[0]}
-    ev = {name: evaluation(s, names, split, data, args.k, args.draws, args.seed,
+    ev = {name: evaluation(s, names, prep, split, data, args.k, args.draws, args.seed,
                            pixels=name == "int8" and args.ship is not None)
           for name, s in sessions.items()}
     eer = {name: e["eer"] for name, e in ev.items()}
