@@ -47,6 +47,10 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           "(the shipped budget; ran alone, two threads)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--pen-width", "3",
            "--epochs", "40"]),
+    "F": ("E with a writer-classification head (normalised softmax over the training writers, "
+          "weight 0.1; shared the cores with E's evaluation)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--pen-width", "3",
+           "--epochs", "40", "--writer-head", "0.1"]),
 }
 
 

@@ -118,3 +118,28 @@ def test_checkpoint_from_before_backbones_still_loads(tiny_run: Path, tmp_path: 
     with torch.no_grad():
         assert torch.equal(model(x), new_model(x))
     assert load_loss(tmp_path / "old.pt").loss is not None
+
+
+def test_writer_head_adds_a_classification_loss_over_genuine_writers(tmp_path: Path) -> None:
+    """The SigNet-F-style head: one proxy per training writer, forgeries left out; it is
+    saved with the checkpoint and rebuilt by load_loss."""
+    from training.common.losses import WithWriterHead
+    from training.common.torch_utils import FORGERY_LABEL_BASE
+    from training.signature.train import build_config_loss
+
+    with pytest.raises(ValueError, match="writer_classes"):
+        build_config_loss(TrainConfig(loss="multisimilarity", writer_head=0.1))
+    cfg = TrainConfig(loss="multisimilarity", embedding_size=16, writer_head=0.5,
+                      writer_classes=3)
+    loss_fn = build_config_loss(cfg)
+    assert isinstance(loss_fn, WithWriterHead) and loss_fn.head.W.shape == (16, 3)
+    torch.manual_seed(0)
+    emb = torch.nn.functional.normalize(torch.randn(8, 16), dim=1)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, FORGERY_LABEL_BASE + 6, FORGERY_LABEL_BASE + 7])
+    metric = build_config_loss(TrainConfig(loss="multisimilarity", embedding_size=16))
+    head = loss_fn.head(emb[:6], labels[:6])
+    assert torch.isclose(loss_fn(emb, labels), metric(emb, labels) + 0.5 * head)
+    model = build_model(TrainConfig(width=4, embedding_size=16))
+    torch.save({"model": model.state_dict(), "loss": loss_fn.state_dict(),
+                "config": asdict(cfg), "epoch": 0}, tmp_path / "best.pt")
+    assert torch.equal(load_loss(tmp_path / "best.pt").head.W, loss_fn.head.W)

@@ -39,7 +39,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from RUN/last.pt")
     for f in fields(TrainConfig):
-        if f.name == "preprocessing":
+        if f.name in ("preprocessing", "writer_classes"):  # set by the contract / train()
             continue
         kind = _OPTIONAL_TYPES.get(f.name, type(f.default))
         choices = {"loss": LOSSES, "backbone": BACKBONES, "optimizer": ("adamw", "sgd"),
@@ -84,7 +84,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from training.signature.train import TrainConfig, train
 
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
-                         if f.name != "preprocessing"},
+                         if f.name not in ("preprocessing", "writer_classes")},
                       preprocessing=SignaturePreprocessing(pen_width=args.pen_width).to_dict())
     rank, world = init_distributed()
     try:

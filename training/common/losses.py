@@ -62,6 +62,28 @@ class MetricLoss(nn.Module):
         return self.loss(embeddings, labels, tuples)
 
 
+class WithWriterHead(MetricLoss):
+    """A metric loss plus ``weight`` times a writer-classification head over the genuine
+    samples (labels below ``genuine_below``; forgeries have no class), after SigNet-F's
+    writer head: every step also sees a proxy of each of the ``num_classes`` training writers,
+    not only the few writers in the batch. The head is pml ``NormalizedSoftmaxLoss`` (a cosine
+    softmax over learned writer proxies, temperature 0.05); the app never uses it."""
+
+    def __init__(self, metric: MetricLoss, num_classes: int, embedding_size: int,
+                 weight: float, genuine_below: int) -> None:
+        super().__init__(metric.loss, metric.miner)
+        self.head = losses.NormalizedSoftmaxLoss(num_classes, embedding_size, temperature=0.05)
+        self.weight, self.genuine_below = weight, genuine_below
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The metric loss of the batch plus the weighted writer-classification loss."""
+        out = super().forward(embeddings, labels)
+        genuine = labels < self.genuine_below
+        if genuine.any():
+            out = out + self.weight * self.head(embeddings[genuine], labels[genuine])
+        return out
+
+
 def _pairs(labels: torch.Tensor, indices_tuple: tuple | None) -> Pairs:
     """All (a1, p, a2, n) pairs of the batch, or the mined tuple converted to pairs."""
     if indices_tuple is None:

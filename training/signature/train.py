@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,7 @@ from training.common.distributed import (
     gather_with_grad,
     rank_and_world,
 )
-from training.common.losses import LOSSES, MetricLoss, build_loss
+from training.common.losses import LOSSES, MetricLoss, WithWriterHead, build_loss
 from training.common.metrics import equal_error_rate
 from training.common.model import SignatureEmbedder
 from training.common.sampler import DataSetBalancedSampler, WriterBatchSampler
@@ -58,6 +58,8 @@ class TrainConfig:
     text) or ``writers`` (``writers_per_batch`` writers drawn from all sets pooled).
     ``capture``: the capture augmentation's ranges, a name of
     :data:`training.signature.augment.CAPTURE`.
+    ``writer_head``: weight of a writer-classification head added to the loss
+    (:class:`training.common.losses.WithWriterHead`); ``train`` sets ``writer_classes``.
     """
 
     loss: str = "triplet"
@@ -82,6 +84,8 @@ class TrainConfig:
     width: int | None = None  # None: the backbone's default (compact 24)
     seed: int = 0
     threads: int = 0  # 0: torch's default
+    writer_head: float = 0.0  # weight of the writer-classification head; 0: none
+    writer_classes: int = 0  # the head's classes: the training writers (set by train())
     preprocessing: dict = field(default_factory=lambda: SignaturePreprocessing().to_dict())
 
     @property
@@ -111,8 +115,14 @@ def build_config_loss(cfg: TrainConfig) -> MetricLoss:
     """The loss of ``cfg`` (see :func:`training.common.losses.build_loss`)."""
     if cfg.loss not in LOSSES:
         raise ValueError(f"unknown loss {cfg.loss!r}; choose from {', '.join(LOSSES)}")
-    return build_loss(cfg.loss, cfg.margin, pos_neg_ratio=cfg.pos_neg_ratio,
-                      embedding_size=cfg.embedding_size, margin2=cfg.margin2, seed=cfg.seed)
+    metric = build_loss(cfg.loss, cfg.margin, pos_neg_ratio=cfg.pos_neg_ratio,
+                        embedding_size=cfg.embedding_size, margin2=cfg.margin2, seed=cfg.seed)
+    if cfg.writer_head <= 0:
+        return metric
+    if cfg.writer_classes < 2:
+        raise ValueError("the writer head needs writer_classes (the training writers) >= 2")
+    return WithWriterHead(metric, cfg.writer_classes, cfg.embedding_size, cfg.writer_head,
+                          FORGERY_LABEL_BASE)
 
 
 def clean_inkmaps(data: SignatureImages, prep: SignaturePreprocessing) -> np.ndarray:
@@ -196,6 +206,8 @@ def train(
     if cfg.capture not in CAPTURE:
         raise ValueError(f"unknown capture ranges {cfg.capture!r}; choose from {sorted(CAPTURE)}")
     model = build_model(cfg, pretrained=not (resume and (out_dir / "last.pt").is_file()))
+    if cfg.writer_head > 0:  # one class per training writer (labels: writer_index)
+        cfg = replace(cfg, writer_classes=len(train_data.writers))
     loss_fn = build_config_loss(cfg)
     model.to(device)
     loss_fn.to(device)
