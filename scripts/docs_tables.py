@@ -219,11 +219,14 @@ def signature_clerk(r: dict) -> str:
             if c is None:
                 continue
             w = c["per_writer"]
+            v = r["results"][k][m].get("validation_clerk")
             rows.append([k, METHODS[m].split(", ")[1], pct(c["accepted"]),
                          pct(c["called_forged"]), pct(c["far_skilled"]),
-                         f"{pct(w['max'])} ({w['above_10pct']} of {w['writers']})"])
+                         f"{pct(w['max'])} ({w['above_10pct']} of {w['writers']})",
+                         f"{pct(v['accepted'])} / {pct(v['per_writer']['max'])}" if v else ""])
     return table(["K", "method", "genuine accepted", "genuine called forged",
-                  "skilled FAR (pooled)", "worst writer's skilled FAR (writers > 10%)"], rows)
+                  "skilled FAR (pooled)", "worst writer's skilled FAR (writers > 10%)",
+                  "validation: accepted / worst writer"], rows)
 
 
 def signature_robustness(r: dict, k: str = "5") -> str:

@@ -72,6 +72,10 @@ def test_protocol_counts_and_perfect_features() -> None:
     assert results["1"]["model"]["eer_skilled"] == 0 and results["1"]["model"]["frr"] == 0
     for key in ("n_genuine", "n_skilled", "n_random"):  # the baseline answers the same queries
         assert results["1"]["random"][key] == results["1"]["model"][key]
+    # The clerk's figures on the validation writers too (here the same perfect features).
+    val = results["1"]["model"]["validation_clerk"]
+    assert val["accepted"] == 1.0 and val["per_writer"]["max"] == 0.0
+    assert "validation_clerk" not in results["1"]["random"]
 
 
 def test_score_scales_with_the_references_spread() -> None:

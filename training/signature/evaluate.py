@@ -239,6 +239,10 @@ def evaluate_features(
             method = app_method.get(name)
             if method is None:
                 continue
+            # The same clerk's figures on the validation writers, for choosing the app's
+            # default method without looking at the test writers (pooled FAR in-sample).
+            results[str(k)][name]["validation_clerk"] = summarise(
+                dv, cal["threshold"], cal["accept_distance"], cal["reject_distance"])["clerk"]
             table = metrics.security_levels(dv["genuine"], dv["skilled"], dv["random"],
                                             TARGET_FARS)
             levels[method][str(k)] = table
