@@ -14,7 +14,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from desktop.core.errors import InputImageError, VerificationError
@@ -62,24 +61,16 @@ def same_references(paths: Sequence[Path]) -> None:
         seen_hash[digest] = path
 
 
-def _blurred_correlation(a: np.ndarray, b: np.ndarray) -> float:
-    from desktop.core.signature.enrollment import DUPLICATE_BLUR
-
-    a = cv2.GaussianBlur(a, (0, 0), DUPLICATE_BLUR)
-    b = cv2.GaussianBlur(b, (0, 0), DUPLICATE_BLUR)
-    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
-
-
 def near_duplicate_references(paths: Sequence[Path], inkmaps: Sequence[np.ndarray]) -> None:
     """Refuse two references whose blurred ink maps correlate above enrollment's
     ``DUPLICATE_CORRELATION`` (the same signature re-saved or scanned again; see
     :mod:`desktop.core.signature.enrollment`). Enrollment's second test, embedding distance, is left
     out: its threshold was measured on the shipped model and means nothing for another."""
-    from desktop.core.signature.enrollment import DUPLICATE_CORRELATION
+    from desktop.core.signature.enrollment import DUPLICATE_CORRELATION, blurred_correlation
 
     for i in range(len(paths)):
         for j in range(i):
-            if _blurred_correlation(inkmaps[i], inkmaps[j]) > DUPLICATE_CORRELATION:
+            if blurred_correlation(inkmaps[i], inkmaps[j]) > DUPLICATE_CORRELATION:
                 raise InputImageError(paths[i], f"is a near-duplicate of the reference "
                                                 f"{paths[j]} (the same signature scanned or "
                                                 "saved twice); each reference must be a "

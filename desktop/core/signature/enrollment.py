@@ -136,7 +136,9 @@ def assess(
     return list(candidates)
 
 
-def _blurred_correlation(a: np.ndarray, b: np.ndarray) -> float:
+def blurred_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Correlation of two ink maps after a blur of ``DUPLICATE_BLUR`` pixels: above
+    ``DUPLICATE_CORRELATION`` they are the same signature twice."""
     a = cv2.GaussianBlur(a, (0, 0), DUPLICATE_BLUR)
     b = cv2.GaussianBlur(b, (0, 0), DUPLICATE_BLUR)
     return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
@@ -152,7 +154,7 @@ def _flag_duplicates(cands: list[Candidate], existing: Sequence[tuple[str, np.nd
             if not other.usable:
                 continue
             dist = float(np.linalg.norm(cand.embedding - other.embedding))
-            corr = _blurred_correlation(cand.inkmap, other.inkmap)
+            corr = blurred_correlation(cand.inkmap, other.inkmap)
             if dist < DUPLICATE_DISTANCE or corr > DUPLICATE_CORRELATION:
                 cand.flag(REJECTED, f"near-duplicate of {other.name} (the same signature "
                           "scanned twice adds no information about the writer's variation)")
