@@ -6,8 +6,9 @@ writers for the same short budget and judged on the *validation* writers of each
     python benchmarks/signature_search.py collect       # runs/search/* -> results JSON
     python benchmarks/signature_search.py ship --key K  # the shipped row, start to signed folder
 
-Every row trains with ``--threads 1`` so that two rows can share a 2-core machine; the
-seconds are the training loop's own (``history.json``), on whatever machine ran it. The
+Rows A-C train with ``--threads 1`` so that two rows can share a 2-core machine, later
+rows with two threads (each row's text says what shared the cores); the seconds are the
+training loop's own (``history.json``), on whatever machine ran it. The
 criterion is the best epoch's mean over the data sets of the K = 1 validation EER
 (genuine pairs against skilled forgeries, or the same name by another volunteer in the
 Chinese set): :func:`training.signature.train.quick_validation_eer`. The test writers are
@@ -48,7 +49,7 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--pen-width", "3",
            "--epochs", "40"]),
     "F": ("E with a writer-classification head (normalised softmax over the training writers, "
-          "weight 0.1)",
+          "weight 0.1; epochs 1-29 shared the cores with E and the shipping, 30-40 alone)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--pen-width", "3",
            "--epochs", "40", "--writer-head", "0.1"]),
 }
