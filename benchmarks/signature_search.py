@@ -52,6 +52,9 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           "weight 0.1; epochs 1-29 shared the cores with E and the shipping, 30-40 alone)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--pen-width", "3",
            "--epochs", "40", "--writer-head", "0.1"]),
+    "G": ("D with the writer-classification head of F (no pen step; ran alone, two threads)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--writer-head",
+           "0.1"]),
 }
 
 
