@@ -21,6 +21,11 @@ _OPTIONAL_TYPES = {"margin": float, "margin2": float, "pos_neg_ratio": float, "w
                    "pretrained": str}
 
 
+# TrainConfig fields that are not command-line options: the preprocessing contract comes from
+# --pen-width, the writer head's class count from the training writers (train()).
+_NOT_OPTIONS = ("preprocessing", "writer_classes")
+
+
 def _add_train_args(p: argparse.ArgumentParser) -> None:
     from training.common.backbones import BACKBONES
     from training.common.losses import LOSSES
@@ -39,7 +44,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from RUN/last.pt")
     for f in fields(TrainConfig):
-        if f.name in ("preprocessing", "writer_classes"):  # set by the contract / train()
+        if f.name in _NOT_OPTIONS:
             continue
         kind = _OPTIONAL_TYPES.get(f.name, type(f.default))
         choices = {"loss": LOSSES, "backbone": BACKBONES, "optimizer": ("adamw", "sgd"),
@@ -84,7 +89,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from training.signature.train import TrainConfig, train
 
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
-                         if f.name not in ("preprocessing", "writer_classes")},
+                         if f.name not in _NOT_OPTIONS},
                       preprocessing=SignaturePreprocessing(pen_width=args.pen_width).to_dict())
     rank, world = init_distributed()
     try:
