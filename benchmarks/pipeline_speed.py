@@ -31,12 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the speed_* helpers 
 import speed_data  # noqa: E402
 import speed_report  # noqa: E402
 import speed_stages  # noqa: E402
+from signature_search import SHIPPED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 SIGNATURE_MODEL = ROOT / "exported_models" / "signature"
 BANKNOTE_MODEL = ROOT / "exported_models" / "banknote"
-CHECKPOINT = ROOT / "runs" / "search" / "C" / "best.pt"  # the shipped row of signature_search.py
+CHECKPOINT = ROOT / "runs" / "search" / SHIPPED / "best.pt"  # the shipped row's weights
 MEMORY_SCENARIOS = ("signature verification (app, batch)", "cheque check (app)",
                     "banknote check (app)", "torch eager (training)")
 # Sizes: (signature queries, batch-run items, cheques, captures, race rounds, seconds each,
@@ -46,19 +47,23 @@ SIZES = {"full": (256, 512, 50, 64, 5, 1.0, 3, 7, 32),
 
 
 def signature_torch_model(manifest, threads: int, weights: bool = True):
-    """The signature embedder in torch eager: the run's weights when its checkpoint is here
-    (and ``weights``), otherwise the manifest's architecture with random weights (speed does
-    not depend on them; the quick run skips loading the training code)."""
+    """The signature embedder in torch eager: the shipped row's weights when its checkpoint is
+    here, of the manifest's architecture (and ``weights``), otherwise the manifest's
+    architecture with random weights (speed does not depend on them; the quick run skips
+    loading the training code)."""
     import torch
 
     torch.set_num_threads(threads)
+    cfg = manifest.raw["training"]["config"]
     if weights and CHECKPOINT.is_file():
         from training.signature.train import load_model
 
-        return load_model(CHECKPOINT)[0].eval(), f"{CHECKPOINT.relative_to(ROOT)} weights"
+        net, run_cfg = load_model(CHECKPOINT)
+        # A checkpoint of another architecture would time another model than the shipped one.
+        if (run_cfg.width, run_cfg.embedding_size) == (cfg["width"], cfg["embedding_size"]):
+            return net.eval(), f"{CHECKPOINT.relative_to(ROOT)} weights"
     from training.common.model import SignatureEmbedder
 
-    cfg = manifest.raw["training"]["config"]
     return (SignatureEmbedder(cfg["embedding_size"], cfg["width"] or 24).eval(),
             "manifest architecture, random weights")
 
@@ -311,6 +316,7 @@ def run(args: argparse.Namespace) -> dict:
         report["signature"] = speed_stages.signature_stages(verifier, jobs, bsize)
         report["signature_batch"] = speed_stages.signature_batch(
             verifier, speed_stages.query_jobs(work, refs, n_batch), (1, 2), repeats)
+        report["decide_per_method"] = speed_stages.decide_per_method(verifier, jobs)
         phase("cheques")
         report["cheque"] = speed_stages.cheque_end_to_end(verifier, cheques)
         phase("banknotes")

@@ -126,6 +126,31 @@ def signature_batch(verifier, jobs: list[tuple[Path, np.ndarray]], workers: Sequ
     return out
 
 
+def decide_per_method(verifier, jobs: list[tuple[Path, np.ndarray]], n: int = 60,
+                      warmup: int = 3) -> dict:
+    """Milliseconds of one ``decide`` (query embedding against its account's references) for
+    each decision method the model offers, at the default level: what choosing a method in
+    Settings adds to every check (the SVM and the fusion fit one SVM per check)."""
+    from desktop.core.imaging.decode import load_gray
+    from desktop.core.signature.preprocess import preprocess_signature
+
+    prep = verifier.manifest.preprocessing
+    picked = jobs[:n]
+    queries = verifier.embed_inkmaps([preprocess_signature(load_gray(p), prep, p)
+                                      for p, _ in picked])
+    out = {}
+    for method in verifier.methods():
+        for (_, refs), q in list(zip(picked, queries, strict=True))[:warmup]:
+            verifier.decide(refs, q, method)
+        ms = []
+        for (_, refs), q in zip(picked, queries, strict=True):
+            t0 = _clock()
+            verifier.decide(refs, q, method)
+            ms.append(_clock() - t0)
+        out[method] = summary(ms)
+    return {"references": int(len(picked[0][1])) if picked else 0, "per_method": out}
+
+
 def cheque_end_to_end(verifier, cheques: list[ChequeFile], warmup: int = 2) -> dict:
     """From a cheque image file opened to a verdict, per cheque, with the stages' share."""
     from desktop.core.imaging.decode import load_pages
