@@ -52,9 +52,14 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           "weight 0.1; epochs 1-29 shared the cores with E and the shipping, 30-40 alone)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--pen-width", "3",
            "--epochs", "40", "--writer-head", "0.1"]),
-    "G": ("D with the writer-classification head of F (no pen step; ran alone, two threads)",
+    "G": ("D with the writer-classification head of F (no pen step; two threads, epochs 1-6 "
+          "sharing the cores, then alone after a resume)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--writer-head",
            "0.1"]),
+    "H": ("D with C's wide capture ranges (resolution x0.5-2, pen +-1 px on 60% of images), "
+          "against D's thin-pen and half-resolution moves (two threads, epochs 1-15 sharing "
+          "the cores with the shipping and the tests)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--capture", "wide"]),
 }
 
 
