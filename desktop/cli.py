@@ -20,6 +20,7 @@ from desktop.core.errors import InputImageError, VerificationError
 from desktop.core.imaging.decode import read_input_file
 from desktop.core.models.runtime import PROVIDER_CHOICES
 from desktop.core.paths import default_signature_model
+from desktop.core.signature.decision import METHODS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,8 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, default=None,
                    help="model folder (default: the shipped exported_models/signature)")
     p.add_argument("--provider", choices=PROVIDER_CHOICES, default="auto")
-    p.add_argument("--method", choices=("distance", "svm", "znorm"), default="distance",
-                   help="distance score, the per-writer SVM or the z-normalised distance")
+    p.add_argument("--method", choices=METHODS, default="distance",
+                   help="distance score, the per-writer SVM, the z-normalised distance or "
+                   "the fusion of distance and SVM")
     p.add_argument("--target-far", type=float, default=None,
                    help="security level as a target FAR (e.g. 0.01); default 0.02")
     p.add_argument("--json", action="store_true", help="print one JSON object")

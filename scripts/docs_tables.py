@@ -97,6 +97,14 @@ def speed_cheque(r: dict) -> str:
     return table(["stage", "mean ms", "p95 ms", "max ms"], rows)
 
 
+def speed_methods(r: dict) -> str:
+    """Milliseconds of one decision per method (the SVM fits added to a check)."""
+    part = r["decide_per_method"]
+    rows = [[m, f"{v['mean_ms']:.1f}", f"{v['p95_ms']:.1f}"]
+            for m, v in part["per_method"].items()]
+    return table([f"decision method (K = {part['references']})", "mean ms", "p95 ms"], rows)
+
+
 GRAPH_NAMES = {"float32 graph of the same weights": "float32, same weights",
                "shipped graph (int8)": "shipped int8",
                "shipped graph (float32)": "shipped float32"}
@@ -185,7 +193,9 @@ def signature_security(r: dict, k: str = "5") -> str:
 
 METHODS = {"model": "Siamese model, distance", "model_svm": "Siamese model, writer SVM",
            "model_znorm": "Siamese model, z-norm distance",
+           "model_fusion": "Siamese model, fusion of distance and SVM",
            "pixel_nn": "pixel nearest neighbour", "random": "random scores"}
+APP_METHODS = ("model", "model_svm", "model_znorm", "model_fusion")  # what the app can run
 SETS = {"cedar": "CEDAR (English)", "bhsig260_bengali": "BHSig260 (Bengali)",
         "chinese_cross_media": "Chinese cross-media"}
 
@@ -205,16 +215,17 @@ def signature_per_set(r: dict, k: str = "5") -> str:
             continue
         res = r["results"][kk]
         eers = [pct(res[m]["per_set"][name]["eer_skilled"]) if m in res else ""
-                for m in ("model", "model_svm", "model_znorm")]
+                for m in APP_METHODS]
         rows.append([SETS[name], kk, *eers])
-    return table(["test writers", "K", "EER distance", "EER writer SVM", "EER z-norm"], rows)
+    return table(["test writers", "K", "EER distance", "EER writer SVM", "EER z-norm",
+                  "EER fusion"], rows)
 
 
 def signature_clerk(r: dict) -> str:
     """At the default security level, pooled test writers: what a clerk sees, per K."""
     rows = []
     for k in sorted(r["results"], key=int):
-        for m in ("model", "model_svm", "model_znorm"):
+        for m in APP_METHODS:
             c = r["results"][k].get(m, {}).get("clerk")
             if c is None:
                 continue
@@ -263,7 +274,7 @@ def signature_results(r: dict, random_for: tuple[str, ...] = ("5",)) -> str:
     (no threshold columns) only for the K in ``random_for``."""
     rows = []
     for k in sorted(r["results"], key=int, reverse=True):
-        for m in ("model", "model_svm", "model_znorm", "pixel_nn", "random"):
+        for m in (*APP_METHODS, "pixel_nn", "random"):
             v = r["results"][k].get(m)
             if v is None or (m == "random" and k not in random_for):
                 continue
@@ -282,7 +293,8 @@ def signature_int8(manifest: dict) -> str:
     fp32, int8 = q["eer_skilled_float32"], q["eer_skilled_int8"]
     rows = []
     for k in sorted(int8, key=int):
-        for m, name in (("distance", "distance"), ("svm", "writer SVM"), ("znorm", "z-norm")):
+        for m, name in (("distance", "distance"), ("svm", "writer SVM"), ("znorm", "z-norm"),
+                        ("fusion", "fusion")):
             if m not in int8[k]:
                 continue
             a, b = fp32[k][m], int8[k][m]
@@ -358,6 +370,7 @@ REGIONS = [
     Region("speed-banknote", "docs/benchmarks.md", SPEED, speed_banknote),
     Region("speed-batch", "docs/benchmarks.md", SPEED, speed_batch),
     Region("speed-cheque", "docs/benchmarks.md", SPEED, speed_cheque),
+    Region("speed-methods", "docs/benchmarks.md", SPEED, speed_methods),
     Region("speed-ort-vs-torch", "docs/benchmarks.md", SPEED, speed_ort),
     Region("speed-peak-memory", "docs/benchmarks.md", SPEED, speed_memory),
     Region("speed-cold-start", "docs/benchmarks.md", SPEED, speed_cold_start),

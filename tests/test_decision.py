@@ -12,6 +12,7 @@ from desktop.core.errors import ModelError
 from desktop.core.signature.decision import (
     DEFAULT_TARGET_FAR,
     TARGET_FARS,
+    fusion_scores,
     level_for,
     security_thresholds,
     writer_svm_scores,
@@ -122,13 +123,14 @@ def test_tiny_model_ships_background_and_tables(tiny_model: Path, tiny_run: Path
     assert arr.dtype == np.float32 and np.allclose(np.linalg.norm(arr, axis=1), 1.0, atol=1e-5)
     assert set(raw["calibration"]["svm"]["per_k"]) == {"1", "5"}
     assert set(raw["calibration"]["znorm"]["per_k"]) == {"1", "5"}
-    for method in ("distance", "svm", "znorm"):
+    assert set(raw["calibration"]["fusion"]["per_k"]) == {"1", "5"}
+    for method in ("distance", "svm", "znorm", "fusion"):
         for k in ("1", "5"):
             rows = raw["calibration"]["security_levels"][method][k]
             assert [r["target_far"] for r in rows] == list(TARGET_FARS)
             # measured on the validation scores the thresholds were set on
             assert all(r["far_skilled"] <= r["target_far"] for r in rows)
-    assert verifier.methods() == ["distance", "svm", "znorm"]
+    assert verifier.methods() == ["distance", "svm", "znorm", "fusion"]
 
 
 def test_verify_is_decide_on_the_same_embeddings(verifier: SignatureVerifier,
@@ -144,7 +146,7 @@ def test_verify_is_decide_on_the_same_embeddings(verifier: SignatureVerifier,
     cal = verifier.manifest.calibration_for(3)
     assert (result.accept_distance, result.reject_distance) == (cal.accept_distance,
                                                                 cal.reject_distance)
-    for method in ("svm", "znorm"):
+    for method in ("svm", "znorm", "fusion"):
         other = verifier.verify(refs, query, method=method, target_far=0.05)
         assert other == verifier.decide(emb[:-1], emb[-1], method=method, target_far=0.05)
 
@@ -166,7 +168,14 @@ def test_decide_methods_and_security_levels(verifier: SignatureVerifier,
     bg = np.load(verifier.manifest.folder / "background.npy")
     assert by_z.distance == pytest.approx(float(znorm_scores(refs, bg, query[None])[0]), abs=1e-6)
     assert by_z.reference_distances == by_distance.reference_distances
-    for method in ("distance", "svm", "znorm"):
+    # fusion: the mean of the distance's and the SVM's calibrated log-odds
+    by_f = verifier.decide(refs, query, method="fusion")
+    dist_cal = verifier.manifest.calibration_for(5)
+    expected = 0.5 * (dist_cal.slope * (by_distance.distance - dist_cal.threshold)
+                      + svm_cal.slope * (by_svm.distance - svm_cal.threshold))
+    assert by_f.distance == pytest.approx(expected, abs=1e-6)
+    assert by_f.reference_distances == by_distance.reference_distances
+    for method in ("distance", "svm", "znorm", "fusion"):
         cal = verifier.manifest.calibration_for(5, method)
         levels = verifier.security_levels(5, method)
         assert [lv["target_far"] for lv in levels] == list(TARGET_FARS)
@@ -219,6 +228,7 @@ def test_model_without_the_new_fields_offers_the_distance_method_only(
         raw.pop("background")
         raw["calibration"].pop("svm")
         raw["calibration"].pop("znorm")
+        raw["calibration"].pop("fusion")
         raw["calibration"].pop("security_levels")
 
     (model_copy / "background.npy").unlink()
@@ -229,16 +239,32 @@ def test_model_without_the_new_fields_offers_the_distance_method_only(
     result = old.decide(refs, query)
     assert result == verifier.decide(refs, query)  # same model, same default behaviour
     assert old.decide(refs, query, target_far=DEFAULT_TARGET_FAR) == result
-    for method in ("svm", "znorm"):
+    for method in ("svm", "znorm", "fusion"):
         with pytest.raises(ValueError, match=f"does not support the '{method}' method"):
             old.decide(refs, query, method=method)
     with pytest.raises(ValueError, match="no security-level table"):
         old.decide(refs, query, target_far=0.05)
 
 
+def test_fusion_without_the_svm_calibration_is_unavailable(model_copy: Path) -> None:
+    edit_manifest(model_copy, lambda raw: raw["calibration"].pop("svm"))
+    verifier = SignatureVerifier(model_copy, provider="cpu")
+    assert verifier.methods() == ["distance", "znorm"]
+    with pytest.raises(ValueError, match="fuses the writer SVM, which is unavailable"):
+        verifier.decide(np.eye(32, dtype=np.float32)[:2], np.eye(32, dtype=np.float32)[2],
+                        method="fusion")
+
+
+def test_fusion_scores_average_the_calibrated_log_odds() -> None:
+    d_cal, s_cal = _cal(threshold=0.7), Calibration(5, 0.0, -0.5, 0.5, 2.0, {})
+    fused = fusion_scores(np.array([0.7, 0.9]), np.array([0.0, -1.0]), d_cal, s_cal)
+    # both at their equal-error points: 0; then 5 * 0.2 = 1 and 2 * -1 = -2, mean -0.5
+    assert fused == pytest.approx([0.0, -0.5])
+
+
 def test_shipped_model_offers_every_method(shipped_model: Path) -> None:
     verifier = SignatureVerifier(shipped_model, provider="cpu")
-    assert verifier.methods() == ["distance", "svm", "znorm"]
+    assert verifier.methods() == ["distance", "svm", "znorm", "fusion"]
     cal = verifier.manifest.calibration_for(5)
     levels = verifier.security_levels(5)
     default = next(lv for lv in levels if lv["default"])

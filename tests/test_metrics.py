@@ -102,10 +102,12 @@ def test_evaluation_adds_the_writer_svm_and_security_levels() -> None:
         assert results[k]["model_svm"]["eer_skilled"] == 0
         assert results[k]["model_svm"]["n_genuine"] == results[k]["model"]["n_genuine"]
         assert set(cal["svm"]["per_k"]) == set(cal["per_k"]) == {"1", "2"}
-        for method in ("distance", "svm"):
+        for method in ("distance", "svm", "fusion"):
             rows = cal["security_levels"][method][k]
             assert all(r["far_skilled"] <= r["target_far"] for r in rows)
+        assert results[k]["model_fusion"]["n_genuine"] == results[k]["model"]["n_genuine"]
     assert cal["svm"]["params"]["class_weight"] == "balanced"
+    assert set(cal["fusion"]["per_k"]) == {"1", "2"}
     plain, cal_plain, _ = evaluate_features({"model": feats}, _Fake(), _Fake(),
                                             {"model": feats}, [1], draws=2)
     assert "model_svm" not in plain["1"] and "svm" not in cal_plain

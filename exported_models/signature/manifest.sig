@@ -3,5 +3,5 @@
   "algorithm": "Ed25519",
   "key_id": "57d0585bc59fbb80",
   "signed_file": "manifest.json",
-  "signature": "+sVOlOHRD7cLqlKMQanEAEoK6hzVMj3vWEl5MpIblFmjwMrgmiWz5/22QCrVBD0Xy2dfef0PQWE4d7rf7YnVAg=="
+  "signature": "9U6E+oVoXBPaJZx9ZkSL3YZYM/HMrcO786ewnaqsQkVd9fmvFy0WdOvUa22hSWfb+w1weHw71ljeX4uTC/eVDQ=="
 }

@@ -13,6 +13,7 @@ decision threshold is calibrated on the *validation* writers and applied unchang
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from desktop.core.signature.decision import (
+    FUSION_SCORE_NAME,
     SVM_C,
     SVM_GAMMA,
     SVM_KERNEL,
@@ -28,9 +30,11 @@ from desktop.core.signature.decision import (
     TARGET_FARS,
     ZNORM_COHORT,
     ZNORM_SCORE_NAME,
+    fusion_scores,
     writer_svm_scores,
     znorm_scores,
 )
+from desktop.core.signature.manifest import Calibration
 from desktop.core.signature.verification import score as model_score
 from training.common import metrics
 from training.signature.data import SignatureImages
@@ -180,8 +184,32 @@ def skilled_eer_per_set(d: dict) -> dict[str, float]:
 
 
 def svm_scorer(background: np.ndarray) -> Scorer:
-    """The writer-dependent SVM score against ``background`` as a protocol scorer."""
-    return lambda refs, queries: writer_svm_scores(refs, background, queries)
+    """The writer-dependent SVM score against ``background`` as a protocol scorer.
+
+    Remembers its answers: the fusion asks again for the very scores the SVM method was
+    evaluated on (the same seed draws the same references), and an SVM fit is the slow part.
+    """
+    seen: dict[bytes, np.ndarray] = {}
+
+    def score(refs: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        # the shapes too: the same bytes split differently are another question
+        key = hashlib.sha256(repr((refs.shape, queries.shape, refs.dtype.str)).encode()
+                             + np.ascontiguousarray(refs).tobytes()
+                             + np.ascontiguousarray(queries).tobytes()).digest()
+        if key not in seen:
+            seen[key] = writer_svm_scores(refs, background, queries)
+        return seen[key]
+
+    return score
+
+
+def fusion_scorer(svm: Scorer, distance_cal: dict, svm_cal: dict) -> Scorer:
+    """The fused score (:func:`~desktop.core.signature.decision.fusion_scores`) with one K's
+    validation calibrations of the distance and the SVM (``metrics.calibrate`` dicts)."""
+    cal_d = Calibration.from_dict(int(distance_cal["k"]), distance_cal)
+    cal_s = Calibration.from_dict(int(svm_cal["k"]), svm_cal)
+    return lambda refs, queries: fusion_scores(model_score(refs, queries), svm(refs, queries),
+                                               cal_d, cal_s)
 
 
 def _levels_on_test(levels: list[dict], test: dict) -> list[dict]:
@@ -203,34 +231,40 @@ def evaluate_features(
 ) -> tuple[dict, dict, dict]:
     """Evaluate every method (``features[name]`` on test, ``val_features[name]`` on
     validation); with a ``background`` (training writers' genuine embeddings) the first
-    method's features are also scored by the writer-dependent SVM, as ``<first>_svm``, and
-    by the z-normalised distance against it, as ``<first>_znorm``.
+    method's features are also scored by the writer-dependent SVM, as ``<first>_svm``, by
+    the z-normalised distance against it, as ``<first>_znorm``, and by the fusion of the
+    distance and the SVM (with that K's validation calibrations), as ``<first>_fusion``.
 
     Returns (results per K and method, the calibration -- ``per_k`` of the first method,
-    ``svm`` and ``znorm`` with their own ``per_k`` when there is a background, and
+    ``svm``, ``znorm`` and ``fusion`` with their own ``per_k`` when there is a background, and
     ``security_levels`` per method and K, all on the validation writers -- and the first
     method's raw test distances per K for plots).
     """
     scorers = {"model": model_score, "pixel_nn": nearest_distance}
     results: dict = {}
     per_k: dict = {}
-    method_per_k: dict = {"svm": {}, "znorm": {}}
+    method_per_k: dict = {"svm": {}, "znorm": {}, "fusion": {}}
     levels: dict = {"distance": {}}
     raw: dict = {}
     first = next(iter(features))
     methods = [(name, feats, val_features[name], scorers.get(name, model_score))
                for name, feats in features.items()]
+    svm = svm_scorer(background) if background is not None else None
     if background is not None:
-        levels.update(svm={}, znorm={})
-        methods.append((f"{first}_svm", features[first], val_features[first],
-                        svm_scorer(background)))
+        levels.update(svm={}, znorm={}, fusion={})
+        methods.append((f"{first}_svm", features[first], val_features[first], svm))
         methods.append((f"{first}_znorm", features[first], val_features[first],
                         lambda refs, queries: znorm_scores(refs, background, queries)))
+        methods.append((f"{first}_fusion", features[first], val_features[first], None))
     # the methods the app can run
-    app_method = {first: "distance", f"{first}_svm": "svm", f"{first}_znorm": "znorm"}
+    app_method = {first: "distance", f"{first}_svm": "svm", f"{first}_znorm": "znorm",
+                  f"{first}_fusion": "fusion"}
     for k in ks:
         results[str(k)] = {}
-        for name, feats, vfeats, score in methods:
+        for name, feats, vfeats, score_or_none in methods:
+            # the fusion's scorer needs this K's calibrations, made just before it
+            score = score_or_none or fusion_scorer(svm, per_k[str(k)],
+                                                   method_per_k["svm"][str(k)])
             dv = protocol_distances(vfeats, val, k, draws, seed, score)
             dt = protocol_distances(feats, test, k, draws, seed + 1, score)
             cal = metrics.calibrate(dv["genuine"], dv["skilled"], dv["random"], k)
@@ -270,6 +304,12 @@ def evaluate_features(
         calibration["znorm"] = {
             "score": ZNORM_SCORE_NAME, "params": {"cohort": "background", "top": ZNORM_COHORT},
             "per_k": method_per_k["znorm"],
+        }
+        calibration["fusion"] = {
+            "score": FUSION_SCORE_NAME,
+            "params": {"of": ["distance", "svm"], "weights": [0.5, 0.5],
+                       "each": "slope * (score - threshold) of its own calibration for K"},
+            "per_k": method_per_k["fusion"],
         }
     calibration["security_levels"] = levels
     return results, calibration, raw

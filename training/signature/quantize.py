@@ -35,7 +35,8 @@ from desktop.core.signature.preprocess import SignaturePreprocessing
 
 EER_TOLERANCE = 0.005  # 0.5 percentage points
 # the app's decision methods and the evaluation's names for them
-APP_METHODS = {"distance": "model", "svm": "model_svm", "znorm": "model_znorm"}
+APP_METHODS = {"distance": "model", "svm": "model_svm", "znorm": "model_znorm",
+               "fusion": "model_fusion"}
 
 
 def calibration_inputs(split: dict, data: str | Path, count: int, seed: int,

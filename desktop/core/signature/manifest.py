@@ -8,10 +8,10 @@ and output shapes disagree with what the manifest states.
 Optional fields (format version 1 still; a model without them loads and offers only the
 distance method at its default security level):
 
-``calibration.svm``, ``calibration.znorm``
+``calibration.svm``, ``calibration.znorm``, ``calibration.fusion``
     ``{"score": <name>, "params": {...}, "per_k": {K: <same entry as calibration.per_k>}}``:
-    the writer-dependent SVM's and the z-normalised distance's calibration on the validation
-    writers (both need the background set).
+    the writer-dependent SVM's, the z-normalised distance's and the fused score's calibration
+    on the validation writers (all need the background set; the fusion also the SVM's).
 ``calibration.security_levels``
     ``{<method>: {K: [{"target_far", "threshold", "far_skilled", "far_random", "frr"}, ...]}}``:
     for each method and K the validation threshold at each target skilled-forgery FAR and the
@@ -43,7 +43,7 @@ from desktop.core.models.signing import sha256_of
 from desktop.core.signature.preprocess import SignaturePreprocessing
 
 FORMAT_VERSION = 1
-BACKGROUND_METHODS = ("svm", "znorm")  # decision methods that need the background set
+BACKGROUND_METHODS = ("svm", "znorm", "fusion")  # methods needing the background set
 REQUIRED_KEYS = (
     "format_version", "kind", "model_file", "sha256", "input", "output", "preprocessing",
     "calibration", "training",
@@ -219,7 +219,7 @@ class ModelManifest:
     calibrations: dict[int, Calibration]
     raw: dict[str, Any]
     # Optional (see the module docstring): empty / None on models exported without them.
-    # per background method ('svm', 'znorm'): its calibration per K, and its score's name
+    # per background method ('svm', 'znorm', 'fusion'): its calibration per K, its score's name
     method_calibrations: dict[str, dict[int, Calibration]] = field(default_factory=dict)
     method_scores: dict[str, str] = field(default_factory=dict)
     security_levels: dict[str, dict[int, tuple[SecurityLevel, ...]]] = field(
@@ -229,7 +229,7 @@ class ModelManifest:
 
     def calibration_for(self, n_references: int, method: str = "distance") -> Calibration:
         """The calibration of the largest K not above ``n_references`` (the smallest K if none),
-        for ``method`` ('distance', 'svm' or 'znorm')."""
+        for ``method`` ('distance' or one of :data:`BACKGROUND_METHODS`)."""
         table = self.calibrations if method == "distance" else \
             self.method_calibrations.get(method, {})
         if not table:

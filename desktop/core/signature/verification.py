@@ -9,8 +9,8 @@ writers never used to test) turns the score into a similarity in [0, 1] with a m
 logistic map and into one of three verdicts.
 
 :meth:`SignatureVerifier.decide` works from embeddings (what a branch stores per reference)
-and offers the decision methods of :mod:`desktop.core.signature.decision` ('distance'; 'svm' and
-'znorm' when the model ships a background set and their calibrations) at a security level
+and offers the decision methods of :mod:`desktop.core.signature.decision` ('distance'; 'svm',
+'znorm' and 'fusion' when the model ships a background set and their calibrations) at a level
 stated as a target skilled-forgery FAR.
 """
 
@@ -30,9 +30,11 @@ import numpy as np
 from desktop.core.errors import InputImageError, ModelError
 from desktop.core.imaging.decode import load_gray
 from desktop.core.signature.decision import (
+    FUSION_SCORE_NAME,
     METHODS,
     SVM_SCORE_NAME,
     ZNORM_SCORE_NAME,
+    fusion_scores,
     level_for,
     security_thresholds,
     writer_svm_scores,
@@ -101,11 +103,12 @@ class VerificationResult:
     """Everything a clerk (or the JSON CLI) needs to read a verification.
 
     The ``*distance*`` fields hold scores as :func:`reference_scores` defines them (distances
-    relative to the references' spread when there are two or more references). With
-    ``method == 'svm'`` the overall ``distance``, ``similarity``, threshold, accept and reject
-    fields are on the writer SVM's score scale (minus its decision function, lower = more
-    alike) and its calibration; ``reference_distances`` / ``reference_similarities`` stay
-    those of the distance method, so each reference's own similarity can still be shown.
+    relative to the references' spread when there are two or more references). With another
+    ``method`` the overall ``distance``, ``similarity``, threshold, accept and reject fields
+    are on that method's score scale (for 'svm' minus the SVM's decision function, for
+    'fusion' the mean calibrated log-odds; lower = more alike) and its calibration;
+    ``reference_distances`` / ``reference_similarities`` stay those of the distance method,
+    so each reference's own similarity can still be shown.
     ``target_far`` is the security level applied: the target skilled-forgery FAR on the
     validation writers (the calibration's default, 2%, when none was chosen).
     """
@@ -154,7 +157,8 @@ class SignatureVerifier:
         writer SVM, the z-norm); return why each such method is unavailable, if it is (the
         distance method and its calibration always remain)."""
         m = self.manifest
-        computes = {"svm": SVM_SCORE_NAME, "znorm": ZNORM_SCORE_NAME}
+        computes = {"svm": SVM_SCORE_NAME, "znorm": ZNORM_SCORE_NAME,
+                    "fusion": FUSION_SCORE_NAME}
         why = {}
         for method, name in computes.items():
             if m.background is None or not m.method_calibrations.get(method):
@@ -162,6 +166,8 @@ class SignatureVerifier:
             elif m.method_scores.get(method) != name:
                 why[method] = (f"its {method} score was calibrated as "
                                f"{m.method_scores.get(method)!r}; this app computes {name!r}")
+        if "svm" in why and "fusion" not in why:  # the fusion reads the SVM's calibration
+            why["fusion"] = f"it fuses the writer SVM, which is unavailable: {why['svm']}"
         if len(why) < len(computes) and m.background is not None:
             self._background = m.background.load()
         return why
@@ -247,9 +253,9 @@ class SignatureVerifier:
         return cast("list[VerificationResult | InputImageError]", results)  # all filled
 
     def methods(self) -> list[str]:
-        """The decision methods this model supports: always 'distance'; 'svm' and 'znorm' when
-        its manifest ships a background set and their calibration made with this app's
-        score."""
+        """The decision methods this model supports: always 'distance'; 'svm', 'znorm' and
+        'fusion' when its manifest ships a background set and their calibration made with this
+        app's score."""
         return [m for m in METHODS if m not in self._unavailable]
 
     def security_levels(self, k: int, method: str = "distance") -> list[dict[str, Any]]:
@@ -312,6 +318,11 @@ class SignatureVerifier:
         elif method == "znorm":
             cal = self.manifest.calibration_for(k, "znorm")
             value = float(znorm_scores(refs, self._background, query)[0])
+        elif method == "fusion":
+            cal = self.manifest.calibration_for(k, "fusion")
+            svm = writer_svm_scores(refs, self._background, query)
+            value = float(fusion_scores(dists.mean(), svm, dist_cal,
+                                        self.manifest.calibration_for(k, "svm"))[0])
         else:
             cal = dist_cal
             value = float(dists.mean())
