@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Signature verification")
+    from desktop.ui.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)  # noqa: F841 - alive until the app ends
     startup.install_translations(app)
     if args.compare:
         from desktop.ui.main_window import MainWindow

@@ -89,8 +89,12 @@ def self_test(model_dir: Path, provider: str, started: float) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless on any machine
     report = run_self_test(samples_dir(), model_dir, default_banknote_model_dir(), provider)
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    from desktop.ui.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)  # the window test loads its model on a worker
     if report.ok:
         gui_self_test(report, model_dir, provider)
+    collector.stop()
     app.processEvents()
     report.seconds = time.perf_counter() - started
     print(report.as_text(), flush=True)

@@ -187,3 +187,19 @@ def app_parts(tmp_path: Path, shipped_model: Path):
     config = AppConfig(model_dir=str(shipped_model), provider="cpu")
     yield service, config
     service.store.close()
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread(request: pytest.FixtureRequest):
+    """Qt tests run as the app does: the cyclic garbage collector only on the GUI thread
+    (:mod:`desktop.ui.gc_guard`), so that a worker thread never frees an earlier test's
+    windows (that crashed the suite once). Other tests keep automatic collection."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("qapp")
+    from desktop.ui.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    yield
+    collector.stop()
