@@ -49,6 +49,24 @@ def test_svm_ranks_a_writers_own_signatures_above_other_writers() -> None:
     assert np.array_equal(again, writer_svm_scores(x[5, :5], background, x[6]))  # deterministic
 
 
+def test_svm_fits_only_the_background_nearest_to_the_references() -> None:
+    from desktop.core.signature.decision import SVM_NEGATIVES
+
+    x = _clusters(8, 10, seed=1)
+    rng = np.random.default_rng(2)
+    near = x[:5].reshape(-1, x.shape[2])  # 50 rows around the training writers
+    far = -np.repeat(x[5, :1], SVM_NEGATIVES, axis=0) + 0.01 * rng.normal(
+        size=(SVM_NEGATIVES, x.shape[2]))  # as far from writer 5 as the sphere allows
+    far /= np.linalg.norm(far, axis=1, keepdims=True)
+    refs, queries = x[5, :5], np.concatenate([x[5, 5:], x[6]])
+    with_far = writer_svm_scores(refs, np.concatenate([far, near]), queries)
+    # 50 near rows + the nearest 100 of the far ones are fitted; the rest change nothing
+    kept = np.concatenate([near, far[np.argsort(np.linalg.norm(
+        far[:, None] - refs[None], axis=2).min(1), kind="stable")[:SVM_NEGATIVES - len(near)]]])
+    assert np.allclose(with_far, writer_svm_scores(refs, kept, queries), atol=1e-9)
+    assert with_far[:5].max() < with_far[5:].min()
+
+
 def test_svm_rejects_mismatched_shapes() -> None:
     x = _clusters(3, 4)
     with pytest.raises(ValueError, match="embedding sizes"):

@@ -3,5 +3,5 @@
   "algorithm": "Ed25519",
   "key_id": "57d0585bc59fbb80",
   "signed_file": "manifest.json",
-  "signature": "9U6E+oVoXBPaJZx9ZkSL3YZYM/HMrcO786ewnaqsQkVd9fmvFy0WdOvUa22hSWfb+w1weHw71ljeX4uTC/eVDQ=="
+  "signature": "mnqFKZuBCA7bdeBCEThLYG/7B7+X3ED4N7O3vwG5H3dRZzKw5egeWakkTyCYB0RZBtkQaicQIg5CXLesIQyXCw=="
 }

@@ -26,6 +26,7 @@ from desktop.core.signature.decision import (
     SVM_C,
     SVM_GAMMA,
     SVM_KERNEL,
+    SVM_NEGATIVES,
     SVM_SCORE_NAME,
     TARGET_FARS,
     ZNORM_COHORT,
@@ -297,7 +298,7 @@ def evaluate_features(
         calibration["svm"] = {
             "score": SVM_SCORE_NAME,
             "params": {"kernel": SVM_KERNEL, "C": SVM_C, "gamma": SVM_GAMMA,
-                       "class_weight": "balanced"},
+                       "class_weight": "balanced", "negatives": f"nearest {SVM_NEGATIVES}"},
             "background_size": int(len(background)),
             "per_k": method_per_k["svm"],
         }
