@@ -115,7 +115,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from training.signature.evaluate import evaluate_run
+    from training.signature.report import evaluate_run
 
     data = None if not args.data else [str(d) for d in args.data] if len(args.data) > 1 \
         else str(args.data[0])

@@ -130,7 +130,7 @@ def export_run(run: str | Path, out: str | Path, data_description: str | None = 
     ``key`` (an Ed25519 private key PEM), signs the folder (:func:`sign_model`); without it
     the folder is left unsigned and the app refuses it until ``python -m training sign``.
     """
-    from training.signature.evaluate import evaluate_run
+    from training.signature.report import evaluate_run
     from training.signature.train import load_model
 
     run, out = Path(run), Path(out)

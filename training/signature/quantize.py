@@ -160,8 +160,8 @@ def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
     from desktop.core.models.manifest import read_manifest_json, write_manifest
     from desktop.core.models.signing import SIGNATURE_NAME, sha256_of, sign_model
     from training.signature.evaluate import __doc__ as protocol_doc
-    from training.signature.evaluate import plot_report, summary_table
     from training.signature.export import BACKGROUND_FILE, MODEL_FILE, write_background
+    from training.signature.report import plot_report, summary_table
 
     _, raw = read_manifest_json(source, ("model_file",), "model folder")
     carried = {name: (source / name).read_bytes() for name in ("split.json", "history.json")
