@@ -208,7 +208,7 @@ def _bad_pictures(folder: Path) -> dict[str, tuple[Path, str]]:
             render_note(SPECS[("ARC-20", "BOR-5")[k]], "front", rng), (200, 90))
     files = {"wood table": (table, "no banknote found"),
              "black picture": (np.zeros((360, 480, 3), np.uint8), "black"),
-             "two notes": (two, "2 banknotes")}
+             "two notes": (two, "banknotes are in the picture")}
     out = {}
     for what, (image, message) in files.items():
         path = folder / f"{what.replace(' ', '_')}.png"

@@ -42,6 +42,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     from training.banknote.evaluate import evaluate_banknote_model
 
     torch.set_num_threads(args.threads)
+    if args.real is not None:
+        from desktop.core.banknote.model import BanknoteModel
+        from training.banknote.real import evaluate_real, format_real
+
+        report = evaluate_real(BanknoteModel(args.model, args.provider), args.real, args.out)
+        print(format_real(report))
+        return 0
     evaluate_banknote_model(args.model, args.out, seed=args.seed, genuine=args.genuine,
                             counterfeits=args.counterfeits, workers=args.workers,
                             provider=args.provider)
@@ -103,4 +110,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--provider", default="cpu")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--real", type=Path, default=None, metavar="DATA",
+                   help="evaluate on the real notes under DATA (../shared/data/banknotes: "
+                   "eur_photos, eur_brl, vnd) instead of the synthetic test notes")
     p.set_defaults(func=_evaluate)

@@ -13,15 +13,16 @@ class's genuine-vs-counterfeit SVM where one was trained.
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from desktop.core.banknote.detect import NoteReading, read_note
+from desktop.core.banknote.detect import NoteOrientation, NoteQuad, NoteReading, read_note
 from desktop.core.banknote.manifest import (
     BanknoteManifest,
     NoteClass,
@@ -29,7 +30,16 @@ from desktop.core.banknote.manifest import (
     load_banknote_manifest,
 )
 from desktop.core.banknote.preprocess import preprocess_banknote
-from desktop.core.errors import ModelError
+from desktop.core.banknote.register import (
+    MIN_INLIERS,
+    REFERENCE_WIDTH,
+    Attempt,
+    ReferenceSide,
+    Registration,
+    SideIndex,
+    local_features,
+)
+from desktop.core.errors import InputImageError, ModelError
 from desktop.core.models.keys import TrustStore
 from desktop.core.models.runtime import create_session
 
@@ -38,6 +48,9 @@ __all__ = ["BanknoteCheck", "BanknoteModel", "Centroid", "ClassScore", "Enrolled
 
 GENUINE, SUSPECT = "genuine", "suspect"  # a note's verdicts
 MIN_CONFIDENCE = 0.5  # below this the denomination itself is in doubt: the clerk looks
+UNKNOWN_NOTE = ("no enrolled side's printed detail was found in the picture: a denomination "
+                "that is not enrolled (enroll it) or a picture too poor to read; the reading "
+                "below is the embedder's nearest class only")
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,8 @@ class BanknoteCheck:
     reasons: list[str]
     nearest: list[NearestReference]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    registration: Registration | None = None  # the side verified by local features
+    attempts: list[Attempt] = field(default_factory=list)  # sides tried, verified first
 
     @property
     def denomination(self) -> NoteClass:
@@ -119,6 +134,14 @@ def compare_sides(first: BanknoteCheck, second: BanknoteCheck) -> list[str]:
         problems.append(f"the sides belong to different notes ({a.currency} {a.denomination} "
                         f"and {b.currency} {b.denomination}): a glued counterfeit")
     return problems
+
+
+def _decode_enrolled(note: EnrolledNote) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(note.image_png, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise InputImageError(f"enrolled note {note.id}", "its stored image cannot be "
+                              "decoded; revoke it and enroll it again")
+    return image
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -147,6 +170,8 @@ class BanknoteModel:
         self.shipped = [Centroid(c.key, v) for c, v in
                         zip(m.classes, self._default_centroids(), strict=True)]
         self._ref_images: dict[int, np.ndarray] = {}
+        self._sides: dict[str, ReferenceSide] = {}
+        self._index: tuple[tuple[str, ...], SideIndex] | None = None
 
     @property
     def model_id(self) -> str:
@@ -264,7 +289,42 @@ class BanknoteModel:
                 out.append(NearestReference(note.key, dist, image, note.id))
         return out
 
-    # ---- the check -----------------------------------------------------------------------
+    # ---- reference sides for local features ----------------------------------------------
+    def _side(self, source: str, key: str, load: Callable[[], np.ndarray]) -> ReferenceSide:
+        side = self._sides.get(source)
+        if side is None or side.key != key:
+            side = self._sides[source] = ReferenceSide.from_image(key, source, load())
+        return side
+
+    def side_index(self, enrolled: Sequence[EnrolledNote] = ()) -> SideIndex:
+        """The local-feature index of every reference side: the shipped reference notes and
+        the enrolled ones (features are found once per picture and kept)."""
+        m = self.manifest
+        sides = [self._side(f"shipped:{i}", key, lambda i=i: self.reference_image(i))
+                 for i, key in enumerate(m.reference_keys)]
+        for note in enrolled:
+            # The stored image's digest is part of the name: a changed row is a new side.
+            digest = hashlib.sha256(note.image_png).hexdigest()[:16]
+            sides.append(self._side(f"enrolled:{note.id}:{digest}", note.key,
+                                    lambda n=note: _decode_enrolled(n)))
+        sources = tuple(side.source for side in sides)
+        if self._index is None or self._index[0] != sources:
+            self._index = (sources, SideIndex(sides))
+        return self._index[1]
+
+    def reference_note(self, image: np.ndarray, path: str | Path | None = None) -> np.ndarray:
+        """The note an operator enrolls from a picture: found, straightened and upright (BGR),
+        larger than the embedder needs since its printed detail is what checks are matched
+        against; a scan already cropped to the note is taken whole. Raises
+        :class:`InputImageError` (naming ``path``) when no note can be found."""
+        return read_note(image, path, self.manifest.preprocessing,
+                         height=REFERENCE_WIDTH // 2, cropped_ok=True).upright
+
+    def find_notes(self, image: np.ndarray, enrolled: Sequence[EnrolledNote] = ()
+                   ) -> list[Registration]:
+        """Every enrolled or shipped note side found in a picture, largest first."""
+        return self.side_index(enrolled).find_notes(image)
+
     def rank(self, embedding: np.ndarray, centroids: Sequence[Centroid]) -> list[ClassScore]:
         """Every class for one embedding, nearest first, with softmax confidences (a class's
         distance is that of its nearest centroid)."""
@@ -297,30 +357,97 @@ class BanknoteModel:
     def check(self, image: np.ndarray, path: str | Path | None = None,
               enrolled: Sequence[EnrolledNote] = ()) -> BanknoteCheck:
         """Check the banknote in a decoded picture (BGR); ``enrolled`` adds the operator's
-        reference notes. Raises :class:`InputImageError` (naming ``path``) when no single
-        note can be found."""
-        m = self.manifest
+        reference notes.
+
+        The picture is first searched for the printed detail of every reference side
+        (:mod:`desktop.core.banknote.register`): a verified side names the note and registers
+        it upright in the reference's frame, and the embedder then judges that registered
+        note. When no side is verified, the outline detector and the embedder's nearest class
+        give a reading that is always *suspect* (an unknown note). Raises
+        :class:`InputImageError` (naming ``path``) when no note can be found at all, or when
+        the picture holds more than one note."""
         times: dict[str, float] = {}
         t = time.perf_counter()
-        reading = read_note(image, path, m.preprocessing)
-        turned_img = cv2.rotate(reading.upright, cv2.ROTATE_180)
+        index = self.side_index(enrolled)
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+        query = local_features(gray)
+        attempts = index.search(image, query, gray)
+        reg = attempts[0].registration if attempts else None
+        if reg is not None:
+            self._refuse_second_note(index, image, gray, query, reg, path)
+        # One stage name for both paths, so that timings stay comparable between checks.
         times["find and rectify"] = (time.perf_counter() - t) * 1000
+        if reg is None:
+            check = self._check_by_outline(image, path, enrolled, times)
+            check.reasons.insert(0, UNKNOWN_NOTE)
+            check.verdict = SUSPECT
+        else:
+            check = self._check_registered(image, path, enrolled, reg, attempts, times)
+        check.attempts = attempts
+        return check
+
+    def _refuse_second_note(self, index: SideIndex, image: np.ndarray, gray: np.ndarray,
+                            query, reg: Registration, path: str | Path | None) -> None:
+        """Raise when another note is verified outside the first one: one note per check."""
+        outline = reg.quad.reshape(-1, 1, 2).astype(np.float32)
+        outside = np.array([cv2.pointPolygonTest(outline, (float(x), float(y)), False) < 0
+                            for x, y in query.points], bool)
+        if outside.sum() < MIN_INLIERS:
+            return
+        more = index.search(image, query.subset(outside), gray)
+        if more and more[0].registration is not None:
+            other = self.manifest.class_for(more[0].registration.key) or NoteClass.from_key(
+                more[0].registration.key)
+            first = self.manifest.class_for(reg.key) or NoteClass.from_key(reg.key)
+            raise InputImageError(path, f"two or more banknotes are in the picture ({first.label} "
+                                  f"and {other.label}): photograph one note at a time")
+
+    def _local_confidence(self, reg: Registration, attempts: Sequence[Attempt]) -> float:
+        """How much the verified side stands out from the best other denomination side tried:
+        its inliers over its own plus the runner-up's (at least :data:`MIN_INLIERS`), so it is
+        never 1 and is 0.5 when a rival fits as well."""
+        rival = max((a.registration.inliers if a.registration else 0
+                     for a in attempts if a.side.key != reg.key), default=0)
+        return reg.inliers / (reg.inliers + max(rival, MIN_INLIERS))
+
+    def _check_registered(self, image: np.ndarray, path: str | Path | None,
+                          enrolled: Sequence[EnrolledNote], reg: Registration,
+                          attempts: Sequence[Attempt], times: dict[str, float]
+                          ) -> BanknoteCheck:
+        m = self.manifest
         t = time.perf_counter()
-        tensors = np.stack([preprocess_banknote(reading.upright, m.preprocessing, path),
-                            preprocess_banknote(turned_img, m.preprocessing, path)])
+        upright = reg.registered(image)
+        times["find and rectify"] += (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        note = m.class_for(reg.key) or NoteClass.from_key(reg.key)
+        reading = NoteReading(NoteQuad(reg.quad.astype(np.float32)), upright,
+                              NoteOrientation(0, note.side, 1.0), m.preprocessing, path)
+        tensor = preprocess_banknote(upright, m.preprocessing, path)
         times["preprocess"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        emb = self.embed(tensors)
+        q = self.embed(tensor[None])[0]
         times["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        centroids = self.centroids(enrolled)
-        upright, turned = self.rank(emb[0], centroids), self.rank(emb[1], centroids)
-        turn = self.pick_turn(upright, turned, reading.orientation.unsure)
-        ranked, q = (turned, emb[1]) if turn else (upright, emb[0])
-        top = ranked[0]
-        shipped_keys = [c.key for c in m.classes]
-        svm_class = m.classes[int(np.argmax(self.svm_scores(q[None])[0]))] if shipped_keys \
-            else None
+        ranked = self.rank(q, self.centroids(enrolled))
+        mine = next(s for s in ranked if s.note.key == reg.key)
+        others = [s for s in ranked if s.note.key != reg.key]
+        conf = self._local_confidence(reg, attempts)
+        rest = sum(s.confidence for s in others)
+        top = [replace(mine, confidence=conf),
+               *(replace(s, confidence=(1 - conf) * s.confidence / rest if rest > 0 else 0.0)
+                 for s in others)]
+        reasons = self._authenticity(top[0], q)
+        embedder_best = ranked[0]
+        if embedder_best.note.key != reg.key and self._within(embedder_best):
+            reasons.append(f"its printed detail matches the {note.label} but the embedder reads "
+                           f"it as {embedder_best.note.label}")
+        times["classify and judge"] = (time.perf_counter() - t) * 1000
+        return self._result(reading, False, upright, q, top, reasons, enrolled, times, reg)
+
+    def _authenticity(self, top: ClassScore, q: np.ndarray) -> list[str]:
+        """Reasons to doubt a note read as ``top``: beyond its genuine cluster, scored as a
+        counterfeit, or an uncertain denomination."""
+        m = self.manifest
         threshold = m.distance_threshold(top.centroid.n_references)
         cscore = self.counterfeit_score(top.note.key, q)
         auth = m.authenticity.get(top.note.key)
@@ -333,14 +460,53 @@ class BanknoteModel:
                            f"{auth.threshold:.2f})")
         if top.confidence < MIN_CONFIDENCE:
             reasons.append(f"the denomination is uncertain ({top.confidence:.0%})")
+        shipped_keys = [c.key for c in m.classes]
+        svm_class = self._svm_class(q)
         if svm_class is not None and top.note.key in shipped_keys and svm_class.key != top.note.key:
             reasons.append(f"the SVM reads it as {svm_class.label}")
-        nearest = self.nearest_references(q, enrolled)
-        times["classify and judge"] = (time.perf_counter() - t) * 1000
+        return reasons
+
+    def _svm_class(self, q: np.ndarray) -> NoteClass | None:
+        m = self.manifest
+        return m.classes[int(np.argmax(self.svm_scores(q[None])[0]))] if m.classes else None
+
+    def _result(self, reading: NoteReading, turned: bool, note_image: np.ndarray,
+                q: np.ndarray, top: list[ClassScore], reasons: list[str],
+                enrolled: Sequence[EnrolledNote], times: dict[str, float],
+                reg: Registration | None = None) -> BanknoteCheck:
+        m = self.manifest
+        first = top[0]
+        auth = m.authenticity.get(first.note.key)
         return BanknoteCheck(
-            reading=reading, turned=turn,
-            note_image=turned_img if turn else reading.upright, embedding=q,
-            top=ranked[:3], svm_class=svm_class, verdict=SUSPECT if reasons else GENUINE,
-            distance=top.distance, threshold=threshold, counterfeit_score=cscore,
+            reading=reading, turned=turned, note_image=note_image, embedding=q, top=top[:3],
+            svm_class=self._svm_class(q), verdict=SUSPECT if reasons else GENUINE,
+            distance=first.distance, threshold=m.distance_threshold(first.centroid.n_references),
+            counterfeit_score=self.counterfeit_score(first.note.key, q),
             counterfeit_threshold=auth.threshold if auth else None, reasons=reasons,
-            nearest=nearest, timings_ms=times)
+            nearest=self.nearest_references(q, enrolled), timings_ms=times, registration=reg)
+
+    def _check_by_outline(self, image: np.ndarray, path: str | Path | None,
+                          enrolled: Sequence[EnrolledNote], times: dict[str, float]
+                          ) -> BanknoteCheck:
+        """The reading when no side is verified: the outline detector and the embedder."""
+        m = self.manifest
+        t = time.perf_counter()
+        reading = read_note(image, path, m.preprocessing)
+        turned_img = cv2.rotate(reading.upright, cv2.ROTATE_180)
+        times["find and rectify"] += (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        tensors = np.stack([preprocess_banknote(reading.upright, m.preprocessing, path),
+                            preprocess_banknote(turned_img, m.preprocessing, path)])
+        times["preprocess"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        emb = self.embed(tensors)
+        times["embed"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        centroids = self.centroids(enrolled)
+        upright, turned = self.rank(emb[0], centroids), self.rank(emb[1], centroids)
+        turn = self.pick_turn(upright, turned, reading.orientation.unsure)
+        ranked, q = (turned, emb[1]) if turn else (upright, emb[0])
+        reasons = self._authenticity(ranked[0], q)
+        times["classify and judge"] = (time.perf_counter() - t) * 1000
+        return self._result(reading, turn, turned_img if turn else reading.upright, q, ranked,
+                             reasons, enrolled, times)

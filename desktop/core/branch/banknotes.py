@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from desktop.core.access.sessions import AccessControl, Session
-from desktop.core.banknote.detect import load_bgr, read_note
+from desktop.core.banknote.detect import load_bgr
 from desktop.core.banknote.manifest import NoteClass
 from desktop.core.banknote.model import (
     GENUINE,
@@ -241,13 +241,12 @@ class BanknoteService:
         stored and one bad file does not stop the others."""
         self.require(session, "enroll")
         model = self.loaded
-        prep = model.manifest.preprocessing
         out: list[NoteCandidate] = []
         for path in paths:
             name = Path(path).name
             try:
                 image = load_bgr(path, _file_bytes(path))
-                upright = read_note(image, path, prep).upright
+                upright = model.reference_note(image, path)
                 emb = model.embed_notes([upright], path)[0]
             except InputImageError as exc:
                 out.append(NoteCandidate(name, None, None, str(exc)))

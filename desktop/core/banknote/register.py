@@ -1,0 +1,358 @@
+"""Find a banknote by its printed detail: local features matched against reference sides.
+
+A reference side is one upright picture of one side of one denomination (a shipped reference
+or an operator's enrolled note), normalised to :data:`REFERENCE_WIDTH` pixels wide. Its
+RootSIFT keypoints go into a :class:`SideIndex`. A picture to check is searched as a whole (no
+detector has to find the note first):
+
+1. **Shortlist.** Every keypoint of the picture votes for the reference side holding its
+   nearest descriptor when that neighbour passes Lowe's ratio test against the nearest
+   neighbour of *another* denomination side; the :data:`SHORTLIST` sides with most votes go on.
+2. **Verify.** Each shortlisted side is matched on its own (ratio test), and a homography from
+   the reference to the picture is fitted with MAGSAC. It must pass sanity checks: enough
+   inliers, spread over the note (not one logo), a convex outline with plausible angles and
+   scale, and the picture warped back into the reference frame must correlate with the
+   reference (gradient images; this rejects a fit made of repeated patterns).
+3. **Register.** The best verified side names the denomination and the side; its homography
+   gives the note's outline in the picture and warps the note upright into the reference's
+   frame, which settles its orientation and lets later checks compare it region by region.
+
+Several notes in one picture are found one after the other: the keypoints inside a found
+note are removed and the search runs again (:meth:`SideIndex.find_notes`).
+
+Only numpy and OpenCV: no Qt, no torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+REFERENCE_WIDTH = 640  # a reference side's picture is resized to this width
+PICTURE_SIDE = 640  # the picture's features are found on a copy at most this long
+N_FEATURES = 1500  # keypoints kept per image (strongest first)
+RATIO = 0.8  # Lowe's ratio test
+SHORTLIST = 4  # sides verified by a homography per search
+MIN_INLIERS = 15
+MIN_SPREAD = 0.08  # inliers' hull over the reference's area
+MIN_CORRELATION = 0.25  # gradient correlation of the registered note with its reference
+MIN_VISIBLE = 0.2  # share of the reference inside the picture (a quarter of a note passes)
+MAX_STRETCH = 5.0  # largest over smallest scale of the homography at the note's centre
+MAX_NOTES = 6
+_CORR_WIDTH = 256  # the correlation is computed at this width
+
+
+@dataclass(frozen=True)
+class LocalFeatures:
+    """Keypoints of one image: positions (N, 2) in the image's own pixels, RootSIFT
+    descriptors (N, 128) float32, and the image's size (width, height)."""
+
+    points: np.ndarray
+    descriptors: np.ndarray
+    size: tuple[int, int]
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def subset(self, keep: np.ndarray) -> LocalFeatures:
+        """The keypoints where ``keep`` (a boolean mask) is true."""
+        return LocalFeatures(self.points[keep], self.descriptors[keep], self.size)
+
+
+def _gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    return cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2GRAY)
+
+
+def local_features(image: np.ndarray, max_side: int = PICTURE_SIDE,
+                   n_features: int = N_FEATURES) -> LocalFeatures:
+    """RootSIFT keypoints of an image (BGR or grey uint8), found on a copy whose longer side
+    is at most ``max_side``; positions are given back in the image's own pixels."""
+    gray = _gray(image)
+    h, w = gray.shape
+    scale = min(1.0, max_side / max(h, w))
+    small = gray if scale == 1.0 else cv2.resize(gray, (max(1, round(w * scale)),
+                                                        max(1, round(h * scale))),
+                                                 interpolation=cv2.INTER_AREA)
+    keypoints, desc = cv2.SIFT_create(nfeatures=n_features).detectAndCompute(small, None)
+    if desc is None or not keypoints:
+        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32),
+                             (w, h))
+    # RootSIFT (Arandjelovic & Zisserman 2012): L1-normalise, square root; compared with L2.
+    desc = np.sqrt(desc / np.maximum(desc.sum(axis=1, keepdims=True), 1e-7))
+    points = np.float32([k.pt for k in keypoints]) / scale
+    return LocalFeatures(points, desc.astype(np.float32), (w, h))
+
+
+def reference_picture(image: np.ndarray) -> np.ndarray:
+    """An upright note (BGR) resized to :data:`REFERENCE_WIDTH` wide, landscape."""
+    if image.shape[0] > image.shape[1]:
+        image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+    h, w = image.shape[:2]
+    height = max(1, round(h * REFERENCE_WIDTH / w))
+    interp = cv2.INTER_AREA if w > REFERENCE_WIDTH else cv2.INTER_CUBIC
+    return cv2.resize(image, (REFERENCE_WIDTH, height), interpolation=interp)
+
+
+def _gradient(gray: np.ndarray) -> np.ndarray:
+    g = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 1.2)
+    return cv2.magnitude(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+
+
+@dataclass(frozen=True)
+class ReferenceSide:
+    """One reference side: its class key, where it comes from (``"shipped:<i>"`` or
+    ``"enrolled:<id>"``), its picture (BGR, :data:`REFERENCE_WIDTH` wide) and keypoints."""
+
+    key: str
+    source: str
+    image: np.ndarray
+    features: LocalFeatures
+    gradient: np.ndarray  # at the correlation's width
+
+    @classmethod
+    def from_image(cls, key: str, source: str, image: np.ndarray) -> ReferenceSide:
+        """Normalise an upright note picture and find its keypoints."""
+        picture = reference_picture(image)
+        h, w = picture.shape[:2]
+        small = cv2.resize(_gray(picture), (_CORR_WIDTH, max(1, round(h * _CORR_WIDTH / w))),
+                           interpolation=cv2.INTER_AREA)
+        return cls(key, source, picture, local_features(picture, REFERENCE_WIDTH),
+                   _gradient(small))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the reference picture."""
+        return self.image.shape[1], self.image.shape[0]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A reference side verified in a picture.
+
+    ``homography`` maps reference pixels to picture pixels; ``quad`` is the note's outline in
+    the picture (the reference's TL, TR, BR, BL corners); ``inliers`` and ``matches`` count
+    the homography's inliers and the ratio-test matches it was fitted to; ``spread`` is the
+    inliers' hull over the reference's area; ``correlation`` that of the registered note's
+    gradients with the reference's; ``visible`` the share of the note inside the picture."""
+
+    side: ReferenceSide
+    homography: np.ndarray
+    quad: np.ndarray
+    inliers: int
+    matches: int
+    spread: float
+    correlation: float
+    visible: float
+
+    @property
+    def key(self) -> str:
+        """The class key of the verified side."""
+        return self.side.key
+
+    def registered(self, picture: np.ndarray) -> np.ndarray:
+        """The note warped upright into its reference's frame (BGR; outside the picture is
+        black)."""
+        w, h = self.side.size
+        return cv2.warpPerspective(picture, self.homography, (w, h),
+                                   flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                   borderMode=cv2.BORDER_CONSTANT)
+
+    def inside(self, picture_shape: tuple[int, ...]) -> np.ndarray:
+        """Which pixels of the registered note (bool, reference frame) lie in the picture."""
+        w, h = self.side.size
+        ones = np.full(picture_shape[:2], 255, np.uint8)
+        return cv2.warpPerspective(ones, self.homography, (w, h),
+                                   flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) > 0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One shortlisted side and why it was or was not verified (for reports and tests)."""
+
+    side: ReferenceSide
+    votes: int
+    registration: Registration | None
+    problem: str | None
+
+
+def _convex_quad_ok(quad: np.ndarray) -> str | None:
+    """None when the outline is a convex quadrilateral with corner angles in 25-155 degrees."""
+    cross = []
+    for i in range(4):
+        a, b, c = quad[i], quad[(i + 1) % 4], quad[(i + 2) % 4]
+        u, v = b - a, c - b
+        cross.append(float(u[0] * v[1] - u[1] * v[0]))
+        cos = float(np.dot(-u, v) / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-9))
+        if not -0.906 <= cos <= 0.906:  # cos 25 degrees
+            return "the fitted outline has a corner sharper than 25 degrees"
+    if not (all(c > 0 for c in cross) or all(c < 0 for c in cross)):
+        return "the fitted outline is not convex"
+    return None
+
+
+def _stretch(h: np.ndarray, point: np.ndarray) -> float:
+    """Largest over smallest singular value of the homography's Jacobian at ``point``."""
+    x, y = float(point[0]), float(point[1])
+    p = h @ np.array([x, y, 1.0])
+    w = p[2]
+    if abs(w) < 1e-9:
+        return float("inf")
+    jac = (h[:2, :2] * w - np.outer(p[:2], h[2, :2])) / (w * w)
+    s = np.linalg.svd(jac, compute_uv=False)
+    return float(s[0] / max(s[1], 1e-9))
+
+
+class SideIndex:
+    """The reference sides to search pictures for, with one nearest-neighbour index over all
+    their descriptors (for the shortlist's votes)."""
+
+    def __init__(self, sides: Sequence[ReferenceSide]) -> None:
+        self.sides = [s for s in sides if len(s.features) >= MIN_INLIERS]
+        self._owner = np.concatenate([np.full(len(s.features), i, np.int32)
+                                      for i, s in enumerate(self.sides)]) \
+            if self.sides else np.zeros(0, np.int32)
+        self._keys = np.array([s.key for s in self.sides])
+        self._all = np.concatenate([s.features.descriptors for s in self.sides]) \
+            if self.sides else np.zeros((0, 128), np.float32)
+        self._flann: cv2.FlannBasedMatcher | None = None
+        self._bf = cv2.BFMatcher(cv2.NORM_L2)
+
+    def __len__(self) -> int:
+        return len(self.sides)
+
+    def _votes(self, query: LocalFeatures) -> np.ndarray:
+        """Votes per side: nearest descriptor distinctive against every other class."""
+        votes = np.zeros(len(self.sides), np.int64)
+        if len(query) == 0 or len(self._all) < 2:
+            return votes
+        if self._flann is None:
+            self._flann = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 64})
+            self._flann.add([self._all])
+            self._flann.train()
+        k = min(8, len(self._all))
+        for neighbours in self._flann.knnMatch(query.descriptors, k=k):
+            if not neighbours:
+                continue
+            first = neighbours[0]
+            key = self._keys[self._owner[first.trainIdx]]
+            other = next((n for n in neighbours[1:]
+                          if self._keys[self._owner[n.trainIdx]] != key), None)
+            if other is None or first.distance < RATIO * other.distance:
+                votes[self._owner[first.trainIdx]] += 1
+        return votes
+
+    def verify(self, query: LocalFeatures, side: ReferenceSide
+               ) -> tuple[Registration | None, str | None, np.ndarray | None]:
+        """Match one side against the picture's keypoints and run the sanity checks:
+        (registration or None, the problem, the inlier mask over the query's keypoints)."""
+        ref = side.features
+        if len(query) < MIN_INLIERS:
+            return None, "too few keypoints in the picture", None
+        pairs = self._bf.knnMatch(ref.descriptors, query.descriptors, k=2)
+        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+        if len(good) < MIN_INLIERS:
+            return None, f"{len(good)} keypoint matches (at least {MIN_INLIERS} needed)", None
+        src = ref.points[[m.queryIdx for m in good]]
+        dst = query.points[[m.trainIdx for m in good]]
+        threshold = 0.01 * max(query.size)  # about 6 pixels on a 640-pixel picture
+        h, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, threshold)
+        if h is None or mask is None:
+            return None, "no homography fits the matches", None
+        inl = mask.ravel().astype(bool)
+        n_in = int(inl.sum())
+        if n_in < MIN_INLIERS:
+            return None, f"{n_in} matches agree (at least {MIN_INLIERS} needed)", None
+        w, hh = side.size
+        area = float(w * hh)
+        hull = cv2.convexHull(src[inl].astype(np.float32))
+        spread = float(cv2.contourArea(hull)) / area
+        if spread < MIN_SPREAD:
+            return None, f"the agreeing matches cover {spread:.0%} of the note", None
+        corners = np.float32([[0, 0], [w, 0], [w, hh], [0, hh]])
+        quad = cv2.perspectiveTransform(corners[None], h)[0]
+        problem = _convex_quad_ok(quad)
+        if problem:
+            return None, problem, None
+        stretch = _stretch(h, np.array([w / 2, hh / 2]))
+        if stretch > MAX_STRETCH:
+            return None, f"the fitted view is stretched {stretch:.1f} times", None
+        qw, qh = query.size
+        frame = np.float32([[0, 0], [qw, 0], [qw, qh], [0, qh]])
+        inside, _ = cv2.intersectConvexConvex(quad.astype(np.float32), frame)
+        visible = min(1.0, float(inside) / max(float(cv2.contourArea(quad)), 1e-9))
+        if visible < MIN_VISIBLE:
+            return None, f"only {visible:.0%} of the note would be in the picture", None
+        reg = Registration(side, h, quad, n_in, len(good), spread, 0.0, visible)
+        idx = np.array([m.trainIdx for m in good])[inl]
+        keep = np.zeros(len(query), bool)
+        keep[idx] = True
+        return reg, None, keep
+
+    def correlation(self, picture_gray: np.ndarray, reg: Registration) -> float:
+        """Correlation of the registered note's gradients with the reference's, over the
+        part of the note inside the picture."""
+        grad = reg.side.gradient
+        ch, cw = grad.shape
+        w, _ = reg.side.size
+        c = w / cw  # coarse pixels -> reference pixels
+        m = reg.homography @ np.diag([c, c, 1.0])
+        warped = cv2.warpPerspective(picture_gray, m, (cw, ch),
+                                     flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP)
+        valid = cv2.warpPerspective(np.full(picture_gray.shape, 255, np.uint8), m, (cw, ch),
+                                    flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+        valid = cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0
+        if valid.sum() < 0.1 * valid.size:
+            return 0.0
+        a, b = _gradient(warped)[valid], grad[valid]
+        a, b = a - a.mean(), b - b.mean()
+        return float((a * b).sum() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-9))
+
+    def search(self, picture: np.ndarray, query: LocalFeatures | None = None,
+               picture_gray: np.ndarray | None = None) -> list[Attempt]:
+        """Shortlist and verify sides for one picture (BGR or grey); every attempt, the
+        verified ones first (most inliers first)."""
+        gray = _gray(picture) if picture_gray is None else picture_gray
+        query = local_features(gray) if query is None else query
+        if not self.sides:
+            return []
+        votes = self._votes(query)
+        order = np.argsort(-votes, kind="stable")[:SHORTLIST]
+        attempts = []
+        for i in order:
+            side = self.sides[int(i)]
+            reg, problem, _ = self.verify(query, side)
+            if reg is not None:
+                corr = self.correlation(gray, reg)
+                reg = Registration(**{**reg.__dict__, "correlation": corr})
+                if corr < MIN_CORRELATION:
+                    problem = (f"the note does not look like the reference once aligned "
+                               f"(correlation {corr:.2f}, at least {MIN_CORRELATION})")
+            attempts.append(Attempt(side, int(votes[i]), reg if problem is None else None,
+                                    problem))
+        attempts.sort(key=lambda a: (a.registration is None,
+                                     -(a.registration.inliers if a.registration else a.votes)))
+        return attempts
+
+    def find_notes(self, picture: np.ndarray, max_notes: int = MAX_NOTES
+                   ) -> list[Registration]:
+        """Every note found in a picture, one search after another (the keypoints inside a
+        found note are set aside before the next search), largest first."""
+        gray = _gray(picture)
+        query = local_features(gray)
+        found: list[Registration] = []
+        while len(found) < max_notes and len(query) >= MIN_INLIERS:
+            attempts = self.search(picture, query, gray)
+            if not attempts or attempts[0].registration is None:
+                break
+            reg = attempts[0].registration
+            found.append(reg)
+            outline = reg.quad.reshape(-1, 1, 2).astype(np.float32)
+            inside = np.array([cv2.pointPolygonTest(outline, (float(x), float(y)), False) >= 0
+                               for x, y in query.points], bool)
+            query = query.subset(~inside)
+        return sorted(found, key=lambda r: -abs(cv2.contourArea(r.quad.astype(np.float32))))

@@ -1,0 +1,55 @@
+"""The real-note evaluation's protocols, run on a small folder made here in its layout."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from desktop.core.banknote.model import BanknoteModel
+from desktop.core.paths import default_banknote_model_dir
+from training.banknote.capture import background
+from training.banknote.data import all_specs, synthetic_capture, synthetic_note
+from training.banknote.real import eur_photos, format_real, no_note
+
+SEED = 93001
+SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
+# Two invented denominations stand in for euro notes: the folder names carry the values.
+AS_EURO = {"5": SPECS["ARC-50"], "10": SPECS["BOR-25"]}  # not shipped classes
+
+
+@pytest.fixture(scope="module")
+def model() -> BanknoteModel:
+    return BanknoteModel(default_banknote_model_dir(), "cpu")
+
+
+def test_the_euro_photo_protocol_counts_notes_found_and_named(model, tmp_path) -> None:
+    refs, photos = tmp_path / "references", tmp_path / "photos"
+    refs.mkdir()
+    photos.mkdir()
+    for value, spec in AS_EURO.items():
+        for side in ("front", "back"):
+            note = synthetic_note(spec, side, "", SEED, 0)
+            h, w = note.shape[:2]  # a flat picture cropped just inside the note's edge
+            cv2.imwrite(str(refs / f"{value}eu_{side}.jpg"), note[h // 20: -h // 20,
+                                                                  w // 20: -w // 20])
+            cv2.imwrite(str(photos / f"{value}___{side}.jpg"),
+                        synthetic_capture(spec, side, "", SEED, 1)[0])
+    table = background(np.random.default_rng(1), 600, 900, "wood",
+                       np.array([60.0, 90, 120])).astype(np.uint8)
+    for spec, (x, y) in zip(AS_EURO.values(), ((30, 40), (470, 330)), strict=True):
+        table[y: y + 190, x: x + 400] = cv2.resize(synthetic_note(spec, "front", "", SEED, 2),
+                                                   (400, 190))
+    cv2.imwrite(str(photos / "5-10.jpg"), table)
+
+    report = eur_photos(model, tmp_path)
+    assert report["enrolled_sides"] == 4
+    single = report["single"]
+    assert single["pictures"] == 4 and single["top1"] == 1.0 and single["refused"] == 0.0
+    several = report["several"]
+    assert (several["notes"], several["found_and_named"], several["extra_or_wrong"]) == (2, 2, 0)
+    nn = no_note(model, [], seed=3)
+    assert nn["pictures"] == 40 and nn["no_side_verified"] == 1.0
+    text = format_real({"eur_photos": report, "no_note": nn})
+    assert "| EUR photos, one note (1 flat picture per side) | 4 | 100.0% |" in text
+    assert "2 of 2 notes found and named" in text

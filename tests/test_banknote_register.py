@@ -1,0 +1,109 @@
+"""Finding notes by their printed detail: local features, homography, sanity checks."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from desktop.core.banknote.detect import load_bgr, read_note
+from desktop.core.banknote.register import ReferenceSide, SideIndex, reference_picture
+from training.banknote.capture import background
+from training.banknote.data import all_specs, spec_key, synthetic_capture, synthetic_note
+
+SEED = 92001
+SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
+ENROLLED = [("ARC-20", "front"), ("ARC-20", "back"), ("BOR-5", "front"), ("CYR-500", "back")]
+
+
+@pytest.fixture(scope="module")
+def index() -> SideIndex:
+    sides = [ReferenceSide.from_image(spec_key(SPECS[name], side), f"test:{name}-{side}",
+                                      synthetic_note(SPECS[name], side, "", SEED, 0))
+             for name, side in ENROLLED]
+    return SideIndex(sides)
+
+
+def _corner_error(found: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.linalg.norm(found - truth, axis=1).max())
+
+
+@pytest.mark.parametrize(("name", "side", "index_no"), [("ARC-20", "front", 1),
+                                                       ("BOR-5", "front", 2),
+                                                       ("CYR-500", "back", 3)])
+def test_a_photographed_note_is_named_and_registered(index: SideIndex, name: str, side: str,
+                                                     index_no: int) -> None:
+    image, corners = synthetic_capture(SPECS[name], side, "", SEED, index_no)
+    attempts = index.search(image)
+    reg = attempts[0].registration
+    assert reg is not None, [a.problem for a in attempts]
+    assert reg.key == spec_key(SPECS[name], side)
+    # The outline comes from the reference's corners: the note's own corners, upright.
+    assert _corner_error(reg.quad, corners) < 0.03 * max(image.shape[:2])
+    assert reg.correlation > 0.6 and reg.inliers >= 30 and 0.9 <= reg.visible <= 1.0
+    registered = reg.registered(image)
+    assert registered.shape == reg.side.image.shape
+
+
+def test_a_note_upside_down_is_registered_upright(index: SideIndex) -> None:
+    image, corners = synthetic_capture(SPECS["ARC-20"], "back", "", SEED, 4)
+    turned = cv2.rotate(image, cv2.ROTATE_180)
+    h, w = image.shape[:2]
+    turned_corners = np.float32([w - 1, h - 1]) - corners
+    reg = index.search(turned)[0].registration
+    assert reg is not None and reg.key == "ARC-20-back"
+    assert _corner_error(reg.quad, turned_corners) < 0.03 * max(h, w)
+
+
+def test_the_front_and_back_are_told_apart(index: SideIndex) -> None:
+    for side in ("front", "back"):
+        image, _ = synthetic_capture(SPECS["ARC-20"], side, "", SEED, 5)
+        assert index.search(image)[0].registration.key == f"ARC-20-{side}"
+
+
+def test_pictures_without_a_note_register_nothing(index: SideIndex) -> None:
+    rng = np.random.default_rng(3)
+    for kind in ("wood", "cloth"):
+        table = background(rng, 480, 640, kind, np.array([70.0, 110, 150])).astype(np.uint8)
+        assert all(a.registration is None for a in index.search(table))
+    assert index.search(np.zeros((480, 640, 3), np.uint8)) == [] or all(
+        a.registration is None for a in index.search(np.zeros((480, 640, 3), np.uint8)))
+    assert SideIndex([]).search(np.zeros((100, 100, 3), np.uint8)) == []
+
+
+def test_several_notes_in_one_picture_are_each_found_and_named(index: SideIndex) -> None:
+    rng = np.random.default_rng(4)
+    table = background(rng, 600, 900, "wood", np.array([60.0, 90, 120])).astype(np.uint8)
+    placed = {"ARC-20-front": (30, 40), "BOR-5-front": (470, 330)}
+    for key, (x, y) in placed.items():
+        name, side = key.rsplit("-", 1)
+        note = cv2.resize(synthetic_note(SPECS[name], side, "", SEED, 6), (400, 190))
+        table[y: y + 190, x: x + 400] = note
+    found = index.find_notes(table)
+    assert sorted(r.key for r in found) == sorted(placed)
+    for reg in found:
+        x, y = placed[reg.key]
+        truth = np.float32([[x, y], [x + 400, y], [x + 400, y + 190], [x, y + 190]])
+        assert _corner_error(reg.quad, truth) < 12
+
+
+def test_reference_pictures_are_landscape_and_a_fixed_width() -> None:
+    tall = np.zeros((640, 300, 3), np.uint8)
+    assert reference_picture(tall).shape == (300, 640, 3)
+
+
+def test_a_scan_cropped_to_the_note_is_read_whole_only_when_asked(tmp_path) -> None:
+    note = synthetic_note(SPECS["ARC-20"], "back", "", SEED, 7)
+    h, w = note.shape[:2]
+    note = note[h // 20: h - h // 20, w // 20: w - w // 20]  # cropped inside the note's edge
+    path = tmp_path / "scan.png"
+    cv2.imwrite(str(path), note)
+    with pytest.raises(Exception, match="no banknote found"):
+        read_note(load_bgr(path), path)
+    reading = read_note(load_bgr(path), path, height=300, cropped_ok=True)
+    assert reading.upright.shape[0] == 300
+    # A square picture is not shaped like a note: still refused.
+    square = tmp_path / "square.png"
+    cv2.imwrite(str(square), cv2.resize(note, (400, 400)))
+    with pytest.raises(Exception, match="no banknote found"):
+        read_note(load_bgr(square), square, cropped_ok=True)

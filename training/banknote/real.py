@@ -1,0 +1,309 @@
+"""The banknote check on real notes, through the app's own model (``banknote-evaluate --real``).
+
+Every protocol enrolls reference notes the way an operator does
+(:meth:`BanknoteModel.reference_note`, then an enrolled note per picture) and checks pictures
+the way a clerk does (:meth:`BanknoteModel.check`). No figure here comes from a picture that was
+used to enroll, and nothing in the app was fitted to these sets: the local-feature search needs
+no training, and the embedder never saw a real note. Each currency is therefore a "new
+currency enrolled at a branch".
+
+Protocols (``../shared/data/banknotes``, see its README):
+
+- ``eur_photos``: each euro side enrolled from its one flat reference picture; the 66 photos
+  of a single note on tables, in hands, in wallets are checked; the 13 photos of several notes
+  are searched note by note (:meth:`BanknoteModel.find_notes`).
+- ``eur_brl``: the EUR and BRL scans, each side enrolled from 1 (or 4) whole-note scans of one
+  capture condition; every scan of the other condition (whole notes, halves and quarters) is
+  checked; both directions.
+- ``vnd``: Vietnamese dong photos in hands (sides not labelled): each denomination enrolled
+  from 1 or 5 photos (the labelled box, as an operator's crop), other photos checked.
+- ``no_note``: pictures without a banknote (wood and cloth tables, blank desks, printed
+  pages): the share refused as "no banknote" and the share where no side is verified.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from desktop.core.banknote.manifest import class_key
+from desktop.core.banknote.model import GENUINE, BanknoteModel, EnrolledNote
+from desktop.core.errors import InputImageError
+from training.banknote.folders import NoteSample, load_sample, read_eur_brl
+
+log = logging.getLogger(__name__)
+
+EUR_BRL_ZIPS = ("eur_blurring.zip", "eur_increase_lighting.zip", "brl_blurring.zip",
+                "brl_increase_lighting.zip")
+VND_TESTS_PER_CLASS = 40  # photos checked per dong denomination (of 49 to 103)
+
+
+@dataclass
+class Tally:
+    """Outcomes of checks of genuine notes: right denomination, passed as genuine, verified
+    by printed detail, refused, time."""
+
+    n: int = 0
+    right: int = 0
+    passed: int = 0  # named right and judged genuine
+    verified: int = 0
+    refused: int = 0
+    ms: list[float] | None = None
+
+    def add(self, right: bool, genuine: bool, verified: bool, ms: float) -> None:
+        """Count one check."""
+        self.n += 1
+        self.right += right
+        self.passed += right and genuine
+        self.verified += verified
+        self.ms = [*(self.ms or []), ms]
+
+    def refuse(self, ms: float) -> None:
+        """Count one picture refused (no note found)."""
+        self.n += 1
+        self.refused += 1
+        self.ms = [*(self.ms or []), ms]
+
+    def row(self) -> dict:
+        """The figures as fractions of all pictures."""
+        n = max(self.n, 1)
+        ms = np.array(self.ms or [0.0])
+        return {"pictures": self.n, "top1": self.right / n, "passed_genuine": self.passed / n,
+                "not_passed": 1 - self.passed / n, "verified": self.verified / n,
+                "refused": self.refused / n, "ms_mean": float(ms.mean()),
+                "ms_p95": float(np.percentile(ms, 95))}
+
+
+class Enroller:
+    """Enrolled notes built the way the operator's screen builds them."""
+
+    def __init__(self, model: BanknoteModel) -> None:
+        self.model = model
+        self.notes: list[EnrolledNote] = []
+
+    def add(self, key: str, image: np.ndarray, name: str) -> bool:
+        """Enroll one picture under ``key``; False (and logged) when no note is found."""
+        try:
+            upright = self.model.reference_note(image, name)
+        except InputImageError as exc:
+            log.info("not enrolled: %s", exc)
+            return False
+        ok, png = cv2.imencode(".png", upright)
+        emb = self.model.embed_notes([upright], name)[0]
+        self.notes.append(EnrolledNote(len(self.notes) + 1, key, "", emb, png.tobytes()))
+        return True
+
+
+def _check(model: BanknoteModel, tally: Tally, image: np.ndarray, name: str,
+           notes: Sequence[EnrolledNote], right: Callable[[str], bool]) -> None:
+    t = time.perf_counter()
+    try:
+        check = model.check(image, name, notes)
+    except InputImageError:
+        tally.refuse((time.perf_counter() - t) * 1000)
+        return
+    ok = right(check.denomination.key) and check.registration is not None
+    tally.add(ok, check.verdict == GENUINE, check.registration is not None,
+              (time.perf_counter() - t) * 1000)
+
+
+def _value(key: str) -> str:
+    return key.split("-")[1]
+
+
+def eur_photos(model: BanknoteModel, root: Path) -> dict:
+    """Euro sides enrolled from the flat reference pictures; single-note photos checked,
+    several-note photos searched note by note."""
+    enroller = Enroller(model)
+    for path in sorted((root / "references").glob("*.jpg")):
+        value, rest = path.stem.split("eu_", 1)
+        enroller.add(class_key("EUR", value, rest.split("_")[0]), cv2.imread(str(path)),
+                     path.name)
+    single, found, wrong, notes_total, ms = Tally(), 0, 0, 0, []
+    per_photo = []
+    for path in sorted((root / "photos").iterdir()):
+        values = path.stem.split("___")[0].split("-")
+        image = cv2.imread(str(path))
+        if image is None:
+            continue
+        if len(values) == 1:
+            _check(model, single, image, path.name, enroller.notes,
+                   lambda k, v=values[0]: k.startswith("EUR-") and _value(k) == v)
+            continue
+        t = time.perf_counter()
+        regs = model.find_notes(image, enroller.notes)
+        ms.append((time.perf_counter() - t) * 1000)
+        named = [_value(r.key) for r in regs if r.key.startswith("EUR-")]
+        left = list(values)
+        for v in named:
+            if v in left:
+                left.remove(v)
+                found += 1
+            else:
+                wrong += 1
+        notes_total += len(values)
+        per_photo.append({"photo": path.name, "notes": values, "named": named})
+    return {"enrolled_sides": len(enroller.notes), "single": single.row(),
+            "several": {"photos": len(per_photo), "notes": notes_total, "found_and_named": found,
+                        "extra_or_wrong": wrong, "ms_mean": float(np.mean(ms)) if ms else 0.0,
+                        "per_photo": per_photo}}
+
+
+def eur_brl(model: BanknoteModel, root: Path, per_side: int) -> dict:
+    """Enroll ``per_side`` whole-note scans per side from one capture condition, check every
+    scan of the other, both ways; per currency."""
+    samples = read_eur_brl([root / z for z in EUR_BRL_ZIPS if (root / z).is_file()])
+    out: dict[str, dict] = {}
+    for currency in ("EUR", "BRL"):
+        mine = [s for s in samples if s.currency == currency and s.side != "unknown"]
+        conditions = sorted({s.condition for s in mine})
+        total = Tally()
+        for enrol_cond in conditions:
+            enroller = Enroller(model)
+            for key, group in _by_class(s for s in mine if s.condition == enrol_cond
+                                        and s.part == "whole"):
+                for s in group[:per_side]:
+                    enroller.add(key, load_sample(s), s.member or str(s.path))
+            for s in mine:
+                if s.condition == enrol_cond:
+                    continue
+                _check(model, total, load_sample(s), s.member or str(s.path), enroller.notes,
+                       lambda k, d=s.denomination, c=currency: k.startswith(c + "-")
+                       and _value(k) == d)
+        out[currency] = total.row()
+    return out
+
+
+def _by_class(samples: Iterable[NoteSample]) -> list[tuple[str, list[NoteSample]]]:
+    groups: dict[str, list[NoteSample]] = {}
+    for s in samples:
+        groups.setdefault(class_key(s.currency, s.denomination, s.side), []).append(s)
+    return sorted(groups.items())
+
+
+def _vnd_box(path: Path, image: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    cx, cy, bw, bh = map(float, path.with_suffix(".txt").read_text().split()[-4:])
+    x0, x1 = max(0, int((cx - bw / 2) * w)), min(w, int((cx + bw / 2) * w))
+    y0, y1 = max(0, int((cy - bh / 2) * h)), min(h, int((cy + bh / 2) * h))
+    return image[y0:y1, x0:x1]
+
+
+def vnd(model: BanknoteModel, root: Path, per_class: int, seed: int) -> dict:
+    """Each dong denomination enrolled from ``per_class`` photos (the labelled box, as the
+    operator's crop; sides unlabelled, so all are enrolled as the front); other photos checked
+    by denomination."""
+    rng = np.random.default_rng(seed)
+    enroller, tests = Enroller(model), []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        photos = sorted(p for p in folder.glob("*.jpg") if p.with_suffix(".txt").is_file())
+        order = rng.permutation(len(photos))
+        for i in order[:per_class]:
+            image = cv2.imread(str(photos[i]))
+            enroller.add(class_key("VND", folder.name, "front"), _vnd_box(photos[i], image),
+                         photos[i].name)
+        tests += [(folder.name, photos[i]) for i in order[per_class:
+                                                         per_class + VND_TESTS_PER_CLASS]]
+    tally = Tally()
+    for value, path in tests:
+        _check(model, tally, cv2.imread(str(path)), path.name, enroller.notes,
+               lambda k, v=value: k.startswith("VND-") and _value(k) == v)
+    return {"enrolled": len(enroller.notes), **tally.row()}
+
+
+def no_note_pictures(seed: int, count: int = 30) -> list[tuple[str, np.ndarray]]:
+    """Pictures with no banknote: wood and cloth tables, blank desks, and printed pages (lines
+    of text and a ruled form on paper, as a cheque or a letter on the counter)."""
+    from training.banknote.capture import background
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(count):
+        kind = ("wood", "cloth", "plain")[i % 3]
+        table = background(rng, 480, 640, kind if kind != "plain" else None)
+        out.append((f"{kind}-{i}", np.clip(table, 0, 255).astype(np.uint8)))
+    for i in range(count // 3):
+        page = np.full((480, 640, 3), rng.uniform(215, 250), np.uint8)
+        for row in range(40, 440, int(rng.integers(22, 40))):
+            words = " ".join("".join(chr(int(c)) for c in rng.integers(97, 123, int(n)))
+                             for n in rng.integers(2, 9, 8))
+            cv2.putText(page, words, (30, row), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (40, 40, 40), 1,
+                        cv2.LINE_AA)
+        if i % 2:
+            cv2.rectangle(page, (360, 300), (610, 360), (60, 60, 60), 1)
+        out.append((f"page-{i}", page))
+    return out
+
+
+def no_note(model: BanknoteModel, notes: Sequence[EnrolledNote], seed: int) -> dict:
+    """How pictures without a note fare: refused, or at least not verified as a note."""
+    refused = unverified = n = 0
+    for name, image in no_note_pictures(seed):
+        n += 1
+        try:
+            check = model.check(image, name, notes)
+        except InputImageError:
+            refused += 1
+            continue
+        unverified += check.registration is None
+    return {"pictures": n, "no_banknote": refused / n,
+            "no_side_verified": (refused + unverified) / n}
+
+
+def evaluate_real(model: BanknoteModel, data: Path, out: Path, seed: int = 0) -> dict:
+    """Run every protocol whose data is present; write ``real.json`` into ``out``."""
+    report: dict = {"model_id": model.model_id, "data": str(data)}
+    t0 = time.perf_counter()
+    if (data / "eur_photos").is_dir():
+        report["eur_photos"] = eur_photos(model, data / "eur_photos")
+        log.info("eur_photos done (%.0f s)", time.perf_counter() - t0)
+    if (data / "eur_brl").is_dir():
+        report["eur_brl"] = {f"{k}_per_side": eur_brl(model, data / "eur_brl", k)
+                             for k in (1, 4)}
+        log.info("eur_brl done (%.0f s)", time.perf_counter() - t0)
+    if (data / "vnd").is_dir():
+        report["vnd"] = {f"{k}_per_class": vnd(model, data / "vnd", k, seed) for k in (1, 5)}
+        log.info("vnd done (%.0f s)", time.perf_counter() - t0)
+    report["no_note"] = no_note(model, [], seed)
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "real.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def format_real(report: dict) -> str:
+    """The README's table of the real-note figures."""
+    rows = ["| real data (enrolled from) | pictures | right note, verified | passed as genuine "
+            "| refused as no note | ms per check (mean / p95) |", "|---|---|---|---|---|---|"]
+
+    def line(name: str, r: dict) -> None:
+        rows.append(f"| {name} | {r['pictures']} | {r['top1']:.1%} | {r['passed_genuine']:.1%} "
+                    f"| {r['refused']:.1%} | {r['ms_mean']:.0f} / {r['ms_p95']:.0f} |")
+
+    if "eur_photos" in report:
+        line("EUR photos, one note (1 flat picture per side)", report["eur_photos"]["single"])
+    for k, v in report.get("eur_brl", {}).items():
+        n = k.split("_")[0]
+        for cur, r in v.items():
+            line(f"{cur} scans, other condition ({n} scan{'s' if n != '1' else ''} per side)", r)
+    for k, r in report.get("vnd", {}).items():
+        n = k.split("_")[0]
+        line(f"VND photos in hands ({n} photo{'s' if n != '1' else ''} per denomination)", r)
+    text = "\n".join(rows)
+    if "eur_photos" in report:
+        s = report["eur_photos"]["several"]
+        text += (f"\n\nEUR photos with several notes: {s['found_and_named']} of {s['notes']} notes "
+                 f"found and named in {s['photos']} photos, {s['extra_or_wrong']} extra or "
+                 f"wrong ({s['ms_mean']:.0f} ms per photo).")
+    nn = report["no_note"]
+    text += (f"\nPictures without a note ({nn['pictures']}: tables, blank desks, printed pages): "
+             f"{nn['no_banknote']:.0%} refused as \"no banknote\", {nn['no_side_verified']:.0%} "
+             "with no side verified.")
+    return text
