@@ -10,7 +10,7 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.capture import background
 from training.banknote.data import all_specs, synthetic_capture, synthetic_note
-from training.banknote.real import eur_photos, format_real, no_note
+from training.banknote.real import eur_photos, no_note
 
 SEED = 93001
 SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
@@ -50,6 +50,3 @@ def test_the_euro_photo_protocol_counts_notes_found_and_named(model, tmp_path) -
     assert (several["notes"], several["found_and_named"], several["extra_or_wrong"]) == (2, 2, 0)
     nn = no_note(model, [], seed=3)
     assert nn["pictures"] == 40 and nn["no_side_verified"] == 1.0
-    text = format_real({"eur_photos": report, "no_note": nn})
-    assert "| EUR photos, one note (1 flat picture per side) | 4 | 100.0% |" in text
-    assert "2 of 2 notes found and named" in text

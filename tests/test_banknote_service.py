@@ -11,10 +11,11 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.core.banknote.model import BanknoteModel, EnrolledNote
+from desktop.core.banknote.model import ENROLLED_CAVEAT, BanknoteModel, EnrolledNote
 from desktop.core.errors import InputImageError, PermissionDenied, ServiceError
 from desktop.core.paths import default_banknote_model_dir
 from desktop.core.store.audit import AuditFilter
+from tests.conftest import PASSWORDS
 from training.banknote.capture import background
 from training.banknote.data import all_specs, synthetic_capture
 from training.banknote.synthetic import render_note
@@ -126,6 +127,13 @@ def test_an_operator_enrolls_a_new_denomination_from_one_picture(bank, tmp_path:
     after = service.notes.check_banknote(clerk, other)
     assert after.check.denomination.key == NEW
     assert after.check.top[0].centroid.n_references == 1
+    # Found by its printed detail against the enrolled picture; authenticity is not judged
+    # for a denomination the embedder never learned, and the clerk is told so.
+    assert after.check.registration.side.source.startswith(f"enrolled:{ref.id}:")
+    assert after.check.verdict == "genuine" and after.check.caveats == [ENROLLED_CAVEAT]
+    details = service.store.audit_entry(after.audit_id).details
+    assert details["caveats"] == [ENROLLED_CAVEAT]
+    assert details["verified_side"][0].startswith(f"enrolled:{ref.id}:")
     assert service.store.audit_entry(after.audit_id).details["enrolled_references"] == [ref.id]
 
     with pytest.raises(ServiceError, match="reason"):
@@ -267,3 +275,58 @@ def test_enrolled_notes_are_reembedded_when_the_model_changes(bank, tmp_path: Pa
     service.notes.enrolled_banknotes(s["operator"])
     assert len(service.store.audit_entries(AuditFilter(action="banknote_reembed"))) == 2
     assert service.store.verify_audit().ok
+
+
+def _folder_of_sides(root: Path) -> Path:
+    """A currency folder as an operator would bring it: two good sides, a side whose only
+    picture is black, and a folder whose names are not a denomination."""
+    for side, count in (("front", 2), ("back", 1)):
+        (root / "CYR" / "200" / side).mkdir(parents=True)
+        for i in range(count):
+            image, _ = synthetic_capture(SPECS["CYR-200"], side, "", 41, i)
+            cv2.imwrite(str(root / "CYR" / "200" / side / f"{i}.jpg"), image)
+    (root / "ARC" / "50" / "front").mkdir(parents=True)
+    cv2.imwrite(str(root / "ARC" / "50" / "front" / "dark.png"), np.zeros((300, 400, 3), np.uint8))
+    (root / "ARC" / "fifty" / "back").mkdir(parents=True)
+    return root
+
+
+def test_a_whole_currency_is_enrolled_from_a_folder(bank, tmp_path: Path) -> None:
+    service, s = bank
+    root = _folder_of_sides(tmp_path / "notes")
+    with pytest.raises(PermissionDenied):
+        service.notes.enroll_banknote_folder(s["clerk"], root)
+    sides = {side.name: side for side in service.notes.enroll_banknote_folder(
+        s["operator"], root, "2024")}
+    assert len(sides["CYR/200/front"].references) == 2 and not sides["CYR/200/front"].problem
+    assert len(sides["CYR/200/back"].references) == 1
+    assert "black" in sides["ARC/50/front"].problem and not sides["ARC/50/front"].references
+    assert "denomination" in sides["ARC/fifty/back"].problem
+    keys = sorted(r.key for r in service.store.banknote_references())
+    assert keys == ["CYR-200-back", "CYR-200-front", "CYR-200-front"]
+    enrolls = service.store.audit_entries(AuditFilter(action="banknote_enroll"))
+    assert len(enrolls) == 2  # one audited enrollment per side, none for the refused ones
+    other = _capture(tmp_path, "CYR-200", "back", 9, seed=41)
+    assert service.notes.check_banknote(s["clerk"], other).check.denomination.key == \
+        "CYR-200-back"
+
+
+def test_the_notes_command_enrolls_a_folder_and_says_what_it_left_out(
+        bank, tmp_path: Path, monkeypatch, capsys) -> None:
+    from desktop import notes_cli
+    from desktop.core.branch.config import AppConfig
+
+    service, _ = bank
+    root = _folder_of_sides(tmp_path / "notes")
+    monkeypatch.setattr(notes_cli, "load_config", lambda: AppConfig())
+    monkeypatch.setattr("desktop.core.store.factory.open_store", lambda location: service.store)
+    monkeypatch.setenv("SIGDESK_PASSWORD", PASSWORDS["olga"])
+    code = notes_cli.main(["enroll", str(root), "--user", "olga", "--provider", "cpu"])
+    out = capsys.readouterr().out
+    assert code == 1, out  # two sides were left out
+    assert "CYR/200/front: enrolled from 2 pictures" in out
+    assert "CYR/200/back: enrolled from 1 picture\n" in out
+    assert "ARC/50/front: NOT enrolled: no picture could be used" in out
+    assert len(service.store.banknote_references()) == 3
+    monkeypatch.setenv("SIGDESK_PASSWORD", "wrong password")
+    assert notes_cli.main(["enroll", str(root), "--user", "olga", "--provider", "cpu"]) == 2

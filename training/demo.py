@@ -2,7 +2,9 @@
 
 ``python -m training demo OUT`` writes ``OUT/cheques`` (with ``mapping.csv`` and
 ``truth.csv``) and a store ``OUT/sigdesk.sqlite`` with three users and every holder enrolled,
-so the app and the batch command can be tried without real data:
+so the app and the batch command can be tried without real data. When ``../shared`` is beside
+the clone, the real euro notes (one flat picture per side) and Brazilian real notes (two
+scans per side) are enrolled too, from ``OUT/notes/<currency>/<denomination>/<side>/``:
 
     SIGDESK_HOME=OUT sigdesk
     SIGDESK_PASSWORD=... sigdesk-batch OUT/set/cheques OUT/set/mapping.csv --user clerk ...
@@ -16,6 +18,7 @@ import csv
 import secrets
 from pathlib import Path
 
+from desktop.core.access.sessions import Session
 from desktop.core.branch.config import STORE_NAME
 from desktop.core.branch.service import BranchService
 from desktop.core.paths import default_signature_model
@@ -23,10 +26,15 @@ from desktop.core.signature.verification import SignatureVerifier
 from desktop.core.store.backends import SQLiteStore
 from training.signature.cheques import generate_cheque_set
 
+# The shared data sets beside a clone (absent on a user's machine: then no real notes).
+DEFAULT_NOTES_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "banknotes"
+
 
 def build_demo(out: str | Path, accounts: int = 6, genuine: int = 2, forged: int = 2,
-               seed: int = 0, model: str | Path | None = None) -> dict[str, str]:
-    """Write the demo data and store; return {user: password}."""
+               seed: int = 0, model: str | Path | None = None,
+               notes_data: str | Path | None = DEFAULT_NOTES_DATA) -> dict[str, str]:
+    """Write the demo data and store; return {user: password}. When ``notes_data`` (the
+    shared banknote sets) is there, the real euro and real notes are enrolled too."""
     out = Path(out)
     root = generate_cheque_set(out / "set", n_accounts=accounts, references=5,
                                genuine=genuine, forged=forged, seed=seed)
@@ -50,5 +58,21 @@ def build_demo(out: str | Path, accounts: int = 6, genuine: int = 2, forged: int
                 if not cand.usable:  # as an operator would: leave out what the checks reject
                     print(f"  {number}: left out {cand.name}: {'; '.join(cand.problems)}")
             service.enroll(op, number, [c for c in cands if c.usable])
+    if notes_data is not None and Path(notes_data).is_dir():
+        _enroll_real_notes(service, op, Path(notes_data), out / "notes")
     service.store.close()
     return passwords
+
+
+def _enroll_real_notes(service: BranchService, operator: Session, data: Path,
+                       folder: Path) -> None:
+    """Lay the real euro and real reference notes out by currency, denomination and side,
+    and enroll them as an operator would (``sigdesk-notes enroll``)."""
+    from desktop.core.banknote.model import BanknoteModel
+    from desktop.core.paths import default_banknote_model_dir
+    from training.banknote.folders import write_enrollment_folders
+
+    service.notes.model = BanknoteModel(default_banknote_model_dir(), "cpu")
+    write_enrollment_folders(data, folder)
+    for side in service.notes.enroll_banknote_folder(operator, folder):
+        print(f"  notes {side.name}: " + (side.problem or f"{len(side.references)} enrolled"))

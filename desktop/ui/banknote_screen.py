@@ -300,16 +300,21 @@ class BanknoteScreen(QWidget):
     def _show_verdict(self, c: BanknoteCheck) -> None:
         self.verdict_label.setText(c.verdict.upper())
         self.verdict_label.setStyleSheet(note_verdict_style(c.verdict, 22))
+        reg = c.registration
+        text = ("Printed detail: no reference side found in the picture. " if reg is None else
+                f"Printed detail: {reg.inliers} keypoints agree with the {c.top[0].note.label} "
+                f"reference. ")
         within = "within" if c.distance <= c.threshold else "beyond"
-        text = (f"Distance to the genuine {c.top[0].note.label} notes {c.distance:.3f}, "
-                f"{within} the threshold {c.threshold:.3f}.")
+        text += (f"Distance to the genuine {c.top[0].note.label} notes {c.distance:.3f}, "
+                 f"{within} the threshold {c.threshold:.3f}"
+                 + (" (not used: an enrolled denomination)." if c.caveats else "."))
         if c.counterfeit_score is not None and c.counterfeit_threshold is not None:
             text += (f" Counterfeit score {c.counterfeit_score:.2f} (suspect above "
                      f"{c.counterfeit_threshold:.2f}).")
         else:
             text += " No counterfeit model for this denomination."
         self.detail_label.setText(text)
-        self.reasons_label.setText("\n".join(f"• {r}" for r in c.reasons))
+        self.reasons_label.setText("\n".join(f"• {r}" for r in (*c.reasons, *c.caveats)))
 
     def _show_nearest(self, c: BanknoteCheck) -> None:
         for i, (img, text) in enumerate(zip(self.near_images, self.near_texts, strict=True)):

@@ -44,14 +44,40 @@ def _evaluate(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     if args.real is not None:
         from desktop.core.banknote.model import BanknoteModel
-        from training.banknote.real import evaluate_real, format_real
+        from training.banknote.real import evaluate_real
 
         report = evaluate_real(BanknoteModel(args.model, args.provider), args.real, args.out)
-        print(format_real(report))
+        single = report.get("eur_photos", {}).get("single")
+        if single:
+            print(f"EUR photos: {single['top1']:.1%} named right and verified, "
+                  f"{single['passed_genuine']:.1%} passed as genuine")
+        print(f"wrote {args.out / 'real.json'}; `python scripts/docs_tables.py` puts its table "
+              "in the README")
         return 0
     evaluate_banknote_model(args.model, args.out, seed=args.seed, genuine=args.genuine,
                             counterfeits=args.counterfeits, workers=args.workers,
                             provider=args.provider)
+    return 0
+
+
+def _detector(args: argparse.Namespace) -> int:
+    from training.banknote.detector import (
+        DetectorConfig,
+        export_detector,
+        install_finder,
+        train_detector,
+    )
+
+    cfg = DetectorConfig(epochs=args.epochs, composites=args.composites, seed=args.seed)
+    summary = train_detector(args.data, args.run_dir, cfg, args.threads)
+    print(f"best epoch {summary['best_epoch']}: validation IoU {summary['val_iou']:.3f} on "
+          f"held-out dong photos ({summary['seconds']:.0f} s)")
+    if args.export is not None:
+        print(f"exported to {export_detector(args.run_dir, args.export)}")
+    if args.into is not None:
+        onnx = args.export or export_detector(args.run_dir, args.run_dir / "finder.onnx")
+        install_finder(args.into, onnx, summary, args.key)
+        print(f"installed in {args.into}" + (" and signed" if args.key else " (NOT signed)"))
     return 0
 
 
@@ -89,6 +115,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--holdout", nargs="*", default=None,
                    help="denominations kept out of training, e.g. ARC-50 BOR-25")
     p.set_defaults(func=_train)
+
+    p = sub.add_parser("banknote-detector", help="train the learned note finder on real "
+                       "photos and composites")
+    p.add_argument("--data", type=Path, required=True, help="../shared/data/banknotes")
+    p.add_argument("--run-dir", type=Path, required=True)
+    p.add_argument("--export", type=Path, default=None, help="write the ONNX graph here")
+    p.add_argument("--into", type=Path, default=None, help="install it in this banknote model "
+                   "folder (finder.onnx and the manifest's 'finder' entry)")
+    p.add_argument("--key", type=Path, default=None, help="sign that folder again with this "
+                   "Ed25519 private key (PEM; passphrase in $SIGDESK_KEY_PASSPHRASE)")
+    p.add_argument("--epochs", type=int, default=24)
+    p.add_argument("--composites", type=int, default=1600)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(func=_detector)
 
     p = sub.add_parser("banknote-export", help="fit classifiers, calibrate, export to ONNX")
     p.add_argument("--run", type=Path, required=True)

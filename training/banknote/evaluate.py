@@ -26,7 +26,6 @@ import cv2
 import numpy as np
 from sklearn.metrics import roc_curve
 
-from desktop.core.banknote.detect import read_note
 from desktop.core.banknote.model import BanknoteCheck, BanknoteModel, EnrolledNote, compare_sides
 from training.banknote.data import SINGLE_SIDE_KINDS, all_specs, spec_key, synthetic_capture
 from training.banknote.synthetic import SIDES
@@ -62,7 +61,7 @@ def _enroll(model: BanknoteModel, specs: list, k: int, seed: int, draw: int) -> 
         for side in SIDES:
             for i in range(k):
                 pic = synthetic_capture(spec, side, "", seed, 1000 * draw + i)[0]
-                upright = read_note(pic, None, model.manifest.preprocessing).upright
+                upright = model.reference_note(pic)  # as the operator's screen enrolls it
                 emb = model.embed_notes([upright])[0]
                 png = cv2.imencode(".png", upright)[1].tobytes()
                 notes.append(EnrolledNote(len(notes) + 1, spec_key(spec, side), "", emb, png))

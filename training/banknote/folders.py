@@ -146,3 +146,30 @@ def load_sample(sample: NoteSample) -> np.ndarray:
     with zipfile.ZipFile(sample.path) as zf:
         data = zf.read(sample.member)
     return load_bgr(f"{sample.path}:{sample.member}", data=data)
+
+
+def write_enrollment_folders(data: str | Path, out: str | Path, per_side: int = 2) -> Path:
+    """Real reference notes laid out for enrollment (``<currency>/<denomination>/<side>/``):
+    the euro reference pictures of ``data/eur_photos/references`` and ``per_side`` whole-note
+    scans per side of each Brazilian real note (``data/eur_brl``, the blurring condition)."""
+    data, out = Path(data), Path(out)
+    refs = data / "eur_photos" / "references"
+    for path in sorted(refs.glob("*.jpg")) if refs.is_dir() else []:
+        value, rest = path.stem.split("eu_", 1)
+        folder = out / "EUR" / value / rest.split("_")[0]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / path.name).write_bytes(path.read_bytes())
+    zips = sorted((data / "eur_brl").glob("brl_blurring.zip"))
+    counts: dict[tuple[str, str], int] = {}
+    for s in read_eur_brl(zips):
+        if s.part != "whole" or s.side == "unknown":
+            continue
+        n = counts.get((s.denomination, s.side), 0)
+        if n >= per_side:
+            continue
+        counts[(s.denomination, s.side)] = n + 1
+        folder = out / "BRL" / s.denomination / s.side
+        folder.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(s.path) as zf:
+            (folder / f"{n}.jpg").write_bytes(zf.read(s.member))
+    return out

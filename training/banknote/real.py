@@ -118,14 +118,18 @@ def _value(key: str) -> str:
     return key.split("-")[1]
 
 
+def eur_reference_key(path: Path) -> str:
+    """The class key of a euro reference picture (``<value>eu_<side>[_<series>].jpg``)."""
+    value, rest = path.stem.split("eu_", 1)
+    return class_key("EUR", value, rest.split("_")[0])
+
+
 def eur_photos(model: BanknoteModel, root: Path) -> dict:
     """Euro sides enrolled from the flat reference pictures; single-note photos checked,
     several-note photos searched note by note."""
     enroller = Enroller(model)
     for path in sorted((root / "references").glob("*.jpg")):
-        value, rest = path.stem.split("eu_", 1)
-        enroller.add(class_key("EUR", value, rest.split("_")[0]), cv2.imread(str(path)),
-                     path.name)
+        enroller.add(eur_reference_key(path), cv2.imread(str(path)), path.name)
     single, found, wrong, notes_total, ms = Tally(), 0, 0, 0, []
     per_photo = []
     for path in sorted((root / "photos").iterdir()):
@@ -277,33 +281,3 @@ def evaluate_real(model: BanknoteModel, data: Path, out: Path, seed: int = 0) ->
     (out / "real.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
 
-
-def format_real(report: dict) -> str:
-    """The README's table of the real-note figures."""
-    rows = ["| real data (enrolled from) | pictures | right note, verified | passed as genuine "
-            "| refused as no note | ms per check (mean / p95) |", "|---|---|---|---|---|---|"]
-
-    def line(name: str, r: dict) -> None:
-        rows.append(f"| {name} | {r['pictures']} | {r['top1']:.1%} | {r['passed_genuine']:.1%} "
-                    f"| {r['refused']:.1%} | {r['ms_mean']:.0f} / {r['ms_p95']:.0f} |")
-
-    if "eur_photos" in report:
-        line("EUR photos, one note (1 flat picture per side)", report["eur_photos"]["single"])
-    for k, v in report.get("eur_brl", {}).items():
-        n = k.split("_")[0]
-        for cur, r in v.items():
-            line(f"{cur} scans, other condition ({n} scan{'s' if n != '1' else ''} per side)", r)
-    for k, r in report.get("vnd", {}).items():
-        n = k.split("_")[0]
-        line(f"VND photos in hands ({n} photo{'s' if n != '1' else ''} per denomination)", r)
-    text = "\n".join(rows)
-    if "eur_photos" in report:
-        s = report["eur_photos"]["several"]
-        text += (f"\n\nEUR photos with several notes: {s['found_and_named']} of {s['notes']} notes "
-                 f"found and named in {s['photos']} photos, {s['extra_or_wrong']} extra or "
-                 f"wrong ({s['ms_mean']:.0f} ms per photo).")
-    nn = report["no_note"]
-    text += (f"\nPictures without a note ({nn['pictures']}: tables, blank desks, printed pages): "
-             f"{nn['no_banknote']:.0%} refused as \"no banknote\", {nn['no_side_verified']:.0%} "
-             "with no side verified.")
-    return text

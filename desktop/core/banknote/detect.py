@@ -174,7 +174,7 @@ def _rough_quad(contour: np.ndarray) -> np.ndarray:
     """Four corners from an outline: sides fitted to the outline's points near each side of
     the minimum-area rectangle (perspective tilts sides a little; rounded corners are left
     out), falling back on the rectangle itself."""
-    box = _order(cv2.boxPoints(cv2.minAreaRect(contour)))
+    box = order_corners(cv2.boxPoints(cv2.minAreaRect(contour)))
     pts = contour.reshape(-1, 2).astype(np.float32)
     lines = []
     for i in range(4):
@@ -241,7 +241,7 @@ def _refine(quad: np.ndarray, grad: np.ndarray, reach: float) -> np.ndarray:
         return quad
 
 
-def _order(c: np.ndarray) -> np.ndarray:
+def order_corners(c: np.ndarray) -> np.ndarray:
     """Clockwise (in image coordinates), a long side first, its middle as high as possible."""
     c = np.asarray(c, np.float32)
     x, y = c[:, 0], c[:, 1]
@@ -316,12 +316,12 @@ def find_note(image: np.ndarray, path: str | Path | None = None) -> NoteQuad:
     inner = _outlines(_open_blob(blob, contour, r))
     if inner:
         contour = max(inner, key=cv2.contourArea)
-    quad = _order(_rough_quad(contour))
+    quad = order_corners(_rough_quad(contour))
     grad = sum(np.abs(cv2.Sobel(ch, cv2.CV_32F, dx, 1 - dx, ksize=3))
                for ch in cv2.split(cv2.GaussianBlur(lab, (0, 0), 1.0)) for dx in (0, 1))
     quad = _refine(quad, grad.astype(np.float32), reach=max(4.0, 0.012 * min(sh, sw)))
     corners = (quad + 0.5) / s - 0.5  # work pixel centres -> original pixel centres
-    return NoteQuad(_order(corners))
+    return NoteQuad(order_corners(corners))
 
 
 def rectify(image: np.ndarray, quad: NoteQuad, aspect: float | None = None,
@@ -384,8 +384,6 @@ def read_note(image: np.ndarray, path: str | Path | None = None,
     note stands out but which is itself shaped like a banknote is taken as a scan already
     cropped to the note (what an operator enrolls from a flatbed scanner).
     """
-    cfg = cfg or BanknotePreprocessing()
-    height = height or cfg.rectified_height
     try:
         quad = find_note(image, path)
         if cropped_ok and is_cropped_note(image) and detail_outside(image, quad) > CROPPED_DETAIL:
@@ -394,6 +392,17 @@ def read_note(image: np.ndarray, path: str | Path | None = None,
         if not (cropped_ok and is_cropped_note(image)):
             raise
         quad = whole_image_quad(image)
+    return read_quad(image, quad, path, cfg, aspect, decide, height)
+
+
+def read_quad(image: np.ndarray, quad: NoteQuad, path: str | Path | None = None,
+              cfg: BanknotePreprocessing | None = None, aspect: float | None = None,
+              decide: OrientationDecider = orientation_cue,
+              height: int | None = None) -> NoteReading:
+    """Rectify and orient the note inside ``quad`` (found by any finder): the second half of
+    :func:`read_note`."""
+    cfg = cfg or BanknotePreprocessing()
+    height = height or cfg.rectified_height
     flat = rectify(image, quad, aspect, height)
     orient = decide(flat)
     if orient.rotation == 180:

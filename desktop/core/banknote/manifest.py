@@ -5,7 +5,8 @@ SHA-256: the embedder, the centroid classifier (distances to per-class centroids
 centroids are an input with the shipped ones as its default, so enrolled denominations use
 the same graph), the multi-class SVM over embeddings, and per-class genuine-vs-counterfeit
 SVMs where training had counterfeits of that class; plus reference notes (rectified JPEGs and
-their embeddings) that the app shows next to a check.
+their embeddings) that the app shows next to a check, and optionally the learned note finder
+(``finder``: :mod:`desktop.core.banknote.finder`).
 
 The folder is signed like the signature model's (:mod:`desktop.core.models.signing`): the signature
 over ``manifest.json`` and its ``files`` list (every graph, ``references.npy`` and reference
@@ -107,6 +108,7 @@ class BanknoteManifest:
     reference_embeddings: np.ndarray
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     signer: TrustedKey | None = None  # who signed the folder (None: not checked)
+    finder: OnnxFile | None = None  # the learned note finder, when the model ships one
 
     def distance_threshold(self, n_references: int | None) -> float:
         """Authenticity threshold on the distance to a class's centroid: the shipped centroid
@@ -177,7 +179,8 @@ def load_banknote_manifest(folder: str | Path, verify_hash: bool = True,
             target_false_alarm=float(auth["target_false_alarm"]), authenticity=models,
             reference_keys=tuple(refs["keys"]),
             reference_files=tuple(folder / f for f in refs["files"]),
-            reference_embeddings=ref_emb, raw=raw, signer=signer)
+            reference_embeddings=ref_emb, raw=raw, signer=signer,
+            finder=_onnx(folder, raw["finder"], verify_hash) if "finder" in raw else None)
     except ModelError:
         raise
     except (KeyError, TypeError, ValueError, OSError) as exc:

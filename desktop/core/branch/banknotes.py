@@ -69,6 +69,20 @@ class SidesCheck:
     audit_id: int
 
 
+@dataclass(frozen=True)
+class FolderSide:
+    """What enrolling one side's folder did: the references stored, the pictures left out
+    (with why), or the problem that stopped that side."""
+
+    name: str  # "<currency>/<denomination>/<side>"
+    references: list[int]
+    left_out: list[str]
+    problem: str | None
+
+
+NOTE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
 
@@ -212,7 +226,10 @@ class BanknoteService:
             "threshold": _rounded(check.threshold),
             "counterfeit_score": _rounded(check.counterfeit_score),
             "counterfeit_threshold": _rounded(check.counterfeit_threshold),
-            "reasons": list(check.reasons), "turned": bool(check.turned),
+            "reasons": list(check.reasons), "caveats": list(check.caveats),
+            "turned": bool(check.turned),
+            "verified_side": (None if check.registration is None else
+                              [check.registration.side.source, check.registration.inliers]),
             "enrolled_references": [n.id for n in notes],
             "nearest": [[n.key, _rounded(n.distance), n.enrolled_id] for n in check.nearest],
         }
@@ -298,6 +315,42 @@ class BanknoteService:
                 details={"key": key, "series": series, "references": [r.id for r in refs],
                          "sources": [c.name for c in candidates]})
         return refs
+
+    def enroll_banknote_folder(self, session: Session, root: str | Path,
+                               series: str = "") -> list[FolderSide]:
+        """Operator: enroll a whole currency from ``root/<currency>/<denomination>/<side>/``
+        (pictures in each side's folder, the first 5 by name). Each side is enrolled on its
+        own, all or none, as :meth:`enroll_banknotes` does; a side whose pictures all have a
+        problem, or whose folder names are not a currency, a value and a side, is reported
+        and left out. Nothing else stops the others."""
+        self.require(session, "enroll")
+        root = Path(root)
+        if not root.is_dir():
+            raise ServiceError(f"{root}: is not a folder")
+        out: list[FolderSide] = []
+        for folder in sorted(p for p in root.glob("*/*/*") if p.is_dir()):
+            currency, denomination, side = folder.relative_to(root).parts
+            pictures = sorted(p for p in folder.iterdir()
+                              if p.is_file() and p.suffix.lower() in NOTE_SUFFIXES)
+            name = f"{currency}/{denomination}/{side}"
+            try:
+                note_key(currency, denomination, side)
+                if not pictures:
+                    raise ServiceError("no pictures (.jpg, .png, .tif, .bmp) in the folder")
+                cands = self.prepare_banknote_references(session,
+                                                         pictures[:MAX_NOTE_REFERENCES])
+                usable = [c for c in cands if c.usable]
+                left_out = [f"{c.name}: {c.problem}" for c in cands if not c.usable]
+                if not usable:
+                    raise ServiceError("no picture could be used: " + "; ".join(left_out))
+                refs = self.enroll_banknotes(session, currency, denomination, side, series,
+                                             usable)
+                out.append(FolderSide(name, [r.id for r in refs], left_out, None))
+            except ServiceError as exc:
+                out.append(FolderSide(name, [], [], str(exc)))
+        if not out:
+            raise ServiceError(f"{root}: no <currency>/<denomination>/<side>/ folders in it")
+        return out
 
     def enrolled_banknotes(self, session: Session,
                            include_revoked: bool = False) -> list[BanknoteReference]:

@@ -1,0 +1,363 @@
+"""A learned banknote finder: a small fully convolutional network that marks note pixels.
+
+The outline detector (:func:`desktop.core.banknote.detect.find_note`) needs a note that stands
+out from a plain table. Real pictures hold notes in hands, on cloth and wood, several at once.
+This network is trained to mark every pixel of a note (a heat map at a quarter of its input),
+from which :mod:`desktop.core.banknote.finder` takes one rotated rectangle per note.
+
+Training pictures (no euro note is used: the euro photos are the test):
+
+- the Vietnamese dong photos (``vnd/``): notes held in hands in front of people and rooms, the
+  labelled box as the target (the box of a turned note holds some background: the target is
+  coarse there);
+- composites: 0 to 3 notes pasted in perspective, turned, folded, thumbed, partly out of the
+  picture, on table and cloth textures or on the parts of dong photos outside their note: the
+  invented notes, the Brazilian real scans and dong notes cut from their boxes; and printed
+  pages (text, ruled forms) with no note, so that paperwork is not a note.
+
+The picture is squeezed to a square (:data:`SIDE` pixels) whatever its shape; the map is
+stretched back. ``python -m training banknote-detector --data ../shared/data/banknotes``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from training.banknote.capture import background
+from training.banknote.data import all_specs, synthetic_note
+from training.banknote.folders import load_sample, read_eur_brl
+
+log = logging.getLogger(__name__)
+
+SIDE = 192  # network input (square)
+STRIDE = 4  # the heat map is SIDE / STRIDE on a side
+
+
+@dataclass
+class DetectorConfig:
+    """Everything that defines a detector run (saved beside it)."""
+
+    seed: int = 0
+    epochs: int = 24
+    batch: int = 32
+    composites: int = 1600
+    lr: float = 3e-3
+    width: int = 24
+    val_fraction: float = 0.15
+
+
+class NoteFinderNet(nn.Module):
+    """Encoder to 1/16, context, decoder back to 1/4 with a skip; one logit per cell."""
+
+    def __init__(self, width: int = 24) -> None:
+        super().__init__()
+        w = width
+
+        def block(cin: int, cout: int, stride: int) -> nn.Sequential:
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+                                 nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                                 nn.Conv2d(cout, cout, 3, 1, 1, bias=False),
+                                 nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+        self.s2 = block(3, w, 2)
+        self.s4 = block(w, 2 * w, 2)
+        self.s8 = block(2 * w, 3 * w, 2)
+        self.s16 = block(3 * w, 4 * w, 2)
+        self.context = nn.Sequential(nn.Conv2d(4 * w, 4 * w, 3, 1, 2, dilation=2, bias=False),
+                                     nn.BatchNorm2d(4 * w), nn.ReLU(inplace=True))
+        self.up8 = block(4 * w + 3 * w, 2 * w, 1)
+        self.up4 = block(2 * w + 2 * w, w, 1)
+        self.head = nn.Conv2d(w, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f4 = self.s4(self.s2(x))
+        f8 = self.s8(f4)
+        f16 = self.context(self.s16(f8))
+        u8 = self.up8(torch.cat([nn.functional.interpolate(f16, size=f8.shape[-2:],
+                                                           mode="bilinear"), f8], 1))
+        u4 = self.up4(torch.cat([nn.functional.interpolate(u8, size=f4.shape[-2:],
+                                                           mode="bilinear"), f4], 1))
+        return self.head(u4)
+
+
+# ---- training pictures ---------------------------------------------------------------------
+def _vnd(root: Path) -> list[tuple[Path, np.ndarray]]:
+    """(photo, boxes as (x0, y0, x1, y1) fractions) of the dong set."""
+    out = []
+    for path in sorted(root.glob("*/*.jpg")):
+        label = path.with_suffix(".txt")
+        if not label.is_file():
+            continue
+        boxes = []
+        for line in label.read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 4:
+                cx, cy, w, h = map(float, parts[-4:])
+                boxes.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+        out.append((path, np.array(boxes, np.float32)))
+    return out
+
+
+def _square(image: np.ndarray) -> np.ndarray:
+    return cv2.resize(image, (SIDE, SIDE), interpolation=cv2.INTER_AREA)
+
+
+def _box_mask(boxes: np.ndarray) -> np.ndarray:
+    m = np.zeros((SIDE, SIDE), np.uint8)
+    for x0, y0, x1, y1 in boxes:
+        cv2.rectangle(m, (int(x0 * SIDE), int(y0 * SIDE)), (int(x1 * SIDE) - 1,
+                                                           int(y1 * SIDE) - 1), 1, -1)
+    return m
+
+
+def _outside_box(image: np.ndarray, boxes: np.ndarray) -> np.ndarray | None:
+    """The largest strip of a photo beside its note boxes (a real room or hand-free scene)."""
+    h, w = image.shape[:2]
+    if not len(boxes):
+        return image
+    x0, y0 = (boxes[:, :2].min(0) * [w, h]).astype(int)
+    x1, y1 = (boxes[:, 2:].max(0) * [w, h]).astype(int)
+    strips = [image[:, :max(0, x0)], image[:, min(w, x1):], image[:max(0, y0)],
+              image[min(h, y1):]]
+    best = max(strips, key=lambda s: s.shape[0] * s.shape[1])
+    return best if min(best.shape[:2]) >= 48 else None
+
+
+def _paste(canvas: np.ndarray, mask: np.ndarray, note: np.ndarray,
+           rng: np.random.Generator) -> None:
+    """Paste a note in perspective, any turn, possibly partly outside, with a thumb."""
+    nh, nw = note.shape[:2]
+    width = rng.uniform(0.25, 0.85) * SIDE
+    height = width * nh / nw
+    a = rng.uniform(0, 2 * np.pi)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    unit = np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]) * [width, height]
+    pts = unit @ rot.T + rng.uniform(-0.12, 0.12, (4, 2)) * height
+    pts += rng.uniform(0.1, 0.9, 2) * SIDE
+    src = np.float32([[0, 0], [nw, 0], [nw, nh], [0, nh]])
+    m = cv2.getPerspectiveTransform(src, pts.astype(np.float32))
+    img = note.astype(np.float32) * rng.uniform(0.7, 1.15)
+    if rng.random() < 0.3:  # a fold: one half darker
+        half = np.ones((nh, nw, 1), np.float32)
+        half[:, : nw // 2] = rng.uniform(0.75, 0.95)
+        img = img * half
+    warped = cv2.warpPerspective(img, m, (SIDE, SIDE), flags=cv2.INTER_LINEAR)
+    alpha = cv2.warpPerspective(np.ones((nh, nw), np.float32), m, (SIDE, SIDE))
+    canvas[:] = canvas * (1 - alpha[..., None]) + warped * alpha[..., None]
+    mask[alpha > 0.5] = 1
+    if rng.random() < 0.4:  # a thumb or fingers over the note
+        c = pts[int(rng.integers(4))] * 0.6 + pts.mean(0) * 0.4
+        axes = (int(rng.uniform(0.12, 0.25) * height), int(rng.uniform(0.3, 0.5) * height))
+        skin = np.array([rng.uniform(80, 170), rng.uniform(110, 190), rng.uniform(160, 235)])
+        cv2.ellipse(canvas, (int(c[0]), int(c[1])), axes, rng.uniform(0, 180), 0, 360,
+                    skin.tolist(), -1, cv2.LINE_AA)
+
+
+def _page(rng: np.random.Generator) -> np.ndarray:
+    """A printed page or form: text lines, rules, a box; no note."""
+    page = np.full((SIDE, SIDE, 3), rng.uniform(200, 250), np.float32)
+    for row in range(10, SIDE - 5, int(rng.integers(9, 16))):
+        x = int(rng.integers(5, 30))
+        while x < SIDE - 20:
+            w = int(rng.integers(6, 30))
+            cv2.line(page, (x, row), (x + w, row), (40, 40, 40), int(rng.integers(1, 3)))
+            x += w + int(rng.integers(3, 8))
+    if rng.random() < 0.5:
+        x0, y0 = rng.integers(10, SIDE // 2, 2)
+        cv2.rectangle(page, (int(x0), int(y0)), (int(x0) + 80, int(y0) + 30), (60, 60, 60), 1)
+    return page
+
+
+def make_pictures(data: Path, cfg: DetectorConfig) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(pictures (N, SIDE, SIDE, 3) uint8 BGR, masks (N, SIDE, SIDE) uint8, source per row)."""
+    rng = np.random.default_rng(cfg.seed)
+    xs, ms, src = [], [], []
+    dong = _vnd(data / "vnd") if (data / "vnd").is_dir() else []
+    notes: list[np.ndarray] = []
+    scenes: list[np.ndarray] = []
+    for path, boxes in dong:
+        image = cv2.imread(str(path))
+        if image is None:
+            continue
+        xs.append(_square(image))
+        ms.append(_box_mask(boxes))
+        src.append(f"vnd:{path.parent.name}/{path.name}")
+        h, w = image.shape[:2]
+        if len(boxes) == 1 and rng.random() < 0.3:
+            x0, y0, x1, y1 = (boxes[0] * [w, h, w, h]).astype(int)
+            crop = image[max(0, y0):y1, max(0, x0):x1]
+            if min(crop.shape[:2]) >= 32:
+                notes.append(crop)
+        scene = _outside_box(image, boxes)
+        if scene is not None:
+            scenes.append(scene)
+    brl = [s for s in read_eur_brl(sorted((data / "eur_brl").glob("brl_*.zip")))
+           if s.part == "whole"] if (data / "eur_brl").is_dir() else []
+    notes += [load_sample(s) for s in brl]
+    specs = all_specs()
+    for i in range(cfg.composites):
+        kind = rng.random()
+        if kind < 0.08:
+            canvas, mask = _page(rng), np.zeros((SIDE, SIDE), np.uint8)
+            src.append("page")
+        else:
+            if scenes and rng.random() < 0.5:
+                canvas = _square(scenes[int(rng.integers(len(scenes)))]).astype(np.float32)
+            else:
+                canvas = background(rng, SIDE, SIDE)
+            mask = np.zeros((SIDE, SIDE), np.uint8)
+            for _ in range(int(rng.choice([0, 1, 1, 1, 2, 2, 3]))):
+                if notes and rng.random() < 0.5:
+                    note = notes[int(rng.integers(len(notes)))]
+                else:
+                    spec = specs[int(rng.integers(len(specs)))]
+                    note = synthetic_note(spec, ("front", "back")[int(rng.integers(2))], "",
+                                          cfg.seed + 17, i)
+                _paste(canvas, mask, note, rng)
+            src.append("composite")
+        canvas = cv2.GaussianBlur(canvas, (0, 0), rng.uniform(0.3, 1.2))
+        canvas += rng.standard_normal(canvas.shape).astype(np.float32) * rng.uniform(1, 6)
+        xs.append(np.clip(canvas, 0, 255).astype(np.uint8))
+        ms.append(mask)
+    return np.stack(xs), np.stack(ms), src
+
+
+def to_input(pictures: np.ndarray) -> np.ndarray:
+    """uint8 BGR (N, SIDE, SIDE, 3) -> float32 RGB (N, 3, SIDE, SIDE) in [0, 1]: the
+    network's contract (:func:`desktop.core.banknote.finder.finder_input` does the same)."""
+    return np.ascontiguousarray(pictures[..., ::-1].transpose(0, 3, 1, 2), np.float32) / 255.0
+
+
+def _targets(masks: np.ndarray) -> np.ndarray:
+    n = SIDE // STRIDE
+    return np.stack([cv2.resize(m.astype(np.float32), (n, n), interpolation=cv2.INTER_AREA)
+                     for m in masks])[:, None]
+
+
+def _augment(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flips, quarter turns and colour jitter, the same on pictures and maps."""
+    if torch.rand(1, generator=gen) < 0.5:
+        x, y = x.flip(-1), y.flip(-1)
+    k = int(torch.randint(4, (1,), generator=gen))
+    x, y = torch.rot90(x, k, (-2, -1)), torch.rot90(y, k, (-2, -1))
+    gain = 0.7 + 0.6 * torch.rand(x.shape[0], 3, 1, 1, generator=gen)
+    return (x * gain).clamp(0, 1), y
+
+
+def iou(prob: np.ndarray, target: np.ndarray) -> float:
+    """Intersection over union of maps above 0.5."""
+    p, t = prob > 0.5, target > 0.5
+    union = (p | t).sum()
+    return float((p & t).sum() / union) if union else 1.0
+
+
+def train_detector(data: Path, run: Path, cfg: DetectorConfig | None = None,
+                   threads: int = 2) -> dict:
+    """Train, keep the best epoch by validation IoU on held-out dong photos; write
+    ``detector.pt`` and ``detector.json`` into ``run``."""
+    cfg = cfg or DetectorConfig()
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(threads)
+    run.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    pictures, masks, src = make_pictures(data, cfg)
+    y_all = _targets(masks)
+    rng = np.random.default_rng(cfg.seed)
+    dong = np.array([s.startswith("vnd:") for s in src])
+    val = dong & (rng.random(len(src)) < cfg.val_fraction)
+    train_idx, val_idx = np.where(~val)[0], np.where(val)[0]
+    log.info("%d training and %d validation pictures made in %.0f s", len(train_idx),
+             len(val_idx), time.perf_counter() - t0)
+    x_val = torch.from_numpy(to_input(pictures[val_idx]))
+    net = NoteFinderNet(cfg.width)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    steps = cfg.epochs * (len(train_idx) // cfg.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=max(1, steps))
+    gen = torch.Generator().manual_seed(cfg.seed)
+    history, best = [], (-1.0, 0)
+    for epoch in range(cfg.epochs):
+        net.train()
+        order = rng.permutation(train_idx)
+        losses = []
+        for b in range(len(order) // cfg.batch):
+            idx = order[b * cfg.batch:(b + 1) * cfg.batch]
+            x, y = _augment(torch.from_numpy(to_input(pictures[idx])),
+                            torch.from_numpy(y_all[idx]), gen)
+            logits = net(x)
+            prob = torch.sigmoid(logits)
+            dice = 1 - (2 * (prob * y).sum() + 1) / (prob.sum() + y.sum() + 1)
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, y) + dice
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(float(loss))
+        net.eval()
+        with torch.no_grad():
+            prob = torch.sigmoid(net(x_val)).numpy()
+        score = float(np.mean([iou(p[0], t[0]) for p, t in zip(prob, y_all[val_idx],
+                                                               strict=True)]))
+        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_iou": score})
+        log.info("epoch %d: loss %.4f, validation IoU %.3f", epoch + 1, np.mean(losses), score)
+        if score > best[0]:
+            best = (score, epoch + 1)
+            torch.save({"model": net.state_dict(), "config": asdict(cfg)}, run / "detector.pt")
+    summary = {"best_epoch": best[1], "val_iou": best[0], "history": history,
+               "seconds": round(time.perf_counter() - t0, 1), "config": asdict(cfg),
+               "pictures": {"train": int(len(train_idx)), "val": int(len(val_idx))}}
+    (run / "detector.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def load_detector(run: Path) -> NoteFinderNet:
+    """The best checkpoint of a run, in eval mode."""
+    ckpt = torch.load(run / "detector.pt", map_location="cpu", weights_only=False)
+    net = NoteFinderNet(DetectorConfig(**ckpt["config"]).width)
+    net.load_state_dict(ckpt["model"])
+    return net.eval()
+
+
+def export_detector(run: Path, path: Path) -> Path:
+    """Export the run's network to ONNX: input ``pictures`` (N, 3, SIDE, SIDE), output
+    ``note_logits`` (N, 1, SIDE / STRIDE, SIDE / STRIDE)."""
+    net = load_detector(run)
+    dummy = torch.zeros(1, 3, SIDE, SIDE)
+    torch.onnx.export(net, (dummy,), str(path), input_names=["pictures"],
+                      output_names=["note_logits"], dynamic_axes={"pictures": {0: "n"},
+                                                                  "note_logits": {0: "n"}},
+                      opset_version=17, dynamo=False)
+    return path
+
+
+def install_finder(folder: Path, onnx_path: Path, summary: dict, key: Path | None) -> dict:
+    """Put an exported finder into a banknote model folder (``finder.onnx``), record it and
+    its validation in the manifest, and sign the folder again with ``key``."""
+    import shutil
+
+    from desktop.core.models.signing import sha256_of
+
+    target = folder / "finder.onnx"
+    shutil.copyfile(onnx_path, target)
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["finder"] = {"file": target.name, "sha256": sha256_of(target),
+                          "input": [3, SIDE, SIDE], "stride": STRIDE,
+                          "validation_iou": round(float(summary["val_iou"]), 4),
+                          "best_epoch": summary["best_epoch"],
+                          "pictures": summary["pictures"], "config": summary["config"]}
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    if key is not None:
+        from desktop.core.models.signing import sign_model
+
+        sign_model(folder, key)
+    return manifest["finder"]
