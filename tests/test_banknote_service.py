@@ -330,3 +330,15 @@ def test_the_notes_command_enrolls_a_folder_and_says_what_it_left_out(
     assert len(service.store.banknote_references()) == 3
     monkeypatch.setenv("SIGDESK_PASSWORD", "wrong password")
     assert notes_cli.main(["enroll", str(root), "--user", "olga", "--provider", "cpu"]) == 2
+
+
+def test_warm_up_finds_every_sides_keypoints_before_the_first_check(bank, tmp_path) -> None:
+    service, s = bank
+    (ref,) = _enroll_new(service, s["operator"], tmp_path)
+    model = BanknoteModel(default_banknote_model_dir(), "cpu")
+    assert model._index is None  # nothing found yet
+    assert service.notes.warm_up(model) is model
+    sources = set(model._index[0])  # the index the warm-up built, before any check
+    assert any(src.startswith(f"enrolled:{ref.id}:") for src in sources)
+    assert sum(src.startswith("shipped:") for src in sources) == len(
+        model.manifest.reference_keys)

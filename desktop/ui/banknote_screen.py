@@ -292,7 +292,8 @@ class BanknoteScreen(QWidget):
                 bar.setValue(0)
                 bar.setFormat("")
         turned = " The note was read turned round." if c.turned else ""
-        svm = c.svm_class.label if c.svm_class is not None else "no reading"
+        svm = c.svm_class.label if c.svm_class is not None else \
+            "none (it knows the shipped denominations only)"
         agree = "" if c.svm_class is None or c.svm_class.key == best.note.key \
             else " (disagrees)"
         self.svm_label.setText(f"Second opinion (SVM): {svm}{agree}.{turned}")

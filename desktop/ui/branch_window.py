@@ -212,7 +212,8 @@ class BranchWindow(BackgroundHost, QMainWindow):
             screen.model_state(f"Banknote model: loading from {folder}…", "loading")
         self.status_banknotes.setText("Loading banknote model…")
         self.busy.show()
-        self.runner.start(BanknoteModel, folder, self.config.provider,
+        notes, provider = self.service.notes, self.config.provider
+        self.runner.start(lambda: notes.warm_up(BanknoteModel(folder, provider)),
                           on_done=self._banknote_model_loaded,
                           on_failed=self._banknote_model_failed)
 

@@ -467,9 +467,12 @@ class BanknoteModel:
         m = self.manifest
         first = top[0]
         auth = m.authenticity.get(first.note.key)
+        # The multi-class SVM knows the shipped classes only: no second opinion on others.
+        shipped = m.class_for(first.note.key) is not None
         return BanknoteCheck(
             reading=reading, turned=turned, note_image=note_image, embedding=q, top=top[:3],
-            svm_class=self._svm_class(q), verdict=SUSPECT if reasons else GENUINE,
+            svm_class=self._svm_class(q) if shipped else None,
+            verdict=SUSPECT if reasons else GENUINE,
             distance=first.distance, threshold=m.distance_threshold(first.centroid.n_references),
             counterfeit_score=self.counterfeit_score(first.note.key, q),
             counterfeit_threshold=auth.threshold if auth else None, reasons=reasons,
@@ -500,3 +503,4 @@ class BanknoteModel:
         times["classify and judge"] = (time.perf_counter() - t) * 1000
         return self._result(reading, turn, turned_img if turn else reading.upright, q, ranked,
                              reasons, enrolled, times)
+

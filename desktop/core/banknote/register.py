@@ -5,11 +5,13 @@ or an operator's enrolled note), normalised to :data:`REFERENCE_WIDTH` pixels wi
 RootSIFT keypoints go into a :class:`SideIndex`. A picture to check is searched as a whole (no
 detector has to find the note first):
 
-1. **Shortlist.** Every keypoint of the picture votes for the reference side holding its
-   nearest descriptor when that neighbour passes Lowe's ratio test against the nearest
-   neighbour of *another* denomination side; the :data:`SHORTLIST` sides with most votes go on.
-2. **Verify.** Each shortlisted side is matched on its own (ratio test), and a homography from
-   the reference to the picture is fitted with MAGSAC. It must pass sanity checks: enough
+1. **Shortlist.** The picture's keypoints are looked up once in a kd-tree over every side's
+   descriptors. Each votes for the side holding its nearest descriptor when that neighbour
+   passes Lowe's ratio test against the nearest neighbour of *another* denomination side; the
+   :data:`SHORTLIST` sides with most votes go on.
+2. **Verify.** Each shortlisted side's matches are read from the same neighbours (ratio test
+   between that side's two nearest descriptors), and a homography from the reference to the
+   picture is fitted with MAGSAC. It must pass sanity checks: enough
    inliers, spread over the note (not one logo), a convex outline with plausible angles and
    scale, and the picture warped back into the reference frame must correlate with the
    reference (gradient images; this rejects a fit made of repeated patterns).

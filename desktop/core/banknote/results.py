@@ -70,7 +70,7 @@ class BanknoteCheck:
     note_image: np.ndarray  # rectified, as read (BGR)
     embedding: np.ndarray
     top: list[ClassScore]  # best first, at most 3
-    svm_class: NoteClass | None  # the multi-class SVM's reading (shipped classes only)
+    svm_class: NoteClass | None  # the multi-class SVM's reading; None for enrolled classes
     verdict: str  # "genuine" or "suspect"
     distance: float
     threshold: float

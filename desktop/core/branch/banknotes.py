@@ -138,6 +138,16 @@ class BanknoteService:
                  for r in refs]
         return notes, stale, new
 
+    def warm_up(self, model: BanknoteModel) -> BanknoteModel:
+        """Find the keypoints of every reference side, shipped and enrolled, before the first
+        check needs them (run where the model is loaded, off the GUI thread); returns it.
+        A stored note that cannot be read is left for the checks to report."""
+        try:
+            model.side_index(self._enrolled(model)[0])
+        except (ServiceError, InputImageError):
+            model.side_index()
+        return model
+
     def _save_reembedded(self, session: Session, model: BanknoteModel,
                          stale: Sequence[BanknoteReference], new: Sequence[np.ndarray]) -> None:
         """Store re-embedded notes and audit it (inside the caller's transaction)."""
