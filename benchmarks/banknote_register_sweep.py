@@ -63,7 +63,7 @@ def collect(data: Path) -> list[tuple[str, str | None, list[tuple]]]:
         order = rng.permutation(len(photos))
         for i in order[:5]:
             enroller.add(f"VND-{folder.name}-front",
-                         real._vnd_box(photos[i], cv2.imread(str(photos[i]))), photos[i].name)
+                         real.vnd_box(photos[i], cv2.imread(str(photos[i]))), photos[i].name)
         tests += [(folder.name, photos[i]) for i in order[5:25]]
     for value, path in tests:
         search("VND photo", cv2.imread(str(path)), enroller.notes, f"VND-{value}-")

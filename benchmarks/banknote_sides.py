@@ -26,7 +26,7 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample, read_eur_brl
-from training.banknote.real import EUR_BRL_ZIPS, Enroller, eur_reference_key
+from training.banknote.real import EUR_BRL_ZIPS, Enroller, eur_reference_key, vnd_box
 
 
 def filler(data: Path) -> list[tuple[str, np.ndarray]]:
@@ -38,12 +38,8 @@ def filler(data: Path) -> list[tuple[str, np.ndarray]]:
     for i, s in enumerate(x for x in scans if x.part == "whole" and x.currency != "EUR"):
         out.append((class_key("XB", str(i + 1), "front"), load_sample(s)))
     for i, path in enumerate(sorted((data / "vnd").glob("*/*.jpg"))[::7]):
-        image = cv2.imread(str(path))
-        h, w = image.shape[:2]
-        cx, cy, bw, bh = map(float, path.with_suffix(".txt").read_text().split()[-4:])
-        crop = image[max(0, int((cy - bh / 2) * h)):int((cy + bh / 2) * h),
-                     max(0, int((cx - bw / 2) * w)):int((cx + bw / 2) * w)]
-        out.append((class_key("XV", str(i + 1), "front"), crop))
+        out.append((class_key("XV", str(i + 1), "front"),
+                    vnd_box(path, cv2.imread(str(path)))))
     return out
 
 

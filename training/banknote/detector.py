@@ -301,7 +301,7 @@ def train_detector(data: Path, run: Path, cfg: DetectorConfig | None = None,
             loss.backward()
             opt.step()
             sched.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
         net.eval()
         with torch.no_grad():
             prob = torch.sigmoid(net(x_val)).numpy()

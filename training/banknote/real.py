@@ -192,7 +192,8 @@ def _by_class(samples: Iterable[NoteSample]) -> list[tuple[str, list[NoteSample]
     return sorted(groups.items())
 
 
-def _vnd_box(path: Path, image: np.ndarray) -> np.ndarray:
+def vnd_box(path: Path, image: np.ndarray) -> np.ndarray:
+    """The note of a dong photo cut out by its labelled box (the last box in its ``.txt``)."""
     h, w = image.shape[:2]
     cx, cy, bw, bh = map(float, path.with_suffix(".txt").read_text().split()[-4:])
     x0, x1 = max(0, int((cx - bw / 2) * w)), min(w, int((cx + bw / 2) * w))
@@ -211,7 +212,7 @@ def vnd(model: BanknoteModel, root: Path, per_class: int, seed: int) -> dict:
         order = rng.permutation(len(photos))
         for i in order[:per_class]:
             image = cv2.imread(str(photos[i]))
-            enroller.add(class_key("VND", folder.name, "front"), _vnd_box(photos[i], image),
+            enroller.add(class_key("VND", folder.name, "front"), vnd_box(photos[i], image),
                          photos[i].name)
         tests += [(folder.name, photos[i]) for i in order[per_class:
                                                          per_class + VND_TESTS_PER_CLASS]]
