@@ -66,8 +66,7 @@ def test_pictures_without_a_note_register_nothing(index: SideIndex) -> None:
     for kind in ("wood", "cloth"):
         table = background(rng, 480, 640, kind, np.array([70.0, 110, 150])).astype(np.uint8)
         assert all(a.registration is None for a in index.search(table))
-    assert index.search(np.zeros((480, 640, 3), np.uint8)) == [] or all(
-        a.registration is None for a in index.search(np.zeros((480, 640, 3), np.uint8)))
+    assert all(a.registration is None for a in index.search(np.zeros((480, 640, 3), np.uint8)))
     assert SideIndex([]).search(np.zeros((100, 100, 3), np.uint8)) == []
 
 

@@ -22,12 +22,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import cv2
 import numpy as np
 from sklearn.metrics import roc_curve
 
 from desktop.core.banknote.model import BanknoteCheck, BanknoteModel, EnrolledNote, compare_sides
 from training.banknote.data import SINGLE_SIDE_KINDS, all_specs, spec_key, synthetic_capture
+from training.banknote.real import Enroller
 from training.banknote.synthetic import SIDES
 
 ENROLL_SEED_OFFSET = 500
@@ -56,16 +56,13 @@ def detection_at(genuine: np.ndarray, fake: np.ndarray, false_alarm: float = 0.0
 
 
 def _enroll(model: BanknoteModel, specs: list, k: int, seed: int, draw: int) -> list[EnrolledNote]:
-    notes = []
+    enroller = Enroller(model)  # as the operator's screen enrolls a picture
     for spec in specs:
         for side in SIDES:
             for i in range(k):
                 pic = synthetic_capture(spec, side, "", seed, 1000 * draw + i)[0]
-                upright = model.reference_note(pic)  # as the operator's screen enrolls it
-                emb = model.embed_notes([upright])[0]
-                png = cv2.imencode(".png", upright)[1].tobytes()
-                notes.append(EnrolledNote(len(notes) + 1, spec_key(spec, side), "", emb, png))
-    return notes
+                enroller.add(spec_key(spec, side), pic, f"capture {i}")
+    return enroller.notes
 
 
 def evaluate_banknote_model(model_dir: str | Path, out: str | Path, seed: int = 7000,

@@ -27,7 +27,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -55,7 +55,7 @@ class Tally:
     passed: int = 0  # named right and judged genuine
     verified: int = 0
     refused: int = 0
-    ms: list[float] | None = None
+    ms: list[float] = field(default_factory=list)
 
     def add(self, right: bool, genuine: bool, verified: bool, ms: float) -> None:
         """Count one check."""
@@ -63,13 +63,13 @@ class Tally:
         self.right += right
         self.passed += right and genuine
         self.verified += verified
-        self.ms = [*(self.ms or []), ms]
+        self.ms.append(ms)
 
     def refuse(self, ms: float) -> None:
         """Count one picture refused (no note found)."""
         self.n += 1
         self.refused += 1
-        self.ms = [*(self.ms or []), ms]
+        self.ms.append(ms)
 
     def row(self) -> dict:
         """The figures as fractions of all pictures."""
@@ -95,9 +95,9 @@ class Enroller:
         except InputImageError as exc:
             log.info("not enrolled: %s", exc)
             return False
-        ok, png = cv2.imencode(".png", upright)
+        png = cv2.imencode(".png", upright)[1].tobytes()
         emb = self.model.embed_notes([upright], name)[0]
-        self.notes.append(EnrolledNote(len(self.notes) + 1, key, "", emb, png.tobytes()))
+        self.notes.append(EnrolledNote(len(self.notes) + 1, key, "", emb, png))
         return True
 
 

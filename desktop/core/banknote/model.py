@@ -233,7 +233,7 @@ class BanknoteModel:
                 out.append(NearestReference(m.reference_keys[index], dist,
                                             self.reference_image(index)))
             else:
-                image = cv2.imdecode(np.frombuffer(note.image_png, np.uint8), cv2.IMREAD_COLOR)
+                image = _decode_enrolled(note)
                 out.append(NearestReference(note.key, dist, image, note.id))
         return out
 
@@ -410,11 +410,12 @@ class BanknoteModel:
                *(replace(s, confidence=(1 - conf) * s.confidence / rest if rest > 0 else 0.0)
                  for s in others)]
         embedder_best = ranked[0]
+        svm_class, cscore = self._second_opinions(reg.key, q)
         caveats = []
         if reg.side.source.startswith("shipped:"):
             # The embedder and the counterfeit models were trained and calibrated on this
             # denomination: their distance and scores judge it.
-            reasons = self._authenticity(top[0], q)
+            reasons = self._authenticity(top[0], svm_class, cscore)
             if embedder_best.note.key != reg.key and self._within(embedder_best):
                 reasons.append(f"its printed detail matches the {note.label} but the embedder "
                                f"reads it as {embedder_best.note.label}")
@@ -425,7 +426,8 @@ class BanknoteModel:
             reasons = self._uncertain(top[0])
             caveats.append(ENROLLED_CAVEAT)
         times["classify and judge"] = (time.perf_counter() - t) * 1000
-        check = self._result(reading, False, upright, q, top, reasons, enrolled, times, reg)
+        check = self._result(reading, False, upright, q, top, reasons, enrolled, times,
+                             svm_class, cscore, reg)
         check.caveats = caveats
         return check
 
@@ -435,12 +437,18 @@ class BanknoteModel:
             return [f"the denomination is uncertain ({top.confidence:.0%})"]
         return []
 
-    def _authenticity(self, top: ClassScore, q: np.ndarray) -> list[str]:
+    def _second_opinions(self, key: str, q: np.ndarray) -> tuple[NoteClass | None, float | None]:
+        """The multi-class SVM's reading (for a shipped class only: it knows no others) and
+        the class's counterfeit score (None without a counterfeit model), each run once."""
+        svm_class = self._svm_class(q) if self.manifest.class_for(key) is not None else None
+        return svm_class, self.counterfeit_score(key, q)
+
+    def _authenticity(self, top: ClassScore, svm_class: NoteClass | None,
+                      cscore: float | None) -> list[str]:
         """Reasons to doubt a note read as ``top``: beyond its genuine cluster, scored as a
-        counterfeit, or an uncertain denomination."""
+        counterfeit, an uncertain denomination, or another reading by the SVM."""
         m = self.manifest
         threshold = m.distance_threshold(top.centroid.n_references)
-        cscore = self.counterfeit_score(top.note.key, q)
         auth = m.authenticity.get(top.note.key)
         reasons = []
         if top.distance > threshold:
@@ -450,9 +458,7 @@ class BanknoteModel:
             reasons.append(f"the counterfeit model scores it {cscore:.2f} (threshold "
                            f"{auth.threshold:.2f})")
         reasons += self._uncertain(top)
-        shipped_keys = [c.key for c in m.classes]
-        svm_class = self._svm_class(q)
-        if svm_class is not None and top.note.key in shipped_keys and svm_class.key != top.note.key:
+        if svm_class is not None and svm_class.key != top.note.key:
             reasons.append(f"the SVM reads it as {svm_class.label}")
         return reasons
 
@@ -463,18 +469,16 @@ class BanknoteModel:
     def _result(self, reading: NoteReading, turned: bool, note_image: np.ndarray,
                 q: np.ndarray, top: list[ClassScore], reasons: list[str],
                 enrolled: Sequence[EnrolledNote], times: dict[str, float],
+                svm_class: NoteClass | None, cscore: float | None,
                 reg: Registration | None = None) -> BanknoteCheck:
         m = self.manifest
         first = top[0]
         auth = m.authenticity.get(first.note.key)
-        # The multi-class SVM knows the shipped classes only: no second opinion on others.
-        shipped = m.class_for(first.note.key) is not None
         return BanknoteCheck(
             reading=reading, turned=turned, note_image=note_image, embedding=q, top=top[:3],
-            svm_class=self._svm_class(q) if shipped else None,
-            verdict=SUSPECT if reasons else GENUINE,
+            svm_class=svm_class, verdict=SUSPECT if reasons else GENUINE,
             distance=first.distance, threshold=m.distance_threshold(first.centroid.n_references),
-            counterfeit_score=self.counterfeit_score(first.note.key, q),
+            counterfeit_score=cscore,
             counterfeit_threshold=auth.threshold if auth else None, reasons=reasons,
             nearest=self.nearest_references(q, enrolled), timings_ms=times, registration=reg)
 
@@ -499,8 +503,9 @@ class BanknoteModel:
         upright, turned = self.rank(emb[0], centroids), self.rank(emb[1], centroids)
         turn = self.pick_turn(upright, turned, reading.orientation.unsure)
         ranked, q = (turned, emb[1]) if turn else (upright, emb[0])
-        reasons = self._authenticity(ranked[0], q)
+        svm_class, cscore = self._second_opinions(ranked[0].note.key, q)
+        reasons = self._authenticity(ranked[0], svm_class, cscore)
         times["classify and judge"] = (time.perf_counter() - t) * 1000
         return self._result(reading, turn, turned_img if turn else reading.upright, q, ranked,
-                             reasons, enrolled, times)
+                            reasons, enrolled, times, svm_class, cscore)
 
