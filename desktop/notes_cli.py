@@ -60,12 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sigdesk-notes: {exc}", file=sys.stderr)
         return 2
     for side in sides:
-        if side.problem:
-            print(f"{side.name}: NOT enrolled: {side.problem}")
-            continue
-        extra = f"; left out {'; '.join(side.left_out)}" if side.left_out else ""
-        print(f"{side.name}: enrolled from {len(side.references)} picture"
-              f"{'s' if len(side.references) != 1 else ''}{extra}")
+        print(side.summary())
     return 1 if any(s.problem for s in sides) else 0
 
 

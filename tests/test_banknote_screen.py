@@ -212,6 +212,38 @@ def test_operator_enrolls_a_new_denomination_and_the_clerk_reads_it(qtbot, app_p
     assert entry.details["verdict"] == done.args[0].check.verdict
 
 
+def test_operator_enrolls_a_currency_folder_from_the_screen(qtbot, app_parts,
+                                                            tmp_path: Path) -> None:
+    service, config = app_parts
+    root = tmp_path / "currency"
+    good = root / "CYR" / "200" / "front"
+    good.mkdir(parents=True)
+    for i in (1, 2):
+        Path(_capture(tmp_path, "CYR-200-front", index=i)).rename(good / f"{i}.png")
+    (root / "CYR" / "200" / "back").mkdir(parents=True)  # a side with no pictures
+    op, shown = _window(qtbot, service, config, "olga")
+    screen = op.banknote_enroll_screen
+    screen.series_edit.setText("2024 issue")
+    with qtbot.waitSignal(screen.folder_enrolled, timeout=60000) as done:
+        screen.enroll_folder(str(root))
+    sides = {s.name: s for s in done.args[0]}
+    assert len(sides["CYR/200/front"].references) == 2
+    assert "no pictures" in sides["CYR/200/back"].problem
+    report = screen.folder_report.text()
+    assert report.startswith("Saved 1 of 2 side(s).")
+    assert "CYR/200/front: enrolled from 2 pictures" in report
+    assert "CYR/200/back: NOT enrolled" in report
+    qtbot.waitUntil(lambda: screen.ref_table.rowCount() == 2, timeout=10000)
+    assert {r.series for r in service.store.banknote_references()} == {"2024 issue"}
+    # A folder without the layout is refused with a message naming it; nothing is stored.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with qtbot.waitSignal(op.error_shown, timeout=30000) as err:
+        screen.enroll_folder(str(empty))
+    assert str(empty) in err.args[0] and str(empty) in screen.folder_report.text()
+    assert len(service.store.banknote_references()) == 2 and shown == [err.args[0]]
+
+
 def test_a_missing_banknote_model_leaves_cheque_work_alone(qtbot, app_parts,
                                                            tmp_path: Path) -> None:
     service, config = app_parts

@@ -1,5 +1,6 @@
 """The operator's banknote screen: enroll reference notes of a denomination (a new one, or a
-new series of a known one) from 1-5 pictures, and revoke enrolled reference notes."""
+new series of a known one) from 1-5 pictures, or a whole currency from a folder, and revoke
+enrolled reference notes."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.banknote.manifest import NoteClass
+from desktop.core.branch.banknotes import FolderSide
 from desktop.core.branch.note_references import NoteCandidate
 from desktop.core.store.records import BanknoteReference
 from desktop.ui.widgets import IMAGE_FILTER, DropFrame, bgr_pixmap
@@ -63,6 +65,7 @@ class BanknoteEnrollScreen(QWidget):
     classes_loaded = Signal(list)
     prepared = Signal(list)  # the candidates after reading (or turning) them
     enrolled = Signal(list)  # the BanknoteReferences saved
+    folder_enrolled = Signal(list)  # the FolderSides of a currency folder
     references_loaded = Signal(list)
     revoked = Signal(object)
 
@@ -121,11 +124,20 @@ class BanknoteEnrollScreen(QWidget):
         self.table = _table(["Straightened note", "File", "Check", ""], 2)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
+        folder = QPushButton("Enroll a currency folder…")
+        folder.setToolTip("A folder holding <currency>/<denomination>/<side>/ folders of "
+                          "pictures (up to 5 per side); the series above applies to all")
+        folder.clicked.connect(self._choose_folder)
+        self.folder_report = QLabel("")
+        self.folder_report.setWordWrap(True)
+        self.folder_report.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         clay = QVBoxLayout(self.cand_frame)
         clay.addLayout(form)
         clay.addLayout(crow)
         clay.addWidget(self.table, 1)
         clay.addWidget(self.summary)
+        clay.addWidget(folder, 0, Qt.AlignmentFlag.AlignLeft)
+        clay.addWidget(self.folder_report)
 
         refs = QGroupBox("Enrolled reference notes")
         self.show_revoked = QCheckBox("Show revoked")
@@ -291,6 +303,36 @@ class BanknoteEnrollScreen(QWidget):
     def _saved(self, refs: list[BanknoteReference]) -> None:
         self._show_candidates([])
         self.enrolled.emit(refs)
+        self.load_classes()
+        self.refresh()
+
+    # ---- a whole currency from a folder ---------------------------------------------------
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Currency folder "
+                                                  "(<currency>/<denomination>/<side>/)")
+        if folder:
+            self.enroll_folder(folder)
+
+    def enroll_folder(self, folder: str) -> None:
+        """Enroll every side under ``folder``; each side all or none, the report listed."""
+        svc, ses = self.host.service, self.host.session
+        self.folder_report.setText(f"Enrolling {folder}…")
+        self.host.run(svc.notes.enroll_banknote_folder, ses, folder,
+                      self.series_edit.text().strip(), on_done=self._folder_done,
+                      status="Enrolling the currency folder…", on_failed=self._folder_failed)
+
+    def _folder_failed(self, message: str) -> None:
+        self.folder_report.setText(message)
+        self.folder_report.setStyleSheet(f"color: {BAD_COLOUR};")
+        self.host.show_error(message)
+
+    def _folder_done(self, sides: list[FolderSide]) -> None:
+        done = sum(not s.problem for s in sides)
+        head = f"Saved {done} of {len(sides)} side(s)."
+        self.folder_report.setText("\n".join([head, *(s.summary() for s in sides)]))
+        colour = BAD_COLOUR if done < len(sides) else OK_COLOUR
+        self.folder_report.setStyleSheet(f"color: {colour};")
+        self.folder_enrolled.emit(list(sides))
         self.load_classes()
         self.refresh()
 

@@ -79,6 +79,14 @@ class FolderSide:
     left_out: list[str]
     problem: str | None
 
+    def summary(self) -> str:
+        """One line for the operator: what was enrolled and what was left out, or why not."""
+        if self.problem:
+            return f"{self.name}: NOT enrolled: {self.problem}"
+        n = len(self.references)
+        extra = f"; left out {'; '.join(self.left_out)}" if self.left_out else ""
+        return f"{self.name}: enrolled from {n} picture{'s' if n != 1 else ''}{extra}"
+
 
 NOTE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 
