@@ -29,14 +29,15 @@ from training.banknote.folders import load_sample, read_eur_brl
 from training.banknote.real import EUR_BRL_ZIPS, Enroller, eur_reference_key, vnd_box
 
 
-def filler(data: Path) -> list[tuple[str, np.ndarray]]:
-    """Pictures of other notes, each enrolled under a key of its own."""
+def filler(data: Path, searched: str = "EUR") -> list[tuple[str, np.ndarray]]:
+    """Pictures of other notes than the ``searched`` currency's, each enrolled under a key
+    of its own: whole-note scans of the other of EUR and BRL, then dong box crops."""
     out = []
     scans = read_eur_brl([data / "eur_brl" / z for z in EUR_BRL_ZIPS
                           if (data / "eur_brl" / z).is_file()])
-    # Never euro scans: they would be the right note under a wrong name.
-    for i, s in enumerate(x for x in scans if x.part == "whole" and x.currency != "EUR"):
-        out.append((class_key("XB", str(i + 1), "front"), load_sample(s)))
+    # Never the searched currency's scans: they would be the right note under a wrong name.
+    whole = [x for x in scans if x.part == "whole" and x.currency != searched]
+    out += [(class_key("XS", str(i + 1), "front"), load_sample(s)) for i, s in enumerate(whole)]
     for i, path in enumerate(sorted((data / "vnd").glob("*/*.jpg"))[::7]):
         out.append((class_key("XV", str(i + 1), "front"),
                     vnd_box(path, cv2.imread(str(path)))))

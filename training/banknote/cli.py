@@ -10,14 +10,19 @@ from pathlib import Path
 import torch
 
 
-def _train(args: argparse.Namespace) -> int:
-    from training.banknote.train import BanknoteTrainConfig, train_banknotes
+def _config(args: argparse.Namespace):  # noqa: ANN202 (torch is imported lazily)
+    from training.banknote.train import BanknoteTrainConfig
 
     known = {f.name for f in dataclasses.fields(BanknoteTrainConfig)}
-    cfg = BanknoteTrainConfig(**{k: v for k, v in vars(args).items()
-                                 if k in known and v is not None})
+    return BanknoteTrainConfig(**{k: v for k, v in vars(args).items()
+                                  if k in known and v is not None})
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.banknote.train import train_banknotes
+
     torch.set_num_threads(args.threads)
-    summary = train_banknotes(cfg, args.run_dir, args.device, args.workers)
+    summary = train_banknotes(_config(args), args.run_dir, args.device, args.workers)
     best = summary["history"][summary["best_epoch"] - 1]
     print(f"best epoch {summary['best_epoch']}: validation accuracy {best['accuracy']:.4f}, "
           f"counterfeits beyond the genuine 99th percentile {best['detect_at_1pct']:.4f} "
@@ -81,12 +86,40 @@ def _detector(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loco(args: argparse.Namespace) -> int:
+    from training.banknote.loco import run_loco
+
+    torch.set_num_threads(args.threads)
+    report = run_loco(args.data, args.run_dir, args.model, _config(args),
+                      tuple(args.held_out), workers=args.workers)
+    for c, fold in report["folds"].items():
+        print(f"without {c}: {fold['scores']} (shipped embedder: {report['baseline'][c]})")
+    print(f"wrote {args.run_dir / 'loco.json'}")
+    return 0
+
+
 def _synth(args: argparse.Namespace) -> int:
     from training.banknote.folders import generate_dataset
 
     root = generate_dataset(args.out, args.captures, args.counterfeits, args.seed)
     print(f"wrote <currency>/<denomination>/<side>/{{genuine,counterfeit}}/ under {root}")
     return 0
+
+
+def _config_arguments(p: argparse.ArgumentParser) -> None:
+    """The run folder, threads and every setting of ``BanknoteTrainConfig``."""
+    p.add_argument("--run-dir", type=Path, required=True)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=None, help="processes making the captures")
+    for name, kind in (("epochs", int), ("batches_per_epoch", int), ("classes_per_batch", int),
+                       ("genuine_per_class", int), ("counterfeits_per_class", int),
+                       ("pos_neg_ratio", float), ("loss", str), ("margin", float),
+                       ("backbone", str), ("width", int), ("embedding_size", int),
+                       ("lr", float), ("train_genuine", int), ("train_counterfeits", int),
+                       ("val_genuine", int), ("val_counterfeits", int), ("seed", int)):
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
+    p.add_argument("--holdout", nargs="*", default=None,
+                   help="invented denominations kept out of training, e.g. ARC-50 BOR-25")
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -101,20 +134,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_synth)
 
     p = sub.add_parser("banknote-train", help="train the banknote embedder (triplet, hard mining)")
-    p.add_argument("--run-dir", type=Path, required=True)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--workers", type=int, default=None, help="processes making the captures")
-    for name, kind in (("epochs", int), ("batches_per_epoch", int), ("classes_per_batch", int),
-                       ("genuine_per_class", int), ("counterfeits_per_class", int),
-                       ("pos_neg_ratio", float), ("loss", str), ("margin", float),
-                       ("backbone", str), ("width", int), ("embedding_size", int),
-                       ("lr", float), ("train_genuine", int), ("train_counterfeits", int),
-                       ("val_genuine", int), ("val_counterfeits", int), ("seed", int)):
-        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
-    p.add_argument("--holdout", nargs="*", default=None,
-                   help="denominations kept out of training, e.g. ARC-50 BOR-25")
+    _config_arguments(p)
     p.set_defaults(func=_train)
+
+    p = sub.add_parser("banknote-loco", help="train on real and invented notes once per "
+                       "held-out currency; leave-one-currency-out accuracy")
+    p.add_argument("--data", type=Path, required=True, help="../shared/data/banknotes")
+    p.add_argument("--model", type=Path, default=Path("exported_models/banknote"),
+                   help="the app model whose finder locates queries (and the baseline)")
+    p.add_argument("--held-out", nargs="*", default=["EUR", "BRL", "VND"],
+                   help="the real currencies to hold out, one fold each")
+    _config_arguments(p)
+    p.set_defaults(func=_loco)
 
     p = sub.add_parser("banknote-detector", help="train the learned note finder on real "
                        "photos and composites")

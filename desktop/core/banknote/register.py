@@ -232,6 +232,7 @@ class SideIndex:
     every side's matches are read from those neighbours."""
 
     K = 16  # neighbours per query keypoint
+    CHECKS = 48  # leaves the kd-trees visit per lookup (more: nearer to exact, slower)
 
     def __init__(self, sides: Sequence[ReferenceSide]) -> None:
         self.sides = [s for s in sides if len(s.features) >= MIN_INLIERS]
@@ -259,7 +260,7 @@ class SideIndex:
             # result for the same picture, whatever ran before.
             cv2.setRNGSeed(FLANN_SEED)
             self._flann = cv2.flann_Index(self._all, {"algorithm": 1, "trees": 4})
-        idx, sq = self._flann.knnSearch(query.descriptors, k, params={"checks": 48})
+        idx, sq = self._flann.knnSearch(query.descriptors, k, params={"checks": self.CHECKS})
         return _Neighbours(idx.astype(np.int64), np.sqrt(np.maximum(sq, 0.0)))
 
     def _votes(self, nb: _Neighbours) -> np.ndarray:
