@@ -28,6 +28,7 @@ import numpy as np
 import desktop.core.banknote.register as register
 from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.model import BanknoteModel
+from desktop.core.banknote.register import local_features
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample, read_eur_brl
 from training.banknote.real import EUR_BRL_ZIPS, Enroller
@@ -77,11 +78,13 @@ def main() -> int:
             enroller.add(key, image, key)
         index = model.side_index(enroller.notes)
         for lookup in args.lookups:
-            index.K, index.CHECKS = map(int, lookup.split(":"))
+            k_checks = tuple(map(int, lookup.split(":")))
             results, ms = [], []
             for value, image in queries:
                 t = time.perf_counter()
-                results.append((value, index.search(image)))
+                query = local_features(image)
+                results.append((value, index.search(image, query, None,
+                                                    index.neighbours(query, k_checks))))
                 ms.append((time.perf_counter() - t) * 1000)
             for k in args.shortlists:
                 named = [(v, outcome(a, k)) for v, a in results]
@@ -89,7 +92,7 @@ def main() -> int:
                 wrong = sum(key is not None and not key.startswith(f"BRL-{v}-")
                             for v, key in named)
                 row = {"enrolled_sides": len(enroller.notes), "searched_sides": len(index),
-                       "neighbours": index.K, "checks": index.CHECKS, "shortlist": k,
+                       "neighbours": k_checks[0], "checks": k_checks[1], "shortlist": k,
                        "pictures": len(queries), "right": right / len(queries),
                        "wrong": wrong / len(queries),
                        "ms_mean_longest_shortlist": float(np.mean(ms))}

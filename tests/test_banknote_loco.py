@@ -90,6 +90,14 @@ def test_the_protocol_scores_what_the_embedder_tells_apart(model, data) -> None:
     assert seeing == {"photos_k1": 1.0, "photos_k5": 1.0}
     assert loco_scores(blind, model, flats, "VND", data, draws=3)["photos_k1"] == \
         pytest.approx(1 / 3)
+    # Scans: enrolled from one capture condition, the other's checked; two sides of one
+    # denomination are one right answer.
+    scans = [_solid(f"BRL-{v}-{side}", c, f"scan:{cond}", i)
+             for v, c in (("2", (200, 30, 30)), ("5", (30, 30, 200)))
+             for side in ("front", "back") for cond in ("blurring", "lighting") for i in range(4)]
+    assert loco_scores(by_colour, model, scans, "BRL", data, draws=2) == {
+        "scans_k1": 1.0, "scans_k4": 1.0}
+    assert loco_scores(blind, model, scans, "BRL", data, draws=2)["scans_k4"] == 0.5
 
 
 def test_a_fold_never_sees_its_currency_and_the_run_reports_each(model, data, tmp_path) -> None:

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from desktop.core.banknote.detect import load_bgr, read_note
-from desktop.core.banknote.register import ReferenceSide, SideIndex, reference_picture
+from desktop.core.banknote.register import (
+    QUICK_LOOKUP,
+    WIDE_LOOKUP,
+    ReferenceSide,
+    SideIndex,
+    local_features,
+    reference_picture,
+)
 from training.banknote.capture import background
 from training.banknote.data import all_specs, spec_key, synthetic_capture, synthetic_note
 
@@ -68,6 +75,27 @@ def test_pictures_without_a_note_register_nothing(index: SideIndex) -> None:
         assert all(a.registration is None for a in index.search(table))
     assert all(a.registration is None for a in index.search(np.zeros((480, 640, 3), np.uint8)))
     assert SideIndex([]).search(np.zeros((100, 100, 3), np.uint8)) == []
+
+
+def test_the_wide_lookup_runs_only_where_the_quick_one_verified_nothing(
+        index: SideIndex, monkeypatch) -> None:
+    lookups: list[tuple[int, int]] = []
+    real = SideIndex.neighbours
+    monkeypatch.setattr(SideIndex, "neighbours",
+                        lambda self, q, lookup=QUICK_LOOKUP: lookups.append(lookup)
+                        or real(self, q, lookup))
+
+    def search(image: np.ndarray) -> list:
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        return index.search_picture(image, gray, local_features(gray))[0]
+
+    note, _ = synthetic_capture(SPECS["BOR-5"], "front", "", SEED, 6)
+    assert search(note)[0].registration.key == "BOR-5-front" and lookups == [QUICK_LOOKUP]
+    lookups.clear()
+    table = background(np.random.default_rng(4), 480, 640, "wood",
+                       np.array([70.0, 110, 150])).astype(np.uint8)
+    assert all(a.registration is None for a in search(table))
+    assert lookups == [QUICK_LOOKUP, WIDE_LOOKUP]
 
 
 def test_several_notes_in_one_picture_are_each_found_and_named(index: SideIndex) -> None:

@@ -133,14 +133,19 @@ def captured(flat: FlatNote, rng: np.random.Generator, prep: BanknotePreprocessi
     return to_uint8(preprocess_banknote(note, prep))
 
 
+def _by_class(flats: list[FlatNote]) -> dict[str, list[FlatNote]]:
+    out: dict[str, list[FlatNote]] = {}
+    for f in flats:
+        out.setdefault(f.key, []).append(f)
+    return out
+
+
 def real_tensors(flats: list[FlatNote], per_class: int, seed: int,
                  prep: BanknotePreprocessing | None = None) -> NoteTensors:
     """``per_class`` captures of every class, cycling through its flat notes; deterministic
     for a seed. All real notes are genuine."""
     prep = prep or BanknotePreprocessing()
-    by_key: dict[str, list[FlatNote]] = {}
-    for f in flats:
-        by_key.setdefault(f.key, []).append(f)
+    by_key = _by_class(flats)
     xs, keys = [], []
     for c, key in enumerate(sorted(by_key)):
         group = by_key[key]
@@ -188,9 +193,7 @@ def _accuracy(embed: Embed, prep: BanknotePreprocessing, enroll: dict[str, list[
 def _draws(flats: list[FlatNote], k: int, draws: int, seed: int
            ) -> list[tuple[dict[str, list[np.ndarray]], list[tuple[str, np.ndarray]]]]:
     """``draws`` splits of ``flats``: ``k`` per class enrolled, the rest queried."""
-    by_key: dict[str, list[FlatNote]] = {}
-    for f in flats:
-        by_key.setdefault(f.key, []).append(f)
+    by_key = _by_class(flats)
     out = []
     for d in range(draws):
         rng = np.random.default_rng([seed, k, d])
@@ -215,11 +218,8 @@ def _across_conditions(flats: list[FlatNote], k: int, draws: int, seed: int
         others = [(f.key, f.image) for f in flats if f.origin != enrol_cond]
         for d in range(draws):
             rng = np.random.default_rng([seed, k, d, conditions.index(enrol_cond)])
-            enroll: dict[str, list[np.ndarray]] = {}
-            for key in sorted({f.key for f in mine}):
-                group = [f for f in mine if f.key == key]
-                enroll[key] = [group[i].image for i in
-                               rng.permutation(len(group))[:min(k, len(group))]]
+            enroll = {key: [group[i].image for i in rng.permutation(len(group))[:k]]
+                      for key, group in sorted(_by_class(mine).items())}
             out.append((enroll, [(key, im) for key, im in others if key in enroll]))
     return out
 
@@ -244,9 +244,7 @@ def loco_scores(embed: Embed, model: BanknoteModel, flats: list[FlatNote], curre
                                                  for e, q in splits]))
     refs = [f for f in mine if f.origin == "reference"]
     if refs and currency == "EUR":
-        enroll: dict[str, list[np.ndarray]] = {}
-        for f in refs:
-            enroll.setdefault(f.key, []).append(f.image)
+        enroll = {k: [f.image for f in g] for k, g in _by_class(refs).items()}
         out["eur_photos_k1"] = _accuracy(embed, prep, enroll, eur_photo_queries(model, data))
     return out
 

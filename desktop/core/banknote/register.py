@@ -5,10 +5,12 @@ or an operator's enrolled note), normalised to :data:`REFERENCE_WIDTH` pixels wi
 RootSIFT keypoints go into a :class:`SideIndex`. A picture to check is searched as a whole (no
 detector has to find the note first):
 
-1. **Shortlist.** The picture's keypoints are looked up once in a kd-tree over every side's
-   descriptors. Each votes for the side holding its nearest descriptor when that neighbour
-   passes Lowe's ratio test against the nearest neighbour of *another* denomination side; the
-   :data:`SHORTLIST` sides with most votes go on.
+1. **Shortlist.** The picture's keypoints are looked up in a kd-tree over every side's
+   descriptors: a quick lookup first, a wide one (more neighbours, more of the trees
+   visited) only when the quick one verified no side. Each keypoint votes for the side
+   holding its nearest descriptor when that neighbour passes Lowe's ratio test against the
+   nearest neighbour of *another* denomination side; the :data:`SHORTLIST` sides with most
+   votes go on.
 2. **Verify.** Each shortlisted side's matches are read from the same neighbours (ratio test
    between that side's two nearest descriptors), and a homography from the reference to the
    picture is fitted with MAGSAC. It must pass sanity checks: enough
@@ -37,7 +39,18 @@ REFERENCE_WIDTH = 640  # a reference side's picture is resized to this width
 PICTURE_SIDE = 640  # the picture's features are found on a copy at most this long
 N_FEATURES = 1500  # keypoints kept per image (strongest first)
 RATIO = 0.8  # Lowe's ratio test
-SHORTLIST = 4  # sides verified by a homography per search
+# Sides verified by a homography per search. A longer one changes nothing on validation
+# (BRL scans, 30-300 enrolled sides, 2 to 16: benchmarks/banknote_shortlist.py): what
+# loses notes as sides grow is the neighbour lookup: with more sides, a side's own
+# descriptors drop out of a short list of neighbours.
+SHORTLIST = 4
+# Lookups as (neighbours per keypoint, leaves of the kd-trees visited). On validation (same
+# sweep) the quick one named 58% / 51% / 47% of the scans right at 30 / 100 / 300 enrolled
+# sides, the wide one 66% / 60% / 56%, with 0.3-0.9% named wrong either way (96 / 384 gained
+# 1-1.5 points more at 100 and 300 sides, lost 2 at 30). The wide one costs about 65 ms more
+# per picture at 30 sides, so it runs only where the quick one verified nothing.
+QUICK_LOOKUP = (16, 48)
+WIDE_LOOKUP = (64, 192)
 # Chosen on validation pictures (EUR/BRL scans of the other capture condition, dong photos,
 # pictures without a note; `python benchmarks/banknote_register_sweep.py`): 15 inliers name no
 # wrong scan (12 named 2-4% of BRL halves wrong), and a spread measured over the visible part
@@ -231,8 +244,6 @@ class SideIndex:
     their descriptors. The picture's keypoints are looked up once; the shortlist's votes and
     every side's matches are read from those neighbours."""
 
-    K = 16  # neighbours per query keypoint
-    CHECKS = 48  # leaves the kd-trees visit per lookup (more: nearer to exact, slower)
 
     def __init__(self, sides: Sequence[ReferenceSide]) -> None:
         self.sides = [s for s in sides if len(s.features) >= MIN_INLIERS]
@@ -248,9 +259,11 @@ class SideIndex:
     def __len__(self) -> int:
         return len(self.sides)
 
-    def neighbours(self, query: LocalFeatures) -> _Neighbours:
-        """Each query keypoint's nearest reference descriptors (approximate: kd-trees)."""
-        k = min(self.K, len(self._all))
+    def neighbours(self, query: LocalFeatures, lookup: tuple[int, int] = QUICK_LOOKUP
+                   ) -> _Neighbours:
+        """Each query keypoint's nearest reference descriptors (approximate: kd-trees);
+        ``lookup`` is (neighbours per keypoint, leaves visited)."""
+        k = min(lookup[0], len(self._all))
         if len(query) == 0 or k < 2:
             return _Neighbours(np.zeros((len(query), 0), np.int32),
                                np.zeros((len(query), 0), np.float32))
@@ -260,7 +273,7 @@ class SideIndex:
             # result for the same picture, whatever ran before.
             cv2.setRNGSeed(FLANN_SEED)
             self._flann = cv2.flann_Index(self._all, {"algorithm": 1, "trees": 4})
-        idx, sq = self._flann.knnSearch(query.descriptors, k, params={"checks": self.CHECKS})
+        idx, sq = self._flann.knnSearch(query.descriptors, k, params={"checks": lookup[1]})
         return _Neighbours(idx.astype(np.int64), np.sqrt(np.maximum(sq, 0.0)))
 
     def _votes(self, nb: _Neighbours) -> np.ndarray:
@@ -381,12 +394,24 @@ class SideIndex:
                                      -(a.registration.inliers if a.registration else a.votes)))
         return attempts
 
+    def search_picture(self, picture: np.ndarray, gray: np.ndarray, query: LocalFeatures
+                       ) -> tuple[list[Attempt], _Neighbours]:
+        """:meth:`search` with the quick lookup, and again with the wide one when the quick
+        one verified no side; the attempts and the neighbours they came from."""
+        nb = self.neighbours(query, QUICK_LOOKUP)
+        attempts = self.search(picture, query, gray, nb)
+        if not attempts or attempts[0].registration is None:
+            nb = self.neighbours(query, WIDE_LOOKUP)
+            attempts = self.search(picture, query, gray, nb)
+        return attempts, nb
+
     def find_notes(self, picture: np.ndarray, max_notes: int = MAX_NOTES) -> list[Registration]:
         """Every note found in a picture, one search after another (the keypoints inside a
-        found note are set aside before the next search), largest first."""
+        found note are set aside before the next search; the wide lookup throughout),
+        largest first."""
         gray = _gray(picture)
         query = local_features(gray)
-        nb = self.neighbours(query)
+        nb = self.neighbours(query, WIDE_LOOKUP)
         found: list[Registration] = []
         while len(found) < max_notes and len(query) >= MIN_INLIERS:
             attempts = self.search(picture, query, gray, nb)
