@@ -388,6 +388,12 @@ def banknote_real(r: dict) -> str:
     text += (f" Pictures without a note ({nn['pictures']}: tables, blank desks, printed pages): "
              f"{pct_trim(nn['no_banknote'])} refused as \"no banknote\", "
              f"{pct_trim(nn['no_side_verified'])} with no side verified.")
+    if "no_note_paper" in r:
+        pp = r["no_note_paper"]
+        text += (f" Real scans of paper without a note ({pp['pictures']} signature scans of "
+                 f"the three signature sets, euro sides enrolled): "
+                 f"{pct_trim(pp['no_banknote'])} refused as \"no banknote\", "
+                 f"{pct_trim(pp['no_side_verified'])} with no side verified.")
     return text
 
 

@@ -10,7 +10,7 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.capture import background
 from training.banknote.data import all_specs, synthetic_capture, synthetic_note
-from training.banknote.real import eur_photos, no_note
+from training.banknote.real import eur_photos, no_note, no_note_pictures, paper_scans
 
 SEED = 93001
 SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
@@ -48,5 +48,23 @@ def test_the_euro_photo_protocol_counts_notes_found_and_named(model, tmp_path) -
     assert single["pictures"] == 4 and single["top1"] == 1.0 and single["refused"] == 0.0
     several = report["several"]
     assert (several["notes"], several["found_and_named"], several["extra_or_wrong"]) == (2, 2, 0)
-    nn = no_note(model, [], seed=3)
+    nn = no_note(model, [], no_note_pictures(seed=3))
     assert nn["pictures"] == 40 and nn["no_side_verified"] == 1.0
+
+
+def test_paper_scans_are_read_per_set_and_none_is_taken_for_a_note(model, tmp_path) -> None:
+    rng = np.random.default_rng(SEED)
+    for folder in ("cedar/full_org", "bhsig/001"):
+        (tmp_path / folder).mkdir(parents=True)
+        for i in range(3):
+            page = np.full((220, 480), 245, np.uint8)
+            points = rng.integers([20, 40], [460, 180], (12, 2)).astype(np.int32)
+            cv2.polylines(page, [points], False, 30, 2, cv2.LINE_AA)  # a scribbled name
+            cv2.imwrite(str(tmp_path / folder / f"s{i}.png"), page)
+    (tmp_path / "README.md").write_text("not a set")
+    paper = paper_scans(tmp_path, per_set=2)
+    assert [name for name, _ in paper] == ["bhsig/s0.png", "bhsig/s1.png",
+                                           "cedar/s0.png", "cedar/s1.png"]
+    assert paper_scans(tmp_path / "missing") == []
+    report = no_note(model, [], paper)
+    assert report["pictures"] == 4 and report["no_side_verified"] == 1.0

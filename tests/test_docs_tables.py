@@ -64,13 +64,16 @@ def test_the_real_banknote_table_renders_a_hand_made_report():
                              "several": {"photos": 13, "notes": 28, "found_and_named": 26,
                                          "extra_or_wrong": 0, "ms_mean": 568.2}},
               "vnd": {"5_per_class": {**tally, "pictures": 240}},
-              "no_note": {"pictures": 40, "no_banknote": 1.0, "no_side_verified": 1.0}}
+              "no_note": {"pictures": 40, "no_banknote": 1.0, "no_side_verified": 1.0},
+              "no_note_paper": {"pictures": 120, "no_banknote": 0.5, "no_side_verified": 1.0}}
     lines = docs_tables.banknote_real(report).splitlines()
     assert lines[2] == ("| EUR photos of one note (16 sides, 1 flat picture each) | 66 | 93.9% | "
                         "93.9% | 3.0% | 142 / 244 |")
     assert lines[3].startswith("| VND photos in hands (5 photos per denomination) | 240 |")
     assert lines[5].startswith("EUR photos with several notes: 26 of 28 notes found and named")
-    assert lines[5].endswith('100% refused as "no banknote", 100% with no side verified.')
+    assert lines[5].endswith('(120 signature scans of the three signature sets, euro sides '
+                             'enrolled): 50% refused as "no banknote", 100% with no side '
+                             'verified.')
 
 
 def test_check_lists_a_stale_region_and_the_rewrite_fixes_it(tmp_path):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,24 +160,30 @@ def eur_photos(model: BanknoteModel, root: Path) -> dict:
                         "per_photo": per_photo}}
 
 
+def eur_brl_folds(root: Path, currency: str, per_side: int
+                  ) -> Iterator[tuple[list[tuple[str, NoteSample]], list[NoteSample]]]:
+    """Per capture condition of one currency's scans: (``per_side`` whole-note scans per side
+    of that condition to enroll, as (key, sample); every scan of the other conditions)."""
+    samples = read_eur_brl([root / z for z in EUR_BRL_ZIPS if (root / z).is_file()])
+    mine = [s for s in samples if s.currency == currency and s.side != "unknown"]
+    for cond in sorted({s.condition for s in mine}):
+        enrol = [(key, s) for key, group in _by_class(s for s in mine if s.condition == cond
+                                                       and s.part == "whole")
+                 for s in group[:per_side]]
+        yield enrol, [s for s in mine if s.condition != cond]
+
+
 def eur_brl(model: BanknoteModel, root: Path, per_side: int) -> dict:
     """Enroll ``per_side`` whole-note scans per side from one capture condition, check every
     scan of the other, both ways; per currency."""
-    samples = read_eur_brl([root / z for z in EUR_BRL_ZIPS if (root / z).is_file()])
     out: dict[str, dict] = {}
     for currency in ("EUR", "BRL"):
-        mine = [s for s in samples if s.currency == currency and s.side != "unknown"]
-        conditions = sorted({s.condition for s in mine})
         total = Tally()
-        for enrol_cond in conditions:
+        for enrol, tests in eur_brl_folds(root, currency, per_side):
             enroller = Enroller(model)
-            for key, group in _by_class(s for s in mine if s.condition == enrol_cond
-                                        and s.part == "whole"):
-                for s in group[:per_side]:
-                    enroller.add(key, load_sample(s), s.member or str(s.path))
-            for s in mine:
-                if s.condition == enrol_cond:
-                    continue
+            for key, s in enrol:
+                enroller.add(key, load_sample(s), s.member or str(s.path))
+            for s in tests:
                 _check(model, total, load_sample(s), s.member or str(s.path), enroller.notes,
                        lambda k, d=s.denomination, c=currency: k.startswith(c + "-")
                        and _value(k) == d)
@@ -201,21 +207,30 @@ def vnd_box(path: Path, image: np.ndarray) -> np.ndarray:
     return image[y0:y1, x0:x1]
 
 
+def vnd_split(root: Path, per_class: int, seed: int
+              ) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
+    """Dong photos drawn per denomination: (``per_class`` to enroll, up to
+    ``VND_TESTS_PER_CLASS`` others to check), each as (denomination, path)."""
+    rng = np.random.default_rng(seed)
+    enrol, tests = [], []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        photos = sorted(p for p in folder.glob("*.jpg") if p.with_suffix(".txt").is_file())
+        order = rng.permutation(len(photos))
+        enrol += [(folder.name, photos[i]) for i in order[:per_class]]
+        tests += [(folder.name, photos[i])
+                  for i in order[per_class:per_class + VND_TESTS_PER_CLASS]]
+    return enrol, tests
+
+
 def vnd(model: BanknoteModel, root: Path, per_class: int, seed: int) -> dict:
     """Each dong denomination enrolled from ``per_class`` photos (the labelled box, as the
     operator's crop; sides unlabelled, so all are enrolled as the front); other photos checked
     by denomination."""
-    rng = np.random.default_rng(seed)
-    enroller, tests = Enroller(model), []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        photos = sorted(p for p in folder.glob("*.jpg") if p.with_suffix(".txt").is_file())
-        order = rng.permutation(len(photos))
-        for i in order[:per_class]:
-            image = cv2.imread(str(photos[i]))
-            enroller.add(class_key("VND", folder.name, "front"), vnd_box(photos[i], image),
-                         photos[i].name)
-        tests += [(folder.name, photos[i]) for i in order[per_class:
-                                                         per_class + VND_TESTS_PER_CLASS]]
+    enrol, tests = vnd_split(root, per_class, seed)
+    enroller = Enroller(model)
+    for value, path in enrol:
+        enroller.add(class_key("VND", value, "front"), vnd_box(path, cv2.imread(str(path))),
+                     path.name)
     tally = Tally()
     for value, path in tests:
         _check(model, tally, cv2.imread(str(path)), path.name, enroller.notes,
@@ -247,18 +262,33 @@ def no_note_pictures(seed: int, count: int = 30) -> list[tuple[str, np.ndarray]]
     return out
 
 
-def no_note(model: BanknoteModel, notes: Sequence[EnrolledNote], seed: int) -> dict:
+def paper_scans(signatures: Path, per_set: int = 40) -> list[tuple[str, np.ndarray]]:
+    """Real scans of paper without a banknote: signature images of each set under
+    ``signatures`` (``../shared/data/signatures``: ink on paper, as on a cheque), the first
+    ``per_set`` files in name order of each set."""
+    out = []
+    for folder in sorted(p for p in signatures.iterdir() if p.is_dir()) \
+            if signatures.is_dir() else ():
+        for path in sorted(folder.rglob("*.png"))[:per_set]:
+            image = cv2.imread(str(path))
+            if image is not None:
+                out.append((f"{folder.name}/{path.name}", image))
+    return out
+
+
+def no_note(model: BanknoteModel, notes: Sequence[EnrolledNote],
+            pictures: Sequence[tuple[str, np.ndarray]]) -> dict:
     """How pictures without a note fare: refused, or at least not verified as a note."""
-    refused = unverified = n = 0
-    for name, image in no_note_pictures(seed):
-        n += 1
+    refused = unverified = 0
+    for name, image in pictures:
         try:
             check = model.check(image, name, notes)
         except InputImageError:
             refused += 1
             continue
         unverified += check.registration is None
-    return {"pictures": n, "no_banknote": refused / n,
+    n = max(len(pictures), 1)
+    return {"pictures": len(pictures), "no_banknote": refused / n,
             "no_side_verified": (refused + unverified) / n}
 
 
@@ -276,7 +306,13 @@ def evaluate_real(model: BanknoteModel, data: Path, out: Path, seed: int = 0) ->
     if (data / "vnd").is_dir():
         report["vnd"] = {f"{k}_per_class": vnd(model, data / "vnd", k, seed) for k in (1, 5)}
         log.info("vnd done (%.0f s)", time.perf_counter() - t0)
-    report["no_note"] = no_note(model, [], seed)
+    report["no_note"] = no_note(model, [], no_note_pictures(seed))
+    paper = paper_scans(data.parent / "signatures")
+    if paper:  # searched with the euro sides enrolled too: more sides to match falsely
+        euro = Enroller(model)
+        for path in sorted((data / "eur_photos" / "references").glob("*.jpg")):
+            euro.add(eur_reference_key(path), cv2.imread(str(path)), path.name)
+        report["no_note_paper"] = no_note(model, euro.notes, paper)
     report["seconds"] = round(time.perf_counter() - t0, 1)
     out.mkdir(parents=True, exist_ok=True)
     (out / "real.json").write_text(json.dumps(report, indent=2) + "\n")

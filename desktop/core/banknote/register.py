@@ -407,16 +407,19 @@ class SideIndex:
 
     def find_notes(self, picture: np.ndarray, max_notes: int = MAX_NOTES) -> list[Registration]:
         """Every note found in a picture, one search after another (the keypoints inside a
-        found note are set aside before the next search; the wide lookup throughout),
-        largest first."""
+        found note are set aside before the next search; the wide lookup once the quick one
+        finds no more), largest first."""
         gray = _gray(picture)
         query = local_features(gray)
-        nb = self.neighbours(query, WIDE_LOOKUP)
+        nb, wide = self.neighbours(query, QUICK_LOOKUP), False
         found: list[Registration] = []
         while len(found) < max_notes and len(query) >= MIN_INLIERS:
             attempts = self.search(picture, query, gray, nb)
             if not attempts or attempts[0].registration is None:
-                break
+                if wide:
+                    break
+                nb, wide = self.neighbours(query, WIDE_LOOKUP), True
+                continue
             reg = attempts[0].registration
             found.append(reg)
             outside = ~inside_outline(reg.quad, query.points)
