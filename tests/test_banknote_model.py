@@ -66,3 +66,16 @@ def test_pictures_without_one_note_are_refused_with_the_file_named(model: Bankno
     two = np.hstack([pic, pic])
     with pytest.raises(InputImageError, match="two.png"):
         model.check(two, "two.png")
+
+
+def test_part_of_a_note_is_named_but_not_passed_as_genuine(model: BanknoteModel) -> None:
+    spec = _spec("ARC", 20)
+    image, corners = synthetic_capture(spec, "front", "", SEED, 0)
+    whole = model.check(image)
+    assert whole.verdict == "genuine", whole.reasons
+    # Cut the picture through the middle of the note: the left half stays in view.
+    half = image[:, : int(round(corners[:, 0].mean()))].copy()
+    part = model.check(half)
+    assert part.registration is not None and part.denomination.key == "ARC-20-front"
+    assert part.verdict == "suspect"
+    assert any("of the note is in the picture: show the whole note" in r for r in part.reasons)

@@ -77,6 +77,10 @@ UNKNOWN_NOTE = ("no enrolled side's printed detail was found in the picture: a d
 # errors the fit cannot vouch for more than about 99.5%.
 CONFIDENCE_FIT = (1.085, 3.185)
 MAX_CONFIDENCE = 0.995
+# A note is only judged whole: a half or a quarter lacks the thread, watermark or numerals
+# elsewhere on the note, and most wrong namings on real scans were of parts (a BRL quarter
+# can show only the design the real's notes share). An edge strip may be cut off.
+MIN_JUDGED_VISIBLE = 0.9
 ENROLLED_CAVEAT = ("an enrolled denomination: its printed detail matches the operator's "
                    "reference, but the app has no counterfeit model for it and the embedder "
                    "never learned it, so authenticity is not judged: check the security "
@@ -424,6 +428,9 @@ class BanknoteModel:
             # the threshold is 0.39): it would flag most genuine notes, so it is not used.
             reasons = self._uncertain(top[0])
             caveats.append(ENROLLED_CAVEAT)
+        if reg.visible < MIN_JUDGED_VISIBLE:
+            reasons.append(f"only {reg.visible:.0%} of the note is in the picture: show the "
+                           "whole note to judge it")
         times["classify and judge"] = (time.perf_counter() - t) * 1000
         check = self._result(reading, False, upright, q, top, reasons, enrolled, times,
                              svm_class, cscore, reg)
