@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -79,3 +80,26 @@ def test_part_of_a_note_is_named_but_not_passed_as_genuine(model: BanknoteModel)
     assert part.registration is not None and part.denomination.key == "ARC-20-front"
     assert part.verdict == "suspect"
     assert any("of the note is in the picture: show the whole note" in r for r in part.reasons)
+
+
+def test_a_note_not_enrolled_that_registers_on_a_shared_design_is_not_passed(
+        model: BanknoteModel) -> None:
+    # ARC 50 has no reference side; its front shares the generator's design elements with
+    # other fronts and registers on them, but agrees with that reference only in part.
+    check = model.check(synthetic_capture(_spec("ARC", 50), "front", "", SEED, 4)[0])
+    assert check.registration is not None and check.denomination.key != "ARC-50-front"
+    assert check.verdict == "suspect"
+    assert any("only in part" in r and "not enrolled" in r for r in check.reasons)
+
+
+def test_an_unverified_note_is_read_but_paper_the_finder_sees_no_note_in_is_refused(
+        model: BanknoteModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A mirrored note: no side's keypoints match, the outline and the finder still see it.
+    image = cv2.flip(synthetic_capture(_spec("BOR", 10), "front", "", SEED, 5)[0], 1)
+    unknown = model.check(image, "mirrored.png")
+    assert unknown.registration is None and unknown.verdict == "suspect"
+    assert "no enrolled side's printed detail" in unknown.reasons[0]
+    # The same picture, had the finder seen no note in it, holds no banknote at all.
+    monkeypatch.setattr(model, "found_notes", lambda _image: [])
+    with pytest.raises(InputImageError, match=r"paper.png.*the note finder sees no note"):
+        model.check(image, "paper.png")

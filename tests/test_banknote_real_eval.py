@@ -10,7 +10,13 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.capture import background
 from training.banknote.data import all_specs, synthetic_capture, synthetic_note
-from training.banknote.real import eur_photos, no_note, no_note_pictures, paper_scans
+from training.banknote.real import (
+    eur_photos,
+    no_note,
+    no_note_pictures,
+    not_enrolled,
+    paper_scans,
+)
 
 SEED = 93001
 SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
@@ -23,9 +29,10 @@ def model() -> BanknoteModel:
     return BanknoteModel(default_banknote_model_dir(), "cpu")
 
 
-def test_the_euro_photo_protocol_counts_notes_found_and_named(model, tmp_path) -> None:
-    refs, photos = tmp_path / "references", tmp_path / "photos"
-    refs.mkdir()
+def _euro_folder(root) -> None:
+    """``eur_photos``' layout: reference pictures, photos of one note, one of two notes."""
+    refs, photos = root / "references", root / "photos"
+    refs.mkdir(parents=True)
     photos.mkdir()
     for value, spec in AS_EURO.items():
         for side in ("front", "back"):
@@ -42,6 +49,9 @@ def test_the_euro_photo_protocol_counts_notes_found_and_named(model, tmp_path) -
                                                    (400, 190))
     cv2.imwrite(str(photos / "5-10.jpg"), table)
 
+
+def test_the_euro_photo_protocol_counts_notes_found_and_named(model, tmp_path) -> None:
+    _euro_folder(tmp_path)
     report = eur_photos(model, tmp_path)
     assert report["enrolled_sides"] == 4
     single = report["single"]
@@ -68,3 +78,12 @@ def test_paper_scans_are_read_per_set_and_none_is_taken_for_a_note(model, tmp_pa
     assert paper_scans(tmp_path / "missing") == []
     report = no_note(model, [], paper)
     assert report["pictures"] == 4 and report["no_side_verified"] == 1.0
+
+
+def test_notes_of_a_denomination_not_enrolled_are_not_passed_as_another(model, tmp_path):
+    _euro_folder(tmp_path / "eur_photos")
+    report = not_enrolled(model, tmp_path)
+    assert list(report) == ["EUR photos"]
+    row = report["EUR photos"]
+    assert row["pictures"] == 4 and row["named_another_passed"] == 0.0
+    assert sum(v for k, v in row.items() if k != "pictures") == pytest.approx(1.0)

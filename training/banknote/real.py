@@ -17,8 +17,13 @@ Protocols (``../shared/data/banknotes``, see its README):
   checked; both directions.
 - ``vnd``: Vietnamese dong photos in hands (sides not labelled): each denomination enrolled
   from 1 or 5 photos (the labelled box, as an operator's crop), other photos checked.
+- ``not_enrolled``: each denomination left out of the enrolled ones in turn, its euro photos
+  and whole EUR/BRL scans checked: a note of a series shares part of its design with the
+  others and must not be passed as one of them.
 - ``no_note``: pictures without a banknote (wood and cloth tables, blank desks, printed
-  pages): the share refused as "no banknote" and the share where no side is verified.
+  pages): the share refused as "no banknote" and the share where no side is verified;
+  ``no_note_paper`` the same for real scans of paper with ink (the signature sets beside
+  the banknotes, ``../shared/data/signatures``), with the euro sides enrolled.
 """
 
 from __future__ import annotations
@@ -292,6 +297,63 @@ def no_note(model: BanknoteModel, notes: Sequence[EnrolledNote],
             "no_side_verified": (refused + unverified) / n}
 
 
+def _left_out(model: BanknoteModel, enrol: Sequence[tuple[str, np.ndarray, str]],
+              pictures: Sequence[tuple[str, np.ndarray, str]]) -> dict:
+    """Each denomination of ``enrol`` (key, picture, name) left out in turn, its
+    ``pictures`` (value, picture, name) checked against the others: how they are answered."""
+    counts = {"pictures": 0, "no_banknote": 0, "unknown_note": 0, "named_another_suspect": 0,
+              "named_another_passed": 0}
+    for value in sorted({_value(k) for k, _, _ in enrol}):
+        enroller = Enroller(model)
+        for key, image, name in enrol:
+            if _value(key) != value:
+                enroller.add(key, image, name)
+        for v, image, name in pictures:
+            if v != value:
+                continue
+            counts["pictures"] += 1
+            try:
+                check = model.check(image, name, enroller.notes)
+            except InputImageError:
+                counts["no_banknote"] += 1
+                continue
+            if check.registration is None:
+                counts["unknown_note"] += 1
+            elif check.verdict == GENUINE:
+                counts["named_another_passed"] += 1
+            else:
+                counts["named_another_suspect"] += 1
+    n = max(counts["pictures"], 1)
+    return {"pictures": counts["pictures"],
+            **{k: c / n for k, c in counts.items() if k != "pictures"}}
+
+
+def not_enrolled(model: BanknoteModel, data: Path) -> dict:
+    """Notes of a denomination that is not enrolled: each denomination left out in turn,
+    the euro photos of one note (sides from the reference pictures) and the whole EUR and
+    BRL scans (1 scan per side of one condition, the other condition checked)."""
+    out = {}
+    refs = sorted((data / "eur_photos" / "references").glob("*.jpg"))
+    if refs:
+        photos = [(path.stem.split("___")[0], cv2.imread(str(path)), path.name)
+                  for path in sorted((data / "eur_photos" / "photos").iterdir())]
+        out["EUR photos"] = _left_out(
+            model, [(eur_reference_key(p), cv2.imread(str(p)), p.name) for p in refs],
+            [(v, im, n) for v, im, n in photos if "-" not in v and im is not None])
+    if (data / "eur_brl").is_dir():
+        for currency in ("EUR", "BRL"):
+            rows = [_left_out(model, [(k, load_sample(s), s.member or str(s.path))
+                                      for k, s in enrol],
+                              [(s.denomination, load_sample(s), s.member or str(s.path))
+                               for s in tests if s.part == "whole"])
+                    for enrol, tests in eur_brl_folds(data / "eur_brl", currency, 1)]
+            n = sum(r["pictures"] for r in rows)
+            out[f"{currency} scans"] = {"pictures": n, **{
+                k: sum(r[k] * r["pictures"] for r in rows) / max(n, 1)
+                for k in rows[0] if k != "pictures"}}
+    return out
+
+
 def evaluate_real(model: BanknoteModel, data: Path, out: Path, seed: int = 0) -> dict:
     """Run every protocol whose data is present; write ``real.json`` into ``out``."""
     report: dict = {"model_id": model.model_id, "data": str(data)}
@@ -306,6 +368,8 @@ def evaluate_real(model: BanknoteModel, data: Path, out: Path, seed: int = 0) ->
     if (data / "vnd").is_dir():
         report["vnd"] = {f"{k}_per_class": vnd(model, data / "vnd", k, seed) for k in (1, 5)}
         log.info("vnd done (%.0f s)", time.perf_counter() - t0)
+    report["not_enrolled"] = not_enrolled(model, data)
+    log.info("not_enrolled done (%.0f s)", time.perf_counter() - t0)
     report["no_note"] = no_note(model, [], no_note_pictures(seed))
     paper = paper_scans(data.parent / "signatures")
     if paper:  # searched with the euro sides enrolled too: more sides to match falsely

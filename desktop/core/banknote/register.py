@@ -63,6 +63,7 @@ MAX_STRETCH = 5.0  # largest over smallest scale of the homography at the note's
 MAX_NOTES = 6
 FLANN_SEED = 20261201
 _CORR_WIDTH = 256  # the correlation is computed at this width
+REGION_GRID = (4, 2)  # columns, rows of the regions compared one by one
 
 
 @dataclass(frozen=True)
@@ -351,21 +352,10 @@ class SideIndex:
     def correlation(self, picture_gray: np.ndarray, reg: Registration) -> float:
         """Correlation of the registered note's gradients with the reference's, over the
         part of the note inside the picture."""
-        grad = reg.side.gradient
-        ch, cw = grad.shape
-        w, _ = reg.side.size
-        c = w / cw  # coarse pixels -> reference pixels
-        m = reg.homography @ np.diag([c, c, 1.0])
-        warped = cv2.warpPerspective(picture_gray, m, (cw, ch),
-                                     flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP)
-        valid = cv2.warpPerspective(np.full(picture_gray.shape, 255, np.uint8), m, (cw, ch),
-                                    flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
-        valid = cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0
+        a, b, valid = aligned_gradients(picture_gray, reg)
         if valid.sum() < 0.1 * valid.size:
             return 0.0
-        a, b = _gradient(warped)[valid], grad[valid]
-        a, b = a - a.mean(), b - b.mean()
-        return float((a * b).sum() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-9))
+        return _correlation(a[valid], b[valid])
 
     def search(self, picture: np.ndarray, query: LocalFeatures | None = None,
                picture_gray: np.ndarray | None = None,
@@ -425,6 +415,45 @@ class SideIndex:
             outside = ~inside_outline(reg.quad, query.points)
             query, nb = query.subset(outside), nb.subset(outside)
         return sorted(found, key=lambda r: -abs(cv2.contourArea(r.quad.astype(np.float32))))
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    return float((a * b).sum() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-9))
+
+
+def aligned_gradients(picture_gray: np.ndarray, reg: Registration
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The registered note's gradient magnitudes and its reference's, at the correlation's
+    width, and which of those pixels lie well inside the picture."""
+    grad = reg.side.gradient
+    ch, cw = grad.shape
+    c = reg.side.size[0] / cw  # coarse pixels -> reference pixels
+    m = reg.homography @ np.diag([c, c, 1.0])
+    warped = cv2.warpPerspective(picture_gray, m, (cw, ch),
+                                 flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP)
+    valid = cv2.warpPerspective(np.full(picture_gray.shape, 255, np.uint8), m, (cw, ch),
+                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    return _gradient(warped), grad, cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0
+
+
+def region_correlations(picture_gray: np.ndarray, reg: Registration,
+                        grid: tuple[int, int] = REGION_GRID) -> np.ndarray:
+    """The gradient correlation of each region of a ``grid`` (columns, rows) over the
+    registered note with the same region of its reference; regions less than half inside the
+    picture are left out. A note of another denomination that shares some of the design
+    (a flag, a map, a signature) registers on those parts and agrees poorly elsewhere."""
+    a, b, valid = aligned_gradients(picture_gray, reg)
+    h, w = valid.shape
+    out = []
+    for j in range(grid[1]):
+        for i in range(grid[0]):
+            cell = (slice(j * h // grid[1], (j + 1) * h // grid[1]),
+                    slice(i * w // grid[0], (i + 1) * w // grid[0]))
+            v = valid[cell]
+            if v.mean() >= 0.5:
+                out.append(_correlation(a[cell][v], b[cell][v]))
+    return np.array(out, np.float64)
 
 
 def inside_outline(quad: np.ndarray, points: np.ndarray) -> np.ndarray:
