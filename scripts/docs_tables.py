@@ -384,6 +384,13 @@ def banknote_real(r: dict) -> str:
         text += (f"\n\nEUR photos with several notes: {s['found_and_named']} of {s['notes']} notes "
                  f"found and named in {s['photos']} photos, {s['extra_or_wrong']} extra or "
                  f"wrong ({s['ms_mean']:.0f} ms per photo).")
+    if r.get("not_enrolled"):
+        parts = [f"{name} {pct(x['named_another_passed'])} passed as another denomination, "
+                 f"{pct(x['named_another_suspect'])} named another but suspect, "
+                 f"{pct(x['unknown_note'] + x['no_banknote'])} unknown or refused "
+                 f"({x['pictures']})" for name, x in r["not_enrolled"].items()]
+        text += (" Notes of a denomination not enrolled (each left out in turn): "
+                 + "; ".join(parts) + ".")
     nn = r["no_note"]
     text += (f" Pictures without a note ({nn['pictures']}: tables, blank desks, printed pages): "
              f"{pct_trim(nn['no_banknote'])} refused as \"no banknote\", "

@@ -64,6 +64,10 @@ def test_the_real_banknote_table_renders_a_hand_made_report():
                              "several": {"photos": 13, "notes": 28, "found_and_named": 26,
                                          "extra_or_wrong": 0, "ms_mean": 568.2}},
               "vnd": {"5_per_class": {**tally, "pictures": 240}},
+              "not_enrolled": {"EUR photos": {"pictures": 66, "no_banknote": 0.0,
+                                              "unknown_note": 0.25,
+                                              "named_another_suspect": 0.75,
+                                              "named_another_passed": 0.0}},
               "no_note": {"pictures": 40, "no_banknote": 1.0, "no_side_verified": 1.0},
               "no_note_paper": {"pictures": 120, "no_banknote": 0.5, "no_side_verified": 1.0}}
     lines = docs_tables.banknote_real(report).splitlines()
@@ -71,6 +75,9 @@ def test_the_real_banknote_table_renders_a_hand_made_report():
                         "93.9% | 3.0% | 142 / 244 |")
     assert lines[3].startswith("| VND photos in hands (5 photos per denomination) | 240 |")
     assert lines[5].startswith("EUR photos with several notes: 26 of 28 notes found and named")
+    assert ("Notes of a denomination not enrolled (each left out in turn): EUR photos 0.0% "
+            "passed as another denomination, 75.0% named another but suspect, 25.0% unknown "
+            "or refused (66).") in lines[5]
     assert lines[5].endswith('(120 signature scans of the three signature sets, euro sides '
                              'enrolled): 50% refused as "no banknote", 100% with no side '
                              'verified.')

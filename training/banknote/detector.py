@@ -13,7 +13,8 @@ Training pictures (no euro note is used: the euro photos are the test):
 - composites: 0 to 3 notes pasted in perspective, turned, folded, thumbed, partly out of the
   picture, on table and cloth textures or on the parts of dong photos outside their note: the
   invented notes, the Brazilian real scans and dong notes cut from their boxes; and printed
-  pages (text, ruled forms) with no note, so that paperwork is not a note.
+  pages (text, ruled forms) and handwriting on paper (a signature, a payee line) with no
+  note, so that paperwork is not a note.
 
 The picture is squeezed to a square (:data:`SIDE` pixels) whatever its shape; the map is
 stretched back. ``python -m training banknote-detector --data ../shared/data/banknotes``.
@@ -177,6 +178,42 @@ def _page(rng: np.random.Generator) -> np.ndarray:
     return page
 
 
+def _handwriting(rng: np.random.Generator) -> np.ndarray:
+    """Paper with handwriting and no note, as a cropped signature or a cheque's payee line: a
+    few words in ink (loopy pen strokes, or short strokes in character boxes), sometimes a
+    printed rule or a tinted paper; squeezed to a square as any picture is."""
+    page = np.full((SIDE, SIDE, 3), rng.uniform(205, 252), np.float32)
+    if rng.random() < 0.3:
+        page += rng.uniform(-14, 6, 3).astype(np.float32)
+    ink = (rng.uniform([0, 0, 0], [140, 60, 60]) if rng.random() < 0.5
+           else rng.uniform(10, 60, 3)).tolist()
+    width = int(rng.integers(1, 5))
+    for _ in range(int(rng.integers(1, 4))):
+        x0, y0 = rng.uniform(5, SIDE * 0.5), rng.uniform(SIDE * 0.15, SIDE * 0.85)
+        span = rng.uniform(SIDE * 0.25, SIDE * 0.9)
+        if rng.random() < 0.6:  # cursive: a stroke that loops along the line
+            t = np.linspace(0, 1, 240)
+            f, g = rng.uniform(3, 12), rng.uniform(2, 9)
+            x = x0 + span * t + rng.uniform(3, 12) * np.sin(2 * np.pi * f * t + rng.uniform(0, 6.3))
+            y = (y0 + rng.uniform(4, SIDE * 0.2) * np.sin(2 * np.pi * g * t + rng.uniform(0, 6.3))
+                 + rng.uniform(-15, 15) * t)
+            cv2.polylines(page, [np.stack([x, y], 1).astype(np.int32)], False, ink, width,
+                          cv2.LINE_AA)
+        else:  # characters: a few short strokes in each box
+            size = rng.uniform(SIDE * 0.08, SIDE * 0.3)
+            for k in range(int(rng.integers(2, 6))):
+                cx = x0 + k * size * 1.1
+                for _ in range(int(rng.integers(3, 9))):
+                    a = rng.uniform([cx, y0 - size / 2], [cx + size, y0 + size / 2])
+                    b = a + rng.uniform(-size / 2, size / 2, 2)
+                    cv2.line(page, tuple(int(v) for v in a), tuple(int(v) for v in b), ink,
+                             width, cv2.LINE_AA)
+    if rng.random() < 0.4:
+        y = int(rng.uniform(SIDE * 0.6, SIDE * 0.95))
+        cv2.line(page, (0, y), (SIDE - 1, y), (90, 90, 90), 1)
+    return page
+
+
 def make_pictures(data: Path, cfg: DetectorConfig) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(pictures (N, SIDE, SIDE, 3) uint8 BGR, masks (N, SIDE, SIDE) uint8, source per row)."""
     rng = np.random.default_rng(cfg.seed)
@@ -209,6 +246,9 @@ def make_pictures(data: Path, cfg: DetectorConfig) -> tuple[np.ndarray, np.ndarr
         if kind < 0.08:
             canvas, mask = _page(rng), np.zeros((SIDE, SIDE), np.uint8)
             src.append("page")
+        elif kind < 0.16:
+            canvas, mask = _handwriting(rng), np.zeros((SIDE, SIDE), np.uint8)
+            src.append("handwriting")
         else:
             if scenes and rng.random() < 0.5:
                 canvas = _square(scenes[int(rng.integers(len(scenes)))]).astype(np.float32)
