@@ -84,12 +84,19 @@ def test_missing_description_is_named(tmp_path: Path) -> None:
     assert not report.ok and str(tmp_path / EXPECTED_NAME) in report.checks[0].detail
 
 
-def test_samples_are_regenerated_identically(tmp_path: Path) -> None:
+def test_samples_are_regenerated_with_the_same_verdicts(tmp_path: Path) -> None:
     from training.samples import write_samples
 
     shipped = json.loads((samples_dir() / EXPECTED_NAME).read_text())
     desc = write_samples(tmp_path / "again", first_seed=shipped["seed"], tries=1)
-    assert desc["cheques"] == shipped["cheques"] and desc["banknotes"] == shipped["banknotes"]
+    for kind in ("cheques", "banknotes"):
+        assert len(desc[kind]) == len(shipped[kind])
+        for made, ship in zip(desc[kind], shipped[kind], strict=True):
+            # The same files, verdicts and notes; the distances only as close as another
+            # OpenCV or Pillow build's image codecs allow (0.005-0.017 between 4.x and 5.x).
+            assert {k: v for k, v in made.items() if k != "distance"} == \
+                {k: v for k, v in ship.items() if k != "distance"}
+            assert made["distance"] == pytest.approx(ship["distance"], rel=0.05, abs=0.02)
 
 
 def test_qt_translations_are_found_and_installed(qapp) -> None:
