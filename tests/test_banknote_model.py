@@ -90,6 +90,7 @@ def test_a_note_not_enrolled_that_registers_on_a_shared_design_is_not_passed(
     assert check.registration is not None and check.denomination.key != "ARC-50-front"
     assert check.verdict == "suspect"
     assert any("only in part" in r and "not enrolled" in r for r in check.reasons)
+    assert check.top[0].confidence <= 0.5  # not "97% sure" of a name read off shared parts
 
 
 def test_an_unverified_note_is_read_but_paper_the_finder_sees_no_note_in_is_refused(
