@@ -29,6 +29,7 @@ SIGNATURE = "exported_models/signature/report.json"
 SIGNATURE_MANIFEST = "exported_models/signature/manifest.json"
 BANKNOTE = "benchmarks/results/banknote/report.json"
 BANKNOTE_REAL = "benchmarks/results/banknote/real.json"
+BANKNOTE_LOCO = "benchmarks/results/banknote/loco.json"
 OMNIGLOT = "benchmarks/results/omniglot_report.json"
 SEARCH = "benchmarks/results/signature_search.json"
 DEFAULT_TARGET_FAR = 0.02  # the app's default security level (Settings)
@@ -404,6 +405,27 @@ def banknote_real(r: dict) -> str:
     return text
 
 
+LOCO_PROTOCOLS = {"scans_k1": "scans, other condition, 1 per side",
+                  "scans_k4": "scans, other condition, 4 per side",
+                  "eur_photos_k1": "photos of one note, 1 flat picture per side",
+                  "photos_k1": "photos in hands, 1 per denomination",
+                  "photos_k5": "photos in hands, 5 per denomination"}
+
+
+def banknote_loco(r: dict) -> str:
+    """``python -m training banknote-loco``: the embedder's leave-one-currency-out top-1, the
+    shipped embedder against one trained without the held-out currency."""
+    rows = []
+    for cur, base in r["baseline"].items():
+        fold = r["folds"].get(cur, {}).get("scores", {})
+        for key, name in LOCO_PROTOCOLS.items():
+            if key in base:
+                rows.append([f"{cur} {name}", pct(base[key]),
+                             pct(fold[key]) if key in fold else "not run"])
+    return table(["Held-out currency, protocol", "shipped embedder (invented notes only)",
+                  "trained without that currency"], rows)
+
+
 # --- regions and the replace step --------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -434,6 +456,7 @@ REGIONS = [
     Region("omniglot", "docs/training.md", OMNIGLOT, omniglot),
     Region("banknote-evaluation", "docs/training.md", BANKNOTE, banknote),
     Region("banknote-real", "README.md", BANKNOTE_REAL, banknote_real),
+    Region("banknote-loco", "README.md", BANKNOTE_LOCO, banknote_loco),
 ]
 
 

@@ -83,6 +83,16 @@ def test_the_real_banknote_table_renders_a_hand_made_report():
                              'verified.')
 
 
+def test_the_loco_table_puts_a_fold_beside_the_baseline_and_marks_folds_not_run():
+    report = {"baseline": {"EUR": {"scans_k1": 0.296, "eur_photos_k1": 0.348},
+                           "BRL": {"scans_k1": 0.206}},
+              "folds": {"EUR": {"scores": {"scans_k1": 0.557, "eur_photos_k1": 0.409}}}}
+    lines = docs_tables.banknote_loco(report).splitlines()
+    assert lines[2] == "| EUR scans, other condition, 1 per side | 29.6% | 55.7% |"
+    assert lines[3] == "| EUR photos of one note, 1 flat picture per side | 34.8% | 40.9% |"
+    assert lines[4] == "| BRL scans, other condition, 1 per side | 20.6% | not run |"
+
+
 def test_check_lists_a_stale_region_and_the_rewrite_fixes_it(tmp_path):
     for rel in {r.page for r in docs_tables.REGIONS} | {r.source for r in docs_tables.REGIONS}:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
