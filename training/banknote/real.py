@@ -300,7 +300,7 @@ def no_note(model: BanknoteModel, notes: Sequence[EnrolledNote],
 def _left_out(model: BanknoteModel, enrol: Sequence[tuple[str, np.ndarray, str]],
               pictures: Sequence[tuple[str, np.ndarray, str]]) -> dict:
     """Each denomination of ``enrol`` (key, picture, name) left out in turn, its
-    ``pictures`` (value, picture, name) checked against the others: how they are answered."""
+    ``pictures`` (value, picture, name) checked against the others: counts of the answers."""
     counts = {"pictures": 0, "no_banknote": 0, "unknown_note": 0, "named_another_suspect": 0,
               "named_another_passed": 0}
     for value in sorted({_value(k) for k, _, _ in enrol}):
@@ -323,9 +323,12 @@ def _left_out(model: BanknoteModel, enrol: Sequence[tuple[str, np.ndarray, str]]
                 counts["named_another_passed"] += 1
             else:
                 counts["named_another_suspect"] += 1
+    return counts
+
+
+def _shares(counts: dict) -> dict:
     n = max(counts["pictures"], 1)
-    return {"pictures": counts["pictures"],
-            **{k: c / n for k, c in counts.items() if k != "pictures"}}
+    return {k: c if k == "pictures" else c / n for k, c in counts.items()}
 
 
 def not_enrolled(model: BanknoteModel, data: Path) -> dict:
@@ -337,20 +340,18 @@ def not_enrolled(model: BanknoteModel, data: Path) -> dict:
     if refs:
         photos = [(path.stem.split("___")[0], cv2.imread(str(path)), path.name)
                   for path in sorted((data / "eur_photos" / "photos").iterdir())]
-        out["EUR photos"] = _left_out(
+        out["EUR photos"] = _shares(_left_out(
             model, [(eur_reference_key(p), cv2.imread(str(p)), p.name) for p in refs],
-            [(v, im, n) for v, im, n in photos if "-" not in v and im is not None])
+            [(v, im, n) for v, im, n in photos if "-" not in v and im is not None]))
     if (data / "eur_brl").is_dir():
         for currency in ("EUR", "BRL"):
-            rows = [_left_out(model, [(k, load_sample(s), s.member or str(s.path))
-                                      for k, s in enrol],
-                              [(s.denomination, load_sample(s), s.member or str(s.path))
-                               for s in tests if s.part == "whole"])
-                    for enrol, tests in eur_brl_folds(data / "eur_brl", currency, 1)]
-            n = sum(r["pictures"] for r in rows)
-            out[f"{currency} scans"] = {"pictures": n, **{
-                k: sum(r[k] * r["pictures"] for r in rows) / max(n, 1)
-                for k in rows[0] if k != "pictures"}}
+            folds = [_left_out(model, [(k, load_sample(s), s.member or str(s.path))
+                                       for k, s in enrol],
+                               [(s.denomination, load_sample(s), s.member or str(s.path))
+                                for s in tests if s.part == "whole"])
+                     for enrol, tests in eur_brl_folds(data / "eur_brl", currency, 1)]
+            out[f"{currency} scans"] = _shares({k: sum(f[k] for f in folds)
+                                                for k in folds[0]})
     return out
 
 

@@ -355,10 +355,13 @@ class BanknoteModel:
         The picture is first searched for the printed detail of every reference side
         (:mod:`desktop.core.banknote.register`): a verified side names the note and registers
         it upright in the reference's frame, and the embedder then judges that registered
-        note. When no side is verified, the note found by :meth:`locate` and the embedder's
+        note; a note less than :data:`MIN_JUDGED_VISIBLE` in the picture, or whose regions
+        agree with the reference only in part (:data:`PARTIAL_AGREEMENT`), is never passed.
+        When no side is verified, the note found by :meth:`locate` and the embedder's
         nearest class give a reading that is always *suspect* (an unknown note). Raises
-        :class:`InputImageError` (naming ``path``) when no note can be found at all, or when
-        the picture holds more than one note."""
+        :class:`InputImageError` (naming ``path``) when no note can be found at all (nor,
+        with no side verified, by the learned finder), or when the picture holds more than
+        one note."""
         times: dict[str, float] = {}
         t = time.perf_counter()
         index = self.side_index(enrolled)
@@ -379,7 +382,7 @@ class BanknoteModel:
             check.reasons.insert(0, UNKNOWN_NOTE)
             check.verdict = SUSPECT
         else:
-            check = self._check_registered(image, path, enrolled, reg, attempts, times)
+            check = self._check_registered(image, gray, path, enrolled, reg, attempts, times)
         check.attempts = attempts
         return check
 
@@ -401,7 +404,7 @@ class BanknoteModel:
         z = a * np.log((reg.inliers + 1) / (rival + 1)) + b
         return float(min(MAX_CONFIDENCE, 1.0 / (1.0 + np.exp(-z))))
 
-    def _check_registered(self, image: np.ndarray, path: str | Path | None,
+    def _check_registered(self, image: np.ndarray, gray: np.ndarray, path: str | Path | None,
                           enrolled: Sequence[EnrolledNote], reg: Registration,
                           attempts: Sequence[Attempt], times: dict[str, float]
                           ) -> BanknoteCheck:
@@ -422,7 +425,6 @@ class BanknoteModel:
         ranked = self.rank(q, self.centroids(enrolled))
         mine = next(s for s in ranked if s.note.key == reg.key)
         others = [s for s in ranked if s.note.key != reg.key]
-        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
         regions = region_correlations(gray, reg)
         partial = (float(np.quantile(regions, 0.25)) if len(regions) else 0.0) \
             < PARTIAL_AGREEMENT
