@@ -17,9 +17,9 @@ from training.banknote.detector import (
     DetectorConfig,
     export_detector,
     install_finder,
-    make_pictures,
     train_detector,
 )
+from training.banknote.finder_pictures import make_pictures
 
 
 def _dong_like(root: Path, n: int = 8) -> Path:
