@@ -33,6 +33,7 @@ from training.banknote.real import (
     Enroller,
     eur_brl_folds,
     eur_reference_key,
+    value_of,
     vnd_box,
     vnd_split,
 )
@@ -40,10 +41,6 @@ from training.banknote.real import (
 VALIDATION = ("BRL scans", "VND photos")
 THRESHOLDS = np.round(np.arange(0.20, 0.61, 0.05), 2)
 Picture = tuple[str, np.ndarray]  # (denomination value, picture)
-
-
-def _value(key: str) -> str:
-    return key.split("-")[1]
 
 
 def agreement(index: SideIndex, image: np.ndarray) -> tuple[str, float] | None:
@@ -66,10 +63,10 @@ def leave_each_out(model: BanknoteModel, pictures: list[Picture],
     for key, image in enrol:
         everything.add(key, image, key)
     full = model.side_index(everything.notes)
-    for value in sorted({_value(k) for k, _ in enrol}):
+    for value in sorted({value_of(k) for k, _ in enrol}):
         others = Enroller(model)
         for key, image in enrol:
-            if _value(key) != value:
+            if value_of(key) != value:
                 others.add(key, image, key)
         partial = model.side_index(others.notes)
         for v, image in pictures:
@@ -77,7 +74,7 @@ def leave_each_out(model: BanknoteModel, pictures: list[Picture],
                 continue
             out["pictures"] += 1
             found = agreement(full, image)
-            if found is not None and _value(found[0]) == v:
+            if found is not None and value_of(found[0]) == v:
                 out["right"].append(found[1])
             found = agreement(partial, image)
             if found is not None:

@@ -80,7 +80,8 @@ def test_paper_scans_are_read_per_set_and_none_is_taken_for_a_note(model, tmp_pa
     assert report["pictures"] == 4 and report["no_side_verified"] == 1.0
 
 
-def test_notes_of_a_denomination_not_enrolled_are_not_passed_as_another(model, tmp_path):
+def test_the_not_enrolled_protocol_answers_every_picture_of_a_left_out_denomination(
+        model, tmp_path):
     _euro_folder(tmp_path / "eur_photos")
     report = not_enrolled(model, tmp_path)
     assert list(report) == ["EUR photos"]

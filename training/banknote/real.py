@@ -119,7 +119,8 @@ def _check(model: BanknoteModel, tally: Tally, image: np.ndarray, name: str,
               (time.perf_counter() - t) * 1000)
 
 
-def _value(key: str) -> str:
+def value_of(key: str) -> str:
+    """The denomination's value in a class key (``"EUR-50-front"`` -> ``"50"``)."""
     return key.split("-")[1]
 
 
@@ -144,12 +145,12 @@ def eur_photos(model: BanknoteModel, root: Path) -> dict:
             continue
         if len(values) == 1:
             _check(model, single, image, path.name, enroller.notes,
-                   lambda k, v=values[0]: k.startswith("EUR-") and _value(k) == v)
+                   lambda k, v=values[0]: k.startswith("EUR-") and value_of(k) == v)
             continue
         t = time.perf_counter()
         regs = model.find_notes(image, enroller.notes)
         ms.append((time.perf_counter() - t) * 1000)
-        named = [_value(r.key) for r in regs if r.key.startswith("EUR-")]
+        named = [value_of(r.key) for r in regs if r.key.startswith("EUR-")]
         left = list(values)
         for v in named:
             if v in left:
@@ -191,7 +192,7 @@ def eur_brl(model: BanknoteModel, root: Path, per_side: int) -> dict:
             for s in tests:
                 _check(model, total, load_sample(s), s.member or str(s.path), enroller.notes,
                        lambda k, d=s.denomination, c=currency: k.startswith(c + "-")
-                       and _value(k) == d)
+                       and value_of(k) == d)
         out[currency] = total.row()
     return out
 
@@ -239,7 +240,7 @@ def vnd(model: BanknoteModel, root: Path, per_class: int, seed: int) -> dict:
     tally = Tally()
     for value, path in tests:
         _check(model, tally, cv2.imread(str(path)), path.name, enroller.notes,
-               lambda k, v=value: k.startswith("VND-") and _value(k) == v)
+               lambda k, v=value: k.startswith("VND-") and value_of(k) == v)
     return {"enrolled": len(enroller.notes), **tally.row()}
 
 
@@ -303,10 +304,10 @@ def _left_out(model: BanknoteModel, enrol: Sequence[tuple[str, np.ndarray, str]]
     ``pictures`` (value, picture, name) checked against the others: counts of the answers."""
     counts = {"pictures": 0, "no_banknote": 0, "unknown_note": 0, "named_another_suspect": 0,
               "named_another_passed": 0}
-    for value in sorted({_value(k) for k, _, _ in enrol}):
+    for value in sorted({value_of(k) for k, _, _ in enrol}):
         enroller = Enroller(model)
         for key, image, name in enrol:
-            if _value(key) != value:
+            if value_of(key) != value:
                 enroller.add(key, image, name)
         for v, image, name in pictures:
             if v != value:
