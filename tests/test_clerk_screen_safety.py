@@ -38,10 +38,10 @@ def test_a_late_result_never_replaces_the_check_on_screen(qtbot, app_parts, cheq
     slow_path, fast_path = _truth(cheque_set, "genuine"), _truth(cheque_set, "forged")
     gate, real = threading.Event(), service.check_cheque
 
-    def slow_first(session, account, path, zone=None):
+    def slow_first(session, account, path, zone=None, page=0):
         if path == slow_path:
             gate.wait()  # the first job is held until the second one is on screen
-        return real(session, account, path, zone)
+        return real(session, account, path, zone, page=page)
 
     monkeypatch.setattr(service, "check_cheque", slow_first)
     check.open_cheque(slow_path)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -34,6 +35,8 @@ from desktop.core.branch.decisions import (
     decision_rule,
 )
 from desktop.core.branch.files import decode_png
+from desktop.core.errors import InputImageError
+from desktop.core.imaging.decode import page_count
 from desktop.core.signature.cheque import ChequeRefused, SignatureZone
 from desktop.core.signature.preprocess import to_display
 from desktop.core.store.records import Account, Reference
@@ -49,16 +52,27 @@ from desktop.ui.workers import RequestSlot
 
 DECISION_TEXT = {ACCEPT: "Accept (pay)", REFER: "Refer", REJECT: "Reject"}
 REFUSED_COLOUR = "#555555"
+UNUSABLE_PAGE = "unusable_page"  # a page of several that cannot be read as a cheque (unaudited)
+REFUSAL_TITLES = {"not_a_cheque": "NOT A CHEQUE", "no_signature": "NO SIGNATURE FOUND",
+                  UNUSABLE_PAGE: "PAGE NOT USABLE"}
 
 
 def check_or_refusal(service, session, account_number: str, path: str,
-                     zone: SignatureZone | None) -> ChequeCheck | ChequeRefused:
-    """The service's cheque check, with a refusal (not a cheque, no signature in the zone)
-    returned rather than raised, so that the screen can show the page for the zone tool."""
+                     zone: SignatureZone | None, page: int = 0
+                     ) -> tuple[int, ChequeCheck | ChequeRefused]:
+    """The file's page count and the service's check of one page, with a refusal (not a
+    cheque, no signature in the zone) returned rather than raised, so that the screen can
+    show the page for the zone tool and offer the file's other pages."""
+    pages = page_count(path)  # headers only: a multi-page scan's pages are offered to pick
     try:
-        return service.check_cheque(session, account_number, path, zone)
+        return pages, service.check_cheque(session, account_number, path, zone, page=page)
     except ChequeRefused as exc:
-        return exc
+        return pages, exc
+    except InputImageError as exc:
+        if pages == 1:
+            raise
+        # One unusable page (a blank separator, the back) of several: offer the others.
+        return pages, ChequeRefused(exc.path, exc.problem, UNUSABLE_PAGE)
 
 
 class ApprovalDialog(QDialog):
@@ -118,6 +132,7 @@ class CheckScreen(QWidget):
         self.cheque_path: str | None = None
         self.check: ChequeCheck | None = None
         self.zone: SignatureZone | None = None  # a zone the clerk dragged, for this cheque
+        self.page = 0  # the page of a multi-page scan (TIFF, PDF) being checked
         self.requests = RequestSlot()  # the check on screen is the newest one asked for
         self._build()
 
@@ -148,6 +163,12 @@ class CheckScreen(QWidget):
         self.recheck_btn = QPushButton("Check against this account")
         self.recheck_btn.setEnabled(False)
         self.recheck_btn.clicked.connect(self.recheck)
+        self.page_box = QSpinBox()  # shown for a file with several pages
+        self.page_box.setPrefix("Page ")
+        self.page_box.setMinimum(1)
+        self.page_box.setToolTip("This file has several pages: pick the one with the cheque")
+        self.page_box.hide()
+        self.page_box.valueChanged.connect(self._page_picked)
         self.extracted = QLabel()
         self.prepared = QLabel()
         for lab in (self.extracted, self.prepared):
@@ -155,7 +176,7 @@ class CheckScreen(QWidget):
             lab.setMinimumSize(240, 110)
             lab.setFrameShape(QFrame.Shape.StyledPanel)
         buttons = QHBoxLayout()
-        for b in (open_btn, scan_btn, reset_zone, self.recheck_btn):
+        for b in (open_btn, scan_btn, self.page_box, reset_zone, self.recheck_btn):
             buttons.addWidget(b)
         sig_row = QHBoxLayout()
         for title, lab in (("Extracted signature", self.extracted),
@@ -266,6 +287,23 @@ class CheckScreen(QWidget):
         if self.cheque_path and self.account:
             self._run_check()
 
+    def _set_pages(self, pages: int) -> None:
+        """Offer the pages of the open file (hidden for a one-page file), showing the one
+        being checked; setting it here does not start another check."""
+        self.page_box.blockSignals(True)
+        self.page_box.setMaximum(max(1, pages))
+        self.page_box.setSuffix(f" of {pages}")
+        self.page_box.setValue(self.page + 1)
+        self.page_box.blockSignals(False)
+        self.page_box.setVisible(pages > 1)
+
+    def _page_picked(self, number: int) -> None:
+        """The clerk picked another page of the open file: check that one."""
+        if number - 1 != self.page and self.cheque_path and self.account:
+            self.page = number - 1
+            self.zone = None
+            self._run_check()
+
     def _zone_dragged(self, zone: tuple[float, float, float, float]) -> None:
         try:
             self.zone = SignatureZone(*zone)
@@ -284,12 +322,14 @@ class CheckScreen(QWidget):
         svc, ses = self.host.service, self.host.session
         path = self.cheque_path
         self.host.run(check_or_refusal, svc, ses, self.account.account_number, path, self.zone,
-                      on_done=lambda r, p=path: self._checked(r, p),
+                      self.page, on_done=lambda r, p=path: self._checked(r, p),
                       status=f"Checking {Path(path).name}…", slot=self.requests)
 
-    def _checked(self, check: ChequeCheck | ChequeRefused, path: str) -> None:
+    def _checked(self, outcome: tuple[int, ChequeCheck | ChequeRefused], path: str) -> None:
         if path != self.cheque_path:  # belt and braces: the slot already dropped stale ones
             return
+        pages, check = outcome
+        self._set_pages(pages)
         if isinstance(check, ChequeRefused):
             self._refused(check)
             return
@@ -322,13 +362,15 @@ class CheckScreen(QWidget):
 
     def _refused(self, refusal: ChequeRefused) -> None:
         """No verdict: say why, show the page so that the zone can be drawn on it."""
-        title = "NOT A CHEQUE" if refusal.kind == "not_a_cheque" else "NO SIGNATURE FOUND"
-        self.verdict_label.setText(title)
+        self.verdict_label.setText(REFUSAL_TITLES.get(refusal.kind, "NOT CHECKED"))
         self.verdict_label.setStyleSheet(f"font-size: 22pt; font-weight: bold; color: "
                                          f"{REFUSED_COLOUR};")
         problem = refusal.problem[:1].upper() + refusal.problem[1:]
-        self.detail_label.setText(f"{problem}. Nothing was compared; the refusal is in the "
-                                  f"audit log (#{refusal.audit_id}).")
+        other_pages = (f" This file has {self.page_box.maximum()} pages: pick another page "
+                       "above." if self.page_box.maximum() > 1 else "")
+        audit = getattr(refusal, "audit_id", None)
+        kept = f"; the refusal is in the audit log (#{audit})" if audit is not None else ""
+        self.detail_label.setText(f"{problem}. Nothing was compared{kept}.{other_pages}")
         if refusal.page is not None and refusal.kind == "no_signature":
             z = self.zone or self.host.service.settings.zone
             self.cheque_view.set_page(refusal.page, (z.x, z.y, z.w, z.h))

@@ -34,7 +34,8 @@ from desktop.core.models.keys import describe_signer
 from desktop.core.signature.verification import FORGED, GENUINE
 from desktop.ui.workers import RequestSlot
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
+IMAGE_FILTER = ("Images and PDF scans (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.pdf);;"
+                "All files (*)")
 DECISION_COLOURS = {GENUINE: "#1b7f3b", FORGED: "#b3261e"}
 REVIEW_COLOUR = "#a15c00"
 NOTE_VERDICT_COLOURS = {"genuine": "#1b7f3b", "suspect": "#b3261e"}

@@ -175,6 +175,10 @@ def _check_all(report: SelfTestReport, service, samples: Path,
     for item in expected["cheques"]:
         _guard(report, f"cheque {item['file']}",
                lambda item=item: _cheque(report, service, admin, samples, account, item))
+    if expected["cheques"]:
+        item = expected["cheques"][0]
+        _guard(report, "PDF scan", lambda: _pdf_cheque(report, service, admin, samples, account,
+                                                       item))
     for item in expected["banknotes"]:
         _guard(report, f"banknote {item['file']}",
                lambda item=item: _banknote(report, service, admin, samples, item))
@@ -193,6 +197,25 @@ def _cheque(report: SelfTestReport, service, session, samples: Path, account: di
     report.add(f"cheque {item['file']} ({item['kind']})", ok,
                f"verdict {r.decision} (expected {item['verdict']}), distance {r.distance:.4f} "
                f"(expected {item['distance']:.4f}), threshold {r.threshold_distance:.4f}")
+
+
+def _pdf_cheque(report: SelfTestReport, service, session, samples: Path,
+                account: dict[str, str], item: dict[str, Any]) -> None:
+    """A sample cheque as page 2 of a PDF (after a blank page), as a branch scanner saves
+    it: PDFium is in the installation and the page gives the sample's verdict."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory(prefix="sigdesk-selftest-pdf-") as tmp:
+        pdf = Path(tmp) / "scan.pdf"
+        with Image.open(samples / item["file"]) as cheque:
+            page = cheque.convert("L")
+        Image.new("L", page.size, 255).save(pdf, save_all=True, append_images=[page],
+                                            resolution=300)
+        check = service.check_cheque(session, account["number"], pdf, page=1)
+    r = check.result
+    report.add(f"PDF scan (page 2, {item['file']})", r.decision == item["verdict"],
+               f"verdict {r.decision} (expected {item['verdict']}), distance {r.distance:.4f} "
+               f"(the image itself: {item['distance']:.4f})")
 
 
 def _banknote(report: SelfTestReport, service, session, samples: Path,

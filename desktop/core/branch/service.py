@@ -31,7 +31,7 @@ from desktop.core.branch.decisions import (
 from desktop.core.branch.files import decode_png, sha256_bytes
 from desktop.core.csvsafe import SafeDictWriter
 from desktop.core.errors import InputImageError, ServiceError
-from desktop.core.imaging.decode import load_page, read_input_file
+from desktop.core.imaging.decode import load_page, page_count, read_input_file
 from desktop.core.signature.cheque import ChequeRefused, SignatureZone, extract_signature
 from desktop.core.signature.enrollment import (
     MAX_REFERENCES,
@@ -140,8 +140,9 @@ class BranchService(AccessControl):
     # ---- enrollment ----------------------------------------------------------------------
     def load_candidates(self, session: Session, paths: Sequence[str | Path],
                         card: bool = False) -> list[Candidate]:
-        """Operator: read files as enrollment candidates. With ``card`` each file is a
-        signature card whose signatures are separated. Unreadable files become rejected
+        """Operator: read files as enrollment candidates, one per page (a multi-page TIFF or
+        PDF gives one per page, named "file p.2"). With ``card`` each page is a signature
+        card whose signatures are separated. Unreadable files and pages become rejected
         candidates with the reason (nothing is stored)."""
         from desktop.core.signature.card import split_signature_card
 
@@ -150,15 +151,23 @@ class BranchService(AccessControl):
         for path in paths:
             name = Path(path).name
             try:
-                gray = load_page(path)
-                if card:
-                    crops = split_signature_card(gray, path=path)
-                    out.extend(Candidate(f"{name} #{i + 1}", crop)
-                               for i, crop in enumerate(crops))
-                else:
-                    out.append(Candidate(name, gray))
+                data = read_input_file(path)  # read once, every page decoded from it
+                pages = page_count(path, data)
             except InputImageError as exc:
                 out.append(rejected(name, str(exc)))
+                continue
+            for page in range(pages):
+                page_name = name if pages == 1 else f"{name} p.{page + 1}"
+                try:
+                    gray = load_page(path, page, data=data)
+                    if card:
+                        crops = split_signature_card(gray, path=path)
+                        out.extend(Candidate(f"{page_name} #{i + 1}", crop)
+                                   for i, crop in enumerate(crops))
+                    else:
+                        out.append(Candidate(page_name, gray))
+                except InputImageError as exc:
+                    out.append(rejected(page_name, str(exc)))
         return out
 
     def assess_candidates(self, session: Session, candidates: Sequence[Candidate],
@@ -258,7 +267,7 @@ class BranchService(AccessControl):
             # Not a verdict: the clerk is told why and may draw the zone; the refusal is kept.
             exc.audit_id = self.store.append_audit(
                 session.username, "verify_refused", acc.account_number, self.model_id,
-                {**(audit_extra or {}), "cheque": Path(path).name,
+                {**(audit_extra or {}), "cheque": Path(path).name, "page": page + 1,
                  "sha256": sha256_bytes(data), "source": source, "refusal": exc.kind,
                  "problem": exc.problem,
                  "zone": settings.zone.to_dict()}).id
@@ -271,8 +280,9 @@ class BranchService(AccessControl):
         digest = sha256_bytes(data)
         entry = self.store.append_audit(
             session.username, "verify", acc.account_number, self.model_id,
-            {**(audit_extra or {}), "cheque": Path(path).name, "sha256": digest, "source": source,
-             "verdict": result.decision, "similarity": round(result.similarity, 6),
+            {**(audit_extra or {}), "cheque": Path(path).name, "page": page + 1,
+             "sha256": digest, "source": source, "verdict": result.decision,
+             "similarity": round(result.similarity, 6),
              "score": round(result.distance, 6), "method": settings.method,
              "target_far": settings.target_far, "references": [r.id for r in refs],
              "reference_similarities": [round(s, 6) for s in result.reference_similarities],

@@ -1,4 +1,4 @@
-"""Safe image loading: PNG, JPEG, TIFF (multi-page, 1-bit CCITT G4), BMP.
+"""Safe image loading: PNG, JPEG, TIFF (multi-page, 1-bit CCITT G4), BMP, and PDF scans.
 
 Every failure becomes an :class:`InputImageError` naming the file and the problem. Every entry
 point (cheque checks, enrollment, banknotes, the batch, ``verify``, the comparison window)
@@ -20,15 +20,24 @@ over 2 s to decode alone), so a PNG's raw pixel data is limited to
 :data:`MAX_PNG_DECODED_BYTES` (64 MB: a 49-megapixel grey page, a 22-megapixel colour one);
 with that, every accepted input decodes and checks in under 2 s and 500 MB on 2 cores (see
 ``benchmarks/input_limits.py``).
+
+PDF (what many branch scanners save): each page is rendered by PDFium (pypdfium2) at
+:data:`PDF_DPI`, reduced to the same longer side while it is rendered, under the same limits
+(bytes, :data:`MAX_PAGES` pages, :data:`MAX_PIXELS` at 300 dpi). No form, script or link in
+the file is run. PDFium is not thread-safe, so every call into it holds one lock.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import stat
 import struct
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -45,6 +54,9 @@ MAX_PNG_DECODED_BYTES = 64 * 2**20  # a PNG's raw pixel data: decoded in full, n
 MAX_NOTE_SIDE = 2000  # pixels: banknote photos (detection runs at 800, the model at 192)
 SUPPORTED_FORMATS = {"PNG", "JPEG", "TIFF", "BMP", "MPO"}
 MULTI_PAGE_FORMATS = {"TIFF", "MPO"}
+PDF_DPI = 300  # a PDF page is rendered at the resolution cheque imaging uses
+SUPPORTED_TEXT = "PNG, JPEG, TIFF, BMP or PDF"
+_PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one call at a time per process
 
 # What Pillow's decoders raise on hostile or damaged files, at open(), seek() or load().
 DECODER_ERRORS: tuple[type[BaseException], ...] = (
@@ -63,10 +75,12 @@ _NOT_REGULAR = ((stat.S_ISDIR, "is a folder, not an image file"),
 
 
 def sniff_format(data: bytes) -> str | None:
-    """The image format a file's first bytes announce, or None."""
+    """The image format a file's first bytes announce ("PDF" for a PDF document), or None."""
     for magic, name in MAGIC:
         if data.startswith(magic):
             return name
+    if b"%PDF-" in data[:1024]:  # readers accept the header anywhere in the first 1 KiB
+        return "PDF"
     return None
 
 
@@ -155,8 +169,7 @@ def _decode_error(path: str | Path, data: bytes, exc: BaseException) -> InputIma
         if kind:  # the signature says image, the rest cannot be parsed: damaged or cut short
             return InputImageError(path, f"looks like a {kind} file but is damaged or "
                                          "truncated and cannot be decoded")
-        return InputImageError(path, "is not an image in a supported format (PNG, JPEG, TIFF "
-                                     "or BMP)")
+        return InputImageError(path, f"is not an image in a supported format ({SUPPORTED_TEXT})")
     if "truncated" in detail.lower() or isinstance(exc, (OSError, SyntaxError, EOFError,
                                                          struct.error)):
         return InputImageError(path, f"the file is damaged or truncated and cannot be "
@@ -164,12 +177,80 @@ def _decode_error(path: str | Path, data: bytes, exc: BaseException) -> InputIma
     return InputImageError(path, f"cannot be decoded ({detail})")
 
 
+def _read(path: str | Path, data: bytes | None) -> bytes:
+    """The file's bytes: ``data`` when the caller has them, else read (bounded)."""
+    if data is None:
+        return read_input_file(path)
+    if len(data) == 0:
+        raise InputImageError(path, "the file is empty (0 bytes)")
+    return data
+
+
+@contextmanager
+def _pdf(path: str | Path, data: bytes) -> Iterator[object]:
+    """An open PDF document (pypdfium2), used and closed under the PDFium lock."""
+    import pypdfium2 as pdfium  # only PDF inputs load PDFium
+
+    with _PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise InputImageError(path, "the PDF is password-protected: scan or save it "
+                                            "again without a password") from None
+            raise InputImageError(path, f"looks like a PDF file but is damaged and cannot be "
+                                        f"opened ({exc})") from None
+        try:
+            yield doc
+        except pdfium.PdfiumError as exc:
+            raise InputImageError(path, f"the PDF page cannot be rendered ({exc})") from None
+        finally:
+            doc.close()
+
+
+def _pdf_pages(path: str | Path, doc) -> int:
+    """Pages of an open PDF, at most :data:`MAX_PAGES`; a PDF without pages is refused."""
+    n = len(doc)
+    if n < 1:
+        raise InputImageError(path, "the PDF has no pages")
+    return min(n, MAX_PAGES)
+
+
+def _load_pdf_page(path: str | Path, data: bytes, page: int, colour: bool,
+                   max_side: int | None) -> np.ndarray:
+    """Render one PDF page at :data:`PDF_DPI` (reduced to ``max_side`` while rendering)."""
+    with _pdf(path, data) as doc:
+        if page >= _pdf_pages(path, doc):
+            raise InputImageError(path, f"has {len(doc)} page(s); page {page + 1} was asked for")
+        pdf_page = doc[page]
+        try:
+            w_pt, h_pt = pdf_page.get_size()  # points (1/72 inch), after the page's rotation
+            if not (math.isfinite(w_pt) and math.isfinite(h_pt)) or w_pt <= 0 or h_pt <= 0:
+                raise InputImageError(path, f"page {page + 1} has no area")
+            scale = PDF_DPI / 72
+            w, h = w_pt * scale, h_pt * scale
+            if w * h > MAX_PIXELS:
+                raise InputImageError(
+                    path, f"page {page + 1} is {w_pt / 72:.1f} x {h_pt / 72:.1f} inches: "
+                    f"{w * h / 1e6:.0f} million pixels at {PDF_DPI} dpi, over the limit of "
+                    f"{MAX_PIXELS / 1e6:.0f} million pixels")
+            if max_side and max(w, h) > max_side:
+                scale *= max_side / max(w, h)
+            bitmap = pdf_page.render(scale=scale, grayscale=not colour, may_draw_forms=False)
+            arr = np.array(bitmap.to_numpy(), dtype=np.uint8)  # a copy: the bitmap is freed
+            bitmap.close()
+        finally:
+            pdf_page.close()
+    if arr.size == 0:
+        raise InputImageError(path, f"page {page + 1} has no pixels")
+    if colour:
+        return np.ascontiguousarray(arr[..., :3])  # PDFium renders BGR(x)
+    return arr.reshape(arr.shape[:2])
+
+
 def _open(path: str | Path, data: bytes | None) -> tuple[Image.Image, bytes]:
     """Open (headers only) the file or ``data``; (image, bytes)."""
-    if data is None:
-        data = read_input_file(path)
-    elif len(data) == 0:
-        raise InputImageError(path, "the file is empty (0 bytes)")
+    data = _read(path, data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -177,9 +258,8 @@ def _open(path: str | Path, data: bytes | None) -> tuple[Image.Image, bytes]:
     except (*DECODER_ERRORS, Image.DecompressionBombWarning) as exc:
         raise _decode_error(path, data, exc) from None
     if img.format not in SUPPORTED_FORMATS:
-        raise InputImageError(
-            path, f"format {img.format} is not supported (use PNG, JPEG, TIFF or BMP)"
-        )
+        raise InputImageError(path, f"format {img.format} is not supported (use "
+                                    f"{SUPPORTED_TEXT})")
     return img, data
 
 
@@ -212,8 +292,13 @@ def page_count(path: str | Path, data: bytes | None = None) -> int:
     """How many pages the file has (TIFF, MPO; other formats have one), read from the
     headers without decoding pixels; at most :data:`MAX_PAGES` (later pages are not read).
 
-    ``data`` may carry the file's bytes when they are already in memory.
+    ``data`` may carry the file's bytes when they are already in memory. A PDF's pages are
+    counted by PDFium.
     """
+    data = _read(path, data)
+    if sniff_format(data) == "PDF":
+        with _pdf(path, data) as doc:
+            return _pdf_pages(path, doc)
     img, data = _open(path, data)
     with img:
         try:
@@ -305,6 +390,9 @@ def load_page(path: str | Path, page: int = 0, data: bytes | None = None,
     """
     if page < 0:
         raise InputImageError(path, f"there is no page {page + 1}: pages start at 1")
+    data = _read(path, data)
+    if sniff_format(data) == "PDF":
+        return _load_pdf_page(path, data, page, colour, max_side)
     img, data = _open(path, data)
     with img:
         try:
