@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QProgressBar,
     QPushButton,
     QStackedWidget,
     QTabWidget,
@@ -162,16 +161,12 @@ class BranchWindow(BackgroundHost, QMainWindow):
         if session.can("settings"):
             self.settings_screen = SettingsScreen(self)
             self.tabs.addTab(self.settings_screen, "Settings")
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(160)
-        self.busy.hide()
         self.status_provider = QLabel("Loading model…")
         self.status_banknotes = QLabel("")
         self.statusBar().addPermanentWidget(QLabel(f"Store: {service.store.location}"))
         self.statusBar().addPermanentWidget(self.status_provider)
         self.statusBar().addPermanentWidget(self.status_banknotes)
-        self.statusBar().addPermanentWidget(self.busy)
+        self.add_busy_indicator()
         if self.users_screen:
             self.users_screen.refresh()
         if self.audit_screen:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QToolBar,
@@ -155,13 +154,9 @@ class MainWindow(BackgroundHost, QMainWindow):
         layout.addWidget(result_box)
         self.setCentralWidget(central)
 
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(160)
-        self.busy.hide()
         self.status_provider = QLabel("")
         self.statusBar().addPermanentWidget(self.status_provider)
-        self.statusBar().addPermanentWidget(self.busy)
+        self.add_busy_indicator()
 
     def load_model(self, provider: str = "auto") -> None:
         """(Re)load the model on a worker thread with the chosen execution provider."""

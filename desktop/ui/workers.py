@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from desktop.core.cancel import CancelToken, cancellable
 from desktop.core.errors import VerificationError
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,10 @@ class Task(QRunnable):
     """A callable run on a worker thread. Errors meant for users keep their message; any
     other exception is logged with its traceback and reported as an unexpected error."""
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, owner: QObject | None = None) -> None:
+    def __init__(self, fn: Callable[..., Any], *args: Any, owner: QObject | None = None,
+                 token: CancelToken | None = None) -> None:
         super().__init__()
-        self.fn, self.args = fn, args
+        self.fn, self.args, self.token = fn, args, token
         # Owned by the (GUI-thread) runner on the C++ side: when the worker thread drops the
         # last Python reference to this task, the QObject is not deleted from that thread;
         # the runner deletes it on its own thread once the task has reported.
@@ -36,7 +38,8 @@ class Task(QRunnable):
 
     def run(self) -> None:  # noqa: D102 - QRunnable API
         try:
-            result = self.fn(*self.args)
+            with cancellable(self.token):  # the core's checkpoints see this request's token
+                result = self.fn(*self.args)
         except VerificationError as exc:
             self.signals.failed.emit(str(exc))
         except Exception as exc:  # a worker must never die silently: report every failure
@@ -60,9 +63,11 @@ class TaskRunner(QObject):
         self._running: dict[TaskSignals, tuple[Task, Callable, Callable]] = {}
 
     def start(self, fn: Callable[..., Any], *args: Any,
-              on_done: Callable[[Any], None], on_failed: Callable[[str], None]) -> Task:
-        """Run ``fn(*args)`` in the pool; ``on_done``/``on_failed`` run on the GUI thread."""
-        task = Task(fn, *args, owner=self)
+              on_done: Callable[[Any], None], on_failed: Callable[[str], None],
+              token: CancelToken | None = None) -> Task:
+        """Run ``fn(*args)`` in the pool; ``on_done``/``on_failed`` run on the GUI thread.
+        With ``token``, cancelling it stops the work at its next checkpoint."""
+        task = Task(fn, *args, owner=self, token=token)
         self._running[task.signals] = (task, on_done, on_failed)
         task.signals.done.connect(self._done)
         task.signals.failed.connect(self._failed)
@@ -86,6 +91,10 @@ class TaskRunner(QObject):
     def busy(self) -> bool:
         """True while any task has not reported back yet."""
         return bool(self._running)
+
+    def running(self) -> int:
+        """How many tasks have not reported back yet."""
+        return len(self._running)
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until every task is finished (used when closing the window)."""
@@ -119,11 +128,44 @@ class BackgroundHost:
     """Mixin for a QMainWindow that runs work on a :class:`TaskRunner`: a busy bar and a
     status message while work runs, and a non-blocking message box for failures.
 
-    The window sets ``self.runner`` (a TaskRunner) and ``self.busy`` (a progress bar) and
-    declares an ``error_shown = Signal(str)``.
+    The window sets ``self.runner`` (a TaskRunner), calls :meth:`add_busy_indicator` and
+    declares an ``error_shown = Signal(str)``. A request run with a slot (a check, a lookup)
+    can be cancelled with the status bar's *Cancel* button (or Esc): its result is dropped
+    and its work stops at the core's next checkpoint.
     """
 
     error_title = "Cannot use this input"
+
+    def add_busy_indicator(self) -> None:
+        """The status bar's busy bar and its Cancel button (shown while work runs)."""
+        from PySide6.QtGui import QKeySequence
+        from PySide6.QtWidgets import QProgressBar, QPushButton
+
+        self._cancellable: dict[CancelToken, RequestSlot] = {}
+        self._draining: set[CancelToken] = set()  # cancelled, still finishing on its thread
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the check that is running (Esc)")
+        self.cancel_button.setShortcut(QKeySequence("Esc"))
+        self.cancel_button.clicked.connect(self.cancel_running)
+        self.cancel_button.hide()
+        self.statusBar().addPermanentWidget(self.busy)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+
+    def cancel_running(self) -> None:
+        """Cancel every cancellable request still running: nothing of them reaches the
+        screen, and their work stops at its next checkpoint."""
+        for token, slot in list(self._cancellable.items()):
+            token.cancel()
+            slot.cancel()
+            self._draining.add(token)
+        self._cancellable.clear()
+        self.cancel_button.hide()
+        self._idle()
+        self.statusBar().showMessage("Cancelled.", 5000)
 
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
             status: str, slot: RequestSlot | None = None,
@@ -134,6 +176,16 @@ class BackgroundHost:
         self.statusBar().showMessage(status)
         self.busy.show()
         ticket = slot.next() if slot is not None else 0
+        token = CancelToken() if slot is not None else None
+        if token is not None:
+            self._cancellable[token] = slot
+            self.cancel_button.show()
+
+        def forget() -> None:
+            if token is not None:
+                self._cancellable.pop(token, None)
+                self._draining.discard(token)
+                self.cancel_button.setVisible(bool(self._cancellable))
 
         def superseded() -> bool:
             if slot is None or slot.is_current(ticket):
@@ -142,11 +194,13 @@ class BackgroundHost:
             return True
 
         def finished(result: Any, cb: Callable[[Any], None] = on_done) -> None:
+            forget()
             self._idle()
             if not superseded():
                 cb(result)
 
         def failed(message: str) -> None:
+            forget()
             if superseded():
                 self._idle()
             elif on_failed is not None:

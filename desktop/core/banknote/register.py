@@ -35,6 +35,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from desktop.core.cancel import checkpoint
+
 REFERENCE_WIDTH = 640  # a reference side's picture is resized to this width
 PICTURE_SIDE = 640  # the picture's features are found on a copy at most this long
 N_FEATURES = 1500  # keypoints kept per image (strongest first)
@@ -371,6 +373,7 @@ class SideIndex:
         votes = self._votes(nb)
         attempts = []
         for i in np.argsort(-votes, kind="stable")[:SHORTLIST]:
+            checkpoint()  # each side is a RANSAC fit: a cancelled check stops between them
             reg, problem = self.verify(query, nb, int(i))
             if reg is not None:
                 corr = self.correlation(gray, reg)

@@ -42,6 +42,7 @@ from desktop.core.branch.note_references import (
     near_duplicates,
     note_key,
 )
+from desktop.core.cancel import checkpoint
 from desktop.core.errors import InputImageError, ServiceError
 from desktop.core.imaging.decode import read_input_file
 from desktop.core.store.records import BanknoteReference, NewBanknoteReference, ReferenceStore
@@ -183,6 +184,7 @@ class BanknoteService:
         model = self.loaded
         data = _file_bytes(path)
         image = load_bgr(path, data)
+        checkpoint()
         return self._check(session, model, image, path, Path(path).name,
                            hashlib.sha256(data).hexdigest(), source)
 
@@ -234,6 +236,7 @@ class BanknoteService:
                path: str | Path, name: str, digest: str, source: str) -> NoteCheck:
         notes, stale, new = self._enrolled(model)
         check = model.check(image, path, notes)
+        checkpoint()  # cancelled before the verdict is audited: nothing is written
         details: dict[str, Any] = {
             "file": name, "sha256": digest, "source": source,
             "denomination": check.denomination.key,

@@ -29,6 +29,7 @@ from desktop.core.branch.decisions import (
     decision_rule,
 )
 from desktop.core.branch.files import decode_png, sha256_bytes
+from desktop.core.cancel import checkpoint
 from desktop.core.csvsafe import SafeDictWriter
 from desktop.core.errors import InputImageError, ServiceError
 from desktop.core.imaging.decode import load_page, page_count, read_input_file
@@ -261,6 +262,7 @@ class BranchService(AccessControl):
         # Read once (hashed for the audit and decoded): regular files only, bounded.
         data = read_input_file(path)
         gray = load_page(path, page, data=data)  # only that page is decoded, reduced
+        checkpoint()
         try:
             extraction = extract_signature(gray, settings.zone, path=path)
         except ChequeRefused as exc:
@@ -272,6 +274,7 @@ class BranchService(AccessControl):
                  "problem": exc.problem,
                  "zone": settings.zone.to_dict()}).id
             raise
+        checkpoint()  # nothing is audited for a check cancelled before its verdict
         inkmap = preprocess_signature(extraction.signature, self.model.manifest.preprocessing,
                                       path=path)
         query = self.model.embed_inkmaps([inkmap])[0]
