@@ -244,3 +244,83 @@ def test_admin_changes_a_role_and_removes_a_user_in_the_users_tab(qtbot, app_par
     with qtbot.waitSignal(screen.loaded, timeout=10000):
         screen.restore_btn.click()
     assert screen.table.item(row, 2).text() == "active" and service.store.get_user("olga").active
+
+
+def test_the_audit_log_reads_as_sentences_with_details_on_demand(qtbot, app_parts,
+                                                                  cheque_set) -> None:
+    from datetime import datetime
+
+    service, config = app_parts
+    op = service.login("olga", PASSWORDS["olga"])
+    admin = _window(qtbot, service, config, "admin")  # loads the model into the service
+    service.create_account(op, ACCOUNT, "Irene Okafor")
+    refs = sorted((cheque_set / "references" / ACCOUNT).glob("*.png"))
+    service.enroll(op, ACCOUNT, service.assess_candidates(op, service.load_candidates(op, refs)))
+    check = service.check_cheque(admin.session, ACCOUNT, _truth(cheque_set, "genuine"))
+    audit = admin.audit_screen
+    with qtbot.waitSignal(audit.loaded, timeout=10000) as loaded:
+        audit.refresh()
+    entries = loaded.args[0]
+    headers = [audit.table.horizontalHeaderItem(c).text() for c in range(audit.table.columnCount())]
+    assert headers == ["#", "Time", "User", "What", "Account", "Summary"]
+    row = next(i for i, e in enumerate(entries) if e.action == "verify")
+    cells = [audit.table.item(row, c).text() for c in range(audit.table.columnCount())]
+    # Local time to the second (no microseconds, no UTC offset), the action in words, and a
+    # summary that names the cheque and the verdict.
+    local = datetime.fromisoformat(entries[row].ts).astimezone()
+    assert cells[1] == local.strftime("%Y-%m-%d %H:%M:%S")
+    assert cells[3] == "Cheque checked" and cells[4] == ACCOUNT
+    assert Path(check.cheque_path).name in cells[5] and check.result.decision in cells[5]
+    enrolled = next(i for i, e in enumerate(entries) if e.action == "enroll")
+    assert audit.table.item(enrolled, 5).text().startswith("5 reference(s) from ")
+    # The summary takes the spare width; the details pane shows the whole entry, and the
+    # hashes only when asked for.
+    admin.tabs.setCurrentWidget(audit)
+    admin.resize(1280, 720)
+    qtbot.waitUntil(lambda: audit.table.columnWidth(5) > 300, timeout=5000)
+    assert audit.table.columnWidth(5) > audit.table.columnWidth(1)
+    audit.table.selectRow(row)
+    text = audit.details.toPlainText()
+    assert "Cheque checked (verify)" in text and "sha256:" in text
+    assert entries[row].hash not in text
+    audit.show_hashes.setChecked(True)
+    assert f"Hash: {entries[row].hash}" in audit.details.toPlainText()
+    # Filtering by an action picked by its name.
+    audit.action_box.setCurrentIndex(audit.action_box.findText("Cheque checked"))
+    with qtbot.waitSignal(audit.loaded, timeout=10000) as only:
+        audit.refresh()
+    assert {e.action for e in only.args[0]} == {"verify"}
+
+
+def test_menus_help_and_switching_user_in_the_same_window(qtbot, app_parts) -> None:
+    service, config = app_parts
+    win = _window(qtbot, service, config, "carl")
+    actions = {a.text(): a for menu in win.menuBar().actions() for a in menu.menu().actions()
+               if a.text()}
+    keys = {name: a.shortcut().toString() for name, a in actions.items()}
+    assert keys["&Open…"] == "Ctrl+O" and keys["&Scan"] == "Ctrl+Shift+S"
+    assert keys["&Log out / switch user"] == "Ctrl+L" and keys["&Help for this screen"] == "F1"
+    assert win.open_action.isEnabled() and win.scan_action.isEnabled()
+    win.help_action.trigger()
+    assert "Cheque check" in win.help_box.text() and "Ctrl+Shift+S" in win.help_box.text()
+    win.help_box.close()
+
+    win.logout_action.trigger()
+    assert win.isVisible() and win.locked and not win.logged_in and win.tabs.count() == 0
+    assert not win.open_action.isEnabled() and not win.scan_action.isEnabled()
+    assert "logged out" in win.windowTitle()
+    last = service.store.audit_entries()[0]  # newest first
+    assert (last.action, last.username) == ("logout", "carl")
+    panel = win.login_panel
+    panel.user_edit.setText("olga")
+    panel.password_edit.setText("not-her-password")
+    panel.submit()
+    assert "wrong password" in panel.message.text() and not win.logged_in
+    panel.user_edit.setText("olga")
+    panel.password_edit.setText(PASSWORDS["olga"])
+    panel.submit()
+    assert win.logged_in and not win.locked and win.session.username == "olga"
+    assert [win.tabs.tabText(i) for i in range(win.tabs.count())] == ["Enrollment",
+                                                                       "Banknote references"]
+    assert win.check_screen is None and "olga" in win.windowTitle()
+    assert win.open_action.isEnabled() and not win.scan_action.isEnabled()

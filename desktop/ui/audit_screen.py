@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, Signal
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -12,21 +18,107 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
+from desktop.core.store.audit import AuditCheck, AuditEntry, AuditFilter
 
-AUDIT_ACTIONS = ("", "login", "login_failed", "login_refused", "logout", "verify", "decision",
-                 "override", "enroll", "revoke", "replace", "account_created", "user_created",
-                 "password_reset", "reembedded", "settings_changed", "audit_exported",
-                 "verify_refused", "session_ended", "approval_failed", "approval_refused",
-                 "banknote_check", "banknote_sides", "trusted_key_added", "role_changed",
-                 "user_removed", "user_restored")
+# What each action is called on screen (the stored code stays in the details pane and in CSV).
+ACTION_NAMES = {
+    "login": "Logged in", "login_failed": "Login failed", "login_refused": "Login refused",
+    "logout": "Logged out", "session_ended": "Session ended",
+    "verify": "Cheque checked", "verify_refused": "Cheque not checked",
+    "decision": "Decision recorded", "override": "Decision against the verdict",
+    "approval_failed": "Supervisor approval failed",
+    "approval_refused": "Supervisor approval refused",
+    "account_created": "Account created", "enroll": "Signatures enrolled",
+    "revoke": "Signature removed", "replace": "Signature replaced",
+    "reembedded": "Signatures re-read by a new model",
+    "banknote_check": "Banknote checked", "banknote_sides": "Banknote sides compared",
+    "banknote_enroll": "Banknote references enrolled",
+    "banknote_revoke": "Banknote reference removed",
+    "banknote_reembed": "Banknote references re-read by a new model",
+    "user_created": "User created", "role_changed": "Role changed",
+    "user_removed": "User removed", "user_restored": "User restored",
+    "password_reset": "Password reset", "settings_changed": "Settings changed",
+    "trusted_key_added": "Signing key trusted", "audit_exported": "Audit log exported",
+    "baseline": "Store upgraded (existing rows recorded)",
+}
+COLUMNS = ("#", "Time", "User", "What", "Account", "Summary")
+SUMMARY_COLUMN = COLUMNS.index("Summary")
+TAMPERED_COLOUR = "#b3261e"
+
+
+def local_time(ts: str) -> str:
+    """A stored UTC timestamp as this PC's local time, to the second."""
+    try:
+        when = datetime.fromisoformat(ts)
+    except ValueError:
+        return ts  # shown as stored: the chain check says whether the row was changed
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _page(details: dict[str, Any]) -> str:
+    page = details.get("page")
+    return f" page {page}" if isinstance(page, int) and page > 1 else ""
+
+
+def summary(entry: AuditEntry) -> str:
+    """One line a person reads at a glance: what was checked and what came out."""
+    d = entry.details
+    if entry.malformed:
+        return "The stored details cannot be read: the row may have been changed."
+    if entry.action == "verify":
+        return (f"{d.get('cheque', '?')}{_page(d)}: {d.get('verdict', '?')}, similarity "
+                f"{d.get('similarity', '?')}")
+    if entry.action == "verify_refused":
+        return f"{d.get('cheque', '?')}{_page(d)}: {d.get('problem', d.get('refusal', '?'))}"
+    if entry.action in ("decision", "override"):
+        text = f"{d.get('decision', '?')} {d.get('cheque', '')} (verdict {d.get('verdict', '?')})"
+        if d.get("reason"):
+            text += f": “{d['reason']}”"
+        if d.get("approved_by"):
+            text += f" (approved by {d['approved_by']})"
+        return text
+    if entry.action == "banknote_check":
+        return f"{d.get('file', '?')}: {d.get('denomination', '?')}, {d.get('verdict', '?')}"
+    if entry.action in ("enroll", "banknote_enroll"):
+        refs, sources = d.get("references"), d.get("sources")
+        text = f"{d['key']}: " if isinstance(d.get("key"), str) else ""
+        text += f"{len(refs)} reference(s)" if isinstance(refs, list) else "references"
+        if isinstance(sources, list) and sources:
+            text += " from " + ", ".join(str(x) for x in sources)
+        return text
+    keep = {k: v for k, v in d.items() if isinstance(v, (str, int, float, bool))}
+    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in list(keep.items())[:4])
+
+
+def details_text(entry: AuditEntry, with_hashes: bool) -> str:
+    """The whole entry for the details pane; the hashes only when asked for."""
+    lines = [f"Entry #{entry.id}: {ACTION_NAMES.get(entry.action, entry.action)} "
+             f"({entry.action})",
+             f"Time: {local_time(entry.ts)} local ({entry.ts} UTC)",
+             f"User: {entry.username or '—'}"]
+    if entry.account_number:
+        lines.append(f"Account: {entry.account_number}")
+    if entry.model_id:
+        lines.append(f"Model: {entry.model_id}")
+    lines.append("")
+    for key, value in entry.details.items():
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        lines.append(f"{key.replace('_', ' ')}: {shown}")
+    if with_hashes:
+        lines += ["", f"Hash: {entry.hash}", f"Previous hash: {entry.prev_hash}"]
+        lines += [f"Row {row}: {digest}" for row, digest in entry.row_digests.items()]
+    return "\n".join(lines)
 
 
 class AuditScreen(QWidget):
@@ -40,8 +132,11 @@ class AuditScreen(QWidget):
         super().__init__()
         self.host = host
         self.user_edit = QLineEdit()
+        self.entries: list[AuditEntry] = []
         self.action_box = QComboBox()
-        self.action_box.addItems(AUDIT_ACTIONS)
+        self.action_box.addItem("Any", "")
+        for code, name in sorted(ACTION_NAMES.items(), key=lambda kv: kv[1]):
+            self.action_box.addItem(name, code)
         self.account_edit = QLineEdit()
         self.since = QDateEdit(QDate.currentDate().addMonths(-1))
         self.until = QDateEdit(QDate.currentDate())
@@ -62,17 +157,46 @@ class AuditScreen(QWidget):
             filters.addWidget(QLabel(label))
             filters.addWidget(widget)
         filters.addWidget(refresh)
-        self.table = QTableWidget(0, len(AUDIT_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(AUDIT_COLUMNS))
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        for col in range(len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(SUMMARY_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._show_details)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setPlaceholderText("Select a row to read the whole entry.")
+        self.show_hashes = QCheckBox("Show hashes")
+        self.show_hashes.setToolTip("The entry's hash, the previous entry's hash and the "
+                                    "digests of the rows it wrote")
+        self.show_hashes.toggled.connect(self._show_details)
+        pane = QWidget()
+        play = QVBoxLayout(pane)
+        play.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("Selected entry"))
+        head.addStretch(1)
+        head.addWidget(self.show_hashes)
+        play.addLayout(head)
+        play.addWidget(self.details, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(pane)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(verify)
         bottom.addWidget(self.chain_label, 1)
         bottom.addWidget(export)
         lay = QVBoxLayout(self)
         lay.addLayout(filters)
-        lay.addWidget(self.table, 1)
+        lay.addWidget(split, 1)
         lay.addLayout(bottom)
 
     def current_filter(self) -> AuditFilter:
@@ -80,7 +204,7 @@ class AuditScreen(QWidget):
         since = self.since.date().toString("yyyy-MM-dd")
         until = self.until.date().addDays(1).toString("yyyy-MM-dd")
         return AuditFilter(username=self.user_edit.text().strip(),
-                           action=self.action_box.currentText(),
+                           action=self.action_box.currentData() or "",
                            account_number=self.account_edit.text().strip(),
                            since=since, until=until)
 
@@ -91,12 +215,30 @@ class AuditScreen(QWidget):
                       status="Reading the audit log…")
 
     def _show(self, entries: list[AuditEntry]) -> None:
+        self.entries = entries
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
-            for col, key in enumerate(AUDIT_COLUMNS):
-                self.table.setItem(row, col, QTableWidgetItem(str(entry.as_row()[key])))
-        self.table.resizeColumnsToContents()
+            cells = (str(entry.id), local_time(entry.ts), entry.username,
+                     ACTION_NAMES.get(entry.action, entry.action), entry.account_number,
+                     summary(entry))
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == SUMMARY_COLUMN:
+                    item.setToolTip(text)
+                if entry.malformed:
+                    item.setForeground(QBrush(QColor(TAMPERED_COLOUR)))
+                self.table.setItem(row, col, item)
+            self.table.item(row, 1).setToolTip(f"{entry.ts} UTC")
+        self.details.clear()
         self.loaded.emit(entries)
+
+    def _show_details(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.entries):
+            self.details.clear()
+            return
+        entry = self.entries[rows[0].row()]
+        self.details.setPlainText(details_text(entry, self.show_hashes.isChecked()))
 
     def verify_chain(self) -> None:
         """Walk the whole hash chain on a worker thread."""

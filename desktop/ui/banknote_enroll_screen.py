@@ -110,7 +110,7 @@ class BanknoteEnrollScreen(QWidget):
         form.addRow(self.known_label)
 
         add = QPushButton("Add pictures…")
-        add.clicked.connect(self._choose)
+        add.clicked.connect(self.open_file)
         remove = QPushButton("Remove selected")
         remove.clicked.connect(self._remove_selected)
         self.save_button = QPushButton("Save reference notes")
@@ -215,7 +215,8 @@ class BanknoteEnrollScreen(QWidget):
                 f"{self.denomination_box.currentText().strip()}-{self.side_box.currentText()}")
 
     # ---- candidates ------------------------------------------------------------------------
-    def _choose(self) -> None:
+    def open_file(self) -> None:
+        """Ask for reference pictures of the chosen side (File > Open, Ctrl+O)."""
         files, _ = QFileDialog.getOpenFileNames(self, "Reference note pictures", "",
                                                 IMAGE_FILTER)
         if files:

@@ -77,7 +77,7 @@ class BanknoteScreen(QWidget):
         self.frame = DropFrame("Banknote (drop a picture, open, scan or use the camera)")
         self.frame.files_dropped.connect(lambda files: self.open_note(files[0]))
         open_btn = QPushButton("Open…")
-        open_btn.clicked.connect(self._choose)
+        open_btn.clicked.connect(self.open_file)
         scan_btn = QPushButton("Scan (newest in scan folder)")
         scan_btn.clicked.connect(self.scan)
         cam_btn = QPushButton("Camera")
@@ -96,8 +96,8 @@ class BanknoteScreen(QWidget):
                                    "or take one with the camera")
         hint = QLabel("Green: the note found; red dot: its top-left corner as read.")
         hint.setStyleSheet(SMALL)
-        self.straight = _panel(QSize(260, 120))
-        self.other_view = _panel(QSize(260, 120))
+        self.straight = _panel(QSize(220, 90))
+        self.other_view = _panel(QSize(220, 90))
         notes = QHBoxLayout()
         for title, lab in (("Straightened note (what the model reads)", self.straight),
                            ("Other side", self.other_view)):
@@ -166,7 +166,7 @@ class BanknoteScreen(QWidget):
         self.near_texts: list[QLabel] = []
         for _ in range(3):
             col = QVBoxLayout()
-            img, text = _panel(QSize(150, 90)), QLabel("")
+            img, text = _panel(QSize(120, 64)), QLabel("")
             img.setMaximumHeight(120)
             text.setAlignment(Qt.AlignmentFlag.AlignCenter)
             text.setStyleSheet("font-size: 9pt;")
@@ -206,7 +206,8 @@ class BanknoteScreen(QWidget):
                                        if state == "failed" else SMALL)
 
     # ---- inputs ----------------------------------------------------------------------------
-    def _choose(self) -> None:
+    def open_file(self) -> None:
+        """Ask for a picture of a banknote and check it (File > Open, Ctrl+O)."""
         path, _ = QFileDialog.getOpenFileName(self, "Banknote picture", "", IMAGE_FILTER)
         if path:
             self.open_note(path)

@@ -6,7 +6,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTabWidget,
@@ -38,7 +40,7 @@ from desktop.ui.check_screen import CheckScreen
 from desktop.ui.enroll_screen import EnrollScreen
 from desktop.ui.settings_screen import SettingsScreen
 from desktop.ui.users_screen import UsersScreen
-from desktop.ui.widgets import show_model_status
+from desktop.ui.widgets import fit_to_screen, show_model_status
 from desktop.ui.workers import BackgroundHost, TaskRunner
 
 IDLE_CHECK_MS = 15_000  # how often the idle lock looks at the clock
@@ -120,15 +122,16 @@ class BranchWindow(BackgroundHost, QMainWindow):
     def __init__(self, service: BranchService, session: Session, config: AppConfig) -> None:
         super().__init__()
         self.service, self.session, self.config = service, session, config
-        self.setWindowTitle(f"Signature and banknote verification — {session.username} "
-                            f"({session.role})")
-        self.resize(1280, 820)
+        self.logged_in = True
+        fit_to_screen(self, 1280, 820)
         self.runner = TaskRunner(self)
         self.tabs = QTabWidget()
         self.lock_panel = LockPanel(self)
+        self.login_panel = SwitchUserPanel(self)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.tabs)
         self.pages.addWidget(self.lock_panel)
+        self.pages.addWidget(self.login_panel)
         self.setCentralWidget(self.pages)
         # Idle lock: after the configured minutes without a key or a click the window hides
         # everything and asks for the password (the core ends the idle session by itself).
@@ -139,6 +142,49 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self.idle_timer.timeout.connect(self.check_idle)
         self.idle_timer.start()
         QApplication.instance().installEventFilter(self)
+        self.status_provider = QLabel("Loading model…")
+        self.status_banknotes = QLabel("")
+        self.statusBar().addPermanentWidget(QLabel(f"Store: {service.store.location}"))
+        self.statusBar().addPermanentWidget(self.status_provider)
+        self.statusBar().addPermanentWidget(self.status_banknotes)
+        self.add_busy_indicator()
+        self._build_menus()
+        self._build_screens()
+        self.load_model()
+        self.load_banknote_model()
+
+    def _build_menus(self) -> None:
+        """File (open, scan, log out, quit) and Help, with the usual shortcuts."""
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = file_menu.addAction("&Open…")
+        self.open_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.open_action.triggered.connect(lambda: self._on_screen("open_file"))
+        self.scan_action = file_menu.addAction("&Scan")
+        self.scan_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.scan_action.triggered.connect(lambda: self._on_screen("scan"))
+        file_menu.addSeparator()
+        self.logout_action = file_menu.addAction("&Log out / switch user")
+        self.logout_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.logout_action.triggered.connect(self.log_out)
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.help_action = help_menu.addAction("&Help for this screen")
+        self.help_action.setShortcut(QKeySequence("F1"))
+        self.help_action.triggered.connect(self.show_help)
+        about = help_menu.addAction("&About")
+        about.triggered.connect(self.show_about)
+
+    def _build_screens(self) -> None:
+        """The tabs the session's role allows (built again for each user who logs in)."""
+        session = self.session
+        self.setWindowTitle(f"Signature and banknote verification — {session.username} "
+                            f"({session.role})")
+        old, self.tabs = self.tabs, QTabWidget()
+        self.pages.insertWidget(0, self.tabs)
+        self.pages.removeWidget(old)
+        old.deleteLater()
         self.check_screen = self.enroll_screen = self.audit_screen = None
         self.users_screen = self.settings_screen = None
         self.banknote_screen = self.banknote_enroll_screen = None
@@ -161,18 +207,90 @@ class BranchWindow(BackgroundHost, QMainWindow):
         if session.can("settings"):
             self.settings_screen = SettingsScreen(self)
             self.tabs.addTab(self.settings_screen, "Settings")
-        self.status_provider = QLabel("Loading model…")
-        self.status_banknotes = QLabel("")
-        self.statusBar().addPermanentWidget(QLabel(f"Store: {service.store.location}"))
-        self.statusBar().addPermanentWidget(self.status_provider)
-        self.statusBar().addPermanentWidget(self.status_banknotes)
-        self.add_busy_indicator()
+        self.tabs.currentChanged.connect(self._update_actions)
+        self.pages.setCurrentWidget(self.tabs)
+        self._update_actions()
         if self.users_screen:
             self.users_screen.refresh()
         if self.audit_screen:
             self.audit_screen.refresh()
-        self.load_model()
-        self.load_banknote_model()
+
+    def _on_screen(self, method: str) -> None:
+        """Run ``method`` of the screen on show (File > Open / Scan), when it has one."""
+        fn = getattr(self.tabs.currentWidget(), method, None)
+        if callable(fn) and not self.locked and self.logged_in:
+            fn()
+
+    def _update_actions(self) -> None:
+        screen = self.tabs.currentWidget()
+        usable = self.logged_in and not self.locked
+        self.open_action.setEnabled(usable and hasattr(screen, "open_file"))
+        self.scan_action.setEnabled(usable and hasattr(screen, "scan"))
+        self.logout_action.setEnabled(self.logged_in)
+
+    def show_help(self) -> None:
+        """What the screen on show is for and how to use it (F1), with the shortcuts."""
+        from desktop.ui.help import help_html
+
+        screen = self.tabs.currentWidget() if self.logged_in and not self.locked else None
+        name = self.tabs.tabText(self.tabs.currentIndex()) if screen is not None else ""
+        box = QMessageBox(QMessageBox.Icon.Information, "Help", help_html(name),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.open()
+        self.help_box = box
+
+    def show_about(self) -> None:
+        """The app's version and the models in use."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            ver = version("sigdesk")
+        except PackageNotFoundError:
+            ver = "development copy"
+        models = [f"Signature model: {self.service.model_id or 'not loaded'}"]
+        if self.service.notes.model is not None:
+            models.append(f"Banknote model: {self.service.notes.model.model_id}")
+        QMessageBox.about(self, "About", f"Signature and banknote verification {ver}\n\n"
+                          + "\n".join(models) + f"\nStore: {self.service.store.location}")
+
+    # ---- log out / switch user -------------------------------------------------------------
+    def _finish_work(self) -> None:
+        """Cancel what can be cancelled, wait for the rest and deliver its reports, so that
+        nothing arrives at a screen that is gone."""
+        self.cancel_running()
+        self.runner.wait(30000)
+        QApplication.processEvents()
+
+    def log_out(self) -> None:
+        """End this user's session and show the log-in panel; the window stays open and the
+        next user gets the screens of their own role."""
+        if not self.logged_in:
+            return
+        self._finish_work()
+        self.service.logout(self.session)
+        self.logged_in = False
+        old, self.tabs = self.tabs, QTabWidget()  # nothing of the last user stays on screen
+        self.pages.insertWidget(0, self.tabs)
+        self.pages.removeWidget(old)
+        old.deleteLater()
+        self.setWindowTitle("Signature and banknote verification — logged out")
+        self.login_panel.arm()
+        self.pages.setCurrentWidget(self.login_panel)
+        self._update_actions()
+        self.locked_changed.emit(True)
+
+    def start_session(self, session: Session) -> None:
+        """A user logged in on the log-in panel: build their screens."""
+        self.session, self.logged_in = session, True
+        self.last_activity = self._kept_alive = time.monotonic()
+        self._build_screens()
+        if self.service.verifier is not None:
+            self._model_loaded(self.service.verifier)
+        if self.service.notes.model is not None:
+            self._banknote_model_loaded(self.service.notes.model)
+        self.locked_changed.emit(False)
 
     def load_model(self) -> None:
         """(Re)load the signature model with the configured folder and provider."""
@@ -251,8 +369,8 @@ class BranchWindow(BackgroundHost, QMainWindow):
 
     @property
     def locked(self) -> bool:
-        """Whether the lock panel is shown instead of the screens."""
-        return self.pages.currentWidget() is self.lock_panel
+        """Whether the lock panel (or, logged out, the log-in panel) hides the screens."""
+        return self.pages.currentWidget() in (self.lock_panel, self.login_panel)
 
     def check_idle(self) -> None:
         """Lock when idle past the timeout (not while work the user started still runs)."""
@@ -267,6 +385,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self.lock_panel.arm(f"Locked after {minutes:g} minutes without use. "
                             f"{self.session.username}, enter your password to go on.")
         self.pages.setCurrentWidget(self.lock_panel)
+        self._update_actions()
         self.locked_changed.emit(True)
 
     def unlock(self, password: str) -> None:
@@ -278,6 +397,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
             return
         self.last_activity = time.monotonic()
         self.pages.setCurrentWidget(self.tabs)
+        self._update_actions()
         self.locked_changed.emit(False)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -285,7 +405,8 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
         self.runner.wait(10000)
-        self.service.logout(self.session)
+        if self.logged_in:
+            self.service.logout(self.session)
         super().closeEvent(event)
 
 
@@ -305,8 +426,8 @@ class LockPanel(QWidget):
         self.message.setStyleSheet("color: #b3261e;")
         unlock = QPushButton("Unlock")
         unlock.clicked.connect(self._unlock)
-        logout = QPushButton("Log out")
-        logout.clicked.connect(window.close)
+        logout = QPushButton("Log out / switch user")
+        logout.clicked.connect(window.log_out)
         form = QFormLayout()
         form.addRow("Password", self.password_edit)
         row = QHBoxLayout()
@@ -331,3 +452,62 @@ class LockPanel(QWidget):
         password = self.password_edit.text()
         self.password_edit.clear()
         self.window_.unlock(password)
+
+
+class SwitchUserPanel(QWidget):
+    """What the window shows once a user has logged out: any user logs in here and gets the
+    screens of their own role, without the app being started again."""
+
+    def __init__(self, window: BranchWindow) -> None:
+        super().__init__()
+        self.window_ = window
+        title = QLabel("Logged out. Log in to go on, or quit.")
+        title.setStyleSheet("font-size: 14pt;")
+        self.user_edit = QLineEdit()
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.returnPressed.connect(self.submit)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b3261e;")
+        login = QPushButton("Log in")
+        login.setDefault(True)
+        login.clicked.connect(self.submit)
+        quit_button = QPushButton("Quit")
+        quit_button.clicked.connect(window.close)
+        form = QFormLayout()
+        form.addRow("User name", self.user_edit)
+        form.addRow("Password", self.password_edit)
+        row = QHBoxLayout()
+        row.addWidget(login)
+        row.addWidget(quit_button)
+        row.addStretch(1)
+        box = QWidget()
+        box.setMaximumWidth(520)
+        blay = QVBoxLayout(box)
+        blay.addWidget(title)
+        blay.addLayout(form)
+        blay.addLayout(row)
+        blay.addWidget(self.message)
+        lay = QVBoxLayout(self)
+        lay.addStretch(1)
+        lay.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(2)
+
+    def arm(self) -> None:
+        """Empty fields, the cursor in the user name."""
+        for edit in (self.user_edit, self.password_edit):
+            edit.clear()
+        self.message.clear()
+        self.user_edit.setFocus()
+
+    def submit(self) -> None:
+        """Check the credentials in the core (as the log-in dialog does)."""
+        name, password = self.user_edit.text(), self.password_edit.text()
+        self.password_edit.clear()
+        try:
+            session = self.window_.service.login(name, password)
+        except VerificationError as exc:
+            self.message.setText(str(exc))
+            return
+        self.window_.start_session(session)

@@ -155,7 +155,7 @@ class CheckScreen(QWidget):
         self.cheque_view = ChequeView()
         self.cheque_view.zone_changed.connect(self._zone_dragged)
         open_btn = QPushButton("Open cheque…")
-        open_btn.clicked.connect(self._choose_cheque)
+        open_btn.clicked.connect(self.open_file)
         scan_btn = QPushButton("Scan (newest in scan folder)")
         scan_btn.clicked.connect(self.scan)
         reset_zone = QPushButton("Reset zone")
@@ -173,26 +173,28 @@ class CheckScreen(QWidget):
         self.prepared = QLabel()
         for lab in (self.extracted, self.prepared):
             lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            lab.setMinimumSize(240, 110)
+            lab.setMinimumSize(200, 70)
             lab.setFrameShape(QFrame.Shape.StyledPanel)
         buttons = QHBoxLayout()
         for b in (open_btn, scan_btn, self.page_box, reset_zone, self.recheck_btn):
             buttons.addWidget(b)
-        sig_row = QHBoxLayout()
-        for title, lab in (("Extracted signature", self.extracted),
-                           ("Preprocessed (what the model compares)", self.prepared)):
-            col = QVBoxLayout()
-            col.addWidget(QLabel(title))
-            col.addWidget(lab, 1)
-            sig_row.addLayout(col)
+        # The signature beside the cheque, not below it: the screen fits 1280x720.
+        sig_col = QVBoxLayout()
+        for title, lab in (("Signature found", self.extracted),
+                           ("What the model compares", self.prepared)):
+            sig_col.addWidget(QLabel(title))
+            sig_col.addWidget(lab, 1)
+        view_row = QHBoxLayout()
+        view_row.addWidget(self.cheque_view, 3)
+        view_row.addLayout(sig_col, 1)
         hint = QLabel("Blue dashes: signature zone (drag a rectangle to move it). "
                       "Green: the signature found.")
         hint.setStyleSheet("color: #555;")
+        hint.setWordWrap(True)
         clay = QVBoxLayout(self.cheque_frame)
         clay.addLayout(buttons)
-        clay.addWidget(self.cheque_view, 3)
+        clay.addLayout(view_row, 1)
         clay.addWidget(hint)
-        clay.addLayout(sig_row, 2)
 
         result = QGroupBox("Verdict and decision")
         grid = QGridLayout(result)
@@ -261,7 +263,8 @@ class CheckScreen(QWidget):
             item = QListWidgetItem(QIcon(to_pixmap(decode_png(ref.image_png))), text)
             self.ref_list.addItem(item)
 
-    def _choose_cheque(self) -> None:
+    def open_file(self) -> None:
+        """Ask for a cheque file and check it (File > Open, Ctrl+O)."""
         path, _ = QFileDialog.getOpenFileName(self, "Cheque image", "", IMAGE_FILTER)
         if path:
             self.open_cheque(path)
@@ -275,6 +278,8 @@ class CheckScreen(QWidget):
         self.requests.cancel()
         self.cheque_path = str(path)
         self.zone = None
+        self.page = 0
+        self._set_pages(1)
         self.cheque_frame.setTitle(f"Cheque: {Path(path).name}")
         self._clear_result()
         if self.account is None:

@@ -109,9 +109,9 @@ class EnrollScreen(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         add = QPushButton("Add signature files…")
-        add.clicked.connect(lambda: self._choose(card=False))
+        add.clicked.connect(lambda: self.open_file(card=False))
         card = QPushButton("Add a signature card…")
-        card.clicked.connect(lambda: self._choose(card=True))
+        card.clicked.connect(lambda: self.open_file(card=True))
         remove = QPushButton("Remove selected")
         remove.clicked.connect(self._remove_selected)
         self.save_button = QPushButton("Save enrollment")
@@ -164,7 +164,8 @@ class EnrollScreen(QWidget):
             self._assess([])
 
     # ---- candidates ------------------------------------------------------------------------
-    def _choose(self, card: bool) -> None:
+    def open_file(self, card: bool = False) -> None:
+        """Ask for signature files, or a signature card (File > Open, Ctrl+O)."""
         if card:
             path, _ = QFileDialog.getOpenFileName(self, "Signature card", "", IMAGE_FILTER)
             files = [path] if path else []

@@ -40,6 +40,7 @@ from desktop.ui.widgets import (
     IMAGE_FILTER,
     REVIEW_COLOUR,
     DropFrame,
+    fit_to_screen,
     show_model_status,
     to_pixmap,
 )
@@ -56,7 +57,7 @@ class MainWindow(BackgroundHost, QMainWindow):
     def __init__(self, model_dir: str | Path, provider: str = "auto") -> None:
         super().__init__()
         self.setWindowTitle("Signature verification")
-        self.resize(1100, 720)
+        fit_to_screen(self, 1100, 720)
         self.model_dir = Path(model_dir)
         self.verifier: SignatureVerifier | None = None
         self.references: list[PreparedImage] = []
@@ -110,7 +111,7 @@ class MainWindow(BackgroundHost, QMainWindow):
         self.query_prepared = QLabel()
         for lab in (self.query_original, self.query_prepared):
             lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            lab.setMinimumSize(320, 180)
+            lab.setMinimumSize(280, 120)
             lab.setFrameShape(QFrame.Shape.StyledPanel)
         open_q = QPushButton("Open query…")
         open_q.clicked.connect(self._choose_query)

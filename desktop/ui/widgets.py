@@ -9,6 +9,7 @@ from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QImage,
     QMouseEvent,
     QPainter,
@@ -77,6 +78,17 @@ def bgr_pixmap(bgr: np.ndarray, max_size: QSize | None = None) -> QPixmap:
         pix = pix.scaled(max_size, Qt.AspectRatioMode.KeepAspectRatio,
                          Qt.TransformationMode.SmoothTransformation)
     return pix
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Give ``window`` this size, or less on a smaller screen, so that it and its title bar
+    fit the screen's free area (a 1280x720 screen with a panel leaves about 690 pixels)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        free = screen.availableGeometry()
+        width = min(width, free.width() - 16)  # the window frame
+        height = min(height, free.height() - 40)  # the title bar and frame
+    window.resize(width, height)
 
 
 def local_files(event: QDragEnterEvent | QDropEvent) -> list[str]:
@@ -172,7 +184,7 @@ class ChequeView(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setMinimumSize(420, 200)
+        self.setMinimumSize(360, 170)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self._pix: QPixmap | None = None

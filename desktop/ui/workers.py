@@ -209,7 +209,7 @@ class BackgroundHost:
             else:
                 self._failed(message)
 
-        self.runner.start(fn, *args, on_done=finished, on_failed=failed)
+        self.runner.start(fn, *args, on_done=finished, on_failed=failed, token=token)
 
     def open_newest_scan(self, open_fn: Callable[[str], None]) -> None:
         """Pass the newest image in the configured scan folder to ``open_fn``."""
@@ -223,7 +223,9 @@ class BackgroundHost:
                  status="Looking for the newest scan…")
 
     def _idle(self) -> None:
-        if not self.runner.busy():
+        # Cancelled work may still be finishing on its thread: for the user the screen is idle
+        # once no other work runs.
+        if self.runner.running() <= len(self._draining):
             self.busy.hide()
             self.statusBar().clearMessage()
 
