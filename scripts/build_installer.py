@@ -1,6 +1,6 @@
 """Build the one-folder app with PyInstaller and run the built app's self-test.
 
-    python scripts/build_installer.py [--dist dist] [--archive] [--cpu-only]
+    python scripts/build_installer.py [--dist dist] [--archive] [--cpu-only] [--deb]
 
 Works the same on Windows and Linux (run it in the environment that has the app installed
 with its ``build`` extra: ``pip install -e ".[build]"``). Steps:
@@ -11,7 +11,9 @@ with its ``build`` extra: ``pip install -e ".[build]"``). Steps:
    source tree on the path, a temporary data folder), which loads the bundled models and
    checks the bundled samples; the build fails unless it exits 0;
 4. prints the folder's size (and, with ``--archive``, writes and sizes a .zip on Windows or
-   a .tar.gz elsewhere: the file a branch PC receives).
+   a .tar.gz elsewhere: the file a branch PC receives);
+5. with ``--deb`` (Linux), packages the folder as ``<dist>/sigdesk_<version>_<arch>.deb``
+   (``scripts/build_deb.py``).
 """
 
 from __future__ import annotations
@@ -65,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--archive", action="store_true", help="also write the .zip / .tar.gz")
     p.add_argument("--cpu-only", action="store_true",
                    help="leave out onnxruntime's CUDA provider (a smaller CPU-only build)")
+    p.add_argument("--deb", action="store_true",
+                   help="also package the folder as a .deb (Linux; scripts/build_deb.py)")
     args = p.parse_args(argv)
+    if args.deb and not sys.platform.startswith("linux"):
+        p.error("--deb builds a Debian package: Linux only")
 
     env = dict(os.environ)
     if args.cpu_only:
@@ -93,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         made = Path(shutil.make_archive(str(base), kind, root_dir=args.dist,
                                         base_dir="sigdesk"))
         print(f"archive {made}: {made.stat().st_size / 2**20:.0f} MB")
+    if args.deb:
+        return subprocess.run([sys.executable, str(ROOT / "scripts" / "build_deb.py"),
+                               "--bundle", str(bundle), "--out", str(args.dist)]).returncode
     return 0
 
 
