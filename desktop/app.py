@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="create the --store file (or the URL's tables) when missing")
     parser.add_argument("--reference", nargs="*", default=[], help="(--compare) references")
     parser.add_argument("--query", default=None, help="(--compare) the query")
+    parser.add_argument("--language", default=None, choices=["en", "zh_CN"],
+                        help="the interface's language (default: the one set in Settings, "
+                        "else the system's)")
     parser.add_argument("--self-test", action="store_true",
                         help="check the shipped models on the bundled samples, headless; "
                         "exit status 0 only when every result is right")
@@ -48,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return startup.self_test(args.model or default_signature_model(),
                                  args.provider or "auto", started)
 
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication([sys.argv[0], *qt_args])
@@ -55,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.ui.gc_guard import GuiThreadCollector
 
     collector = GuiThreadCollector(app)  # noqa: F841 - alive until the app ends
-    startup.install_translations(app)
+    startup.install_translations(app, args.language or "")
     if args.compare:
         from desktop.ui.main_window import MainWindow
 
@@ -85,9 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config()
     except ConfigError as exc:
-        QMessageBox.warning(None, "Settings not read", f"{exc}\nThe defaults are used; the "
-                            "file is left as it is.")
+        QMessageBox.warning(
+            None, QCoreApplication.translate("sigdesk", "Settings not read"),
+            QCoreApplication.translate("sigdesk", "{problem}\nThe defaults are used; the file "
+                                       "is left as it is.").format(problem=exc))
         config = AppConfig()
+    if not args.language and config.language:
+        startup.install_translations(app, config.language)  # the language set in Settings
     if args.model:
         config.model_dir = str(args.model)
     if args.provider:
@@ -97,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         store = open_configured_store(config, args.store, create=args.create, app_start=True)
         zone = SignatureZone.from_dict(config.zone) if config.zone else DEFAULT_ZONE
     except (VerificationError, ValueError) as exc:
-        QMessageBox.critical(None, "Cannot start", str(exc))
+        QMessageBox.critical(None, QCoreApplication.translate("sigdesk", "Cannot start"),
+                             str(exc))
         return 2
     service = BranchService(store, None, DecisionSettings(config.method, config.target_far, zone))
     login = LoginDialog(service)

@@ -12,20 +12,51 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QLocale, QTimer, QTranslator, qVersion
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop.core.branch.config import LANGUAGES
 from desktop.core.branch.selftest import SelfTestReport, run_self_test
-from desktop.core.paths import default_banknote_model_dir, samples_dir, translations_dir
+from desktop.core.paths import (
+    app_translations_dir,
+    default_banknote_model_dir,
+    samples_dir,
+    translations_dir,
+)
 
 
-def install_translations(app: QApplication, locale: QLocale | None = None
-                         ) -> QTranslator | None:
-    """Translate Qt's standard buttons and dialogs to the user's language (the system's unless
-    ``locale`` is given); returns the installed translator, or None for English or when Qt
-    has no translation for the language."""
-    translator = QTranslator(app)
-    if not translator.load(locale or QLocale.system(), "qtbase", "_", str(translations_dir())):
-        return None
-    app.installTranslator(translator)
-    return translator
+def ui_locale(language: str = "") -> QLocale:
+    """The locale a language setting stands for ("" is the system's; unknown ones too)."""
+    if language and language in LANGUAGES:
+        return QLocale(language)
+    return QLocale.system()
+
+
+def install_translations(app: QApplication, language: str = "") -> list[QTranslator]:
+    """Show the app in ``language`` ("en", "zh_CN"; "" for the system's language): the app's
+    own words (``desktop/i18n``) and Qt's standard buttons and dialogs, so that a window never
+    mixes two languages. A language the app has no translation of falls back to English
+    (Qt's buttons too); English is the source language, and its file holds only the plural
+    forms ("1 reference", "5 references"). Translators installed by an earlier call are
+    removed first. Returns those installed."""
+    for old in getattr(app, "_sigdesk_translators", []):
+        app.removeTranslator(old)
+    locale = ui_locale(language)
+    installed: list[QTranslator] = []
+    ours = QTranslator(app)
+    if locale.language() != QLocale.Language.English and ours.load(
+            locale, "sigdesk", "_", str(app_translations_dir())):
+        qt = QTranslator(app)
+        if qt.load(locale, "qtbase", "_", str(translations_dir())):
+            installed.append(qt)
+    else:
+        locale = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+        if not ours.load(str(app_translations_dir() / "sigdesk_en.qm")):
+            ours = None
+    if ours is not None:
+        installed.append(ours)
+    for translator in installed:
+        app.installTranslator(translator)
+    app._sigdesk_translators = installed
+    QLocale.setDefault(locale)
+    return installed
 
 
 def signal_ready(window: QWidget, ready, failed, what: str, started: float) -> None:
@@ -70,11 +101,11 @@ def gui_self_test(report: SelfTestReport, model_dir: Path, provider: str) -> Non
 
     app = QApplication.instance()
     report.add("Qt", True, f"platform {app.platformName()}, Qt {qVersion()}")
-    german = QTranslator(app)
-    folder = translations_dir()
-    report.add("translations", german.load(QLocale(QLocale.Language.German), "qtbase", "_",
-                                           str(folder)),
-               f"Qt's German translation from {folder}")
+    chinese, qt_chinese, folder = QTranslator(app), QTranslator(app), translations_dir()
+    found = (chinese.load(QLocale("zh_CN"), "sigdesk", "_", str(app_translations_dir()))
+             and qt_chinese.load(QLocale("zh_CN"), "qtbase", "_", str(folder)))
+    report.add("translations", found, f"the app's Simplified Chinese from "
+               f"{app_translations_dir()}, Qt's from {folder}")
     window = MainWindow(model_dir, provider)
     window.show()
     ok, message = (True, "") if window.verifier is not None else _wait(

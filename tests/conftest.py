@@ -13,6 +13,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_MODEL = ROOT / "exported_models" / "signature"
 
 
+@pytest.fixture(autouse=True)
+def _english_interface(request: pytest.FixtureRequest):
+    """Windows in English, as the app shows them on an English system (plural forms
+    included): installed for every test that builds Qt widgets, whatever ran before."""
+    if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
+        yield
+        return
+    from desktop.startup import install_translations
+
+    install_translations(request.getfixturevalue("qapp"), "en")
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A test Ed25519 key pair (``test.key``, ``test.pub``) made for this session. The test

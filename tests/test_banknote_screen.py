@@ -230,7 +230,7 @@ def test_operator_enrolls_a_currency_folder_from_the_screen(qtbot, app_parts,
     assert len(sides["CYR/200/front"].references) == 2
     assert "no pictures" in sides["CYR/200/back"].problem
     report = screen.folder_report.text()
-    assert report.startswith("Saved 1 of 2 side(s).")
+    assert report.startswith("Saved 1 of 2 sides.")
     assert "CYR/200/front: enrolled from 2 pictures" in report
     assert "CYR/200/back: NOT enrolled" in report
     qtbot.waitUntil(lambda: screen.ref_table.rowCount() == 2, timeout=10000)

@@ -37,6 +37,7 @@ def test_login_dialog_first_run_and_wrong_password(qtbot, tmp_path: Path) -> Non
     dialog = LoginDialog(service)
     qtbot.addWidget(dialog)
     assert dialog.first_run and dialog.windowTitle() == "Create the administrator"
+    assert "At least 10 characters" in dialog.rule.text()  # shown before it can be broken
     dialog.user_edit.setText("root")
     dialog.password_edit.setText("a-long-password")
     dialog.confirm_edit.setText("a-different-one")
@@ -172,7 +173,8 @@ def test_settings_change_security_level_is_saved_and_audited(qtbot, app_parts, t
     settings = admin.settings_screen
     assert settings.level_box.count() >= 3
     shown = settings.provider_info.text()
-    assert "CUDA disabled in the settings" in shown and "onnxruntime 1." in shown
+    assert "CUDA disabled in the settings" in shown
+    assert "onnxruntime 1." in settings.provider_info.toolTip()
     assert "CPU: CUDA disabled" in admin.status_provider.text()
     index = settings.level_box.findData(0.01)
     assert index >= 0
@@ -182,6 +184,12 @@ def test_settings_change_security_level_is_saved_and_audited(qtbot, app_parts, t
     from desktop.core.branch.config import load_config
 
     assert load_config().target_far == 0.01 and service.settings.target_far == 0.01
+    assert settings.saved_label.text() == "Saved."  # feedback where the admin is looking
+    # The language is a setting too, used from the next start.
+    settings.language_box.setCurrentIndex(settings.language_box.findData("zh_CN"))
+    with qtbot.waitSignal(settings.saved, timeout=10000):
+        settings.save()
+    assert load_config().language == "zh_CN" and "next start" in settings.saved_label.text()
     # The idle lock's minutes are a setting too, applied to the core's sessions at once.
     settings.idle_spin.setValue(5)
     with qtbot.waitSignal(settings.saved, timeout=10000):
@@ -272,7 +280,7 @@ def test_the_audit_log_reads_as_sentences_with_details_on_demand(qtbot, app_part
     assert cells[3] == "Cheque checked" and cells[4] == ACCOUNT
     assert Path(check.cheque_path).name in cells[5] and check.result.decision in cells[5]
     enrolled = next(i for i, e in enumerate(entries) if e.action == "enroll")
-    assert audit.table.item(enrolled, 5).text().startswith("5 reference(s) from ")
+    assert audit.table.item(enrolled, 5).text().startswith("5 references from ")
     # The summary takes the spare width; the details pane shows the whole entry, and the
     # hashes only when asked for.
     admin.tabs.setCurrentWidget(audit)

@@ -181,8 +181,8 @@ def test_the_clerk_picks_the_page_with_the_cheque(qtbot, app_parts, cheque_set: 
         check.open_cheque(str(_cheque_pdf(cheque_set, tmp_path, "genuine")))
     assert not check.page_box.isHidden() and check.page_box.maximum() == 2
     assert check.verdict_label.text() == "PAGE NOT USABLE"
-    assert "blank" in check.detail_label.text()
-    assert "pick another page" in check.detail_label.text()
+    assert "blank" in check.summary_label.text()
+    assert "pick another page" in check.summary_label.text()
     with qtbot.waitSignal(check.check_done, timeout=30000) as done:
         check.page_box.setValue(2)
     assert done.args[0].result.decision == "genuine" and check.page_box.value() == 2

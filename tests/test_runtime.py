@@ -64,3 +64,26 @@ def test_a_cpu_only_installation_says_so(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(runtime, "_cuda_provider_library", lambda: tmp_path / "absent.so")
     reason = runtime._cuda_failure_reason("")
     assert "no CUDA provider" in reason and "CPU-only" in reason
+
+
+def test_a_cpu_only_pc_logs_no_cuda_library_noise(monkeypatch, caplog) -> None:
+    import logging
+
+    calls: list[str] = []
+
+    def noisy_preload() -> None:  # what onnxruntime prints when CUDA's libraries are missing
+        calls.append("preload")
+        print("Failed to load libcublasLt.so.13: cannot open shared object file")
+
+    monkeypatch.setattr(runtime.ort, "preload_dlls", noisy_preload, raising=False)
+    monkeypatch.setattr(runtime, "_preload_report", None)
+    monkeypatch.setattr(runtime, "_nvidia_driver_present", lambda: False)
+    with caplog.at_level(logging.INFO, logger="desktop.core.models.runtime"):
+        assert runtime._preload_cuda_libraries() == ""
+    assert calls == [] and caplog.records == []  # no driver: nothing tried, nothing said
+    # With a driver, what failed to load is kept for the diagnosis, at DEBUG only.
+    monkeypatch.setattr(runtime, "_preload_report", None)
+    monkeypatch.setattr(runtime, "_nvidia_driver_present", lambda: True)
+    with caplog.at_level(logging.INFO, logger="desktop.core.models.runtime"):
+        assert "libcublasLt" in runtime._preload_cuda_libraries()
+    assert calls == ["preload"] and caplog.records == []

@@ -100,17 +100,17 @@ def test_samples_are_regenerated_with_the_same_verdicts(tmp_path: Path) -> None:
 
 
 def test_qt_translations_are_found_and_installed(qapp) -> None:
-    from PySide6.QtCore import QLocale
-
+    from desktop.core.paths import app_translations_dir
     from desktop.startup import install_translations
 
-    assert sorted(translations_dir().glob("qtbase_de.qm"))
-    translator = install_translations(qapp, QLocale(QLocale.Language.German))
+    assert sorted(translations_dir().glob("qtbase_zh_CN.qm"))
+    installed = install_translations(qapp, "zh_CN")
     try:
-        assert translator is not None and translator.filePath().endswith("qtbase_de.qm")
-        assert translator.language().startswith("de")
+        files = sorted(Path(t.filePath()).name for t in installed)
+        assert files == ["qtbase_zh_CN.qm", "sigdesk_zh_CN.qm"]
+        assert Path(installed[-1].filePath()).parent == app_translations_dir()
     finally:
-        qapp.removeTranslator(translator)
+        install_translations(qapp, "en")
 
 
 def test_app_self_test_flag_runs_the_window_too(qapp, capsys) -> None:

@@ -55,6 +55,12 @@ def samples_dir() -> Path:
     return app_root() / "desktop" / "samples"
 
 
+def app_translations_dir() -> Path:
+    """The app's own translations (``desktop/i18n/sigdesk_<language>.qm``, bundled at the same
+    place); English is the source language and needs none."""
+    return app_root() / "desktop" / "i18n"
+
+
 def translations_dir() -> Path:
     """Qt's own translations (``qtbase_*.qm``: standard buttons and dialogs), inside PySide6.
 

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,30 +29,53 @@ from PySide6.QtWidgets import (
 
 from desktop.core.store.audit import AuditCheck, AuditEntry, AuditFilter
 
-# What each action is called on screen (the stored code stays in the details pane and in CSV).
+# What each action is called on screen (the stored code stays in the details pane and in CSV);
+# translated where shown (action_name).
 ACTION_NAMES = {
-    "login": "Logged in", "login_failed": "Login failed", "login_refused": "Login refused",
-    "logout": "Logged out", "session_ended": "Session ended",
-    "verify": "Cheque checked", "verify_refused": "Cheque not checked",
-    "decision": "Decision recorded", "override": "Decision against the verdict",
-    "approval_failed": "Supervisor approval failed",
-    "approval_refused": "Supervisor approval refused",
-    "account_created": "Account created", "enroll": "Signatures enrolled",
-    "revoke": "Signature removed", "replace": "Signature replaced",
-    "reembedded": "Signatures re-read by a new model",
-    "banknote_check": "Banknote checked", "banknote_sides": "Banknote sides compared",
-    "banknote_enroll": "Banknote references enrolled",
-    "banknote_revoke": "Banknote reference removed",
-    "banknote_reembed": "Banknote references re-read by a new model",
-    "user_created": "User created", "role_changed": "Role changed",
-    "user_removed": "User removed", "user_restored": "User restored",
-    "password_reset": "Password reset", "settings_changed": "Settings changed",
-    "trusted_key_added": "Signing key trusted", "audit_exported": "Audit log exported",
-    "baseline": "Store upgraded (existing rows recorded)",
+    "login": QT_TRANSLATE_NOOP("AuditActions", "Logged in"),
+    "login_failed": QT_TRANSLATE_NOOP("AuditActions", "Login failed"),
+    "login_refused": QT_TRANSLATE_NOOP("AuditActions", "Login refused"),
+    "logout": QT_TRANSLATE_NOOP("AuditActions", "Logged out"),
+    "session_ended": QT_TRANSLATE_NOOP("AuditActions", "Session ended"),
+    "verify": QT_TRANSLATE_NOOP("AuditActions", "Cheque checked"),
+    "verify_refused": QT_TRANSLATE_NOOP("AuditActions", "Cheque not checked"),
+    "decision": QT_TRANSLATE_NOOP("AuditActions", "Decision recorded"),
+    "override": QT_TRANSLATE_NOOP("AuditActions", "Decision against the verdict"),
+    "approval_failed": QT_TRANSLATE_NOOP("AuditActions", "Supervisor approval failed"),
+    "approval_refused": QT_TRANSLATE_NOOP("AuditActions", "Supervisor approval refused"),
+    "account_created": QT_TRANSLATE_NOOP("AuditActions", "Account created"),
+    "enroll": QT_TRANSLATE_NOOP("AuditActions", "Signatures enrolled"),
+    "revoke": QT_TRANSLATE_NOOP("AuditActions", "Signature removed"),
+    "replace": QT_TRANSLATE_NOOP("AuditActions", "Signature replaced"),
+    "reembedded": QT_TRANSLATE_NOOP("AuditActions", "Signatures re-read by a new model"),
+    "banknote_check": QT_TRANSLATE_NOOP("AuditActions", "Banknote checked"),
+    "banknote_sides": QT_TRANSLATE_NOOP("AuditActions", "Banknote sides compared"),
+    "banknote_enroll": QT_TRANSLATE_NOOP("AuditActions", "Banknote references enrolled"),
+    "banknote_revoke": QT_TRANSLATE_NOOP("AuditActions", "Banknote reference removed"),
+    "banknote_reembed": QT_TRANSLATE_NOOP("AuditActions",
+                                          "Banknote references re-read by a new model"),
+    "user_created": QT_TRANSLATE_NOOP("AuditActions", "User created"),
+    "role_changed": QT_TRANSLATE_NOOP("AuditActions", "Role changed"),
+    "user_removed": QT_TRANSLATE_NOOP("AuditActions", "User removed"),
+    "user_restored": QT_TRANSLATE_NOOP("AuditActions", "User restored"),
+    "password_reset": QT_TRANSLATE_NOOP("AuditActions", "Password reset"),
+    "settings_changed": QT_TRANSLATE_NOOP("AuditActions", "Settings changed"),
+    "trusted_key_added": QT_TRANSLATE_NOOP("AuditActions", "Signing key trusted"),
+    "audit_exported": QT_TRANSLATE_NOOP("AuditActions", "Audit log exported"),
+    "baseline": QT_TRANSLATE_NOOP("AuditActions", "Store upgraded (existing rows recorded)"),
 }
-COLUMNS = ("#", "Time", "User", "What", "Account", "Summary")
+COLUMNS = ("#", QT_TRANSLATE_NOOP("AuditScreen", "Time"), QT_TRANSLATE_NOOP("AuditScreen", "User"),
+           QT_TRANSLATE_NOOP("AuditScreen", "What"),
+           QT_TRANSLATE_NOOP("AuditScreen", "Account"),
+           QT_TRANSLATE_NOOP("AuditScreen", "Summary"))  # translated where shown
 SUMMARY_COLUMN = COLUMNS.index("Summary")
 TAMPERED_COLOUR = "#b3261e"
+
+
+def action_name(action: str) -> str:
+    """What the stored action code ``action`` is called on screen (the code when unknown)."""
+    name = ACTION_NAMES.get(action)
+    return QCoreApplication.translate("AuditActions", name) if name else action
 
 
 def local_time(ts: str) -> str:
@@ -68,34 +91,46 @@ def local_time(ts: str) -> str:
 
 def _page(details: dict[str, Any]) -> str:
     page = details.get("page")
-    return f" page {page}" if isinstance(page, int) and page > 1 else ""
+    if not (isinstance(page, int) and page > 1):
+        return ""
+    return " " + QCoreApplication.translate("AuditScreen", "page {page}").format(page=page)
 
 
 def summary(entry: AuditEntry) -> str:
     """One line a person reads at a glance: what was checked and what came out."""
     d = entry.details
     if entry.malformed:
-        return "The stored details cannot be read: the row may have been changed."
+        return QCoreApplication.translate(
+            "AuditScreen", "The stored details cannot be read: the row may have been changed.")
     if entry.action == "verify":
-        return (f"{d.get('cheque', '?')}{_page(d)}: {d.get('verdict', '?')}, similarity "
-                f"{d.get('similarity', '?')}")
+        return QCoreApplication.translate(
+            "AuditScreen", "{cheque}: {verdict}, similarity {similarity}").format(
+            cheque=f"{d.get('cheque', '?')}{_page(d)}", verdict=d.get("verdict", "?"),
+            similarity=d.get("similarity", "?"))
     if entry.action == "verify_refused":
         return f"{d.get('cheque', '?')}{_page(d)}: {d.get('problem', d.get('refusal', '?'))}"
     if entry.action in ("decision", "override"):
-        text = f"{d.get('decision', '?')} {d.get('cheque', '')} (verdict {d.get('verdict', '?')})"
+        text = QCoreApplication.translate(
+            "AuditScreen", "{decision} {cheque} (verdict {verdict})").format(
+            decision=d.get("decision", "?"), cheque=d.get("cheque", ""),
+            verdict=d.get("verdict", "?"))
         if d.get("reason"):
-            text += f": “{d['reason']}”"
+            text = QCoreApplication.translate("AuditScreen", "{text}: “{reason}”").format(
+                text=text, reason=d["reason"])
         if d.get("approved_by"):
-            text += f" (approved by {d['approved_by']})"
+            text = QCoreApplication.translate("AuditScreen", "{text} (approved by {user})")\
+                .format(text=text, user=d["approved_by"])
         return text
     if entry.action == "banknote_check":
         return f"{d.get('file', '?')}: {d.get('denomination', '?')}, {d.get('verdict', '?')}"
     if entry.action in ("enroll", "banknote_enroll"):
         refs, sources = d.get("references"), d.get("sources")
         text = f"{d['key']}: " if isinstance(d.get("key"), str) else ""
-        text += f"{len(refs)} reference(s)" if isinstance(refs, list) else "references"
+        text += QCoreApplication.translate("AuditScreen", "%n reference(s)", "", len(refs)) \
+            if isinstance(refs, list) else QCoreApplication.translate("AuditScreen", "references")
         if isinstance(sources, list) and sources:
-            text += " from " + ", ".join(str(x) for x in sources)
+            text = QCoreApplication.translate("AuditScreen", "{text} from {sources}").format(
+                text=text, sources=", ".join(str(x) for x in sources))
         return text
     keep = {k: v for k, v in d.items() if isinstance(v, (str, int, float, bool))}
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in list(keep.items())[:4])
@@ -103,21 +138,29 @@ def summary(entry: AuditEntry) -> str:
 
 def details_text(entry: AuditEntry, with_hashes: bool) -> str:
     """The whole entry for the details pane; the hashes only when asked for."""
-    lines = [f"Entry #{entry.id}: {ACTION_NAMES.get(entry.action, entry.action)} "
-             f"({entry.action})",
-             f"Time: {local_time(entry.ts)} local ({entry.ts} UTC)",
-             f"User: {entry.username or '—'}"]
+    lines = [QCoreApplication.translate("AuditScreen", "Entry #{id}: {name} ({action})").format(
+                 id=entry.id, name=action_name(entry.action), action=entry.action),
+             QCoreApplication.translate("AuditScreen", "Time: {local} local ({utc} UTC)").format(
+                 local=local_time(entry.ts), utc=entry.ts),
+             QCoreApplication.translate("AuditScreen", "User: {user}").format(
+                 user=entry.username or "—")]
     if entry.account_number:
-        lines.append(f"Account: {entry.account_number}")
+        lines.append(QCoreApplication.translate("AuditScreen", "Account: {account}").format(
+            account=entry.account_number))
     if entry.model_id:
-        lines.append(f"Model: {entry.model_id}")
+        lines.append(QCoreApplication.translate("AuditScreen", "Model: {model}").format(
+            model=entry.model_id))
     lines.append("")
     for key, value in entry.details.items():
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         lines.append(f"{key.replace('_', ' ')}: {shown}")
     if with_hashes:
-        lines += ["", f"Hash: {entry.hash}", f"Previous hash: {entry.prev_hash}"]
-        lines += [f"Row {row}: {digest}" for row, digest in entry.row_digests.items()]
+        lines += ["", QCoreApplication.translate("AuditScreen", "Hash: {hash}").format(
+                      hash=entry.hash),
+                  QCoreApplication.translate("AuditScreen", "Previous hash: {hash}").format(
+                      hash=entry.prev_hash)]
+        lines += [QCoreApplication.translate("AuditScreen", "Row {row}: {digest}").format(
+                      row=row, digest=digest) for row, digest in entry.row_digests.items()]
     return "\n".join(lines)
 
 
@@ -134,8 +177,9 @@ class AuditScreen(QWidget):
         self.user_edit = QLineEdit()
         self.entries: list[AuditEntry] = []
         self.action_box = QComboBox()
-        self.action_box.addItem("Any", "")
-        for code, name in sorted(ACTION_NAMES.items(), key=lambda kv: kv[1]):
+        self.action_box.addItem(self.tr("Any"), "")
+        names = {code: action_name(code) for code in ACTION_NAMES}
+        for code, name in sorted(names.items(), key=lambda kv: kv[1]):
             self.action_box.addItem(name, code)
         self.account_edit = QLineEdit()
         self.since = QDateEdit(QDate.currentDate().addMonths(-1))
@@ -143,22 +187,24 @@ class AuditScreen(QWidget):
         for d in (self.since, self.until):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
-        refresh = QPushButton("Apply filters")
+        refresh = QPushButton(self.tr("Apply filters"))
         refresh.clicked.connect(self.refresh)
-        export = QPushButton("Export CSV…")
+        export = QPushButton(self.tr("Export CSV…"))
         export.clicked.connect(self._choose_export)
-        verify = QPushButton("Verify chain")
+        verify = QPushButton(self.tr("Verify chain"))
         verify.clicked.connect(self.verify_chain)
         self.chain_label = QLabel("")
         filters = QHBoxLayout()
-        for label, widget in (("User", self.user_edit), ("Action", self.action_box),
-                              ("Account", self.account_edit), ("From", self.since),
-                              ("To", self.until)):
+        for label, widget in ((self.tr("User"), self.user_edit),
+                              (self.tr("Action"), self.action_box),
+                              (self.tr("Account"), self.account_edit),
+                              (self.tr("From"), self.since), (self.tr("To"), self.until)):
             filters.addWidget(QLabel(label))
             filters.addWidget(widget)
         filters.addWidget(refresh)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels(
+            [QCoreApplication.translate("AuditScreen", c) for c in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -171,16 +217,16 @@ class AuditScreen(QWidget):
         self.table.itemSelectionChanged.connect(self._show_details)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
-        self.details.setPlaceholderText("Select a row to read the whole entry.")
-        self.show_hashes = QCheckBox("Show hashes")
-        self.show_hashes.setToolTip("The entry's hash, the previous entry's hash and the "
-                                    "digests of the rows it wrote")
+        self.details.setPlaceholderText(self.tr("Select a row to read the whole entry."))
+        self.show_hashes = QCheckBox(self.tr("Show hashes"))
+        self.show_hashes.setToolTip(self.tr("The entry's hash, the previous entry's hash and "
+                                            "the digests of the rows it wrote"))
         self.show_hashes.toggled.connect(self._show_details)
         pane = QWidget()
         play = QVBoxLayout(pane)
         play.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
-        head.addWidget(QLabel("Selected entry"))
+        head.addWidget(QLabel(self.tr("Selected entry")))
         head.addStretch(1)
         head.addWidget(self.show_hashes)
         play.addLayout(head)
@@ -212,14 +258,14 @@ class AuditScreen(QWidget):
         """Reload the table with the current filters."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.audit_entries, ses, self.current_filter(), on_done=self._show,
-                      status="Reading the audit log…")
+                      status=self.tr("Reading the audit log…"))
 
     def _show(self, entries: list[AuditEntry]) -> None:
         self.entries = entries
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
             cells = (str(entry.id), local_time(entry.ts), entry.username,
-                     ACTION_NAMES.get(entry.action, entry.action), entry.account_number,
+                     action_name(entry.action), entry.account_number,
                      summary(entry))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -244,20 +290,21 @@ class AuditScreen(QWidget):
         """Walk the whole hash chain on a worker thread."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.verify_audit, ses, on_done=self._verified,
-                      status="Verifying the audit chain…")
+                      status=self.tr("Verifying the audit chain…"))
 
     def _verified(self, check: AuditCheck) -> None:
         if check.ok:
-            self.chain_label.setText(f"Chain intact: {check.rows} rows verified.")
+            self.chain_label.setText(self.tr("Chain intact: %n rows verified.", "", check.rows))
             self.chain_label.setStyleSheet("color: #1b7f3b; font-weight: bold;")
         else:
-            self.chain_label.setText(f"CHAIN BROKEN at row {check.bad_id}: {check.problem}.")
+            self.chain_label.setText(self.tr("CHAIN BROKEN at row {row}: {problem}.").format(
+                row=check.bad_id, problem=check.problem))
             self.chain_label.setStyleSheet("color: #b3261e; font-weight: bold;")
         self.chain_checked.emit(check)
 
     def _choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export audit log", "audit.csv",
-                                              "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export audit log"), "audit.csv",
+                                              self.tr("CSV") + " (*.csv)")
         if path:
             self.export(path)
 
@@ -265,4 +312,4 @@ class AuditScreen(QWidget):
         """Write the filtered log as CSV."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.export_audit_csv, ses, path, self.current_filter(),
-                      on_done=self.exported.emit, status="Exporting…")
+                      on_done=self.exported.emit, status=self.tr("Exporting…"))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 
 from desktop.core.access.sessions import Session
 from desktop.core.banknote.detect import load_bgr
@@ -24,17 +25,19 @@ def grab_frame(factory: Callable[[int], Any], index: int) -> np.ndarray:
     cap = factory(index)
     try:
         if cap is None or not cap.isOpened():
-            raise ServiceError(f"Camera {index} cannot be opened: check that it is plugged in, "
-                               "not in use by another program, and that the camera number "
-                               "is right.")
+            raise ServiceError(QCoreApplication.translate(
+                "BanknoteCapture", "Camera {index} cannot be opened: check that it is plugged "
+                "in, not in use by another program, and that the camera number is right.")
+                .format(index=index))
         frame = None
         for _ in range(CAMERA_READS):
             ok, image = cap.read()
             if ok and image is not None and image.size:
                 frame = image
         if frame is None:
-            raise ServiceError(f"Camera {index} opened but gave no picture: try again, or "
-                               "choose another camera number.")
+            raise ServiceError(QCoreApplication.translate(
+                "BanknoteCapture", "Camera {index} opened but gave no picture: try again, or "
+                "choose another camera number.").format(index=index))
         return frame
     finally:
         if cap is not None:

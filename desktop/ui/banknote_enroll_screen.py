@@ -80,40 +80,42 @@ class BanknoteEnrollScreen(QWidget):
 
     # ---- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.model_label = QLabel("Banknote model: loading…")
+        self.model_label = QLabel(self.tr("Banknote model: loading…"))
         self.model_label.setWordWrap(True)
         self.model_label.setStyleSheet("color: #555; font-size: 9pt;")
 
-        self.cand_frame = DropFrame(f"New reference notes (1 to {MAX_NOTES} pictures of one "
-                                    "side; drop files here)")
+        self.cand_frame = DropFrame(self.tr("New reference notes (1 to {count} pictures of one "
+                                            "side; drop files here)").format(count=MAX_NOTES))
         self.cand_frame.files_dropped.connect(self.add_files)
         self.currency_box = QComboBox()
         self.currency_box.setEditable(True)
-        self.currency_box.setToolTip("Letters only, e.g. CYR; pick a known one or type a new one")
+        self.currency_box.setToolTip(self.tr("Letters only, e.g. CYR; pick a known one or type "
+                                             "a new one"))
         self.currency_box.currentTextChanged.connect(self._currency_changed)
         self.denomination_box = QComboBox()
         self.denomination_box.setEditable(True)
-        self.denomination_box.setToolTip("The value printed on the note, e.g. 200")
-        self.side_box = QComboBox()
-        self.side_box.addItems(["front", "back"])
+        self.denomination_box.setToolTip(self.tr("The value printed on the note, e.g. 200"))
+        self.side_box = QComboBox()  # the side's code is the item's data
+        self.side_box.addItem(self.tr("front"), "front")
+        self.side_box.addItem(self.tr("back"), "back")
         self.series_edit = QLineEdit()
-        self.series_edit.setPlaceholderText("e.g. 2024 issue (optional)")
+        self.series_edit.setPlaceholderText(self.tr("e.g. 2024 issue (optional)"))
         for box in (self.currency_box, self.denomination_box):
             box.lineEdit().textChanged.connect(self._update_summary)
         self.known_label = QLabel("")
         self.known_label.setStyleSheet("color: #555; font-size: 9pt;")
         form = QFormLayout()
-        form.addRow("Currency", self.currency_box)
-        form.addRow("Denomination", self.denomination_box)
-        form.addRow("Side", self.side_box)
-        form.addRow("Series", self.series_edit)
+        form.addRow(self.tr("Currency"), self.currency_box)
+        form.addRow(self.tr("Denomination"), self.denomination_box)
+        form.addRow(self.tr("Side"), self.side_box)
+        form.addRow(self.tr("Series"), self.series_edit)
         form.addRow(self.known_label)
 
-        add = QPushButton("Add pictures…")
+        add = QPushButton(self.tr("Add pictures…"))
         add.clicked.connect(self.open_file)
-        remove = QPushButton("Remove selected")
+        remove = QPushButton(self.tr("Remove selected"))
         remove.clicked.connect(self._remove_selected)
-        self.save_button = QPushButton("Save reference notes")
+        self.save_button = QPushButton(self.tr("Save reference notes"))
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save)
         crow = QHBoxLayout()
@@ -121,12 +123,14 @@ class BanknoteEnrollScreen(QWidget):
             crow.addWidget(b)
         crow.addStretch(1)
         crow.addWidget(self.save_button)
-        self.table = _table(["Straightened note", "File", "Check", ""], 2)
+        self.table = _table([self.tr("Straightened note"), self.tr("File"), self.tr("Check"),
+                             ""], 2)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
-        folder = QPushButton("Enroll a currency folder…")
-        folder.setToolTip("A folder holding <currency>/<denomination>/<side>/ folders of "
-                          "pictures (up to 5 per side); the series above applies to all")
+        folder = QPushButton(self.tr("Enroll a currency folder…"))
+        folder.setToolTip(self.tr("A folder holding <currency>/<denomination>/<side>/ folders "
+                                  "of pictures (up to 5 per side); the series above applies "
+                                  "to all"))
         folder.clicked.connect(self._choose_folder)
         self.folder_report = QLabel("")
         self.folder_report.setWordWrap(True)
@@ -139,14 +143,15 @@ class BanknoteEnrollScreen(QWidget):
         clay.addWidget(folder, 0, Qt.AlignmentFlag.AlignLeft)
         clay.addWidget(self.folder_report)
 
-        refs = QGroupBox("Enrolled reference notes")
-        self.show_revoked = QCheckBox("Show revoked")
+        refs = QGroupBox(self.tr("Enrolled reference notes"))
+        self.show_revoked = QCheckBox(self.tr("Show revoked"))
         self.show_revoked.toggled.connect(lambda _: self.refresh())
-        self.ref_table = _table(["Note", "Class and series", "Enrolled", "State"], 2)
+        self.ref_table = _table([self.tr("Note"), self.tr("Class and series"),
+                                 self.tr("Enrolled"), self.tr("State")], 2)
         self.ref_table.setColumnWidth(1, 130)
         self.revoke_reason = QLineEdit()
-        self.revoke_reason.setPlaceholderText("Reason for revoking (needed)")
-        revoke = QPushButton("Revoke selected")
+        self.revoke_reason.setPlaceholderText(self.tr("Reason for revoking (needed)"))
+        revoke = QPushButton(self.tr("Revoke selected"))
         revoke.clicked.connect(self._revoke_selected)
         rrow = QHBoxLayout()
         rrow.addWidget(self.revoke_reason, 1)
@@ -180,7 +185,7 @@ class BanknoteEnrollScreen(QWidget):
         """Fill the currency and denomination lists with the classes known so far."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.notes.banknote_classes, ses, on_done=self._classes,
-                      status="Reading the known denominations…")
+                      status=self.tr("Reading the known denominations…"))
 
     def _classes(self, classes: list[NoteClass]) -> None:
         self.classes = list(classes)
@@ -207,17 +212,23 @@ class BanknoteEnrollScreen(QWidget):
         """Fill in the class the new reference notes belong to."""
         self.currency_box.setEditText(currency)
         self.denomination_box.setEditText(denomination)
-        self.side_box.setCurrentText(side)
+        index = self.side_box.findData(side)
+        if index >= 0:
+            self.side_box.setCurrentIndex(index)
         self.series_edit.setText(series)
+
+    def _side(self) -> str:
+        """The chosen side's code ("front" or "back"), whatever it is called on screen."""
+        return self.side_box.currentData()
 
     def _key(self) -> str:
         return (f"{self.currency_box.currentText().strip().upper()}-"
-                f"{self.denomination_box.currentText().strip()}-{self.side_box.currentText()}")
+                f"{self.denomination_box.currentText().strip()}-{self._side()}")
 
     # ---- candidates ------------------------------------------------------------------------
     def open_file(self) -> None:
         """Ask for reference pictures of the chosen side (File > Open, Ctrl+O)."""
-        files, _ = QFileDialog.getOpenFileNames(self, "Reference note pictures", "",
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Reference note pictures"), "",
                                                 IMAGE_FILTER)
         if files:
             self.add_files(files)
@@ -227,13 +238,13 @@ class BanknoteEnrollScreen(QWidget):
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.notes.prepare_banknote_references, ses, [str(p) for p in paths],
                       on_done=lambda new: self._show_candidates(self.candidates + list(new)),
-                      status="Reading the notes…")
+                      status=self.tr("Reading the notes…"))
 
     def turn(self, row: int) -> None:
         """Turn one candidate 180 degrees (when the note was read upside down)."""
         cand = self.candidates[row]
         self.host.run(cand.turned, on_done=lambda c, o=cand: self._turned(o, c),
-                      status="Turning the note…")
+                      status=self.tr("Turning the note…"))
 
     def _turned(self, original: NoteCandidate, cand: NoteCandidate) -> None:
         # By identity, not by row: rows removed or added meanwhile must not take the turn.
@@ -248,13 +259,13 @@ class BanknoteEnrollScreen(QWidget):
             thumb = QTableWidgetItem()
             if cand.image is not None:
                 thumb.setIcon(QIcon(bgr_pixmap(cand.image, THUMB)))
-            check = QTableWidgetItem(cand.problem or "good")
+            check = QTableWidgetItem(cand.problem or self.tr("good"))
             check.setForeground(QColor(BAD_COLOUR if cand.problem else OK_COLOUR))
             check.setToolTip(cand.problem or "")
             for col, item in enumerate((thumb, QTableWidgetItem(cand.name), check)):
                 self.table.setItem(row, col, item)
-            turn = QPushButton("Turn")
-            turn.setToolTip("Turn the note round if it was read upside down")
+            turn = QPushButton(self.tr("Turn"))
+            turn.setToolTip(self.tr("Turn the note round if it was read upside down"))
             turn.setEnabled(cand.image is not None)
             turn.clicked.connect(lambda _=False, r=row: self.turn(r))
             cell = QWidget()
@@ -277,18 +288,20 @@ class BanknoteEnrollScreen(QWidget):
         known = [c for c in self.classes if c.key == key]
         self.known_label.setText(
             "" if not (cur and den) else
-            f"{key}: a known class; these notes add a series to it." if known else
-            f"{key}: a new denomination.")
+            self.tr("{key}: a known class; these notes add a series to it.").format(key=key)
+            if known else self.tr("{key}: a new denomination.").format(key=key))
         if not self.candidates:
-            text = f"Add 1 to {MAX_NOTES} pictures of the same side of the note."
+            text = self.tr("Add 1 to {count} pictures of the same side of the note.").format(
+                count=MAX_NOTES)
         elif len(good) != len(self.candidates):
-            text = "Remove the pictures with a problem to save."
+            text = self.tr("Remove the pictures with a problem to save.")
         elif len(good) > MAX_NOTES:
-            text = f"At most {MAX_NOTES} pictures at a time."
+            text = self.tr("At most {count} pictures at a time.").format(count=MAX_NOTES)
         elif not (cur and den):
-            text = "Fill in the currency and the denomination."
+            text = self.tr("Fill in the currency and the denomination.")
         else:
-            text = f"{len(good)} picture(s) ready to save as {key}."
+            text = self.tr("%n picture(s) ready to save as {key}.", "", len(good)).format(
+                key=key)
         ok = bool(good) and len(good) == len(self.candidates) <= MAX_NOTES and bool(cur and den)
         self.summary.setText(text)
         self.save_button.setEnabled(ok)
@@ -297,9 +310,9 @@ class BanknoteEnrollScreen(QWidget):
         """Enroll the candidates as reference notes of the class filled in (all or none)."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.notes.enroll_banknotes, ses, self.currency_box.currentText().strip(),
-                      self.denomination_box.currentText().strip(), self.side_box.currentText(),
+                      self.denomination_box.currentText().strip(), self._side(),
                       self.series_edit.text().strip(), list(self.candidates),
-                      on_done=self._saved, status="Saving the reference notes…")
+                      on_done=self._saved, status=self.tr("Saving the reference notes…"))
 
     def _saved(self, refs: list[BanknoteReference]) -> None:
         self._show_candidates([])
@@ -309,18 +322,19 @@ class BanknoteEnrollScreen(QWidget):
 
     # ---- a whole currency from a folder ---------------------------------------------------
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Currency folder "
-                                                  "(<currency>/<denomination>/<side>/)")
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Currency folder (<currency>/<denomination>/<side>/)"))
         if folder:
             self.enroll_folder(folder)
 
     def enroll_folder(self, folder: str) -> None:
         """Enroll every side under ``folder``; each side all or none, the report listed."""
         svc, ses = self.host.service, self.host.session
-        self.folder_report.setText(f"Enrolling {folder}…")
+        self.folder_report.setText(self.tr("Enrolling {folder}…").format(folder=folder))
         self.host.run(svc.notes.enroll_banknote_folder, ses, folder,
                       self.series_edit.text().strip(), on_done=self._folder_done,
-                      status="Enrolling the currency folder…", on_failed=self._folder_failed)
+                      status=self.tr("Enrolling the currency folder…"),
+                      on_failed=self._folder_failed)
 
     def _folder_failed(self, message: str) -> None:
         self.folder_report.setText(message)
@@ -329,7 +343,7 @@ class BanknoteEnrollScreen(QWidget):
 
     def _folder_done(self, sides: list[FolderSide]) -> None:
         done = sum(not s.problem for s in sides)
-        head = f"Saved {done} of {len(sides)} side(s)."
+        head = self.tr("Saved {done} of %n side(s).", "", len(sides)).format(done=done)
         self.folder_report.setText("\n".join([head, *(s.summary() for s in sides)]))
         colour = BAD_COLOUR if done < len(sides) else OK_COLOUR
         self.folder_report.setStyleSheet(f"color: {colour};")
@@ -342,7 +356,8 @@ class BanknoteEnrollScreen(QWidget):
         """List the enrolled reference notes (revoked ones too when asked)."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.notes.enrolled_banknotes, ses, self.show_revoked.isChecked(),
-                      on_done=self._show_references, status="Reading the reference notes…",
+                      on_done=self._show_references,
+                      status=self.tr("Reading the reference notes…"),
                       slot=self.list_requests)
 
     def _show_references(self, refs: list[BanknoteReference]) -> None:
@@ -352,14 +367,19 @@ class BanknoteEnrollScreen(QWidget):
             thumb = QTableWidgetItem()
             thumb.setIcon(png_icon(ref.image_png))
             thumb.setData(Qt.ItemDataRole.UserRole, ref.id)
-            state = QTableWidgetItem("active" if ref.active else
-                                     f"revoked by {ref.revoked_by}: {ref.revoke_reason}")
+            state = QTableWidgetItem(
+                self.tr("active") if ref.active else
+                self.tr("revoked by {user}: {reason}").format(user=ref.revoked_by,
+                                                              reason=ref.revoke_reason))
             state.setForeground(QColor(OK_COLOUR if ref.active else BAD_COLOUR))
-            enrolled = QTableWidgetItem(f"#{ref.id} · {str(ref.enrolled_at)[:10]}\nby "
-                                        f"{ref.enrolled_by}\n{ref.source_name}")
-            enrolled.setToolTip(f"{ref.source_name}, enrolled {ref.enrolled_at} by "
-                                f"{ref.enrolled_by} (model {ref.model_id})")
-            cls = QTableWidgetItem(f"{ref.key}\n{ref.series or '(no series)'}")
+            enrolled = QTableWidgetItem(self.tr("#{id} · {date}\nby {user}\n{file}").format(
+                id=ref.id, date=str(ref.enrolled_at)[:10], user=ref.enrolled_by,
+                file=ref.source_name))
+            enrolled.setToolTip(self.tr("{file}, enrolled {when} by {user} (model {model})")
+                                .format(file=ref.source_name, when=ref.enrolled_at,
+                                        user=ref.enrolled_by, model=ref.model_id))
+            series = ref.series or self.tr("(no series)")
+            cls = QTableWidgetItem(f"{ref.key}\n{series}")
             for col, item in enumerate((thumb, cls, enrolled, state)):
                 self.ref_table.setItem(row, col, item)
         self.references_loaded.emit(self.references)
@@ -367,7 +387,7 @@ class BanknoteEnrollScreen(QWidget):
     def _revoke_selected(self) -> None:
         rows = sorted({i.row() for i in self.ref_table.selectedIndexes()})
         if len(rows) != 1:
-            self.host.show_error("Select one enrolled reference note to revoke.")
+            self.host.show_error(self.tr("Select one enrolled reference note to revoke."))
             return
         self.revoke(self.references[rows[0]].id, self.revoke_reason.text())
 
@@ -375,7 +395,7 @@ class BanknoteEnrollScreen(QWidget):
         """Revoke one enrolled reference note; the service asks for a reason."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.notes.revoke_banknote, ses, ref_id, reason, on_done=self._revoked,
-                      status="Revoking…")
+                      status=self.tr("Revoking…"))
 
     def _revoked(self, ref: BanknoteReference) -> None:
         self.revoke_reason.clear()

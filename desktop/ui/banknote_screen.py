@@ -31,12 +31,15 @@ from desktop.core.banknote.model import BanknoteCheck
 from desktop.core.branch.banknotes import NoteCheck, SidesCheck
 from desktop.ui.banknote_capture import check_camera, check_file, check_other_side
 from desktop.ui.widgets import (
-    IMAGE_FILTER,
     NOTE_VERDICT_COLOURS,
     DropFrame,
     PictureView,
     bgr_pixmap,
+    elided,
+    image_filter,
+    join_sentences,
     note_verdict_style,
+    note_verdict_text,
 )
 from desktop.ui.workers import RequestSlot
 
@@ -70,37 +73,40 @@ class BanknoteScreen(QWidget):
 
     # ---- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.model_label = QLabel("Banknote model: loading…")
+        self.model_label = QLabel(self.tr("Banknote model: loading…"))
         self.model_label.setStyleSheet(SMALL)
         self.model_label.setWordWrap(True)
 
-        self.frame = DropFrame("Banknote (drop a picture, open, scan or use the camera)")
+        self.frame = DropFrame(self._frame_title())
         self.frame.files_dropped.connect(lambda files: self.open_note(files[0]))
-        open_btn = QPushButton("Open…")
+        open_btn = QPushButton(self.tr("Open…"))
         open_btn.clicked.connect(self.open_file)
-        scan_btn = QPushButton("Scan (newest in scan folder)")
+        scan_btn = QPushButton(self.tr("Scan"))
+        scan_btn.setToolTip(self.tr("Scan with the scanner chosen in Settings, or take the "
+                                    "newest image in the scan folder (Ctrl+Shift+S)"))
         scan_btn.clicked.connect(self.scan)
-        cam_btn = QPushButton("Camera")
+        cam_btn = QPushButton(self.tr("Camera"))
         cam_btn.clicked.connect(self.camera)
         self.camera_index = QSpinBox()
         self.camera_index.setRange(0, 9)
-        self.camera_index.setPrefix("camera ")
-        self.camera_index.setToolTip("Which camera: 0 is the first one the system lists.")
-        self.other_box = QCheckBox("Next picture is the other side of this note")
+        self.camera_index.setPrefix(self.tr("camera "))
+        self.camera_index.setToolTip(self.tr("Which camera: 0 is the first one the system "
+                                             "lists."))
+        self.other_box = QCheckBox(self.tr("Next picture is the other side of this note"))
         self.other_box.setEnabled(False)
         buttons = QHBoxLayout()
         for w in (open_btn, scan_btn, cam_btn, self.camera_index):
             buttons.addWidget(w)
         buttons.addStretch(1)
-        self.picture = PictureView("Open, drop or scan a picture of a banknote,\n"
-                                   "or take one with the camera")
-        hint = QLabel("Green: the note found; red dot: its top-left corner as read.")
+        self.picture = PictureView(self.tr("Open, drop or scan a picture of a banknote,\n"
+                                           "or take one with the camera"))
+        hint = QLabel(self.tr("Green: the note found; red dot: its top-left corner as read."))
         hint.setStyleSheet(SMALL)
         self.straight = _panel(QSize(220, 90))
         self.other_view = _panel(QSize(220, 90))
         notes = QHBoxLayout()
-        for title, lab in (("Straightened note (what the model reads)", self.straight),
-                           ("Other side", self.other_view)):
+        for title, lab in ((self.tr("Straightened note (what the model reads)"), self.straight),
+                           (self.tr("Other side"), self.other_view)):
             col = QVBoxLayout()
             col.addWidget(QLabel(title))
             col.addWidget(lab, 1)
@@ -121,7 +127,7 @@ class BanknoteScreen(QWidget):
         lay.addWidget(split, 1)
 
     def _build_result(self) -> QWidget:
-        denom = QGroupBox("Denomination")
+        denom = QGroupBox(self.tr("Denomination"))
         grid = QGridLayout(denom)
         self.denom_label = QLabel("—")
         self.denom_label.setStyleSheet("font-size: 20pt; font-weight: bold;")
@@ -147,7 +153,7 @@ class BanknoteScreen(QWidget):
         self.svm_label.setStyleSheet(SMALL)
         grid.addWidget(self.svm_label, 4, 0, 1, 3)
 
-        auth = QGroupBox("Authenticity")
+        auth = QGroupBox(self.tr("Authenticity"))
         alay = QVBoxLayout(auth)
         self.verdict_label = QLabel("—")
         self.verdict_label.setStyleSheet(note_verdict_style("", 22))
@@ -160,7 +166,7 @@ class BanknoteScreen(QWidget):
             alay.addWidget(w)
         alay.addStretch(1)
 
-        near = QGroupBox("Nearest reference notes")
+        near = QGroupBox(self.tr("Nearest reference notes"))
         nlay = QHBoxLayout(near)
         self.near_images: list[QLabel] = []
         self.near_texts: list[QLabel] = []
@@ -176,10 +182,10 @@ class BanknoteScreen(QWidget):
             self.near_images.append(img)
             self.near_texts.append(text)
 
-        sides = QGroupBox("Both sides")
+        sides = QGroupBox(self.tr("Both sides"))
         slay = QVBoxLayout(sides)
-        self.sides_label = QLabel("Tick “Next picture is the other side” after a check to "
-                                  "check the other side of the same note.")
+        self.sides_label = QLabel(self.tr("Tick “Next picture is the other side” after a check "
+                                          "to check the other side of the same note."))
         self.sides_label.setWordWrap(True)
         self.sides_label.setStyleSheet(SMALL)
         slay.addWidget(self.sides_label)
@@ -197,6 +203,9 @@ class BanknoteScreen(QWidget):
         rlay.addWidget(self.timings_label)
         return right
 
+    def _frame_title(self) -> str:
+        return self.tr("Banknote (drop a picture, open, scan or use the camera)")
+
     # ---- the model -------------------------------------------------------------------------
     def model_state(self, text: str, state: str) -> None:
         """Say which banknote model is in use ("loading", "ready") or why there is none
@@ -208,26 +217,28 @@ class BanknoteScreen(QWidget):
     # ---- inputs ----------------------------------------------------------------------------
     def open_file(self) -> None:
         """Ask for a picture of a banknote and check it (File > Open, Ctrl+O)."""
-        path, _ = QFileDialog.getOpenFileName(self, "Banknote picture", "", IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Banknote picture"), "",
+                                              image_filter())
         if path:
             self.open_note(path)
 
     def scan(self) -> None:
-        """Check the newest image the scanner saved in the configured scan folder."""
-        self.host.open_newest_scan(self.open_note)
+        """Scan the note with the source the settings choose, then check it."""
+        self.host.acquire_scan(self.open_note)
 
     def _other(self) -> bool:
         return self.other_box.isChecked() and self.note is not None
 
     def open_note(self, path: str) -> None:
         """Check the note in a picture file (the other side when that box is ticked)."""
-        self._start(check_file, str(path), status=f"Checking {Path(path).name}…")
+        self._start(check_file, str(path),
+                    status=self.tr("Checking {name}…").format(name=Path(path).name))
 
     def camera(self) -> None:
         """Take one picture with the chosen camera and check the note in it."""
         index = self.camera_index.value()
         self._start(check_camera, self.camera_factory, index,
-                    status=f"Taking a picture with camera {index}…")
+                    status=self.tr("Taking a picture with camera {index}…").format(index=index))
 
     def _start(self, check: Callable[..., tuple[np.ndarray, NoteCheck]], *args: Any,
                status: str) -> None:
@@ -247,7 +258,9 @@ class BanknoteScreen(QWidget):
         picture, note = result
         self.note, self.other, self.sides, self.problems = note, None, None, []
         c = note.check
-        self.frame.setTitle(f"Banknote: {note.name}")
+        self.frame.setTitle(self.tr("Banknote: {name}").format(
+            name=elided(note.name, self.frame, 420)))
+        self.frame.setToolTip(note.name)
         corners = c.reading.quad.corners  # the note's TL, TR, BR, BL as the detector read it
         self.picture.set_picture(picture, np.roll(corners, 2, axis=0) if c.turned else corners)
         self.straight.setPixmap(bgr_pixmap(c.note_image, self.straight.size()))
@@ -255,11 +268,11 @@ class BanknoteScreen(QWidget):
         self._show_verdict(c)
         self._show_nearest(c)
         times = " · ".join(f"{k} {v:.0f} ms" for k, v in c.timings_ms.items())
-        self.timings_label.setText(f"{times} · audit #{note.audit_id}" if times
-                                   else f"audit #{note.audit_id}")
+        audit = self.tr("audit #{id}").format(id=note.audit_id)
+        self.timings_label.setText(f"{times} · {audit}" if times else audit)
         self.other_box.setEnabled(True)
         self.sides_label.setStyleSheet(SMALL)
-        self.sides_label.setText("Only this side was checked.")
+        self.sides_label.setText(self.tr("Only this side was checked."))
         self.check_done.emit(note)
 
     def _other_checked(self, result: tuple[np.ndarray, SidesCheck], first: NoteCheck) -> None:
@@ -271,7 +284,7 @@ class BanknoteScreen(QWidget):
         self._show_other()
         # The headline is the note's, not the first side's: any failed cross-check or a
         # suspect other side makes the whole note SUSPECT.
-        self.verdict_label.setText(sides.verdict.upper())
+        self.verdict_label.setText(note_verdict_text(sides.verdict))
         self.verdict_label.setStyleSheet(note_verdict_style(sides.verdict, 22))
         if sides.problems:
             self.reasons_label.setText("\n".join(
@@ -281,41 +294,60 @@ class BanknoteScreen(QWidget):
     def _show_denomination(self, c: BanknoteCheck) -> None:
         best = c.top[0]
         self.denom_label.setText(best.note.label)
-        self.confidence_label.setText(f"{best.confidence:.0%} sure")
+        self.confidence_label.setText(self.tr("{percent} sure").format(
+            percent=f"{best.confidence:.0%}"))
         for i, (lab, bar) in enumerate(zip(self.top_labels, self.top_bars, strict=True)):
             if i < len(c.top):
                 s = c.top[i]
-                lab.setText(f"{s.note.label}  (distance {s.distance:.3f})")
+                lab.setText(self.tr("{note}  (distance {distance})").format(
+                    note=s.note.label, distance=f"{s.distance:.3f}"))
                 bar.setValue(round(1000 * s.confidence))
                 bar.setFormat(f"{s.confidence:.1%}" if s.confidence >= 0.001 else "<0.1%")
             else:
                 lab.clear()
                 bar.setValue(0)
                 bar.setFormat("")
-        turned = " The note was read turned round." if c.turned else ""
-        svm = c.svm_class.label if c.svm_class is not None else \
-            "none (it knows the shipped denominations only)"
-        agree = "" if c.svm_class is None or c.svm_class.key == best.note.key \
-            else " (disagrees)"
-        self.svm_label.setText(f"Second opinion (SVM): {svm}{agree}.{turned}")
+        if c.svm_class is None:
+            text = self.tr("Second opinion (SVM): none (it knows the shipped denominations "
+                           "only).")
+        elif c.svm_class.key == best.note.key:
+            text = self.tr("Second opinion (SVM): {note}.").format(note=c.svm_class.label)
+        else:
+            text = self.tr("Second opinion (SVM): {note} (disagrees).").format(
+                note=c.svm_class.label)
+        if c.turned:
+            text = join_sentences(text, self.tr("The note was read turned round."))
+        self.svm_label.setText(text)
 
     def _show_verdict(self, c: BanknoteCheck) -> None:
-        self.verdict_label.setText(c.verdict.upper())
+        self.verdict_label.setText(note_verdict_text(c.verdict))
         self.verdict_label.setStyleSheet(note_verdict_style(c.verdict, 22))
-        reg = c.registration
-        text = ("Printed detail: no reference side found in the picture. " if reg is None else
-                f"Printed detail: {reg.inliers} keypoints agree with the {c.top[0].note.label} "
-                f"reference. ")
-        within = "within" if c.distance <= c.threshold else "beyond"
-        text += (f"Distance to the genuine {c.top[0].note.label} notes {c.distance:.3f}, "
-                 f"{within} the threshold {c.threshold:.3f}"
-                 + (" (not used: an enrolled denomination)." if c.caveats else "."))
-        if c.counterfeit_score is not None and c.counterfeit_threshold is not None:
-            text += (f" Counterfeit score {c.counterfeit_score:.2f} (suspect above "
-                     f"{c.counterfeit_threshold:.2f}).")
+        reg, note = c.registration, c.top[0].note.label
+        parts = [self.tr("Printed detail: no reference side found in the picture.")
+                 if reg is None else
+                 self.tr("Printed detail: %n keypoints agree with the {note} reference.", "",
+                         reg.inliers).format(note=note)]
+        numbers = {"note": note, "distance": f"{c.distance:.3f}",
+                   "threshold": f"{c.threshold:.3f}"}
+        within = c.distance <= c.threshold
+        if c.caveats:
+            parts.append((self.tr("Distance to the genuine {note} notes {distance}, within the "
+                                  "threshold {threshold} (not used: an enrolled denomination).")
+                          if within else
+                          self.tr("Distance to the genuine {note} notes {distance}, beyond the "
+                                  "threshold {threshold} (not used: an enrolled denomination).")
+                          ).format(**numbers))
         else:
-            text += " No counterfeit model for this denomination."
-        self.detail_label.setText(text)
+            parts.append((self.tr("Distance to the genuine {note} notes {distance}, within the "
+                                  "threshold {threshold}.") if within else
+                          self.tr("Distance to the genuine {note} notes {distance}, beyond the "
+                                  "threshold {threshold}.")).format(**numbers))
+        if c.counterfeit_score is not None and c.counterfeit_threshold is not None:
+            parts.append(self.tr("Counterfeit score {score} (suspect above {threshold}).").format(
+                score=f"{c.counterfeit_score:.2f}", threshold=f"{c.counterfeit_threshold:.2f}"))
+        else:
+            parts.append(self.tr("No counterfeit model for this denomination."))
+        self.detail_label.setText(join_sentences(*parts))
         self.reasons_label.setText("\n".join(f"• {r}" for r in (*c.reasons, *c.caveats)))
 
     def _show_nearest(self, c: BanknoteCheck) -> None:
@@ -323,8 +355,10 @@ class BanknoteScreen(QWidget):
             if i < len(c.nearest):
                 ref = c.nearest[i]
                 img.setPixmap(bgr_pixmap(ref.image, img.size() - QSize(8, 8)))
-                where = "shipped" if ref.enrolled_id is None else f"enrolled #{ref.enrolled_id}"
-                text.setText(f"{ref.key}\ndistance {ref.distance:.3f} · {where}")
+                where = (self.tr("shipped") if ref.enrolled_id is None else
+                         self.tr("enrolled #{id}").format(id=ref.enrolled_id))
+                text.setText(self.tr("{key}\ndistance {distance} · {where}").format(
+                    key=ref.key, distance=f"{ref.distance:.3f}", where=where))
             else:
                 img.clear()
                 text.clear()
@@ -332,15 +366,15 @@ class BanknoteScreen(QWidget):
     def _show_other(self) -> None:
         b = self.other.check
         self.other_view.setPixmap(bgr_pixmap(b.note_image, self.other_view.size()))
-        other = (f"Other side ({self.other.name}): {b.denomination.label}, "
-                 f"{b.top[0].confidence:.0%} sure, {b.verdict.upper()}")
-        if b.reasons:
-            other += " — " + "; ".join(b.reasons)
+        other = self.tr("Other side ({name}): {note}, {percent} sure, {verdict}{reasons}.").format(
+            name=self.other.name, note=b.denomination.label,
+            percent=f"{b.top[0].confidence:.0%}", verdict=note_verdict_text(b.verdict),
+            reasons=" — " + "; ".join(b.reasons) if b.reasons else "")
         if self.problems:
-            text = other + ".\n" + "\n".join(f"• {p}" for p in self.problems)
+            text = other + "\n" + "\n".join(f"• {p}" for p in self.problems)
             colour = NOTE_VERDICT_COLOURS["suspect"]
         else:
-            text = other + ".\nThe two sides belong to the same note."
+            text = other + "\n" + self.tr("The two sides belong to the same note.")
             colour = NOTE_VERDICT_COLOURS.get(b.verdict, "#555555")
         self.sides_label.setText(text)
         self.sides_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
@@ -365,4 +399,4 @@ class BanknoteScreen(QWidget):
         self.verdict_label.setStyleSheet(note_verdict_style("", 22))
         self.sides_label.setStyleSheet(SMALL)
         self.sides_label.setText("")
-        self.frame.setTitle("Banknote (drop a picture, open, scan or use the camera)")
+        self.frame.setTitle(self._frame_title())

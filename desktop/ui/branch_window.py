@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -30,7 +30,6 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.branch.config import AppConfig
 from desktop.core.branch.service import BranchService
 from desktop.core.errors import VerificationError
-from desktop.core.models.keys import describe_signer
 from desktop.core.paths import default_signature_model
 from desktop.core.signature.verification import SignatureVerifier
 from desktop.ui.audit_screen import AuditScreen
@@ -39,13 +38,18 @@ from desktop.ui.banknote_screen import BanknoteScreen
 from desktop.ui.check_screen import CheckScreen
 from desktop.ui.enroll_screen import EnrollScreen
 from desktop.ui.settings_screen import SettingsScreen
-from desktop.ui.users_screen import UsersScreen
-from desktop.ui.widgets import fit_to_screen, show_model_status
+from desktop.ui.users_screen import UsersScreen, role_name
+from desktop.ui.widgets import fit_to_screen, password_rule_label, show_model_status
+from desktop.ui.wording import provider_status, provider_text, signer_short, signer_text
 from desktop.ui.workers import BackgroundHost, TaskRunner
 
 IDLE_CHECK_MS = 15_000  # how often the idle lock looks at the clock
 KEEP_ALIVE_S = 30  # at most this often a key or a click tells the core the user is there
 ACTIVITY_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
+# The window's attributes that hold a screen: the F1 help is looked up by these (tab titles
+# are translated).
+SCREEN_ATTRIBUTES = ("check_screen", "banknote_screen", "enroll_screen",
+                     "banknote_enroll_screen", "audit_screen", "users_screen", "settings_screen")
 
 
 class LoginDialog(QDialog):
@@ -58,7 +62,8 @@ class LoginDialog(QDialog):
         self.service = service
         self.session: Session | None = None
         self.first_run = service.needs_first_admin()
-        self.setWindowTitle("Create the administrator" if self.first_run else "Log in")
+        self.setWindowTitle(self.tr("Create the administrator") if self.first_run
+                            else self.tr("Log in"))
         self.user_edit = QLineEdit()
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -69,14 +74,16 @@ class LoginDialog(QDialog):
         self.message.setStyleSheet("color: #b3261e;")
         form = QFormLayout()
         if self.first_run:
-            intro = QLabel("First start: create the administrator, who then creates the "
-                           "clerks and operators.")
+            intro = QLabel(self.tr("First start: create the administrator, who then "
+                                   "creates the clerks and operators."))
             intro.setWordWrap(True)
             form.addRow(intro)
-        form.addRow("User name", self.user_edit)
-        form.addRow("Password", self.password_edit)
+        form.addRow(self.tr("User name"), self.user_edit)
+        form.addRow(self.tr("Password"), self.password_edit)
         if self.first_run:
-            form.addRow("Repeat password", self.confirm_edit)
+            form.addRow(self.tr("Repeat password"), self.confirm_edit)
+            self.rule = password_rule_label()  # the rule before it is broken, not after
+            form.addRow("", self.rule)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.submit)
@@ -97,7 +104,7 @@ class LoginDialog(QDialog):
         try:
             if self.first_run:
                 if password != self.confirm_edit.text():
-                    self.message.setText("The two passwords differ.")
+                    self.message.setText(self.tr("The two passwords differ."))
                     return
                 self.session = self.service.create_first_admin(name, password)
             else:
@@ -117,7 +124,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
     banknote_model_failed = Signal(str)
     error_shown = Signal(str)
     locked_changed = Signal(bool)
-    error_title = "Cannot do that"
+    error_title = QT_TRANSLATE_NOOP("BackgroundHost", "Cannot do that")
 
     def __init__(self, service: BranchService, session: Session, config: AppConfig) -> None:
         super().__init__()
@@ -142,9 +149,10 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self.idle_timer.timeout.connect(self.check_idle)
         self.idle_timer.start()
         QApplication.instance().installEventFilter(self)
-        self.status_provider = QLabel("Loading model…")
+        self.status_provider = QLabel(self.tr("Loading model…"))
         self.status_banknotes = QLabel("")
-        self.statusBar().addPermanentWidget(QLabel(f"Store: {service.store.location}"))
+        self.statusBar().addPermanentWidget(
+            QLabel(self.tr("Store: {location}").format(location=service.store.location)))
         self.statusBar().addPermanentWidget(self.status_provider)
         self.statusBar().addPermanentWidget(self.status_banknotes)
         self.add_busy_indicator()
@@ -155,32 +163,32 @@ class BranchWindow(BackgroundHost, QMainWindow):
 
     def _build_menus(self) -> None:
         """File (open, scan, log out, quit) and Help, with the usual shortcuts."""
-        file_menu = self.menuBar().addMenu("&File")
-        self.open_action = file_menu.addAction("&Open…")
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.open_action = file_menu.addAction(self.tr("&Open…"))
         self.open_action.setShortcut(QKeySequence("Ctrl+O"))
         self.open_action.triggered.connect(lambda: self._on_screen("open_file"))
-        self.scan_action = file_menu.addAction("&Scan")
+        self.scan_action = file_menu.addAction(self.tr("&Scan"))
         self.scan_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.scan_action.triggered.connect(lambda: self._on_screen("scan"))
         file_menu.addSeparator()
-        self.logout_action = file_menu.addAction("&Log out / switch user")
+        self.logout_action = file_menu.addAction(self.tr("&Log out / switch user"))
         self.logout_action.setShortcut(QKeySequence("Ctrl+L"))
         self.logout_action.triggered.connect(self.log_out)
-        quit_action = file_menu.addAction("&Quit")
+        quit_action = file_menu.addAction(self.tr("&Quit"))
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
-        help_menu = self.menuBar().addMenu("&Help")
-        self.help_action = help_menu.addAction("&Help for this screen")
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.help_action = help_menu.addAction(self.tr("&Help for this screen"))
         self.help_action.setShortcut(QKeySequence("F1"))
         self.help_action.triggered.connect(self.show_help)
-        about = help_menu.addAction("&About")
+        about = help_menu.addAction(self.tr("&About"))
         about.triggered.connect(self.show_about)
 
     def _build_screens(self) -> None:
         """The tabs the session's role allows (built again for each user who logs in)."""
         session = self.session
-        self.setWindowTitle(f"Signature and banknote verification — {session.username} "
-                            f"({session.role})")
+        self.setWindowTitle(self.tr("Signature and banknote verification — {user} ({role})")
+                            .format(user=session.username, role=role_name(session.role)))
         old, self.tabs = self.tabs, QTabWidget()
         self.pages.insertWidget(0, self.tabs)
         self.pages.removeWidget(old)
@@ -190,23 +198,23 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self.banknote_screen = self.banknote_enroll_screen = None
         if session.can("verify"):
             self.check_screen = CheckScreen(self)
-            self.tabs.addTab(self.check_screen, "Cheque check")
+            self.tabs.addTab(self.check_screen, self.tr("Cheque check"))
             self.banknote_screen = BanknoteScreen(self)
-            self.tabs.addTab(self.banknote_screen, "Banknotes")
+            self.tabs.addTab(self.banknote_screen, self.tr("Banknotes"))
         if session.can("enroll"):
             self.enroll_screen = EnrollScreen(self)
-            self.tabs.addTab(self.enroll_screen, "Enrollment")
+            self.tabs.addTab(self.enroll_screen, self.tr("Enrollment"))
             self.banknote_enroll_screen = BanknoteEnrollScreen(self)
-            self.tabs.addTab(self.banknote_enroll_screen, "Banknote references")
+            self.tabs.addTab(self.banknote_enroll_screen, self.tr("Banknote references"))
         if session.can("view_audit"):
             self.audit_screen = AuditScreen(self)
-            self.tabs.addTab(self.audit_screen, "Audit log")
+            self.tabs.addTab(self.audit_screen, self.tr("Audit log"))
         if session.can("manage_users"):
             self.users_screen = UsersScreen(self)
-            self.tabs.addTab(self.users_screen, "Users")
+            self.tabs.addTab(self.users_screen, self.tr("Users"))
         if session.can("settings"):
             self.settings_screen = SettingsScreen(self)
-            self.tabs.addTab(self.settings_screen, "Settings")
+            self.tabs.addTab(self.settings_screen, self.tr("Settings"))
         self.tabs.currentChanged.connect(self._update_actions)
         self.pages.setCurrentWidget(self.tabs)
         self._update_actions()
@@ -233,8 +241,10 @@ class BranchWindow(BackgroundHost, QMainWindow):
         from desktop.ui.help import help_html
 
         screen = self.tabs.currentWidget() if self.logged_in and not self.locked else None
-        name = self.tabs.tabText(self.tabs.currentIndex()) if screen is not None else ""
-        box = QMessageBox(QMessageBox.Icon.Information, "Help", help_html(name),
+        key = next((name for name in SCREEN_ATTRIBUTES
+                    if screen is not None and getattr(self, name, None) is screen), "")
+        title = self.tabs.tabText(self.tabs.currentIndex()) if key else ""
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Help"), help_html(key, title),
                           QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setTextFormat(Qt.TextFormat.RichText)
@@ -248,12 +258,17 @@ class BranchWindow(BackgroundHost, QMainWindow):
         try:
             ver = version("sigdesk")
         except PackageNotFoundError:
-            ver = "development copy"
-        models = [f"Signature model: {self.service.model_id or 'not loaded'}"]
+            ver = self.tr("development copy")
+        models = [self.tr("Signature model: {model}").format(
+            model=self.service.model_id or self.tr("not loaded"))]
         if self.service.notes.model is not None:
-            models.append(f"Banknote model: {self.service.notes.model.model_id}")
-        QMessageBox.about(self, "About", f"Signature and banknote verification {ver}\n\n"
-                          + "\n".join(models) + f"\nStore: {self.service.store.location}")
+            models.append(self.tr("Banknote model: {model}").format(
+                model=self.service.notes.model.model_id))
+        QMessageBox.about(self, self.tr("About"),
+                          self.tr("Signature and banknote verification {version}").format(
+                              version=ver) + "\n\n" + "\n".join(models) + "\n"
+                          + self.tr("Store: {location}").format(
+                              location=self.service.store.location))
 
     # ---- log out / switch user -------------------------------------------------------------
     def _finish_work(self) -> None:
@@ -275,7 +290,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self.pages.insertWidget(0, self.tabs)
         self.pages.removeWidget(old)
         old.deleteLater()
-        self.setWindowTitle("Signature and banknote verification — logged out")
+        self.setWindowTitle(self.tr("Signature and banknote verification — logged out"))
         self.login_panel.arm()
         self.pages.setCurrentWidget(self.login_panel)
         self._update_actions()
@@ -296,15 +311,15 @@ class BranchWindow(BackgroundHost, QMainWindow):
         """(Re)load the signature model with the configured folder and provider."""
         folder = Path(self.config.model_dir) if self.config.model_dir else \
             default_signature_model()
-        self.status_provider.setText("Loading model…")
+        self.status_provider.setText(self.tr("Loading model…"))
         self.run(SignatureVerifier, folder, self.config.provider, on_done=self._model_loaded,
-                 status=f"Loading model from {folder}…")
+                 status=self.tr("Loading model from {folder}…").format(folder=folder))
 
     def _model_loaded(self, verifier: SignatureVerifier) -> None:
         self.service.verifier = verifier
         if self.service.settings.method not in verifier.methods():
-            self.show_error(f"The model does not offer the {self.service.settings.method} "
-                            "method; using distance.")
+            self.show_error(self.tr("The model does not offer the {method} method; using "
+                                    "distance.").format(method=self.service.settings.method))
             self.service.settings = type(self.service.settings)(
                 "distance", self.service.settings.target_far, self.service.settings.zone)
         show_model_status(self.status_provider, verifier)
@@ -322,8 +337,9 @@ class BranchWindow(BackgroundHost, QMainWindow):
             return
         folder = self.config.banknote_model_location()
         for screen in self._banknote_screens():
-            screen.model_state(f"Banknote model: loading from {folder}…", "loading")
-        self.status_banknotes.setText("Loading banknote model…")
+            screen.model_state(self.tr("Banknote model: loading from {folder}…").format(
+                folder=folder), "loading")
+        self.status_banknotes.setText(self.tr("Loading banknote model…"))
         self.busy.show()
         notes, provider = self.service.notes, self.config.provider
         self.runner.start(lambda: notes.warm_up(BanknoteModel(folder, provider)),
@@ -334,26 +350,30 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self._idle()
         self.service.notes.model = model
         m = model.manifest
-        text = (f"Banknote model {model.model_id} · {model.provider.status} · "
-                f"{len({(c.currency, c.denomination) for c in m.classes})} denominations "
-                f"shipped · suspect beyond the calibrated distance (target false alarm "
-                f"{m.target_false_alarm:.0%})")
+        shipped = len({(c.currency, c.denomination) for c in m.classes})
+        text = " · ".join([
+            self.tr("Banknote model {model}").format(model=model.model_id),
+            provider_status(model.provider),
+            self.tr("%n denominations shipped", "", shipped),
+            self.tr("suspect beyond the calibrated distance (target false alarm {rate})")
+            .format(rate=f"{m.target_false_alarm:.0%}")])
         signer = m.signer
-        self.status_banknotes.setText(f"Banknotes {model.model_id} · "
-                                      f"{signer.short() if signer else 'unsigned'}")
-        self.status_banknotes.setToolTip(f"{describe_signer(signer)}\n"
-                                         f"{model.provider.describe()}")
+        self.status_banknotes.setText(self.tr("Banknotes {model} · {signer}").format(
+            model=model.model_id, signer=signer_short(signer)))
+        self.status_banknotes.setToolTip(f"{signer_text(signer)}\n"
+                                         f"{provider_text(model.provider)}")
         for screen in self._banknote_screens():
             screen.model_state(text, "ready")
         self.banknote_model_ready.emit(model)
 
     def _banknote_model_failed(self, message: str) -> None:
         self._idle()
-        self.status_banknotes.setText("No banknote model")
+        self.status_banknotes.setText(self.tr("No banknote model"))
         self.status_banknotes.setToolTip(message)
         for screen in self._banknote_screens():
-            screen.model_state(f"The banknote model cannot be used, so banknotes cannot be "
-                               f"checked (cheques still can): {message}", "failed")
+            screen.model_state(self.tr("The banknote model cannot be used, so banknotes "
+                                       "cannot be checked (cheques still can): {message}")
+                               .format(message=message), "failed")
         self.banknote_model_failed.emit(message)
 
     # ---- idle lock --------------------------------------------------------------------------
@@ -382,8 +402,9 @@ class BranchWindow(BackgroundHost, QMainWindow):
     def lock(self) -> None:
         """Hide every screen; only the same user's password (or logging out) goes on."""
         minutes = self.service.idle_timeout.total_seconds() / 60
-        self.lock_panel.arm(f"Locked after {minutes:g} minutes without use. "
-                            f"{self.session.username}, enter your password to go on.")
+        self.lock_panel.arm(self.tr("Locked after {minutes} minutes without use. {user}, "
+                                    "enter your password to go on.")
+                            .format(minutes=f"{minutes:g}", user=self.session.username))
         self.pages.setCurrentWidget(self.lock_panel)
         self._update_actions()
         self.locked_changed.emit(True)
@@ -424,12 +445,12 @@ class LockPanel(QWidget):
         self.password_edit.returnPressed.connect(self._unlock)
         self.message = QLabel("")
         self.message.setStyleSheet("color: #b3261e;")
-        unlock = QPushButton("Unlock")
+        unlock = QPushButton(self.tr("Unlock"))
         unlock.clicked.connect(self._unlock)
-        logout = QPushButton("Log out / switch user")
+        logout = QPushButton(self.tr("Log out / switch user"))
         logout.clicked.connect(window.log_out)
         form = QFormLayout()
-        form.addRow("Password", self.password_edit)
+        form.addRow(self.tr("Password"), self.password_edit)
         row = QHBoxLayout()
         row.addWidget(unlock)
         row.addWidget(logout)
@@ -461,7 +482,7 @@ class SwitchUserPanel(QWidget):
     def __init__(self, window: BranchWindow) -> None:
         super().__init__()
         self.window_ = window
-        title = QLabel("Logged out. Log in to go on, or quit.")
+        title = QLabel(self.tr("Logged out. Log in to go on, or quit."))
         title.setStyleSheet("font-size: 14pt;")
         self.user_edit = QLineEdit()
         self.password_edit = QLineEdit()
@@ -470,14 +491,14 @@ class SwitchUserPanel(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b3261e;")
-        login = QPushButton("Log in")
+        login = QPushButton(self.tr("Log in"))
         login.setDefault(True)
         login.clicked.connect(self.submit)
-        quit_button = QPushButton("Quit")
+        quit_button = QPushButton(self.tr("Quit"))
         quit_button.clicked.connect(window.close)
         form = QFormLayout()
-        form.addRow("User name", self.user_edit)
-        form.addRow("Password", self.password_edit)
+        form.addRow(self.tr("User name"), self.user_edit)
+        form.addRow(self.tr("Password"), self.password_edit)
         row = QHBoxLayout()
         row.addWidget(login)
         row.addWidget(quit_button)

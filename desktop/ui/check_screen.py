@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,22 +40,39 @@ from desktop.core.errors import InputImageError
 from desktop.core.imaging.decode import page_count
 from desktop.core.signature.cheque import ChequeRefused, SignatureZone
 from desktop.core.signature.preprocess import to_display
+from desktop.core.signature.verification import FORGED, GENUINE
 from desktop.core.store.records import Account, Reference
 from desktop.ui.widgets import (
-    IMAGE_FILTER,
     AccountPicker,
     ChequeView,
     DropFrame,
+    elided,
+    image_filter,
+    join_sentences,
     to_pixmap,
     verdict_style,
+    verdict_text,
 )
+from desktop.ui.wording import decision_rule_text, method_name
 from desktop.ui.workers import RequestSlot
 
-DECISION_TEXT = {ACCEPT: "Accept (pay)", REFER: "Refer", REJECT: "Reject"}
+# Display texts (English source; shown through QCoreApplication.translate("CheckScreen", ...)).
+DECISION_TEXT = {ACCEPT: QT_TRANSLATE_NOOP("CheckScreen", "Accept (pay)"),
+                 REFER: QT_TRANSLATE_NOOP("CheckScreen", "Refer"),
+                 REJECT: QT_TRANSLATE_NOOP("CheckScreen", "Reject")}
+DECISION_WORDS = {ACCEPT: QT_TRANSLATE_NOOP("CheckScreen", "accept"),  # in "Decision recorded"
+                  REFER: QT_TRANSLATE_NOOP("CheckScreen", "refer"),
+                  REJECT: QT_TRANSLATE_NOOP("CheckScreen", "reject")}
 REFUSED_COLOUR = "#555555"
 UNUSABLE_PAGE = "unusable_page"  # a page of several that cannot be read as a cheque (unaudited)
-REFUSAL_TITLES = {"not_a_cheque": "NOT A CHEQUE", "no_signature": "NO SIGNATURE FOUND",
-                  UNUSABLE_PAGE: "PAGE NOT USABLE"}
+REFUSAL_TITLES = {"not_a_cheque": QT_TRANSLATE_NOOP("CheckScreen", "NOT A CHEQUE"),
+                  "no_signature": QT_TRANSLATE_NOOP("CheckScreen", "NO SIGNATURE FOUND"),
+                  UNUSABLE_PAGE: QT_TRANSLATE_NOOP("CheckScreen", "PAGE NOT USABLE")}
+
+
+def _shown(text: str) -> str:
+    """One of the display texts above, in the user's language."""
+    return QCoreApplication.translate("CheckScreen", text)
 
 
 def check_or_refusal(service, session, account_number: str, path: str,
@@ -81,24 +99,25 @@ class ApprovalDialog(QDialog):
 
     def __init__(self, parent: QWidget, check: ChequeCheck, reason: str = "") -> None:
         super().__init__(parent)
-        self.setWindowTitle("Supervisor approval needed")
-        intro = QLabel(f"The app called {Path(check.cheque_path).name} "
-                       f"<b>{check.result.decision.upper()}</b>. Paying it needs a reason of at "
-                       f"least {MIN_REASON} characters and the approval of a supervisor or an "
-                       "admin, who enters their own name and password here. Both names go "
-                       "into the audit log.")
+        self.setWindowTitle(self.tr("Supervisor approval needed"))
+        intro = QLabel(self.tr("The app called {name} <b>{verdict}</b>. Paying it needs a reason "
+                               "of at least {min} characters and the approval of a supervisor "
+                               "or an admin, who enters their own name and password here. "
+                               "Both names go into the audit log.")
+                       .format(name=Path(check.cheque_path).name,
+                               verdict=verdict_text(check.result.decision), min=MIN_REASON))
         intro.setWordWrap(True)
         self.reason_edit = QLineEdit(reason)
         self.user_edit = QLineEdit()
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout()
-        form.addRow("Reason", self.reason_edit)
-        form.addRow("Supervisor", self.user_edit)
-        form.addRow("Password", self.password_edit)
+        form.addRow(self.tr("Reason"), self.reason_edit)
+        form.addRow(self.tr("Supervisor"), self.user_edit)
+        form.addRow(self.tr("Password"), self.password_edit)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Approve and pay")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Approve and pay"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -147,26 +166,29 @@ class CheckScreen(QWidget):
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.picker, 1)
-        lay.addWidget(QLabel("Enrolled references:"))
+        lay.addWidget(QLabel(self.tr("Enrolled references:")))
         lay.addWidget(self.ref_list, 2)
 
-        self.cheque_frame = DropFrame("Cheque (drop an image, open or scan)")
+        self.cheque_frame = DropFrame(self.tr("Cheque (drop an image, open or scan)"))
         self.cheque_frame.files_dropped.connect(lambda files: self.open_cheque(files[0]))
         self.cheque_view = ChequeView()
         self.cheque_view.zone_changed.connect(self._zone_dragged)
-        open_btn = QPushButton("Open cheque…")
+        open_btn = QPushButton(self.tr("Open cheque…"))
         open_btn.clicked.connect(self.open_file)
-        scan_btn = QPushButton("Scan (newest in scan folder)")
+        scan_btn = QPushButton(self.tr("Scan"))
+        scan_btn.setToolTip(self.tr("Scan with the scanner chosen in Settings, or take the "
+                                    "newest image in the scan folder (Ctrl+Shift+S)"))
         scan_btn.clicked.connect(self.scan)
-        reset_zone = QPushButton("Reset zone")
+        reset_zone = QPushButton(self.tr("Reset zone"))
         reset_zone.clicked.connect(self.reset_zone)
-        self.recheck_btn = QPushButton("Check against this account")
+        self.recheck_btn = QPushButton(self.tr("Check against this account"))
         self.recheck_btn.setEnabled(False)
         self.recheck_btn.clicked.connect(self.recheck)
         self.page_box = QSpinBox()  # shown for a file with several pages
-        self.page_box.setPrefix("Page ")
+        self.page_box.setPrefix(self.tr("Page "))
         self.page_box.setMinimum(1)
-        self.page_box.setToolTip("This file has several pages: pick the one with the cheque")
+        self.page_box.setToolTip(self.tr("This file has several pages: pick the one with the "
+                                         "cheque"))
         self.page_box.hide()
         self.page_box.valueChanged.connect(self._page_picked)
         self.extracted = QLabel()
@@ -180,15 +202,15 @@ class CheckScreen(QWidget):
             buttons.addWidget(b)
         # The signature beside the cheque, not below it: the screen fits 1280x720.
         sig_col = QVBoxLayout()
-        for title, lab in (("Signature found", self.extracted),
-                           ("What the model compares", self.prepared)):
+        for title, lab in ((self.tr("Signature found"), self.extracted),
+                           (self.tr("What the model compares"), self.prepared)):
             sig_col.addWidget(QLabel(title))
             sig_col.addWidget(lab, 1)
         view_row = QHBoxLayout()
         view_row.addWidget(self.cheque_view, 3)
         view_row.addLayout(sig_col, 1)
-        hint = QLabel("Blue dashes: signature zone (drag a rectangle to move it). "
-                      "Green: the signature found.")
+        hint = QLabel(self.tr("Blue dashes: signature zone (drag a rectangle to move it). "
+                              "Green: the signature found."))
         hint.setStyleSheet("color: #555;")
         hint.setWordWrap(True)
         clay = QVBoxLayout(self.cheque_frame)
@@ -196,39 +218,54 @@ class CheckScreen(QWidget):
         clay.addLayout(view_row, 1)
         clay.addWidget(hint)
 
-        result = QGroupBox("Verdict and decision")
+        result = QGroupBox(self.tr("Verdict and decision"))
         grid = QGridLayout(result)
         self.verdict_label = QLabel("—")
         self.verdict_label.setStyleSheet(verdict_style("", 22))
         self.similarity_label = QLabel("")
         self.similarity_label.setStyleSheet("font-size: 15pt;")
-        self.detail_label = QLabel("")
+        self.summary_label = QLabel("")  # the verdict in plain words
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setStyleSheet("font-size: 12pt;")
+        self.detail_label = QLabel("")  # the technical line, behind "Technical details"
         self.detail_label.setWordWrap(True)
+        self.detail_label.setStyleSheet("color: #555;")
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label.hide()
+        self.details_button = QToolButton()
+        self.details_button.setText(self.tr("Technical details"))
+        self.details_button.setCheckable(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.toggled.connect(self._show_details)
         self.reason_box = QLineEdit()
-        self.reason_box.setPlaceholderText(f"Reason (at least {MIN_REASON} characters to accept "
-                                           "or reject against the verdict; refer needs none)")
+        self.reason_box.setPlaceholderText(
+            self.tr("Reason (at least {min} characters to accept or reject against the verdict; "
+                    "refer needs none)").format(min=MIN_REASON))
         self.rules_label = QLabel("")
         self.rules_label.setWordWrap(True)
         self.rules_label.setStyleSheet("color: #555;")
         self.decision_buttons = {}
         brow = QHBoxLayout()
         for decision, text in DECISION_TEXT.items():
-            b = QPushButton(text)
+            b = QPushButton(_shown(text))
             b.setEnabled(False)
             b.clicked.connect(lambda _=False, d=decision: self.record(d, self.reason_box.text()))
             self.decision_buttons[decision] = b
             brow.addWidget(b)
         self.decision_label = QLabel("")
         two_lines = 2 * self.fontMetrics().lineSpacing() + 4
-        for lab in (self.detail_label, self.rules_label):
+        for lab in (self.summary_label, self.detail_label, self.rules_label):
             lab.setMinimumHeight(two_lines)  # wrapped text is never squeezed to one line
         grid.addWidget(self.verdict_label, 0, 0)
         grid.addWidget(self.similarity_label, 0, 1)
-        grid.addWidget(self.detail_label, 1, 0, 1, 2)
-        grid.addWidget(self.reason_box, 2, 0, 1, 2)
-        grid.addLayout(brow, 3, 0, 1, 2)
-        grid.addWidget(self.rules_label, 4, 0, 1, 2)
-        grid.addWidget(self.decision_label, 5, 0, 1, 2)
+        grid.addWidget(self.details_button, 0, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.summary_label, 1, 0, 1, 3)
+        grid.addWidget(self.detail_label, 2, 0, 1, 3)
+        grid.addWidget(self.reason_box, 3, 0, 1, 3)
+        grid.addLayout(brow, 4, 0, 1, 3)
+        grid.addWidget(self.rules_label, 5, 0, 1, 3)
+        grid.addWidget(self.decision_label, 6, 0, 1, 3)
 
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -247,9 +284,10 @@ class CheckScreen(QWidget):
         # the clerk asks.
         self.requests.cancel()
         self.account, self.references = loaded
-        self.picker.label.setText(f"<b>{self.account.holder_name}</b><br>"
-                                  f"Account {self.account.account_number} · "
-                                  f"{len(self.references)} reference(s)")
+        self.picker.label.setText(
+            f"<b>{self.account.holder_name}</b><br>"
+            + self.tr("Account {number} · %n reference(s)", "", len(self.references))
+            .format(number=self.account.account_number))
         self.zone = None
         self._clear_result()
         self.references_loaded.emit(self.references)
@@ -257,21 +295,24 @@ class CheckScreen(QWidget):
     def _show_references(self, similarities: list[float] | None) -> None:
         self.ref_list.clear()
         for i, ref in enumerate(self.references):
-            text = ref.source_name or f"reference {ref.id}"
+            name = ref.source_name or self.tr("reference {id}").format(id=ref.id)
+            text = elided(name, self.ref_list, 150)
             if similarities is not None:
-                text += f"\nsimilarity {similarities[i]:.3f}"
+                text += "\n" + self.tr("similarity {value}").format(
+                    value=f"{similarities[i]:.3f}")
             item = QListWidgetItem(QIcon(to_pixmap(decode_png(ref.image_png))), text)
+            item.setToolTip(name)
             self.ref_list.addItem(item)
 
     def open_file(self) -> None:
         """Ask for a cheque file and check it (File > Open, Ctrl+O)."""
-        path, _ = QFileDialog.getOpenFileName(self, "Cheque image", "", IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Cheque image"), "", image_filter())
         if path:
             self.open_cheque(path)
 
     def scan(self) -> None:
-        """Take the newest image the scanner saved in the configured scan folder."""
-        self.host.open_newest_scan(self.open_cheque)
+        """Scan the cheque with the source the settings choose, then check it."""
+        self.host.acquire_scan(self.open_cheque)
 
     def open_cheque(self, path: str) -> None:
         """Check this cheque against the selected account's references."""
@@ -280,10 +321,13 @@ class CheckScreen(QWidget):
         self.zone = None
         self.page = 0
         self._set_pages(1)
-        self.cheque_frame.setTitle(f"Cheque: {Path(path).name}")
+        name = Path(path).name
+        self.cheque_frame.setTitle(self.tr("Cheque: {name}").format(
+            name=elided(name, self.cheque_frame, 520)))
+        self.cheque_frame.setToolTip(str(path))
         self._clear_result()
         if self.account is None:
-            self.host.show_error("Select the account first, then open the cheque.")
+            self.host.show_error(self.tr("Select the account first, then open the cheque."))
             return
         self._run_check()
 
@@ -297,7 +341,7 @@ class CheckScreen(QWidget):
         being checked; setting it here does not start another check."""
         self.page_box.blockSignals(True)
         self.page_box.setMaximum(max(1, pages))
-        self.page_box.setSuffix(f" of {pages}")
+        self.page_box.setSuffix(self.tr(" of {pages}").format(pages=pages))
         self.page_box.setValue(self.page + 1)
         self.page_box.blockSignals(False)
         self.page_box.setVisible(pages > 1)
@@ -313,7 +357,7 @@ class CheckScreen(QWidget):
         try:
             self.zone = SignatureZone(*zone)
         except ValueError as exc:
-            self.host.show_error(f"That zone cannot be used: {exc}")
+            self.host.show_error(self.tr("That zone cannot be used: {problem}").format(problem=exc))
             return
         self._run_check()
 
@@ -328,7 +372,8 @@ class CheckScreen(QWidget):
         path = self.cheque_path
         self.host.run(check_or_refusal, svc, ses, self.account.account_number, path, self.zone,
                       self.page, on_done=lambda r, p=path: self._checked(r, p),
-                      status=f"Checking {Path(path).name}…", slot=self.requests)
+                      status=self.tr("Checking {name}…").format(name=Path(path).name),
+                      slot=self.requests)
 
     def _checked(self, outcome: tuple[int, ChequeCheck | ChequeRefused], path: str) -> None:
         if path != self.cheque_path:  # belt and braces: the slot already dropped stale ones
@@ -347,40 +392,80 @@ class CheckScreen(QWidget):
                                   (x0 / w, y0 / h, (x1 - x0) / w, (y1 - y0) / h))
         self.extracted.setPixmap(to_pixmap(ex.signature, self.extracted.size()))
         self.prepared.setPixmap(to_pixmap(to_display(check.query_inkmap), self.prepared.size()))
-        self.verdict_label.setText(r.decision.upper())
+        self.verdict_label.setText(verdict_text(r.decision))
         self.verdict_label.setStyleSheet(verdict_style(r.decision, 22))
-        self.similarity_label.setText(f"Similarity {r.similarity:.3f}")
-        far = f"target FAR {100 * r.target_far:g}%" if r.target_far else "default level"
+        self.similarity_label.setText(self.tr("Similarity {value}").format(
+            value=f"{r.similarity:.3f}"))
+        self.summary_label.setText(self._plain_words(check))
+        far = (self.tr("target FAR {percent}%").format(percent=f"{100 * r.target_far:g}")
+               if r.target_far else self.tr("default level"))
         self.detail_label.setText(
-            f"Against {len(check.references)} references ({r.method} method, {far}): genuine "
-            f"at similarity ≥ {r.accept_similarity:.3f}, forged below "
-            f"{r.reject_similarity:.3f}, needs review in between. Skew corrected "
-            f"{ex.angle:+.1f}°. Model {r.model_id} on {r.provider}. Audit #{check.audit_id}."
+            self.tr("Against %n references ({method} method, {far}): genuine at similarity "
+                    "≥ {accept}, forged below {reject}, needs review in between. Skew "
+                    "corrected {angle}°. Model {model} on {provider}. Audit #{audit}.", "",
+                    len(check.references))
+            .format(method=method_name(r.method), far=far, accept=f"{r.accept_similarity:.3f}",
+                    reject=f"{r.reject_similarity:.3f}", angle=f"{ex.angle:+.1f}",
+                    model=r.model_id, provider=r.provider, audit=check.audit_id)
         )
         self.rules_label.setText("  ·  ".join(
-            f"{DECISION_TEXT[d]}: {decision_rule(r.decision, d).describe()}"
+            self.tr("{decision}: {rule}").format(
+                decision=_shown(DECISION_TEXT[d]),
+                rule=decision_rule_text(decision_rule(r.decision, d)))
             for d in (ACCEPT, REFER, REJECT)))
         self._show_references(r.reference_similarities)
         for b in self.decision_buttons.values():
             b.setEnabled(True)
         self.check_done.emit(check)
 
+    def _plain_words(self, check: ChequeCheck) -> str:
+        """What the verdict means, in a sentence a clerk reads at a glance."""
+        r, refs = check.result, check.references
+        n = len(refs)
+        sims = r.reference_similarities or []
+        best = max(range(len(sims)), key=sims.__getitem__) if sims else None
+        closest = (refs[best].source_name or self.tr("reference {id}").format(id=refs[best].id)
+                   ) if best is not None else "—"
+        if r.decision == GENUINE:
+            return self.tr("Matches the %n reference(s) closely: similarity {value}, where "
+                           "{accept} or more counts as genuine.", "", n).format(
+                value=f"{r.similarity:.2f}", accept=f"{r.accept_similarity:.2f}")
+        if r.decision == FORGED:
+            return self.tr("Differs from all %n reference(s): even the closest ({closest}) is "
+                           "only {best} alike, below {reject}. Compare it with the references "
+                           "on the left before you decide.", "", n).format(
+                closest=closest, best=f"{sims[best]:.2f}" if best is not None else "—",
+                reject=f"{r.reject_similarity:.2f}")
+        return self.tr("Resembles the %n reference(s), but not closely enough to pass "
+                       "(similarity {value}; genuine from {accept}): compare it by eye with "
+                       "the references on the left.", "", n).format(
+            value=f"{r.similarity:.2f}", accept=f"{r.accept_similarity:.2f}")
+
+    def _show_details(self, shown: bool) -> None:
+        self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown
+                                         else Qt.ArrowType.RightArrow)
+        self.detail_label.setVisible(shown)
+
     def _refused(self, refusal: ChequeRefused) -> None:
         """No verdict: say why, show the page so that the zone can be drawn on it."""
-        self.verdict_label.setText(REFUSAL_TITLES.get(refusal.kind, "NOT CHECKED"))
+        title = REFUSAL_TITLES.get(refusal.kind)
+        self.verdict_label.setText(_shown(title) if title else self.tr("NOT CHECKED"))
         self.verdict_label.setStyleSheet(f"font-size: 22pt; font-weight: bold; color: "
                                          f"{REFUSED_COLOUR};")
         problem = refusal.problem[:1].upper() + refusal.problem[1:]
-        other_pages = (f" This file has {self.page_box.maximum()} pages: pick another page "
-                       "above." if self.page_box.maximum() > 1 else "")
         audit = getattr(refusal, "audit_id", None)
-        kept = f"; the refusal is in the audit log (#{audit})" if audit is not None else ""
-        self.detail_label.setText(f"{problem}. Nothing was compared{kept}.{other_pages}")
+        text = (self.tr("{problem}. Nothing was compared.") if audit is None else
+                self.tr("{problem}. Nothing was compared; the refusal is in the audit log "
+                        "(#{audit}).")).format(problem=problem, audit=audit)
+        if self.page_box.maximum() > 1:
+            text = join_sentences(text, self.tr("This file has %n pages: pick another page "
+                                                "above.", "", self.page_box.maximum()))
+        self.summary_label.setText(text)
         if refusal.page is not None and refusal.kind == "no_signature":
             z = self.zone or self.host.service.settings.zone
             self.cheque_view.set_page(refusal.page, (z.x, z.y, z.w, z.h))
-            self.rules_label.setText("Drag a rectangle around the signature on the cheque to "
-                                     "check that zone.")
+            self.rules_label.setText(self.tr("Drag a rectangle around the signature on the "
+                                             "cheque to check that zone."))
         self.refused.emit(refusal)
 
     def record(self, decision: str, reason: str = "") -> None:
@@ -401,17 +486,18 @@ class CheckScreen(QWidget):
         self.host.run(svc.record_decision, ses, check, decision, reason, approver,
                       on_done=lambda i, d=decision, c=check: self._recorded(i, d, c),
                       on_failed=lambda m, c=check: self._record_failed(m, c),
-                      status="Recording the decision…")
+                      status=self.tr("Recording the decision…"))
 
     def _recorded(self, decision_id: int, decision: str, check: ChequeCheck) -> None:
-        name = Path(check.cheque_path).name
+        word = DECISION_WORDS.get(decision)
+        recorded = self.tr("Decision recorded on {name}: {decision} (#{id}).").format(
+            name=Path(check.cheque_path).name, decision=_shown(word) if word else decision,
+            id=decision_id)
         if check is not self.check:  # the clerk moved on: leave the new check alone
-            self.host.statusBar().showMessage(f"Decision recorded on {name}: {decision} "
-                                              f"(#{decision_id}).", 10000)
+            self.host.statusBar().showMessage(recorded, 10000)
             return
         self.reason_box.clear()
-        self.decision_label.setText(f"Decision recorded on {name}: {decision} "
-                                    f"(#{decision_id}).")
+        self.decision_label.setText(recorded)
         self.decision_recorded.emit(decision_id)
 
     def _record_failed(self, message: str, check: ChequeCheck) -> None:
@@ -426,8 +512,8 @@ class CheckScreen(QWidget):
         self.check = None
         self.verdict_label.setText("—")
         self.verdict_label.setStyleSheet(verdict_style("", 22))
-        for lab in (self.similarity_label, self.detail_label, self.decision_label,
-                    self.rules_label, self.extracted, self.prepared):
+        for lab in (self.similarity_label, self.summary_label, self.detail_label,
+                    self.decision_label, self.rules_label, self.extracted, self.prepared):
             lab.clear()
         self.cheque_view.set_page(None)
         self._show_references(None)

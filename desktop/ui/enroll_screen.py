@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,7 @@ from desktop.core.signature.enrollment import (
     MIN_REFERENCES,
     OK,
     REJECTED,
+    WARNING,
     Candidate,
 )
 from desktop.core.store.records import Account, Reference
@@ -36,6 +37,10 @@ from desktop.ui.widgets import IMAGE_FILTER, AccountPicker, DropFrame, to_pixmap
 from desktop.ui.workers import RequestSlot
 
 STATUS_COLOURS = {OK: "#1b7f3b", REJECTED: "#b3261e"}
+# What each quality-check status is called on screen (translated where shown).
+STATUS_NAMES = {OK: QT_TRANSLATE_NOOP("EnrollScreen", "ok"),
+                WARNING: QT_TRANSLATE_NOOP("EnrollScreen", "warning"),
+                REJECTED: QT_TRANSLATE_NOOP("EnrollScreen", "rejected")}
 
 
 class EnrollScreen(QWidget):
@@ -59,28 +64,28 @@ class EnrollScreen(QWidget):
         self._build()
 
     def _build(self) -> None:
-        new_box = QGroupBox("New account holder")
+        new_box = QGroupBox(self.tr("New account holder"))
         self.number_edit = QLineEdit()
         self.name_edit = QLineEdit()
-        create = QPushButton("Create")
+        create = QPushButton(self.tr("Create"))
         create.clicked.connect(lambda: self.create_account(self.number_edit.text(),
                                                            self.name_edit.text()))
         form = QFormLayout(new_box)
-        form.addRow("Account number", self.number_edit)
-        form.addRow("Holder's name", self.name_edit)
+        form.addRow(self.tr("Account number"), self.number_edit)
+        form.addRow(self.tr("Holder's name"), self.name_edit)
         form.addRow(create)
 
         self.picker = AccountPicker(self.host)
         self.picker.loaded.connect(self._loaded)
 
-        refs_box = QGroupBox("Enrolled references")
+        refs_box = QGroupBox(self.tr("Enrolled references"))
         self.ref_list = QListWidget()
         self.ref_list.setIconSize(QSize(150, 90))
         self.revoke_reason = QLineEdit()
-        self.revoke_reason.setPlaceholderText("Reason for revoking or replacing")
-        revoke = QPushButton("Revoke selected")
+        self.revoke_reason.setPlaceholderText(self.tr("Reason for revoking or replacing"))
+        revoke = QPushButton(self.tr("Revoke selected"))
         revoke.clicked.connect(self._revoke_selected)
-        replace_btn = QPushButton("Replace selected with selected new signature")
+        replace_btn = QPushButton(self.tr("Replace selected with selected new signature"))
         replace_btn.clicked.connect(self._replace_selected)
         rlay = QVBoxLayout(refs_box)
         rlay.addWidget(self.ref_list, 1)
@@ -97,24 +102,25 @@ class EnrollScreen(QWidget):
         llay.addWidget(refs_box, 2)
 
         self.cand_frame = DropFrame(
-            f"New reference signatures ({MIN_REFERENCES} to {MAX_REFERENCES} per account; "
-            "drop files here)")
+            self.tr("New reference signatures ({low} to {high} per account; drop files here)")
+            .format(low=MIN_REFERENCES, high=MAX_REFERENCES))
         self.cand_frame.files_dropped.connect(lambda files: self.add_files(files))
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Signature", "File", "Check", "Findings"])
+        self.table.setHorizontalHeaderLabels([self.tr("Signature"), self.tr("File"),
+                                              self.tr("Check"), self.tr("Findings")])
         self.table.setIconSize(QSize(180, 90))
         self.table.verticalHeader().setDefaultSectionSize(96)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 190)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        add = QPushButton("Add signature files…")
+        add = QPushButton(self.tr("Add signature files…"))
         add.clicked.connect(lambda: self.open_file(card=False))
-        card = QPushButton("Add a signature card…")
+        card = QPushButton(self.tr("Add a signature card…"))
         card.clicked.connect(lambda: self.open_file(card=True))
-        remove = QPushButton("Remove selected")
+        remove = QPushButton(self.tr("Remove selected"))
         remove.clicked.connect(self._remove_selected)
-        self.save_button = QPushButton("Save enrollment")
+        self.save_button = QPushButton(self.tr("Save enrollment"))
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save)
         self.summary = QLabel("")
@@ -139,7 +145,7 @@ class EnrollScreen(QWidget):
         """Create an account holder and select it."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.create_account, ses, number, name, on_done=self._created,
-                      status="Creating the account…")
+                      status=self.tr("Creating the account…"))
 
     def _created(self, account: Account) -> None:
         self.number_edit.clear()
@@ -149,13 +155,14 @@ class EnrollScreen(QWidget):
 
     def _loaded(self, loaded: tuple[Account, list[Reference]]) -> None:
         self.account, self.references = loaded
-        self.picker.label.setText(f"<b>{self.account.holder_name}</b> · account "
-                                   f"{self.account.account_number}")
+        self.picker.label.setText(self.tr("<b>{holder}</b> · account {number}").format(
+            holder=self.account.holder_name, number=self.account.account_number))
         self.ref_list.clear()
         for ref in self.references:
             item = QListWidgetItem(QIcon(to_pixmap(decode_png(ref.image_png))),
-                                   f"{ref.source_name}\nenrolled {ref.created_at[:10]} by "
-                                   f"{ref.created_by}")
+                                   self.tr("{file}\nenrolled {date} by {user}").format(
+                                       file=ref.source_name, date=ref.created_at[:10],
+                                       user=ref.created_by))
             item.setData(Qt.ItemDataRole.UserRole, ref.id)
             self.ref_list.addItem(item)
         self._update_summary()
@@ -167,10 +174,11 @@ class EnrollScreen(QWidget):
     def open_file(self, card: bool = False) -> None:
         """Ask for signature files, or a signature card (File > Open, Ctrl+O)."""
         if card:
-            path, _ = QFileDialog.getOpenFileName(self, "Signature card", "", IMAGE_FILTER)
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Signature card"), "",
+                                                  IMAGE_FILTER)
             files = [path] if path else []
         else:
-            files, _ = QFileDialog.getOpenFileNames(self, "Reference signatures", "",
+            files, _ = QFileDialog.getOpenFileNames(self, self.tr("Reference signatures"), "",
                                                     IMAGE_FILTER)
         if files:
             self.add_files(files, card=card)
@@ -179,7 +187,7 @@ class EnrollScreen(QWidget):
         """Read the files (a card is split into its signatures) and check them all."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.load_candidates, ses, paths, card, on_done=self._assess,
-                      status="Reading signatures…")
+                      status=self.tr("Reading signatures…"))
 
     def _assess(self, new: list[Candidate]) -> None:
         svc, ses = self.host.service, self.host.session
@@ -192,7 +200,7 @@ class EnrollScreen(QWidget):
         self._update_summary()
         self.host.run(svc.assess_candidates, ses, cands, number,
                       on_done=lambda c, n=number: self._assessed(c, n),
-                      status="Checking quality…", slot=self.requests)
+                      status=self.tr("Checking quality…"), slot=self.requests)
 
     def _assessed(self, cands: list[Candidate], number: str | None) -> None:
         current = self.account.account_number if self.account else None
@@ -206,9 +214,10 @@ class EnrollScreen(QWidget):
             thumb = QTableWidgetItem()
             if cand.gray is not None:
                 thumb.setIcon(QIcon(to_pixmap(cand.gray, QSize(180, 90))))
-            status = QTableWidgetItem(cand.status)
+            status = QTableWidgetItem(self.tr(STATUS_NAMES[cand.status])
+                                      if cand.status in STATUS_NAMES else cand.status)
             status.setForeground(QColor(STATUS_COLOURS.get(cand.status, "#a15c00")))
-            findings = QTableWidgetItem("; ".join(cand.problems) or "good")
+            findings = QTableWidgetItem("; ".join(cand.problems) or self.tr("good"))
             findings.setToolTip("\n".join(cand.problems))
             for col, item in enumerate((thumb, QTableWidgetItem(cand.name), status, findings)):
                 self.table.setItem(row, col, item)
@@ -230,12 +239,13 @@ class EnrollScreen(QWidget):
               and MIN_REFERENCES <= total <= MAX_REFERENCES)
         self.save_button.setEnabled(bool(ok))
         if self.account is None:
-            text = "Select or create the account first."
+            text = self.tr("Select or create the account first.")
         elif blocked:
-            text = "Remove the rejected signatures to save."
+            text = self.tr("Remove the rejected signatures to save.")
         else:
-            text = (f"{len(self.references)} enrolled + {len(usable)} new = {total} "
-                    f"(needs {MIN_REFERENCES} to {MAX_REFERENCES}).")
+            text = self.tr("{enrolled} enrolled + {new} new = {total} (needs {low} to {high}).")\
+                .format(enrolled=len(self.references), new=len(usable), total=total,
+                        low=MIN_REFERENCES, high=MAX_REFERENCES)
         self.summary.setText(text)
 
     def save(self) -> None:
@@ -244,7 +254,7 @@ class EnrollScreen(QWidget):
             return
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.enroll, ses, self.account.account_number, list(self.candidates),
-                      on_done=self._saved, status="Saving the enrollment…")
+                      on_done=self._saved, status=self.tr("Saving the enrollment…"))
 
     def _saved(self, refs: list[Reference]) -> None:
         self.candidates, self.assessed_for = [], None
@@ -266,18 +276,20 @@ class EnrollScreen(QWidget):
         """Revoke one reference of the selected account."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.revoke_reference, ses, self.account.account_number, ref_id, reason,
-                      on_done=self._changed, status="Revoking…")
+                      on_done=self._changed, status=self.tr("Revoking…"))
 
     def _replace_selected(self) -> None:
         ref_id = self._selected_ref()
         rows = {i.row() for i in self.table.selectedIndexes()}
         if ref_id is None or len(rows) != 1:
-            self.host.show_error("Select one enrolled reference and one new signature.")
+            self.host.show_error(self.tr("Select one enrolled reference and one new "
+                                         "signature."))
             return
         cand = self.candidates[rows.pop()]
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.replace_reference, ses, self.account.account_number, ref_id, cand,
-                      self.revoke_reason.text(), on_done=self._changed, status="Replacing…")
+                      self.revoke_reason.text(), on_done=self._changed,
+                      status=self.tr("Replacing…"))
 
     def _changed(self, ref: Reference) -> None:
         self.revoke_reason.clear()

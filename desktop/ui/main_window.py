@@ -37,13 +37,15 @@ from desktop.core.signature.verification import (
 )
 from desktop.ui.widgets import (
     DECISION_COLOURS,
-    IMAGE_FILTER,
     REVIEW_COLOUR,
     DropFrame,
     fit_to_screen,
+    image_filter,
     show_model_status,
     to_pixmap,
+    verdict_text,
 )
+from desktop.ui.wording import provider_choice, provider_text
 from desktop.ui.workers import BackgroundHost, TaskRunner
 
 
@@ -56,7 +58,7 @@ class MainWindow(BackgroundHost, QMainWindow):
 
     def __init__(self, model_dir: str | Path, provider: str = "auto") -> None:
         super().__init__()
-        self.setWindowTitle("Signature verification")
+        self.setWindowTitle(self.tr("Signature verification"))
         fit_to_screen(self, 1100, 720)
         self.model_dir = Path(model_dir)
         self.verifier: SignatureVerifier | None = None
@@ -70,33 +72,35 @@ class MainWindow(BackgroundHost, QMainWindow):
 
     # ---- layout -------------------------------------------------------------------------
     def _build(self, provider: str) -> None:
-        bar = QToolBar("Main")
+        bar = QToolBar(self.tr("Main"))
         bar.setMovable(False)
         self.addToolBar(bar)
-        open_refs = QAction("Add references…", self)
+        open_refs = QAction(self.tr("Add references…"), self)
         open_refs.triggered.connect(self._choose_references)
-        open_query = QAction("Open query…", self)
+        open_query = QAction(self.tr("Open query…"), self)
         open_query.triggered.connect(self._choose_query)
-        clear = QAction("Clear", self)
+        clear = QAction(self.tr("Clear"), self)
         clear.triggered.connect(self.clear)
         for action in (open_refs, open_query, clear):
             bar.addAction(action)
         bar.addSeparator()
-        bar.addWidget(QLabel(" Execution provider: "))
+        bar.addWidget(QLabel(self.tr(" Execution provider: ")))
         self.provider_box = QComboBox()
-        self.provider_box.addItems(PROVIDER_CHOICES)
-        self.provider_box.setCurrentText(provider)
-        self.provider_box.currentTextChanged.connect(self.load_model)
+        for code in PROVIDER_CHOICES:
+            self.provider_box.addItem(provider_choice(code), code)
+        self.provider_box.setCurrentIndex(max(0, self.provider_box.findData(provider)))
+        self.provider_box.currentIndexChanged.connect(
+            lambda _i: self.load_model(self.provider_box.currentData()))
         bar.addWidget(self.provider_box)
 
-        self.ref_frame = DropFrame("References (drop files here)")
+        self.ref_frame = DropFrame(self.tr("References (drop files here)"))
         self.ref_frame.files_dropped.connect(self.add_reference_files)
         self.ref_list = QListWidget()
         self.ref_list.setIconSize(QSize(150, 100))
         self.ref_list.setSpacing(4)
-        remove = QPushButton("Remove selected")
+        remove = QPushButton(self.tr("Remove selected"))
         remove.clicked.connect(self._remove_selected)
-        add = QPushButton("Add references…")
+        add = QPushButton(self.tr("Add references…"))
         add.clicked.connect(self._choose_references)
         buttons = QHBoxLayout()
         buttons.addWidget(add)
@@ -105,20 +109,20 @@ class MainWindow(BackgroundHost, QMainWindow):
         ref_layout.addWidget(self.ref_list)
         ref_layout.addLayout(buttons)
 
-        self.query_frame = DropFrame("Query signature (drop a file here)")
+        self.query_frame = DropFrame(self._query_title())
         self.query_frame.files_dropped.connect(lambda files: self.set_query_file(files[0]))
-        self.query_original = QLabel("No query yet: open or drop a scanned signature.")
+        self.query_original = QLabel(self._no_query())
         self.query_prepared = QLabel()
         for lab in (self.query_original, self.query_prepared):
             lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
             lab.setMinimumSize(280, 120)
             lab.setFrameShape(QFrame.Shape.StyledPanel)
-        open_q = QPushButton("Open query…")
+        open_q = QPushButton(self.tr("Open query…"))
         open_q.clicked.connect(self._choose_query)
         q_layout = QVBoxLayout(self.query_frame)
-        q_layout.addWidget(QLabel("As scanned:"))
+        q_layout.addWidget(QLabel(self.tr("As scanned:")))
         q_layout.addWidget(self.query_original, 1)
-        q_layout.addWidget(QLabel("Preprocessed (what the model compares):"))
+        q_layout.addWidget(QLabel(self.tr("Preprocessed (what the model compares):")))
         q_layout.addWidget(self.query_prepared, 1)
         self.query_warning = QLabel("")
         self.query_warning.setWordWrap(True)
@@ -131,11 +135,11 @@ class MainWindow(BackgroundHost, QMainWindow):
         split.addWidget(self.query_frame)
         split.setSizes([420, 680])
 
-        result_box = QGroupBox("Result")
+        result_box = QGroupBox(self.tr("Result"))
         grid = QGridLayout(result_box)
         self.decision_label = QLabel("—")
         self.decision_label.setStyleSheet("font-size: 22pt; font-weight: bold;")
-        self.similarity_label = QLabel("Similarity: —")
+        self.similarity_label = QLabel(self._no_similarity())
         self.similarity_label.setStyleSheet("font-size: 16pt;")
         self.threshold_label = QLabel("")
         self.threshold_label.setWordWrap(True)
@@ -159,17 +163,27 @@ class MainWindow(BackgroundHost, QMainWindow):
         self.statusBar().addPermanentWidget(self.status_provider)
         self.add_busy_indicator()
 
+    def _query_title(self) -> str:
+        return self.tr("Query signature (drop a file here)")
+
+    def _no_query(self) -> str:
+        return self.tr("No query yet: open or drop a scanned signature.")
+
+    def _no_similarity(self) -> str:
+        return self.tr("Similarity: —")
+
     def load_model(self, provider: str = "auto") -> None:
         """(Re)load the model on a worker thread with the chosen execution provider."""
         self.verifier = None
         self.run(SignatureVerifier, self.model_dir, provider, on_done=self._model_loaded,
-                  status=f"Loading model from {self.model_dir}…")
+                  status=self.tr("Loading model from {folder}…").format(folder=self.model_dir))
 
     def _model_loaded(self, verifier: SignatureVerifier) -> None:
         self.verifier = verifier
         info = verifier.embedder.provider
         show_model_status(self.status_provider, verifier)
-        self.provider_label.setText(f"Execution provider: {info.describe()}")
+        self.provider_label.setText(self.tr("Execution provider: {provider}").format(
+            provider=provider_text(info)))
         self.model_ready.emit(verifier)
         pending, self._pending = self._pending, []
         for role, path in pending:
@@ -178,12 +192,14 @@ class MainWindow(BackgroundHost, QMainWindow):
 
     # ---- user actions ------------------------------------------------------------------
     def _choose_references(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Reference signatures", "", IMAGE_FILTER)
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Reference signatures"), "",
+                                                image_filter())
         if files:
             self.add_reference_files(files)
 
     def _choose_query(self) -> None:
-        file, _ = QFileDialog.getOpenFileName(self, "Query signature", "", IMAGE_FILTER)
+        file, _ = QFileDialog.getOpenFileName(self, self.tr("Query signature"), "",
+                                              image_filter())
         if file:
             self.set_query_file(file)
 
@@ -202,7 +218,7 @@ class MainWindow(BackgroundHost, QMainWindow):
             return
         done = self._reference_ready if role == "reference" else self._query_ready
         self.run(self.verifier.prepare, path, 0, role == "query", on_done=done,
-                 status=f"Reading {path}…")
+                 status=self.tr("Reading {path}…").format(path=path))
 
     def _reference_ready(self, item: PreparedImage) -> None:
         self.references.append(item)
@@ -213,8 +229,10 @@ class MainWindow(BackgroundHost, QMainWindow):
 
     def _query_ready(self, item: PreparedImage) -> None:
         self.query = item
-        self.query_frame.setTitle(f"Query signature: {Path(item.path).name}")
-        self.query_warning.setText(f"Warning: {item.warning}." if item.warning else "")
+        self.query_frame.setTitle(self.tr("Query signature: {name}").format(
+            name=Path(item.path).name))
+        self.query_warning.setText(self.tr("Warning: {warning}.").format(warning=item.warning)
+                                   if item.warning else "")
         self.query_original.setPixmap(to_pixmap(item.gray, self.query_original.size()))
         self.query_prepared.setPixmap(
             to_pixmap(to_display(item.inkmap), self.query_prepared.size())
@@ -234,9 +252,9 @@ class MainWindow(BackgroundHost, QMainWindow):
         self.ref_list.clear()
         self.query = None
         self.query_original.clear()
-        self.query_original.setText("No query yet: open or drop a scanned signature.")
+        self.query_original.setText(self._no_query())
         self.query_prepared.clear()
-        self.query_frame.setTitle("Query signature (drop a file here)")
+        self.query_frame.setTitle(self._query_title())
         self.query_warning.clear()
         self._show_result(None)
 
@@ -245,7 +263,7 @@ class MainWindow(BackgroundHost, QMainWindow):
             self._show_result(None)
             return
         self.run(self.verifier.verify, list(self.references), self.query,
-                  on_done=self._verified, status="Verifying…")
+                  on_done=self._verified, status=self.tr("Verifying…"))
 
     def _verified(self, result: VerificationResult) -> None:
         self._show_result(result)
@@ -257,37 +275,41 @@ class MainWindow(BackgroundHost, QMainWindow):
         if result is None:
             self.decision_label.setText("—")
             self.decision_label.setStyleSheet("font-size: 22pt; font-weight: bold;")
-            self.similarity_label.setText("Similarity: —")
-            self.threshold_label.setText("Add at least one reference and a query.")
+            self.similarity_label.setText(self._no_similarity())
+            self.threshold_label.setText(self.tr("Add at least one reference and a query."))
             self.operating_label.setText("")
             return
         colour = DECISION_COLOURS.get(result.decision, REVIEW_COLOUR)
-        self.decision_label.setText(result.decision.upper())
+        self.decision_label.setText(verdict_text(result.decision))
         self.decision_label.setStyleSheet(
             f"font-size: 22pt; font-weight: bold; color: {colour};"
         )
-        self.similarity_label.setText(f"Similarity: {result.similarity:.3f}")
+        self.similarity_label.setText(self.tr("Similarity: {value}").format(
+            value=f"{result.similarity:.3f}"))
         self.threshold_label.setText(
-            f"Threshold: similarity 0.500 (score {result.threshold_distance:.3f}). "
-            f"Genuine at similarity ≥ {result.accept_similarity:.3f}, forged below "
-            f"{result.reject_similarity:.3f}, needs review in between. Score against "
-            f"{len(result.reference_distances)} reference(s): {result.distance:.3f} "
-            f"(distance relative to the references' spread; calibrated for "
-            f"K={result.calibrated_k})."
+            self.tr("Threshold: similarity 0.500 (score {score}). Genuine at similarity "
+                    "≥ {accept}, forged below {reject}, needs review in between. Score against "
+                    "%n reference(s): {distance} (distance relative to the references' spread; "
+                    "calibrated for K={k}).", "", len(result.reference_distances))
+            .format(score=f"{result.threshold_distance:.3f}",
+                    accept=f"{result.accept_similarity:.3f}",
+                    reject=f"{result.reject_similarity:.3f}", distance=f"{result.distance:.3f}",
+                    k=result.calibrated_k)
         )
         op = result.operating_point
         if op:
+            rates = {key: f"{100 * op.get(key, float('nan')):.1f}"
+                     for key in ("eer", "far_skilled", "far_random", "frr")}
             self.operating_label.setText(
-                "Operating point on validation writers at the threshold: "
-                f"EER {100 * op.get('eer', float('nan')):.1f}%, "
-                f"FAR skilled {100 * op.get('far_skilled', float('nan')):.1f}%, "
-                f"FAR random {100 * op.get('far_random', float('nan')):.1f}%, "
-                f"FRR {100 * op.get('frr', float('nan')):.1f}%."
+                self.tr("Operating point on validation writers at the threshold: EER {eer}%, "
+                        "FAR skilled {far_skilled}%, FAR random {far_random}%, FRR {frr}%.")
+                .format(**rates)
             )
         for row, sim in enumerate(result.reference_similarities):
             entry = self.ref_list.item(row)
             if entry is not None:
-                entry.setText(f"{Path(self.references[row].path).name}\nsimilarity {sim:.3f}")
+                entry.setText(Path(self.references[row].path).name + "\n"
+                              + self.tr("similarity {value}").format(value=f"{sim:.3f}"))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Let running tasks finish before the window's objects go away."""

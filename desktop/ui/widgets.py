@@ -4,7 +4,15 @@ draggable signature zone, and the verdict colours."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -31,15 +39,52 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.models.keys import describe_signer
-from desktop.core.signature.verification import FORGED, GENUINE
+from desktop.core.access.auth import MIN_PASSWORD_LENGTH
+from desktop.core.signature.verification import FORGED, GENUINE, REVIEW
+from desktop.ui.wording import provider_status, provider_text, signer_short, signer_text
 from desktop.ui.workers import RequestSlot
 
-IMAGE_FILTER = ("Images and PDF scans (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.pdf);;"
-                "All files (*)")
+IMAGE_PATTERNS = "*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.pdf"
+IMAGE_FILTER_LABELS = (QT_TRANSLATE_NOOP("Widgets", "Images and PDF scans"),
+                       QT_TRANSLATE_NOOP("Widgets", "All files"))
+# The English filter; a file dialog shows image_filter(), the same in the user's language.
+IMAGE_FILTER = f"{IMAGE_FILTER_LABELS[0]} ({IMAGE_PATTERNS});;{IMAGE_FILTER_LABELS[1]} (*)"
 DECISION_COLOURS = {GENUINE: "#1b7f3b", FORGED: "#b3261e"}
 REVIEW_COLOUR = "#a15c00"
 NOTE_VERDICT_COLOURS = {"genuine": "#1b7f3b", "suspect": "#b3261e"}
+# The verdict words shown for the verdict codes (a signature's, a banknote's).
+VERDICT_TEXT = {GENUINE: QT_TRANSLATE_NOOP("Widgets", "GENUINE"),
+                REVIEW: QT_TRANSLATE_NOOP("Widgets", "NEEDS REVIEW"),
+                FORGED: QT_TRANSLATE_NOOP("Widgets", "FORGED")}
+NOTE_VERDICT_TEXT = {"genuine": QT_TRANSLATE_NOOP("Widgets", "GENUINE"),
+                     "suspect": QT_TRANSLATE_NOOP("Widgets", "SUSPECT")}
+
+
+def join_sentences(*sentences: str) -> str:
+    """Sentences run on with a space after each, none after a full-width stop (Chinese)."""
+    text = ""
+    for sentence in filter(None, sentences):
+        text += sentence if not text or text.endswith(("。", "！", "？")) else " " + sentence
+    return text
+
+
+def image_filter() -> str:
+    """The file dialogs' filter of image files, in the user's language (the patterns stay)."""
+    images, everything = (QCoreApplication.translate("Widgets", label)
+                          for label in IMAGE_FILTER_LABELS)
+    return f"{images} ({IMAGE_PATTERNS});;{everything} (*)"
+
+
+def verdict_text(decision: str) -> str:
+    """The word shown for a signature verdict code ("genuine" -> GENUINE), translated."""
+    word = VERDICT_TEXT.get(decision)
+    return QCoreApplication.translate("Widgets", word) if word else decision.upper()
+
+
+def note_verdict_text(verdict: str) -> str:
+    """The word shown for a banknote verdict code ("suspect" -> SUSPECT), translated."""
+    word = NOTE_VERDICT_TEXT.get(verdict)
+    return QCoreApplication.translate("Widgets", word) if word else verdict.upper()
 
 
 def verdict_style(decision: str, size_pt: int = 22) -> str:
@@ -78,6 +123,22 @@ def bgr_pixmap(bgr: np.ndarray, max_size: QSize | None = None) -> QPixmap:
         pix = pix.scaled(max_size, Qt.AspectRatioMode.KeepAspectRatio,
                          Qt.TransformationMode.SmoothTransformation)
     return pix
+
+
+def password_rule_label() -> QLabel:
+    """The password rule, shown beside a new password before it can be broken."""
+    label = QLabel(QCoreApplication.translate(
+        "Widgets", "At least {n} characters, and not the user name.").format(
+        n=MIN_PASSWORD_LENGTH))
+    label.setStyleSheet("color: #555;")
+    label.setWordWrap(True)
+    return label
+
+
+def elided(text: str, widget: QWidget, width: int) -> str:
+    """``text`` cut in the middle with "…" to fit ``width`` pixels in ``widget``'s font (a
+    long file name keeps its start and its extension); the full text belongs in a tooltip."""
+    return widget.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, width)
 
 
 def fit_to_screen(window: QWidget, width: int, height: int) -> None:
@@ -123,20 +184,21 @@ class AccountPicker(QGroupBox):
     loaded = Signal(object)
 
     def __init__(self, host) -> None:
-        super().__init__("Account")
+        super().__init__()
+        self.setTitle(self.tr("Account"))
         self.host = host
         # The newest search and the newest load win: a slow answer for an account clicked
         # earlier never replaces the account clicked last.
         self.search_slot, self.load_slot = RequestSlot(), RequestSlot()
         self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Account number or holder's name")
+        self.search_box.setPlaceholderText(self.tr("Account number or holder's name"))
         self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
-        find = QPushButton("Search")
+        find = QPushButton(self.tr("Search"))
         find.clicked.connect(lambda: self.search(self.search_box.text()))
         self.list = QListWidget()
         self.list.itemClicked.connect(self._clicked)
         self.list.itemActivated.connect(self._clicked)
-        self.label = QLabel("No account selected")
+        self.label = QLabel(self.tr("No account selected"))
         self.label.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.search_box, 1)
@@ -150,13 +212,13 @@ class AccountPicker(QGroupBox):
         """Find accounts whose number or holder's name contains ``text``."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.search_accounts, ses, text, on_done=self.show_accounts,
-                      status="Searching accounts…", slot=self.search_slot)
+                      status=self.tr("Searching accounts…"), slot=self.search_slot)
 
     def load(self, account_number: str) -> None:
         """Load the account and its references (re-embedded if the model changed)."""
         svc, ses = self.host.service, self.host.session
         self.host.run(svc.account_with_references, ses, account_number,
-                      on_done=self.loaded.emit, status="Loading references…",
+                      on_done=self.loaded.emit, status=self.tr("Loading references…"),
                       slot=self.load_slot)
 
     def show_accounts(self, accounts) -> None:
@@ -167,7 +229,7 @@ class AccountPicker(QGroupBox):
             item.setData(Qt.ItemDataRole.UserRole, acc.account_number)
             self.list.addItem(item)
         if not accounts:
-            self.list.addItem("(no account matches)")
+            self.list.addItem(self.tr("(no account matches)"))
 
     def _clicked(self, item: QListWidgetItem) -> None:
         number = item.data(Qt.ItemDataRole.UserRole)
@@ -216,7 +278,7 @@ class ChequeView(QWidget):
         painter.fillRect(self.rect(), QColor("#f4f4f4"))
         if self._pix is None:
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                             "Open, drop or scan a cheque")
+                             self.tr("Open, drop or scan a cheque"))
             return
         page = self._page_rect()
         painter.drawPixmap(page.toRect(), self._pix)
@@ -312,6 +374,7 @@ def show_model_status(label: QLabel, verifier) -> None:
     """The status bar's model line: id, who signed it (the DEMO key says so) and the execution
     provider; the full signer and provider reasons as its tooltip."""
     info, signer = verifier.embedder.provider, verifier.manifest.signer
-    label.setText(f"Model {verifier.manifest.model_id} · "
-                  f"{signer.short() if signer else 'unsigned'} · {info.status}")
-    label.setToolTip(f"{describe_signer(signer)}\n{info.describe()}")
+    label.setText(QCoreApplication.translate("Widgets", "Model {model} · {signer} · {status}")
+                  .format(model=verifier.manifest.model_id, signer=signer_short(signer),
+                          status=provider_status(info)))
+    label.setToolTip(f"{signer_text(signer)}\n{provider_text(info)}")

@@ -7,7 +7,14 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    Signal,
+)
 
 from desktop.core.cancel import CancelToken, cancellable
 from desktop.core.errors import VerificationError
@@ -44,7 +51,9 @@ class Task(QRunnable):
             self.signals.failed.emit(str(exc))
         except Exception as exc:  # a worker must never die silently: report every failure
             log.error("background task failed:\n%s", traceback.format_exc())
-            self.signals.failed.emit(f"Unexpected error: {type(exc).__name__}: {exc}")
+            self.signals.failed.emit(QCoreApplication.translate(
+                "Task", "Unexpected error: {kind}: {error}").format(kind=type(exc).__name__,
+                                                                    error=exc))
         else:
             self.signals.done.emit(result)
 
@@ -134,7 +143,8 @@ class BackgroundHost:
     and its work stops at the core's next checkpoint.
     """
 
-    error_title = "Cannot use this input"
+    # Translated where shown, in the "BackgroundHost" context (a subclass may set its own).
+    error_title = QT_TRANSLATE_NOOP("BackgroundHost", "Cannot use this input")
 
     def add_busy_indicator(self) -> None:
         """The status bar's busy bar and its Cancel button (shown while work runs)."""
@@ -147,8 +157,10 @@ class BackgroundHost:
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(160)
         self.busy.hide()
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the check that is running (Esc)")
+        # Runs on BranchWindow and MainWindow: an explicit context, not self.tr.
+        self.cancel_button = QPushButton(QCoreApplication.translate("BackgroundHost", "Cancel"))
+        self.cancel_button.setToolTip(QCoreApplication.translate(
+            "BackgroundHost", "Stop the check that is running (Esc)"))
         self.cancel_button.setShortcut(QKeySequence("Esc"))
         self.cancel_button.clicked.connect(self.cancel_running)
         self.cancel_button.hide()
@@ -165,7 +177,8 @@ class BackgroundHost:
         self._cancellable.clear()
         self.cancel_button.hide()
         self._idle()
-        self.statusBar().showMessage("Cancelled.", 5000)
+        self.statusBar().showMessage(QCoreApplication.translate("BackgroundHost", "Cancelled."),
+                                     5000)
 
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
             status: str, slot: RequestSlot | None = None,
@@ -211,16 +224,40 @@ class BackgroundHost:
 
         self.runner.start(fn, *args, on_done=finished, on_failed=failed, token=token)
 
-    def open_newest_scan(self, open_fn: Callable[[str], None]) -> None:
-        """Pass the newest image in the configured scan folder to ``open_fn``."""
-        from desktop.core.branch.files import newest_image
+    def acquire_scan(self, open_fn: Callable[[str], None]) -> None:
+        """Scan with the source the settings choose (the newest image in the scan folder, or
+        a scanner through SANE) on a worker, then pass the first page's file to ``open_fn``.
+        When a document feeder gave several pages, a message says how many."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
 
-        folder = self.config.scan_folder
-        if not folder:
-            self.show_error("No scan folder is set: an admin sets it in Settings.")
+        from desktop.core.branch.scanner import scan_source
+        from desktop.core.imaging.decode import MAX_PAGES
+
+        try:
+            source = scan_source(self.config)
+        except VerificationError as exc:
+            self.show_error(str(exc))
             return
-        self.run(newest_image, folder, on_done=lambda p: open_fn(str(p)),
-                 status="Looking for the newest scan…")
+
+        def scanned(pages: list) -> None:
+            if len(pages) > 1:
+                text = QCoreApplication.translate(
+                    "BackgroundHost", "%n pages were scanned; page 1 is open. The pages are "
+                    "in {folder}.", "", len(pages)).format(folder=pages[0].parent)
+                if len(pages) >= MAX_PAGES:
+                    text += " " + QCoreApplication.translate(
+                        "BackgroundHost", "A scan takes at most {count} pages: sheets still in "
+                        "the feeder were not scanned.").format(count=MAX_PAGES)
+                box = QMessageBox(QMessageBox.Icon.Information,
+                                  QCoreApplication.translate("BackgroundHost", "Scanned pages"),
+                                  text, QMessageBox.StandardButton.Ok, self)
+                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                box.open()  # non-blocking, like show_error's box
+            open_fn(str(pages[0]))
+
+        self.run(source.acquire, on_done=scanned, status=QCoreApplication.translate(
+            "BackgroundHost", "Scanning: {source}…").format(source=source.describe()))
 
     def _idle(self) -> None:
         # Cancelled work may still be finishing on its thread: for the user the screen is idle
@@ -239,7 +276,8 @@ class BackgroundHost:
         from PySide6.QtWidgets import QMessageBox
 
         self.statusBar().showMessage(message, 15000)
-        box = QMessageBox(QMessageBox.Icon.Warning, self.error_title, message,
+        title = QCoreApplication.translate("BackgroundHost", self.error_title)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message,
                           QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

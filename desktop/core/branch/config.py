@@ -4,6 +4,9 @@ Windows ``%LOCALAPPDATA%\\SigDesk``, macOS ``~/Library/Application Support/SigDe
 ``~/.local/share/SigDesk``; ``$SIGDESK_HOME`` overrides the folder (tests, portable installs).
 The default store (``sigdesk.sqlite``) lives in the same folder; ``store_path`` may instead be
 a ``postgresql://user@host/database`` URL (the shared store), never with the password in it.
+
+A file written by an earlier version lacks the newer settings (the scanner's, for one): they
+take their defaults, so the *Scan* button keeps taking the newest image in the scan folder.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from desktop.core.paths import data_dir
 
 CONFIG_NAME = "settings.json"
 STORE_NAME = "sigdesk.sqlite"
+LANGUAGES = ("", "en", "zh_CN")  # "": the system's language (English when not translated)
+SCAN_SOURCES = ("folder", "sane")  # the newest image in a folder; a scanner through SANE
+SCANNER_DPIS = (200, 300)  # what cheque imaging uses (see desktop/core/imaging/decode.py)
+MAX_DEVICE_NAME = 256  # SANE names are short ("epson2:libusb:001:004", "net:host:test:0")
 
 
 class ConfigError(VerificationError):
@@ -38,6 +45,12 @@ class AppConfig:
     scan_folder: str = ""  # where the branch scanner saves its images
     banknote_model_dir: str = ""  # empty: the shipped exported_models/banknote
     idle_timeout_minutes: int = 15  # the window locks and the session ends after this idle
+    scan_source: str = "folder"  # "folder": scan_folder's newest image; "sane": a scanner
+    scanner_device: str = ""  # a SANE device name; empty: the first scanner SANE finds
+    scanner_dpi: int = 300
+    scanner_colour: bool = False  # grey unless asked (banknotes may want colour)
+    scanner_adf: bool = False  # the document feeder (every sheet in it) instead of the glass
+    language: str = ""  # the interface's language, from the next start; "": the system's
 
     def store_location(self) -> str | Path:
         """Where the store is: a ``postgresql://`` URL as written (a Path would fold its
@@ -111,17 +124,66 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         cfg.idle_timeout_minutes = int(cfg.idle_timeout_minutes)
         if not 1 <= cfg.idle_timeout_minutes <= 240:
             raise ValueError("idle_timeout_minutes must be 1 to 240")
+        check_choices(cfg)
     except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
         raise ConfigError(f"{path}: the settings file cannot be used ({exc})") from None
     return cfg
 
 
+def check_choices(cfg: AppConfig) -> None:
+    """Refuse settings that are not one of the choices the settings screen offers (the
+    scanner's, the language): raises :class:`ValueError` saying which and why."""
+    check_scanner_settings(cfg)
+    if not isinstance(cfg.language, str) or cfg.language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(map(repr, LANGUAGES))}, not "
+                         f"{_shown(cfg.language)}")
+
+
+def check_scanner_settings(cfg: AppConfig) -> None:
+    """Refuse scanner settings that are not one of the choices the settings screen offers
+    (a hand-edited or damaged file): raises :class:`ValueError` saying which and why.
+
+    JSON types are checked as they are: ``"300"`` or ``true`` is not a resolution, ``1`` or
+    ``"yes"`` is not a yes/no setting (``bool`` is a subclass of ``int`` in Python)."""
+    if not isinstance(cfg.scan_source, str) or cfg.scan_source not in SCAN_SOURCES:
+        raise ValueError(f"scan_source must be one of {', '.join(SCAN_SOURCES)}, not "
+                         f"{_shown(cfg.scan_source)}")
+    name = cfg.scanner_device
+    if not isinstance(name, str):
+        raise ValueError("scanner_device must be a text (a SANE device name)")
+    if len(name) > MAX_DEVICE_NAME:
+        raise ValueError(f"scanner_device is {len(name)} characters long (a SANE device name "
+                         f"has at most {MAX_DEVICE_NAME})")
+    if name != name.strip() or not name.isprintable():
+        raise ValueError("scanner_device holds control characters or spaces at its ends, "
+                         "which no SANE device name has")
+    dpi = cfg.scanner_dpi
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi not in SCANNER_DPIS:
+        raise ValueError(f"scanner_dpi must be {' or '.join(map(str, SCANNER_DPIS))}, not "
+                         f"{_shown(dpi)}")
+    for key in ("scanner_colour", "scanner_adf"):
+        if not isinstance(getattr(cfg, key), bool):
+            raise ValueError(f"{key} must be true or false, not {_shown(getattr(cfg, key))}")
+
+
+def _shown(value: Any) -> str:
+    """A refused value as the message shows it: its JSON form, cut short."""
+    text = json.dumps(value, default=repr)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def save_config(cfg: AppConfig, path: str | Path | None = None) -> Path:
     """Write the settings atomically (a temporary file renamed over the old one), readable
-    by the owner only (0600 on POSIX, in a 0700 data folder)."""
+    by the owner only (0600 on POSIX, in a 0700 data folder). Choices that
+    :func:`load_config` would refuse (scanner, language) are refused here
+    (:class:`ConfigError`), unwritten."""
     from desktop.core.paths import PRIVATE_FILE_MODE, make_private_dir
 
     path = Path(path) if path else config_path()
+    try:
+        check_choices(cfg)
+    except ValueError as exc:
+        raise ConfigError(f"The settings cannot be saved: {exc}") from None
     if path.parent == data_dir():
         ensure_data_dir()
     else:

@@ -11,7 +11,7 @@ import numpy as np
 
 from desktop.core.errors import ServiceError
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".pdf"}
 
 
 def newest_image(folder: str | Path) -> Path:
@@ -22,7 +22,7 @@ def newest_image(folder: str | Path) -> Path:
     images = [p for p in folder.iterdir()
               if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
     if not images:
-        raise ServiceError(f"{folder}: no scanned image yet (PNG, JPEG, TIFF or BMP)")
+        raise ServiceError(f"{folder}: no scanned image yet (PNG, JPEG, TIFF, BMP or PDF)")
     return max(images, key=lambda p: p.stat().st_mtime)
 
 

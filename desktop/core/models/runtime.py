@@ -8,6 +8,7 @@ and quietly falls back to the CPU when the CUDA provider cannot start.
 from __future__ import annotations
 
 import contextlib
+import ctypes.util
 import hashlib
 import io
 import logging
@@ -58,11 +59,27 @@ class ProviderInfo:
 _preload_report: str | None = None
 
 
+def runtime_info() -> tuple[str, list[str]]:
+    """onnxruntime's version and the providers its build offers (``CUDA``, ``CPU``...)."""
+    return ort.__version__, [p.removesuffix("ExecutionProvider")
+                             for p in ort.get_available_providers()]
+
+
 def runtime_summary() -> str:
-    """The onnxruntime in use and the providers its build offers (for the settings screen and
-    support): ``onnxruntime 1.31.1; this build offers CUDA, CPU``."""
-    offered = [p.removesuffix("ExecutionProvider") for p in ort.get_available_providers()]
-    return f"onnxruntime {ort.__version__}; this build offers {', '.join(offered)}"
+    """The onnxruntime in use and the providers its build offers (for support):
+    ``onnxruntime 1.31.1; this build offers CUDA, CPU``."""
+    version, offered = runtime_info()
+    return f"onnxruntime {version}; this build offers {', '.join(offered)}"
+
+
+def _nvidia_driver_present() -> bool:
+    """Whether this PC has an NVIDIA driver at all (else CUDA cannot start, and trying to load
+    its libraries only fills the log)."""
+    if platform.system() == "Linux":
+        return Path("/proc/driver/nvidia").exists()
+    if platform.system() == "Windows":
+        return ctypes.util.find_library("nvcuda") is not None
+    return False
 
 
 def _preload_cuda_libraries() -> str:
@@ -72,6 +89,8 @@ def _preload_cuda_libraries() -> str:
     the text is captured, logged, and returned for the diagnosis instead.
     """
     global _preload_report
+    if _preload_report is None and not _nvidia_driver_present():
+        _preload_report = ""  # a CPU-only PC: nothing to load, nothing to report
     if _preload_report is None:
         buf = io.StringIO()
         preload = getattr(ort, "preload_dlls", None)
@@ -82,8 +101,8 @@ def _preload_cuda_libraries() -> str:
             except (OSError, RuntimeError) as exc:
                 print(exc)
         _preload_report = buf.getvalue()
-        if _preload_report:
-            log.info("onnxruntime.preload_dlls: %s", _preload_report.strip())
+        if _preload_report:  # the reason reaches the user through ProviderInfo
+            log.debug("onnxruntime.preload_dlls: %s", _preload_report.strip())
     return _preload_report
 
 

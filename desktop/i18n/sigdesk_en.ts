@@ -1,0 +1,123 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>AuditScreen</name>
+    <message numerus="yes">
+        <source>%n reference(s)</source>
+        <translation>
+            <numerusform>%n reference</numerusform>
+            <numerusform>%n references</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Chain intact: %n rows verified.</source>
+        <translation>
+            <numerusform>Chain intact: %n row verified.</numerusform>
+            <numerusform>Chain intact: %n rows verified.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>BackgroundHost</name>
+    <message numerus="yes">
+        <source>%n pages were scanned; page 1 is open. The pages are in {folder}.</source>
+        <translation>
+            <numerusform>%n page was scanned; page 1 is open. The pages are in {folder}.</numerusform>
+            <numerusform>%n pages were scanned; page 1 is open. The pages are in {folder}.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>BanknoteEnrollScreen</name>
+    <message numerus="yes">
+        <source>%n picture(s) ready to save as {key}.</source>
+        <translation>
+            <numerusform>%n picture ready to save as {key}.</numerusform>
+            <numerusform>%n pictures ready to save as {key}.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Saved {done} of %n side(s).</source>
+        <translation>
+            <numerusform>Saved {done} of %n side.</numerusform>
+            <numerusform>Saved {done} of %n sides.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>BanknoteScreen</name>
+    <message numerus="yes">
+        <source>Printed detail: %n keypoints agree with the {note} reference.</source>
+        <translation>
+            <numerusform>Printed detail: %n keypoint agrees with the {note} reference.</numerusform>
+            <numerusform>Printed detail: %n keypoints agree with the {note} reference.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>BranchWindow</name>
+    <message numerus="yes">
+        <source>%n denominations shipped</source>
+        <translation>
+            <numerusform>%n denomination shipped</numerusform>
+            <numerusform>%n denominations shipped</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CheckScreen</name>
+    <message numerus="yes">
+        <source>Account {number} · %n reference(s)</source>
+        <translation>
+            <numerusform>Account {number} · %n reference</numerusform>
+            <numerusform>Account {number} · %n references</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Against %n references ({method} method, {far}): genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Skew corrected {angle}°. Model {model} on {provider}. Audit #{audit}.</source>
+        <translation>
+            <numerusform>Against %n reference ({method} method, {far}): genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Skew corrected {angle}°. Model {model} on {provider}. Audit #{audit}.</numerusform>
+            <numerusform>Against %n references ({method} method, {far}): genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Skew corrected {angle}°. Model {model} on {provider}. Audit #{audit}.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Matches the %n reference(s) closely: similarity {value}, where {accept} or more counts as genuine.</source>
+        <translation>
+            <numerusform>Matches the %n reference closely: similarity {value}, where {accept} or more counts as genuine.</numerusform>
+            <numerusform>Matches the %n references closely: similarity {value}, where {accept} or more counts as genuine.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Differs from all %n reference(s): even the closest ({closest}) is only {best} alike, below {reject}. Compare it with the references on the left before you decide.</source>
+        <translation>
+            <numerusform>Differs from all %n reference: even the closest ({closest}) is only {best} alike, below {reject}. Compare it with the references on the left before you decide.</numerusform>
+            <numerusform>Differs from all %n references: even the closest ({closest}) is only {best} alike, below {reject}. Compare it with the references on the left before you decide.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Resembles the %n reference(s), but not closely enough to pass (similarity {value}; genuine from {accept}): compare it by eye with the references on the left.</source>
+        <translation>
+            <numerusform>Resembles the %n reference, but not closely enough to pass (similarity {value}; genuine from {accept}): compare it by eye with the references on the left.</numerusform>
+            <numerusform>Resembles the %n references, but not closely enough to pass (similarity {value}; genuine from {accept}): compare it by eye with the references on the left.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>This file has %n pages: pick another page above.</source>
+        <translation>
+            <numerusform>This file has %n page: pick another page above.</numerusform>
+            <numerusform>This file has %n pages: pick another page above.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <source>Threshold: similarity 0.500 (score {score}). Genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Score against %n reference(s): {distance} (distance relative to the references&apos; spread; calibrated for K={k}).</source>
+        <translation>
+            <numerusform>Threshold: similarity 0.500 (score {score}). Genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Score against %n reference: {distance} (distance relative to the references&apos; spread; calibrated for K={k}).</numerusform>
+            <numerusform>Threshold: similarity 0.500 (score {score}). Genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Score against %n references: {distance} (distance relative to the references&apos; spread; calibrated for K={k}).</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,2185 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>AccountPicker</name>
+    <message>
+        <source>Account</source>
+        <translation>账户</translation>
+    </message>
+    <message>
+        <source>Account number or holder&apos;s name</source>
+        <translation>账号或账户持有人姓名</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>No account selected</source>
+        <translation>未选择账户</translation>
+    </message>
+    <message>
+        <source>Searching accounts…</source>
+        <translation>正在搜索账户…</translation>
+    </message>
+    <message>
+        <source>Loading references…</source>
+        <translation>正在加载参考签名…</translation>
+    </message>
+    <message>
+        <source>(no account matches)</source>
+        <translation>（没有匹配的账户）</translation>
+    </message>
+</context>
+<context>
+    <name>ApprovalDialog</name>
+    <message>
+        <source>Supervisor approval needed</source>
+        <translation>需要主管批准</translation>
+    </message>
+    <message>
+        <source>The app called {name} &lt;b&gt;{verdict}&lt;/b&gt;. Paying it needs a reason of at least {min} characters and the approval of a supervisor or an admin, who enters their own name and password here. Both names go into the audit log.</source>
+        <translation>系统判定 {name} 为&lt;b&gt;{verdict}&lt;/b&gt;。付款需填写至少 {min} 个字符的理由，并由主管或管理员在此输入本人的用户名和密码批准。双方姓名都会记入审计日志。</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Approve and pay</source>
+        <translation>批准并付款</translation>
+    </message>
+</context>
+<context>
+    <name>AuditActions</name>
+    <message>
+        <source>Logged in</source>
+        <translation>已登录</translation>
+    </message>
+    <message>
+        <source>Login failed</source>
+        <translation>登录失败</translation>
+    </message>
+    <message>
+        <source>Login refused</source>
+        <translation>登录被拒</translation>
+    </message>
+    <message>
+        <source>Logged out</source>
+        <translation>已退出登录</translation>
+    </message>
+    <message>
+        <source>Session ended</source>
+        <translation>会话已结束</translation>
+    </message>
+    <message>
+        <source>Cheque checked</source>
+        <translation>已核验支票</translation>
+    </message>
+    <message>
+        <source>Cheque not checked</source>
+        <translation>支票未核验</translation>
+    </message>
+    <message>
+        <source>Decision recorded</source>
+        <translation>已记录处理决定</translation>
+    </message>
+    <message>
+        <source>Decision against the verdict</source>
+        <translation>决定与结论不符</translation>
+    </message>
+    <message>
+        <source>Supervisor approval failed</source>
+        <translation>主管审批失败</translation>
+    </message>
+    <message>
+        <source>Supervisor approval refused</source>
+        <translation>主管审批被拒</translation>
+    </message>
+    <message>
+        <source>Account created</source>
+        <translation>已创建账户</translation>
+    </message>
+    <message>
+        <source>Signatures enrolled</source>
+        <translation>已登记签名</translation>
+    </message>
+    <message>
+        <source>Signature removed</source>
+        <translation>已撤销签名</translation>
+    </message>
+    <message>
+        <source>Signature replaced</source>
+        <translation>已替换签名</translation>
+    </message>
+    <message>
+        <source>Signatures re-read by a new model</source>
+        <translation>签名已由新模型重新读取</translation>
+    </message>
+    <message>
+        <source>Banknote checked</source>
+        <translation>已检验纸币</translation>
+    </message>
+    <message>
+        <source>Banknote sides compared</source>
+        <translation>已比对纸币两面</translation>
+    </message>
+    <message>
+        <source>Banknote references enrolled</source>
+        <translation>已登记参考纸币</translation>
+    </message>
+    <message>
+        <source>Banknote reference removed</source>
+        <translation>已撤销参考纸币</translation>
+    </message>
+    <message>
+        <source>Banknote references re-read by a new model</source>
+        <translation>参考纸币已由新模型重新读取</translation>
+    </message>
+    <message>
+        <source>User created</source>
+        <translation>已创建用户</translation>
+    </message>
+    <message>
+        <source>Role changed</source>
+        <translation>已更改角色</translation>
+    </message>
+    <message>
+        <source>User removed</source>
+        <translation>已删除用户</translation>
+    </message>
+    <message>
+        <source>User restored</source>
+        <translation>已恢复用户</translation>
+    </message>
+    <message>
+        <source>Password reset</source>
+        <translation>已重置密码</translation>
+    </message>
+    <message>
+        <source>Settings changed</source>
+        <translation>已更改设置</translation>
+    </message>
+    <message>
+        <source>Signing key trusted</source>
+        <translation>已信任签名密钥</translation>
+    </message>
+    <message>
+        <source>Audit log exported</source>
+        <translation>已导出审计日志</translation>
+    </message>
+    <message>
+        <source>Store upgraded (existing rows recorded)</source>
+        <translation>数据库已升级（已记录现有数据行）</translation>
+    </message>
+</context>
+<context>
+    <name>AuditScreen</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>账户</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>page {page}</source>
+        <translation>第 {page} 页</translation>
+    </message>
+    <message>
+        <source>The stored details cannot be read: the row may have been changed.</source>
+        <translation>无法读取存储的详情：该行可能已被篡改。</translation>
+    </message>
+    <message>
+        <source>{cheque}: {verdict}, similarity {similarity}</source>
+        <translation>{cheque}：{verdict}，相似度 {similarity}</translation>
+    </message>
+    <message>
+        <source>{decision} {cheque} (verdict {verdict})</source>
+        <translation>{decision} {cheque}（结论 {verdict}）</translation>
+    </message>
+    <message>
+        <source>{text}: “{reason}”</source>
+        <translation>{text}：“{reason}”</translation>
+    </message>
+    <message>
+        <source>{text} (approved by {user})</source>
+        <translation>{text}（由 {user} 批准）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n reference(s)</source>
+        <translation>
+            <numerusform>%n 个参考样本</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>references</source>
+        <translation>参考样本</translation>
+    </message>
+    <message>
+        <source>{text} from {sources}</source>
+        <translation>{text}，来自 {sources}</translation>
+    </message>
+    <message>
+        <source>Entry #{id}: {name} ({action})</source>
+        <translation>条目 #{id}：{name}（{action}）</translation>
+    </message>
+    <message>
+        <source>Time: {local} local ({utc} UTC)</source>
+        <translation>时间：本地 {local}（UTC {utc}）</translation>
+    </message>
+    <message>
+        <source>User: {user}</source>
+        <translation>用户：{user}</translation>
+    </message>
+    <message>
+        <source>Account: {account}</source>
+        <translation>账户：{account}</translation>
+    </message>
+    <message>
+        <source>Model: {model}</source>
+        <translation>模型：{model}</translation>
+    </message>
+    <message>
+        <source>Hash: {hash}</source>
+        <translation>哈希：{hash}</translation>
+    </message>
+    <message>
+        <source>Previous hash: {hash}</source>
+        <translation>上一条哈希：{hash}</translation>
+    </message>
+    <message>
+        <source>Row {row}: {digest}</source>
+        <translation>数据行 {row}：{digest}</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Apply filters</source>
+        <translation>应用筛选</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Verify chain</source>
+        <translation>校验哈希链</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Select a row to read the whole entry.</source>
+        <translation>选择一行以查看完整条目。</translation>
+    </message>
+    <message>
+        <source>Show hashes</source>
+        <translation>显示哈希</translation>
+    </message>
+    <message>
+        <source>The entry&apos;s hash, the previous entry&apos;s hash and the digests of the rows it wrote</source>
+        <translation>本条目的哈希、上一条目的哈希及其写入数据行的摘要</translation>
+    </message>
+    <message>
+        <source>Selected entry</source>
+        <translation>所选条目</translation>
+    </message>
+    <message>
+        <source>Reading the audit log…</source>
+        <translation>正在读取审计日志…</translation>
+    </message>
+    <message>
+        <source>Verifying the audit chain…</source>
+        <translation>正在校验审计哈希链…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Chain intact: %n rows verified.</source>
+        <translation>
+            <numerusform>哈希链完整：已校验 %n 行。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>CHAIN BROKEN at row {row}: {problem}.</source>
+        <translation>哈希链断裂，位于第 {row} 行：{problem}。</translation>
+    </message>
+    <message>
+        <source>Export audit log</source>
+        <translation>导出审计日志</translation>
+    </message>
+    <message>
+        <source>CSV</source>
+        <translation>CSV 文件</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+</context>
+<context>
+    <name>BackgroundHost</name>
+    <message>
+        <source>Cannot do that</source>
+        <translation>无法执行该操作</translation>
+    </message>
+    <message>
+        <source>Cannot use this input</source>
+        <translation>无法使用此输入</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the check that is running (Esc)</source>
+        <translation>停止正在进行的核验（Esc）</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pages were scanned; page 1 is open. The pages are in {folder}.</source>
+        <translation>
+            <numerusform>已扫描 %n 页，已打开第 1 页。各页保存在 {folder}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A scan takes at most {count} pages: sheets still in the feeder were not scanned.</source>
+        <translation>每次扫描最多 {count} 页：进纸器中剩余的纸张未被扫描。</translation>
+    </message>
+    <message>
+        <source>Scanned pages</source>
+        <translation>已扫描的页</translation>
+    </message>
+    <message>
+        <source>Scanning: {source}…</source>
+        <translation>正在扫描：{source}…</translation>
+    </message>
+</context>
+<context>
+    <name>BanknoteCapture</name>
+    <message>
+        <source>Camera {index} cannot be opened: check that it is plugged in, not in use by another program, and that the camera number is right.</source>
+        <translation>无法打开摄像头 {index}：请检查摄像头是否已连接、是否被其他程序占用，以及摄像头编号是否正确。</translation>
+    </message>
+    <message>
+        <source>Camera {index} opened but gave no picture: try again, or choose another camera number.</source>
+        <translation>摄像头 {index} 已打开但没有画面：请重试，或选择其他摄像头编号。</translation>
+    </message>
+</context>
+<context>
+    <name>BanknoteEnrollScreen</name>
+    <message>
+        <source>Banknote model: loading…</source>
+        <translation>纸币模型：正在加载…</translation>
+    </message>
+    <message>
+        <source>New reference notes (1 to {count} pictures of one side; drop files here)</source>
+        <translation>新参考纸币（同一面 1 至 {count} 张图片；可将文件拖放到此处）</translation>
+    </message>
+    <message>
+        <source>Letters only, e.g. CYR; pick a known one or type a new one</source>
+        <translation>仅限字母，如 CYR；可选择已有币种或输入新币种</translation>
+    </message>
+    <message>
+        <source>The value printed on the note, e.g. 200</source>
+        <translation>纸币上印的面值，如 200</translation>
+    </message>
+    <message>
+        <source>front</source>
+        <translation>正面</translation>
+    </message>
+    <message>
+        <source>back</source>
+        <translation>背面</translation>
+    </message>
+    <message>
+        <source>e.g. 2024 issue (optional)</source>
+        <translation>如 2024 版（可选）</translation>
+    </message>
+    <message>
+        <source>Currency</source>
+        <translation>币种</translation>
+    </message>
+    <message>
+        <source>Denomination</source>
+        <translation>面额</translation>
+    </message>
+    <message>
+        <source>Side</source>
+        <translation>面</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>版别</translation>
+    </message>
+    <message>
+        <source>Add pictures…</source>
+        <translation>添加图片…</translation>
+    </message>
+    <message>
+        <source>Remove selected</source>
+        <translation>移除所选</translation>
+    </message>
+    <message>
+        <source>Save reference notes</source>
+        <translation>保存参考纸币</translation>
+    </message>
+    <message>
+        <source>Straightened note</source>
+        <translation>校正后的纸币</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Enroll a currency folder…</source>
+        <translation>登记币种文件夹…</translation>
+    </message>
+    <message>
+        <source>A folder holding &lt;currency&gt;/&lt;denomination&gt;/&lt;side&gt;/ folders of pictures (up to 5 per side); the series above applies to all</source>
+        <translation>包含 &lt;币种&gt;/&lt;面额&gt;/&lt;面&gt;/ 图片文件夹的文件夹（每面最多 5 张）；上方的版别适用于全部</translation>
+    </message>
+    <message>
+        <source>Enrolled reference notes</source>
+        <translation>已登记的参考纸币</translation>
+    </message>
+    <message>
+        <source>Show revoked</source>
+        <translation>显示已撤销</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>纸币</translation>
+    </message>
+    <message>
+        <source>Class and series</source>
+        <translation>类别与版别</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>登记信息</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reason for revoking (needed)</source>
+        <translation>撤销理由（必填）</translation>
+    </message>
+    <message>
+        <source>Revoke selected</source>
+        <translation>撤销所选</translation>
+    </message>
+    <message>
+        <source>Reading the known denominations…</source>
+        <translation>正在读取已知面额…</translation>
+    </message>
+    <message>
+        <source>Reference note pictures</source>
+        <translation>参考纸币图片</translation>
+    </message>
+    <message>
+        <source>Reading the notes…</source>
+        <translation>正在读取纸币…</translation>
+    </message>
+    <message>
+        <source>Turning the note…</source>
+        <translation>正在旋转纸币…</translation>
+    </message>
+    <message>
+        <source>good</source>
+        <translation>良好</translation>
+    </message>
+    <message>
+        <source>Turn</source>
+        <translation>旋转</translation>
+    </message>
+    <message>
+        <source>Turn the note round if it was read upside down</source>
+        <translation>如果纸币被读成上下颠倒，将其旋转 180 度</translation>
+    </message>
+    <message>
+        <source>{key}: a known class; these notes add a series to it.</source>
+        <translation>{key}：已知类别；这些纸币将为其新增一个版别。</translation>
+    </message>
+    <message>
+        <source>{key}: a new denomination.</source>
+        <translation>{key}：新面额。</translation>
+    </message>
+    <message>
+        <source>Add 1 to {count} pictures of the same side of the note.</source>
+        <translation>请添加纸币同一面的 1 至 {count} 张图片。</translation>
+    </message>
+    <message>
+        <source>Remove the pictures with a problem to save.</source>
+        <translation>请移除有问题的图片后再保存。</translation>
+    </message>
+    <message>
+        <source>At most {count} pictures at a time.</source>
+        <translation>每次最多 {count} 张图片。</translation>
+    </message>
+    <message>
+        <source>Fill in the currency and the denomination.</source>
+        <translation>请填写币种和面额。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n picture(s) ready to save as {key}.</source>
+        <translation>
+            <numerusform>%n 张图片可保存为 {key}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Saving the reference notes…</source>
+        <translation>正在保存参考纸币…</translation>
+    </message>
+    <message>
+        <source>Currency folder (&lt;currency&gt;/&lt;denomination&gt;/&lt;side&gt;/)</source>
+        <translation>币种文件夹（&lt;币种&gt;/&lt;面额&gt;/&lt;面&gt;/）</translation>
+    </message>
+    <message>
+        <source>Enrolling {folder}…</source>
+        <translation>正在登记 {folder}…</translation>
+    </message>
+    <message>
+        <source>Enrolling the currency folder…</source>
+        <translation>正在登记币种文件夹…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Saved {done} of %n side(s).</source>
+        <translation>
+            <numerusform>已保存 {done} / %n 个面。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Reading the reference notes…</source>
+        <translation>正在读取参考纸币…</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>revoked by {user}: {reason}</source>
+        <translation>已由 {user} 撤销：{reason}</translation>
+    </message>
+    <message>
+        <source>#{id} · {date}
+by {user}
+{file}</source>
+        <translation>#{id} · {date}
+登记人 {user}
+{file}</translation>
+    </message>
+    <message>
+        <source>{file}, enrolled {when} by {user} (model {model})</source>
+        <translation>{file}，由 {user} 于 {when} 登记（模型 {model}）</translation>
+    </message>
+    <message>
+        <source>(no series)</source>
+        <translation>（无版别）</translation>
+    </message>
+    <message>
+        <source>Select one enrolled reference note to revoke.</source>
+        <translation>请选择一张要撤销的已登记参考纸币。</translation>
+    </message>
+    <message>
+        <source>Revoking…</source>
+        <translation>正在撤销…</translation>
+    </message>
+</context>
+<context>
+    <name>BanknoteScreen</name>
+    <message>
+        <source>Banknote model: loading…</source>
+        <translation>纸币模型：正在加载…</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <source>Scan</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <source>Scan with the scanner chosen in Settings, or take the newest image in the scan folder (Ctrl+Shift+S)</source>
+        <translation>使用设置中选定的扫描仪扫描，或读取扫描文件夹中的最新图像（Ctrl+Shift+S）</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>camera </source>
+        <translation>摄像头 </translation>
+    </message>
+    <message>
+        <source>Which camera: 0 is the first one the system lists.</source>
+        <translation>选择摄像头：0 为系统列出的第一个摄像头。</translation>
+    </message>
+    <message>
+        <source>Next picture is the other side of this note</source>
+        <translation>下一张图片是这张纸币的另一面</translation>
+    </message>
+    <message>
+        <source>Open, drop or scan a picture of a banknote,
+or take one with the camera</source>
+        <translation>打开、拖入或扫描一张纸币图片，
+或用摄像头拍摄一张</translation>
+    </message>
+    <message>
+        <source>Green: the note found; red dot: its top-left corner as read.</source>
+        <translation>绿框：找到的纸币；红点：识别出的纸币左上角。</translation>
+    </message>
+    <message>
+        <source>Straightened note (what the model reads)</source>
+        <translation>校正后的纸币（模型读取的图像）</translation>
+    </message>
+    <message>
+        <source>Other side</source>
+        <translation>另一面</translation>
+    </message>
+    <message>
+        <source>Denomination</source>
+        <translation>面额</translation>
+    </message>
+    <message>
+        <source>Authenticity</source>
+        <translation>真伪</translation>
+    </message>
+    <message>
+        <source>Nearest reference notes</source>
+        <translation>最相近的参考纸币</translation>
+    </message>
+    <message>
+        <source>Both sides</source>
+        <translation>正反两面</translation>
+    </message>
+    <message>
+        <source>Tick “Next picture is the other side” after a check to check the other side of the same note.</source>
+        <translation>检查后勾选“下一张图片是另一面”，即可检查同一张纸币的另一面。</translation>
+    </message>
+    <message>
+        <source>Banknote (drop a picture, open, scan or use the camera)</source>
+        <translation>纸币（拖入图片、打开、扫描或使用摄像头）</translation>
+    </message>
+    <message>
+        <source>Banknote picture</source>
+        <translation>纸币图片</translation>
+    </message>
+    <message>
+        <source>Checking {name}…</source>
+        <translation>正在检查 {name}…</translation>
+    </message>
+    <message>
+        <source>Taking a picture with camera {index}…</source>
+        <translation>正在用摄像头 {index} 拍摄…</translation>
+    </message>
+    <message>
+        <source>Banknote: {name}</source>
+        <translation>纸币：{name}</translation>
+    </message>
+    <message>
+        <source>audit #{id}</source>
+        <translation>审计 #{id}</translation>
+    </message>
+    <message>
+        <source>Only this side was checked.</source>
+        <translation>只检查了这一面。</translation>
+    </message>
+    <message>
+        <source>{percent} sure</source>
+        <translation>置信度 {percent}</translation>
+    </message>
+    <message>
+        <source>{note}  (distance {distance})</source>
+        <translation>{note}  （距离 {distance}）</translation>
+    </message>
+    <message>
+        <source>Second opinion (SVM): none (it knows the shipped denominations only).</source>
+        <translation>第二意见（SVM）：无（它只识别出厂自带的面额）。</translation>
+    </message>
+    <message>
+        <source>Second opinion (SVM): {note}.</source>
+        <translation>第二意见（SVM）：{note}。</translation>
+    </message>
+    <message>
+        <source>Second opinion (SVM): {note} (disagrees).</source>
+        <translation>第二意见（SVM）：{note}（不一致）。</translation>
+    </message>
+    <message>
+        <source>The note was read turned round.</source>
+        <translation>纸币是按倒转方向读取的。</translation>
+    </message>
+    <message>
+        <source>Printed detail: no reference side found in the picture.</source>
+        <translation>印刷细节：图片中未找到对应的参考面。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Printed detail: %n keypoints agree with the {note} reference.</source>
+        <translation>
+            <numerusform>印刷细节：%n 个特征点与 {note} 参考纸币吻合。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Distance to the genuine {note} notes {distance}, within the threshold {threshold} (not used: an enrolled denomination).</source>
+        <translation>与真实 {note} 纸币的距离为 {distance}，在阈值 {threshold} 以内（未采用：该面额为登记面额）。</translation>
+    </message>
+    <message>
+        <source>Distance to the genuine {note} notes {distance}, beyond the threshold {threshold} (not used: an enrolled denomination).</source>
+        <translation>与真实 {note} 纸币的距离为 {distance}，超出阈值 {threshold}（未采用：该面额为登记面额）。</translation>
+    </message>
+    <message>
+        <source>Distance to the genuine {note} notes {distance}, within the threshold {threshold}.</source>
+        <translation>与真实 {note} 纸币的距离为 {distance}，在阈值 {threshold} 以内。</translation>
+    </message>
+    <message>
+        <source>Distance to the genuine {note} notes {distance}, beyond the threshold {threshold}.</source>
+        <translation>与真实 {note} 纸币的距离为 {distance}，超出阈值 {threshold}。</translation>
+    </message>
+    <message>
+        <source>Counterfeit score {score} (suspect above {threshold}).</source>
+        <translation>伪钞评分 {score}（高于 {threshold} 为可疑）。</translation>
+    </message>
+    <message>
+        <source>No counterfeit model for this denomination.</source>
+        <translation>此面额没有伪钞模型。</translation>
+    </message>
+    <message>
+        <source>shipped</source>
+        <translation>出厂自带</translation>
+    </message>
+    <message>
+        <source>enrolled #{id}</source>
+        <translation>登记 #{id}</translation>
+    </message>
+    <message>
+        <source>{key}
+distance {distance} · {where}</source>
+        <translation>{key}
+距离 {distance} · {where}</translation>
+    </message>
+    <message>
+        <source>Other side ({name}): {note}, {percent} sure, {verdict}{reasons}.</source>
+        <translation>另一面（{name}）：{note}，置信度 {percent}，{verdict}{reasons}。</translation>
+    </message>
+    <message>
+        <source>The two sides belong to the same note.</source>
+        <translation>两面属于同一张纸币。</translation>
+    </message>
+</context>
+<context>
+    <name>BranchWindow</name>
+    <message>
+        <source>Loading model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Store: {location}</source>
+        <translation>数据库：{location}</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Scan</source>
+        <translation>扫描(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Log out / switch user</source>
+        <translation>退出登录 / 切换用户(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Help for this screen</source>
+        <translation>本界面帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Signature and banknote verification — {user} ({role})</source>
+        <translation>签名与纸币核验 — {user}（{role}）</translation>
+    </message>
+    <message>
+        <source>Cheque check</source>
+        <translation>支票核验</translation>
+    </message>
+    <message>
+        <source>Banknotes</source>
+        <translation>纸币</translation>
+    </message>
+    <message>
+        <source>Enrollment</source>
+        <translation>签名登记</translation>
+    </message>
+    <message>
+        <source>Banknote references</source>
+        <translation>参考纸币</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>Users</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Help</source>
+        <translation>帮助</translation>
+    </message>
+    <message>
+        <source>development copy</source>
+        <translation>开发版</translation>
+    </message>
+    <message>
+        <source>Signature model: {model}</source>
+        <translation>签名模型：{model}</translation>
+    </message>
+    <message>
+        <source>not loaded</source>
+        <translation>未加载</translation>
+    </message>
+    <message>
+        <source>Banknote model: {model}</source>
+        <translation>纸币模型：{model}</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>关于</translation>
+    </message>
+    <message>
+        <source>Signature and banknote verification {version}</source>
+        <translation>签名与纸币核验 {version}</translation>
+    </message>
+    <message>
+        <source>Signature and banknote verification — logged out</source>
+        <translation>签名与纸币核验 — 已退出登录</translation>
+    </message>
+    <message>
+        <source>Loading model from {folder}…</source>
+        <translation>正在从 {folder} 加载模型…</translation>
+    </message>
+    <message>
+        <source>The model does not offer the {method} method; using distance.</source>
+        <translation>该模型不提供 {method} 方法；改用距离法。</translation>
+    </message>
+    <message>
+        <source>Banknote model: loading from {folder}…</source>
+        <translation>纸币模型：正在从 {folder} 加载…</translation>
+    </message>
+    <message>
+        <source>Loading banknote model…</source>
+        <translation>正在加载纸币模型…</translation>
+    </message>
+    <message>
+        <source>Banknote model {model}</source>
+        <translation>纸币模型 {model}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n denominations shipped</source>
+        <translation>
+            <numerusform>内置 %n 种面额</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>suspect beyond the calibrated distance (target false alarm {rate})</source>
+        <translation>超出校准距离即判为可疑（目标误报率 {rate}）</translation>
+    </message>
+    <message>
+        <source>Banknotes {model} · {signer}</source>
+        <translation>纸币 {model} · {signer}</translation>
+    </message>
+    <message>
+        <source>No banknote model</source>
+        <translation>无纸币模型</translation>
+    </message>
+    <message>
+        <source>The banknote model cannot be used, so banknotes cannot be checked (cheques still can): {message}</source>
+        <translation>纸币模型无法使用，因此无法检验纸币（仍可核验支票）：{message}</translation>
+    </message>
+    <message>
+        <source>Locked after {minutes} minutes without use. {user}, enter your password to go on.</source>
+        <translation>已闲置 {minutes} 分钟，界面已锁定。{user}，请输入密码继续。</translation>
+    </message>
+</context>
+<context>
+    <name>CheckScreen</name>
+    <message>
+        <source>Accept (pay)</source>
+        <translation>接受（付款）</translation>
+    </message>
+    <message>
+        <source>Refer</source>
+        <translation>转交复核</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>accept</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <source>refer</source>
+        <translation>转交复核</translation>
+    </message>
+    <message>
+        <source>reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>NOT A CHEQUE</source>
+        <translation>不是支票</translation>
+    </message>
+    <message>
+        <source>NO SIGNATURE FOUND</source>
+        <translation>未找到签名</translation>
+    </message>
+    <message>
+        <source>PAGE NOT USABLE</source>
+        <translation>此页无法使用</translation>
+    </message>
+    <message>
+        <source>Enrolled references:</source>
+        <translation>已登记的参考签名：</translation>
+    </message>
+    <message>
+        <source>Cheque (drop an image, open or scan)</source>
+        <translation>支票（拖入图片、打开或扫描）</translation>
+    </message>
+    <message>
+        <source>Open cheque…</source>
+        <translation>打开支票…</translation>
+    </message>
+    <message>
+        <source>Scan</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <source>Scan with the scanner chosen in Settings, or take the newest image in the scan folder (Ctrl+Shift+S)</source>
+        <translation>使用设置中选定的扫描仪扫描，或读取扫描文件夹中的最新图像（Ctrl+Shift+S）</translation>
+    </message>
+    <message>
+        <source>Reset zone</source>
+        <translation>重置区域</translation>
+    </message>
+    <message>
+        <source>Check against this account</source>
+        <translation>按此账户检查</translation>
+    </message>
+    <message>
+        <source>Page </source>
+        <translation>第 </translation>
+    </message>
+    <message>
+        <source>This file has several pages: pick the one with the cheque</source>
+        <translation>此文件有多页：请选择支票所在的页</translation>
+    </message>
+    <message>
+        <source>Signature found</source>
+        <translation>找到的签名</translation>
+    </message>
+    <message>
+        <source>What the model compares</source>
+        <translation>模型比对的图像</translation>
+    </message>
+    <message>
+        <source>Blue dashes: signature zone (drag a rectangle to move it). Green: the signature found.</source>
+        <translation>蓝色虚线：签名区域（拖出矩形可移动它）。绿框：找到的签名。</translation>
+    </message>
+    <message>
+        <source>Verdict and decision</source>
+        <translation>结论与决定</translation>
+    </message>
+    <message>
+        <source>Technical details</source>
+        <translation>技术细节</translation>
+    </message>
+    <message>
+        <source>Reason (at least {min} characters to accept or reject against the verdict; refer needs none)</source>
+        <translation>理由（违背结论接受或拒绝时至少 {min} 个字符；转交复核无需理由）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Account {number} · %n reference(s)</source>
+        <translation>
+            <numerusform>账户 {number} · %n 个参考签名</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>reference {id}</source>
+        <translation>参考签名 {id}</translation>
+    </message>
+    <message>
+        <source>similarity {value}</source>
+        <translation>相似度 {value}</translation>
+    </message>
+    <message>
+        <source>Cheque image</source>
+        <translation>支票图片</translation>
+    </message>
+    <message>
+        <source>Cheque: {name}</source>
+        <translation>支票：{name}</translation>
+    </message>
+    <message>
+        <source>Select the account first, then open the cheque.</source>
+        <translation>请先选择账户，再打开支票。</translation>
+    </message>
+    <message>
+        <source> of {pages}</source>
+        <translation> 页，共 {pages} 页</translation>
+    </message>
+    <message>
+        <source>That zone cannot be used: {problem}</source>
+        <translation>该区域无法使用：{problem}</translation>
+    </message>
+    <message>
+        <source>Checking {name}…</source>
+        <translation>正在检查 {name}…</translation>
+    </message>
+    <message>
+        <source>Similarity {value}</source>
+        <translation>相似度 {value}</translation>
+    </message>
+    <message>
+        <source>target FAR {percent}%</source>
+        <translation>目标误识率 {percent}%</translation>
+    </message>
+    <message>
+        <source>default level</source>
+        <translation>默认水平</translation>
+    </message>
+    <message numerus="yes">
+        <source>Against %n references ({method} method, {far}): genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Skew corrected {angle}°. Model {model} on {provider}. Audit #{audit}.</source>
+        <translation>
+            <numerusform>对比 %n 个参考签名（{method} 方法，{far}）：相似度 ≥ {accept} 为真实，低于 {reject} 为伪造，介于两者之间需复核。倾斜已校正 {angle}°。模型 {model}，运行设备 {provider}。审计 #{audit}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{decision}: {rule}</source>
+        <translation>{decision}：{rule}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Matches the %n reference(s) closely: similarity {value}, where {accept} or more counts as genuine.</source>
+        <translation>
+            <numerusform>与 %n 个参考签名高度吻合：相似度 {value}（达到 {accept} 即判定为真实）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Differs from all %n reference(s): even the closest ({closest}) is only {best} alike, below {reject}. Compare it with the references on the left before you decide.</source>
+        <translation>
+            <numerusform>与全部 %n 个参考签名均不相符：最接近的（{closest}）相似度也只有 {best}，低于 {reject}。请先与左侧的参考签名比对后再作决定。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Resembles the %n reference(s), but not closely enough to pass (similarity {value}; genuine from {accept}): compare it by eye with the references on the left.</source>
+        <translation>
+            <numerusform>与 %n 个参考签名相似，但不足以通过（相似度 {value}；达到 {accept} 才判定为真实）：请与左侧的参考签名人工比对。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>NOT CHECKED</source>
+        <translation>未检查</translation>
+    </message>
+    <message>
+        <source>{problem}. Nothing was compared.</source>
+        <translation>{problem}。未进行比对。</translation>
+    </message>
+    <message>
+        <source>{problem}. Nothing was compared; the refusal is in the audit log (#{audit}).</source>
+        <translation>{problem}。未进行比对；此次拒检已记入审计日志（#{audit}）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>This file has %n pages: pick another page above.</source>
+        <translation>
+            <numerusform>此文件共 %n 页：请在上方选择其他页。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Drag a rectangle around the signature on the cheque to check that zone.</source>
+        <translation>在支票上的签名周围拖出一个矩形，即可检查该区域。</translation>
+    </message>
+    <message>
+        <source>Recording the decision…</source>
+        <translation>正在记录决定…</translation>
+    </message>
+    <message>
+        <source>Decision recorded on {name}: {decision} (#{id}).</source>
+        <translation>已记录 {name} 的决定：{decision}（#{id}）。</translation>
+    </message>
+</context>
+<context>
+    <name>ChequeView</name>
+    <message>
+        <source>Open, drop or scan a cheque</source>
+        <translation>打开、拖入或扫描一张支票</translation>
+    </message>
+</context>
+<context>
+    <name>EnrollScreen</name>
+    <message>
+        <source>ok</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <source>New account holder</source>
+        <translation>新账户持有人</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>创建</translation>
+    </message>
+    <message>
+        <source>Account number</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>Holder&apos;s name</source>
+        <translation>持有人姓名</translation>
+    </message>
+    <message>
+        <source>Enrolled references</source>
+        <translation>已登记的参考签名</translation>
+    </message>
+    <message>
+        <source>Reason for revoking or replacing</source>
+        <translation>撤销或替换的理由</translation>
+    </message>
+    <message>
+        <source>Revoke selected</source>
+        <translation>撤销所选</translation>
+    </message>
+    <message>
+        <source>Replace selected with selected new signature</source>
+        <translation>用所选新签名替换所选参考签名</translation>
+    </message>
+    <message>
+        <source>New reference signatures ({low} to {high} per account; drop files here)</source>
+        <translation>新参考签名（每个账户 {low} 至 {high} 个；可将文件拖放到此处）</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>质量检查</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>检查结果</translation>
+    </message>
+    <message>
+        <source>Add signature files…</source>
+        <translation>添加签名文件…</translation>
+    </message>
+    <message>
+        <source>Add a signature card…</source>
+        <translation>添加签名卡…</translation>
+    </message>
+    <message>
+        <source>Remove selected</source>
+        <translation>移除所选</translation>
+    </message>
+    <message>
+        <source>Save enrollment</source>
+        <translation>保存登记</translation>
+    </message>
+    <message>
+        <source>Creating the account…</source>
+        <translation>正在创建账户…</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{holder}&lt;/b&gt; · account {number}</source>
+        <translation>&lt;b&gt;{holder}&lt;/b&gt; · 账户 {number}</translation>
+    </message>
+    <message>
+        <source>{file}
+enrolled {date} by {user}</source>
+        <translation>{file}
+由 {user} 于 {date} 登记</translation>
+    </message>
+    <message>
+        <source>Signature card</source>
+        <translation>签名卡</translation>
+    </message>
+    <message>
+        <source>Reference signatures</source>
+        <translation>参考签名</translation>
+    </message>
+    <message>
+        <source>Reading signatures…</source>
+        <translation>正在读取签名…</translation>
+    </message>
+    <message>
+        <source>Checking quality…</source>
+        <translation>正在检查质量…</translation>
+    </message>
+    <message>
+        <source>good</source>
+        <translation>良好</translation>
+    </message>
+    <message>
+        <source>Select or create the account first.</source>
+        <translation>请先选择或创建账户。</translation>
+    </message>
+    <message>
+        <source>Remove the rejected signatures to save.</source>
+        <translation>请移除被拒绝的签名后再保存。</translation>
+    </message>
+    <message>
+        <source>{enrolled} enrolled + {new} new = {total} (needs {low} to {high}).</source>
+        <translation>已登记 {enrolled} + 新增 {new} = {total}（需要 {low} 至 {high} 个）。</translation>
+    </message>
+    <message>
+        <source>Saving the enrollment…</source>
+        <translation>正在保存登记…</translation>
+    </message>
+    <message>
+        <source>Revoking…</source>
+        <translation>正在撤销…</translation>
+    </message>
+    <message>
+        <source>Select one enrolled reference and one new signature.</source>
+        <translation>请选择一个已登记的参考签名和一个新签名。</translation>
+    </message>
+    <message>
+        <source>Replacing…</source>
+        <translation>正在替换…</translation>
+    </message>
+</context>
+<context>
+    <name>LockPanel</name>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Log out / switch user</source>
+        <translation>退出登录 / 切换用户</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Create the administrator</source>
+        <translation>创建管理员</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>First start: create the administrator, who then creates the clerks and operators.</source>
+        <translation>首次启动：请创建管理员，之后由管理员创建柜员和操作员。</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Repeat password</source>
+        <translation>再次输入密码</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Signature verification</source>
+        <translation>签名验证</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source>Add references…</source>
+        <translation>添加参考签名…</translation>
+    </message>
+    <message>
+        <source>Open query…</source>
+        <translation>打开待验签名…</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source> Execution provider: </source>
+        <translation> 运行设备：</translation>
+    </message>
+    <message>
+        <source>References (drop files here)</source>
+        <translation>参考签名（将文件拖到此处）</translation>
+    </message>
+    <message>
+        <source>Remove selected</source>
+        <translation>移除所选</translation>
+    </message>
+    <message>
+        <source>As scanned:</source>
+        <translation>扫描原图：</translation>
+    </message>
+    <message>
+        <source>Preprocessed (what the model compares):</source>
+        <translation>预处理后（模型比对的图像）：</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Query signature (drop a file here)</source>
+        <translation>待验签名（将文件拖到此处）</translation>
+    </message>
+    <message>
+        <source>No query yet: open or drop a scanned signature.</source>
+        <translation>尚无待验签名：请打开或拖入扫描的签名。</translation>
+    </message>
+    <message>
+        <source>Similarity: —</source>
+        <translation>相似度：—</translation>
+    </message>
+    <message>
+        <source>Loading model from {folder}…</source>
+        <translation>正在从 {folder} 加载模型…</translation>
+    </message>
+    <message>
+        <source>Execution provider: {provider}</source>
+        <translation>运行设备：{provider}</translation>
+    </message>
+    <message>
+        <source>Reference signatures</source>
+        <translation>参考签名</translation>
+    </message>
+    <message>
+        <source>Query signature</source>
+        <translation>待验签名</translation>
+    </message>
+    <message>
+        <source>Reading {path}…</source>
+        <translation>正在读取 {path}…</translation>
+    </message>
+    <message>
+        <source>Query signature: {name}</source>
+        <translation>待验签名：{name}</translation>
+    </message>
+    <message>
+        <source>Warning: {warning}.</source>
+        <translation>警告：{warning}。</translation>
+    </message>
+    <message>
+        <source>Verifying…</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message>
+        <source>Add at least one reference and a query.</source>
+        <translation>请至少添加一个参考签名和一个待验签名。</translation>
+    </message>
+    <message>
+        <source>Similarity: {value}</source>
+        <translation>相似度：{value}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Threshold: similarity 0.500 (score {score}). Genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Score against %n reference(s): {distance} (distance relative to the references&apos; spread; calibrated for K={k}).</source>
+        <translation>
+            <numerusform>阈值：相似度 0.500（分数 {score}）。相似度 ≥ {accept} 为真实，低于 {reject} 为伪造，介于两者之间需复核。对比 %n 个参考签名的分数：{distance}（相对于参考签名离散程度的距离；按 K={k} 校准）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Operating point on validation writers at the threshold: EER {eer}%, FAR skilled {far_skilled}%, FAR random {far_random}%, FRR {frr}%.</source>
+        <translation>该阈值在验证集书写者上的工作点：等错误率 EER {eer}%，熟练伪造误识率 FAR {far_skilled}%，随机伪造误识率 FAR {far_random}%，拒真率 FRR {frr}%。</translation>
+    </message>
+    <message>
+        <source>similarity {value}</source>
+        <translation>相似度 {value}</translation>
+    </message>
+</context>
+<context>
+    <name>Roles</name>
+    <message>
+        <source>clerk</source>
+        <translation>柜员</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>管理员</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenHelp</name>
+    <message>
+        <source>Check the signature on a cheque against the account holder&apos;s enrolled references.</source>
+        <translation>将支票上的签名与账户持有人已登记的参考签名进行比对。</translation>
+    </message>
+    <message>
+        <source>Find the account by its number or the holder&apos;s name and click it.</source>
+        <translation>按账号或持有人姓名查找账户并点击。</translation>
+    </message>
+    <message>
+        <source>Open the cheque (Ctrl+O), drop the file on the cheque area, or scan it (Ctrl+Shift+S). PDF and multi-page TIFF scans: pick the page beside the buttons.</source>
+        <translation>打开支票（Ctrl+O）、将文件拖放到支票区域或扫描（Ctrl+Shift+S）。PDF 和多页 TIFF 扫描件：在按钮旁选择页。</translation>
+    </message>
+    <message>
+        <source>Read the verdict: GENUINE, NEEDS REVIEW or FORGED, with the references it was compared with.</source>
+        <translation>查看结论：真实、需复核或伪造，以及用于比对的参考签名。</translation>
+    </message>
+    <message>
+        <source>If the signature was not found, drag a rectangle around it on the cheque.</source>
+        <translation>如果未找到签名，请在支票上拖出一个矩形框住签名。</translation>
+    </message>
+    <message>
+        <source>Record Accept, Refer or Reject. Going against the verdict needs a reason; paying a cheque called forged also needs a supervisor.</source>
+        <translation>记录接受（付款）、转交复核或拒绝。与结论相反的决定需填写理由；对判为伪造的支票付款还需主管批准。</translation>
+    </message>
+    <message>
+        <source>Name a banknote&apos;s denomination and judge whether it looks genuine.</source>
+        <translation>识别纸币面额并判断其是否为真。</translation>
+    </message>
+    <message>
+        <source>Open a picture (Ctrl+O), drop it, scan it (Ctrl+Shift+S) or use the camera.</source>
+        <translation>打开图片（Ctrl+O）、拖放图片、扫描（Ctrl+Shift+S）或使用摄像头。</translation>
+    </message>
+    <message>
+        <source>Read the denomination, how sure the app is, and GENUINE or SUSPECT with the reasons.</source>
+        <translation>查看面额、程序的把握程度，以及真实或可疑的结论和理由。</translation>
+    </message>
+    <message>
+        <source>For both sides of one note, tick the other-side box and check the second side.</source>
+        <translation>检验同一张纸币的两面时，勾选“另一面”并检验第二面。</translation>
+    </message>
+    <message>
+        <source>Enroll an account holder&apos;s reference signatures (3 to 10).</source>
+        <translation>登记账户持有人的参考签名（3 至 10 个）。</translation>
+    </message>
+    <message>
+        <source>Create the account, or search for it.</source>
+        <translation>创建账户，或搜索已有账户。</translation>
+    </message>
+    <message>
+        <source>Add signature files (Ctrl+O) or a signature card; each page of a PDF is a candidate.</source>
+        <translation>添加签名文件（Ctrl+O）或签名卡；PDF 的每一页都是一个候选签名。</translation>
+    </message>
+    <message>
+        <source>Read the quality checks; remove doubtful signatures.</source>
+        <translation>查看质量检查结果；移除有疑问的签名。</translation>
+    </message>
+    <message>
+        <source>Save the enrollment: all the usable signatures are stored, or none.</source>
+        <translation>保存登记：所有可用签名一并保存，否则一个都不保存。</translation>
+    </message>
+    <message>
+        <source>Enroll reference pictures of a currency&apos;s notes.</source>
+        <translation>登记某一币种纸币的参考图片。</translation>
+    </message>
+    <message>
+        <source>Choose the currency, denomination and side.</source>
+        <translation>选择币种、面额和面。</translation>
+    </message>
+    <message>
+        <source>Add pictures (Ctrl+O) or a whole currency folder, then save.</source>
+        <translation>添加图片（Ctrl+O）或整个币种文件夹，然后保存。</translation>
+    </message>
+    <message>
+        <source>Read who did what, and check that no entry was changed.</source>
+        <translation>查看谁做了什么，并确认没有条目被篡改。</translation>
+    </message>
+    <message>
+        <source>Filter by user, action, account and dates, then apply.</source>
+        <translation>按用户、操作、账户和日期筛选，然后应用。</translation>
+    </message>
+    <message>
+        <source>Select a row to read the whole entry; tick Show hashes for its hashes.</source>
+        <translation>选择一行查看完整条目；勾选“显示哈希”可查看其哈希。</translation>
+    </message>
+    <message>
+        <source>Verify chain walks every entry; Export CSV writes the filtered rows.</source>
+        <translation>“校验哈希链”会逐条检查所有条目；“导出 CSV”会写出筛选后的行。</translation>
+    </message>
+    <message>
+        <source>Create users, change their roles, reset passwords, remove users.</source>
+        <translation>创建用户、更改角色、重置密码、删除用户。</translation>
+    </message>
+    <message>
+        <source>A clerk checks cheques and banknotes; a supervisor also approves paying a cheque called forged; an operator enrolls; an admin manages everything.</source>
+        <translation>柜员核验支票和纸币；主管还可批准对判为伪造的支票付款；操作员负责登记；管理员管理一切。</translation>
+    </message>
+    <message>
+        <source>Models, decision rules, store, signature zone, scanning and the idle lock.</source>
+        <translation>模型、判定规则、数据库、签名区域、扫描和闲置锁定。</translation>
+    </message>
+    <message>
+        <source>Change what is needed and press Save; every change is in the audit log.</source>
+        <translation>修改所需内容后点击“保存”；每次更改都会记入审计日志。</translation>
+    </message>
+    <message>
+        <source>Open a file on this screen</source>
+        <translation>在本界面打开文件</translation>
+    </message>
+    <message>
+        <source>Scan</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <source>Cancel the check that is running</source>
+        <translation>取消正在进行的核验</translation>
+    </message>
+    <message>
+        <source>Log out / switch user</source>
+        <translation>退出登录 / 切换用户</translation>
+    </message>
+    <message>
+        <source>This help</source>
+        <translation>本帮助</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsScreen</name>
+    <message>
+        <source>(the shipped model)</source>
+        <translation>（随软件提供的模型）</translation>
+    </message>
+    <message>
+        <source>(the shipped banknote model)</source>
+        <translation>（随软件提供的纸币模型）</translation>
+    </message>
+    <message>
+        <source>An SQLite file, or postgresql://user@host:5432/database for a shared store; its password goes in PGPASSFILE</source>
+        <translation>SQLite 文件，或共享数据库的 postgresql://user@host:5432/database；其密码请放在 PGPASSFILE 中</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>After this long without a key or a click the window locks and asks for the password again</source>
+        <translation>超过此时间无键盘或鼠标操作，窗口将锁定并重新要求输入密码</translation>
+    </message>
+    <message>
+        <source>The system&apos;s language</source>
+        <translation>跟随系统语言</translation>
+    </message>
+    <message>
+        <source>Used from the next start of the app</source>
+        <translation>下次启动软件时生效</translation>
+    </message>
+    <message>
+        <source>Add trusted key…</source>
+        <translation>添加受信任密钥…</translation>
+    </message>
+    <message>
+        <source>Trust model signatures by an institution&apos;s Ed25519 public key (.pub); audited</source>
+        <translation>信任由机构 Ed25519 公钥（.pub）签名的模型；此操作记入审计日志</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Save settings</source>
+        <translation>保存设置</translation>
+    </message>
+    <message>
+        <source>Model folder</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <source>Banknote model folder</source>
+        <translation>纸币模型文件夹</translation>
+    </message>
+    <message>
+        <source>Model signature</source>
+        <translation>模型签名</translation>
+    </message>
+    <message>
+        <source>Runs on</source>
+        <translation>运行设备</translation>
+    </message>
+    <message>
+        <source>Decision method</source>
+        <translation>判定方法</translation>
+    </message>
+    <message>
+        <source>Security level</source>
+        <translation>安全级别</translation>
+    </message>
+    <message>
+        <source>Signature zone (relative)</source>
+        <translation>签名区域（相对位置）</translation>
+    </message>
+    <message>
+        <source>Scan from</source>
+        <translation>扫描来源</translation>
+    </message>
+    <message>
+        <source>Scan folder</source>
+        <translation>扫描文件夹</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>扫描仪</translation>
+    </message>
+    <message>
+        <source>Scanner settings</source>
+        <translation>扫描仪设置</translation>
+    </message>
+    <message>
+        <source>Lock when idle for</source>
+        <translation>空闲锁定时间</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>界面语言</translation>
+    </message>
+    <message>
+        <source>Store file or PostgreSQL URL (at next start)</source>
+        <translation>数据库文件或 PostgreSQL 地址（下次启动生效）</translation>
+    </message>
+    <message>
+        <source>A changed model folder or provider is loaded at once; references are re-embedded with the new model when their account is next opened.</source>
+        <translation>更改模型文件夹或运行设备后立即加载；参考签名将在下次打开其账户时用新模型重新计算。</translation>
+    </message>
+    <message>
+        <source>In use: {provider}.</source>
+        <translation>当前使用：{provider}。</translation>
+    </message>
+    <message>
+        <source>CUDA needs an NVIDIA driver and onnxruntime-gpu with its [cuda,cudnn] extras (the README&apos;s GPU install).</source>
+        <translation>使用 CUDA 需要 NVIDIA 驱动以及带 [cuda,cudnn] 附加组件的 onnxruntime-gpu（见 README 的 GPU 安装说明）。</translation>
+    </message>
+    <message>
+        <source>{far}% of skilled forgeries pass; {frr}% of genuine signatures are not passed outright (validation, {k} references)</source>
+        <translation>高仿签名通过率 {far}%；{frr}% 的真实签名不能直接通过（验证集，{k} 个参考签名）</translation>
+    </message>
+    <message>
+        <source>{far}% of skilled forgeries pass</source>
+        <translation>高仿签名通过率 {far}%</translation>
+    </message>
+    <message>
+        <source>Model {signer}.</source>
+        <translation>模型{signer}。</translation>
+    </message>
+    <message>
+        <source>No model loaded yet.</source>
+        <translation>尚未加载模型。</translation>
+    </message>
+    <message>
+        <source>Trusted keys: {keys}.</source>
+        <translation>受信任密钥：{keys}。</translation>
+    </message>
+    <message>
+        <source>Trusted public key</source>
+        <translation>受信任公钥</translation>
+    </message>
+    <message>
+        <source>Public keys (*.pub *.pem);;All files (*)</source>
+        <translation>公钥 (*.pub *.pem);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Trusted key added: {label} {key}</source>
+        <translation>已添加受信任密钥：{label} {key}</translation>
+    </message>
+    <message>
+        <source>Adding the trusted key…</source>
+        <translation>正在添加受信任密钥…</translation>
+    </message>
+    <message>
+        <source>Folder: the newest image the scanner saved there</source>
+        <translation>文件夹：扫描仪保存在其中的最新图像</translation>
+    </message>
+    <message>
+        <source>Scanner (SANE)</source>
+        <translation>扫描仪（SANE）</translation>
+    </message>
+    <message>
+        <source>Scanner (SANE): install the [scanner] extra (python-sane) and SANE</source>
+        <translation>扫描仪（SANE）：请安装 [scanner] 附加组件（python-sane）和 SANE</translation>
+    </message>
+    <message>
+        <source>(the first scanner SANE finds)</source>
+        <translation>（SANE 找到的第一台扫描仪）</translation>
+    </message>
+    <message>
+        <source>Find scanners</source>
+        <translation>查找扫描仪</translation>
+    </message>
+    <message>
+        <source>List the scanners SANE sees (USB and network)</source>
+        <translation>列出 SANE 能识别的扫描仪（USB 和网络）</translation>
+    </message>
+    <message>
+        <source>{dpi} dpi</source>
+        <translation>{dpi} dpi</translation>
+    </message>
+    <message>
+        <source>Grey</source>
+        <translation>灰度</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>彩色</translation>
+    </message>
+    <message>
+        <source>Document feeder (every sheet in it)</source>
+        <translation>自动进纸器（扫描其中全部纸张）</translation>
+    </message>
+    <message>
+        <source>Found: {scanners}</source>
+        <translation>已找到：{scanners}</translation>
+    </message>
+    <message>
+        <source>SANE sees no scanner: check that it is connected and switched on.</source>
+        <translation>SANE 未找到扫描仪：请检查扫描仪是否已连接并开机。</translation>
+    </message>
+    <message>
+        <source>Looking for scanners…</source>
+        <translation>正在查找扫描仪…</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>The signature zone cannot be used: {problem}</source>
+        <translation>无法使用该签名区域：{problem}</translation>
+    </message>
+    <message>
+        <source>Leave the password out of the store URL (settings.json is not secret): put it in this PC&apos;s PGPASSFILE (pgpass) file.</source>
+        <translation>请勿在数据库地址中包含密码（settings.json 并非保密文件）：请将密码放入本机的 PGPASSFILE（pgpass）文件。</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+    <message>
+        <source>The language changes at the next start.</source>
+        <translation>界面语言将在下次启动时更改。</translation>
+    </message>
+    <message>
+        <source>Settings saved.</source>
+        <translation>设置已保存。</translation>
+    </message>
+    <message>
+        <source>Saving settings…</source>
+        <translation>正在保存设置…</translation>
+    </message>
+</context>
+<context>
+    <name>SwitchUserPanel</name>
+    <message>
+        <source>Logged out. Log in to go on, or quit.</source>
+        <translation>已退出登录。请登录以继续，或退出程序。</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+</context>
+<context>
+    <name>Task</name>
+    <message>
+        <source>Unexpected error: {kind}: {error}</source>
+        <translation>意外错误：{kind}：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>UsersScreen</name>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Create user</source>
+        <translation>创建用户</translation>
+    </message>
+    <message>
+        <source>Set this password for the selected user</source>
+        <translation>为所选用户设置此密码</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>(select a user in the table)</source>
+        <translation>（请在表格中选择用户）</translation>
+    </message>
+    <message>
+        <source>Change role</source>
+        <translation>更改角色</translation>
+    </message>
+    <message>
+        <source>Remove user</source>
+        <translation>删除用户</translation>
+    </message>
+    <message>
+        <source>Restore user</source>
+        <translation>恢复用户</translation>
+    </message>
+    <message>
+        <source>Selected user</source>
+        <translation>所选用户</translation>
+    </message>
+    <message>
+        <source>New role</source>
+        <translation>新角色</translation>
+    </message>
+    <message>
+        <source>A role change or removal ends that user&apos;s open sessions at once.</source>
+        <translation>更改角色或删除用户会立即结束该用户已打开的会话。</translation>
+    </message>
+    <message>
+        <source>Reading users…</source>
+        <translation>正在读取用户…</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>已删除</translation>
+    </message>
+    <message>
+        <source>locked until {time}</source>
+        <translation>锁定至 {time}</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>{user} ({role})</source>
+        <translation>{user}（{role}）</translation>
+    </message>
+    <message>
+        <source>{user} ({role}, removed)</source>
+        <translation>{user}（{role}，已删除）</translation>
+    </message>
+    <message>
+        <source>Creating the user…</source>
+        <translation>正在创建用户…</translation>
+    </message>
+    <message>
+        <source>Select a user first.</source>
+        <translation>请先选择用户。</translation>
+    </message>
+    <message>
+        <source>Changing the role…</source>
+        <translation>正在更改角色…</translation>
+    </message>
+    <message>
+        <source>Remove {user}? The user can no longer log in and any open session ends now. Their decisions and audit rows are kept, and an administrator can restore the user later.</source>
+        <translation>删除 {user}？该用户将无法再登录，已打开的会话会立即结束。其处理决定和审计记录会保留，管理员之后可以恢复该用户。</translation>
+    </message>
+    <message>
+        <source>Removing the user…</source>
+        <translation>正在删除用户…</translation>
+    </message>
+    <message>
+        <source>Restoring the user…</source>
+        <translation>正在恢复用户…</translation>
+    </message>
+    <message>
+        <source>Setting password…</source>
+        <translation>正在设置密码…</translation>
+    </message>
+</context>
+<context>
+    <name>Widgets</name>
+    <message>
+        <source>Images and PDF scans</source>
+        <translation>图片和 PDF 扫描件</translation>
+    </message>
+    <message>
+        <source>All files</source>
+        <translation>所有文件</translation>
+    </message>
+    <message>
+        <source>GENUINE</source>
+        <translation>真实</translation>
+    </message>
+    <message>
+        <source>NEEDS REVIEW</source>
+        <translation>需复核</translation>
+    </message>
+    <message>
+        <source>FORGED</source>
+        <translation>伪造</translation>
+    </message>
+    <message>
+        <source>SUSPECT</source>
+        <translation>可疑</translation>
+    </message>
+    <message>
+        <source>At least {n} characters, and not the user name.</source>
+        <translation>至少 {n} 个字符，且不能与用户名相同。</translation>
+    </message>
+    <message>
+        <source>Model {model} · {signer} · {status}</source>
+        <translation>模型 {model} · {signer} · {status}</translation>
+    </message>
+</context>
+<context>
+    <name>Wording</name>
+    <message>
+        <source>CUDA disabled in the settings</source>
+        <translation>设置中已停用 CUDA</translation>
+    </message>
+    <message>
+        <source>no NVIDIA GPU or driver found</source>
+        <translation>未找到 NVIDIA 显卡或驱动</translation>
+    </message>
+    <message>
+        <source>this onnxruntime build has no CUDA support (install onnxruntime-gpu)</source>
+        <translation>此 onnxruntime 版本不支持 CUDA（请安装 onnxruntime-gpu）</translation>
+    </message>
+    <message>
+        <source>CUDA could not start (driver, CUDA or cuDNN version mismatch)</source>
+        <translation>CUDA 无法启动（驱动、CUDA 或 cuDNN 版本不匹配）</translation>
+    </message>
+    <message>
+        <source>shipped with the app</source>
+        <translation>随软件提供</translation>
+    </message>
+    <message>
+        <source>added by an administrator</source>
+        <translation>由管理员添加</translation>
+    </message>
+    <message>
+        <source>this process</source>
+        <translation>本进程</translation>
+    </message>
+    <message>
+        <source>automatic (CUDA when it works)</source>
+        <translation>自动（可用时使用 CUDA）</translation>
+    </message>
+    <message>
+        <source>CUDA (NVIDIA GPU)</source>
+        <translation>CUDA（NVIDIA 显卡）</translation>
+    </message>
+    <message>
+        <source>CPU only</source>
+        <translation>仅 CPU</translation>
+    </message>
+    <message>
+        <source>distance to the references</source>
+        <translation>与参考签名的距离</translation>
+    </message>
+    <message>
+        <source>per-holder SVM</source>
+        <translation>按账户持有人的 SVM</translation>
+    </message>
+    <message>
+        <source>distance, normalised against other writers</source>
+        <translation>距离（按其他书写人归一化）</translation>
+    </message>
+    <message>
+        <source>fusion of distance and SVM</source>
+        <translation>距离与 SVM 融合</translation>
+    </message>
+    <message>
+        <source>unsigned</source>
+        <translation>未签名</translation>
+    </message>
+    <message>
+        <source>DEMO-signed (not for production)</source>
+        <translation>DEMO 签名（不可用于生产）</translation>
+    </message>
+    <message>
+        <source>signed: {label}</source>
+        <translation>签名方：{label}</translation>
+    </message>
+    <message>
+        <source>not signature-checked</source>
+        <translation>未核验签名</translation>
+    </message>
+    <message>
+        <source>signed by DEMO key {key}… (a public demo key anyone can sign with: not for production)</source>
+        <translation>由 DEMO 密钥 {key}… 签名（任何人都可使用的公开演示密钥：不可用于生产）</translation>
+    </message>
+    <message>
+        <source>signed by {label} key {key}…</source>
+        <translation>由 {label} 密钥 {key}… 签名</translation>
+    </message>
+    <message>
+        <source>DEMO key {label} {key} ({origin})</source>
+        <translation>DEMO 密钥 {label} {key}（{origin}）</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <comment>between the items of a list</comment>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>{device}: {reason}</source>
+        <translation>{device}：{reason}</translation>
+    </message>
+    <message>
+        <source>{device} (asked for: {requested})</source>
+        <translation>{device}（设置为：{requested}）</translation>
+    </message>
+    <message>
+        <source>{text}: {reason}</source>
+        <translation>{text}：{reason}</translation>
+    </message>
+    <message>
+        <source>onnxruntime {version}; this build offers: {devices}</source>
+        <translation>onnxruntime {version}；此版本支持：{devices}</translation>
+    </message>
+    <message>
+        <source>needs a reason ({n}+ characters) and a supervisor&apos;s approval (their name and password)</source>
+        <translation>需填写理由（至少 {n} 个字符）并经主管批准（主管的用户名和密码）</translation>
+    </message>
+    <message>
+        <source>goes against the verdict: needs a reason ({n}+ characters)</source>
+        <translation>与结论不一致：需填写理由（至少 {n} 个字符）</translation>
+    </message>
+    <message>
+        <source>no reason needed</source>
+        <translation>无需理由</translation>
+    </message>
+</context>
+<context>
+    <name>sigdesk</name>
+    <message>
+        <source>Settings not read</source>
+        <translation>未能读取设置</translation>
+    </message>
+    <message>
+        <source>{problem}
+The defaults are used; the file is left as it is.</source>
+        <translation>{problem}
+将使用默认设置；该文件保持不变。</translation>
+    </message>
+    <message>
+        <source>Cannot start</source>
+        <translation>无法启动</translation>
+    </message>
+</context>
+</TS>

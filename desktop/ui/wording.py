@@ -1,0 +1,130 @@
+"""What the windows say about the core's state, in the user's language.
+
+The core is Qt-free and describes itself in English for logs and the command line; the
+windows build their own sentences from its structured facts (who signed a model, which
+provider runs and why, which rule a decision follows, which option a code stands for), so
+that they go through Qt's translation like every other visible string. A reason the core
+gives as free text is translated when it is one of the fixed phrases below, else shown as
+the core wrote it (a technical detail such as a missing library's name).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from desktop.core.branch.decisions import MIN_REASON, DecisionRule
+from desktop.core.models.runtime import runtime_info
+
+# The core's fixed reasons for running on the CPU (desktop/core/models/runtime.py).
+PROVIDER_REASONS = {
+    "CUDA disabled in the settings": QT_TRANSLATE_NOOP("Wording", "CUDA disabled in the settings"),
+    "no NVIDIA GPU or driver found": QT_TRANSLATE_NOOP("Wording", "no NVIDIA GPU or driver found"),
+    "this onnxruntime build has no CUDA support (install onnxruntime-gpu)": QT_TRANSLATE_NOOP(
+        "Wording", "this onnxruntime build has no CUDA support (install onnxruntime-gpu)"),
+    "CUDA could not start (driver, CUDA or cuDNN version mismatch)": QT_TRANSLATE_NOOP(
+        "Wording", "CUDA could not start (driver, CUDA or cuDNN version mismatch)"),
+}
+KEY_ORIGINS = {  # where the core found a trusted key (desktop/core/models/keys.py)
+    "shipped with the app": QT_TRANSLATE_NOOP("Wording", "shipped with the app"),
+    "added by an administrator": QT_TRANSLATE_NOOP("Wording", "added by an administrator"),
+    "this process": QT_TRANSLATE_NOOP("Wording", "this process"),
+}
+PROVIDER_CHOICES = {"auto": QT_TRANSLATE_NOOP("Wording", "automatic (CUDA when it works)"),
+                    "cuda": QT_TRANSLATE_NOOP("Wording", "CUDA (NVIDIA GPU)"),
+                    "cpu": QT_TRANSLATE_NOOP("Wording", "CPU only")}
+METHODS = {"distance": QT_TRANSLATE_NOOP("Wording", "distance to the references"),
+           "svm": QT_TRANSLATE_NOOP("Wording", "per-holder SVM"),
+           "znorm": QT_TRANSLATE_NOOP("Wording", "distance, normalised against other writers"),
+           "fusion": QT_TRANSLATE_NOOP("Wording", "fusion of distance and SVM")}
+
+
+def _shown(text: str) -> str:
+    """A text marked with QT_TRANSLATE_NOOP above, in the user's language."""
+    return QCoreApplication.translate("Wording", text)
+
+
+def signer_short(signer) -> str:
+    """For a status bar: who signed a model, in a few words."""
+    if signer is None:
+        return QCoreApplication.translate("Wording", "unsigned")
+    if signer.demo:
+        return QCoreApplication.translate("Wording", "DEMO-signed (not for production)")
+    return QCoreApplication.translate("Wording", "signed: {label}").format(label=signer.label)
+
+
+def signer_text(signer) -> str:
+    """Who signed a model, in a sentence (a tooltip, the settings screen)."""
+    if signer is None:
+        return QCoreApplication.translate("Wording", "not signature-checked")
+    if signer.demo:
+        return QCoreApplication.translate(
+            "Wording", "signed by DEMO key {key}… (a public demo key anyone can sign with: "
+            "not for production)").format(key=signer.key_id[:8])
+    return QCoreApplication.translate("Wording", "signed by {label} key {key}…").format(
+        label=signer.label, key=signer.key_id[:8])
+
+
+def trusted_keys(keys) -> str:
+    """The trusted model-signing keys, one after the other."""
+    parts = []
+    for k in keys:
+        text = (QCoreApplication.translate("Wording", "DEMO key {label} {key} ({origin})")
+                if k.demo else "{label} {key} ({origin})")
+        origin = _shown(KEY_ORIGINS[k.origin]) if k.origin in KEY_ORIGINS else k.origin
+        parts.append(text.format(label=k.label, key=k.key_id, origin=origin))
+    separator = QCoreApplication.translate("Wording", "; ", "between the items of a list")
+    return separator.join(parts) or QCoreApplication.translate("Wording", "none")
+
+
+def provider_reason(reason: str) -> str:
+    """Why a model runs on the CPU, translated when it is one of the core's fixed phrases."""
+    return _shown(PROVIDER_REASONS[reason]) if reason in PROVIDER_REASONS else reason
+
+
+def provider_status(info) -> str:
+    """For a status bar: ``CUDA``, or ``CPU`` with the gist of why."""
+    if info.label == "CUDA" or not info.reason:
+        return info.label
+    return QCoreApplication.translate("Wording", "{device}: {reason}").format(
+        device=info.label, reason=provider_reason(info.reason))
+
+
+def provider_text(info) -> str:
+    """Which device runs a model, what was asked for, and why not CUDA."""
+    text = QCoreApplication.translate("Wording", "{device} (asked for: {requested})").format(
+        device=info.label, requested=provider_choice(info.requested))
+    if info.reason:
+        text = QCoreApplication.translate("Wording", "{text}: {reason}").format(
+            text=text, reason=provider_reason(info.reason))
+    return text
+
+
+def runtime_text() -> str:
+    """The onnxruntime in use and the devices its build offers (a tooltip for support)."""
+    version, offered = runtime_info()
+    return QCoreApplication.translate("Wording", "onnxruntime {version}; this build offers: "
+                                      "{devices}").format(version=version,
+                                                          devices=", ".join(offered))
+
+
+def provider_choice(code: str) -> str:
+    """A provider setting ("auto", "cuda", "cpu") in words."""
+    return _shown(PROVIDER_CHOICES[code]) if code in PROVIDER_CHOICES else code
+
+
+def method_name(code: str) -> str:
+    """A decision method's code in words."""
+    return _shown(METHODS[code]) if code in METHODS else code
+
+
+def decision_rule_text(rule: DecisionRule) -> str:
+    """What recording a decision takes, in a sentence for the clerk."""
+    if rule.needs_approval:
+        return QCoreApplication.translate(
+            "Wording", "needs a reason ({n}+ characters) and a supervisor's approval (their "
+            "name and password)").format(n=MIN_REASON)
+    if rule.needs_reason:
+        return QCoreApplication.translate(
+            "Wording", "goes against the verdict: needs a reason ({n}+ characters)").format(
+            n=MIN_REASON)
+    return QCoreApplication.translate("Wording", "no reason needed")

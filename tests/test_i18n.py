@@ -1,0 +1,140 @@
+"""The interface in Simplified Chinese and in English: every visible string is translated,
+the translations are complete and compiled, and the language follows the setting (offscreen)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QTableWidget,
+    QTabWidget,
+    QWidget,
+)
+
+from desktop.startup import install_translations
+from tests.conftest import PASSWORDS
+
+ROOT = Path(__file__).resolve().parents[1]
+# Words that stay as they are in a Chinese interface: names of keys, units and products and
+# the test users' and the test signing keys' names (codes in capitals, such as CPU, PDF or
+# CYR, are not English prose; nor are package names such as onnxruntime-gpu[cuda,cudnn]).
+KEEP = re.compile(r"\b(SigDesk|English|Ctrl|Shift|Esc|Qt|dpi|admin|olga|carl|demo|test|"
+                  r"PostgreSQL|SQLite|Tensorrt|zh_CN)\b|onnxruntime(-gpu)?|\[cuda,cudnn\]")
+PATHISH = re.compile(r"\S*[/\\]\S*|\S+\.(png|jpe?g|tiff?|bmp|pdf|sqlite|csv|pub|pem)\b|"
+                     r"\b(signature|banknote)-[0-9a-f]{6,}\b|\*\.\w+|<[^>]+>|&\w+;")
+
+
+def _english(text: str) -> bool:
+    """Whether ``text`` still holds English words once names and paths are set aside."""
+    rest = KEEP.sub(" ", PATHISH.sub(" ", text.replace("&", "")))
+    return re.search(r"\b[A-Za-z]*[a-z][A-Za-z]*\b", rest) is not None and any(
+        len(word) >= 3 for word in re.findall(r"\b[A-Za-z]*[a-z][A-Za-z]*\b", rest))
+
+
+def visible_texts(root: QWidget) -> list[tuple[str, str]]:
+    """(where, text) of everything a user can read in ``root``: titles, labels, buttons,
+    tabs, menus, placeholders, combo items, table headers and tooltips."""
+    out: list[tuple[str, str]] = [("window title", root.windowTitle())]
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisibleTo(root) and w is not root:
+            continue
+        kind = type(w).__name__
+        if w.toolTip():
+            out.append((f"{kind} tooltip", w.toolTip()))
+        if isinstance(w, QLabel):
+            out.append((kind, w.text()))
+        elif isinstance(w, QAbstractButton):
+            out.append((kind, w.text()))
+        elif isinstance(w, QGroupBox):
+            out.append((kind, w.title()))
+        elif isinstance(w, QLineEdit):
+            out.append((f"{kind} placeholder", w.placeholderText()))
+        elif isinstance(w, QComboBox):
+            out += [(kind, w.itemText(i)) for i in range(w.count())]
+        elif isinstance(w, QTabWidget):
+            out += [("tab", w.tabText(i)) for i in range(w.count())]
+        elif isinstance(w, QTableWidget):
+            out += [("table header", w.horizontalHeaderItem(i).text())
+                    for i in range(w.columnCount()) if w.horizontalHeaderItem(i)]
+    for menu in root.findChildren(QMenu):
+        out.append(("menu", menu.title()))
+        out += [("menu item", a.text()) for a in menu.actions() if a.text()]
+    return [(where, text) for where, text in out if text]
+
+
+@pytest.fixture()
+def chinese(qapp: QApplication):
+    """The app's translators for zh_CN installed, removed again after the test."""
+    installed = install_translations(qapp, "zh_CN")
+    yield installed
+    install_translations(qapp, "en")
+
+
+def test_translations_are_complete_and_compiled() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import update_translations
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    assert update_translations.check() == []
+
+
+def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese) -> None:
+    from desktop.ui.branch_window import BranchWindow, LoginDialog
+    from desktop.ui.main_window import MainWindow
+
+    assert len(chinese) == 2  # the app's own words and Qt's buttons: never a mixed window
+    service, config = app_parts
+    left: list[str] = []
+    win = BranchWindow(service, service.login("admin", PASSWORDS["admin"]), config)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.model_ready, timeout=30000):
+        win.show()
+    for i in range(win.tabs.count()):
+        win.tabs.setCurrentIndex(i)
+        qtbot.waitUntil(lambda: win.tabs.currentWidget().isVisible(), timeout=5000)
+        left += [f"{win.tabs.tabText(i)} / {where}: {text!r}"
+                 for where, text in visible_texts(win) if _english(text)]
+    win.help_action.trigger()
+    left += [f"help: {text!r}" for text in [win.help_box.text()] if _english(text)]
+    win.help_box.close()
+    win.logout_action.trigger()  # the log-in panel
+    left += [f"logged out / {where}: {text!r}"
+             for where, text in visible_texts(win) if _english(text)]
+    login = LoginDialog(service)
+    qtbot.addWidget(login)
+    login.show()
+    left += [f"login / {where}: {text!r}" for where, text in visible_texts(login)
+             if _english(text)]
+    compare = MainWindow(config.model_dir, "cpu")
+    qtbot.addWidget(compare)
+    with qtbot.waitSignal(compare.model_ready, timeout=30000):
+        compare.show()
+    left += [f"compare / {where}: {text!r}" for where, text in visible_texts(compare)
+             if _english(text)]
+    assert sorted(set(left)) == [], "\n".join(sorted(set(left)))
+
+
+def test_english_shows_plurals_and_other_languages_fall_back_to_it(qapp: QApplication) -> None:
+    for language in ("en", "de_DE"):  # no German: all English, Qt's buttons included
+        installed = install_translations(qapp, language)
+        assert len(installed) == 1
+        assert QApplication.translate("CheckScreen", "Open cheque…") == "Open cheque…"
+        one = QApplication.translate("CheckScreen", "Account {number} · %n reference(s)", "", 1)
+        five = QApplication.translate("CheckScreen", "Account {number} · %n reference(s)", "", 5)
+        assert (one, five) == ("Account {number} · 1 reference",
+                               "Account {number} · 5 references")
+    install_translations(qapp, "zh_CN")
+    assert QApplication.translate("CheckScreen", "Open cheque…") != "Open cheque…"
+    assert QApplication.translate("QPlatformTheme", "Cancel") == "取消"  # Qt's own buttons
+    install_translations(qapp, "en")
