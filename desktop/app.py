@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.ui.gc_guard import GuiThreadCollector
 
     collector = GuiThreadCollector(app)  # noqa: F841 - alive until the app ends
+    from desktop.ui.style import install_focus_style
+
+    install_focus_style(app)  # where the keyboard focus is, visible on every control
     startup.install_translations(app, args.language or "")
     if args.compare:
         from desktop.ui.main_window import MainWindow

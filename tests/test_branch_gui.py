@@ -74,6 +74,7 @@ def test_enroll_then_check_genuine_and_forged_cheques(qtbot, app_parts, cheque_s
     with qtbot.waitSignal(screen.enrolled, timeout=20000) as saved:
         screen.save()
     assert len(saved.args[0]) == 5
+    assert screen.saved_label.text() == "Saved: 5 references enrolled."
     qtbot.waitUntil(lambda: screen.ref_list.count() == 5, timeout=10000)
     op.close()
 

@@ -63,3 +63,35 @@ def test_the_cheque_screen_grows_on_a_4k_display(qtbot, app_parts) -> None:
     assert big.width() > 2 * small.width() and big.height() > 2 * small.height()
     for button in win.check_screen.decision_buttons.values():
         assert win.rect().contains(_rect_in_window(win, button))
+
+
+def test_the_keyboard_focus_is_visible_on_buttons(qtbot, qapp) -> None:
+    from PySide6.QtWidgets import QPushButton, QVBoxLayout
+
+    from desktop.ui.style import FOCUS_COLOUR, install_focus_style
+
+    old = qapp.style().name()
+    install_focus_style(qapp)
+    try:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        accept, refer = QPushButton("Accept (pay)"), QPushButton("Refer")
+        lay.addWidget(accept)
+        lay.addWidget(refer)
+        qtbot.addWidget(box)
+        box.show()
+        box.activateWindow()
+        qtbot.waitUntil(box.isActiveWindow, timeout=5000)
+
+        def ringed(button: QPushButton) -> bool:
+            image = box.grab().toImage()
+            r = QRect(button.mapTo(box, QPoint(0, 0)), button.size())
+            edge = [image.pixelColor(x, r.top() + 1) for x in range(r.left() + 6, r.right() - 6)]
+            return sum(c.blue() > 150 and c.red() < 80 for c in edge) > 0.8 * len(edge)
+
+        accept.setFocus()
+        qtbot.waitUntil(accept.hasFocus, timeout=5000)
+        assert ringed(accept) and not ringed(refer)
+        assert FOCUS_COLOUR.name() == "#1565c0"
+    finally:
+        qapp.setStyle(old)

@@ -111,12 +111,22 @@
     </message>
 </context>
 <context>
+    <name>EnrollScreen</name>
+    <message numerus="yes">
+        <source>Saved: %n reference(s) enrolled.</source>
+        <translation>
+            <numerusform>Saved: %n reference enrolled.</numerusform>
+            <numerusform>Saved: %n references enrolled.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <source>Threshold: similarity 0.500 (score {score}). Genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Score against %n reference(s): {distance} (distance relative to the references&apos; spread; calibrated for K={k}).</source>
+        <source>Genuine from similarity {accept}, forged below {reject}, needs review in between (against %n reference(s)).</source>
         <translation>
-            <numerusform>Threshold: similarity 0.500 (score {score}). Genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Score against %n reference: {distance} (distance relative to the references&apos; spread; calibrated for K={k}).</numerusform>
-            <numerusform>Threshold: similarity 0.500 (score {score}). Genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Score against %n references: {distance} (distance relative to the references&apos; spread; calibrated for K={k}).</numerusform>
+            <numerusform>Genuine from similarity {accept}, forged below {reject}, needs review in between (against %n reference).</numerusform>
+            <numerusform>Genuine from similarity {accept}, forged below {reject}, needs review in between (against %n references).</numerusform>
         </translation>
     </message>
 </context>

@@ -1308,6 +1308,12 @@ enrolled {date} by {user}</source>
         <source>Saving the enrollment…</source>
         <translation>正在保存登记…</translation>
     </message>
+    <message numerus="yes">
+        <source>Saved: %n reference(s) enrolled.</source>
+        <translation>
+            <numerusform>已保存：已登记 %n 个参考签名。</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Revoking…</source>
         <translation>正在撤销…</translation>
@@ -1466,14 +1472,18 @@ enrolled {date} by {user}</source>
         <translation>相似度：{value}</translation>
     </message>
     <message numerus="yes">
-        <source>Threshold: similarity 0.500 (score {score}). Genuine at similarity ≥ {accept}, forged below {reject}, needs review in between. Score against %n reference(s): {distance} (distance relative to the references&apos; spread; calibrated for K={k}).</source>
+        <source>Genuine from similarity {accept}, forged below {reject}, needs review in between (against %n reference(s)).</source>
         <translation>
-            <numerusform>阈值：相似度 0.500（分数 {score}）。相似度 ≥ {accept} 为真实，低于 {reject} 为伪造，介于两者之间需复核。对比 %n 个参考签名的分数：{distance}（相对于参考签名离散程度的距离；按 K={k} 校准）。</numerusform>
+            <numerusform>相似度达到 {accept} 判定为真实，低于 {reject} 判定为伪造，介于两者之间需复核（对照 %n 个参考签名）。</numerusform>
         </translation>
     </message>
     <message>
-        <source>Operating point on validation writers at the threshold: EER {eer}%, FAR skilled {far_skilled}%, FAR random {far_random}%, FRR {frr}%.</source>
-        <translation>该阈值在验证集书写者上的工作点：等错误率 EER {eer}%，熟练伪造误识率 FAR {far_skilled}%，随机伪造误识率 FAR {far_random}%，拒真率 FRR {frr}%。</translation>
+        <source>Technical: score {distance} against {score} (a distance relative to the references&apos; spread; similarity 0.5 is that threshold; calibrated for K={k}).</source>
+        <translation>技术细节：得分 {distance}，阈值 {score}（相对于参考签名离散程度的距离；相似度 0.5 即对应该阈值；按 K={k} 校准）。</translation>
+    </message>
+    <message>
+        <source>On validation writers at that threshold: EER {eer}%, FAR skilled {far_skilled}%, FAR random {far_random}%, FRR {frr}%.</source>
+        <translation>在该阈值下验证集书写人的结果：EER {eer}%，高仿 FAR {far_skilled}%，随机 FAR {far_random}%，FRR {frr}%。</translation>
     </message>
     <message>
         <source>similarity {value}</source>

@@ -31,7 +31,7 @@ from desktop.core.banknote.manifest import NoteClass
 from desktop.core.branch.banknotes import FolderSide
 from desktop.core.branch.note_references import NoteCandidate
 from desktop.core.store.records import BanknoteReference
-from desktop.ui.widgets import IMAGE_FILTER, DropFrame, bgr_pixmap
+from desktop.ui.widgets import DropFrame, bgr_pixmap, image_filter
 from desktop.ui.workers import RequestSlot
 
 MAX_NOTES = 5
@@ -229,7 +229,7 @@ class BanknoteEnrollScreen(QWidget):
     def open_file(self) -> None:
         """Ask for reference pictures of the chosen side (File > Open, Ctrl+O)."""
         files, _ = QFileDialog.getOpenFileNames(self, self.tr("Reference note pictures"), "",
-                                                IMAGE_FILTER)
+                                                image_filter())
         if files:
             self.add_files(files)
 

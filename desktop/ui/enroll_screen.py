@@ -33,7 +33,7 @@ from desktop.core.signature.enrollment import (
     Candidate,
 )
 from desktop.core.store.records import Account, Reference
-from desktop.ui.widgets import IMAGE_FILTER, AccountPicker, DropFrame, to_pixmap
+from desktop.ui.widgets import AccountPicker, DropFrame, image_filter, to_pixmap
 from desktop.ui.workers import RequestSlot
 
 STATUS_COLOURS = {OK: "#1b7f3b", REJECTED: "#b3261e"}
@@ -124,10 +124,13 @@ class EnrollScreen(QWidget):
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save)
         self.summary = QLabel("")
+        self.saved_label = QLabel("")  # "Saved" once an enrollment is stored
+        self.saved_label.setStyleSheet("color: #1b7f3b; font-weight: bold;")
         crow = QHBoxLayout()
         for b in (add, card, remove):
             crow.addWidget(b)
         crow.addStretch(1)
+        crow.addWidget(self.saved_label)
         crow.addWidget(self.save_button)
         clay = QVBoxLayout(self.cand_frame)
         clay.addLayout(crow)
@@ -175,17 +178,18 @@ class EnrollScreen(QWidget):
         """Ask for signature files, or a signature card (File > Open, Ctrl+O)."""
         if card:
             path, _ = QFileDialog.getOpenFileName(self, self.tr("Signature card"), "",
-                                                  IMAGE_FILTER)
+                                                  image_filter())
             files = [path] if path else []
         else:
             files, _ = QFileDialog.getOpenFileNames(self, self.tr("Reference signatures"), "",
-                                                    IMAGE_FILTER)
+                                                    image_filter())
         if files:
             self.add_files(files, card=card)
 
     def add_files(self, paths: list[str], card: bool = False) -> None:
         """Read the files (a card is split into its signatures) and check them all."""
         svc, ses = self.host.service, self.host.session
+        self.saved_label.clear()  # a new enrollment begins
         self.host.run(svc.load_candidates, ses, paths, card, on_done=self._assess,
                       status=self.tr("Reading signatures…"))
 
@@ -257,6 +261,7 @@ class EnrollScreen(QWidget):
                       on_done=self._saved, status=self.tr("Saving the enrollment…"))
 
     def _saved(self, refs: list[Reference]) -> None:
+        self.saved_label.setText(self.tr("Saved: %n reference(s) enrolled.", "", len(refs)))
         self.candidates, self.assessed_for = [], None
         self.table.setRowCount(0)
         self.enrolled.emit(refs)

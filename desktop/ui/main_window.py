@@ -41,6 +41,7 @@ from desktop.ui.widgets import (
     DropFrame,
     fit_to_screen,
     image_filter,
+    join_sentences,
     show_model_status,
     to_pixmap,
     verdict_text,
@@ -143,8 +144,9 @@ class MainWindow(BackgroundHost, QMainWindow):
         self.similarity_label.setStyleSheet("font-size: 16pt;")
         self.threshold_label = QLabel("")
         self.threshold_label.setWordWrap(True)
-        self.operating_label = QLabel("")
+        self.operating_label = QLabel("")  # the technical line
         self.operating_label.setWordWrap(True)
+        self.operating_label.setStyleSheet("color: #555;")
         self.provider_label = QLabel("")
         self.provider_label.setWordWrap(True)
         grid.addWidget(self.decision_label, 0, 0)
@@ -286,25 +288,25 @@ class MainWindow(BackgroundHost, QMainWindow):
         )
         self.similarity_label.setText(self.tr("Similarity: {value}").format(
             value=f"{result.similarity:.3f}"))
+        # One rule in words; the score behind it is the technical line under it.
         self.threshold_label.setText(
-            self.tr("Threshold: similarity 0.500 (score {score}). Genuine at similarity "
-                    "≥ {accept}, forged below {reject}, needs review in between. Score against "
-                    "%n reference(s): {distance} (distance relative to the references' spread; "
-                    "calibrated for K={k}).", "", len(result.reference_distances))
-            .format(score=f"{result.threshold_distance:.3f}",
-                    accept=f"{result.accept_similarity:.3f}",
-                    reject=f"{result.reject_similarity:.3f}", distance=f"{result.distance:.3f}",
-                    k=result.calibrated_k)
-        )
+            self.tr("Genuine from similarity {accept}, forged below {reject}, needs review in "
+                    "between (against %n reference(s)).", "", len(result.reference_distances))
+            .format(accept=f"{result.accept_similarity:.3f}",
+                    reject=f"{result.reject_similarity:.3f}"))
+        technical = self.tr("Technical: score {distance} against {score} (a distance relative "
+                            "to the references' spread; similarity 0.5 is that threshold; "
+                            "calibrated for K={k}).").format(
+            distance=f"{result.distance:.3f}", score=f"{result.threshold_distance:.3f}",
+            k=result.calibrated_k)
         op = result.operating_point
         if op:
             rates = {key: f"{100 * op.get(key, float('nan')):.1f}"
                      for key in ("eer", "far_skilled", "far_random", "frr")}
-            self.operating_label.setText(
-                self.tr("Operating point on validation writers at the threshold: EER {eer}%, "
-                        "FAR skilled {far_skilled}%, FAR random {far_random}%, FRR {frr}%.")
-                .format(**rates)
-            )
+            technical = join_sentences(technical, self.tr(
+                "On validation writers at that threshold: EER {eer}%, FAR skilled "
+                "{far_skilled}%, FAR random {far_random}%, FRR {frr}%.").format(**rates))
+        self.operating_label.setText(technical)
         for row, sim in enumerate(result.reference_similarities):
             entry = self.ref_list.item(row)
             if entry is not None:

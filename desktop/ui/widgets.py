@@ -47,8 +47,6 @@ from desktop.ui.workers import RequestSlot
 IMAGE_PATTERNS = "*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.pdf"
 IMAGE_FILTER_LABELS = (QT_TRANSLATE_NOOP("Widgets", "Images and PDF scans"),
                        QT_TRANSLATE_NOOP("Widgets", "All files"))
-# The English filter; a file dialog shows image_filter(), the same in the user's language.
-IMAGE_FILTER = f"{IMAGE_FILTER_LABELS[0]} ({IMAGE_PATTERNS});;{IMAGE_FILTER_LABELS[1]} (*)"
 DECISION_COLOURS = {GENUINE: "#1b7f3b", FORGED: "#b3261e"}
 REVIEW_COLOUR = "#a15c00"
 NOTE_VERDICT_COLOURS = {"genuine": "#1b7f3b", "suspect": "#b3261e"}
