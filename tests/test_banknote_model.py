@@ -90,6 +90,9 @@ def test_a_note_not_enrolled_that_registers_on_a_shared_design_is_not_passed(
     assert check.registration is not None and check.denomination.key != "ARC-50-front"
     assert check.verdict == "suspect"
     assert any("only in part" in r and "not enrolled" in r for r in check.reasons)
+    # Each reason also carries its code and values, from which a window words it.
+    part = next(r for r in check.reasons if "only in part" in r)
+    assert part.code == "matches_in_part" and part.values["agree"] in part
     assert check.top[0].confidence <= 0.5  # not "97% sure" of a name read off shared parts
 
 

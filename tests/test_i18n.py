@@ -138,3 +138,18 @@ def test_english_shows_plurals_and_other_languages_fall_back_to_it(qapp: QApplic
     assert QApplication.translate("CheckScreen", "Open cheque…") != "Open cheque…"
     assert QApplication.translate("QPlatformTheme", "Cancel") == "取消"  # Qt's own buttons
     install_translations(qapp, "en")
+
+
+def test_banknote_reasons_are_worded_in_the_users_language(chinese) -> None:
+    import string
+
+    from desktop.core.banknote.results import Reason
+    from desktop.ui.wording import NOTE_REASONS, note_reason
+
+    for code, template in NOTE_REASONS.items():
+        names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+        values = {name: "42%" if name != "side" else "front" for name in names}
+        reason = Reason(code, "the English sentence", **values)
+        shown = note_reason(reason)
+        assert shown != "the English sentence" and not _english(shown), (code, shown)
+    assert note_reason("a reason without a code") == "a reason without a code"

@@ -2110,6 +2110,54 @@ enrolled {date} by {user}</source>
         <translation>距离与 SVM 融合</translation>
     </message>
     <message>
+        <source>both pictures show the {side}; the other side was not checked</source>
+        <translation>两张图片都是{side}；另一面未检查</translation>
+    </message>
+    <message>
+        <source>the sides belong to different notes ({first} and {second}): a glued counterfeit</source>
+        <translation>两面属于不同的纸币（{first} 和 {second}）：拼接的伪钞</translation>
+    </message>
+    <message>
+        <source>an enrolled denomination: its printed detail matches the operator&apos;s reference, but the app has no counterfeit model for it and the embedder never learned it, so authenticity is not judged: check the security features by hand</source>
+        <translation>登记的面额：其印刷细节与操作员登记的参考纸币相符，但软件没有该面额的伪钞模型，嵌入模型也未学习过它，因此不判断真伪：请人工检查防伪特征</translation>
+    </message>
+    <message>
+        <source>its printed detail matches the {note} but the embedder reads it as {other}</source>
+        <translation>其印刷细节与 {note} 相符，但嵌入模型识别为 {other}</translation>
+    </message>
+    <message>
+        <source>only {visible} of the note is in the picture: show the whole note to judge it</source>
+        <translation>图片中只有 {visible} 的纸币：请拍摄完整纸币后再判断</translation>
+    </message>
+    <message>
+        <source>its printed detail matches the {note} only in part ({agree} of {total} regions agree): a denomination or series that is not enrolled may share that design, or the picture is poor; compare the note with the reference</source>
+        <translation>其印刷细节仅部分与 {note} 相符（{total} 个区域中有 {agree} 个一致）：可能是共用该图案的未登记面额或版本，或图片质量不佳；请将纸币与参考纸币比对</translation>
+    </message>
+    <message>
+        <source>the denomination is uncertain ({confidence})</source>
+        <translation>面额不确定（{confidence}）</translation>
+    </message>
+    <message>
+        <source>{distance} from the genuine {note} cluster, beyond the threshold {threshold}</source>
+        <translation>与真实 {note} 的聚类中心距离 {distance}，超过阈值 {threshold}</translation>
+    </message>
+    <message>
+        <source>the counterfeit model scores it {score} (threshold {threshold})</source>
+        <translation>伪钞模型评分 {score}（阈值 {threshold}）</translation>
+    </message>
+    <message>
+        <source>the SVM reads it as {other}</source>
+        <translation>SVM 识别为 {other}</translation>
+    </message>
+    <message>
+        <source>front</source>
+        <translation>正面</translation>
+    </message>
+    <message>
+        <source>back</source>
+        <translation>背面</translation>
+    </message>
+    <message>
         <source>unsigned</source>
         <translation>未签名</translation>
     </message>

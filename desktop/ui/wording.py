@@ -38,6 +38,39 @@ METHODS = {"distance": QT_TRANSLATE_NOOP("Wording", "distance to the references"
            "fusion": QT_TRANSLATE_NOOP("Wording", "fusion of distance and SVM")}
 
 
+# A banknote verdict's reasons and caveats by their code (desktop/core/banknote), worded
+# with the values the core gave.
+NOTE_REASONS = {
+    "same_side": QT_TRANSLATE_NOOP(
+        "Wording", "both pictures show the {side}; the other side was not checked"),
+    "different_notes": QT_TRANSLATE_NOOP(
+        "Wording", "the sides belong to different notes ({first} and {second}): a glued "
+        "counterfeit"),
+    "enrolled_not_judged": QT_TRANSLATE_NOOP(
+        "Wording", "an enrolled denomination: its printed detail matches the operator's "
+        "reference, but the app has no counterfeit model for it and the embedder never learned "
+        "it, so authenticity is not judged: check the security features by hand"),
+    "embedder_disagrees": QT_TRANSLATE_NOOP(
+        "Wording", "its printed detail matches the {note} but the embedder reads it as {other}"),
+    "part_of_note": QT_TRANSLATE_NOOP(
+        "Wording", "only {visible} of the note is in the picture: show the whole note to judge "
+        "it"),
+    "matches_in_part": QT_TRANSLATE_NOOP(
+        "Wording", "its printed detail matches the {note} only in part ({agree} of {total} "
+        "regions agree): a denomination or series that is not enrolled may share that design, "
+        "or the picture is poor; compare the note with the reference"),
+    "uncertain": QT_TRANSLATE_NOOP("Wording", "the denomination is uncertain ({confidence})"),
+    "beyond_cluster": QT_TRANSLATE_NOOP(
+        "Wording", "{distance} from the genuine {note} cluster, beyond the threshold "
+        "{threshold}"),
+    "counterfeit_score": QT_TRANSLATE_NOOP(
+        "Wording", "the counterfeit model scores it {score} (threshold {threshold})"),
+    "svm_disagrees": QT_TRANSLATE_NOOP("Wording", "the SVM reads it as {other}"),
+}
+NOTE_SIDES = {"front": QT_TRANSLATE_NOOP("Wording", "front"),
+              "back": QT_TRANSLATE_NOOP("Wording", "back")}
+
+
 def _shown(text: str) -> str:
     """A text marked with QT_TRANSLATE_NOOP above, in the user's language."""
     return QCoreApplication.translate("Wording", text)
@@ -128,3 +161,17 @@ def decision_rule_text(rule: DecisionRule) -> str:
             "Wording", "goes against the verdict: needs a reason ({n}+ characters)").format(
             n=MIN_REASON)
     return QCoreApplication.translate("Wording", "no reason needed")
+
+
+def note_reason(reason: str) -> str:
+    """A banknote reason or caveat in the user's language (as the core wrote it when its
+    code is not known here)."""
+    code, values = getattr(reason, "code", None), dict(getattr(reason, "values", {}))
+    if code not in NOTE_REASONS:
+        return str(reason)
+    if values.get("side") in NOTE_SIDES:
+        values["side"] = _shown(NOTE_SIDES[values["side"]])
+    try:
+        return _shown(NOTE_REASONS[code]).format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation naming a value the core lacks
+        return str(reason)

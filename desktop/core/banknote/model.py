@@ -58,6 +58,7 @@ from desktop.core.banknote.results import (
     ClassScore,
     EnrolledNote,
     NearestReference,
+    Reason,
     compare_sides,
 )
 from desktop.core.errors import InputImageError, ModelError
@@ -94,10 +95,10 @@ PARTIAL_AGREEMENT = 0.40
 # validation registrations, about a quarter were right when each denomination was in turn
 # not enrolled; with all enrolled, most were: the share depends on what a branch enrolled.
 PARTIAL_CONFIDENCE = 0.5
-ENROLLED_CAVEAT = ("an enrolled denomination: its printed detail matches the operator's "
-                   "reference, but the app has no counterfeit model for it and the embedder "
-                   "never learned it, so authenticity is not judged: check the security "
-                   "features by hand")
+ENROLLED_CAVEAT = Reason(
+    "enrolled_not_judged", "an enrolled denomination: its printed detail matches the "
+    "operator's reference, but the app has no counterfeit model for it and the embedder never "
+    "learned it, so authenticity is not judged: check the security features by hand")
 
 
 def _decode_enrolled(note: EnrolledNote) -> np.ndarray:
@@ -443,8 +444,10 @@ class BanknoteModel:
             # denomination: their distance and scores judge it.
             reasons = self._authenticity(top[0], svm_class, cscore)
             if embedder_best.note.key != reg.key and self._within(embedder_best):
-                reasons.append(f"its printed detail matches the {note.label} but the embedder "
-                               f"reads it as {embedder_best.note.label}")
+                reasons.append(Reason(
+                    "embedder_disagrees", f"its printed detail matches the {note.label} but the "
+                    f"embedder reads it as {embedder_best.note.label}", note=note.label,
+                    other=embedder_best.note.label))
         else:
             # On notes it never learned the embedder's distance says nothing about
             # authenticity (real genuine notes lie 0.5-1.8 from their one-picture centroid,
@@ -452,14 +455,16 @@ class BanknoteModel:
             reasons = self._uncertain(top[0])
             caveats.append(ENROLLED_CAVEAT)
         if reg.visible < MIN_JUDGED_VISIBLE:
-            reasons.append(f"only {reg.visible:.0%} of the note is in the picture: show the "
-                           "whole note to judge it")
+            reasons.append(Reason("part_of_note", f"only {reg.visible:.0%} of the note is in "
+                                  "the picture: show the whole note to judge it",
+                                  visible=f"{reg.visible:.0%}"))
         if partial:
-            reasons.append(f"its printed detail matches the {note.label} only in part "
-                           f"({int((regions >= PARTIAL_AGREEMENT).sum())} of {len(regions)} "
-                           "regions agree): a denomination or series that is not enrolled "
-                           "may share that design, or the picture is poor; compare the note "
-                           "with the reference")
+            agree, total = str(int((regions >= PARTIAL_AGREEMENT).sum())), str(len(regions))
+            reasons.append(Reason(
+                "matches_in_part", f"its printed detail matches the {note.label} only in part "
+                f"({agree} of {total} regions agree): a denomination or series that is not "
+                "enrolled may share that design, or the picture is poor; compare the note with "
+                "the reference", note=note.label, agree=agree, total=total))
         times["classify and judge"] = (time.perf_counter() - t) * 1000
         check = self._result(reading, False, upright, q, top, reasons, enrolled, times,
                              svm_class, cscore, reg)
@@ -467,9 +472,10 @@ class BanknoteModel:
         return check
 
     @staticmethod
-    def _uncertain(top: ClassScore) -> list[str]:
+    def _uncertain(top: ClassScore) -> list[Reason]:
         if top.confidence < MIN_CONFIDENCE:
-            return [f"the denomination is uncertain ({top.confidence:.0%})"]
+            return [Reason("uncertain", f"the denomination is uncertain "
+                           f"({top.confidence:.0%})", confidence=f"{top.confidence:.0%}")]
         return []
 
     def _second_opinions(self, key: str, q: np.ndarray) -> tuple[NoteClass | None, float | None]:
@@ -479,7 +485,7 @@ class BanknoteModel:
         return svm_class, self.counterfeit_score(key, q)
 
     def _authenticity(self, top: ClassScore, svm_class: NoteClass | None,
-                      cscore: float | None) -> list[str]:
+                      cscore: float | None) -> list[Reason]:
         """Reasons to doubt a note read as ``top``: beyond its genuine cluster, scored as a
         counterfeit, an uncertain denomination, or another reading by the SVM."""
         m = self.manifest
@@ -487,14 +493,18 @@ class BanknoteModel:
         auth = m.authenticity.get(top.note.key)
         reasons = []
         if top.distance > threshold:
-            reasons.append(f"{top.distance:.3f} from the genuine {top.note.label} cluster, "
-                           f"beyond the threshold {threshold:.3f}")
+            reasons.append(Reason(
+                "beyond_cluster", f"{top.distance:.3f} from the genuine {top.note.label} "
+                f"cluster, beyond the threshold {threshold:.3f}", distance=f"{top.distance:.3f}",
+                note=top.note.label, threshold=f"{threshold:.3f}"))
         if cscore is not None and auth is not None and cscore > auth.threshold:
-            reasons.append(f"the counterfeit model scores it {cscore:.2f} (threshold "
-                           f"{auth.threshold:.2f})")
+            reasons.append(Reason("counterfeit_score", f"the counterfeit model scores it "
+                                  f"{cscore:.2f} (threshold {auth.threshold:.2f})",
+                                  score=f"{cscore:.2f}", threshold=f"{auth.threshold:.2f}"))
         reasons += self._uncertain(top)
         if svm_class is not None and svm_class.key != top.note.key:
-            reasons.append(f"the SVM reads it as {svm_class.label}")
+            reasons.append(Reason("svm_disagrees", f"the SVM reads it as {svm_class.label}",
+                                  other=svm_class.label))
         return reasons
 
     def _svm_class(self, q: np.ndarray) -> NoteClass | None:

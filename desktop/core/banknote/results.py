@@ -18,6 +18,21 @@ from desktop.core.banknote.register import Attempt, Registration
 GENUINE, SUSPECT = "genuine", "suspect"  # a note's verdicts
 
 
+class Reason(str):
+    """A reason or caveat shown with a banknote verdict: the English sentence (what the audit
+    log and the command line show), and a ``code`` with the values in it, from which a window
+    words it in the user's language."""
+
+    code: str
+    values: dict[str, str]
+
+    def __new__(cls, code: str, text: str, **values: str) -> Reason:
+        """``text`` is the English sentence; ``values`` are what it names, as shown."""
+        reason = super().__new__(cls, text)
+        reason.code, reason.values = code, values
+        return reason
+
+
 @dataclass(frozen=True)
 class EnrolledNote:
     """A reference note enrolled by an operator (from the store): its class, series label,
@@ -76,11 +91,11 @@ class BanknoteCheck:
     threshold: float
     counterfeit_score: float | None  # the class's counterfeit SVM, when it has one
     counterfeit_threshold: float | None
-    reasons: list[str]
+    reasons: list[Reason]
     nearest: list[NearestReference]
     timings_ms: dict[str, float] = field(default_factory=dict)
     registration: Registration | None = None  # the side verified by local features
-    caveats: list[str] = field(default_factory=list)  # limits of this verdict, for the clerk
+    caveats: list[Reason] = field(default_factory=list)  # limits of this verdict, for the clerk
     attempts: list[Attempt] = field(default_factory=list)  # sides tried, verified first
 
     @property
@@ -89,14 +104,17 @@ class BanknoteCheck:
         return self.top[0].note
 
 
-def compare_sides(first: BanknoteCheck, second: BanknoteCheck) -> list[str]:
+def compare_sides(first: BanknoteCheck, second: BanknoteCheck) -> list[Reason]:
     """Problems between two checks of the two sides of one note (empty when consistent): the
     same side twice, or sides of different notes (a front glued to another note's back)."""
     a, b = first.denomination, second.denomination
     problems = []
     if a.side == b.side:
-        problems.append(f"both pictures show the {a.side}; the other side was not checked")
+        problems.append(Reason("same_side", f"both pictures show the {a.side}; the other side "
+                               "was not checked", side=a.side))
     if (a.currency, a.denomination) != (b.currency, b.denomination):
-        problems.append(f"the sides belong to different notes ({a.currency} {a.denomination} "
-                        f"and {b.currency} {b.denomination}): a glued counterfeit")
+        first_note, second_note = f"{a.currency} {a.denomination}", f"{b.currency} {b.denomination}"
+        problems.append(Reason("different_notes", f"the sides belong to different notes "
+                               f"({first_note} and {second_note}): a glued counterfeit",
+                               first=first_note, second=second_note))
     return problems
