@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # the test users' and the test signing keys' names (codes in capitals, such as CPU, PDF or
 # CYR, are not English prose; nor are package names such as onnxruntime-gpu[cuda,cudnn]).
 KEEP = re.compile(r"\b(SigDesk|English|Ctrl|Shift|Esc|Qt|dpi|admin|olga|carl|demo|test|"
-                  r"PostgreSQL|SQLite|Tensorrt|zh_CN)\b|onnxruntime(-gpu)?|\[cuda,cudnn\]")
+                  r"PostgreSQL|SQLite|Tensorrt|zh_CN)\b|onnxruntime(-gpu)?|\[cuda,cudnn\]|"
+                  r"python-sane|\[scanner\]")
 PATHISH = re.compile(r"\S*[/\\]\S*|\S+\.(png|jpe?g|tiff?|bmp|pdf|sqlite|csv|pub|pem)\b|"
                      r"\b(signature|banknote)-[0-9a-f]{6,}\b|\*\.\w+|<[^>]+>|&\w+;")
 

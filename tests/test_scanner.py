@@ -27,6 +27,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 
 from desktop.core.branch import scanner
 from desktop.core.branch.config import AppConfig, ConfigError, load_config, save_config
@@ -580,7 +581,9 @@ def test_settings_without_python_sane_say_what_to_install(qtbot, app_parts,
         settings.source_box.itemText(index))
     settings.source_box.setCurrentIndex(index)
     assert not settings.find_button.isEnabled()
-    assert SANE_MISSING in settings.scanner_info.text()
+    assert "[scanner] extra (python-sane)" in settings.scanner_info.text()
+    assert SANE_MISSING in settings.source_box.itemData(  # the technical reason
+        index, Qt.ItemDataRole.ToolTipRole)
 
 
 def test_two_scans_at_once_do_not_both_drive_sane(test_device) -> None:

@@ -1819,6 +1819,10 @@ enrolled {date} by {user}</source>
         <translation>列出 SANE 能识别的扫描仪（USB 和网络）</translation>
     </message>
     <message>
+        <source>Scanning from a scanner needs SANE and the app&apos;s [scanner] extra (python-sane); until then the scan folder is used.</source>
+        <translation>从扫描仪扫描需要 SANE 以及本软件的 [scanner] 附加组件（python-sane）；在此之前使用扫描文件夹。</translation>
+    </message>
+    <message>
         <source>{dpi} dpi</source>
         <translation>{dpi} dpi</translation>
     </message>

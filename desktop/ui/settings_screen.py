@@ -222,7 +222,11 @@ class SettingsScreen(QWidget):
         self.find_button = QPushButton(self.tr("Find scanners"))
         self.find_button.setToolTip(self.tr("List the scanners SANE sees (USB and network)"))
         self.find_button.clicked.connect(self.find_scanners)
-        self.scanner_info = QLabel(self.sane_problem or "")
+        self.scanner_info = QLabel("")
+        if self.sane_problem is not None:  # in words; the technical reason is the choice's tip
+            self.scanner_info.setText(self.tr(
+                "Scanning from a scanner needs SANE and the app's [scanner] extra "
+                "(python-sane); until then the scan folder is used."))
         self.scanner_info.setWordWrap(True)
         self.dpi_box = QComboBox()
         for dpi in SCANNER_DPIS:
