@@ -189,10 +189,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
         session = self.session
         self.setWindowTitle(self.tr("Signature and banknote verification — {user} ({role})")
                             .format(user=session.username, role=role_name(session.role)))
-        old, self.tabs = self.tabs, QTabWidget()
-        self.pages.insertWidget(0, self.tabs)
-        self.pages.removeWidget(old)
-        old.deleteLater()
+        self._replace_tabs()
         self.check_screen = self.enroll_screen = self.audit_screen = None
         self.users_screen = self.settings_screen = None
         self.banknote_screen = self.banknote_enroll_screen = None
@@ -222,6 +219,13 @@ class BranchWindow(BackgroundHost, QMainWindow):
             self.users_screen.refresh()
         if self.audit_screen:
             self.audit_screen.refresh()
+
+    def _replace_tabs(self) -> None:
+        """An empty tab widget in place of the current one (whose screens are deleted)."""
+        old, self.tabs = self.tabs, QTabWidget()
+        self.pages.insertWidget(0, self.tabs)
+        self.pages.removeWidget(old)
+        old.deleteLater()
 
     def _on_screen(self, method: str) -> None:
         """Run ``method`` of the screen on show (File > Open / Scan), when it has one."""
@@ -286,10 +290,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self._finish_work()
         self.service.logout(self.session)
         self.logged_in = False
-        old, self.tabs = self.tabs, QTabWidget()  # nothing of the last user stays on screen
-        self.pages.insertWidget(0, self.tabs)
-        self.pages.removeWidget(old)
-        old.deleteLater()
+        self._replace_tabs()  # nothing of the last user stays on screen
         self.setWindowTitle(self.tr("Signature and banknote verification — logged out"))
         self.login_panel.arm()
         self.pages.setCurrentWidget(self.login_panel)
