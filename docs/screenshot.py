@@ -37,6 +37,9 @@ def _shrink(path: str) -> None:
 
 def main(out: str) -> None:
     app = QApplication(sys.argv[:1])
+    from desktop.startup import install_translations
+
+    install_translations(app, "en")  # as the app starts on an English PC (plural forms)
     from desktop.core.branch.config import AppConfig
     from desktop.core.branch.service import BranchService
     from desktop.core.store.backends import SQLiteStore
