@@ -141,16 +141,39 @@ def test_english_shows_plurals_and_other_languages_fall_back_to_it(qapp: QApplic
     install_translations(qapp, "en")
 
 
-def test_banknote_reasons_are_worded_in_the_users_language(chinese) -> None:
+def test_the_cores_messages_are_worded_in_the_users_language(chinese) -> None:
     import string
 
-    from desktop.core.banknote.results import Reason
-    from desktop.ui.wording import NOTE_REASONS, note_reason
+    from desktop.core.errors import Message
+    from desktop.ui.wording import MESSAGES, worded
 
-    for code, template in NOTE_REASONS.items():
+    for code, template in MESSAGES.items():
         names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
         values = {name: "42%" if name != "side" else "front" for name in names}
-        reason = Reason(code, "the English sentence", **values)
-        shown = note_reason(reason)
+        shown = worded(Message(code, "the English sentence", **values))
         assert shown != "the English sentence" and not _english(shown), (code, shown)
-    assert note_reason("a reason without a code") == "a reason without a code"
+    assert worded("a sentence without a code") == "a sentence without a code"
+
+
+def test_in_english_the_worded_messages_are_the_cores_own_sentences(tmp_path: Path) -> None:
+    import numpy as np
+
+    from desktop.core.errors import InputImageError
+    from desktop.core.imaging.decode import load_page
+    from desktop.core.signature.cheque import SignatureZone, extract_signature
+    from desktop.ui.wording import error_text, worded
+
+    raised = []
+    for attempt in (
+        lambda: load_page(tmp_path / "missing.png"),
+        lambda: extract_signature(np.full((600, 1400), 250, np.uint8)),  # blank paper
+        lambda: extract_signature(np.full((300, 300), 250, np.uint8)),  # not cheque-shaped
+        lambda: extract_signature(np.full((600, 1400), 250, np.uint8) - np.eye(
+            600, 1400, dtype=np.uint8) * 200, SignatureZone(0.05, 0.05, 0.2, 0.2)),
+    ):
+        with pytest.raises(InputImageError) as info:
+            attempt()
+        raised.append(info.value)
+    for exc in raised:
+        assert getattr(exc.problem, "code", None), exc  # coded, so a window can word it
+        assert worded(exc.problem) == exc.problem and error_text(exc) == str(exc)

@@ -5,6 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 
+class Message(str):
+    """A sentence for a person, in English (what logs, the audit log and the command line
+    show), carrying a ``code`` and the ``values`` it names, from which a window words it in
+    the user's language (``desktop/ui/wording.py``). It is a ``str`` everywhere else."""
+
+    code: str
+    values: dict[str, str]
+
+    def __new__(cls, code: str, text: str, **values: object) -> Message:
+        """``text`` is the English sentence; ``values`` are what it names, as shown."""
+        message = super().__new__(cls, text)
+        message.code, message.values = code, {k: str(v) for k, v in values.items()}
+        return message
+
+
 class VerificationError(Exception):
     """Base class for errors a user can act on; ``str(err)`` is a complete sentence."""
 

@@ -2154,6 +2154,66 @@ enrolled {date} by {user}</source>
         <translation>SVM 识别为 {other}</translation>
     </message>
     <message>
+        <source>file not found</source>
+        <translation>找不到文件</translation>
+    </message>
+    <message>
+        <source>the file is empty (0 bytes)</source>
+        <translation>文件为空（0 字节）</translation>
+    </message>
+    <message>
+        <source>the file is too large ({size} MB; limit {limit} MB)</source>
+        <translation>文件过大（{size} MB；上限 {limit} MB）</translation>
+    </message>
+    <message>
+        <source>looks like a {kind} file but is damaged or truncated and cannot be decoded</source>
+        <translation>看似 {kind} 文件，但已损坏或不完整，无法解码</translation>
+    </message>
+    <message>
+        <source>is not an image in a supported format ({formats})</source>
+        <translation>不是受支持格式的图像（{formats}）</translation>
+    </message>
+    <message>
+        <source>the file is damaged or truncated and cannot be decoded ({detail})</source>
+        <translation>文件已损坏或不完整，无法解码（{detail}）</translation>
+    </message>
+    <message>
+        <source>the PDF is password-protected: scan or save it again without a password</source>
+        <translation>该 PDF 受密码保护：请重新扫描或另存为无密码的文件</translation>
+    </message>
+    <message>
+        <source>this does not look like a cheque: the image is {size} pixels, smaller than a cheque scanned at 150 dpi or more ({least}); a signature already cut out is checked in the comparison window instead</source>
+        <translation>这看起来不是支票：图像为 {size} 像素，小于以 150 dpi 或更高分辨率扫描的支票（{least}）；已裁出的签名请在比对窗口中核验</translation>
+    </message>
+    <message>
+        <source>this does not look like a cheque: the image is {size} pixels, {aspect} times as wide as tall, where a scan cropped to the cheque is {low} to {high} times</source>
+        <translation>这看起来不是支票：图像为 {size} 像素，宽是高的 {aspect} 倍，而裁切到支票边缘的扫描件应为 {low} 到 {high} 倍</translation>
+    </message>
+    <message>
+        <source>this does not look like a cheque: the image is {size} pixels, {aspect} times as wide as tall, where a scan cropped to the cheque is {low} to {high} times (is it turned 90 degrees?)</source>
+        <translation>这看起来不是支票：图像为 {size} 像素，宽是高的 {aspect} 倍，而裁切到支票边缘的扫描件应为 {low} 到 {high} 倍（是否旋转了 90 度？）</translation>
+    </message>
+    <message>
+        <source>the cheque image is entirely black/dark: no paper visible</source>
+        <translation>支票图像全黑或过暗：看不到纸张</translation>
+    </message>
+    <message>
+        <source>the cheque is blank: no print or ink was found</source>
+        <translation>支票是空白的：未发现印刷内容或笔迹</translation>
+    </message>
+    <message>
+        <source>this does not look like a cheque: {share} of the signature zone ({zone}) is dark, as in a photo or a block of print, not a signature on paper</source>
+        <translation>这看起来不是支票：签名区域（{zone}）有 {share} 是深色的，像照片或大块印刷，而不是纸上的签名</translation>
+    </message>
+    <message>
+        <source>no signature found in the signature zone ({zone}); draw the zone around the signature on the cheque, or check the scan</source>
+        <translation>签名区域（{zone}）中未找到签名；请在支票上框出签名区域，或检查扫描件</translation>
+    </message>
+    <message>
+        <source>no signature found in the signature zone ({zone}): the marks there cover {share} of their box, as a picture or a stamp does, where handwriting covers a fifth or less</source>
+        <translation>签名区域（{zone}）中未找到签名：其中的笔画覆盖了所在框的 {share}，像图片或印章，而手写签名通常不超过五分之一</translation>
+    </message>
+    <message>
         <source>front</source>
         <translation>正面</translation>
     </message>
@@ -2225,6 +2285,10 @@ enrolled {date} by {user}</source>
     <message>
         <source>no reason needed</source>
         <translation>无需理由</translation>
+    </message>
+    <message>
+        <source>{file}: {problem}</source>
+        <translation>{file}：{problem}</translation>
     </message>
 </context>
 <context>

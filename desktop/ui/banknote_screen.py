@@ -41,7 +41,7 @@ from desktop.ui.widgets import (
     note_verdict_style,
     note_verdict_text,
 )
-from desktop.ui.wording import note_reason
+from desktop.ui.wording import worded
 from desktop.ui.workers import RequestSlot
 
 SMALL = "color: #555; font-size: 9pt;"
@@ -289,7 +289,7 @@ class BanknoteScreen(QWidget):
         self.verdict_label.setStyleSheet(note_verdict_style(sides.verdict, 22))
         if sides.problems:
             self.reasons_label.setText("\n".join(
-                f"• {note_reason(r)}" for r in (*self.note.check.reasons, *sides.problems)))
+                f"• {worded(r)}" for r in (*self.note.check.reasons, *sides.problems)))
         self.other_side_done.emit(sides.second)
 
     def _show_denomination(self, c: BanknoteCheck) -> None:
@@ -349,7 +349,7 @@ class BanknoteScreen(QWidget):
         else:
             parts.append(self.tr("No counterfeit model for this denomination."))
         self.detail_label.setText(join_sentences(*parts))
-        self.reasons_label.setText("\n".join(f"• {note_reason(r)}"
+        self.reasons_label.setText("\n".join(f"• {worded(r)}"
                                               for r in (*c.reasons, *c.caveats)))
 
     def _show_nearest(self, c: BanknoteCheck) -> None:
@@ -371,9 +371,9 @@ class BanknoteScreen(QWidget):
         other = self.tr("Other side ({name}): {note}, {percent} sure, {verdict}{reasons}.").format(
             name=self.other.name, note=b.denomination.label,
             percent=f"{b.top[0].confidence:.0%}", verdict=note_verdict_text(b.verdict),
-            reasons=" — " + "; ".join(map(note_reason, b.reasons)) if b.reasons else "")
+            reasons=" — " + "; ".join(map(worded, b.reasons)) if b.reasons else "")
         if self.problems:
-            text = other + "\n" + "\n".join(f"• {note_reason(p)}" for p in self.problems)
+            text = other + "\n" + "\n".join(f"• {worded(p)}" for p in self.problems)
             colour = NOTE_VERDICT_COLOURS["suspect"]
         else:
             text = other + "\n" + self.tr("The two sides belong to the same note.")

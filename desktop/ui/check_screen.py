@@ -53,7 +53,7 @@ from desktop.ui.widgets import (
     verdict_style,
     verdict_text,
 )
-from desktop.ui.wording import decision_rule_text, method_name
+from desktop.ui.wording import decision_rule_text, method_name, worded
 from desktop.ui.workers import RequestSlot
 
 # Display texts (English source; shown through QCoreApplication.translate("CheckScreen", ...)).
@@ -452,7 +452,8 @@ class CheckScreen(QWidget):
         self.verdict_label.setText(_shown(title) if title else self.tr("NOT CHECKED"))
         self.verdict_label.setStyleSheet(f"font-size: 22pt; font-weight: bold; color: "
                                          f"{REFUSED_COLOUR};")
-        problem = refusal.problem[:1].upper() + refusal.problem[1:]
+        problem = worded(refusal.problem)
+        problem = problem[:1].upper() + problem[1:]
         audit = getattr(refusal, "audit_id", None)
         text = (self.tr("{problem}. Nothing was compared.") if audit is None else
                 self.tr("{problem}. Nothing was compared; the refusal is in the audit log "

@@ -13,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from desktop.core.branch.decisions import MIN_REASON, DecisionRule
+from desktop.core.errors import InputImageError
 from desktop.core.models.runtime import runtime_info
 
 # The core's fixed reasons for running on the CPU (desktop/core/models/runtime.py).
@@ -67,6 +68,46 @@ NOTE_REASONS = {
         "Wording", "the counterfeit model scores it {score} (threshold {threshold})"),
     "svm_disagrees": QT_TRANSLATE_NOOP("Wording", "the SVM reads it as {other}"),
 }
+# Why a file or a cheque cannot be checked (desktop/core/imaging, desktop/core/signature).
+INPUT_PROBLEMS = {
+    "file_not_found": QT_TRANSLATE_NOOP("Wording", "file not found"),
+    "file_empty": QT_TRANSLATE_NOOP("Wording", "the file is empty (0 bytes)"),
+    "file_too_large": QT_TRANSLATE_NOOP(
+        "Wording", "the file is too large ({size} MB; limit {limit} MB)"),
+    "damaged_kind": QT_TRANSLATE_NOOP(
+        "Wording", "looks like a {kind} file but is damaged or truncated and cannot be decoded"),
+    "not_an_image": QT_TRANSLATE_NOOP(
+        "Wording", "is not an image in a supported format ({formats})"),
+    "damaged": QT_TRANSLATE_NOOP(
+        "Wording", "the file is damaged or truncated and cannot be decoded ({detail})"),
+    "pdf_password": QT_TRANSLATE_NOOP(
+        "Wording", "the PDF is password-protected: scan or save it again without a password"),
+    "cheque_too_small": QT_TRANSLATE_NOOP(
+        "Wording", "this does not look like a cheque: the image is {size} pixels, smaller than "
+        "a cheque scanned at 150 dpi or more ({least}); a signature already cut out is checked "
+        "in the comparison window instead"),
+    "cheque_shape": QT_TRANSLATE_NOOP(
+        "Wording", "this does not look like a cheque: the image is {size} pixels, {aspect} "
+        "times as wide as tall, where a scan cropped to the cheque is {low} to {high} times"),
+    "cheque_shape_turned": QT_TRANSLATE_NOOP(
+        "Wording", "this does not look like a cheque: the image is {size} pixels, {aspect} "
+        "times as wide as tall, where a scan cropped to the cheque is {low} to {high} times "
+        "(is it turned 90 degrees?)"),
+    "cheque_dark": QT_TRANSLATE_NOOP(
+        "Wording", "the cheque image is entirely black/dark: no paper visible"),
+    "cheque_blank": QT_TRANSLATE_NOOP("Wording", "the cheque is blank: no print or ink was found"),
+    "zone_dark": QT_TRANSLATE_NOOP(
+        "Wording", "this does not look like a cheque: {share} of the signature zone ({zone}) is "
+        "dark, as in a photo or a block of print, not a signature on paper"),
+    "no_signature": QT_TRANSLATE_NOOP(
+        "Wording", "no signature found in the signature zone ({zone}); draw the zone around the "
+        "signature on the cheque, or check the scan"),
+    "zone_stamp": QT_TRANSLATE_NOOP(
+        "Wording", "no signature found in the signature zone ({zone}): the marks there cover "
+        "{share} of their box, as a picture or a stamp does, where handwriting covers a fifth "
+        "or less"),
+}
+MESSAGES = {**NOTE_REASONS, **INPUT_PROBLEMS}
 NOTE_SIDES = {"front": QT_TRANSLATE_NOOP("Wording", "front"),
               "back": QT_TRANSLATE_NOOP("Wording", "back")}
 
@@ -163,15 +204,27 @@ def decision_rule_text(rule: DecisionRule) -> str:
     return QCoreApplication.translate("Wording", "no reason needed")
 
 
-def note_reason(reason: str) -> str:
-    """A banknote reason or caveat in the user's language (as the core wrote it when its
-    code is not known here)."""
-    code, values = getattr(reason, "code", None), dict(getattr(reason, "values", {}))
-    if code not in NOTE_REASONS:
-        return str(reason)
+def worded(message: str) -> str:
+    """A message of the core (a banknote reason, why a file or a cheque cannot be checked)
+    in the user's language; as the core wrote it when its code is not known here."""
+    code, values = getattr(message, "code", None), dict(getattr(message, "values", {}))
+    if code not in MESSAGES:
+        return str(message)
     if values.get("side") in NOTE_SIDES:
         values["side"] = _shown(NOTE_SIDES[values["side"]])
     try:
-        return _shown(NOTE_REASONS[code]).format(**values)
+        return _shown(MESSAGES[code]).format(**values)
     except (KeyError, IndexError, ValueError):  # a translation naming a value the core lacks
-        return str(reason)
+        return str(message)
+
+
+def error_text(exc: BaseException) -> str:
+    """What a window says for an error of the core: a file's problem in the user's language
+    when the core gave it a code, else the core's sentence."""
+    problem = getattr(exc, "problem", None)
+    if isinstance(exc, InputImageError) and getattr(problem, "code", None) in MESSAGES:
+        if exc.path is None:
+            return worded(problem)
+        return QCoreApplication.translate("Wording", "{file}: {problem}").format(
+            file=exc.path, problem=worded(problem))
+    return str(exc)

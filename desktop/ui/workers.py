@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 
 from desktop.core.cancel import CancelToken, cancellable
 from desktop.core.errors import VerificationError
+from desktop.ui.wording import error_text
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Task(QRunnable):
             with cancellable(self.token):  # the core's checkpoints see this request's token
                 result = self.fn(*self.args)
         except VerificationError as exc:
-            self.signals.failed.emit(str(exc))
+            self.signals.failed.emit(error_text(exc))  # in the user's language where coded
         except Exception as exc:  # a worker must never die silently: report every failure
             log.error("background task failed:\n%s", traceback.format_exc())
             self.signals.failed.emit(QCoreApplication.translate(

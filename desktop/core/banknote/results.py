@@ -14,23 +14,13 @@ import numpy as np
 from desktop.core.banknote.detect import NoteReading
 from desktop.core.banknote.manifest import NoteClass
 from desktop.core.banknote.register import Attempt, Registration
+from desktop.core.errors import Message
 
 GENUINE, SUSPECT = "genuine", "suspect"  # a note's verdicts
 
 
-class Reason(str):
-    """A reason or caveat shown with a banknote verdict: the English sentence (what the audit
-    log and the command line show), and a ``code`` with the values in it, from which a window
-    words it in the user's language."""
-
-    code: str
-    values: dict[str, str]
-
-    def __new__(cls, code: str, text: str, **values: str) -> Reason:
-        """``text`` is the English sentence; ``values`` are what it names, as shown."""
-        reason = super().__new__(cls, text)
-        reason.code, reason.values = code, values
-        return reason
+# A reason or caveat shown with a banknote verdict: an English sentence with its code.
+Reason = Message
 
 
 @dataclass(frozen=True)

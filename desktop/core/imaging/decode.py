@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from desktop.core.errors import InputImageError
+from desktop.core.errors import InputImageError, Message
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 300 dpi A4 page is 8.7 Mpx; a cheque is about 2.5 Mpx
@@ -56,6 +56,8 @@ SUPPORTED_FORMATS = {"PNG", "JPEG", "TIFF", "BMP", "MPO"}
 MULTI_PAGE_FORMATS = {"TIFF", "MPO"}
 PDF_DPI = 300  # a PDF page is rendered at the resolution cheque imaging uses
 SUPPORTED_TEXT = "PNG, JPEG, TIFF, BMP or PDF"
+NOT_FOUND = Message("file_not_found", "file not found")
+EMPTY = Message("file_empty", "the file is empty (0 bytes)")
 _PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one call at a time per process
 
 # What Pillow's decoders raise on hostile or damaged files, at open(), seek() or load().
@@ -94,8 +96,9 @@ def _check_regular(path: Path, mode: int) -> None:
 
 
 def _too_large(path: Path, size: int) -> InputImageError:
-    return InputImageError(path, f"the file is too large ({size / 2**20:.0f} MB; limit "
-                                 f"{MAX_FILE_BYTES // 2**20} MB)")
+    mb, limit = f"{size / 2**20:.0f}", f"{MAX_FILE_BYTES // 2**20}"
+    return InputImageError(path, Message("file_too_large", f"the file is too large ({mb} MB; "
+                                         f"limit {limit} MB)", size=mb, limit=limit))
 
 
 def read_input_file(path: str | Path) -> bytes:
@@ -111,12 +114,12 @@ def read_input_file(path: str | Path) -> bytes:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise InputImageError(path, "file not found") from None
+        raise InputImageError(path, NOT_FOUND) from None
     except OSError as exc:
         raise InputImageError(path, f"cannot be read ({exc.strerror or exc})") from None
     _check_regular(path, st.st_mode)
     if st.st_size == 0:
-        raise InputImageError(path, "the file is empty (0 bytes)")
+        raise InputImageError(path, EMPTY)
     if st.st_size > MAX_FILE_BYTES:
         raise _too_large(path, st.st_size)
     flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -124,7 +127,7 @@ def read_input_file(path: str | Path) -> bytes:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise InputImageError(path, "file not found") from None
+        raise InputImageError(path, NOT_FOUND) from None
     except OSError as exc:
         raise InputImageError(path, f"cannot be read ({exc.strerror or exc})") from None
     chunks: list[bytes] = []
@@ -148,7 +151,7 @@ def read_input_file(path: str | Path) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise _too_large(path, len(data))
     if not data:
-        raise InputImageError(path, "the file is empty (0 bytes)")
+        raise InputImageError(path, EMPTY)
     return data
 
 
@@ -167,13 +170,16 @@ def _decode_error(path: str | Path, data: bytes, exc: BaseException) -> InputIma
     kind = sniff_format(data)
     if isinstance(exc, UnidentifiedImageError):
         if kind:  # the signature says image, the rest cannot be parsed: damaged or cut short
-            return InputImageError(path, f"looks like a {kind} file but is damaged or "
-                                         "truncated and cannot be decoded")
-        return InputImageError(path, f"is not an image in a supported format ({SUPPORTED_TEXT})")
+            return InputImageError(path, Message("damaged_kind", f"looks like a {kind} file but "
+                                                 "is damaged or truncated and cannot be "
+                                                 "decoded", kind=kind))
+        return InputImageError(path, Message("not_an_image", "is not an image in a supported "
+                                             f"format ({SUPPORTED_TEXT})",
+                                             formats=SUPPORTED_TEXT))
     if "truncated" in detail.lower() or isinstance(exc, (OSError, SyntaxError, EOFError,
                                                          struct.error)):
-        return InputImageError(path, f"the file is damaged or truncated and cannot be "
-                                     f"decoded ({detail})")
+        return InputImageError(path, Message("damaged", "the file is damaged or truncated and "
+                                             f"cannot be decoded ({detail})", detail=detail))
     return InputImageError(path, f"cannot be decoded ({detail})")
 
 
@@ -182,7 +188,7 @@ def _read(path: str | Path, data: bytes | None) -> bytes:
     if data is None:
         return read_input_file(path)
     if len(data) == 0:
-        raise InputImageError(path, "the file is empty (0 bytes)")
+        raise InputImageError(path, EMPTY)
     return data
 
 
@@ -196,8 +202,9 @@ def _pdf(path: str | Path, data: bytes) -> Iterator[object]:
             doc = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
             if "password" in str(exc).lower():
-                raise InputImageError(path, "the PDF is password-protected: scan or save it "
-                                            "again without a password") from None
+                raise InputImageError(path, Message(
+                    "pdf_password", "the PDF is password-protected: scan or save it again "
+                    "without a password")) from None
             raise InputImageError(path, f"looks like a PDF file but is damaged and cannot be "
                                         f"opened ({exc})") from None
         try:

@@ -30,7 +30,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop.core.errors import InputImageError
+from desktop.core.errors import InputImageError, Message
 from desktop.core.imaging.decode import load_page
 from desktop.core.signature.cleaning import (
     INK_LEVEL,
@@ -96,15 +96,20 @@ def cheque_shape_problem(gray: np.ndarray) -> str | None:
     or more, or None when they fit one."""
     h, w = gray.shape[:2]
     if w < MIN_PAGE_SIDE[0] or h < MIN_PAGE_SIDE[1]:
-        return (f"this does not look like a cheque: the image is {w}x{h} pixels, smaller than a "
-                f"cheque scanned at 150 dpi or more ({MIN_PAGE_SIDE[0]}x{MIN_PAGE_SIDE[1]}); "
-                "a signature already cut out is checked in the comparison window instead")
+        least = f"{MIN_PAGE_SIDE[0]}x{MIN_PAGE_SIDE[1]}"
+        return Message("cheque_too_small", f"this does not look like a cheque: the image is "
+                       f"{w}x{h} pixels, smaller than a cheque scanned at 150 dpi or more "
+                       f"({least}); a signature already cut out is checked in the comparison "
+                       "window instead", size=f"{w}x{h}", least=least)
     aspect = w / h
     if not CHEQUE_ASPECT[0] <= aspect <= CHEQUE_ASPECT[1]:
         turned = " (is it turned 90 degrees?)" if aspect < 1 else ""
-        return (f"this does not look like a cheque: the image is {w}x{h} pixels, "
-                f"{aspect:.2f} times as wide as tall, where a scan cropped to the cheque is "
-                f"{CHEQUE_ASPECT[0]:g} to {CHEQUE_ASPECT[1]:g} times{turned}")
+        return Message(
+            "cheque_shape" + ("_turned" if turned else ""), f"this does not look like a cheque: "
+            f"the image is {w}x{h} pixels, {aspect:.2f} times as wide as tall, where a scan "
+            f"cropped to the cheque is {CHEQUE_ASPECT[0]:g} to {CHEQUE_ASPECT[1]:g} "
+            f"times{turned}", size=f"{w}x{h}", aspect=f"{aspect:.2f}",
+            low=f"{CHEQUE_ASPECT[0]:g}", high=f"{CHEQUE_ASPECT[1]:g}")
     return None
 
 
@@ -132,8 +137,10 @@ def extract_signature(
     n_dark = int(cv2.countNonZero(ink_full))
     if n_dark < 10 * speck or int(gray.max()) - int(gray.min()) < 40:
         dark = int(gray.max()) < 80  # not even the paper is light: lid open, lamp off
-        raise InputImageError(path, "the cheque image is entirely black/dark: no paper visible"
-                              if dark else "the cheque is blank: no print or ink was found")
+        raise InputImageError(path, Message("cheque_dark", "the cheque image is entirely "
+                                            "black/dark: no paper visible") if dark else
+                              Message("cheque_blank", "the cheque is blank: no print or ink "
+                                      "was found"))
 
     # Deskew on a reduced copy (speed); the angle does not depend on the scale.
     f = max(1, W // 900)
@@ -175,13 +182,16 @@ def extract_signature(
         1, (y1 - y0) * (x1 - x0))
     if zone_dark > MAX_ZONE_DARK:
         raise ChequeRefused(
-            path, f"this does not look like a cheque: {zone_dark:.0%} of the signature zone "
-            f"({zone.describe()}) is dark, as in a photo or a block of print, not a signature "
-            "on paper", "not_a_cheque", page)
+            path, Message("zone_dark", f"this does not look like a cheque: {zone_dark:.0%} of "
+                          f"the signature zone ({zone.describe()}) is dark, as in a photo or a "
+                          "block of print, not a signature on paper",
+                          share=f"{zone_dark:.0%}", zone=zone.describe()), "not_a_cheque", page)
     if not groups or groups[0][2] < 30 * speck:
         raise ChequeRefused(
-            path, f"no signature found in the signature zone ({zone.describe()}); draw the "
-            "zone around the signature on the cheque, or check the scan", "no_signature", page)
+            path, Message("no_signature", f"no signature found in the signature zone "
+                          f"({zone.describe()}); draw the zone around the signature on the "
+                          "cheque, or check the scan", zone=zone.describe()),
+            "no_signature", page)
     biggest = groups[0][2]
     kept_roi = np.zeros(cleaned.shape, dtype=bool)
     for mask, (gx0, gy0, gx1, gy1), count in groups:
@@ -199,9 +209,11 @@ def extract_signature(
     fill = len(ys) / max(1, (bx1 - bx0) * (by1 - by0))
     if fill > MAX_SIGNATURE_FILL:
         raise ChequeRefused(
-            path, f"no signature found in the signature zone ({zone.describe()}): the marks "
-            f"there cover {fill:.0%} of their box, as a picture or a stamp does, where "
-            "handwriting covers a fifth or less", "no_signature", page)
+            path, Message("zone_stamp", f"no signature found in the signature zone "
+                          f"({zone.describe()}): the marks there cover {fill:.0%} of their box, "
+                          "as a picture or a stamp does, where handwriting covers a fifth or "
+                          "less", zone=zone.describe(), share=f"{fill:.0%}"),
+            "no_signature", page)
     m = max(4, round(0.01 * H))
     cx0, cy0, cx1, cy1 = max(0, bx0 - m), max(0, by0 - m), min(W, bx1 + m), min(H, by1 + m)
     # Keep the strokes' soft edges (one pixel around the kept ink) and their faint parts.
