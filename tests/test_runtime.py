@@ -57,7 +57,11 @@ def test_status_gives_the_gist_of_why_not_cuda() -> None:
                            "onnxruntime-gpu[cuda,cudnn]")
     assert missing.status == "CPU: CUDA/cuDNN libraries missing"
     assert ProviderInfo("cuda", CUDA, "").status == "CUDA"
-    assert "onnxruntime" in runtime.runtime_summary() and "CPU" in runtime.runtime_summary()
+    from desktop.ui.wording import provider_status  # the window's line: the same gist
+
+    assert provider_status(missing) == missing.status
+    version, offered = runtime.runtime_info()
+    assert version == ort.__version__ and "CPU" in offered
 
 
 def test_a_cpu_only_installation_says_so(monkeypatch, tmp_path: Path) -> None:

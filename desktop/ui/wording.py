@@ -156,11 +156,11 @@ def provider_reason(reason: str) -> str:
 
 
 def provider_status(info) -> str:
-    """For a status bar: ``CUDA``, or ``CPU`` with the gist of why."""
+    """For a status bar: ``CUDA``, or ``CPU`` with the gist of why (as ``info.status``)."""
     if info.label == "CUDA" or not info.reason:
         return info.label
     return QCoreApplication.translate("Wording", "{device}: {reason}").format(
-        device=info.label, reason=provider_reason(info.reason))
+        device=info.label, reason=provider_reason(info.reason_gist))
 
 
 def provider_text(info) -> str:

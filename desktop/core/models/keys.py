@@ -157,10 +157,6 @@ class TrustedKey:
                     "sign with: not for production)")
         return f"signed by {self.label} key {self.key_id[:8]}…"
 
-    def short(self) -> str:
-        """For the status bar: ``DEMO-signed (not for production)`` or ``signed: <label>``."""
-        return "DEMO-signed (not for production)" if self.demo else f"signed: {self.label}"
-
 
 class TrustStore:
     """A set of trusted keys by key id. ``unchecked`` skips every signature and files-list
@@ -267,9 +263,3 @@ def describe_signer(signer: TrustedKey | None) -> str:
     """One line for a person about who signed a loaded model."""
     return signer.describe() if signer is not None else "not signature-checked"
 
-
-def describe_trust(trust: TrustStore | None = None) -> list[str]:
-    """One line per trusted key: ``<label> 1a2b3c4d5e6f7a8b (origin)``, DEMO keys marked."""
-    trust = default_trust() if trust is None else trust
-    return [f"{'DEMO key ' if k.demo else ''}{k.label} {k.key_id} ({k.origin})"
-            for k in trust.keys]

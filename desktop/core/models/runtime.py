@@ -43,12 +43,17 @@ class ProviderInfo:
         return "CUDA" if self.active == CUDA else "CPU"
 
     @property
+    def reason_gist(self) -> str:
+        """The reason up to its first detail (``CUDA/cuDNN libraries missing``)."""
+        return self.reason.split(" (")[0].split(";")[0]
+
+    @property
     def status(self) -> str:
-        """For the status bar: ``CUDA``, or ``CPU`` with the gist of why not CUDA
+        """For a status line: ``CUDA``, or ``CPU`` with the gist of why not CUDA
         (``CPU: no NVIDIA GPU or driver found``); :meth:`describe` has the whole reason."""
         if self.active == CUDA or not self.reason:
             return self.label
-        return f"{self.label}: {self.reason.split(' (')[0].split(';')[0]}"
+        return f"{self.label}: {self.reason_gist}"
 
     def describe(self) -> str:
         """One sentence for a person."""
@@ -63,13 +68,6 @@ def runtime_info() -> tuple[str, list[str]]:
     """onnxruntime's version and the providers its build offers (``CUDA``, ``CPU``...)."""
     return ort.__version__, [p.removesuffix("ExecutionProvider")
                              for p in ort.get_available_providers()]
-
-
-def runtime_summary() -> str:
-    """The onnxruntime in use and the providers its build offers (for support):
-    ``onnxruntime 1.31.1; this build offers CUDA, CPU``."""
-    version, offered = runtime_info()
-    return f"onnxruntime {version}; this build offers {', '.join(offered)}"
 
 
 def _nvidia_driver_present() -> bool:
