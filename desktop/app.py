@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.core.branch.service import BranchService
     from desktop.core.errors import VerificationError
     from desktop.core.signature.cheque import DEFAULT_ZONE, SignatureZone
-    from desktop.ui.branch_window import BranchWindow, LoginDialog
+    from desktop.ui.branch_window import BranchWindow
+    from desktop.ui.login import LoginDialog
 
     try:
         config = load_config()

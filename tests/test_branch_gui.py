@@ -9,7 +9,8 @@ from PySide6.QtCore import QRectF
 
 from desktop.core.branch.service import BranchService
 from desktop.core.store.backends import SQLiteStore
-from desktop.ui.branch_window import BranchWindow, LoginDialog
+from desktop.ui.branch_window import BranchWindow
+from desktop.ui.login import LoginDialog
 from tests.conftest import PASSWORDS
 from tests.helpers import read_csv
 

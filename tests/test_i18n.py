@@ -91,7 +91,8 @@ def test_translations_are_complete_and_compiled() -> None:
 
 
 def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese) -> None:
-    from desktop.ui.branch_window import BranchWindow, LoginDialog
+    from desktop.ui.branch_window import BranchWindow
+    from desktop.ui.login import LoginDialog
     from desktop.ui.main_window import MainWindow
 
     assert len(chinese) == 2  # the app's own words and Qt's buttons: never a mixed window
