@@ -1,5 +1,6 @@
-"""Scanning (desktop/core/branch/scanner.py): the folder source, the scanner settings, and real
-scans from SANE's own ``test`` device (python-sane, the ``[scanner]`` extra).
+"""Scanning (desktop/core/branch/scanner.py and sane_scanner.py): the folder source, the
+scanner settings, and real scans from SANE's own ``test`` device (python-sane, the
+``[scanner]`` extra).
 
 The SANE tests skip when python-sane cannot be imported, unless ``SIGDESK_REQUIRE_SANE=1``
 (``source .ci/sane.sh``, as CI does), where they fail. They use a SANE configuration folder
@@ -29,16 +30,15 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from desktop.core.branch import scanner
+from desktop.core.branch import sane_scanner
 from desktop.core.branch.config import AppConfig, ConfigError, load_config, save_config
-from desktop.core.branch.scanner import (
+from desktop.core.branch.sane_scanner import (
     SANE_MISSING,
-    FolderSource,
     SaneSource,
     list_scanners,
     sane_missing,
-    scan_source,
 )
+from desktop.core.branch.scanner import FolderSource, scan_source
 from desktop.core.errors import InputImageError, ServiceError
 from desktop.core.imaging.decode import MAX_PAGES, load_page
 
@@ -165,8 +165,8 @@ def test_a_device_that_is_not_there_is_named_in_the_message(test_device,
 
 def test_a_page_larger_than_the_decoder_accepts_is_refused_and_the_device_closed(
         test_device, tmp_path: Path, monkeypatch) -> None:
-    limit = scanner.MAX_PNG_DECODED_BYTES
-    monkeypatch.setattr(scanner, "MAX_PNG_DECODED_BYTES", 100_000)
+    limit = sane_scanner.MAX_PNG_DECODED_BYTES
+    monkeypatch.setattr(sane_scanner, "MAX_PNG_DECODED_BYTES", 100_000)
     # Announced too large: refused before the scan is started.
     with pytest.raises(InputImageError, match="announced a page of 629x787 pixels in grey"):
         SaneSource("test:0", dpi=200).acquire()
@@ -174,15 +174,15 @@ def test_a_page_larger_than_the_decoder_accepts_is_refused_and_the_device_closed
     # The device was closed: it scans again at once. (A page that runs long while it is read
     # is tested with a stand-in below: the test backend's hand-scanner mode hangs in
     # sane_cancel during a read now and then.)
-    monkeypatch.setattr(scanner, "MAX_PNG_DECODED_BYTES", limit)
+    monkeypatch.setattr(sane_scanner, "MAX_PNG_DECODED_BYTES", limit)
     pages = SaneSource("test:0", dpi=200).acquire()
     assert len(pages) == 1 and load_page(pages[0]).size > 0
 
 
 def test_old_scans_are_pruned(test_device, tmp_path: Path) -> None:
-    for _ in range(scanner.KEEP_SCANS + 2):
+    for _ in range(sane_scanner.KEEP_SCANS + 2):
         SaneSource("test:0", dpi=200).acquire()
-    assert len(_scans(tmp_path)) == scanner.KEEP_SCANS
+    assert len(_scans(tmp_path)) == sane_scanner.KEEP_SCANS
 
 
 # ---- SANE behaviour through a stand-in (what the test device cannot do) --------------------
@@ -272,7 +272,7 @@ def _fake_sane(monkeypatch, device: FakeDevice | None = None, open_error: str | 
     fake = SimpleNamespace(init=lambda: calls.append("init"), exit=lambda: calls.append("exit"),
                            open=open_, get_devices=lambda: [("fake:0", "V", "M", "flatbed")],
                            _sane=SimpleNamespace(error=FakeSaneError))
-    monkeypatch.setattr(scanner, "_load_sane", lambda: fake)
+    monkeypatch.setattr(sane_scanner, "_load_sane", lambda: fake)
     return calls
 
 
@@ -287,7 +287,7 @@ def _options(**overrides) -> dict:
 
 def test_feeder_empty_on_the_first_sheet_is_said_and_the_device_closed(monkeypatch,
                                                                        tmp_path: Path) -> None:
-    dev = FakeDevice(_options(), start_error=scanner.NO_DOCS)
+    dev = FakeDevice(_options(), start_error=sane_scanner.NO_DOCS)
     calls = _fake_sane(monkeypatch, dev)
     with pytest.raises(ServiceError, match="scanner fake:0: feeder empty"):
         SaneSource("fake:0", dpi=300, adf=True, out_dir=tmp_path).acquire()
@@ -379,8 +379,8 @@ def test_a_busy_device_at_open_and_a_scan_already_running(monkeypatch, tmp_path:
         SaneSource("fake:0", out_dir=tmp_path).acquire()
     assert calls == ["init", "open fake:0", "exit"]
     # A second scan while one is running in this app waits, then says so.
-    monkeypatch.setattr(scanner, "LOCK_WAIT_S", 0.01)
-    with scanner._SANE_LOCK:
+    monkeypatch.setattr(sane_scanner, "LOCK_WAIT_S", 0.01)
+    with sane_scanner._SANE_LOCK:
         with pytest.raises(ServiceError, match="another scan or scanner search is still"):
             SaneSource("fake:0", out_dir=tmp_path).acquire()
 
@@ -621,7 +621,7 @@ def test_two_scans_at_once_do_not_both_drive_sane(test_device) -> None:
 
 def test_a_page_that_runs_long_while_read_is_stopped_and_refused(monkeypatch,
                                                                 tmp_path: Path) -> None:
-    monkeypatch.setattr(scanner, "MAX_PNG_DECODED_BYTES", 100_000)
+    monkeypatch.setattr(sane_scanner, "MAX_PNG_DECODED_BYTES", 100_000)
     device = HandScanner(_options(source=None))
     _fake_sane(monkeypatch, device)
     with pytest.raises(InputImageError, match=r"sent a page \d+ pixels wide and more than "

@@ -24,7 +24,7 @@ from desktop.core.access.sessions import MAX_IDLE_MINUTES
 from desktop.core.branch.config import SCANNER_DPIS, AppConfig, save_config
 from desktop.core.branch.decisions import DecisionSettings
 from desktop.core.branch.key_admin import add_trusted_key
-from desktop.core.branch.scanner import ScannerInfo, list_scanners, sane_missing
+from desktop.core.branch.sane_scanner import ScannerInfo, list_scanners, sane_missing
 from desktop.core.models.keys import default_trust
 from desktop.core.models.runtime import PROVIDER_CHOICES
 from desktop.core.signature.cheque import DEFAULT_ZONE, SignatureZone
