@@ -234,6 +234,7 @@ class BackgroundHost:
 
         from desktop.core.branch.scanner import scan_source
         from desktop.core.imaging.decode import MAX_PAGES
+        from desktop.ui.widgets import join_sentences  # (widgets imports this module)
 
         try:
             source = scan_source(self.config)
@@ -247,9 +248,9 @@ class BackgroundHost:
                     "BackgroundHost", "%n pages were scanned; page 1 is open. The pages are "
                     "in {folder}.", "", len(pages)).format(folder=pages[0].parent)
                 if len(pages) >= MAX_PAGES:
-                    text += " " + QCoreApplication.translate(
+                    text = join_sentences(text, QCoreApplication.translate(
                         "BackgroundHost", "A scan takes at most {count} pages: sheets still in "
-                        "the feeder were not scanned.").format(count=MAX_PAGES)
+                        "the feeder were not scanned.").format(count=MAX_PAGES))
                 box = QMessageBox(QMessageBox.Icon.Information,
                                   QCoreApplication.translate("BackgroundHost", "Scanned pages"),
                                   text, QMessageBox.StandardButton.Ok, self)
