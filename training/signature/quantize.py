@@ -31,12 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop.core.signature.decision import REPORT_NAMES
 from desktop.core.signature.preprocess import SignaturePreprocessing
 
 EER_TOLERANCE = 0.005  # 0.5 percentage points
-# the app's decision methods and the evaluation's names for them
-APP_METHODS = {"distance": "model", "svm": "model_svm", "znorm": "model_znorm",
-               "fusion": "model_fusion"}
 
 
 def calibration_inputs(split: dict, data: str | Path, count: int, seed: int,
@@ -115,7 +113,7 @@ def evaluation(session, names: tuple[str, str], prep: SignaturePreprocessing, sp
         val_features["pixel_nn"] = val_in.reshape(len(val_in), -1)
     results, calibration, raw = evaluate_features(features, val, test, val_features, ks,
                                                   draws, seed, background=background)
-    eer = {str(k): {m: results[str(k)][name]["eer_skilled"] for m, name in APP_METHODS.items()}
+    eer = {str(k): {m: results[str(k)][name]["eer_skilled"] for m, name in REPORT_NAMES.items()}
            for k in ks}
     out = {"results": results, "calibration": calibration, "raw": raw,
            "background": background, "eer": eer}
@@ -257,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     eer = {name: e["eer"] for name, e in ev.items()}
     speed = timings(sessions, calib, manifest.input_name)
     worse = max(eer["int8"][k][m] - eer["fp32"][k][m] for k in eer["fp32"]
-                for m in APP_METHODS)
+                for m in REPORT_NAMES)
     faster = all(speed["int8"][b] < speed["fp32"][b] for b in ("1", "32"))
     verdict = faster and worse <= EER_TOLERANCE
     probe = calib[:64]
@@ -283,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "quantization.json").write_text(json.dumps(report, indent=2) + "\n")
     print("| K | method | EER float32 | EER int8 | change (points) |\n|---|---|---|---|---|")
     for k in eer["fp32"]:
-        for m in APP_METHODS:
+        for m in REPORT_NAMES:
             a, b = eer["fp32"][k][m], eer["int8"][k][m]
             print(f"| {k} | {m} | {100 * a:.1f}% | {100 * b:.1f}% | {100 * (b - a):+.1f} |")
     print("\n| batch | float32 ms | int8 ms | speed-up |\n|---|---|---|---|")

@@ -35,6 +35,8 @@ import numpy as np
 from desktop.core.signature.manifest import Calibration, SecurityLevel
 
 METHODS = ("distance", "svm", "znorm", "fusion")
+# the name each method's figures have in a training run's report.json
+REPORT_NAMES = {m: "model" if m == "distance" else f"model_{m}" for m in METHODS}
 DEFAULT_TARGET_FAR = 0.02  # today's accept point: skilled-forgery FAR 2% on validation writers
 TARGET_FARS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 
