@@ -8,7 +8,8 @@ words (edited with Qt Linguist, ``pyside6-linguist``, or by hand) and is compile
 ``.qm`` the app loads (``desktop.startup.install_translations``); the English file holds only
 the plural forms ("1 reference", "5 references" for the source's "%n reference(s)"). Every
 string the windows show goes through ``self.tr`` / ``QCoreApplication.translate`` in
-``desktop/ui`` and ``desktop/app.py``; ``pyside6-lupdate`` finds them. Locations are left
+``desktop/ui`` and ``desktop/app.py``, and every message of the Qt-free core to a person is
+marked ``N_("...")``; ``pyside6-lupdate`` finds them. Locations are left
 out of the ``.ts`` (``-locations none``) so that moving code does not change it.
 """
 
@@ -28,8 +29,11 @@ LANGUAGES = ("en", "zh_CN")
 
 
 def sources() -> list[Path]:
-    """The Python files whose strings are translated."""
-    return sorted((ROOT / "desktop" / "ui").glob("*.py")) + [ROOT / "desktop" / "app.py"]
+    """The Python files whose strings are translated: the windows', and the core's whose
+    messages to a person are marked with ``N_`` (``desktop/core/errors.py``)."""
+    core = [p for p in sorted((ROOT / "desktop" / "core").rglob("*.py"))
+            if "N_(" in p.read_text(encoding="utf-8")]
+    return sorted((ROOT / "desktop" / "ui").glob("*.py")) + [ROOT / "desktop" / "app.py", *core]
 
 
 def _tool(name: str) -> str:
@@ -45,7 +49,9 @@ def lupdate(ts: Path) -> None:
     source language's file takes the plural strings only."""
     plural = ["-pluralonly"] if ts.stem.endswith("_en") else []
     language = ts.stem.removeprefix("sigdesk_")
+    # the core's N_("...") is QT_TR_NOOP to lupdate: its sentences have the context ""
     subprocess.run([_tool("lupdate"), "-silent", "-locations", "none", "-no-obsolete",
+                    "-tr-function-alias", "QT_TR_NOOP+=N_",
                     "-source-language", "en", "-target-language", language, *plural,
                     *map(str, sources()), "-ts", str(ts)], check=True)
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.core.banknote.model import BanknoteModel, compare_sides
+from desktop.core.banknote.model import MATCHES_IN_PART, BanknoteModel, compare_sides
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.data import all_specs, spec_key, synthetic_capture
@@ -92,7 +92,7 @@ def test_a_note_not_enrolled_that_registers_on_a_shared_design_is_not_passed(
     assert any("only in part" in r and "not enrolled" in r for r in check.reasons)
     # Each reason also carries its code and values, from which a window words it.
     part = next(r for r in check.reasons if "only in part" in r)
-    assert part.code == "matches_in_part" and part.values["agree"] in part
+    assert part.template == MATCHES_IN_PART and part.values["agree"] in part
     assert check.top[0].confidence <= 0.5  # not "97% sure" of a name read off shared parts
 
 

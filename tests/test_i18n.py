@@ -35,6 +35,12 @@ PATHISH = re.compile(r"\S*[/\\]\S*|\S+\.(png|jpe?g|tiff?|bmp|pdf|sqlite|csv|pub|
                      r"\b(signature|banknote)-[0-9a-f]{6,}\b|\*\.\w+|<[^>]+>|&\w+;")
 
 
+# Names the core's sentences keep in every language: commands and packages to install, the
+# Linux group, and the side folders' names a currency folder must use.
+CORE_NAMES = re.compile(r"“scanner”|scanimage -L|apt install libsane1 sane-utils|"
+                        r"\b(Linux|Debian|NaN|front|back)\b")
+
+
 def _english(text: str) -> bool:
     """Whether ``text`` still holds English words once names and paths are set aside."""
     rest = KEEP.sub(" ", PATHISH.sub(" ", text.replace("&", "")))
@@ -142,18 +148,57 @@ def test_english_shows_plurals_and_other_languages_fall_back_to_it(qapp: QApplic
     install_translations(qapp, "en")
 
 
+def _core_templates() -> list[str]:
+    """The core's sentences marked ``N_`` (context "" in the .ts)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(ROOT / "desktop" / "i18n" / "sigdesk_zh_CN.ts").getroot()
+    return [m.findtext("source", "") for c in root.iter("context") if not c.findtext("name")
+            for m in c.iter("message")]
+
+
 def test_the_cores_messages_are_worded_in_the_users_language(chinese) -> None:
     import string
 
-    from desktop.core.errors import Message
-    from desktop.ui.wording import MESSAGES, worded
+    from desktop.core.errors import N_, Message
+    from desktop.ui.wording import worded
 
-    for code, template in MESSAGES.items():
+    templates = _core_templates()
+    assert len(templates) > 150  # the core's refusals, file problems, reasons and words
+    for template in templates:
         names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
-        values = {name: "42%" if name != "side" else "front" for name in names}
-        shown = worded(Message(code, "the English sentence", **values))
-        assert shown != "the English sentence" and not _english(shown), (code, shown)
+        values = {name: "42%" for name in names}
+        if "side" in values:
+            values["side"] = Message(N_("front"))  # a word inside a sentence is worded too
+        shown = worded(Message(template, **values))
+        shown = CORE_NAMES.sub(" ", shown)
+        assert not _english(shown), (template, shown)
+    assert "正面" in worded(Message(N_("both pictures show the {side}; the other side was not "
+                                     "checked"), side=Message(N_("front"))))
     assert worded("a sentence without a code") == "a sentence without a code"
+
+
+def test_the_cores_messages_to_a_person_are_all_marked() -> None:
+    """Every error the core raises for a person, and every quality finding, is built from a
+    marked sentence (a ``Message``), not from a bare string: the window can translate it."""
+    import ast
+
+    # the argument that carries the sentence, by what is called
+    sentence_at = {"ServiceError": 0, "AuthError": 0, "PermissionDenied": 0,
+                   "InputImageError": 1, "ChequeRefused": 1, "flag": 1, "rejected": 1}
+    loose = []
+    for path in sorted((ROOT / "desktop" / "core").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            at = sentence_at.get(getattr(node.func, "id", getattr(node.func, "attr", "")))
+            if at is None or len(node.args) <= at:
+                continue
+            arg = node.args[at]
+            if isinstance(arg, (ast.JoinedStr, ast.BinOp)) or (
+                    isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                loose.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not loose, loose
 
 
 def test_in_english_the_worded_messages_are_the_cores_own_sentences(tmp_path: Path) -> None:
@@ -176,5 +221,29 @@ def test_in_english_the_worded_messages_are_the_cores_own_sentences(tmp_path: Pa
             attempt()
         raised.append(info.value)
     for exc in raised:
-        assert getattr(exc.problem, "code", None), exc  # coded, so a window can word it
+        assert getattr(exc.problem, "template", None), exc  # marked: a window words it
         assert worded(exc.problem) == exc.problem and error_text(exc) == str(exc)
+
+
+def test_a_refusal_of_the_core_reaches_the_window_in_chinese(chinese, branch) -> None:
+    """A wrong password, an enrollment finding and a note's side, as the windows show them."""
+    import copy
+    import pickle
+
+    from desktop.core.errors import AuthError, ServiceError
+    from desktop.ui.users_screen import role_name
+    from desktop.ui.wording import error_text
+
+    service, sessions = branch
+    with pytest.raises(AuthError) as wrong:
+        service.login("carl", "not the password")
+    assert str(wrong.value) == "unknown user name or wrong password"  # the log's English
+    assert error_text(wrong.value) == "用户名不存在或密码错误"
+    with pytest.raises(ServiceError) as unknown:
+        service.account(sessions["clerk"], "no-such-account")
+    assert error_text(unknown.value) == "不存在账户 no-such-account"
+    assert role_name("supervisor") == "主管" and role_name("auditor") == "auditor"
+    message = unknown.value.args[0]
+    for again in (copy.copy(message), pickle.loads(pickle.dumps(message))):
+        assert again == message and again.template == message.template
+        assert again.values == message.values

@@ -2,6 +2,853 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name></name>
+    <message>
+        <source>clerk</source>
+        <translation>柜员</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>the password must have at least {count} characters</source>
+        <translation>密码至少需要 {count} 个字符</translation>
+    </message>
+    <message>
+        <source>the password must not be the user name</source>
+        <translation>密码不能与用户名相同</translation>
+    </message>
+    <message>
+        <source>unknown user name or wrong password</source>
+        <translation>用户名不存在或密码错误</translation>
+    </message>
+    <message>
+        <source>your session has ended ({reason}): log in again</source>
+        <translation>您的会话已结束（{reason}）：请重新登录</translation>
+    </message>
+    <message>
+        <source>there is no user named {user}</source>
+        <translation>没有名为 {user} 的用户</translation>
+    </message>
+    <message>
+        <source>unknown role {role} ({roles})</source>
+        <translation>未知角色 {role}（可选：{roles}）</translation>
+    </message>
+    <message>
+        <source>the user&apos;s role changed to {role}</source>
+        <translation>该用户的角色已改为{role}</translation>
+    </message>
+    <message>
+        <source>an administrator already exists; log in instead</source>
+        <translation>管理员已存在；请直接登录</translation>
+    </message>
+    <message>
+        <source>you cannot change your own role; another administrator can</source>
+        <translation>您不能更改自己的角色；可由另一位管理员更改</translation>
+    </message>
+    <message>
+        <source>{user} was removed; restore the user first</source>
+        <translation>{user} 已被删除；请先恢复该用户</translation>
+    </message>
+    <message>
+        <source>{user} already has the role {role}</source>
+        <translation>{user} 的角色已经是{role}</translation>
+    </message>
+    <message>
+        <source>you cannot remove yourself; another administrator can</source>
+        <translation>您不能删除自己；可由另一位管理员删除</translation>
+    </message>
+    <message>
+        <source>{user} was already removed</source>
+        <translation>{user} 已被删除</translation>
+    </message>
+    <message>
+        <source>you cannot restore yourself; another administrator can</source>
+        <translation>您不能恢复自己；可由另一位管理员恢复</translation>
+    </message>
+    <message>
+        <source>{user} was not removed</source>
+        <translation>{user} 未被删除</translation>
+    </message>
+    <message>
+        <source>{user} is the last active administrator; make another user an administrator first</source>
+        <translation>{user} 是最后一位在用的管理员；请先将另一位用户设为管理员</translation>
+    </message>
+    <message>
+        <source>a user name of 1 to 64 characters is needed</source>
+        <translation>用户名需为 1 至 64 个字符</translation>
+    </message>
+    <message>
+        <source>user {user} is locked after {attempts} failed logins until {until}; an administrator can unlock it by setting a new password</source>
+        <translation>用户 {user} 因 {attempts} 次登录失败被锁定至 {until}；管理员可通过设置新密码解锁</translation>
+    </message>
+    <message>
+        <source>unknown user name or wrong password; the user is now locked for {minutes} minutes</source>
+        <translation>用户名不存在或密码错误；该用户现已被锁定 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>the idle timeout must be 1 to {most} minutes</source>
+        <translation>空闲超时须为 1 至 {most} 分钟</translation>
+    </message>
+    <message>
+        <source>not logged in (or the session has ended): log in again</source>
+        <translation>未登录（或会话已结束）：请重新登录</translation>
+    </message>
+    <message>
+        <source>idle for more than {minutes} minutes</source>
+        <translation>空闲超过 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>the user was removed</source>
+        <translation>该用户已被删除</translation>
+    </message>
+    <message>
+        <source>the password was reset</source>
+        <translation>密码已被重置</translation>
+    </message>
+    <message>
+        <source>the user is locked out</source>
+        <translation>该用户已被锁定</translation>
+    </message>
+    <message>
+        <source>a {role} may not {action}</source>
+        <translation>{role}无权执行：{action}</translation>
+    </message>
+    <message>
+        <source>front</source>
+        <translation>正面</translation>
+    </message>
+    <message>
+        <source>back</source>
+        <translation>背面</translation>
+    </message>
+    <message>
+        <source>{currency} {denomination}, {side}</source>
+        <translation>{currency} {denomination}，{side}</translation>
+    </message>
+    <message>
+        <source>no banknote found in the picture: no reference side&apos;s printed detail matches and the note finder sees no note (paper, a cheque or a letter?)</source>
+        <translation>图片中未找到纸币：没有任何参考面的印刷细节相符，纸币查找器也未看到纸币（是纸张、支票还是信件？）</translation>
+    </message>
+    <message>
+        <source>an enrolled denomination: its printed detail matches the operator&apos;s reference, but the app has no counterfeit model for it and the embedder never learned it, so authenticity is not judged: check the security features by hand</source>
+        <translation>登记的面额：其印刷细节与操作员登记的参考纸币相符，但软件没有该面额的伪钞模型，嵌入模型也未学习过它，因此不判断真伪：请人工检查防伪特征</translation>
+    </message>
+    <message>
+        <source>its printed detail matches the {note} only in part ({agree} of {total} regions agree): a denomination or series that is not enrolled may share that design, or the picture is poor; compare the note with the reference</source>
+        <translation>其印刷细节仅部分与 {note} 相符（{total} 个区域中有 {agree} 个一致）：可能是共用该图案的未登记面额或版本，或图片质量不佳；请将纸币与参考纸币比对</translation>
+    </message>
+    <message>
+        <source>its stored image cannot be decoded; revoke it and enroll it again</source>
+        <translation>其存储的图像无法解码；请撤销后重新登记</translation>
+    </message>
+    <message>
+        <source>two or more banknotes are in the picture ({first} and {second}): photograph one note at a time</source>
+        <translation>图片中有两张或更多纸币（{first} 和 {second}）：请每次只拍一张纸币</translation>
+    </message>
+    <message>
+        <source>its printed detail matches the {note} but the embedder reads it as {other}</source>
+        <translation>其印刷细节与 {note} 相符，但嵌入模型识别为 {other}</translation>
+    </message>
+    <message>
+        <source>only {visible} of the note is in the picture: show the whole note to judge it</source>
+        <translation>图片中只有 {visible} 的纸币：请拍摄完整纸币后再判断</translation>
+    </message>
+    <message>
+        <source>the denomination is uncertain ({confidence})</source>
+        <translation>面额不确定（{confidence}）</translation>
+    </message>
+    <message>
+        <source>{distance} from the genuine {note} cluster, beyond the threshold {threshold}</source>
+        <translation>与真实 {note} 的聚类中心距离 {distance}，超过阈值 {threshold}</translation>
+    </message>
+    <message>
+        <source>the counterfeit model scores it {score} (threshold {threshold})</source>
+        <translation>伪钞模型评分 {score}（阈值 {threshold}）</translation>
+    </message>
+    <message>
+        <source>the SVM reads it as {other}</source>
+        <translation>SVM 识别为 {other}</translation>
+    </message>
+    <message>
+        <source>both pictures show the {side}; the other side was not checked</source>
+        <translation>两张图片都是{side}；另一面未检查</translation>
+    </message>
+    <message>
+        <source>the sides belong to different notes ({first} and {second}): a glued counterfeit</source>
+        <translation>两面属于不同的纸币（{first} 和 {second}）：拼接的伪钞</translation>
+    </message>
+    <message>
+        <source>{name}: NOT enrolled: {problem}</source>
+        <translation>{name}：未登记：{problem}</translation>
+    </message>
+    <message>
+        <source>{name}: enrolled from 1 picture</source>
+        <translation>{name}：已用 1 张图片登记</translation>
+    </message>
+    <message>
+        <source>{name}: enrolled from {n} pictures</source>
+        <translation>{name}：已用 {n} 张图片登记</translation>
+    </message>
+    <message>
+        <source>{enrolled}; left out {left_out}</source>
+        <translation>{enrolled}；未采用 {left_out}</translation>
+    </message>
+    <message>
+        <source>the banknote model is not loaded yet; wait a moment (or see the message on the banknote tab)</source>
+        <translation>纸币模型尚未加载；请稍候（或查看纸币选项卡上的提示）</translation>
+    </message>
+    <message>
+        <source>the camera gave no usable picture (expected 8-bit pixels)</source>
+        <translation>摄像头未提供可用的图像（应为 8 位像素）</translation>
+    </message>
+    <message>
+        <source>{name}: this check is not one of yours: check the note again</source>
+        <translation>{name}：这次检查不是您做的：请重新检查该纸币</translation>
+    </message>
+    <message>
+        <source>the same check was given as both sides: picture the other side</source>
+        <translation>两面给出的是同一次检查：请拍摄另一面</translation>
+    </message>
+    <message>
+        <source>a near-duplicate of {other} (the same picture twice?)</source>
+        <translation>与 {other} 几乎相同（同一张图片用了两次？）</translation>
+    </message>
+    <message>
+        <source>the series label is too long ({n} characters; at most {most})</source>
+        <translation>系列标签过长（{n} 个字符；最多 {most} 个）</translation>
+    </message>
+    <message>
+        <source>a denomination is enrolled from {least} to {most} pictures; {n} were given</source>
+        <translation>每种面额需用 {least} 至 {most} 张图片登记；实际提供了 {n} 张</translation>
+    </message>
+    <message>
+        <source>{name}: {problem}; remove it before saving</source>
+        <translation>{name}：{problem}；请在保存前移除</translation>
+    </message>
+    <message>
+        <source>{name}: the picture has not been read; add it again</source>
+        <translation>{name}：图片尚未读取；请重新添加</translation>
+    </message>
+    <message>
+        <source>{name} is a near-duplicate of {other}; remove one of them</source>
+        <translation>{name} 与 {other} 几乎相同；请移除其中一张</translation>
+    </message>
+    <message>
+        <source>{folder}: is not a folder</source>
+        <translation>{folder}：不是文件夹</translation>
+    </message>
+    <message>
+        <source>no pictures (.jpg, .png, .tif, .bmp) in the folder</source>
+        <translation>文件夹中没有图片（.jpg、.png、.tif、.bmp）</translation>
+    </message>
+    <message>
+        <source>{name}: {problem}</source>
+        <translation>{name}：{problem}</translation>
+    </message>
+    <message>
+        <source>no picture could be used: {problems}</source>
+        <translation>没有可用的图片：{problems}</translation>
+    </message>
+    <message>
+        <source>{folder}: no &lt;currency&gt;/&lt;denomination&gt;/&lt;side&gt;/ folders in it</source>
+        <translation>{folder}：其中没有 &lt;币种&gt;/&lt;面额&gt;/&lt;面&gt;/ 文件夹</translation>
+    </message>
+    <message>
+        <source>a reason is needed to revoke a reference note</source>
+        <translation>撤销参考纸币需要填写理由</translation>
+    </message>
+    <message>
+        <source>banknote reference {ref} does not exist or is already revoked</source>
+        <translation>参考纸币 {ref} 不存在或已被撤销</translation>
+    </message>
+    <message>
+        <source>accept</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <source>refer</source>
+        <translation>转交复核</translation>
+    </message>
+    <message>
+        <source>reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>needs a reason ({n}+ characters) and a supervisor&apos;s approval (their name and password)</source>
+        <translation>需填写理由（至少 {n} 个字符）并经主管批准（主管的用户名和密码）</translation>
+    </message>
+    <message>
+        <source>goes against the verdict: needs a reason ({n}+ characters)</source>
+        <translation>与结论不一致：需填写理由（至少 {n} 个字符）</translation>
+    </message>
+    <message>
+        <source>no reason needed</source>
+        <translation>无需理由</translation>
+    </message>
+    <message>
+        <source>accepting a cheque the app called forged needs a supervisor&apos;s approval: their name and password</source>
+        <translation>接受系统判定为伪造的支票需要主管批准：请输入其用户名和密码</translation>
+    </message>
+    <message>
+        <source>the approval must come from another person</source>
+        <translation>批准必须由另一人作出</translation>
+    </message>
+    <message>
+        <source>{user} is a {role}: only a supervisor or an admin may approve paying a cheque called forged</source>
+        <translation>{user} 是{role}：只有主管或管理员可以批准支付被判定为伪造的支票</translation>
+    </message>
+    <message>
+        <source>{folder}: the scan folder does not exist; set it in Settings</source>
+        <translation>{folder}：扫描文件夹不存在；请在“设置”中设置</translation>
+    </message>
+    <message>
+        <source>{folder}: no scanned image yet (PNG, JPEG, TIFF, BMP or PDF)</source>
+        <translation>{folder}：尚无扫描图像（PNG、JPEG、TIFF、BMP 或 PDF）</translation>
+    </message>
+    <message>
+        <source>{name}: there is no note to turn ({problem})</source>
+        <translation>{name}：没有可旋转的纸币（{problem}）</translation>
+    </message>
+    <message>
+        <source>{name}: there is no note to turn</source>
+        <translation>{name}：没有可旋转的纸币</translation>
+    </message>
+    <message>
+        <source>{name}: there is no note image to store</source>
+        <translation>{name}：没有可保存的纸币图像</translation>
+    </message>
+    <message>
+        <source>{name}: the note image cannot be encoded as PNG</source>
+        <translation>{name}：纸币图像无法编码为 PNG</translation>
+    </message>
+    <message>
+        <source>the currency must be 2 to 4 letters (like ARC), not {currency}</source>
+        <translation>币种须为 2 至 4 个字母（如 ARC），而不是 {currency}</translation>
+    </message>
+    <message>
+        <source>the denomination must be a number like 20 or 0.50, not {denomination}</source>
+        <translation>面额须为数字，如 20 或 0.50，而不是 {denomination}</translation>
+    </message>
+    <message>
+        <source>the denomination must be more than 0</source>
+        <translation>面额必须大于 0</translation>
+    </message>
+    <message>
+        <source>the side must be front or back, not {side}</source>
+        <translation>面须为 front（正面）或 back（背面），而不是 {side}</translation>
+    </message>
+    <message>
+        <source>banknote reference {ref} ({name}): its stored image cannot be decoded; revoke it and enroll it again</source>
+        <translation>参考纸币 {ref}（{name}）：其存储的图像无法解码；请撤销后重新登记</translation>
+    </message>
+    <message>
+        <source>SANE cannot list the scanners ({detail})</source>
+        <translation>SANE 无法列出扫描仪（{detail}）</translation>
+    </message>
+    <message>
+        <source>device busy: the scanner is in use by another program or still working; wait a moment and scan again</source>
+        <translation>设备忙：扫描仪正被其他程序使用或仍在工作；请稍候再扫描</translation>
+    </message>
+    <message>
+        <source>feeder empty: put the document in the scanner&apos;s feeder (or untick the feeder in Settings to scan from the glass)</source>
+        <translation>进纸器为空：请将文件放入扫描仪的进纸器（或在“设置”中取消勾选进纸器，改用玻璃板扫描）</translation>
+    </message>
+    <message>
+        <source>paper jam in the feeder: clear it and scan again</source>
+        <translation>进纸器卡纸：请清除后重新扫描</translation>
+    </message>
+    <message>
+        <source>the scanner&apos;s cover is open: close it and scan again</source>
+        <translation>扫描仪盖板未关闭：请关闭后重新扫描</translation>
+    </message>
+    <message>
+        <source>the scanner stopped answering (I/O error): check its cable and power, then scan again</source>
+        <translation>扫描仪无响应（输入/输出错误）：请检查线缆和电源，然后重新扫描</translation>
+    </message>
+    <message>
+        <source>access denied: this user may not use the scanner (on Linux: add the user to the &apos;scanner&apos; group)</source>
+        <translation>访问被拒绝：此用户无权使用扫描仪（Linux 上：请将该用户加入 “scanner” 组）</translation>
+    </message>
+    <message>
+        <source>the scanner&apos;s driver ran out of memory</source>
+        <translation>扫描仪驱动程序内存不足</translation>
+    </message>
+    <message>
+        <source>the scan was cancelled at the scanner</source>
+        <translation>扫描已在扫描仪上被取消</translation>
+    </message>
+    <message>
+        <source>option not supported by this scanner</source>
+        <translation>此扫描仪不支持该选项</translation>
+    </message>
+    <message>
+        <source>Scanning from a scanner needs SANE: install the [scanner] extra (python-sane) and SANE (Debian: apt install libsane1 sane-utils; {detail})</source>
+        <translation>使用扫描仪扫描需要 SANE：请安装 [scanner] 扩展（python-sane）和 SANE（Debian：apt install libsane1 sane-utils；{detail}）</translation>
+    </message>
+    <message>
+        <source>{scanner}: device busy: another scan or scanner search is still running in this app; try again when it has finished</source>
+        <translation>{scanner}：设备忙：本程序中另一次扫描或扫描仪查找仍在进行；请在其完成后重试</translation>
+    </message>
+    <message>
+        <source>SANE cannot start ({detail}): check the SANE installation (scanimage -L lists the scanners it sees)</source>
+        <translation>SANE 无法启动（{detail}）：请检查 SANE 的安装（scanimage -L 会列出它识别到的扫描仪）</translation>
+    </message>
+    <message>
+        <source>scanner {name}</source>
+        <translation>扫描仪 {name}</translation>
+    </message>
+    <message>
+        <source>the first scanner SANE finds</source>
+        <translation>SANE 找到的第一台扫描仪</translation>
+    </message>
+    <message>
+        <source>{scanner}, {dpi} dpi, {mode}, {source}</source>
+        <translation>{scanner}，{dpi} dpi，{mode}，{source}</translation>
+    </message>
+    <message>
+        <source>colour</source>
+        <translation>彩色</translation>
+    </message>
+    <message>
+        <source>grey</source>
+        <translation>灰度</translation>
+    </message>
+    <message>
+        <source>document feeder</source>
+        <translation>自动进纸器</translation>
+    </message>
+    <message>
+        <source>flatbed</source>
+        <translation>平板</translation>
+    </message>
+    <message>
+        <source>{dpi} dpi is not offered: scan at {offered} dpi</source>
+        <translation>不支持 {dpi} dpi：请以 {offered} dpi 扫描</translation>
+    </message>
+    <message>
+        <source>no scanner found: SANE sees none; check that the scanner is connected and switched on (scanimage -L lists what SANE sees)</source>
+        <translation>未找到扫描仪：SANE 未识别到任何扫描仪；请检查扫描仪是否已连接并开机（scanimage -L 会列出 SANE 识别到的设备）</translation>
+    </message>
+    <message>
+        <source>{scanner}: no scanner found by that name: it is not connected, switched off or named differently (Settings, Find scanners lists the ones this PC sees)</source>
+        <translation>{scanner}：未找到该名称的扫描仪：它未连接、已关机或名称不同（“设置”中的“查找扫描仪”会列出本机识别到的扫描仪）</translation>
+    </message>
+    <message>
+        <source>it refused {setting}</source>
+        <translation>它拒绝了 {setting}</translation>
+    </message>
+    <message>
+        <source>{scanner}: SANE error while {doing}: {detail}</source>
+        <translation>{scanner}：SANE 在 {doing} 时出错：{detail}</translation>
+    </message>
+    <message>
+        <source>{scanner}: {problem}</source>
+        <translation>{scanner}：{problem}</translation>
+    </message>
+    <message>
+        <source>{scanner}: option not supported by this scanner: {what}; change the scanner settings in Settings</source>
+        <translation>{scanner}：此扫描仪不支持该选项：{what}；请在“设置”中更改扫描仪设置</translation>
+    </message>
+    <message>
+        <source>cannot set {setting} ({detail})</source>
+        <translation>无法设置 {setting}（{detail}）</translation>
+    </message>
+    <message>
+        <source>it has no document feeder (its sources: {sources}); untick the feeder to scan from the glass</source>
+        <translation>它没有自动进纸器（其来源：{sources}）；请取消勾选进纸器，改用玻璃板扫描</translation>
+    </message>
+    <message>
+        <source>it has no document feeder; untick the feeder to scan from the glass</source>
+        <translation>它没有自动进纸器；请取消勾选进纸器，改用玻璃板扫描</translation>
+    </message>
+    <message>
+        <source>it has no flatbed (its sources: {sources}); tick the feeder in Settings</source>
+        <translation>它没有平板（其来源：{sources}）；请在“设置”中勾选进纸器</translation>
+    </message>
+    <message>
+        <source>it has no colour mode (its modes: {modes})</source>
+        <translation>它没有彩色模式（其模式：{modes}）</translation>
+    </message>
+    <message>
+        <source>it has no grey mode (its modes: {modes})</source>
+        <translation>它没有灰度模式（其模式：{modes}）</translation>
+    </message>
+    <message>
+        <source>it has no resolution setting</source>
+        <translation>它没有分辨率设置</translation>
+    </message>
+    <message>
+        <source>it does not offer {dpi} dpi (it offers {offered})</source>
+        <translation>它不支持 {dpi} dpi（支持：{offered}）</translation>
+    </message>
+    <message>
+        <source>it set {got} dpi when asked for {dpi} dpi</source>
+        <translation>要求 {dpi} dpi，它却设置为 {got} dpi</translation>
+    </message>
+    <message>
+        <source>the scanner announced a page of {size} pixels in grey, more than a scanned document can be: scan at a lower resolution</source>
+        <translation>扫描仪报告的灰度页面为 {size} 像素，超出扫描文件的上限：请以较低分辨率扫描</translation>
+    </message>
+    <message>
+        <source>the scanner announced a page of {size} pixels in colour, more than a scanned document can be: scan at a lower resolution or in grey</source>
+        <translation>扫描仪报告的彩色页面为 {size} 像素，超出扫描文件的上限：请以较低分辨率或灰度扫描</translation>
+    </message>
+    <message>
+        <source>the scanner sent no picture ({detail})</source>
+        <translation>扫描仪未发送图像（{detail}）</translation>
+    </message>
+    <message>
+        <source>the scanner sent an empty page</source>
+        <translation>扫描仪发送了空白页面</translation>
+    </message>
+    <message>
+        <source>the scanner sent a page {width} pixels wide and more than {lines} lines long, more than a scanned document can be: scan at a lower resolution</source>
+        <translation>扫描仪发送的页面宽 {width} 像素、长度超过 {lines} 行，超出扫描文件的上限：请以较低分辨率扫描</translation>
+    </message>
+    <message>
+        <source>No scan folder is set: an admin sets it in Settings.</source>
+        <translation>未设置扫描文件夹：请管理员在“设置”中设置。</translation>
+    </message>
+    <message>
+        <source>the signature model is not loaded yet; wait a moment</source>
+        <translation>签名模型尚未加载；请稍候</translation>
+    </message>
+    <message>
+        <source>an account number and the holder&apos;s name are needed</source>
+        <translation>需要账号和账户持有人姓名</translation>
+    </message>
+    <message>
+        <source>search text too long (max {most} characters)</source>
+        <translation>搜索文字过长（最多 {most} 个字符）</translation>
+    </message>
+    <message>
+        <source>there is no account {account}</source>
+        <translation>不存在账户 {account}</translation>
+    </message>
+    <message>
+        <source>remove the rejected or unchecked signatures before saving</source>
+        <translation>请在保存前移除被拒绝或未检查的签名</translation>
+    </message>
+    <message>
+        <source>an account needs {least} to {most} references; this would give {total} ({current} enrolled + {new} new)</source>
+        <translation>每个账户需要 {least} 至 {most} 个参考签名；这样将有 {total} 个（已登记 {current} 个 + 新增 {new} 个）</translation>
+    </message>
+    <message>
+        <source>a reason is needed to revoke a reference</source>
+        <translation>撤销参考签名需要填写理由</translation>
+    </message>
+    <message>
+        <source>reference {ref} is not an active reference of {account}</source>
+        <translation>参考签名 {ref} 不是账户 {account} 的有效参考签名</translation>
+    </message>
+    <message>
+        <source>the replacement must pass the quality checks first</source>
+        <translation>替换的签名必须先通过质量检查</translation>
+    </message>
+    <message>
+        <source>account {account} has no enrolled reference signatures</source>
+        <translation>账户 {account} 没有已登记的参考签名</translation>
+    </message>
+    <message>
+        <source>unknown decision {decision}</source>
+        <translation>未知的决定 {decision}</translation>
+    </message>
+    <message>
+        <source>this verification is not one of yours: check the cheque again</source>
+        <translation>这次核验不是您做的：请重新检查该支票</translation>
+    </message>
+    <message>
+        <source>the verdict was {verdict}: a reason of at least {n} characters is needed to {decision} against it</source>
+        <translation>判定结果为“{verdict}”：要作出相反的“{decision}”决定，需填写至少 {n} 个字符的理由</translation>
+    </message>
+    <message>
+        <source>the model does not support the {method} method</source>
+        <translation>该模型不支持 {method} 方法</translation>
+    </message>
+    <message>
+        <source>security level {level} is not calibrated for this model (target FARs offered: {levels})</source>
+        <translation>该模型未对安全级别 {level} 进行校准（可选的目标误接受率：{levels}）</translation>
+    </message>
+    <message>
+        <source>file not found</source>
+        <translation>找不到文件</translation>
+    </message>
+    <message>
+        <source>the file is empty (0 bytes)</source>
+        <translation>文件为空（0 字节）</translation>
+    </message>
+    <message>
+        <source>is a folder, not an image file</source>
+        <translation>是文件夹，不是图像文件</translation>
+    </message>
+    <message>
+        <source>is a pipe (FIFO), not an image file</source>
+        <translation>是管道（FIFO），不是图像文件</translation>
+    </message>
+    <message>
+        <source>is a device, not an image file</source>
+        <translation>是设备，不是图像文件</translation>
+    </message>
+    <message>
+        <source>is a socket, not an image file</source>
+        <translation>是套接字，不是图像文件</translation>
+    </message>
+    <message>
+        <source>has {pages} page(s); page {page} was asked for</source>
+        <translation>共 {pages} 页；请求的是第 {page} 页</translation>
+    </message>
+    <message>
+        <source>page {page} has no pixels</source>
+        <translation>第 {page} 页没有像素</translation>
+    </message>
+    <message>
+        <source>is not a regular file</source>
+        <translation>不是普通文件</translation>
+    </message>
+    <message>
+        <source>the file is too large ({size} MB; limit {limit} MB)</source>
+        <translation>文件过大（{size} MB；上限 {limit} MB）</translation>
+    </message>
+    <message>
+        <source>cannot be read ({detail})</source>
+        <translation>无法读取（{detail}）</translation>
+    </message>
+    <message>
+        <source>cannot be read (it would block: not a regular file)</source>
+        <translation>无法读取（会阻塞：不是普通文件）</translation>
+    </message>
+    <message>
+        <source>has too many pixels to be a scanned document</source>
+        <translation>像素过多，不像扫描的文件</translation>
+    </message>
+    <message>
+        <source>cannot be decoded: it needs more memory than a scanned document would</source>
+        <translation>无法解码：所需内存超出扫描文件应有的大小</translation>
+    </message>
+    <message>
+        <source>cannot be decoded: it carries an oversized text (metadata) chunk ({detail}); save the image again without metadata</source>
+        <translation>无法解码：其中含有过大的文本（元数据）块（{detail}）；请不带元数据重新保存图像</translation>
+    </message>
+    <message>
+        <source>looks like a {kind} file but is damaged or truncated and cannot be decoded</source>
+        <translation>看似 {kind} 文件，但已损坏或不完整，无法解码</translation>
+    </message>
+    <message>
+        <source>is not an image in a supported format ({formats})</source>
+        <translation>不是受支持格式的图像（{formats}）</translation>
+    </message>
+    <message>
+        <source>the file is damaged or truncated and cannot be decoded ({detail})</source>
+        <translation>文件已损坏或不完整，无法解码（{detail}）</translation>
+    </message>
+    <message>
+        <source>cannot be decoded ({detail})</source>
+        <translation>无法解码（{detail}）</translation>
+    </message>
+    <message>
+        <source>the PDF is password-protected: scan or save it again without a password</source>
+        <translation>该 PDF 受密码保护：请重新扫描或另存为无密码的文件</translation>
+    </message>
+    <message>
+        <source>looks like a PDF file but is damaged and cannot be opened ({detail})</source>
+        <translation>看似 PDF 文件，但已损坏，无法打开（{detail}）</translation>
+    </message>
+    <message>
+        <source>the PDF page cannot be rendered ({detail})</source>
+        <translation>无法渲染该 PDF 页面（{detail}）</translation>
+    </message>
+    <message>
+        <source>the PDF has no pages</source>
+        <translation>该 PDF 没有页面</translation>
+    </message>
+    <message>
+        <source>page {page} has no area</source>
+        <translation>第 {page} 页没有面积</translation>
+    </message>
+    <message>
+        <source>page {page} is {width} x {height} inches: {pixels} million pixels at {dpi} dpi, over the limit of {limit} million pixels</source>
+        <translation>第 {page} 页为 {width} x {height} 英寸：在 {dpi} dpi 下为 {pixels} 百万像素，超过 {limit} 百万像素的上限</translation>
+    </message>
+    <message>
+        <source>format {format} is not supported (use {formats})</source>
+        <translation>不支持 {format} 格式（请使用 {formats}）</translation>
+    </message>
+    <message>
+        <source>the page has no pixels</source>
+        <translation>该页没有像素</translation>
+    </message>
+    <message>
+        <source>float TIFF: it holds NaN or infinite values, which a scanner does not write; save it as 8-bit</source>
+        <translation>浮点 TIFF：其中含有 NaN 或无穷大值，扫描仪不会写出这样的值；请保存为 8 位图像</translation>
+    </message>
+    <message>
+        <source>there is no page {page}: pages start at 1</source>
+        <translation>没有第 {page} 页：页码从 1 开始</translation>
+    </message>
+    <message>
+        <source>page {page} is {size} pixels, over the limit of {limit} million pixels</source>
+        <translation>第 {page} 页为 {size} 像素，超过 {limit} 百万像素的上限</translation>
+    </message>
+    <message>
+        <source>the PNG image is too large to decode ({size} pixels, {mb} MB of pixel data; limit {limit} MB): scan at 300 dpi, in grey, or save it as JPEG</source>
+        <translation>PNG 图像过大，无法解码（{size} 像素，像素数据 {mb} MB；上限 {limit} MB）：请以 300 dpi、灰度扫描，或保存为 JPEG</translation>
+    </message>
+    <message>
+        <source>no signature was found on the card</source>
+        <translation>签名卡上未找到签名</translation>
+    </message>
+    <message>
+        <source>the image is too small to be a signature card ({size} pixels)</source>
+        <translation>图像太小，不像签名卡（{size} 像素）</translation>
+    </message>
+    <message>
+        <source>this does not look like a cheque: the image is {size} pixels, smaller than a cheque scanned at 150 dpi or more ({least}); a signature already cut out is checked in the comparison window instead</source>
+        <translation>这看起来不是支票：图像为 {size} 像素，小于以 150 dpi 或更高分辨率扫描的支票（{least}）；已裁出的签名请在比对窗口中核验</translation>
+    </message>
+    <message>
+        <source>this does not look like a cheque: the image is {size} pixels, {aspect} times as wide as tall, where a scan cropped to the cheque is {low} to {high} times (is it turned 90 degrees?)</source>
+        <translation>这看起来不是支票：图像为 {size} 像素，宽是高的 {aspect} 倍，而裁切到支票边缘的扫描件应为 {low} 到 {high} 倍（是否旋转了 90 度？）</translation>
+    </message>
+    <message>
+        <source>this does not look like a cheque: the image is {size} pixels, {aspect} times as wide as tall, where a scan cropped to the cheque is {low} to {high} times</source>
+        <translation>这看起来不是支票：图像为 {size} 像素，宽是高的 {aspect} 倍，而裁切到支票边缘的扫描件应为 {low} 到 {high} 倍</translation>
+    </message>
+    <message>
+        <source>the cheque image is entirely black/dark: no paper visible</source>
+        <translation>支票图像全黑或过暗：看不到纸张</translation>
+    </message>
+    <message>
+        <source>the cheque is blank: no print or ink was found</source>
+        <translation>支票是空白的：未发现印刷内容或笔迹</translation>
+    </message>
+    <message>
+        <source>this does not look like a cheque: {share} of the signature zone ({zone}) is dark, as in a photo or a block of print, not a signature on paper</source>
+        <translation>这看起来不是支票：签名区域（{zone}）有 {share} 是深色的，像照片或大块印刷，而不是纸上的签名</translation>
+    </message>
+    <message>
+        <source>no signature found in the signature zone ({zone}); draw the zone around the signature on the cheque, or check the scan</source>
+        <translation>签名区域（{zone}）中未找到签名；请在支票上框出签名区域，或检查扫描件</translation>
+    </message>
+    <message>
+        <source>no signature found in the signature zone ({zone}): the marks there cover {share} of their box, as a picture or a stamp does, where handwriting covers a fifth or less</source>
+        <translation>签名区域（{zone}）中未找到签名：其中的笔画覆盖了所在框的 {share}，像图片或印章，而手写签名通常不超过五分之一</translation>
+    </message>
+    <message>
+        <source>too small: {size} pixels of ink (the longer side needs {long}, the shorter {short}; scan at 200-300 dpi)</source>
+        <translation>太小：墨迹为 {size} 像素（长边需 {long}，短边需 {short}；请以 200–300 dpi 扫描）</translation>
+    </message>
+    <message>
+        <source>too noisy: paper noise {noise} grey levels (clean scans are under {limit}); rescan if you can</source>
+        <translation>噪点过多：纸面噪点为 {noise} 个灰度级（干净的扫描低于 {limit}）；如可能请重新扫描</translation>
+    </message>
+    <message>
+        <source>near-duplicate of the enrolled reference {name}</source>
+        <translation>与已登记的参考签名 {name} 几乎相同</translation>
+    </message>
+    <message>
+        <source>near-duplicate of {name} (the same signature scanned twice adds no information about the writer&apos;s variation)</source>
+        <translation>与 {name} 几乎相同（同一签名扫描两次，无法反映书写者签名的变化）</translation>
+    </message>
+    <message>
+        <source>inconsistent with the other references (similarity {similarity} to them); check it is the holder&apos;s signature</source>
+        <translation>与其他参考签名不一致（相似度 {similarity}）；请确认是账户持有人的签名</translation>
+    </message>
+    <message>
+        <source>no signature found: the image is blank (no visible ink)</source>
+        <translation>未找到签名：图像为空白（没有可见墨迹）</translation>
+    </message>
+    <message>
+        <source>no signature found: the image is entirely black/dark: no paper visible (brightest grey level {level} of 255; a scan with the lid open or the lamp off, or an inverted image?)</source>
+        <translation>未找到签名：图像全黑/全暗，看不到纸张（最亮灰度级为 {level}/255；扫描时盖板未合上或灯未亮，或是反色图像？）</translation>
+    </message>
+    <message>
+        <source>no signature found: too little ink (blank or only specks)</source>
+        <translation>未找到签名：墨迹太少（空白或只有斑点）</translation>
+    </message>
+    <message>
+        <source>more than half of the image is dark: not dark ink on light paper (inverted, a photo, or badly exposed)</source>
+        <translation>图像一半以上是暗的：不是浅色纸上的深色墨迹（反色、照片或曝光不当）</translation>
+    </message>
+    <message>
+        <source>the image is too small ({size} pixels; at least {least} pixels on each side are needed)</source>
+        <translation>图像太小（{size} 像素；每边至少需要 {least} 像素）</translation>
+    </message>
+    <message>
+        <source>the signature is too small ({size} pixels of ink)</source>
+        <translation>签名太小（墨迹为 {size} 像素）</translation>
+    </message>
+    <message>
+        <source>genuine</source>
+        <translation>真实</translation>
+    </message>
+    <message>
+        <source>needs review</source>
+        <translation>需复核</translation>
+    </message>
+    <message>
+        <source>forged</source>
+        <translation>伪造</translation>
+    </message>
+    <message>
+        <source>at least one reference signature is needed</source>
+        <translation>至少需要一个参考签名</translation>
+    </message>
+    <message>
+        <source>the picture is too small ({size} pixels; at least {least} pixels on each side are needed to find a banknote)</source>
+        <translation>图片太小（{size} 像素；查找纸币需要每边至少 {least} 像素）</translation>
+    </message>
+    <message>
+        <source>the picture is black: there is no banknote in it</source>
+        <translation>图片全黑：其中没有纸币</translation>
+    </message>
+    <message>
+        <source>the picture is blank (one flat tone): there is no banknote in it</source>
+        <translation>图片为空白（单一色调）：其中没有纸币</translation>
+    </message>
+    <message>
+        <source>no banknote found in the picture: nothing large stands out from the background (lay the note flat on a plain surface of another colour)</source>
+        <translation>图片中未找到纸币：没有明显区别于背景的大物体（请将纸币平放在颜色不同的纯色表面上）</translation>
+    </message>
+    <message>
+        <source>{n} banknotes are in the picture: photograph one note at a time</source>
+        <translation>图片中有 {n} 张纸币：请每次只拍一张纸币</translation>
+    </message>
+    <message>
+        <source>no banknote found in the picture: the largest object is not shaped like a banknote (width/height {aspect}, covering {share})</source>
+        <translation>图片中未找到纸币：最大的物体形状不像纸币（宽高比 {aspect}，占画面 {share}）</translation>
+    </message>
+    <message>
+        <source>the note image is too small ({size} pixels; at least {least} on each side are needed)</source>
+        <translation>纸币图像太小（{size} 像素；每边至少需要 {least} 像素）</translation>
+    </message>
+    <message>
+        <source>{label} cannot be a key label (letters, digits, - and _)</source>
+        <translation>{label} 不能用作密钥标签（只能用字母、数字、- 和 _）</translation>
+    </message>
+    <message>
+        <source>the key cannot be added: {detail}</source>
+        <translation>无法添加该密钥：{detail}</translation>
+    </message>
+    <message>
+        <source>key {key} is trusted already (as {label})</source>
+        <translation>密钥 {key} 已受信任（标签为 {label}）</translation>
+    </message>
+    <message>
+        <source>{file} exists already: choose another label</source>
+        <translation>{file} 已存在：请换一个标签</translation>
+    </message>
+</context>
+<context>
     <name>AccountPicker</name>
     <message>
         <source>Account</source>
@@ -1491,25 +2338,6 @@ enrolled {date} by {user}</source>
     </message>
 </context>
 <context>
-    <name>Roles</name>
-    <message>
-        <source>clerk</source>
-        <translation>柜员</translation>
-    </message>
-    <message>
-        <source>supervisor</source>
-        <translation>主管</translation>
-    </message>
-    <message>
-        <source>operator</source>
-        <translation>操作员</translation>
-    </message>
-    <message>
-        <source>admin</source>
-        <translation>管理员</translation>
-    </message>
-</context>
-<context>
     <name>ScreenHelp</name>
     <message>
         <source>Check the signature on a cheque against the account holder&apos;s enrolled references.</source>
@@ -2114,114 +2942,6 @@ enrolled {date} by {user}</source>
         <translation>距离与 SVM 融合</translation>
     </message>
     <message>
-        <source>both pictures show the {side}; the other side was not checked</source>
-        <translation>两张图片都是{side}；另一面未检查</translation>
-    </message>
-    <message>
-        <source>the sides belong to different notes ({first} and {second}): a glued counterfeit</source>
-        <translation>两面属于不同的纸币（{first} 和 {second}）：拼接的伪钞</translation>
-    </message>
-    <message>
-        <source>an enrolled denomination: its printed detail matches the operator&apos;s reference, but the app has no counterfeit model for it and the embedder never learned it, so authenticity is not judged: check the security features by hand</source>
-        <translation>登记的面额：其印刷细节与操作员登记的参考纸币相符，但软件没有该面额的伪钞模型，嵌入模型也未学习过它，因此不判断真伪：请人工检查防伪特征</translation>
-    </message>
-    <message>
-        <source>its printed detail matches the {note} but the embedder reads it as {other}</source>
-        <translation>其印刷细节与 {note} 相符，但嵌入模型识别为 {other}</translation>
-    </message>
-    <message>
-        <source>only {visible} of the note is in the picture: show the whole note to judge it</source>
-        <translation>图片中只有 {visible} 的纸币：请拍摄完整纸币后再判断</translation>
-    </message>
-    <message>
-        <source>its printed detail matches the {note} only in part ({agree} of {total} regions agree): a denomination or series that is not enrolled may share that design, or the picture is poor; compare the note with the reference</source>
-        <translation>其印刷细节仅部分与 {note} 相符（{total} 个区域中有 {agree} 个一致）：可能是共用该图案的未登记面额或版本，或图片质量不佳；请将纸币与参考纸币比对</translation>
-    </message>
-    <message>
-        <source>the denomination is uncertain ({confidence})</source>
-        <translation>面额不确定（{confidence}）</translation>
-    </message>
-    <message>
-        <source>{distance} from the genuine {note} cluster, beyond the threshold {threshold}</source>
-        <translation>与真实 {note} 的聚类中心距离 {distance}，超过阈值 {threshold}</translation>
-    </message>
-    <message>
-        <source>the counterfeit model scores it {score} (threshold {threshold})</source>
-        <translation>伪钞模型评分 {score}（阈值 {threshold}）</translation>
-    </message>
-    <message>
-        <source>the SVM reads it as {other}</source>
-        <translation>SVM 识别为 {other}</translation>
-    </message>
-    <message>
-        <source>file not found</source>
-        <translation>找不到文件</translation>
-    </message>
-    <message>
-        <source>the file is empty (0 bytes)</source>
-        <translation>文件为空（0 字节）</translation>
-    </message>
-    <message>
-        <source>the file is too large ({size} MB; limit {limit} MB)</source>
-        <translation>文件过大（{size} MB；上限 {limit} MB）</translation>
-    </message>
-    <message>
-        <source>looks like a {kind} file but is damaged or truncated and cannot be decoded</source>
-        <translation>看似 {kind} 文件，但已损坏或不完整，无法解码</translation>
-    </message>
-    <message>
-        <source>is not an image in a supported format ({formats})</source>
-        <translation>不是受支持格式的图像（{formats}）</translation>
-    </message>
-    <message>
-        <source>the file is damaged or truncated and cannot be decoded ({detail})</source>
-        <translation>文件已损坏或不完整，无法解码（{detail}）</translation>
-    </message>
-    <message>
-        <source>the PDF is password-protected: scan or save it again without a password</source>
-        <translation>该 PDF 受密码保护：请重新扫描或另存为无密码的文件</translation>
-    </message>
-    <message>
-        <source>this does not look like a cheque: the image is {size} pixels, smaller than a cheque scanned at 150 dpi or more ({least}); a signature already cut out is checked in the comparison window instead</source>
-        <translation>这看起来不是支票：图像为 {size} 像素，小于以 150 dpi 或更高分辨率扫描的支票（{least}）；已裁出的签名请在比对窗口中核验</translation>
-    </message>
-    <message>
-        <source>this does not look like a cheque: the image is {size} pixels, {aspect} times as wide as tall, where a scan cropped to the cheque is {low} to {high} times</source>
-        <translation>这看起来不是支票：图像为 {size} 像素，宽是高的 {aspect} 倍，而裁切到支票边缘的扫描件应为 {low} 到 {high} 倍</translation>
-    </message>
-    <message>
-        <source>this does not look like a cheque: the image is {size} pixels, {aspect} times as wide as tall, where a scan cropped to the cheque is {low} to {high} times (is it turned 90 degrees?)</source>
-        <translation>这看起来不是支票：图像为 {size} 像素，宽是高的 {aspect} 倍，而裁切到支票边缘的扫描件应为 {low} 到 {high} 倍（是否旋转了 90 度？）</translation>
-    </message>
-    <message>
-        <source>the cheque image is entirely black/dark: no paper visible</source>
-        <translation>支票图像全黑或过暗：看不到纸张</translation>
-    </message>
-    <message>
-        <source>the cheque is blank: no print or ink was found</source>
-        <translation>支票是空白的：未发现印刷内容或笔迹</translation>
-    </message>
-    <message>
-        <source>this does not look like a cheque: {share} of the signature zone ({zone}) is dark, as in a photo or a block of print, not a signature on paper</source>
-        <translation>这看起来不是支票：签名区域（{zone}）有 {share} 是深色的，像照片或大块印刷，而不是纸上的签名</translation>
-    </message>
-    <message>
-        <source>no signature found in the signature zone ({zone}); draw the zone around the signature on the cheque, or check the scan</source>
-        <translation>签名区域（{zone}）中未找到签名；请在支票上框出签名区域，或检查扫描件</translation>
-    </message>
-    <message>
-        <source>no signature found in the signature zone ({zone}): the marks there cover {share} of their box, as a picture or a stamp does, where handwriting covers a fifth or less</source>
-        <translation>签名区域（{zone}）中未找到签名：其中的笔画覆盖了所在框的 {share}，像图片或印章，而手写签名通常不超过五分之一</translation>
-    </message>
-    <message>
-        <source>front</source>
-        <translation>正面</translation>
-    </message>
-    <message>
-        <source>back</source>
-        <translation>背面</translation>
-    </message>
-    <message>
         <source>unsigned</source>
         <translation>未签名</translation>
     </message>
@@ -2273,18 +2993,6 @@ enrolled {date} by {user}</source>
     <message>
         <source>onnxruntime {version}; this build offers: {devices}</source>
         <translation>onnxruntime {version}；此版本支持：{devices}</translation>
-    </message>
-    <message>
-        <source>needs a reason ({n}+ characters) and a supervisor&apos;s approval (their name and password)</source>
-        <translation>需填写理由（至少 {n} 个字符）并经主管批准（主管的用户名和密码）</translation>
-    </message>
-    <message>
-        <source>goes against the verdict: needs a reason ({n}+ characters)</source>
-        <translation>与结论不一致：需填写理由（至少 {n} 个字符）</translation>
-    </message>
-    <message>
-        <source>no reason needed</source>
-        <translation>无需理由</translation>
     </message>
     <message>
         <source>{file}: {problem}</source>

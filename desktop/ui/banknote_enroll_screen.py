@@ -32,6 +32,7 @@ from desktop.core.branch.banknotes import FolderSide
 from desktop.core.branch.note_references import NoteCandidate
 from desktop.core.store.records import BanknoteReference
 from desktop.ui.widgets import DropFrame, bgr_pixmap, image_filter
+from desktop.ui.wording import worded
 from desktop.ui.workers import RequestSlot
 
 MAX_NOTES = 5
@@ -259,9 +260,9 @@ class BanknoteEnrollScreen(QWidget):
             thumb = QTableWidgetItem()
             if cand.image is not None:
                 thumb.setIcon(QIcon(bgr_pixmap(cand.image, THUMB)))
-            check = QTableWidgetItem(cand.problem or self.tr("good"))
+            check = QTableWidgetItem(worded(cand.problem) if cand.problem else self.tr("good"))
             check.setForeground(QColor(BAD_COLOUR if cand.problem else OK_COLOUR))
-            check.setToolTip(cand.problem or "")
+            check.setToolTip(worded(cand.problem) if cand.problem else "")
             for col, item in enumerate((thumb, QTableWidgetItem(cand.name), check)):
                 self.table.setItem(row, col, item)
             turn = QPushButton(self.tr("Turn"))
@@ -344,7 +345,7 @@ class BanknoteEnrollScreen(QWidget):
     def _folder_done(self, sides: list[FolderSide]) -> None:
         done = sum(not s.problem for s in sides)
         head = self.tr("Saved {done} of %n side(s).", "", len(sides)).format(done=done)
-        self.folder_report.setText("\n".join([head, *(s.summary() for s in sides)]))
+        self.folder_report.setText("\n".join([head, *(worded(s.summary()) for s in sides)]))
         colour = BAD_COLOUR if done < len(sides) else OK_COLOUR
         self.folder_report.setStyleSheet(f"color: {colour};")
         self.folder_enrolled.emit(list(sides))

@@ -294,14 +294,14 @@ class BanknoteScreen(QWidget):
 
     def _show_denomination(self, c: BanknoteCheck) -> None:
         best = c.top[0]
-        self.denom_label.setText(best.note.label)
+        self.denom_label.setText(worded(best.note.label))
         self.confidence_label.setText(self.tr("{percent} sure").format(
             percent=f"{best.confidence:.0%}"))
         for i, (lab, bar) in enumerate(zip(self.top_labels, self.top_bars, strict=True)):
             if i < len(c.top):
                 s = c.top[i]
                 lab.setText(self.tr("{note}  (distance {distance})").format(
-                    note=s.note.label, distance=f"{s.distance:.3f}"))
+                    note=worded(s.note.label), distance=f"{s.distance:.3f}"))
                 bar.setValue(round(1000 * s.confidence))
                 bar.setFormat(f"{s.confidence:.1%}" if s.confidence >= 0.001 else "<0.1%")
             else:
@@ -312,10 +312,10 @@ class BanknoteScreen(QWidget):
             text = self.tr("Second opinion (SVM): none (it knows the shipped denominations "
                            "only).")
         elif c.svm_class.key == best.note.key:
-            text = self.tr("Second opinion (SVM): {note}.").format(note=c.svm_class.label)
+            text = self.tr("Second opinion (SVM): {note}.").format(note=worded(c.svm_class.label))
         else:
             text = self.tr("Second opinion (SVM): {note} (disagrees).").format(
-                note=c.svm_class.label)
+                note=worded(c.svm_class.label))
         if c.turned:
             text = join_sentences(text, self.tr("The note was read turned round."))
         self.svm_label.setText(text)
@@ -323,7 +323,7 @@ class BanknoteScreen(QWidget):
     def _show_verdict(self, c: BanknoteCheck) -> None:
         self.verdict_label.setText(note_verdict_text(c.verdict))
         self.verdict_label.setStyleSheet(note_verdict_style(c.verdict, 22))
-        reg, note = c.registration, c.top[0].note.label
+        reg, note = c.registration, worded(c.top[0].note.label)
         parts = [self.tr("Printed detail: no reference side found in the picture.")
                  if reg is None else
                  self.tr("Printed detail: %n keypoints agree with the {note} reference.", "",
@@ -369,7 +369,7 @@ class BanknoteScreen(QWidget):
         b = self.other.check
         self.other_view.setPixmap(bgr_pixmap(b.note_image, self.other_view.size()))
         other = self.tr("Other side ({name}): {note}, {percent} sure, {verdict}{reasons}.").format(
-            name=self.other.name, note=b.denomination.label,
+            name=self.other.name, note=worded(b.denomination.label),
             percent=f"{b.top[0].confidence:.0%}", verdict=note_verdict_text(b.verdict),
             reasons=" — " + "; ".join(map(worded, b.reasons)) if b.reasons else "")
         if self.problems:

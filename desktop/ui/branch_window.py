@@ -34,7 +34,13 @@ from desktop.ui.login import LockPanel, SwitchUserPanel
 from desktop.ui.settings_screen import SettingsScreen
 from desktop.ui.users_screen import UsersScreen, role_name
 from desktop.ui.widgets import fit_to_screen, show_model_status
-from desktop.ui.wording import provider_status, provider_text, signer_short, signer_text
+from desktop.ui.wording import (
+    error_text,
+    provider_status,
+    provider_text,
+    signer_short,
+    signer_text,
+)
 from desktop.ui.workers import BackgroundHost, TaskRunner
 
 IDLE_CHECK_MS = 15_000  # how often the idle lock looks at the clock
@@ -345,7 +351,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
         try:
             self.session = self.service.unlock(self.session, password)
         except VerificationError as exc:
-            self.lock_panel.message.setText(str(exc))
+            self.lock_panel.message.setText(error_text(exc))
             return
         self.last_activity = time.monotonic()
         self.pages.setCurrentWidget(self.tabs)

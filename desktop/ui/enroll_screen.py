@@ -34,6 +34,7 @@ from desktop.core.signature.enrollment import (
 )
 from desktop.core.store.records import Account, Reference
 from desktop.ui.widgets import AccountPicker, DropFrame, image_filter, to_pixmap
+from desktop.ui.wording import worded
 from desktop.ui.workers import RequestSlot
 
 STATUS_COLOURS = {OK: "#1b7f3b", REJECTED: "#b3261e"}
@@ -221,8 +222,9 @@ class EnrollScreen(QWidget):
             status = QTableWidgetItem(self.tr(STATUS_NAMES[cand.status])
                                       if cand.status in STATUS_NAMES else cand.status)
             status.setForeground(QColor(STATUS_COLOURS.get(cand.status, "#a15c00")))
-            findings = QTableWidgetItem("; ".join(cand.problems) or self.tr("good"))
-            findings.setToolTip("\n".join(cand.problems))
+            problems = [worded(p) for p in cand.problems]
+            findings = QTableWidgetItem("; ".join(problems) or self.tr("good"))
+            findings.setToolTip("\n".join(problems))
             for col, item in enumerate((thumb, QTableWidgetItem(cand.name), status, findings)):
                 self.table.setItem(row, col, item)
         self._update_summary()

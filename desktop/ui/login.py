@@ -22,6 +22,7 @@ from desktop.core.access.sessions import Session
 from desktop.core.branch.service import BranchService
 from desktop.core.errors import VerificationError
 from desktop.ui.widgets import password_rule_label
+from desktop.ui.wording import error_text
 
 if TYPE_CHECKING:
     from desktop.ui.branch_window import BranchWindow
@@ -85,7 +86,7 @@ class LoginDialog(QDialog):
             else:
                 self.session = self.service.login(name, password)
         except VerificationError as exc:
-            self.message.setText(str(exc))
+            self.message.setText(error_text(exc))
             self.password_edit.clear()
             return
         self.accept()
@@ -189,6 +190,6 @@ class SwitchUserPanel(QWidget):
         try:
             session = self.window_.service.login(name, password)
         except VerificationError as exc:
-            self.message.setText(str(exc))
+            self.message.setText(error_text(exc))
             return
         self.window_.start_session(session)

@@ -37,6 +37,7 @@ from desktop.ui.wording import (
     runtime_text,
     signer_text,
     trusted_keys,
+    worded,
 )
 
 
@@ -211,7 +212,7 @@ class SettingsScreen(QWidget):
         else:
             self.source_box.addItem(self.tr("Scanner (SANE): install the [scanner] extra "
                                             "(python-sane) and SANE"), "sane")
-            self.source_box.setItemData(1, self.sane_problem, Qt.ItemDataRole.ToolTipRole)
+            self.source_box.setItemData(1, worded(self.sane_problem), Qt.ItemDataRole.ToolTipRole)
         self.source_box.setCurrentIndex(max(self.source_box.findData(cfg.scan_source), 0))
         self.device_box = QComboBox()
         self.device_box.setEditable(True)  # a name from scanimage -L may be typed in
@@ -251,7 +252,7 @@ class SettingsScreen(QWidget):
     def find_scanners(self) -> None:
         """List the scanners SANE sees, on a worker (it may take a few seconds)."""
         if self.sane_problem is not None:
-            self.host.show_error(self.sane_problem)
+            self.host.show_error(worded(self.sane_problem))
             return
         self.find_button.setEnabled(False)
 

@@ -3,7 +3,7 @@ restore users."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,20 +21,12 @@ from PySide6.QtWidgets import (
 
 from desktop.core.access import auth
 from desktop.ui.widgets import password_rule_label
-
-# What each role is called on screen (the stored code is what the core gets).
-ROLE_NAMES = {
-    "clerk": QT_TRANSLATE_NOOP("Roles", "clerk"),
-    "supervisor": QT_TRANSLATE_NOOP("Roles", "supervisor"),
-    "operator": QT_TRANSLATE_NOOP("Roles", "operator"),
-    "admin": QT_TRANSLATE_NOOP("Roles", "admin"),
-}
+from desktop.ui.wording import worded
 
 
 def role_name(role: str) -> str:
     """The role code ``role`` as shown to users (the code itself when it is not known)."""
-    return QCoreApplication.translate("Roles", ROLE_NAMES[role]) if role in ROLE_NAMES \
-        else role
+    return worded(auth.role_word(role))
 
 
 def _role_box() -> QComboBox:

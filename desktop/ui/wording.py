@@ -3,17 +3,19 @@
 The core is Qt-free and describes itself in English for logs and the command line; the
 windows build their own sentences from its structured facts (who signed a model, which
 provider runs and why, which rule a decision follows, which option a code stands for), so
-that they go through Qt's translation like every other visible string. A reason the core
-gives as free text is translated when it is one of the fixed phrases below, else shown as
-the core wrote it (a technical detail such as a missing library's name).
+that they go through Qt's translation like every other visible string. The core's messages
+to a person (:class:`~desktop.core.errors.Message`) carry their marked English template and
+values, and are worded here; a free-text reason is translated when it is one of the fixed
+phrases below, else shown as the core wrote it (a technical detail such as a missing
+library's name).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from desktop.core.branch.decisions import MIN_REASON, DecisionRule
-from desktop.core.errors import InputImageError
+from desktop.core.branch.decisions import DecisionRule
+from desktop.core.errors import InputImageError, ModelError
 from desktop.core.models.runtime import runtime_info
 
 # The core's fixed reasons for running on the CPU (desktop/core/models/runtime.py).
@@ -37,79 +39,6 @@ METHODS = {"distance": QT_TRANSLATE_NOOP("Wording", "distance to the references"
            "svm": QT_TRANSLATE_NOOP("Wording", "per-holder SVM"),
            "znorm": QT_TRANSLATE_NOOP("Wording", "distance, normalised against other writers"),
            "fusion": QT_TRANSLATE_NOOP("Wording", "fusion of distance and SVM")}
-
-
-# A banknote verdict's reasons and caveats by their code (desktop/core/banknote), worded
-# with the values the core gave.
-NOTE_REASONS = {
-    "same_side": QT_TRANSLATE_NOOP(
-        "Wording", "both pictures show the {side}; the other side was not checked"),
-    "different_notes": QT_TRANSLATE_NOOP(
-        "Wording", "the sides belong to different notes ({first} and {second}): a glued "
-        "counterfeit"),
-    "enrolled_not_judged": QT_TRANSLATE_NOOP(
-        "Wording", "an enrolled denomination: its printed detail matches the operator's "
-        "reference, but the app has no counterfeit model for it and the embedder never learned "
-        "it, so authenticity is not judged: check the security features by hand"),
-    "embedder_disagrees": QT_TRANSLATE_NOOP(
-        "Wording", "its printed detail matches the {note} but the embedder reads it as {other}"),
-    "part_of_note": QT_TRANSLATE_NOOP(
-        "Wording", "only {visible} of the note is in the picture: show the whole note to judge "
-        "it"),
-    "matches_in_part": QT_TRANSLATE_NOOP(
-        "Wording", "its printed detail matches the {note} only in part ({agree} of {total} "
-        "regions agree): a denomination or series that is not enrolled may share that design, "
-        "or the picture is poor; compare the note with the reference"),
-    "uncertain": QT_TRANSLATE_NOOP("Wording", "the denomination is uncertain ({confidence})"),
-    "beyond_cluster": QT_TRANSLATE_NOOP(
-        "Wording", "{distance} from the genuine {note} cluster, beyond the threshold "
-        "{threshold}"),
-    "counterfeit_score": QT_TRANSLATE_NOOP(
-        "Wording", "the counterfeit model scores it {score} (threshold {threshold})"),
-    "svm_disagrees": QT_TRANSLATE_NOOP("Wording", "the SVM reads it as {other}"),
-}
-# Why a file or a cheque cannot be checked (desktop/core/imaging, desktop/core/signature).
-INPUT_PROBLEMS = {
-    "file_not_found": QT_TRANSLATE_NOOP("Wording", "file not found"),
-    "file_empty": QT_TRANSLATE_NOOP("Wording", "the file is empty (0 bytes)"),
-    "file_too_large": QT_TRANSLATE_NOOP(
-        "Wording", "the file is too large ({size} MB; limit {limit} MB)"),
-    "damaged_kind": QT_TRANSLATE_NOOP(
-        "Wording", "looks like a {kind} file but is damaged or truncated and cannot be decoded"),
-    "not_an_image": QT_TRANSLATE_NOOP(
-        "Wording", "is not an image in a supported format ({formats})"),
-    "damaged": QT_TRANSLATE_NOOP(
-        "Wording", "the file is damaged or truncated and cannot be decoded ({detail})"),
-    "pdf_password": QT_TRANSLATE_NOOP(
-        "Wording", "the PDF is password-protected: scan or save it again without a password"),
-    "cheque_too_small": QT_TRANSLATE_NOOP(
-        "Wording", "this does not look like a cheque: the image is {size} pixels, smaller than "
-        "a cheque scanned at 150 dpi or more ({least}); a signature already cut out is checked "
-        "in the comparison window instead"),
-    "cheque_shape": QT_TRANSLATE_NOOP(
-        "Wording", "this does not look like a cheque: the image is {size} pixels, {aspect} "
-        "times as wide as tall, where a scan cropped to the cheque is {low} to {high} times"),
-    "cheque_shape_turned": QT_TRANSLATE_NOOP(
-        "Wording", "this does not look like a cheque: the image is {size} pixels, {aspect} "
-        "times as wide as tall, where a scan cropped to the cheque is {low} to {high} times "
-        "(is it turned 90 degrees?)"),
-    "cheque_dark": QT_TRANSLATE_NOOP(
-        "Wording", "the cheque image is entirely black/dark: no paper visible"),
-    "cheque_blank": QT_TRANSLATE_NOOP("Wording", "the cheque is blank: no print or ink was found"),
-    "zone_dark": QT_TRANSLATE_NOOP(
-        "Wording", "this does not look like a cheque: {share} of the signature zone ({zone}) is "
-        "dark, as in a photo or a block of print, not a signature on paper"),
-    "no_signature": QT_TRANSLATE_NOOP(
-        "Wording", "no signature found in the signature zone ({zone}); draw the zone around the "
-        "signature on the cheque, or check the scan"),
-    "zone_stamp": QT_TRANSLATE_NOOP(
-        "Wording", "no signature found in the signature zone ({zone}): the marks there cover "
-        "{share} of their box, as a picture or a stamp does, where handwriting covers a fifth "
-        "or less"),
-}
-MESSAGES = {**NOTE_REASONS, **INPUT_PROBLEMS}
-NOTE_SIDES = {"front": QT_TRANSLATE_NOOP("Wording", "front"),
-              "back": QT_TRANSLATE_NOOP("Wording", "back")}
 
 
 def _shown(text: str) -> str:
@@ -193,38 +122,32 @@ def method_name(code: str) -> str:
 
 def decision_rule_text(rule: DecisionRule) -> str:
     """What recording a decision takes, in a sentence for the clerk."""
-    if rule.needs_approval:
-        return QCoreApplication.translate(
-            "Wording", "needs a reason ({n}+ characters) and a supervisor's approval (their "
-            "name and password)").format(n=MIN_REASON)
-    if rule.needs_reason:
-        return QCoreApplication.translate(
-            "Wording", "goes against the verdict: needs a reason ({n}+ characters)").format(
-            n=MIN_REASON)
-    return QCoreApplication.translate("Wording", "no reason needed")
+    return worded(rule.describe())
 
 
 def worded(message: str) -> str:
-    """A message of the core (a banknote reason, why a file or a cheque cannot be checked)
-    in the user's language; as the core wrote it when its code is not known here."""
-    code, values = getattr(message, "code", None), dict(getattr(message, "values", {}))
-    if code not in MESSAGES:
+    """A sentence or word of the core (:class:`~desktop.core.errors.Message`: a banknote
+    reason, why a file or a cheque cannot be checked, a refusal) in the user's language, its
+    values worded in turn; any other text as it is."""
+    template = getattr(message, "template", None)
+    if template is None:
         return str(message)
-    if values.get("side") in NOTE_SIDES:
-        values["side"] = _shown(NOTE_SIDES[values["side"]])
+    values = {k: worded(v) for k, v in message.values.items()}
     try:
-        return _shown(MESSAGES[code]).format(**values)
+        return QCoreApplication.translate("", template).format(**values)
     except (KeyError, IndexError, ValueError):  # a translation naming a value the core lacks
         return str(message)
 
 
 def error_text(exc: BaseException) -> str:
-    """What a window says for an error of the core: a file's problem in the user's language
-    when the core gave it a code, else the core's sentence."""
-    problem = getattr(exc, "problem", None)
-    if isinstance(exc, InputImageError) and getattr(problem, "code", None) in MESSAGES:
-        if exc.path is None:
+    """What a window says for an error of the core, in the user's language where the core
+    gave a :class:`~desktop.core.errors.Message`, with the file it names (if any)."""
+    path, problem = getattr(exc, "path", None), getattr(exc, "problem", None)
+    if isinstance(exc, (InputImageError, ModelError)):
+        if getattr(problem, "template", None) is None:
+            return str(exc)
+        if path is None:
             return worded(problem)
         return QCoreApplication.translate("Wording", "{file}: {problem}").format(
-            file=exc.path, problem=worded(problem))
-    return str(exc)
+            file=path, problem=worded(problem))
+    return worded(exc.args[0]) if len(exc.args) == 1 else str(exc)

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 
 from desktop.core.cancel import CancelToken, cancellable
 from desktop.core.errors import VerificationError
-from desktop.ui.wording import error_text
+from desktop.ui.wording import error_text, worded
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ class BackgroundHost:
         try:
             source = scan_source(self.config)
         except VerificationError as exc:
-            self.show_error(str(exc))
+            self.show_error(error_text(exc))
             return
 
         def scanned(pages: list) -> None:
@@ -259,7 +259,7 @@ class BackgroundHost:
             open_fn(str(pages[0]))
 
         self.run(source.acquire, on_done=scanned, status=QCoreApplication.translate(
-            "BackgroundHost", "Scanning: {source}…").format(source=source.describe()))
+            "BackgroundHost", "Scanning: {source}…").format(source=worded(source.describe())))
 
     def _idle(self) -> None:
         # Cancelled work may still be finishing on its thread: for the user the screen is idle

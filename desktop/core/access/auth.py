@@ -10,12 +10,24 @@ import hashlib
 import hmac
 import secrets
 
+from desktop.core.errors import N_, Message, word_for
+
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # 16 MiB of memory per hash; ~50 ms here
 KEY_BYTES, SALT_BYTES = 32, 16
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
 IDLE_TIMEOUT_MINUTES = 15  # default; an admin sets it in Settings
+
+# What each role is called where a person reads it (the stored code is what the core uses).
+ROLE_WORDS = {"clerk": N_("clerk"), "supervisor": N_("supervisor"), "operator": N_("operator"),
+              "admin": N_("admin")}
+
+
+def role_word(role: str) -> Message | str:
+    """A role as a word a window translates (the code itself when it is not known)."""
+    return word_for(ROLE_WORDS, role)
+
 
 # What each role may do; the service layer checks these on every call.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -53,10 +65,11 @@ def verify_password(password: str, stored_hash: bytes, salt: bytes, kdf: str) ->
     return hmac.compare_digest(digest, stored_hash)
 
 
-def password_problem(password: str, username: str) -> str | None:
+def password_problem(password: str, username: str) -> Message | None:
     """Why a new password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+        return Message(N_("the password must have at least {count} characters"),
+                       count=MIN_PASSWORD_LENGTH)
     if password.lower() == username.lower():
-        return "the password must not be the user name"
+        return Message(N_("the password must not be the user name"))
     return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from desktop.core.access import auth
-from desktop.core.errors import AuthError, PermissionDenied, ServiceError
+from desktop.core.errors import N_, AuthError, Message, PermissionDenied, ServiceError
 from desktop.core.store.records import ReferenceStore, User
 
 
@@ -35,6 +35,8 @@ class Session:
 
 MAX_ENDED_REMEMBERED = 1000
 MAX_IDLE_MINUTES = 240
+WRONG_LOGIN = N_("unknown user name or wrong password")
+SESSION_ENDED = N_("your session has ended ({reason}): log in again")
 
 
 @dataclass
@@ -46,6 +48,19 @@ class _Issued:
     role: str
     credential: str
     last_used: datetime
+
+
+def _no_user(username: str) -> Message:
+    return Message(N_("there is no user named {user}"), user=repr(username))
+
+
+def _unknown_role(role: str) -> Message:
+    return Message(N_("unknown role {role} ({roles})"), role=repr(role),
+                   roles=", ".join(auth.PERMISSIONS))
+
+
+def _role_changed(role: str) -> Message:
+    return Message(N_("the user's role changed to {role}"), role=auth.role_word(role))
 
 
 def _credential(user: User) -> str:
@@ -93,7 +108,8 @@ class AccessControl:
         with self.store.transaction():
             self.store.lock("users")  # two PCs on a new shared store: one first admin
             if self.store.count_users():
-                raise PermissionDenied("an administrator already exists; log in instead")
+                raise PermissionDenied(Message(N_("an administrator already exists; log in "
+                                                  "instead")))
             user = self._add_user(username, "admin", password)
             self.store.append_audit(user.username, "user_created",
                                     details={"role": "admin", "first_run": True})
@@ -114,7 +130,7 @@ class AccessControl:
         if problem:
             raise ServiceError(problem)
         if self.store.get_user(username) is None:
-            raise ServiceError(f"there is no user named {username!r}")
+            raise ServiceError(_no_user(username))
         digest, salt, kdf = auth.hash_password(password)
         with self.store.transaction():
             self.store.set_password(username, digest, salt, kdf)
@@ -138,20 +154,23 @@ class AccessControl:
         demoting the last active admin."""
         self.require(session, "manage_users")
         if role not in auth.PERMISSIONS:
-            raise ServiceError(f"unknown role {role!r} ({', '.join(auth.PERMISSIONS)})")
+            raise ServiceError(_unknown_role(role))
         with self.store.transaction():
             self.store.lock("users")  # two admins at once: one active admin always remains
-            user = self._managed_user(session, username, "change your own role")
+            user = self._managed_user(session, username, N_(
+                "you cannot change your own role; another administrator can"))
             if not user.active:
-                raise ServiceError(f"{user.username} was removed; restore the user first")
+                raise ServiceError(Message(N_("{user} was removed; restore the user first"),
+                                           user=user.username))
             if user.role == role:
-                raise ServiceError(f"{user.username} already has the role {role}")
+                raise ServiceError(Message(N_("{user} already has the role {role}"),
+                                           user=user.username, role=auth.role_word(role)))
             if user.role == "admin" and role != "admin":
                 self._keep_an_admin(user)
             self.store.set_role(user.username, role)
             self.store.append_audit(session.username, "role_changed", details={
                 "user": user.username, "old_role": user.role, "new_role": role})
-        self._end_sessions_of(user.username, f"the user's role changed to {role}")
+        self._end_sessions_of(user.username, _role_changed(role))
 
     def remove_user(self, session: Session, username: str) -> None:
         """Admin: remove (deactivate) a user, audited (``user_removed``). The row is kept, as
@@ -161,9 +180,11 @@ class AccessControl:
         self.require(session, "manage_users")
         with self.store.transaction():
             self.store.lock("users")
-            user = self._managed_user(session, username, "remove yourself")
+            user = self._managed_user(session, username, N_(
+                "you cannot remove yourself; another administrator can"))
             if not user.active:
-                raise ServiceError(f"{user.username} was already removed")
+                raise ServiceError(Message(N_("{user} was already removed"),
+                                           user=user.username))
             if user.role == "admin":
                 self._keep_an_admin(user)
             self.store.set_active(user.username, False)
@@ -177,22 +198,23 @@ class AccessControl:
         self.require(session, "manage_users")
         with self.store.transaction():
             self.store.lock("users")
-            user = self._managed_user(session, username, "restore yourself")
+            user = self._managed_user(session, username, N_(
+                "you cannot restore yourself; another administrator can"))
             if user.active:
-                raise ServiceError(f"{user.username} was not removed")
+                raise ServiceError(Message(N_("{user} was not removed"), user=user.username))
             self.store.set_active(user.username, True)
             self.store.append_audit(session.username, "user_restored",
                                     details={"user": user.username, "role": user.role})
 
     def _managed_user(self, session: Session, username: str, own: str) -> User:
         """The user an admin is about to change (read inside the caller's transaction):
-        :class:`ServiceError` for an unknown user, or for the admin themself (``own`` says
-        what they may not do: "remove yourself")."""
+        :class:`ServiceError` for an unknown user, or for the admin themself (``own``: the
+        marked sentence saying what they may not do)."""
         user = self.store.get_user(username.strip())
         if user is None:
-            raise ServiceError(f"there is no user named {username!r}")
+            raise ServiceError(_no_user(username))
         if user.username.lower() == session.username.lower():
-            raise ServiceError(f"you cannot {own}; another administrator can")
+            raise ServiceError(Message(own))
         return user
 
     def _keep_an_admin(self, user: User) -> None:
@@ -200,8 +222,9 @@ class AccessControl:
         others = [u for u in self.store.list_users() if u.active and u.role == "admin"
                   and u.username.lower() != user.username.lower()]
         if not others:
-            raise ServiceError(f"{user.username} is the last active administrator; make "
-                               "another user an administrator first")
+            raise ServiceError(Message(N_("{user} is the last active administrator; make "
+                                          "another user an administrator first"),
+                                       user=user.username))
 
     def _end_sessions_of(self, username: str, reason: str) -> None:
         """End every session this process issued to ``username`` now, audited with
@@ -218,9 +241,9 @@ class AccessControl:
     def _add_user(self, username: str, role: str, password: str) -> User:
         username = username.strip()
         if not username or len(username) > 64:
-            raise ServiceError("a user name of 1 to 64 characters is needed")
+            raise ServiceError(Message(N_("a user name of 1 to 64 characters is needed")))
         if role not in auth.PERMISSIONS:
-            raise ServiceError(f"unknown role {role!r} ({', '.join(auth.PERMISSIONS)})")
+            raise ServiceError(_unknown_role(role))
         problem = auth.password_problem(password, username)
         if problem:
             raise ServiceError(problem)
@@ -248,14 +271,15 @@ class AccessControl:
         if user is None or not user.active:
             auth.hash_password(password)  # same work as a real check: no timing oracle
             self.store.append_audit(username, failed_action, details={"reason": "unknown user"})
-            raise AuthError("unknown user name or wrong password")
+            raise AuthError(Message(WRONG_LOGIN))
         if user.locked_until and now < datetime.fromisoformat(user.locked_until):
             self.store.append_audit(user.username, f"{purpose}_refused",
                                     details={"reason": "locked", "until": user.locked_until})
             until = datetime.fromisoformat(user.locked_until).astimezone()
-            raise AuthError(f"user {user.username} is locked after {auth.MAX_FAILED_ATTEMPTS} "
-                            f"failed logins until {until:%H:%M}; an administrator can unlock it "
-                            "by setting a new password")
+            raise AuthError(Message(N_(
+                "user {user} is locked after {attempts} failed logins until {until}; an "
+                "administrator can unlock it by setting a new password"), user=user.username,
+                attempts=auth.MAX_FAILED_ATTEMPTS, until=f"{until:%H:%M}"))
         if not auth.verify_password(password, user.password_hash, user.salt, user.kdf):
             locked = None
             with self.store.transaction():
@@ -268,9 +292,9 @@ class AccessControl:
                 self.store.set_login_state(user.username, failed, locked)
                 self.store.append_audit(user.username, failed_action,
                                         details={"attempt": failed, "locked_until": locked})
-            raise AuthError("unknown user name or wrong password"
-                            + (f"; the user is now locked for {auth.LOCKOUT_MINUTES} minutes"
-                               if locked else ""))
+            raise AuthError(Message(N_(
+                "unknown user name or wrong password; the user is now locked for {minutes} "
+                "minutes"), minutes=auth.LOCKOUT_MINUTES) if locked else Message(WRONG_LOGIN))
         return user
 
     def unlock(self, session: Session, password: str) -> Session:
@@ -289,7 +313,8 @@ class AccessControl:
         1 to 240, audited when it changes."""
         self.require(session, "settings")
         if not 1 <= int(minutes) <= MAX_IDLE_MINUTES:
-            raise ServiceError(f"the idle timeout must be 1 to {MAX_IDLE_MINUTES} minutes")
+            raise ServiceError(Message(N_("the idle timeout must be 1 to {most} minutes"),
+                                       most=MAX_IDLE_MINUTES))
         timeout = timedelta(minutes=int(minutes))
         if timeout != self.idle_timeout:
             self.idle_timeout = timeout
@@ -304,7 +329,7 @@ class AccessControl:
         if issued is not None and now - issued.last_used <= self.idle_timeout:
             issued.last_used = now
 
-    def session_problem(self, session: Session) -> str | None:
+    def session_problem(self, session: Session) -> Message | None:
         """Why ``session`` can no longer be used (it is then ended and audited), or None.
         Touches nothing when the session is fine."""
         token = getattr(session, "token", "")
@@ -312,26 +337,26 @@ class AccessControl:
         if issued is None or (issued.username, issued.role) != (session.username,
                                                                  session.role):
             if issued is None and token in self._ended:
-                return f"your session has ended ({self._ended[token]}): log in again"
-            return "not logged in (or the session has ended): log in again"
+                return Message(SESSION_ENDED, reason=self._ended[token])
+            return Message(N_("not logged in (or the session has ended): log in again"))
         now = self.clock()
         reason = None
         if now - issued.last_used > self.idle_timeout:
             minutes = self.idle_timeout.total_seconds() / 60
-            reason = f"idle for more than {minutes:g} minutes"
+            reason = Message(N_("idle for more than {minutes} minutes"), minutes=f"{minutes:g}")
         else:
             user = self.store.get_user(issued.username)
             if user is None or not user.active:
-                reason = "the user was removed"
+                reason = Message(N_("the user was removed"))
             elif user.role != issued.role:
-                reason = f"the user's role changed to {user.role}"
+                reason = _role_changed(user.role)
             elif _credential(user) != issued.credential:
-                reason = "the password was reset"
+                reason = Message(N_("the password was reset"))
             elif user.locked_until and now < datetime.fromisoformat(user.locked_until):
-                reason = "the user is locked out"
+                reason = Message(N_("the user is locked out"))
         if reason is not None:
             self._end_session(token, issued.username, reason)
-            return f"your session has ended ({reason}): log in again"
+            return Message(SESSION_ENDED, reason=reason)
         return None
 
     def logout(self, session: Session) -> None:
@@ -348,5 +373,7 @@ class AccessControl:
             raise PermissionDenied(problem)
         issued = self._sessions[session.token]
         if permission not in auth.PERMISSIONS.get(issued.role, frozenset()):
-            raise PermissionDenied(f"a {issued.role} may not {permission.replace('_', ' ')}")
+            raise PermissionDenied(Message(N_("a {role} may not {action}"),
+                                           role=auth.role_word(issued.role),
+                                           action=permission.replace("_", " ")))
         issued.last_used = self.clock()

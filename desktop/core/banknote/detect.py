@@ -37,7 +37,7 @@ from desktop.core.banknote.preprocess import (  # noqa: F401  (re-exported)
     BanknotePreprocessing,
     preprocess_banknote,
 )
-from desktop.core.errors import InputImageError
+from desktop.core.errors import N_, InputImageError, Message
 from desktop.core.imaging.decode import MAX_NOTE_SIDE, load_page
 
 MIN_IMAGE_SIDE = 64
@@ -126,13 +126,14 @@ def _as_bgr(image: np.ndarray) -> np.ndarray:
 def _check_picture(bgr: np.ndarray, path: str | Path | None) -> None:
     h, w = bgr.shape[:2]
     if min(h, w) < MIN_IMAGE_SIDE:
-        raise InputImageError(
-            path, f"the picture is too small ({w}x{h} pixels; at least {MIN_IMAGE_SIDE} "
-            "pixels on each side are needed to find a banknote)")
+        raise InputImageError(path, Message(N_(
+            "the picture is too small ({size} pixels; at least {least} pixels on each side are "
+            "needed to find a banknote)"), size=f"{w}x{h}", least=MIN_IMAGE_SIDE))
     small = cv2.resize(bgr, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
     if float(small.std(axis=(0, 1)).max()) < 3.0:
-        tone = "black" if small.mean() < 25 else "blank (one flat tone)"
-        raise InputImageError(path, f"the picture is {tone}: there is no banknote in it")
+        raise InputImageError(path, Message(
+            N_("the picture is black: there is no banknote in it") if small.mean() < 25 else
+            N_("the picture is blank (one flat tone): there is no banknote in it")))
 
 
 def _foreground(lab: np.ndarray) -> np.ndarray:
@@ -294,20 +295,21 @@ def find_note(image: np.ndarray, path: str | Path | None = None) -> NoteQuad:
     shapes = [(c, *_shape(c)) for c in contours]
     shapes = [x for x in shapes if x[1] >= MIN_NOTE_FRAC * sh * sw]
     if not shapes:
-        raise InputImageError(
-            path, "no banknote found in the picture: nothing large stands out from the "
-            "background (lay the note flat on a plain surface of another colour)")
+        raise InputImageError(path, Message(N_(
+            "no banknote found in the picture: nothing large stands out from the background "
+            "(lay the note flat on a plain surface of another colour)")))
     shapes.sort(key=lambda x: -x[1])
     notelike = [x for x in shapes if x[1] >= 0.35 * shapes[0][1]
                 and NOTE_ASPECT[0] <= x[2] <= NOTE_ASPECT[1] and x[3] > 0.8]
     if len(notelike) >= 2:
-        raise InputImageError(
-            path, f"{len(notelike)} banknotes are in the picture: photograph one note at a time")
+        raise InputImageError(path, Message(N_("{n} banknotes are in the picture: photograph "
+                                               "one note at a time"), n=len(notelike)))
     contour, area, aspect, solidity = shapes[0]
     if area > 0.92 * sh * sw or not (NOTE_ASPECT[0] <= aspect <= NOTE_ASPECT[1]):
-        raise InputImageError(
-            path, "no banknote found in the picture: the largest object is not shaped like a "
-            f"banknote (width/height {aspect:.1f}, covering {area / (sh * sw):.0%})")
+        raise InputImageError(path, Message(N_(
+            "no banknote found in the picture: the largest object is not shaped like a "
+            "banknote (width/height {aspect}, covering {share})"), aspect=f"{aspect:.1f}",
+            share=f"{area / (sh * sw):.0%}"))
     # A thumb over an edge bulges the outline: an opening wider than a thumb (but narrower
     # than the note) removes it before the rough corners are taken.
     blob = np.zeros((sh, sw), np.uint8)

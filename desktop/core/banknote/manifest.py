@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from desktop.core.banknote.preprocess import BanknotePreprocessing
-from desktop.core.errors import ModelError
+from desktop.core.errors import N_, Message, ModelError, word_for
 from desktop.core.models.keys import TrustedKey, TrustStore
 from desktop.core.models.manifest import read_signed_manifest
 from desktop.core.models.signing import sha256_of
@@ -31,6 +31,15 @@ KIND = "banknote-embedder"
 FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format_version", "kind", "model_file", "sha256", "input", "output",
                  "preprocessing", "classes", "centroids", "svm", "authenticity", "references")
+
+
+SIDE_WORDS = {"front": N_("front"), "back": N_("back")}
+
+
+def side_word(side: str) -> Message | str:
+    """A note's side as a word a window translates ("front", "back"); another side's name as
+    it was enrolled."""
+    return word_for(SIDE_WORDS, side)
 
 
 def class_key(currency: str, denomination: str | int, side: str) -> str:
@@ -53,9 +62,10 @@ class NoteClass:
         return class_key(self.currency, self.denomination, self.side)
 
     @property
-    def label(self) -> str:
+    def label(self) -> Message:
         """How a clerk reads it: ``"ARC 20, front"``."""
-        return f"{self.currency} {self.denomination}, {self.side}"
+        return Message(N_("{currency} {denomination}, {side}"), currency=self.currency,
+                       denomination=self.denomination, side=side_word(self.side))
 
     @staticmethod
     def from_key(key: str) -> NoteClass:

@@ -61,7 +61,7 @@ from desktop.core.banknote.results import (
     Reason,
     compare_sides,
 )
-from desktop.core.errors import InputImageError, ModelError
+from desktop.core.errors import N_, InputImageError, Message, ModelError
 from desktop.core.models.keys import TrustStore
 from desktop.core.models.runtime import create_session
 
@@ -73,8 +73,8 @@ MIN_CONFIDENCE = 0.5  # below this the denomination itself is in doubt: the cler
 UNKNOWN_NOTE = ("no enrolled side's printed detail was found in the picture: a denomination "
                 "that is not enrolled (enroll it) or a picture too poor to read; the reading "
                 "below is the embedder's nearest class only")
-NO_NOTE_SEEN = ("no banknote found in the picture: no reference side's printed detail matches "
-                "and the note finder sees no note (paper, a cheque or a letter?)")
+NO_NOTE_SEEN = N_("no banknote found in the picture: no reference side's printed detail "
+                  "matches and the note finder sees no note (paper, a cheque or a letter?)")
 # Logistic fit of "named right" on log((inliers + 1) / (rival inliers + 1)) over 294 verified
 # validation pictures (EUR/BRL scans of the other condition, dong photos; 3 named wrong):
 # mean predicted 0.972 where 93.9% were right, 0.985 / 0.998 where all were. With so few
@@ -95,17 +95,21 @@ PARTIAL_AGREEMENT = 0.40
 # validation registrations, about a quarter were right when each denomination was in turn
 # not enrolled; with all enrolled, most were: the share depends on what a branch enrolled.
 PARTIAL_CONFIDENCE = 0.5
-ENROLLED_CAVEAT = Reason(
-    "enrolled_not_judged", "an enrolled denomination: its printed detail matches the "
-    "operator's reference, but the app has no counterfeit model for it and the embedder never "
-    "learned it, so authenticity is not judged: check the security features by hand")
+ENROLLED_CAVEAT = Reason(N_(
+    "an enrolled denomination: its printed detail matches the operator's reference, but the "
+    "app has no counterfeit model for it and the embedder never learned it, so authenticity "
+    "is not judged: check the security features by hand"))
+MATCHES_IN_PART = N_(
+    "its printed detail matches the {note} only in part ({agree} of {total} regions agree): a "
+    "denomination or series that is not enrolled may share that design, or the picture is "
+    "poor; compare the note with the reference")
 
 
 def _decode_enrolled(note: EnrolledNote) -> np.ndarray:
     image = cv2.imdecode(np.frombuffer(note.image_png, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
-        raise InputImageError(f"enrolled note {note.id}", "its stored image cannot be "
-                              "decoded; revoke it and enroll it again")
+        raise InputImageError(f"enrolled note {note.id}", Message(N_(
+            "its stored image cannot be decoded; revoke it and enroll it again")))
     return image
 
 
@@ -298,8 +302,9 @@ class BanknoteModel:
             if not found:
                 raise
             if len(found) > 1 and found[1].area >= 0.5 * found[0].area:
-                raise InputImageError(path, f"{len(found)} banknotes are in the picture: "
-                                      "photograph one note at a time") from None
+                raise InputImageError(path, Message(N_(
+                    "{n} banknotes are in the picture: photograph one note at a time"),
+                    n=len(found))) from None
             return read_quad(image, found[0].quad, path, prep, height=height)
         h, w = image.shape[:2]
         whole = abs(float(cv2.contourArea(reading.quad.corners))) >= 0.98 * h * w
@@ -392,8 +397,9 @@ class BanknoteModel:
         """One note per check: name both notes found and refuse the picture."""
         a, b = (self.manifest.class_for(r.key) or NoteClass.from_key(r.key)
                 for r in (first, second))
-        raise InputImageError(path, f"two or more banknotes are in the picture ({a.label} and "
-                              f"{b.label}): photograph one note at a time")
+        raise InputImageError(path, Message(N_(
+            "two or more banknotes are in the picture ({first} and {second}): photograph one "
+            "note at a time"), first=a.label, second=b.label))
 
     def _local_confidence(self, reg: Registration, attempts: Sequence[Attempt]) -> float:
         """The chance that the verified side names the note right: a logistic function of
@@ -444,10 +450,9 @@ class BanknoteModel:
             # denomination: their distance and scores judge it.
             reasons = self._authenticity(top[0], svm_class, cscore)
             if embedder_best.note.key != reg.key and self._within(embedder_best):
-                reasons.append(Reason(
-                    "embedder_disagrees", f"its printed detail matches the {note.label} but the "
-                    f"embedder reads it as {embedder_best.note.label}", note=note.label,
-                    other=embedder_best.note.label))
+                reasons.append(Reason(N_("its printed detail matches the {note} but the "
+                                         "embedder reads it as {other}"), note=note.label,
+                                      other=embedder_best.note.label))
         else:
             # On notes it never learned the embedder's distance says nothing about
             # authenticity (real genuine notes lie 0.5-1.8 from their one-picture centroid,
@@ -455,16 +460,11 @@ class BanknoteModel:
             reasons = self._uncertain(top[0])
             caveats.append(ENROLLED_CAVEAT)
         if reg.visible < MIN_JUDGED_VISIBLE:
-            reasons.append(Reason("part_of_note", f"only {reg.visible:.0%} of the note is in "
-                                  "the picture: show the whole note to judge it",
-                                  visible=f"{reg.visible:.0%}"))
+            reasons.append(Reason(N_("only {visible} of the note is in the picture: show the "
+                                     "whole note to judge it"), visible=f"{reg.visible:.0%}"))
         if partial:
             agree, total = str(int((regions >= PARTIAL_AGREEMENT).sum())), str(len(regions))
-            reasons.append(Reason(
-                "matches_in_part", f"its printed detail matches the {note.label} only in part "
-                f"({agree} of {total} regions agree): a denomination or series that is not "
-                "enrolled may share that design, or the picture is poor; compare the note with "
-                "the reference", note=note.label, agree=agree, total=total))
+            reasons.append(Reason(MATCHES_IN_PART, note=note.label, agree=agree, total=total))
         times["classify and judge"] = (time.perf_counter() - t) * 1000
         check = self._result(reading, False, upright, q, top, reasons, enrolled, times,
                              svm_class, cscore, reg)
@@ -474,8 +474,8 @@ class BanknoteModel:
     @staticmethod
     def _uncertain(top: ClassScore) -> list[Reason]:
         if top.confidence < MIN_CONFIDENCE:
-            return [Reason("uncertain", f"the denomination is uncertain "
-                           f"({top.confidence:.0%})", confidence=f"{top.confidence:.0%}")]
+            return [Reason(N_("the denomination is uncertain ({confidence})"),
+                           confidence=f"{top.confidence:.0%}")]
         return []
 
     def _second_opinions(self, key: str, q: np.ndarray) -> tuple[NoteClass | None, float | None]:
@@ -493,18 +493,16 @@ class BanknoteModel:
         auth = m.authenticity.get(top.note.key)
         reasons = []
         if top.distance > threshold:
-            reasons.append(Reason(
-                "beyond_cluster", f"{top.distance:.3f} from the genuine {top.note.label} "
-                f"cluster, beyond the threshold {threshold:.3f}", distance=f"{top.distance:.3f}",
-                note=top.note.label, threshold=f"{threshold:.3f}"))
+            reasons.append(Reason(N_("{distance} from the genuine {note} cluster, beyond the "
+                                     "threshold {threshold}"), distance=f"{top.distance:.3f}",
+                                  note=top.note.label, threshold=f"{threshold:.3f}"))
         if cscore is not None and auth is not None and cscore > auth.threshold:
-            reasons.append(Reason("counterfeit_score", f"the counterfeit model scores it "
-                                  f"{cscore:.2f} (threshold {auth.threshold:.2f})",
-                                  score=f"{cscore:.2f}", threshold=f"{auth.threshold:.2f}"))
+            reasons.append(Reason(N_("the counterfeit model scores it {score} (threshold "
+                                     "{threshold})"), score=f"{cscore:.2f}",
+                                  threshold=f"{auth.threshold:.2f}"))
         reasons += self._uncertain(top)
         if svm_class is not None and svm_class.key != top.note.key:
-            reasons.append(Reason("svm_disagrees", f"the SVM reads it as {svm_class.label}",
-                                  other=svm_class.label))
+            reasons.append(Reason(N_("the SVM reads it as {other}"), other=svm_class.label))
         return reasons
 
     def _svm_class(self, q: np.ndarray) -> NoteClass | None:
@@ -538,7 +536,7 @@ class BanknoteModel:
         found = self.found_notes(image)
         reading = self.locate(image, path, found=found)  # its refusals name the problem
         if self.finder is not None and not found:
-            raise InputImageError(path, NO_NOTE_SEEN)
+            raise InputImageError(path, Message(NO_NOTE_SEEN))
         turned_img = cv2.rotate(reading.upright, cv2.ROTATE_180)
         times["find and rectify"] += (time.perf_counter() - t) * 1000
         t = time.perf_counter()

@@ -15,7 +15,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from desktop.core.errors import InputImageError
+from desktop.core.errors import N_, InputImageError, Message
 from desktop.core.models.contract import PreprocessingContract
 
 PREPROCESSING_NAME = "banknote-rgb"
@@ -72,8 +72,9 @@ def preprocess_banknote(bgr: np.ndarray, cfg: BanknotePreprocessing | None = Non
         img = cv2.rotate(img, cv2.ROTATE_90_CLOCKWISE)
     h, w = img.shape[:2]
     if min(h, w) < cfg.min_side:
-        raise InputImageError(path, f"the note image is too small ({w}x{h} pixels; at least "
-                              f"{cfg.min_side} on each side are needed)")
+        raise InputImageError(path, Message(N_("the note image is too small ({size} pixels; "
+                                               "at least {least} on each side are needed)"),
+                                            size=f"{w}x{h}", least=cfg.min_side))
     dy, dx = int(cfg.inset * h), int(cfg.inset * w)
     img = img[dy: h - dy, dx: w - dx]
     rgb = img[..., ::-1].astype(np.float32) / 255.0

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from desktop.core.banknote.detect import NoteReading
-from desktop.core.banknote.manifest import NoteClass
+from desktop.core.banknote.manifest import NoteClass, side_word
 from desktop.core.banknote.register import Attempt, Registration
-from desktop.core.errors import Message
+from desktop.core.errors import N_, Message
 
 GENUINE, SUSPECT = "genuine", "suspect"  # a note's verdicts
 
 
-# A reason or caveat shown with a banknote verdict: an English sentence with its code.
+# A reason or caveat shown with a banknote verdict (a sentence a window translates).
 Reason = Message
 
 
@@ -100,11 +100,11 @@ def compare_sides(first: BanknoteCheck, second: BanknoteCheck) -> list[Reason]:
     a, b = first.denomination, second.denomination
     problems = []
     if a.side == b.side:
-        problems.append(Reason("same_side", f"both pictures show the {a.side}; the other side "
-                               "was not checked", side=a.side))
+        problems.append(Reason(N_("both pictures show the {side}; the other side was not "
+                                  "checked"), side=side_word(a.side)))
     if (a.currency, a.denomination) != (b.currency, b.denomination):
         first_note, second_note = f"{a.currency} {a.denomination}", f"{b.currency} {b.denomination}"
-        problems.append(Reason("different_notes", f"the sides belong to different notes "
-                               f"({first_note} and {second_note}): a glued counterfeit",
-                               first=first_note, second=second_note))
+        problems.append(Reason(N_("the sides belong to different notes ({first} and "
+                                  "{second}): a glued counterfeit"), first=first_note,
+                               second=second_note))
     return problems

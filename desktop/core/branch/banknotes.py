@@ -43,7 +43,7 @@ from desktop.core.branch.note_references import (
     note_key,
 )
 from desktop.core.cancel import checkpoint
-from desktop.core.errors import InputImageError, ServiceError
+from desktop.core.errors import N_, InputImageError, Message, ServiceError
 from desktop.core.imaging.decode import read_input_file
 from desktop.core.store.records import BanknoteReference, NewBanknoteReference, ReferenceStore
 
@@ -80,13 +80,18 @@ class FolderSide:
     left_out: list[str]
     problem: str | None
 
-    def summary(self) -> str:
+    def summary(self) -> Message:
         """One line for the operator: what was enrolled and what was left out, or why not."""
         if self.problem:
-            return f"{self.name}: NOT enrolled: {self.problem}"
+            return Message(N_("{name}: NOT enrolled: {problem}"), name=self.name,
+                           problem=self.problem)
         n = len(self.references)
-        extra = f"; left out {'; '.join(self.left_out)}" if self.left_out else ""
-        return f"{self.name}: enrolled from {n} picture{'s' if n != 1 else ''}{extra}"
+        enrolled = (Message(N_("{name}: enrolled from 1 picture"), name=self.name) if n == 1 else
+                    Message(N_("{name}: enrolled from {n} pictures"), name=self.name, n=n))
+        if self.left_out:
+            return Message(N_("{enrolled}; left out {left_out}"), enrolled=enrolled,
+                           left_out="; ".join(self.left_out))
+        return enrolled
 
 
 NOTE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
@@ -127,8 +132,8 @@ class BanknoteService:
     def loaded(self) -> BanknoteModel:
         """The loaded banknote model (the app loads it in the background after login)."""
         if self.model is None:
-            raise ServiceError("the banknote model is not loaded yet; wait a moment (or see "
-                               "the message on the banknote tab)")
+            raise ServiceError(Message(N_("the banknote model is not loaded yet; wait a moment "
+                                          "(or see the message on the banknote tab)")))
         return self.model
 
     # ---- enrolled notes and re-embedding ------------------------------------------------
@@ -198,8 +203,8 @@ class BanknoteService:
         name = f"camera frame {self.clock().isoformat(timespec='seconds')}"
         if (not isinstance(image_bgr, np.ndarray) or image_bgr.dtype != np.uint8
                 or image_bgr.ndim not in (2, 3) or image_bgr.size == 0):
-            raise InputImageError(name, "the camera gave no usable picture (expected 8-bit "
-                                  "pixels)")
+            raise InputImageError(name, Message(N_("the camera gave no usable picture "
+                                                   "(expected 8-bit pixels)")))
         frame = np.ascontiguousarray(image_bgr)
         digest = hashlib.sha256(frame.tobytes()).hexdigest()
         return self._check(session, model, frame, name, name, digest, source)
@@ -217,10 +222,11 @@ class BanknoteService:
                     or entry.username != session.username
                     or entry.details.get("denomination") != note.check.denomination.key
                     or entry.details.get("verdict") != note.check.verdict):
-                raise ServiceError(f"{note.name}: this check is not one of yours: check the "
-                                   "note again")
+                raise ServiceError(Message(N_("{name}: this check is not one of yours: check "
+                                              "the note again"), name=note.name))
         if first.audit_id == second.audit_id:
-            raise ServiceError("the same check was given as both sides: picture the other side")
+            raise ServiceError(Message(N_("the same check was given as both sides: picture "
+                                          "the other side")))
         problems = compare_sides(first.check, second.check)
         verdict = SUSPECT if problems or SUSPECT in (first.check.verdict,
                                                      second.check.verdict) else GENUINE
@@ -286,14 +292,15 @@ class BanknoteService:
                 image = load_bgr(path, _file_bytes(path))
                 upright = model.reference_note(image, path)
                 emb = model.embed_notes([upright], path)[0]
-            except InputImageError as exc:
-                out.append(NoteCandidate(name, None, None, str(exc)))
+            except InputImageError as exc:  # the row names the file: its problem is enough
+                out.append(NoteCandidate(name, None, None, exc.problem))
                 continue
             out.append(NoteCandidate(name, upright, emb, None, model.model_id,
                                      lambda images, p=path: model.embed_notes(images, p)))
         dups = near_duplicates([c.embedding for c in out])
-        return [replace(c, problem=f"a near-duplicate of {out[dups[i]].name} (the same "
-                                   "picture twice?)") if i in dups else c
+        return [replace(c, problem=Message(N_("a near-duplicate of {other} (the same picture "
+                                              "twice?)"), other=out[dups[i]].name))
+                if i in dups else c
                 for i, c in enumerate(out)]
 
     def enroll_banknotes(self, session: Session, currency: str, denomination: str, side: str,
@@ -307,17 +314,22 @@ class BanknoteService:
         key = note_key(currency, denomination, side)
         series = " ".join(series.split())
         if len(series) > MAX_SERIES_CHARS:
-            raise ServiceError(f"the series label is too long ({len(series)} characters; at "
-                               f"most {MAX_SERIES_CHARS})")
+            raise ServiceError(Message(N_("the series label is too long ({n} characters; at "
+                                          "most {most})"), n=len(series),
+                                       most=MAX_SERIES_CHARS))
         n = len(candidates)
         if not MIN_NOTE_REFERENCES <= n <= MAX_NOTE_REFERENCES:
-            raise ServiceError(f"a denomination is enrolled from {MIN_NOTE_REFERENCES} to "
-                               f"{MAX_NOTE_REFERENCES} pictures; {n} were given")
+            raise ServiceError(Message(N_("a denomination is enrolled from {least} to {most} "
+                                          "pictures; {n} were given"),
+                                       least=MIN_NOTE_REFERENCES, most=MAX_NOTE_REFERENCES,
+                                       n=n))
         for c in candidates:
             if c.problem is not None:
-                raise ServiceError(f"{c.name}: {c.problem}; remove it before saving")
+                raise ServiceError(Message(N_("{name}: {problem}; remove it before saving"),
+                                           name=c.name, problem=c.problem))
             if c.image is None or c.embedding is None:
-                raise ServiceError(f"{c.name}: the picture has not been read; add it again")
+                raise ServiceError(Message(N_("{name}: the picture has not been read; add it "
+                                              "again"), name=c.name))
         if any(c.model_id != model.model_id for c in candidates):  # the model was reloaded
             embeddings = list(model.embed_notes([c.image for c in candidates]))
         else:
@@ -325,8 +337,9 @@ class BanknoteService:
         dups = near_duplicates(embeddings)
         if dups:
             i, j = next(iter(dups.items()))
-            raise ServiceError(f"{candidates[i].name} is a near-duplicate of "
-                               f"{candidates[j].name}; remove one of them")
+            raise ServiceError(Message(N_("{name} is a near-duplicate of {other}; remove one "
+                                          "of them"), name=candidates[i].name,
+                                       other=candidates[j].name))
         new = [NewBanknoteReference(key, series, c.png(), e, model.model_id, c.name)
                for c, e in zip(candidates, embeddings, strict=True)]
         with self.store.transaction():
@@ -347,7 +360,7 @@ class BanknoteService:
         self.require(session, "enroll")
         root = Path(root)
         if not root.is_dir():
-            raise ServiceError(f"{root}: is not a folder")
+            raise ServiceError(Message(N_("{folder}: is not a folder"), folder=root))
         out: list[FolderSide] = []
         for folder in sorted(p for p in root.glob("*/*/*") if p.is_dir()):
             currency, denomination, side = folder.relative_to(root).parts
@@ -357,20 +370,24 @@ class BanknoteService:
             try:
                 note_key(currency, denomination, side)
                 if not pictures:
-                    raise ServiceError("no pictures (.jpg, .png, .tif, .bmp) in the folder")
+                    raise ServiceError(Message(N_("no pictures (.jpg, .png, .tif, .bmp) in the "
+                                                  "folder")))
                 cands = self.prepare_banknote_references(session,
                                                          pictures[:MAX_NOTE_REFERENCES])
                 usable = [c for c in cands if c.usable]
-                left_out = [f"{c.name}: {c.problem}" for c in cands if not c.usable]
+                left_out = [Message(N_("{name}: {problem}"), name=c.name, problem=c.problem)
+                            for c in cands if not c.usable]
                 if not usable:
-                    raise ServiceError("no picture could be used: " + "; ".join(left_out))
+                    raise ServiceError(Message(N_("no picture could be used: {problems}"),
+                                               problems="; ".join(left_out)))
                 refs = self.enroll_banknotes(session, currency, denomination, side, series,
                                              usable)
                 out.append(FolderSide(name, [r.id for r in refs], left_out, None))
             except ServiceError as exc:
-                out.append(FolderSide(name, [], [], str(exc)))
+                out.append(FolderSide(name, [], [], exc.args[0]))
         if not out:
-            raise ServiceError(f"{root}: no <currency>/<denomination>/<side>/ folders in it")
+            raise ServiceError(Message(N_("{folder}: no <currency>/<denomination>/<side>/ "
+                                          "folders in it"), folder=root))
         return out
 
     def enrolled_banknotes(self, session: Session,
@@ -390,11 +407,11 @@ class BanknoteService:
         self.require(session, "revoke")
         reason = reason.strip()
         if not reason:
-            raise ServiceError("a reason is needed to revoke a reference note")
+            raise ServiceError(Message(N_("a reason is needed to revoke a reference note")))
         active = {r.id: r for r in self.store.banknote_references()}
         if ref_id not in active:
-            raise ServiceError(f"banknote reference {ref_id} does not exist or is already "
-                               "revoked")
+            raise ServiceError(Message(N_("banknote reference {ref} does not exist or is "
+                                          "already revoked"), ref=ref_id))
         with self.store.transaction():
             ref = self.store.revoke_banknote_reference(ref_id, session.username, reason)
             self.store.append_audit(session.username, "banknote_revoke", model_id=ref.model_id,

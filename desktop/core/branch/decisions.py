@@ -11,13 +11,14 @@ import numpy as np
 
 from desktop.core.access import auth
 from desktop.core.access.sessions import AccessControl, Session
-from desktop.core.errors import ServiceError
+from desktop.core.errors import N_, Message, ServiceError
 from desktop.core.signature.cheque import DEFAULT_ZONE, ExtractedSignature, SignatureZone
 from desktop.core.signature.verification import FORGED, GENUINE, VerificationResult
 from desktop.core.store.audit import AuditEntry
 from desktop.core.store.records import Account, Reference
 
 ACCEPT, REFER, REJECT = "accept", "refer", "reject"
+DECISION_WORDS = {ACCEPT: N_("accept"), REFER: N_("refer"), REJECT: N_("reject")}
 SUGGESTED = {GENUINE: ACCEPT, FORGED: REJECT}  # "needs review" suggests REFER
 MIN_REASON = 10  # characters of a reason to decide against the verdict
 
@@ -30,14 +31,15 @@ class DecisionRule:
     needs_reason: bool
     needs_approval: bool
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """The rule in a sentence for the clerk."""
         if self.needs_approval:
-            return (f"needs a reason ({MIN_REASON}+ characters) and a supervisor's approval "
-                    "(their name and password)")
+            return Message(N_("needs a reason ({n}+ characters) and a supervisor's approval "
+                              "(their name and password)"), n=MIN_REASON)
         if self.needs_reason:
-            return f"goes against the verdict: needs a reason ({MIN_REASON}+ characters)"
-        return "no reason needed"
+            return Message(N_("goes against the verdict: needs a reason ({n}+ characters)"),
+                           n=MIN_REASON)
+        return Message(N_("no reason needed"))
 
 
 def decision_rule(verdict: str, decision: str) -> DecisionRule:
@@ -81,17 +83,18 @@ def approve(access: AccessControl, session: Session, approver: tuple[str, str] |
     Raises :class:`ServiceError` when it is missing, is the clerk, or may not approve (that
     refusal is audited)."""
     if approver is None:
-        raise ServiceError(f"accepting a cheque the app called {verdict} needs a "
-                           "supervisor's approval: their name and password")
+        raise ServiceError(Message(N_("accepting a cheque the app called forged needs a "
+                                      "supervisor's approval: their name and password")))
     name, password = approver
     if name.strip().lower() == session.username.lower():
-        raise ServiceError("the approval must come from another person")
+        raise ServiceError(Message(N_("the approval must come from another person")))
     user = access.check_credentials(name, password, purpose="approval")
     if "approve_override" not in auth.PERMISSIONS.get(user.role, frozenset()):
         access.store.append_audit(user.username, "approval_refused", account_number,
                                   entry.model_id,
                                   {"reason": f"a {user.role} may not approve",
                                    "verification_audit_id": entry.id})
-        raise ServiceError(f"{user.username} is a {user.role}: only a supervisor or an "
-                           "admin may approve paying a cheque called forged")
+        raise ServiceError(Message(N_("{user} is a {role}: only a supervisor or an admin may "
+                                      "approve paying a cheque called forged"),
+                                   user=user.username, role=auth.role_word(user.role)))
     return user.username

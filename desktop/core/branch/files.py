@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop.core.errors import ServiceError
+from desktop.core.errors import N_, Message, ServiceError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".pdf"}
 
@@ -18,11 +18,13 @@ def newest_image(folder: str | Path) -> Path:
     """The most recent image file in a scanner's output folder (the "Scan" button)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ServiceError(f"{folder}: the scan folder does not exist; set it in Settings")
+        raise ServiceError(Message(N_("{folder}: the scan folder does not exist; set it in "
+                                      "Settings"), folder=folder))
     images = [p for p in folder.iterdir()
               if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
     if not images:
-        raise ServiceError(f"{folder}: no scanned image yet (PNG, JPEG, TIFF, BMP or PDF)")
+        raise ServiceError(Message(N_("{folder}: no scanned image yet (PNG, JPEG, TIFF, BMP "
+                                      "or PDF)"), folder=folder))
     return max(images, key=lambda p: p.stat().st_mtime)
 
 

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from desktop.core.banknote.manifest import NoteClass, class_key
-from desktop.core.errors import ServiceError
+from desktop.core.errors import N_, Message, ServiceError
 from desktop.core.store.records import BanknoteReference
 
 MIN_NOTE_REFERENCES, MAX_NOTE_REFERENCES = 1, 5
@@ -45,18 +45,22 @@ class NoteCandidate:
         """The same note turned 180 degrees and embedded again (the operator's "Turn" when
         the detector's upright guess is wrong for a new design). The problem, if any, stays."""
         if self.image is None or self.embed is None:
-            raise ServiceError(f"{self.name}: there is no note to turn"
-                               + (f" ({self.problem})" if self.problem else ""))
+            raise ServiceError(Message(N_("{name}: there is no note to turn ({problem})"),
+                                       name=self.name, problem=self.problem)
+                               if self.problem else
+                               Message(N_("{name}: there is no note to turn"), name=self.name))
         image = cv2.rotate(self.image, cv2.ROTATE_180)
         return replace(self, image=image, embedding=self.embed([image])[0])
 
     def png(self) -> bytes:
         """The straightened note as PNG bytes (what the store keeps)."""
         if self.image is None:
-            raise ServiceError(f"{self.name}: there is no note image to store")
+            raise ServiceError(Message(N_("{name}: there is no note image to store"),
+                                       name=self.name))
         ok, buf = cv2.imencode(".png", self.image)
         if not ok:
-            raise ServiceError(f"{self.name}: the note image cannot be encoded as PNG")
+            raise ServiceError(Message(N_("{name}: the note image cannot be encoded as PNG"),
+                                       name=self.name))
         return buf.tobytes()
 
 
@@ -66,16 +70,18 @@ def note_key(currency: str, denomination: str, side: str) -> str:
     front or back."""
     cur = currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{2,4}", cur):
-        raise ServiceError(f"the currency must be 2 to 4 letters (like ARC), not {currency!r}")
+        raise ServiceError(Message(N_("the currency must be 2 to 4 letters (like ARC), not "
+                                      "{currency}"), currency=repr(currency)))
     m = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,4}))?", denomination.strip())
     if not m:
-        raise ServiceError(f"the denomination must be a number like 20 or 0.50, not "
-                           f"{denomination!r}")
+        raise ServiceError(Message(N_("the denomination must be a number like 20 or 0.50, not "
+                                      "{denomination}"), denomination=repr(denomination)))
     denom = str(int(m[1])) + (f".{m[2]}" if m[2] else "")
     if float(denom) == 0:
-        raise ServiceError("the denomination must be more than 0")
+        raise ServiceError(Message(N_("the denomination must be more than 0")))
     if side.strip().lower() not in SIDES:
-        raise ServiceError(f"the side must be front or back, not {side!r}")
+        raise ServiceError(Message(N_("the side must be front or back, not {side}"),
+                                   side=repr(side)))
     return class_key(cur, denom, side)
 
 
@@ -92,8 +98,9 @@ def decode_note(ref: BanknoteReference) -> np.ndarray:
     """A stored reference note's image back to BGR (``ServiceError`` when it cannot be)."""
     image = cv2.imdecode(np.frombuffer(ref.image_png, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
-        raise ServiceError(f"banknote reference {ref.id} ({ref.source_name or ref.key}): its "
-                           "stored image cannot be decoded; revoke it and enroll it again")
+        raise ServiceError(Message(N_("banknote reference {ref} ({name}): its stored image "
+                                      "cannot be decoded; revoke it and enroll it again"),
+                                   ref=ref.id, name=ref.source_name or ref.key))
     return image
 
 

@@ -32,13 +32,12 @@ from typing import Any
 
 from desktop.core.branch.config import SCANNER_DPIS
 from desktop.core.branch.scanner import ScanSource
-from desktop.core.errors import InputImageError, ServiceError, VerificationError
+from desktop.core.errors import N_, InputImageError, Message, ServiceError, VerificationError
 from desktop.core.imaging.decode import MAX_PAGES, MAX_PIXELS, MAX_PNG_DECODED_BYTES
 from desktop.core.paths import PRIVATE_FILE_MODE, data_dir, make_private_dir
 
 log = logging.getLogger(__name__)
 
-SANE_MISSING = "install the [scanner] extra (python-sane) and SANE"
 SCANS_NAME = "scans"  # the private folder of scanned pages, in the data folder
 KEEP_SCANS = 8  # scans kept: what the check and banknote screens show is re-read from disk
 LOCK_WAIT_S = 5.0  # a second scan (or a scanner search) waits this long for the first one
@@ -46,21 +45,23 @@ LOCK_WAIT_S = 5.0  # a second scan (or a scanner search) waits this long for the
 # sane_strstatus() texts: python-sane raises its error with only this text. SANE marks them
 # for translation but returns them untranslated (python-sane's own ADF loop compares them too).
 NO_DOCS = "Document feeder out of documents"
+CANNOT_LIST = N_("SANE cannot list the scanners ({detail})")
 _STATUS_PROBLEMS = {
-    "Device busy": "device busy: the scanner is in use by another program or still working; "
-                   "wait a moment and scan again",
-    NO_DOCS: "feeder empty: put the document in the scanner's feeder (or untick the feeder "
-             "in Settings to scan from the glass)",
-    "Document feeder jammed": "paper jam in the feeder: clear it and scan again",
-    "Scanner cover is open": "the scanner's cover is open: close it and scan again",
-    "Error during device I/O": "the scanner stopped answering (I/O error): check its cable "
-                               "and power, then scan again",
-    "Access to resource has been denied": "access denied: this user may not use the scanner "
-                                          "(on Linux: add the user to the 'scanner' group)",
-    "Out of memory": "the scanner's driver ran out of memory",
-    "Operation was canceled": "the scan was cancelled at the scanner",
-    "Operation was cancelled": "the scan was cancelled at the scanner",
-    "Operation not supported": "option not supported by this scanner",
+    "Device busy": N_("device busy: the scanner is in use by another program or still "
+                      "working; wait a moment and scan again"),
+    NO_DOCS: N_("feeder empty: put the document in the scanner's feeder (or untick the feeder "
+                "in Settings to scan from the glass)"),
+    "Document feeder jammed": N_("paper jam in the feeder: clear it and scan again"),
+    "Scanner cover is open": N_("the scanner's cover is open: close it and scan again"),
+    "Error during device I/O": N_("the scanner stopped answering (I/O error): check its "
+                                  "cable and power, then scan again"),
+    "Access to resource has been denied": N_("access denied: this user may not use the "
+                                             "scanner (on Linux: add the user to the "
+                                             "'scanner' group)"),
+    "Out of memory": N_("the scanner's driver ran out of memory"),
+    "Operation was canceled": N_("the scan was cancelled at the scanner"),
+    "Operation was cancelled": N_("the scan was cancelled at the scanner"),
+    "Operation not supported": N_("option not supported by this scanner"),
 }
 
 _SANE_LOCK = threading.Lock()  # one SANE session at a time in this process
@@ -81,13 +82,13 @@ class ScannerInfo:
         return f"{self.name} ({what}, {self.kind})" if self.kind else f"{self.name} ({what})"
 
 
-def sane_missing() -> str | None:
+def sane_missing() -> Message | None:
     """None when python-sane and the SANE library can be loaded, else why not (a sentence
     that says what to install)."""
     try:
         _load_sane()
     except ServiceError as exc:
-        return str(exc)
+        return exc.args[0]
     return None
 
 
@@ -96,8 +97,10 @@ def _load_sane() -> ModuleType:
     try:
         import sane
     except ImportError as exc:  # also a libsane that cannot be loaded
-        raise ServiceError(f"Scanning from a scanner needs SANE: {SANE_MISSING} "
-                           f"(Debian: apt install libsane1 sane-utils; {exc})") from None
+        raise ServiceError(Message(N_("Scanning from a scanner needs SANE: install the "
+                                      "[scanner] extra (python-sane) and SANE (Debian: apt "
+                                      "install libsane1 sane-utils; {detail})"),
+                                   detail=exc)) from None
     return sane
 
 
@@ -109,14 +112,16 @@ def _error_type(sane: ModuleType) -> type[BaseException]:
 def _sane_session(sane: ModuleType, label: str) -> Iterator[None]:
     """``sane_init`` ... ``sane_exit`` under this process's SANE lock."""
     if not _SANE_LOCK.acquire(timeout=LOCK_WAIT_S):
-        raise ServiceError(f"{label}: device busy: another scan or scanner search is still "
-                           "running in this app; try again when it has finished")
+        raise ServiceError(Message(N_("{scanner}: device busy: another scan or scanner search "
+                                      "is still running in this app; try again when it has "
+                                      "finished"), scanner=label))
     try:
         try:
             sane.init()
         except _error_type(sane) as exc:
-            raise ServiceError(f"SANE cannot start ({exc}): check the SANE installation "
-                               "(scanimage -L lists the scanners it sees)") from None
+            raise ServiceError(Message(N_("SANE cannot start ({detail}): check the SANE "
+                                          "installation (scanimage -L lists the scanners it "
+                                          "sees)"), detail=exc)) from None
         try:
             yield
         finally:
@@ -132,7 +137,7 @@ def list_scanners() -> list[ScannerInfo]:
         try:
             found = sane.get_devices()
         except _error_type(sane) as exc:
-            raise ServiceError(f"SANE cannot list the scanners ({exc})") from None
+            raise ServiceError(Message(CANNOT_LIST, detail=exc)) from None
     return [ScannerInfo(*(str(v) for v in dev[:4])) for dev in found]
 
 
@@ -169,17 +174,19 @@ class SaneSource(ScanSource):
     out_dir: Path | None = None
     max_pages: int = MAX_PAGES
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """The scanner and its settings."""
-        name = f"scanner {self.device}" if self.device else "the first scanner SANE finds"
-        return (f"{name}, {self.dpi} dpi, {'colour' if self.colour else 'grey'}, "
-                f"{'document feeder' if self.adf else 'flatbed'}")
+        name = (Message(N_("scanner {name}"), name=self.device) if self.device else
+                Message(N_("the first scanner SANE finds")))
+        return Message(N_("{scanner}, {dpi} dpi, {mode}, {source}"), scanner=name, dpi=self.dpi,
+                       mode=Message(N_("colour") if self.colour else N_("grey")),
+                       source=Message(N_("document feeder") if self.adf else N_("flatbed")))
 
     def acquire(self) -> list[Path]:
         """Scan, and return the pages written as PNG files (see the class doc)."""
         if self.dpi not in SCANNER_DPIS:
-            raise ServiceError(f"{self.dpi} dpi is not offered: scan at "
-                               f"{' or '.join(map(str, SCANNER_DPIS))} dpi")
+            raise ServiceError(Message(N_("{dpi} dpi is not offered: scan at {offered} dpi"),
+                                       dpi=self.dpi, offered=" / ".join(map(str, SCANNER_DPIS))))
         sane = _load_sane()
         base = Path(self.out_dir) if self.out_dir is not None else scans_dir()
         with _sane_session(sane, f"scanner {self.device or '(first found)'}"):
@@ -200,10 +207,11 @@ def _first_device(sane: ModuleType) -> str:
     try:
         found = sane.get_devices()
     except _error_type(sane) as exc:
-        raise ServiceError(f"SANE cannot list the scanners ({exc})") from None
+        raise ServiceError(Message(CANNOT_LIST, detail=exc)) from None
     if not found:
-        raise ServiceError("no scanner found: SANE sees none; check that the scanner is "
-                           "connected and switched on (scanimage -L lists what SANE sees)")
+        raise ServiceError(Message(N_("no scanner found: SANE sees none; check that the "
+                                      "scanner is connected and switched on (scanimage -L "
+                                      "lists what SANE sees)")))
     return str(found[0][0])
 
 
@@ -213,27 +221,31 @@ class _Scan:
     def __init__(self, sane: ModuleType, name: str, out: Path) -> None:
         self.sane, self.name, self.out = sane, name, out
         self.error = _error_type(sane)
-        self.label = f"scanner {name}"
+        self.label = Message(N_("scanner {name}"), name=name)
 
     # ---- errors ------------------------------------------------------------------------------
     def failure(self, exc: BaseException, doing: str) -> VerificationError:
         """A SANE error (raised while ``doing``) as a message for the user."""
         text = str(exc).strip() or type(exc).__name__
         if text == "Invalid argument" and doing == "opening it":
-            return ServiceError(f"{self.label}: no scanner found by that name: it is not "
-                                "connected, switched off or named differently (Settings, "
-                                "Find scanners lists the ones this PC sees)")
+            return ServiceError(Message(N_(
+                "{scanner}: no scanner found by that name: it is not connected, switched off "
+                "or named differently (Settings, Find scanners lists the ones this PC sees)"),
+                scanner=self.label))
         if text == "Invalid argument" and doing.startswith("setting"):
-            return self.unsupported(f"it refused {doing[8:]}")
+            return self.unsupported(Message(N_("it refused {setting}"), setting=doing[8:]))
         problem = _STATUS_PROBLEMS.get(text)
         if problem is None:
-            return ServiceError(f"{self.label}: SANE error while {doing}: {text}")
-        return ServiceError(f"{self.label}: {problem}")
+            return ServiceError(Message(N_("{scanner}: SANE error while {doing}: {detail}"),
+                                        scanner=self.label, doing=doing, detail=text))
+        return ServiceError(Message(N_("{scanner}: {problem}"), scanner=self.label,
+                                    problem=Message(problem)))
 
     def unsupported(self, what: str) -> ServiceError:
         """The scanner lacks what the settings ask for."""
-        return ServiceError(f"{self.label}: option not supported by this scanner: {what}; "
-                            "change the scanner settings in Settings")
+        return ServiceError(Message(N_("{scanner}: option not supported by this scanner: "
+                                       "{what}; change the scanner settings in Settings"),
+                                    scanner=self.label, what=what))
 
     # ---- the scan ----------------------------------------------------------------------------
     def run(self, dpi: int, colour: bool, adf: bool, max_pages: int) -> list[Path]:
@@ -260,7 +272,8 @@ class _Scan:
         try:
             setattr(dev, option, value)
         except (AttributeError, TypeError) as exc:  # python-sane: inactive, read-only...
-            raise self.unsupported(f"cannot set {doing} ({exc})") from None
+            raise self.unsupported(Message(N_("cannot set {setting} ({detail})"),
+                                           setting=doing, detail=exc)) from None
         except self.error as exc:
             raise self.failure(exc, f"setting {doing}") from None
 
@@ -271,9 +284,10 @@ class _Scan:
         if adf:
             choice = _pick(source, ("adf", "feeder"), avoid=("duplex", "back"))
             if choice is None:
-                offered = f" (its sources: {_offered(source)})" if source else ""
-                raise self.unsupported(f"it has no document feeder{offered}; untick the "
-                                       "feeder to scan from the glass")
+                raise self.unsupported(Message(N_(
+                    "it has no document feeder (its sources: {sources}); untick the feeder to "
+                    "scan from the glass"), sources=_offered(source)) if source else Message(N_(
+                    "it has no document feeder; untick the feeder to scan from the glass")))
             self.set(dev, "source", choice, f"source {choice!r}")
         elif source is not None:
             choice = _pick(source, ("flatbed", "flat bed", "platen", "normal", "glass"))
@@ -281,8 +295,9 @@ class _Scan:
                 choice = next((c for c in _choices(source)
                                if not any(w in c.lower() for w in ("adf", "feeder"))), None)
             if choice is None:
-                raise self.unsupported(f"it has no flatbed (its sources: {_offered(source)}); "
-                                       "tick the feeder in Settings")
+                raise self.unsupported(Message(N_("it has no flatbed (its sources: "
+                                                  "{sources}); tick the feeder in Settings"),
+                                               sources=_offered(source)))
             self.set(dev, "source", choice, f"source {choice!r}")
 
         mode = _settable(dev, "mode")
@@ -291,8 +306,9 @@ class _Scan:
                 _pick(mode, ("gray", "grey"))
                 or _pick(mode, ("color", "colour")))  # the app makes colour grey itself
             if choice is None:
-                raise self.unsupported(f"it has no {'colour' if colour else 'grey'} mode "
-                                       f"(its modes: {_offered(mode)})")
+                raise self.unsupported(Message(
+                    N_("it has no colour mode (its modes: {modes})") if colour else
+                    N_("it has no grey mode (its modes: {modes})"), modes=_offered(mode)))
             self.set(dev, "mode", choice, f"mode {choice!r}")
 
         depth = _settable(dev, "depth")  # 8 bits: 16 gains nothing, 1 (line art) loses grey
@@ -301,17 +317,19 @@ class _Scan:
 
         res = _settable(dev, "resolution")
         if res is None:
-            raise self.unsupported("it has no resolution setting")
+            raise self.unsupported(Message(N_("it has no resolution setting")))
         if not _allows(res.constraint, dpi):
-            raise self.unsupported(f"it does not offer {dpi} dpi (it offers "
-                                   f"{_offered(res, ' dpi')})")
+            raise self.unsupported(Message(N_("it does not offer {dpi} dpi (it offers "
+                                              "{offered})"), dpi=dpi,
+                                           offered=_offered(res, " dpi")))
         self.set(dev, "resolution", dpi, f"{dpi} dpi")
         try:
             got = float(dev.resolution)
         except (AttributeError, TypeError, ValueError, self.error):
             got = float(dpi)
         if abs(got - dpi) > 0.5:
-            raise self.unsupported(f"it set {got:g} dpi when asked for {dpi} dpi")
+            raise self.unsupported(Message(N_("it set {got} dpi when asked for {dpi} dpi"),
+                                           got=f"{got:g}", dpi=dpi))
 
     def read_pages(self, dev: Any, max_pages: int, adf: bool) -> list[Path]:
         """Page after page: one from the glass; from the feeder until it is empty or
@@ -351,11 +369,12 @@ class _Scan:
         max_lines = (min(MAX_PIXELS // width, MAX_PNG_DECODED_BYTES // (width * samples))
                      if width > 0 else 0)
         if max_lines < 1 or (not started and lines > max_lines):
-            raise InputImageError(f"{self.label}, page {number}",
-                                  f"the scanner announced a page of {width}x{lines} pixels "
-                                  f"in {'grey' if samples == 1 else 'colour'}, more than a "
-                                  "scanned document can be: scan at a lower resolution or "
-                                  "in grey")
+            raise InputImageError(f"{self.label}, page {number}", Message(
+                N_("the scanner announced a page of {size} pixels in grey, more than a "
+                   "scanned document can be: scan at a lower resolution") if samples == 1 else
+                N_("the scanner announced a page of {size} pixels in colour, more than a "
+                   "scanned document can be: scan at a lower resolution or in grey"),
+                size=f"{width}x{lines}"))
         return width, max_lines
 
     def read_page(self, dev: Any, number: int, keep_batch: bool) -> Any:
@@ -385,18 +404,20 @@ class _Scan:
                 raise self._too_large(where, width, max_lines) from None
             raise self.failure(exc, f"reading page {number}") from None
         except RuntimeError as exc:  # python-sane: "Scanner returned no data"
-            raise InputImageError(where, f"the scanner sent no picture ({exc})") from None
+            raise InputImageError(where, Message(N_("the scanner sent no picture ({detail})"),
+                                                 detail=exc)) from None
         if over or image.width * image.height > MAX_PIXELS:
             raise self._too_large(where, width, max_lines)
         if image.width == 0 or image.height == 0:
-            raise InputImageError(where, "the scanner sent an empty page")
+            raise InputImageError(where, Message(N_("the scanner sent an empty page")))
         return image
 
     @staticmethod
     def _too_large(where: str, width: int, max_lines: int) -> InputImageError:
-        return InputImageError(where, f"the scanner sent a page {width} pixels wide and more "
-                                      f"than {max_lines} lines long, more than a scanned "
-                                      "document can be: scan at a lower resolution")
+        return InputImageError(where, Message(N_(
+            "the scanner sent a page {width} pixels wide and more than {lines} lines long, more "
+            "than a scanned document can be: scan at a lower resolution"), width=width,
+            lines=max_lines))
 
     def write(self, image: Any, number: int) -> Path:
         """Write one page as PNG (lossless), readable by the owner only."""

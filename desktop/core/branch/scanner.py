@@ -17,7 +17,7 @@ from pathlib import Path
 
 from desktop.core.branch.config import AppConfig
 from desktop.core.branch.files import newest_image
-from desktop.core.errors import ServiceError
+from desktop.core.errors import N_, Message, ServiceError
 
 
 class ScanSource(ABC):
@@ -57,5 +57,5 @@ def scan_source(cfg: AppConfig, out_dir: Path | None = None) -> ScanSource:
         return SaneSource(cfg.scanner_device, cfg.scanner_dpi, cfg.scanner_colour,
                           cfg.scanner_adf, out_dir)
     if not cfg.scan_folder:
-        raise ServiceError("No scan folder is set: an admin sets it in Settings.")
+        raise ServiceError(Message(N_("No scan folder is set: an admin sets it in Settings.")))
     return FolderSource(Path(cfg.scan_folder))

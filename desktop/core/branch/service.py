@@ -20,6 +20,7 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.branch.banknotes import BanknoteService
 from desktop.core.branch.decisions import (
     ACCEPT,
+    DECISION_WORDS,
     MIN_REASON,
     REFER,
     REJECT,
@@ -31,7 +32,7 @@ from desktop.core.branch.decisions import (
 from desktop.core.branch.files import decode_png, sha256_bytes
 from desktop.core.cancel import checkpoint
 from desktop.core.csvsafe import SafeDictWriter
-from desktop.core.errors import InputImageError, ServiceError
+from desktop.core.errors import N_, InputImageError, Message, ServiceError, word_for
 from desktop.core.imaging.decode import load_page, page_count, read_input_file
 from desktop.core.signature.cheque import ChequeRefused, SignatureZone, extract_signature
 from desktop.core.signature.enrollment import (
@@ -42,7 +43,7 @@ from desktop.core.signature.enrollment import (
     rejected,
 )
 from desktop.core.signature.preprocess import preprocess_signature
-from desktop.core.signature.verification import SignatureVerifier
+from desktop.core.signature.verification import VERDICT_WORDS, SignatureVerifier
 from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.store.records import Account, Decision, NewReference, Reference, ReferenceStore
 
@@ -67,7 +68,8 @@ class BranchService(AccessControl):
     def model(self) -> SignatureVerifier:
         """The loaded model (the app loads it in the background after login)."""
         if self.verifier is None:
-            raise ServiceError("the signature model is not loaded yet; wait a moment")
+            raise ServiceError(Message(N_("the signature model is not loaded yet; wait a "
+                                          "moment")))
         return self.verifier
 
     @property
@@ -81,7 +83,8 @@ class BranchService(AccessControl):
         self.require(session, "create_account")
         account_number, holder_name = account_number.strip(), " ".join(holder_name.split())
         if not account_number or not holder_name:
-            raise ServiceError("an account number and the holder's name are needed")
+            raise ServiceError(Message(N_("an account number and the holder's name are "
+                                          "needed")))
         with self.store.transaction():
             account = self.store.create_account(account_number, holder_name, session.username)
             self.store.append_audit(session.username, "account_created", account_number,
@@ -98,7 +101,8 @@ class BranchService(AccessControl):
         self.require(session, "search")
         text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
         if len(text) > self.MAX_SEARCH_CHARS:
-            raise ServiceError(f"search text too long (max {self.MAX_SEARCH_CHARS} characters)")
+            raise ServiceError(Message(N_("search text too long (max {most} characters)"),
+                                       most=self.MAX_SEARCH_CHARS))
         return self.store.search_accounts(text)
 
     def account(self, session: Session, account_number: str) -> Account:
@@ -106,7 +110,8 @@ class BranchService(AccessControl):
         self.require(session, "search")
         acc = self.store.get_account(account_number)
         if acc is None:
-            raise ServiceError(f"there is no account {account_number}")
+            raise ServiceError(Message(N_("there is no account {account}"),
+                                       account=account_number))
         return acc
 
     def account_with_references(self, session: Session, account_number: str,
@@ -155,7 +160,7 @@ class BranchService(AccessControl):
                 data = read_input_file(path)  # read once, every page decoded from it
                 pages = page_count(path, data)
             except InputImageError as exc:
-                out.append(rejected(name, str(exc)))
+                out.append(rejected(name, exc.problem))  # the row names the file
                 continue
             for page in range(pages):
                 page_name = name if pages == 1 else f"{name} p.{page + 1}"
@@ -168,7 +173,7 @@ class BranchService(AccessControl):
                     else:
                         out.append(Candidate(page_name, gray))
                 except InputImageError as exc:
-                    out.append(rejected(page_name, str(exc)))
+                    out.append(rejected(page_name, exc.problem))
         return out
 
     def assess_candidates(self, session: Session, candidates: Sequence[Candidate],
@@ -188,7 +193,8 @@ class BranchService(AccessControl):
         acc = self.account(session, account_number)
         usable = [c for c in candidates if c.usable and c.embedding is not None]
         if len(usable) != len(candidates):
-            raise ServiceError("remove the rejected or unchecked signatures before saving")
+            raise ServiceError(Message(N_("remove the rejected or unchecked signatures before "
+                                          "saving")))
         enrollment_id = uuid.uuid4().hex
         new = [NewReference(c.png(), c.embedding, self.model_id, c.name) for c in usable]
         with self.store.transaction():
@@ -198,10 +204,10 @@ class BranchService(AccessControl):
             current = len(self.store.references(acc.id))
             total = current + len(usable)
             if not MIN_REFERENCES <= total <= MAX_REFERENCES:
-                raise ServiceError(
-                    f"an account needs {MIN_REFERENCES} to {MAX_REFERENCES} references; this "
-                    f"would give {total} ({current} enrolled + {len(usable)} new)"
-                )
+                raise ServiceError(Message(N_(
+                    "an account needs {least} to {most} references; this would give {total} "
+                    "({current} enrolled + {new} new)"), least=MIN_REFERENCES,
+                    most=MAX_REFERENCES, total=total, current=current, new=len(usable)))
             refs = self.store.add_references(acc.id, new, session.username, enrollment_id)
             self.store.append_audit(
                 session.username, "enroll", acc.account_number, self.model_id,
@@ -216,11 +222,11 @@ class BranchService(AccessControl):
         """Operator: withdraw a reference (kept in the store, no longer used)."""
         self.require(session, "revoke")
         if not reason.strip():
-            raise ServiceError("a reason is needed to revoke a reference")
+            raise ServiceError(Message(N_("a reason is needed to revoke a reference")))
         acc = self.account(session, account_number)
         if ref_id not in {r.id for r in self.store.references(acc.id)}:
-            raise ServiceError(f"reference {ref_id} is not an active reference of "
-                               f"{account_number}")
+            raise ServiceError(Message(N_("reference {ref} is not an active reference of "
+                                          "{account}"), ref=ref_id, account=account_number))
         with self.store.transaction():
             ref = self.store.revoke_reference(ref_id, session.username, reason.strip())
             self.store.append_audit(session.username, "revoke", acc.account_number,
@@ -233,7 +239,8 @@ class BranchService(AccessControl):
         self.require(session, "revoke")
         self.require(session, "enroll")
         if not candidate.usable or candidate.embedding is None:
-            raise ServiceError("the replacement must pass the quality checks first")
+            raise ServiceError(Message(N_("the replacement must pass the quality checks "
+                                          "first")))
         acc = self.account(session, account_number)
         with self.store.transaction():
             self.revoke_reference(session, account_number, ref_id, reason)
@@ -258,7 +265,8 @@ class BranchService(AccessControl):
         settings = self.settings if zone is None else replace(self.settings, zone=zone)
         acc, refs = self.account_with_references(session, account_number)
         if not refs:
-            raise ServiceError(f"account {account_number} has no enrolled reference signatures")
+            raise ServiceError(Message(N_("account {account} has no enrolled reference "
+                                          "signatures"), account=account_number))
         # Read once (hashed for the audit and decoded): regular files only, bounded.
         data = read_input_file(path)
         gray = load_page(path, page, data=data)  # only that page is decoded, reduced
@@ -307,18 +315,22 @@ class BranchService(AccessControl):
         """
         self.require(session, "decide")
         if decision not in (ACCEPT, REFER, REJECT):
-            raise ServiceError(f"unknown decision {decision!r}")
+            raise ServiceError(Message(N_("unknown decision {decision}"),
+                                       decision=repr(decision)))
         # The verdict is taken from the audited verification, not from the caller's object.
         entry = self.store.audit_entry(check.audit_id)
         if (entry is None or entry.action != "verify" or entry.username != session.username
                 or entry.account_number != check.account.account_number):
-            raise ServiceError("this verification is not one of yours: check the cheque again")
+            raise ServiceError(Message(N_("this verification is not one of yours: check the "
+                                          "cheque again")))
         verdict = entry.details["verdict"]
         rule = decision_rule(verdict, decision)
         reason = reason.strip()
         if rule.needs_reason and len(reason) < MIN_REASON:
-            raise ServiceError(f"the verdict was {verdict}: a reason of at least {MIN_REASON} "
-                               f"characters is needed to {decision} against it")
+            raise ServiceError(Message(N_(
+                "the verdict was {verdict}: a reason of at least {n} characters is needed to "
+                "{decision} against it"), verdict=word_for(VERDICT_WORDS, verdict),
+                n=MIN_REASON, decision=word_for(DECISION_WORDS, decision)))
         approved_by = (approve(self, session, approver, verdict, check.account.account_number,
                                entry) if rule.needs_approval else None)
         rec = Decision(entry.id, check.account.id, entry.details["cheque"],
@@ -379,12 +391,14 @@ class BranchService(AccessControl):
     def validate_settings(self, settings: DecisionSettings) -> None:
         """Refuse a method or security level the loaded model does not offer."""
         if settings.method not in self.model.methods():
-            raise ServiceError(f"the model does not support the {settings.method!r} method")
+            raise ServiceError(Message(N_("the model does not support the {method} method"),
+                                       method=repr(settings.method)))
         if settings.target_far is None:
             return
         offered = {round(level["target_far"], 6) for k in self.model.manifest.calibrations
                    for level in self.model.security_levels(k, settings.method)}
         if offered and round(settings.target_far, 6) not in offered:
             levels = ", ".join(f"{f:g}" for f in sorted(offered))
-            raise ServiceError(f"security level {settings.target_far:g} is not calibrated for "
-                               f"this model (target FARs offered: {levels})")
+            raise ServiceError(Message(N_("security level {level} is not calibrated for this "
+                                          "model (target FARs offered: {levels})"),
+                                       level=f"{settings.target_far:g}", levels=levels))

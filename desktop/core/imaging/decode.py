@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from desktop.core.errors import InputImageError, Message
+from desktop.core.errors import N_, InputImageError, Message
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 300 dpi A4 page is 8.7 Mpx; a cheque is about 2.5 Mpx
@@ -56,8 +56,8 @@ SUPPORTED_FORMATS = {"PNG", "JPEG", "TIFF", "BMP", "MPO"}
 MULTI_PAGE_FORMATS = {"TIFF", "MPO"}
 PDF_DPI = 300  # a PDF page is rendered at the resolution cheque imaging uses
 SUPPORTED_TEXT = "PNG, JPEG, TIFF, BMP or PDF"
-NOT_FOUND = Message("file_not_found", "file not found")
-EMPTY = Message("file_empty", "the file is empty (0 bytes)")
+NOT_FOUND = Message(N_("file not found"))
+EMPTY = Message(N_("the file is empty (0 bytes)"))
 _PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one call at a time per process
 
 # What Pillow's decoders raise on hostile or damaged files, at open(), seek() or load().
@@ -69,11 +69,11 @@ DECODER_ERRORS: tuple[type[BaseException], ...] = (
 MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"II*\x00", "TIFF"),
          (b"MM\x00*", "TIFF"), (b"BM", "BMP"))
 
-_NOT_REGULAR = ((stat.S_ISDIR, "is a folder, not an image file"),
-                (stat.S_ISFIFO, "is a pipe (FIFO), not an image file"),
-                (stat.S_ISCHR, "is a device, not an image file"),
-                (stat.S_ISBLK, "is a device, not an image file"),
-                (stat.S_ISSOCK, "is a socket, not an image file"))
+_NOT_REGULAR = ((stat.S_ISDIR, N_("is a folder, not an image file")),
+                (stat.S_ISFIFO, N_("is a pipe (FIFO), not an image file")),
+                (stat.S_ISCHR, N_("is a device, not an image file")),
+                (stat.S_ISBLK, N_("is a device, not an image file")),
+                (stat.S_ISSOCK, N_("is a socket, not an image file")))
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -86,19 +86,28 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def _no_such_page(path: str | Path, pages: int, page: int) -> InputImageError:
+    return InputImageError(path, Message(N_("has {pages} page(s); page {page} was asked for"),
+                                         pages=pages, page=page + 1))
+
+
+def _no_pixels(page: int) -> Message:
+    return Message(N_("page {page} has no pixels"), page=page + 1)
+
+
 def _check_regular(path: Path, mode: int) -> None:
     if stat.S_ISREG(mode):
         return
     for test, problem in _NOT_REGULAR:
         if test(mode):
-            raise InputImageError(path, problem)
-    raise InputImageError(path, "is not a regular file")
+            raise InputImageError(path, Message(problem))
+    raise InputImageError(path, Message(N_("is not a regular file")))
 
 
 def _too_large(path: Path, size: int) -> InputImageError:
     mb, limit = f"{size / 2**20:.0f}", f"{MAX_FILE_BYTES // 2**20}"
-    return InputImageError(path, Message("file_too_large", f"the file is too large ({mb} MB; "
-                                         f"limit {limit} MB)", size=mb, limit=limit))
+    return InputImageError(path, Message(N_("the file is too large ({size} MB; limit {limit} "
+                                            "MB)"), size=mb, limit=limit))
 
 
 def read_input_file(path: str | Path) -> bytes:
@@ -116,7 +125,8 @@ def read_input_file(path: str | Path) -> bytes:
     except FileNotFoundError:
         raise InputImageError(path, NOT_FOUND) from None
     except OSError as exc:
-        raise InputImageError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise InputImageError(path, Message(N_("cannot be read ({detail})"),
+                                                 detail=exc.strerror or exc)) from None
     _check_regular(path, st.st_mode)
     if st.st_size == 0:
         raise InputImageError(path, EMPTY)
@@ -129,7 +139,8 @@ def read_input_file(path: str | Path) -> bytes:
     except FileNotFoundError:
         raise InputImageError(path, NOT_FOUND) from None
     except OSError as exc:
-        raise InputImageError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise InputImageError(path, Message(N_("cannot be read ({detail})"),
+                                                 detail=exc.strerror or exc)) from None
     chunks: list[bytes] = []
     try:
         _check_regular(path, os.fstat(fd).st_mode)  # replaced between stat() and open()
@@ -141,10 +152,11 @@ def read_input_file(path: str | Path) -> bytes:
             chunks.append(chunk)
             left -= len(chunk)
     except BlockingIOError:
-        raise InputImageError(path, "cannot be read (it would block: not a regular file)"
-                              ) from None
+        raise InputImageError(path, Message(N_("cannot be read (it would block: not a "
+                                               "regular file)"))) from None
     except OSError as exc:
-        raise InputImageError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise InputImageError(path, Message(N_("cannot be read ({detail})"),
+                                                 detail=exc.strerror or exc)) from None
     finally:
         os.close(fd)
     data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -158,29 +170,29 @@ def read_input_file(path: str | Path) -> bytes:
 def _decode_error(path: str | Path, data: bytes, exc: BaseException) -> InputImageError:
     """The user-facing error for anything a decoder raised."""
     if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
-        return InputImageError(path, "has too many pixels to be a scanned document")
+        return InputImageError(path, Message(N_("has too many pixels to be a scanned "
+                                                "document")))
     if isinstance(exc, MemoryError):
-        return InputImageError(path, "cannot be decoded: it needs more memory than a scanned "
-                                     "document would")
+        return InputImageError(path, Message(N_("cannot be decoded: it needs more memory "
+                                                "than a scanned document would")))
     detail = str(exc) or type(exc).__name__
     if "text chunk" in detail.lower() or "max_text" in detail.lower():
-        return InputImageError(path, "cannot be decoded: it carries an oversized text "
-                                     f"(metadata) chunk ({detail}); save the image again "
-                                     "without metadata")
+        return InputImageError(path, Message(N_(
+            "cannot be decoded: it carries an oversized text (metadata) chunk ({detail}); "
+            "save the image again without metadata"), detail=detail))
     kind = sniff_format(data)
     if isinstance(exc, UnidentifiedImageError):
         if kind:  # the signature says image, the rest cannot be parsed: damaged or cut short
-            return InputImageError(path, Message("damaged_kind", f"looks like a {kind} file but "
-                                                 "is damaged or truncated and cannot be "
-                                                 "decoded", kind=kind))
-        return InputImageError(path, Message("not_an_image", "is not an image in a supported "
-                                             f"format ({SUPPORTED_TEXT})",
-                                             formats=SUPPORTED_TEXT))
+            return InputImageError(path, Message(N_(
+                "looks like a {kind} file but is damaged or truncated and cannot be decoded"),
+                kind=kind))
+        return InputImageError(path, Message(N_("is not an image in a supported format "
+                                                "({formats})"), formats=SUPPORTED_TEXT))
     if "truncated" in detail.lower() or isinstance(exc, (OSError, SyntaxError, EOFError,
                                                          struct.error)):
-        return InputImageError(path, Message("damaged", "the file is damaged or truncated and "
-                                             f"cannot be decoded ({detail})", detail=detail))
-    return InputImageError(path, f"cannot be decoded ({detail})")
+        return InputImageError(path, Message(N_("the file is damaged or truncated and "
+                                                "cannot be decoded ({detail})"), detail=detail))
+    return InputImageError(path, Message(N_("cannot be decoded ({detail})"), detail=detail))
 
 
 def _read(path: str | Path, data: bytes | None) -> bytes:
@@ -202,15 +214,17 @@ def _pdf(path: str | Path, data: bytes) -> Iterator[object]:
             doc = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
             if "password" in str(exc).lower():
-                raise InputImageError(path, Message(
-                    "pdf_password", "the PDF is password-protected: scan or save it again "
-                    "without a password")) from None
-            raise InputImageError(path, f"looks like a PDF file but is damaged and cannot be "
-                                        f"opened ({exc})") from None
+                raise InputImageError(path, Message(N_(
+                    "the PDF is password-protected: scan or save it again without a "
+                    "password"))) from None
+            raise InputImageError(path, Message(N_(
+                "looks like a PDF file but is damaged and cannot be opened ({detail})"),
+                detail=exc)) from None
         try:
             yield doc
         except pdfium.PdfiumError as exc:
-            raise InputImageError(path, f"the PDF page cannot be rendered ({exc})") from None
+            raise InputImageError(path, Message(N_("the PDF page cannot be rendered "
+                                                   "({detail})"), detail=exc)) from None
         finally:
             doc.close()
 
@@ -219,7 +233,7 @@ def _pdf_pages(path: str | Path, doc) -> int:
     """Pages of an open PDF, at most :data:`MAX_PAGES`; a PDF without pages is refused."""
     n = len(doc)
     if n < 1:
-        raise InputImageError(path, "the PDF has no pages")
+        raise InputImageError(path, Message(N_("the PDF has no pages")))
     return min(n, MAX_PAGES)
 
 
@@ -228,19 +242,21 @@ def _load_pdf_page(path: str | Path, data: bytes, page: int, colour: bool,
     """Render one PDF page at :data:`PDF_DPI` (reduced to ``max_side`` while rendering)."""
     with _pdf(path, data) as doc:
         if page >= _pdf_pages(path, doc):
-            raise InputImageError(path, f"has {len(doc)} page(s); page {page + 1} was asked for")
+            raise _no_such_page(path, len(doc), page)
         pdf_page = doc[page]
         try:
             w_pt, h_pt = pdf_page.get_size()  # points (1/72 inch), after the page's rotation
             if not (math.isfinite(w_pt) and math.isfinite(h_pt)) or w_pt <= 0 or h_pt <= 0:
-                raise InputImageError(path, f"page {page + 1} has no area")
+                raise InputImageError(path, Message(N_("page {page} has no area"),
+                                                    page=page + 1))
             scale = PDF_DPI / 72
             w, h = w_pt * scale, h_pt * scale
             if w * h > MAX_PIXELS:
-                raise InputImageError(
-                    path, f"page {page + 1} is {w_pt / 72:.1f} x {h_pt / 72:.1f} inches: "
-                    f"{w * h / 1e6:.0f} million pixels at {PDF_DPI} dpi, over the limit of "
-                    f"{MAX_PIXELS / 1e6:.0f} million pixels")
+                raise InputImageError(path, Message(N_(
+                    "page {page} is {width} x {height} inches: {pixels} million pixels at "
+                    "{dpi} dpi, over the limit of {limit} million pixels"), page=page + 1,
+                    width=f"{w_pt / 72:.1f}", height=f"{h_pt / 72:.1f}",
+                    pixels=f"{w * h / 1e6:.0f}", dpi=PDF_DPI, limit=f"{MAX_PIXELS / 1e6:.0f}"))
             if max_side and max(w, h) > max_side:
                 scale *= max_side / max(w, h)
             bitmap = pdf_page.render(scale=scale, grayscale=not colour, may_draw_forms=False)
@@ -249,7 +265,7 @@ def _load_pdf_page(path: str | Path, data: bytes, page: int, colour: bool,
         finally:
             pdf_page.close()
     if arr.size == 0:
-        raise InputImageError(path, f"page {page + 1} has no pixels")
+        raise InputImageError(path, _no_pixels(page))
     if colour:
         return np.ascontiguousarray(arr[..., :3])  # PDFium renders BGR(x)
     return arr.reshape(arr.shape[:2])
@@ -265,8 +281,9 @@ def _open(path: str | Path, data: bytes | None) -> tuple[Image.Image, bytes]:
     except (*DECODER_ERRORS, Image.DecompressionBombWarning) as exc:
         raise _decode_error(path, data, exc) from None
     if img.format not in SUPPORTED_FORMATS:
-        raise InputImageError(path, f"format {img.format} is not supported (use "
-                                    f"{SUPPORTED_TEXT})")
+        raise InputImageError(path, Message(N_("format {format} is not supported (use "
+                                               "{formats})"), format=img.format,
+                                            formats=SUPPORTED_TEXT))
     return img, data
 
 
@@ -324,11 +341,12 @@ def _high_bit_to_l(frame: Image.Image, path: str | Path) -> Image.Image:
     """
     arr = np.asarray(frame)
     if arr.size == 0:
-        raise InputImageError(path, "the page has no pixels")
+        raise InputImageError(path, Message(N_("the page has no pixels")))
     if frame.mode == "F":
         if not np.isfinite(arr).all():
-            raise InputImageError(path, "float TIFF: it holds NaN or infinite values, which a "
-                                        "scanner does not write; save it as 8-bit")
+            raise InputImageError(path, Message(N_(
+                "float TIFF: it holds NaN or infinite values, which a scanner does not write; "
+                "save it as 8-bit")))
         lo, hi = float(arr.min()), float(arr.max())
         if lo >= 0.0 and hi <= 1.0:
             alpha, beta = 255.0, 0.0
@@ -396,7 +414,8 @@ def load_page(path: str | Path, page: int = 0, data: bytes | None = None,
     file does not have.
     """
     if page < 0:
-        raise InputImageError(path, f"there is no page {page + 1}: pages start at 1")
+        raise InputImageError(path, Message(N_("there is no page {page}: pages start at 1"),
+                                            page=page + 1))
     data = _read(path, data)
     if sniff_format(data) == "PDF":
         return _load_pdf_page(path, data, page, colour, max_side)
@@ -406,28 +425,24 @@ def load_page(path: str | Path, page: int = 0, data: bytes | None = None,
             if page > 0:
                 if page >= MAX_PAGES or img.format not in MULTI_PAGE_FORMATS:
                     n = _count(img)
-                    raise InputImageError(path, f"has {n} page(s); page {page + 1} was asked "
-                                          "for")
+                    raise _no_such_page(path, n, page)
                 try:
                     img.seek(page)
                 except EOFError:
-                    raise InputImageError(path, f"has {page_count(path, data)} page(s); page "
-                                          f"{page + 1} was asked for") from None
+                    raise _no_such_page(path, page_count(path, data), page) from None
             w, h = img.size
             if w * h > MAX_PIXELS:
-                raise InputImageError(
-                    path, f"page {page + 1} is {w}x{h} pixels, over the limit of "
-                    f"{MAX_PIXELS / 1e6:.0f} million pixels"
-                )
+                raise InputImageError(path, Message(N_(
+                    "page {page} is {size} pixels, over the limit of {limit} million pixels"),
+                    page=page + 1, size=f"{w}x{h}", limit=f"{MAX_PIXELS / 1e6:.0f}"))
             if w == 0 or h == 0:
-                raise InputImageError(path, f"page {page + 1} has no pixels")
+                raise InputImageError(path, _no_pixels(page))
             if img.format == "PNG" and _png_decoded_bytes(data) > MAX_PNG_DECODED_BYTES:
-                raise InputImageError(
-                    path, f"the PNG image is too large to decode ({w}x{h} pixels, "
-                    f"{_png_decoded_bytes(data) / 2**20:.0f} MB of pixel data; limit "
-                    f"{MAX_PNG_DECODED_BYTES // 2**20} MB): scan at 300 dpi, in grey, or save "
-                    "it as JPEG"
-                )
+                raise InputImageError(path, Message(N_(
+                    "the PNG image is too large to decode ({size} pixels, {mb} MB of pixel "
+                    "data; limit {limit} MB): scan at 300 dpi, in grey, or save it as JPEG"),
+                    size=f"{w}x{h}", mb=f"{_png_decoded_bytes(data) / 2**20:.0f}",
+                    limit=MAX_PNG_DECODED_BYTES // 2**20))
             frame: Image.Image = img
             if img.format in ("JPEG", "MPO") and max_side and max(w, h) > max_side:
                 s = max_side / max(w, h)  # libjpeg decodes at 1/2, 1/4 or 1/8 scale

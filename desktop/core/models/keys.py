@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from desktop.core.errors import ServiceError
+from desktop.core.errors import N_, Message, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -241,19 +241,23 @@ def add_trusted_key(source: str | Path, label: str | None = None,
     source = Path(source)
     label = (label or source.stem).strip()
     if not label or any(c in label for c in '/\\:*?"<>|') or label.startswith("."):
-        raise ServiceError(f"{label!r} cannot be a key label (letters, digits, - and _)")
+        raise ServiceError(Message(N_("{label} cannot be a key label (letters, digits, - and "
+                                      "_)"), label=repr(label)))
     try:
         key = TrustedKey.from_file(source, label, origin="added by an administrator")
     except (OSError, ValueError) as exc:
-        raise ServiceError(f"the key cannot be added: {exc}") from None
+        raise ServiceError(Message(N_("the key cannot be added: {detail}"),
+                                   detail=exc)) from None
     trusted = default_trust() if folder == admin_keys_dir() else TrustStore(
         read_keys_folder(folder, ""))
     known = trusted.get(key.key_id)
     if known is not None:
-        raise ServiceError(f"key {key.key_id} is trusted already (as {known.label!r})")
+        raise ServiceError(Message(N_("key {key} is trusted already (as {label})"),
+                                   key=key.key_id, label=repr(known.label)))
     target = folder / f"{label}{PUBLIC_SUFFIX}"
     if target.exists():
-        raise ServiceError(f"{target} exists already: choose another label")
+        raise ServiceError(Message(N_("{file} exists already: choose another label"),
+                                   file=target))
     folder.mkdir(parents=True, exist_ok=True)
     target.write_bytes(public_key_pem(key.public_key))
     return key

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop.core.errors import InputImageError
+from desktop.core.errors import N_, InputImageError, Message
 from desktop.core.signature.cleaning import (
     WEAK_LEVEL,
     as_gray,
@@ -24,6 +24,8 @@ from desktop.core.signature.cleaning import (
     remove_lines,
 )
 
+NO_SIGNATURE = N_("no signature was found on the card")
+
 
 def _card_signatures(
     gray: np.ndarray, path: str | Path | None, max_signatures: int,
@@ -32,9 +34,8 @@ def _card_signatures(
     gray = as_gray(gray)
     h, w = gray.shape
     if min(h, w) < 64:
-        raise InputImageError(
-            path, f"the image is too small to be a signature card ({w}x{h} pixels)"
-        )
+        raise InputImageError(path, Message(N_("the image is too small to be a signature "
+                                               "card ({size} pixels)"), size=f"{w}x{h}"))
     norm = flat_field(gray)
     # Faint thin strokes join the marks they touch (see WEAK_LEVEL).
     ink = np.where(norm <= WEAK_LEVEL, 255, 0).astype(np.uint8)
@@ -48,7 +49,7 @@ def _card_signatures(
     groups = group_marks(cleaned, max(2, round(0.012 * max(h, w))), max(2, round(0.02 * side)),
                           speck)
     if not groups:
-        raise InputImageError(path, "no signature was found on the card")
+        raise InputImageError(path, Message(NO_SIGNATURE))
     biggest = groups[0][2]
     # Box numbers and specks are far smaller than any signature's strokes.
     found = [(list(box), mask, count) for mask, box, count in groups if count >= 0.05 * biggest]
@@ -69,7 +70,7 @@ def _card_signatures(
                 merged[c] = (box, mask, count)
         found = list(merged.values())
     if not found:
-        raise InputImageError(path, "no signature was found on the card")
+        raise InputImageError(path, Message(NO_SIGNATURE))
     biggest = max(f[2] for f in found)
     tallest = max(f[0][3] - f[0][1] for f in found)
     found = [f for f in found if f[2] >= 0.1 * biggest and f[0][3] - f[0][1] >= 0.3 * tallest]

@@ -30,7 +30,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop.core.errors import InputImageError, Message
+from desktop.core.errors import N_, InputImageError, Message
 from desktop.core.imaging.decode import load_page
 from desktop.core.signature.cleaning import (
     INK_LEVEL,
@@ -97,19 +97,20 @@ def cheque_shape_problem(gray: np.ndarray) -> str | None:
     h, w = gray.shape[:2]
     if w < MIN_PAGE_SIDE[0] or h < MIN_PAGE_SIDE[1]:
         least = f"{MIN_PAGE_SIDE[0]}x{MIN_PAGE_SIDE[1]}"
-        return Message("cheque_too_small", f"this does not look like a cheque: the image is "
-                       f"{w}x{h} pixels, smaller than a cheque scanned at 150 dpi or more "
-                       f"({least}); a signature already cut out is checked in the comparison "
-                       "window instead", size=f"{w}x{h}", least=least)
+        return Message(N_("this does not look like a cheque: the image is {size} pixels, "
+                          "smaller than a cheque scanned at 150 dpi or more ({least}); a "
+                          "signature already cut out is checked in the comparison window "
+                          "instead"), size=f"{w}x{h}", least=least)
     aspect = w / h
     if not CHEQUE_ASPECT[0] <= aspect <= CHEQUE_ASPECT[1]:
-        turned = " (is it turned 90 degrees?)" if aspect < 1 else ""
-        return Message(
-            "cheque_shape" + ("_turned" if turned else ""), f"this does not look like a cheque: "
-            f"the image is {w}x{h} pixels, {aspect:.2f} times as wide as tall, where a scan "
-            f"cropped to the cheque is {CHEQUE_ASPECT[0]:g} to {CHEQUE_ASPECT[1]:g} "
-            f"times{turned}", size=f"{w}x{h}", aspect=f"{aspect:.2f}",
-            low=f"{CHEQUE_ASPECT[0]:g}", high=f"{CHEQUE_ASPECT[1]:g}")
+        template = (N_("this does not look like a cheque: the image is {size} pixels, {aspect} "
+                       "times as wide as tall, where a scan cropped to the cheque is {low} to "
+                       "{high} times (is it turned 90 degrees?)") if aspect < 1 else
+                    N_("this does not look like a cheque: the image is {size} pixels, {aspect} "
+                       "times as wide as tall, where a scan cropped to the cheque is {low} to "
+                       "{high} times"))
+        return Message(template, size=f"{w}x{h}", aspect=f"{aspect:.2f}",
+                       low=f"{CHEQUE_ASPECT[0]:g}", high=f"{CHEQUE_ASPECT[1]:g}")
     return None
 
 
@@ -137,10 +138,9 @@ def extract_signature(
     n_dark = int(cv2.countNonZero(ink_full))
     if n_dark < 10 * speck or int(gray.max()) - int(gray.min()) < 40:
         dark = int(gray.max()) < 80  # not even the paper is light: lid open, lamp off
-        raise InputImageError(path, Message("cheque_dark", "the cheque image is entirely "
-                                            "black/dark: no paper visible") if dark else
-                              Message("cheque_blank", "the cheque is blank: no print or ink "
-                                      "was found"))
+        raise InputImageError(path, Message(
+            N_("the cheque image is entirely black/dark: no paper visible") if dark else
+            N_("the cheque is blank: no print or ink was found")))
 
     # Deskew on a reduced copy (speed); the angle does not depend on the scale.
     f = max(1, W // 900)
@@ -182,15 +182,15 @@ def extract_signature(
         1, (y1 - y0) * (x1 - x0))
     if zone_dark > MAX_ZONE_DARK:
         raise ChequeRefused(
-            path, Message("zone_dark", f"this does not look like a cheque: {zone_dark:.0%} of "
-                          f"the signature zone ({zone.describe()}) is dark, as in a photo or a "
-                          "block of print, not a signature on paper",
-                          share=f"{zone_dark:.0%}", zone=zone.describe()), "not_a_cheque", page)
+            path, Message(N_("this does not look like a cheque: {share} of the signature zone "
+                             "({zone}) is dark, as in a photo or a block of print, not a "
+                             "signature on paper"), share=f"{zone_dark:.0%}",
+                          zone=zone.describe()), "not_a_cheque", page)
     if not groups or groups[0][2] < 30 * speck:
         raise ChequeRefused(
-            path, Message("no_signature", f"no signature found in the signature zone "
-                          f"({zone.describe()}); draw the zone around the signature on the "
-                          "cheque, or check the scan", zone=zone.describe()),
+            path, Message(N_("no signature found in the signature zone ({zone}); draw the "
+                             "zone around the signature on the cheque, or check the scan"),
+                          zone=zone.describe()),
             "no_signature", page)
     biggest = groups[0][2]
     kept_roi = np.zeros(cleaned.shape, dtype=bool)
@@ -209,10 +209,10 @@ def extract_signature(
     fill = len(ys) / max(1, (bx1 - bx0) * (by1 - by0))
     if fill > MAX_SIGNATURE_FILL:
         raise ChequeRefused(
-            path, Message("zone_stamp", f"no signature found in the signature zone "
-                          f"({zone.describe()}): the marks there cover {fill:.0%} of their box, "
-                          "as a picture or a stamp does, where handwriting covers a fifth or "
-                          "less", zone=zone.describe(), share=f"{fill:.0%}"),
+            path, Message(N_("no signature found in the signature zone ({zone}): the marks "
+                             "there cover {share} of their box, as a picture or a stamp does, "
+                             "where handwriting covers a fifth or less"),
+                          zone=zone.describe(), share=f"{fill:.0%}"),
             "no_signature", page)
     m = max(4, round(0.01 * H))
     cx0, cy0, cx1, cy1 = max(0, bx0 - m), max(0, by0 - m), min(W, bx1 + m), min(H, by1 + m)

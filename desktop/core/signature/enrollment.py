@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from desktop.core.errors import InputImageError
+from desktop.core.errors import N_, InputImageError, Message
 from desktop.core.signature.preprocess import preprocess_signature
 from desktop.core.signature.verification import FORGED, SignatureVerifier
 
@@ -121,12 +121,15 @@ def assess(
             continue
         w, h = ink_extent(cand.gray)
         if max(w, h) < MIN_INK_LONG or min(w, h) < MIN_INK_SHORT:
-            cand.flag(REJECTED, f"too small: {w}x{h} pixels of ink (the longer side needs "
-                      f"{MIN_INK_LONG}, the shorter {MIN_INK_SHORT}; scan at 200-300 dpi)")
+            cand.flag(REJECTED, Message(N_("too small: {size} pixels of ink (the longer side "
+                                           "needs {long}, the shorter {short}; scan at 200-300 "
+                                           "dpi)"), size=f"{w}x{h}", long=MIN_INK_LONG,
+                                        short=MIN_INK_SHORT))
         noise = paper_noise(cand.gray)
         if noise > NOISE_LIMIT:
-            cand.flag(WARNING, f"too noisy: paper noise {noise:.0f} grey levels (clean scans "
-                      f"are under {NOISE_LIMIT:.0f}); rescan if you can")
+            cand.flag(WARNING, Message(N_("too noisy: paper noise {noise} grey levels (clean "
+                                          "scans are under {limit}); rescan if you can"),
+                                       noise=f"{noise:.0f}", limit=f"{NOISE_LIMIT:.0f}"))
     usable = [c for c in candidates if c.usable and c.inkmap is not None]
     if not usable:
         return list(candidates)
@@ -150,7 +153,8 @@ def _flag_duplicates(cands: list[Candidate], existing: Sequence[tuple[str, np.nd
     for i, cand in enumerate(cands):
         for name, emb in existing:
             if np.linalg.norm(cand.embedding - emb) < DUPLICATE_DISTANCE:
-                cand.flag(REJECTED, f"near-duplicate of the enrolled reference {name}")
+                cand.flag(REJECTED, Message(N_("near-duplicate of the enrolled reference "
+                                               "{name}"), name=name))
                 break
         for other in cands[:i]:
             if not other.usable:
@@ -158,8 +162,9 @@ def _flag_duplicates(cands: list[Candidate], existing: Sequence[tuple[str, np.nd
             dist = float(np.linalg.norm(cand.embedding - other.embedding))
             corr = blurred_correlation(cand.inkmap, other.inkmap)
             if dist < DUPLICATE_DISTANCE or corr > DUPLICATE_CORRELATION:
-                cand.flag(REJECTED, f"near-duplicate of {other.name} (the same signature "
-                          "scanned twice adds no information about the writer's variation)")
+                cand.flag(REJECTED, Message(N_(
+                    "near-duplicate of {name} (the same signature scanned twice adds no "
+                    "information about the writer's variation)"), name=other.name))
                 break
 
 
@@ -173,5 +178,6 @@ def _flag_inconsistent(verifier: SignatureVerifier, cands: list[Candidate],
         others = np.stack([e for j, e in enumerate(pool) if j != i])
         result = verifier.decide(others, cand.embedding)
         if result.decision == FORGED:
-            cand.flag(WARNING, f"inconsistent with the other references (similarity "
-                      f"{result.similarity:.2f} to them); check it is the holder's signature")
+            cand.flag(WARNING, Message(N_("inconsistent with the other references (similarity "
+                                          "{similarity} to them); check it is the holder's "
+                                          "signature"), similarity=f"{result.similarity:.2f}"))

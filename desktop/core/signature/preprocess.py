@@ -31,7 +31,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from desktop.core.errors import InputImageError
+from desktop.core.errors import N_, InputImageError, Message
 from desktop.core.models.contract import PreprocessingContract
 
 PREPROCESSING_NAME = "signature-inkmap"
@@ -76,15 +76,18 @@ class SignaturePreprocessing(PreprocessingContract):
 DARK_PAPER_LEVEL = 80  # grey: a flat image no lighter than this shows no paper at all
 
 
-def flat_image_problem(brightest: int) -> str:
+BLANK = N_("no signature found: the image is blank (no visible ink)")
+
+
+def flat_image_problem(brightest: int) -> Message:
     """What is wrong with an image of one flat tone whose brightest (blurred) grey level is
     ``brightest``: entirely black or dark (no paper visible: lid open, lamp off, inverted),
     or blank paper (no visible ink)."""
     if brightest < DARK_PAPER_LEVEL:
-        return ("no signature found: the image is entirely black/dark: no paper visible "
-                f"(brightest grey level {brightest} of 255; a scan with the lid open or the "
-                "lamp off, or an inverted image?)")
-    return "no signature found: the image is blank (no visible ink)"
+        return Message(N_("no signature found: the image is entirely black/dark: no paper "
+                          "visible (brightest grey level {level} of 255; a scan with the lid "
+                          "open or the lamp off, or an inverted image?)"), level=brightest)
+    return Message(BLANK)
 
 
 def _ink_mask(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | None):
@@ -97,7 +100,7 @@ def _ink_mask(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | 
     t, mask = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
-        raise InputImageError(path, "no signature found: the image is blank (no visible ink)")
+        raise InputImageError(path, Message(BLANK))
     areas = stats[1:, cv2.CC_STAT_AREA]
     keep_min = max(cfg.min_component_px, cfg.min_component_frac * float(areas.max()))
     keep = np.zeros(n, dtype=bool)
@@ -105,12 +108,12 @@ def _ink_mask(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | 
     # Counts and box from the components' statistics: no pass over the whole image.
     ink_px = int(areas[keep[1:]].sum())
     if ink_px < cfg.min_ink_px:
-        raise InputImageError(path, "no signature found: too little ink (blank or only specks)")
+        raise InputImageError(path, Message(N_("no signature found: too little ink (blank or "
+                                               "only specks)")))
     if ink_px > 0.5 * gray.size:
-        raise InputImageError(
-            path, "more than half of the image is dark: not dark ink on light paper "
-            "(inverted, a photo, or badly exposed)"
-        )
+        raise InputImageError(path, Message(N_(
+            "more than half of the image is dark: not dark ink on light paper (inverted, a "
+            "photo, or badly exposed)")))
     box = stats[keep]
     left, top = box[:, cv2.CC_STAT_LEFT], box[:, cv2.CC_STAT_TOP]
     right, bottom = left + box[:, cv2.CC_STAT_WIDTH], top + box[:, cv2.CC_STAT_HEIGHT]
@@ -131,15 +134,13 @@ def preprocess_signature(
         raise TypeError("preprocess_signature expects a 2-D uint8 grayscale array")
     h, w = gray.shape
     if min(h, w) < cfg.min_image_side:
-        raise InputImageError(
-            path, f"the image is too small ({w}x{h} pixels; at least "
-            f"{cfg.min_image_side} pixels on each side are needed)"
-        )
+        raise InputImageError(path, Message(N_(
+            "the image is too small ({size} pixels; at least {least} pixels on each side are "
+            "needed)"), size=f"{w}x{h}", least=cfg.min_image_side))
     t, labels, keep, (y0, y1, x0, x1) = _ink_mask(gray, cfg, path)
     if max(y1 - y0, x1 - x0) < cfg.min_ink_extent:
-        raise InputImageError(
-            path, f"the signature is too small ({x1 - x0}x{y1 - y0} pixels of ink)"
-        )
+        raise InputImageError(path, Message(N_("the signature is too small ({size} pixels of "
+                                               "ink)"), size=f"{x1 - x0}x{y1 - y0}"))
     crop = gray[y0:y1, x0:x1].astype(np.float32)
     strength = np.clip((t - crop) / max(t, 1.0), 0.0, 1.0)
     ink = keep[labels[y0:y1, x0:x1]]

@@ -27,7 +27,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from desktop.core.errors import InputImageError, ModelError
+from desktop.core.errors import N_, InputImageError, Message, ModelError
 from desktop.core.imaging.decode import load_gray
 from desktop.core.signature.decision import (
     FUSION_SCORE_NAME,
@@ -45,6 +45,7 @@ from desktop.core.signature.manifest import Calibration
 from desktop.core.signature.preprocess import batch, preprocess_signature
 
 GENUINE, REVIEW, FORGED = "genuine", "needs review", "forged"
+VERDICT_WORDS = {GENUINE: N_("genuine"), REVIEW: N_("needs review"), FORGED: N_("forged")}
 SCORE_NAME = "mean-distance-over-reference-spread"
 MIN_SPREAD = 0.05  # floor for the references' spread (two identical references)
 
@@ -305,7 +306,8 @@ class SignatureVerifier:
         query = np.asarray(query_emb, dtype=np.float32)
         query = query.reshape(1, -1) if query.ndim == 1 else query
         if refs.ndim != 2 or not len(refs):
-            raise InputImageError(None, "at least one reference signature is needed")
+            raise InputImageError(None, Message(N_("at least one reference signature is "
+                                                   "needed")))
         if refs.shape[1] != size or query.shape != (1, size):
             raise ValueError(f"expected reference embeddings (K, {size}) and one query "
                              f"embedding ({size},); got {refs.shape} and {query.shape}")
@@ -362,7 +364,8 @@ class SignatureVerifier:
         """Compare ``query`` with the references (one batch through the network); see
         :meth:`decide` for ``method`` and ``target_far``."""
         if not references:
-            raise InputImageError(None, "at least one reference signature is needed")
+            raise InputImageError(None, Message(N_("at least one reference signature is "
+                                                   "needed")))
         emb = self.embed_inkmaps([r.inkmap for r in references] + [query.inkmap])
         return self.decide(emb[:-1], emb[-1], method=method, target_far=target_far)
 
