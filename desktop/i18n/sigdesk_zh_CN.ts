@@ -136,6 +136,10 @@
         <translation>{currency} {denomination}，{side}</translation>
     </message>
     <message>
+        <source>banknote model folder</source>
+        <translation>纸币模型文件夹</translation>
+    </message>
+    <message>
         <source>no banknote found in the picture: no reference side&apos;s printed detail matches and the note finder sees no note (paper, a cheque or a letter?)</source>
         <translation>图片中未找到纸币：没有任何参考面的印刷细节相符，纸币查找器也未看到纸币（是纸张、支票还是信件？）</translation>
     </message>
@@ -846,6 +850,62 @@
     <message>
         <source>{file} exists already: choose another label</source>
         <translation>{file} 已存在：请换一个标签</translation>
+    </message>
+    <message>
+        <source>no {file} in the {what}</source>
+        <translation>{what}中没有 {file}</translation>
+    </message>
+    <message>
+        <source>the manifest lacks {fields}</source>
+        <translation>清单缺少 {fields}</translation>
+    </message>
+    <message>
+        <source>the manifest cannot be read ({detail})</source>
+        <translation>无法读取清单（{detail}）</translation>
+    </message>
+    <message>
+        <source>the manifest is not a JSON object</source>
+        <translation>清单不是 JSON 对象</translation>
+    </message>
+    <message>
+        <source>the manifest has no files list (field &apos;files&apos;): sign the folder again with `python -m training sign`</source>
+        <translation>清单中没有文件列表（字段 &apos;files&apos;）：请用 `python -m training sign` 重新签名该文件夹</translation>
+    </message>
+    <message>
+        <source>the files list has an unusable entry {entry}</source>
+        <translation>文件列表中有无法使用的条目 {entry}</translation>
+    </message>
+    <message>
+        <source>the file is missing (the manifest&apos;s files list names it)</source>
+        <translation>文件缺失（清单的文件列表中列有它）</translation>
+    </message>
+    <message>
+        <source>SHA-256 differs from the manifest&apos;s files list (the file was changed or replaced after signing)</source>
+        <translation>SHA-256 与清单的文件列表不符（该文件在签名后被修改或替换）</translation>
+    </message>
+    <message>
+        <source>the file is not in the manifest&apos;s signed files list (remove it, or sign the folder again)</source>
+        <translation>该文件不在清单已签名的文件列表中（请删除它，或重新签名该文件夹）</translation>
+    </message>
+    <message>
+        <source>the model is not signed (manifest.sig is missing): sign it with `python -m training sign --model FOLDER --key KEY`</source>
+        <translation>模型未签名（缺少 manifest.sig）：请用 `python -m training sign --model FOLDER --key KEY` 签名</translation>
+    </message>
+    <message>
+        <source>the signature file cannot be read ({detail})</source>
+        <translation>无法读取签名文件（{detail}）</translation>
+    </message>
+    <message>
+        <source>key_id {key}: signed by a key this app does not trust (an administrator can add its public key in Settings)</source>
+        <translation>key_id {key}：由本软件不信任的密钥签名（管理员可在“设置”中添加其公钥）</translation>
+    </message>
+    <message>
+        <source>signature does not match (the manifest was changed after signing by key {key})</source>
+        <translation>签名不符（清单在由密钥 {key} 签名后被修改）</translation>
+    </message>
+    <message>
+        <source>model folder</source>
+        <translation>模型文件夹</translation>
     </message>
 </context>
 <context>

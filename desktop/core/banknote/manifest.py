@@ -151,8 +151,8 @@ def load_banknote_manifest(folder: str | Path, verify_hash: bool = True,
     naming the file on any problem), after verifying its signature and files list against
     ``trust`` (default: the app's trusted keys)."""
     folder = Path(folder)
-    mpath, raw, signer = read_signed_manifest(folder, REQUIRED_KEYS, "banknote model folder",
-                                              trust, verify_hash)
+    what = Message(N_("banknote model folder"))
+    mpath, raw, signer = read_signed_manifest(folder, REQUIRED_KEYS, what, trust, verify_hash)
     if raw["kind"] != KIND or raw["format_version"] != FORMAT_VERSION:
         raise ModelError(mpath, f"not a banknote model of format {FORMAT_VERSION} (kind "
                          f"{raw['kind']!r}, version {raw['format_version']!r})")

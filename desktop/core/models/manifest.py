@@ -8,9 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from desktop.core.errors import ModelError
+from desktop.core.errors import N_, Message, ModelError
 from desktop.core.models.keys import TrustedKey, TrustStore
-from desktop.core.models.signing import MANIFEST_NAME, verify_model_folder
+from desktop.core.models.signing import (
+    MANIFEST_NAME,
+    NOT_AN_OBJECT,
+    UNREADABLE,
+    verify_model_folder,
+)
 
 
 def _read_json_bytes(folder: Path, what: str) -> tuple[Path, bytes, dict[str, Any]]:
@@ -19,18 +24,20 @@ def _read_json_bytes(folder: Path, what: str) -> tuple[Path, bytes, dict[str, An
         data = mpath.read_bytes()
         raw = json.loads(data.decode("utf-8"))
     except FileNotFoundError:
-        raise ModelError(folder, f"no {MANIFEST_NAME} in the {what}") from None
+        raise ModelError(folder, Message(N_("no {file} in the {what}"), file=MANIFEST_NAME,
+                                         what=what)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(mpath, f"the manifest cannot be read ({exc})") from None
+        raise ModelError(mpath, Message(UNREADABLE, detail=exc)) from None
     if not isinstance(raw, dict):
-        raise ModelError(mpath, "the manifest is not a JSON object")
+        raise ModelError(mpath, Message(NOT_AN_OBJECT))
     return mpath, data, raw
 
 
 def _require_keys(mpath: Path, raw: dict[str, Any], required: tuple[str, ...]) -> None:
     missing = [k for k in required if k not in raw]
     if missing:
-        raise ModelError(mpath, f"the manifest lacks {', '.join(missing)}")
+        raise ModelError(mpath, Message(N_("the manifest lacks {fields}"),
+                                        fields=", ".join(missing)))
 
 
 def read_manifest_json(folder: Path, required: tuple[str, ...], what: str

@@ -37,8 +37,11 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from desktop.core.errors import ModelError
+from desktop.core.errors import N_, Message, ModelError
 from desktop.core.models.keys import TrustedKey, TrustStore, default_trust, load_private_key
+
+UNREADABLE = N_("the manifest cannot be read ({detail})")
+NOT_AN_OBJECT = N_("the manifest is not a JSON object")
 
 _VERIFY_LOCK = threading.Lock()
 
@@ -85,22 +88,27 @@ def verify_files(folder: Path, listed: Any, manifest_path: Path,
                  check_hashes: bool = True) -> None:
     """Check the folder against the manifest's ``files`` list (see the module docstring)."""
     if not isinstance(listed, Mapping) or not listed:
-        raise ModelError(manifest_path, "the manifest has no files list (field 'files'): "
-                         "sign the folder again with `python -m training sign`")
+        raise ModelError(manifest_path, Message(N_(
+            "the manifest has no files list (field 'files'): sign the folder again with "
+            "`python -m training sign`")))
     for rel, digest in listed.items():
         pure = PurePosixPath(str(rel))
         if pure.is_absolute() or ".." in pure.parts or not isinstance(digest, str):
-            raise ModelError(manifest_path, f"the files list has an unusable entry {rel!r}")
+            raise ModelError(manifest_path, Message(N_("the files list has an unusable entry "
+                                                       "{entry}"), entry=repr(rel)))
         path = folder / pure
         if not path.is_file():
-            raise ModelError(path, "the file is missing (the manifest's files list names it)")
+            raise ModelError(path, Message(N_("the file is missing (the manifest's files list "
+                                              "names it)")))
         if check_hashes and sha256_of(path) != digest:
-            raise ModelError(path, "SHA-256 differs from the manifest's files list (the file "
-                             "was changed or replaced after signing)")
+            raise ModelError(path, Message(N_("SHA-256 differs from the manifest's files list "
+                                              "(the file was changed or replaced after "
+                                              "signing)")))
     extra = sorted(_present_files(folder) - set(listed))
     if extra:
-        raise ModelError(folder / extra[0], "the file is not in the manifest's signed files "
-                         "list (remove it, or sign the folder again)")
+        raise ModelError(folder / extra[0], Message(N_(
+            "the file is not in the manifest's signed files list (remove it, or sign the "
+            "folder again)")))
 
 
 # ---- signing and verifying -------------------------------------------------------------------
@@ -124,9 +132,9 @@ def sign_model(folder: str | Path, private_key: Ed25519PrivateKey | str | Path,
     try:
         raw = json.loads(mpath.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelError(mpath, f"the manifest cannot be read ({exc})") from None
+        raise ModelError(mpath, Message(UNREADABLE, detail=exc)) from None
     if not isinstance(raw, dict):
-        raise ModelError(mpath, "the manifest is not a JSON object")
+        raise ModelError(mpath, Message(NOT_AN_OBJECT))
     (folder / SIGNATURE_NAME).unlink(missing_ok=True)
     raw["files"] = list_model_files(folder)
     data = write_manifest_bytes(folder, raw)
@@ -143,8 +151,9 @@ def verify_signature(folder: Path, manifest_bytes: bytes, trust: TrustStore) -> 
     :class:`ModelError` naming the file otherwise."""
     spath, mpath = folder / SIGNATURE_NAME, folder / MANIFEST_NAME
     if not spath.is_file():
-        raise ModelError(spath, "the model is not signed (manifest.sig is missing): sign it "
-                         "with `python -m training sign --model FOLDER --key KEY`")
+        raise ModelError(spath, Message(N_(
+            "the model is not signed (manifest.sig is missing): sign it with `python -m "
+            "training sign --model FOLDER --key KEY`")))
     try:
         record = json.loads(spath.read_text(encoding="utf-8"))
         kid = str(record["key_id"])
@@ -152,16 +161,19 @@ def verify_signature(folder: Path, manifest_bytes: bytes, trust: TrustStore) -> 
             raise ValueError(f"not an {ALGORITHM} signature of format {SIGNATURE_FORMAT}")
         signature = base64.b64decode(record["signature"], validate=True)
     except (OSError, ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise ModelError(spath, f"the signature file cannot be read ({exc})") from None
+        raise ModelError(spath, Message(N_("the signature file cannot be read ({detail})"),
+                                        detail=exc)) from None
     key = trust.get(kid)
     if key is None:
-        raise ModelError(spath, f"key_id {kid}: signed by a key this app does not trust (an "
-                         "administrator can add its public key in Settings)")
+        raise ModelError(spath, Message(N_(
+            "key_id {key}: signed by a key this app does not trust (an administrator can add "
+            "its public key in Settings)"), key=kid))
     try:
         key.public_key.verify(signature, manifest_bytes)
     except InvalidSignature:
-        raise ModelError(mpath, f"signature does not match (the manifest was changed after "
-                         f"signing by key {kid})") from None
+        raise ModelError(mpath, Message(N_(
+            "signature does not match (the manifest was changed after signing by key {key})"),
+            key=kid)) from None
     return key
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from desktop.core.errors import ModelError
+from desktop.core.errors import N_, Message, ModelError
 from desktop.core.models.keys import TrustedKey, TrustStore
 from desktop.core.models.manifest import read_signed_manifest
 from desktop.core.models.signing import sha256_of
@@ -252,8 +252,8 @@ def load_manifest(folder: str | Path, verify_hash: bool = True,
     The folder's signature and files list are verified first against ``trust`` (default: the
     app's trusted keys, :func:`desktop.core.models.keys.default_trust`)."""
     folder = Path(folder)
-    mpath, raw, signer = read_signed_manifest(folder, REQUIRED_KEYS, "model folder", trust,
-                                              verify_hash)
+    what = Message(N_("model folder"))
+    mpath, raw, signer = read_signed_manifest(folder, REQUIRED_KEYS, what, trust, verify_hash)
     if raw["format_version"] != FORMAT_VERSION:
         raise ModelError(
             mpath, f"manifest format version {raw['format_version']!r} is not supported "
