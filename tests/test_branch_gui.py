@@ -187,11 +187,16 @@ def test_settings_change_security_level_is_saved_and_audited(qtbot, app_parts, t
 
     assert load_config().target_far == 0.01 and service.settings.target_far == 0.01
     assert settings.saved_label.text() == "Saved."  # feedback where the admin is looking
-    # The language is a setting too, used from the next start.
+    # The language is a setting too, and the window changes to it at once (the Settings
+    # screen is built again in it, and stays on show).
     settings.language_box.setCurrentIndex(settings.language_box.findData("zh_CN"))
     with qtbot.waitSignal(settings.saved, timeout=10000):
         settings.save()
-    assert load_config().language == "zh_CN" and "next start" in settings.saved_label.text()
+    assert load_config().language == "zh_CN"
+    assert admin.settings_screen is not settings and admin.tabs.currentWidget() is \
+        admin.settings_screen
+    settings = admin.settings_screen
+    assert settings.saved_label.text() == "已保存。" and admin.tabs.tabText(0) != "Cheque check"
     # The idle lock's minutes are a setting too, applied to the core's sessions at once.
     settings.idle_spin.setValue(5)
     with qtbot.waitSignal(settings.saved, timeout=10000):

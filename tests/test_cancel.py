@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import shiboken6
 
 from desktop.core.cancel import Cancelled, CancelToken, cancellable, checkpoint
 from tests.test_branch_gui import ACCOUNT, _truth
@@ -85,3 +86,35 @@ def test_cancel_frees_the_screen_and_drops_the_check(qtbot, app_parts, cheque_se
     with qtbot.waitSignal(check.check_done, timeout=30000):
         check.recheck()
     assert check.verdict_label.text() != "—" and clerk.cancel_button.isHidden()
+
+
+def test_a_result_for_a_screen_that_is_gone_is_dropped(qtbot, app_parts) -> None:
+    """A task finishing after its screen was built again (a log-out, a language change)
+    reaches nothing and raises nothing (it once touched a deleted table)."""
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from desktop.ui.branch_window import BranchWindow
+    from tests.conftest import PASSWORDS
+
+    service, config = app_parts
+    win = BranchWindow(service, service.login("admin", PASSWORDS["admin"]), config)
+    qtbot.addWidget(win)
+    gate = threading.Event()
+
+    class Screen(QWidget):
+        def __init__(self) -> None:
+            super().__init__()
+            self.label = QLabel("")
+            QVBoxLayout(self).addWidget(self.label)
+
+        def show_result(self, text: str) -> None:
+            self.label.setText(text)
+
+    screen, kept = Screen(), Screen()
+    win.run(lambda: gate.wait(30) and "late", on_done=screen.show_result, status="held")
+    win.run(lambda: gate.wait(30) and "on time", on_done=kept.show_result, status="kept")
+    screen.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(screen), timeout=5000)
+    gate.set()
+    qtbot.waitUntil(lambda: not win.runner.busy(), timeout=30000)
+    assert kept.label.text() == "on time"  # (a raising callback would fail the test here)

@@ -134,6 +134,37 @@ def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese) -> 
     assert sorted(set(left)) == [], "\n".join(sorted(set(left)))
 
 
+def test_the_language_chosen_in_settings_applies_at_once(qtbot, app_parts, tmp_path,
+                                                          monkeypatch) -> None:
+    """An admin picks Chinese in Settings and saves: the menus, tabs, status bar and every
+    screen are in Chinese without a restart, for the same session."""
+    from desktop.ui.branch_window import BranchWindow
+
+    monkeypatch.setenv("SIGDESK_HOME", str(tmp_path / "home"))
+    service, config = app_parts
+    win = BranchWindow(service, service.login("admin", PASSWORDS["admin"]), config)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.model_ready, timeout=30000):
+        win.show()
+    session = win.session
+    settings = win.settings_screen
+    assert win.tabs.tabText(0) == "Cheque check"
+    settings.language_box.setCurrentIndex(settings.language_box.findData("zh_CN"))
+    with qtbot.waitSignal(settings.saved, timeout=10000):
+        settings.save()
+    assert win.session is session and win.logged_in  # no log-in again
+    left: list[str] = []
+    for i in range(win.tabs.count()):
+        win.tabs.setCurrentIndex(i)
+        qtbot.waitUntil(lambda: win.tabs.currentWidget().isVisible(), timeout=5000)
+        left += [f"{win.tabs.tabText(i)} / {where}: {text!r}"
+                 for where, text in visible_texts(win) if _english(text)]
+    win.lock()  # the lock panel was built again too
+    left += [f"locked / {where}: {text!r}" for where, text in visible_texts(win)
+             if _english(text)]
+    assert sorted(set(left)) == [], "\n".join(sorted(set(left)))
+
+
 def test_english_shows_plurals_and_other_languages_fall_back_to_it(qapp: QApplication) -> None:
     for language in ("en", "de_DE"):  # no German: all English, Qt's buttons included
         installed = install_translations(qapp, language)

@@ -2559,8 +2559,8 @@ enrolled {date} by {user}</source>
         <translation>跟随系统语言</translation>
     </message>
     <message>
-        <source>Used from the next start of the app</source>
-        <translation>下次启动软件时生效</translation>
+        <source>The window changes to it when you save</source>
+        <translation>保存后窗口即切换为该语言</translation>
     </message>
     <message>
         <source>Add trusted key…</source>
@@ -2753,10 +2753,6 @@ enrolled {date} by {user}</source>
     <message>
         <source>Saved.</source>
         <translation>已保存。</translation>
-    </message>
-    <message>
-        <source>The language changes at the next start.</source>
-        <translation>界面语言将在下次启动时更改。</translation>
     </message>
     <message>
         <source>Settings saved.</source>

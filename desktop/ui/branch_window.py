@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QTabWidget,
@@ -87,8 +88,9 @@ class BranchWindow(BackgroundHost, QMainWindow):
         QApplication.instance().installEventFilter(self)
         self.status_provider = QLabel(self.tr("Loading model…"))
         self.status_banknotes = QLabel("")
-        self.statusBar().addPermanentWidget(
-            QLabel(self.tr("Store: {location}").format(location=service.store.location)))
+        self.status_store = QLabel(self.tr("Store: {location}").format(
+            location=service.store.location))
+        self.statusBar().addPermanentWidget(self.status_store)
         self.statusBar().addPermanentWidget(self.status_provider)
         self.statusBar().addPermanentWidget(self.status_banknotes)
         self.add_busy_indicator()
@@ -209,6 +211,36 @@ class BranchWindow(BackgroundHost, QMainWindow):
                               version=ver) + "\n\n" + "\n".join(models) + "\n"
                           + self.tr("Store: {location}").format(
                               location=self.service.store.location))
+
+    def apply_language(self, language: str) -> None:
+        """Show the window in ``language`` now (Settings): the translators are swapped and the
+        menus, panels and screens built again for the same session, as a log-in builds them
+        (what was typed on the other screens is cleared; the Settings screen stays on show)."""
+        from desktop.startup import install_translations
+
+        self._finish_work()
+        install_translations(QApplication.instance(), language)
+        for menu in self.menuBar().findChildren(QMenu):
+            menu.setParent(None)  # gone from the window now, deleted when Qt gets to it
+            menu.deleteLater()
+        self.menuBar().clear()
+        self._build_menus()
+        self.word_cancel_button()
+        self.status_store.setText(self.tr("Store: {location}").format(
+            location=self.service.store.location))
+        for old, new in ((self.lock_panel, LockPanel(self)),
+                         (self.login_panel, SwitchUserPanel(self))):
+            self.pages.insertWidget(self.pages.indexOf(old), new)
+            self.pages.removeWidget(old)
+            old.deleteLater()
+        self.lock_panel, self.login_panel = self.pages.widget(1), self.pages.widget(2)
+        self._build_screens()
+        if self.service.verifier is not None:
+            self._model_loaded(self.service.verifier)
+        if self.service.notes.model is not None:
+            self._banknote_model_loaded(self.service.notes.model)
+        if self.settings_screen is not None:
+            self.tabs.setCurrentWidget(self.settings_screen)
 
     # ---- log out / switch user -------------------------------------------------------------
     def _finish_work(self) -> None:

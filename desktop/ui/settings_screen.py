@@ -4,7 +4,7 @@ keys."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -79,7 +79,7 @@ class SettingsScreen(QWidget):
                            ("zh_CN", "简体中文")):
             self.language_box.addItem(name, code)
         self.language_box.setCurrentIndex(max(self.language_box.findData(cfg.language), 0))
-        self.language_box.setToolTip(self.tr("Used from the next start of the app"))
+        self.language_box.setToolTip(self.tr("The window changes to it when you save"))
         zone = SignatureZone.from_dict(cfg.zone) if cfg.zone else DEFAULT_ZONE
         self.zone_spins = []
         zone_row = QHBoxLayout()
@@ -335,17 +335,21 @@ class SettingsScreen(QWidget):
             return save_config(cfg)
 
         def done(_path) -> None:
-            self.host.config = cfg
-            text = self.tr("Saved.")
-            if cfg.language != old.language:
-                text = join_sentences(text, self.tr("The language changes at the next start."))
-            self.saved_label.setText(text)
-            self.host.statusBar().showMessage(self.tr("Settings saved."), 10000)
+            host = self.host
+            host.config = cfg
             self.saved.emit(cfg)
             if reload_model:
-                self.host.load_model()
+                host.load_model()
             if reload_notes:
-                self.host.load_banknote_model()
+                host.load_banknote_model()
+            screen = self
+            if cfg.language != old.language:
+                host.apply_language(cfg.language)  # this screen is built again, in it
+                screen = host.settings_screen
+            # (in the language now installed: this screen's own tr may be the old one's)
+            screen.saved_label.setText(QCoreApplication.translate("SettingsScreen", "Saved."))
+            host.statusBar().showMessage(QCoreApplication.translate(
+                "SettingsScreen", "Settings saved."), 10000)
 
         self.saved_label.clear()
         self.host.run(apply, on_done=done, status=self.tr("Saving settings…"))

@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QCoreApplication,
@@ -158,10 +159,8 @@ class BackgroundHost:
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(160)
         self.busy.hide()
-        # Runs on BranchWindow and MainWindow: an explicit context, not self.tr.
-        self.cancel_button = QPushButton(QCoreApplication.translate("BackgroundHost", "Cancel"))
-        self.cancel_button.setToolTip(QCoreApplication.translate(
-            "BackgroundHost", "Stop the check that is running (Esc)"))
+        self.cancel_button = QPushButton()
+        self.word_cancel_button()
         self.cancel_button.setShortcut(QKeySequence("Esc"))
         self.cancel_button.clicked.connect(self.cancel_running)
         self.cancel_button.hide()
@@ -181,12 +180,20 @@ class BackgroundHost:
         self.statusBar().showMessage(QCoreApplication.translate("BackgroundHost", "Cancelled."),
                                      5000)
 
+    def word_cancel_button(self) -> None:
+        """The Cancel button's words, in the language installed now."""
+        # Runs on BranchWindow and MainWindow: an explicit context, not self.tr.
+        self.cancel_button.setText(QCoreApplication.translate("BackgroundHost", "Cancel"))
+        self.cancel_button.setToolTip(QCoreApplication.translate(
+            "BackgroundHost", "Stop the check that is running (Esc)"))
+
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
             status: str, slot: RequestSlot | None = None,
             on_failed: Callable[[str], None] | None = None) -> None:
         """Run ``fn(*args)`` on a worker; ``on_done(result)`` on the GUI thread, errors shown
         (or given to ``on_failed``). With ``slot`` the call is that slot's newest request, and
-        its result or error is dropped if another request has superseded it meanwhile."""
+        its result or error is dropped if another request has superseded it meanwhile; so are
+        those of a screen deleted meanwhile (``on_done`` a method of a deleted widget)."""
         self.statusBar().showMessage(status)
         self.busy.show()
         ticket = slot.next() if slot is not None else 0
@@ -202,6 +209,11 @@ class BackgroundHost:
                 self.cancel_button.setVisible(bool(self._cancellable))
 
         def superseded() -> bool:
+            owner = getattr(on_done, "__self__", None)
+            if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+                # its screen was built again (another user, another language) meanwhile
+                log.info("dropped a result for a screen that is gone (%s)", status)
+                return True
             if slot is None or slot.is_current(ticket):
                 return False
             log.info("dropped a superseded result (%s)", status)
