@@ -136,6 +136,14 @@
         <translation>{currency} {denomination}，{side}</translation>
     </message>
     <message>
+        <source>a model file named in the manifest is missing</source>
+        <translation>清单中列出的模型文件缺失</translation>
+    </message>
+    <message>
+        <source>the file&apos;s SHA-256 does not match its manifest (the file was changed or damaged)</source>
+        <translation>该文件的 SHA-256 与清单不符（文件已被修改或损坏）</translation>
+    </message>
+    <message>
         <source>banknote model folder</source>
         <translation>纸币模型文件夹</translation>
     </message>
@@ -906,6 +914,14 @@
     <message>
         <source>model folder</source>
         <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <source>SHA-256 differs from the signed manifest&apos;s (the file was changed after the model folder was verified)</source>
+        <translation>SHA-256 与已签名清单中的不符（模型文件夹验证后该文件被修改）</translation>
+    </message>
+    <message>
+        <source>onnxruntime cannot load the model ({detail})</source>
+        <translation>onnxruntime 无法加载该模型（{detail}）</translation>
     </message>
 </context>
 <context>

@@ -138,10 +138,10 @@ class BanknoteManifest:
 def _onnx(folder: Path, entry: dict[str, Any], verify: bool) -> OnnxFile:
     path = folder / entry["file"]
     if not path.is_file():
-        raise ModelError(path, "a model file named in the manifest is missing")
+        raise ModelError(path, Message(N_("a model file named in the manifest is missing")))
     if verify and sha256_of(path) != entry["sha256"]:
-        raise ModelError(path, "the file's SHA-256 does not match its manifest "
-                         "(the file was changed or damaged)")
+        raise ModelError(path, Message(N_("the file's SHA-256 does not match its manifest "
+                                          "(the file was changed or damaged)")))
     return OnnxFile(path, entry["sha256"])
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import onnxruntime as ort
 
-from desktop.core.errors import ModelError
+from desktop.core.errors import N_, Message, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -164,14 +164,17 @@ def create_session(model_path: str | Path, provider: str = "auto",
         try:
             model = Path(model_path).read_bytes()
         except OSError as exc:
-            raise ModelError(model_path, f"cannot be read ({exc.strerror})") from None
+            raise ModelError(model_path, Message(N_("cannot be read ({detail})"),
+                                                 detail=exc.strerror)) from None
         if hashlib.sha256(model).hexdigest() != expected_sha256:
-            raise ModelError(model_path, "SHA-256 differs from the signed manifest's (the file "
-                             "was changed after the model folder was verified)")
+            raise ModelError(model_path, Message(N_(
+                "SHA-256 differs from the signed manifest's (the file was changed after the "
+                "model folder was verified)")))
     try:
         session = ort.InferenceSession(model, sess_options=opts, providers=providers)
     except Exception as exc:  # onnxruntime raises its own untyped errors for bad graphs
-        raise ModelError(model_path, f"onnxruntime cannot load the model ({exc})") from None
+        raise ModelError(model_path, Message(N_("onnxruntime cannot load the model ({detail})"),
+                                             detail=exc)) from None
     active = session.get_providers()[0]
     if providers[0] == CUDA and active != CUDA:
         reason = _cuda_failure_reason(report)
