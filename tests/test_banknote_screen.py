@@ -128,6 +128,7 @@ def test_clerk_checks_genuine_counterfeit_camera_and_bad_pictures(qtbot, app_par
     assert "different notes" in screen.reasons_label.text()
     sides = [e for e in service.store.audit_entries() if e.action == "banknote_sides"]
     assert [e.details["verdict"] for e in sides] == ["suspect", "genuine"]
+
     assert screen.denom_label.text() == "ARC 20, front"  # the first side stays shown
 
     # A counterfeit without its security thread: SUSPECT in red, with the reasons.
@@ -166,6 +167,15 @@ def test_clerk_checks_genuine_counterfeit_camera_and_bad_pictures(qtbot, app_par
     assert len(service.store.audit_entries()) == audited and screen.note is None
     assert screen.verdict_label.text() == "—"
     assert len(_checks(service)) == 5  # genuine, two other sides, counterfeit, camera
+
+    # Two pages from a document feeder are a note's two sides: the front is checked, then
+    # the back as its other side (whatever the box said before).
+    screen.other_box.setChecked(True)
+    with qtbot.waitSignal(screen.other_side_done, timeout=60000):
+        screen.open_scanned([_capture(tmp_path, "CYR-50-front"), _capture(tmp_path, "CYR-50-back")])
+    assert screen.note.check.denomination.key == "CYR-50-front"
+    assert screen.other.check.denomination.key == "CYR-50-back" and screen.problems == []
+    assert not screen.other_box.isChecked()
 
 
 def test_operator_enrolls_a_new_denomination_and_the_clerk_reads_it(qtbot, app_parts,

@@ -187,3 +187,24 @@ def test_the_clerk_picks_the_page_with_the_cheque(qtbot, app_parts, cheque_set: 
         check.page_box.setValue(2)
     assert done.args[0].result.decision == "genuine" and check.page_box.value() == 2
     assert check.verdict_label.text() == "GENUINE"
+    # A document feeder's pages, one file each: the same page picker, over the files.
+    blank = tmp_path / "scan-page-1.png"
+    cv2.imwrite(str(blank), np.full((700, 1600), 250, np.uint8))  # a blank separator sheet
+    row = next(r for r in read_csv(cheque_set / "truth.csv")
+               if r["account_number"] == ACCOUNT and r["kind"] == "genuine")
+    genuine = tmp_path / f"scan-page-2{Path(row['file']).suffix}"
+    genuine.write_bytes((cheque_set / "cheques" / row["file"]).read_bytes())
+    with qtbot.waitSignal(check.refused, timeout=30000):
+        check.open_scanned([str(blank), str(genuine)])
+    assert check.page_box.maximum() == 2 and check.page_box.value() == 1
+    assert check.verdict_label.text() == "PAGE NOT USABLE" and check.cheque_path == str(blank)
+    with qtbot.waitSignal(check.check_done, timeout=30000) as done:
+        check.page_box.setValue(2)
+    assert check.cheque_path == str(genuine) and check.page_box.value() == 2
+    assert done.args[0].result.decision == "genuine"
+    verified = [e for e in service.store.audit_entries() if e.action == "verify"]
+    assert max(verified, key=lambda e: e.id).details["cheque"] == genuine.name  # its own file
+    # A file opened by hand afterwards is one document again: the picker offers its pages.
+    with qtbot.waitSignal(check.check_done, timeout=30000):
+        check.open_cheque(str(genuine))
+    assert check.scanned == [] and check.page_box.maximum() == page_count(genuine)

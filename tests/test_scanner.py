@@ -520,16 +520,23 @@ def test_scan_on_the_check_screen_opens_and_checks_the_scanned_page(
     assert scanned.parent.parent == tmp_path / "home" / "scans" and scanned.suffix == ".png"
     assert scanned.name in check.cheque_frame.title()
 
-    # The feeder: ten pages scanned, the first opened, and a message says how many.
+    # The feeder: ten pages scanned, the first opened, the others offered by the page picker
+    # (each checked when picked, and refused or judged on its own).
     clerk.config.scanner_adf = True
     outcomes.clear()
     check.scan()
     qtbot.waitUntil(lambda: bool(outcomes or errors), timeout=30000)
     assert errors == []
     assert Path(check.cheque_path).name.endswith("-page-1.png")
-    notices = [b.text() for b in clerk.findChildren(QMessageBox)]
-    assert any(f"{TEST_DEVICE_ADF_PAGES} pages were scanned; page 1 is open" in t
-               for t in notices)
+    assert check.page_box.isVisibleTo(clerk) and check.page_box.value() == 1
+    assert check.page_box.maximum() == TEST_DEVICE_ADF_PAGES
+    outcomes.clear()
+    check.page_box.setValue(3)
+    qtbot.waitUntil(lambda: bool(outcomes or errors), timeout=30000)
+    assert errors == [] and len(outcomes) == 1
+    assert Path(check.cheque_path).name.endswith("-page-3.png")
+    assert check.page_box.value() == 3 and check.page_box.maximum() == TEST_DEVICE_ADF_PAGES
+    assert not [b for b in clerk.findChildren(QMessageBox) if b.isVisible()]  # no box to close
 
     # A scanner that is not there: a message naming it, nothing opened.
     clerk.config.scanner_device = "test:9"

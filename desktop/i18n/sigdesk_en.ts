@@ -19,16 +19,6 @@
     </message>
 </context>
 <context>
-    <name>BackgroundHost</name>
-    <message numerus="yes">
-        <source>%n pages were scanned; page 1 is open. The pages are in {folder}.</source>
-        <translation>
-            <numerusform>%n page was scanned; page 1 is open. The pages are in {folder}.</numerusform>
-            <numerusform>%n pages were scanned; page 1 is open. The pages are in {folder}.</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
     <name>BanknoteEnrollScreen</name>
     <message numerus="yes">
         <source>%n picture(s) ready to save as {key}.</source>
@@ -47,6 +37,13 @@
 </context>
 <context>
     <name>BanknoteScreen</name>
+    <message numerus="yes">
+        <source>%n pages were scanned; the first is checked. The pages are in {folder}.</source>
+        <translation>
+            <numerusform>%n page was scanned; it is checked. It is in {folder}.</numerusform>
+            <numerusform>%n pages were scanned; the first is checked. The pages are in {folder}.</numerusform>
+        </translation>
+    </message>
     <message numerus="yes">
         <source>Printed detail: %n keypoints agree with the {note} reference.</source>
         <translation>

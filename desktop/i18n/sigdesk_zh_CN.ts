@@ -1294,12 +1294,6 @@
         <source>Cancelled.</source>
         <translation>已取消。</translation>
     </message>
-    <message numerus="yes">
-        <source>%n pages were scanned; page 1 is open. The pages are in {folder}.</source>
-        <translation>
-            <numerusform>已扫描 %n 页，已打开第 1 页。各页保存在 {folder}。</numerusform>
-        </translation>
-    </message>
     <message>
         <source>A scan takes at most {count} pages: sheets still in the feeder were not scanned.</source>
         <translation>每次扫描最多 {count} 页：进纸器中剩余的纸张未被扫描。</translation>
@@ -1630,6 +1624,12 @@ or take one with the camera</source>
     <message>
         <source>Banknote picture</source>
         <translation>纸币图片</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pages were scanned; the first is checked. The pages are in {folder}.</source>
+        <translation>
+            <numerusform>已扫描 %n 页；正在检查第一页。这些页面位于 {folder}。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Checking {name}…</source>

@@ -70,6 +70,7 @@ class BanknoteScreen(QWidget):
         self.sides: SidesCheck | None = None  # the service's judgement of both sides
         self.problems: list[str] = []  # what that judgement found
         self.requests = RequestSlot()  # the note on screen is the newest one asked for
+        self._then_other: str | None = None  # a feeder's second page: the note's other side
         self._build()
 
     # ---- layout ----------------------------------------------------------------------------
@@ -221,11 +222,26 @@ class BanknoteScreen(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Banknote picture"), "",
                                               image_filter())
         if path:
+            self._then_other = None
             self.open_note(path)
 
     def scan(self) -> None:
-        """Scan the note with the source the settings choose, then check it."""
-        self.host.acquire_scan(self.open_note)
+        """Scan the note with the source the settings choose, then check it: from a
+        document feeder, two pages are the note's two sides (checked as such); of more, the
+        first is checked."""
+        self.host.acquire_scan(self.open_scanned)
+
+    def open_scanned(self, pages: list[str]) -> None:
+        """Check the first page a scan gave, and a second one as the note's other side."""
+        self._then_other = None
+        if len(pages) == 2:
+            self.other_box.setChecked(False)  # a new note: its front, then its back
+            self._then_other = pages[1]
+        elif len(pages) > 2:
+            self.host.statusBar().showMessage(self.tr(
+                "%n pages were scanned; the first is checked. The pages are in {folder}.", "",
+                len(pages)).format(folder=Path(pages[0]).parent), 15000)
+        self.open_note(pages[0])
 
     def _other(self) -> bool:
         return self.other_box.isChecked() and self.note is not None
@@ -238,6 +254,7 @@ class BanknoteScreen(QWidget):
     def camera(self) -> None:
         """Take one picture with the chosen camera and check the note in it."""
         index = self.camera_index.value()
+        self._then_other = None
         self._start(check_camera, self.camera_factory, index,
                     status=self.tr("Taking a picture with camera {index}…").format(index=index))
 
@@ -275,6 +292,10 @@ class BanknoteScreen(QWidget):
         self.sides_label.setStyleSheet(SMALL)
         self.sides_label.setText(self.tr("Only this side was checked."))
         self.check_done.emit(note)
+        if self._then_other is not None:  # a feeder's second page: this note's other side
+            other, self._then_other = self._then_other, None
+            self.other_box.setChecked(True)
+            self.open_note(other)
 
     def _other_checked(self, result: tuple[np.ndarray, SidesCheck], first: NoteCheck) -> None:
         if first is not self.note:  # belt and braces: the slot already drops stale results

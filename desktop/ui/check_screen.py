@@ -76,18 +76,19 @@ def _shown(text: str) -> str:
 
 
 def check_or_refusal(service, session, account_number: str, path: str,
-                     zone: SignatureZone | None, page: int = 0
+                     zone: SignatureZone | None, page: int = 0, others: bool = False
                      ) -> tuple[int, ChequeCheck | ChequeRefused]:
     """The file's page count and the service's check of one page, with a refusal (not a
     cheque, no signature in the zone) returned rather than raised, so that the screen can
-    show the page for the zone tool and offer the file's other pages."""
+    show the page for the zone tool and offer the other pages: the file's, or, with
+    ``others``, those of the same scan in other files (a document feeder's)."""
     pages = page_count(path)  # headers only: a multi-page scan's pages are offered to pick
     try:
         return pages, service.check_cheque(session, account_number, path, zone, page=page)
     except ChequeRefused as exc:
         return pages, exc
     except InputImageError as exc:
-        if pages == 1:
+        if pages == 1 and not others:
             raise
         # One unusable page (a blank separator, the back) of several: offer the others.
         return pages, ChequeRefused(exc.path, exc.problem, UNUSABLE_PAGE)
@@ -152,6 +153,7 @@ class CheckScreen(QWidget):
         self.check: ChequeCheck | None = None
         self.zone: SignatureZone | None = None  # a zone the clerk dragged, for this cheque
         self.page = 0  # the page of a multi-page scan (TIFF, PDF) being checked
+        self.scanned: list[str] = []  # a document feeder's pages, one file each (or none)
         self.requests = RequestSlot()  # the check on screen is the newest one asked for
         self._build()
 
@@ -311,25 +313,36 @@ class CheckScreen(QWidget):
             self.open_cheque(path)
 
     def scan(self) -> None:
-        """Scan the cheque with the source the settings choose, then check it."""
-        self.host.acquire_scan(self.open_cheque)
+        """Scan the cheque with the source the settings choose, then check it (the first
+        page of a document feeder's; the page picker offers the others)."""
+        self.host.acquire_scan(self.open_scanned)
 
-    def open_cheque(self, path: str) -> None:
-        """Check this cheque against the selected account's references."""
+    def open_scanned(self, pages: list[str]) -> None:
+        """Check the first of the pages a scan gave; the others are offered to pick."""
+        self.open_cheque(pages[0], pages)
+
+    def open_cheque(self, path: str, scanned: list[str] | None = None) -> None:
+        """Check this cheque against the selected account's references (``scanned``: all
+        the pages of the scan it is the first of)."""
+        self._open(path)
+        self.scanned = [str(p) for p in scanned] if scanned and len(scanned) > 1 else []
+        self._set_pages(1)
+        if self.account is None:
+            self.host.show_error(self.tr("Select the account first, then open the cheque."))
+            return
+        self._run_check()
+
+    def _open(self, path: str, page: int = 0) -> None:
+        """Show ``path`` (its ``page``) as the cheque being checked, nothing checked yet."""
         self.requests.cancel()
         self.cheque_path = str(path)
         self.zone = None
-        self.page = 0
-        self._set_pages(1)
+        self.page = page
         name = Path(path).name
         self.cheque_frame.setTitle(self.tr("Cheque: {name}").format(
             name=elided(name, self.cheque_frame, 520)))
         self.cheque_frame.setToolTip(str(path))
         self._clear_result()
-        if self.account is None:
-            self.host.show_error(self.tr("Select the account first, then open the cheque."))
-            return
-        self._run_check()
 
     def recheck(self) -> None:
         """Check the open cheque (again) against the selected account, with the zone in use."""
@@ -337,18 +350,28 @@ class CheckScreen(QWidget):
             self._run_check()
 
     def _set_pages(self, pages: int) -> None:
-        """Offer the pages of the open file (hidden for a one-page file), showing the one
-        being checked; setting it here does not start another check."""
+        """Offer the pages of the open file, or of the scan that gave it (hidden for one
+        page), showing the one being checked; setting it here starts no other check."""
+        if self.scanned:
+            pages, shown = len(self.scanned), self.scanned.index(self.cheque_path)
+        else:
+            shown = self.page
         self.page_box.blockSignals(True)
         self.page_box.setMaximum(max(1, pages))
         self.page_box.setSuffix(self.tr(" of {pages}").format(pages=pages))
-        self.page_box.setValue(self.page + 1)
+        self.page_box.setValue(shown + 1)
         self.page_box.blockSignals(False)
         self.page_box.setVisible(pages > 1)
 
     def _page_picked(self, number: int) -> None:
-        """The clerk picked another page of the open file: check that one."""
-        if number - 1 != self.page and self.cheque_path and self.account:
+        """The clerk picked another page of the open file, or of the scan: check that one."""
+        if not self.cheque_path or not self.account:
+            return
+        if self.scanned:
+            if self.scanned[number - 1] != self.cheque_path:
+                self._open(self.scanned[number - 1])
+                self._run_check()
+        elif number - 1 != self.page:
             self.page = number - 1
             self.zone = None
             self._run_check()
@@ -371,7 +394,8 @@ class CheckScreen(QWidget):
         svc, ses = self.host.service, self.host.session
         path = self.cheque_path
         self.host.run(check_or_refusal, svc, ses, self.account.account_number, path, self.zone,
-                      self.page, on_done=lambda r, p=path: self._checked(r, p),
+                      self.page, bool(self.scanned),
+                      on_done=lambda r, p=path: self._checked(r, p),
                       status=self.tr("Checking {name}…").format(name=Path(path).name),
                       slot=self.requests)
 

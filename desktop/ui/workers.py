@@ -237,16 +237,16 @@ class BackgroundHost:
 
         self.runner.start(fn, *args, on_done=finished, on_failed=failed, token=token)
 
-    def acquire_scan(self, open_fn: Callable[[str], None]) -> None:
+    def acquire_scan(self, open_fn: Callable[[list[str]], None]) -> None:
         """Scan with the source the settings choose (the newest image in the scan folder, or
-        a scanner through SANE) on a worker, then pass the first page's file to ``open_fn``.
-        When a document feeder gave several pages, a message says how many."""
+        a scanner through SANE) on a worker, then pass the pages' files, first page first,
+        to ``open_fn``. A document feeder that still held sheets after the most a scan takes
+        is said so."""
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QMessageBox
 
         from desktop.core.branch.scanner import scan_source
         from desktop.core.imaging.decode import MAX_PAGES
-        from desktop.ui.widgets import join_sentences  # (widgets imports this module)
 
         try:
             source = scan_source(self.config)
@@ -255,20 +255,16 @@ class BackgroundHost:
             return
 
         def scanned(pages: list) -> None:
-            if len(pages) > 1:
-                text = QCoreApplication.translate(
-                    "BackgroundHost", "%n pages were scanned; page 1 is open. The pages are "
-                    "in {folder}.", "", len(pages)).format(folder=pages[0].parent)
-                if len(pages) >= MAX_PAGES:
-                    text = join_sentences(text, QCoreApplication.translate(
-                        "BackgroundHost", "A scan takes at most {count} pages: sheets still in "
-                        "the feeder were not scanned.").format(count=MAX_PAGES))
+            if len(pages) >= MAX_PAGES:
                 box = QMessageBox(QMessageBox.Icon.Information,
                                   QCoreApplication.translate("BackgroundHost", "Scanned pages"),
-                                  text, QMessageBox.StandardButton.Ok, self)
+                                  QCoreApplication.translate(
+                                      "BackgroundHost", "A scan takes at most {count} pages: "
+                                      "sheets still in the feeder were not scanned.").format(
+                                      count=MAX_PAGES), QMessageBox.StandardButton.Ok, self)
                 box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
                 box.open()  # non-blocking, like show_error's box
-            open_fn(str(pages[0]))
+            open_fn([str(p) for p in pages])
 
         self.run(source.acquire, on_done=scanned, status=QCoreApplication.translate(
             "BackgroundHost", "Scanning: {source}…").format(source=worded(source.describe())))
