@@ -635,3 +635,74 @@ def test_a_page_that_runs_long_while_read_is_stopped_and_refused(monkeypatch,
         SaneSource("fake:0", dpi=200, out_dir=tmp_path).acquire()
     assert str(err.value).startswith("scanner fake:0, page 1: ")
     assert device.cancelled and device.closed and _scans(tmp_path) == []
+
+
+class HungScanner(FakeDevice):
+    """A scanner that starts a page and then sends nothing, until ``sane_cancel`` (which
+    SANE allows from another thread) makes the read return."""
+
+    def __init__(self, options: dict) -> None:
+        super().__init__(options)
+        object.__setattr__(self, "cancel_event", threading.Event())
+        object.__setattr__(self, "reading", threading.Event())
+
+    def snap(self, no_cancel=False, progress=None):
+        progress(1, 120)  # one line, then silence
+        self.reading.set()
+        if not self.cancel_event.wait(30):
+            raise AssertionError("nobody cancelled the hung read")
+        raise FakeSaneError("Operation was cancelled")
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+
+def test_a_scanner_that_stops_answering_is_given_up_on(monkeypatch, tmp_path: Path) -> None:
+    device = HungScanner(_options(source=None))
+    _fake_sane(monkeypatch, device)
+    with pytest.raises(ServiceError, match=r"scanner fake:0: the scanner stopped answering: "
+                                           r"nothing came for 0.5 s while page 1 was read"):
+        SaneSource("fake:0", dpi=200, out_dir=tmp_path, stall_s=0.5).acquire()
+    assert device.closed and _scans(tmp_path) == []
+
+
+def test_a_scan_the_user_cancels_stops_and_leaves_nothing(monkeypatch, tmp_path: Path) -> None:
+    from desktop.core.cancel import Cancelled, CancelToken, cancellable
+
+    device = HungScanner(_options(source=None))
+    _fake_sane(monkeypatch, device)
+    token, outcome = CancelToken(), []
+
+    def scan() -> None:
+        with cancellable(token):
+            try:
+                SaneSource("fake:0", dpi=200, out_dir=tmp_path).acquire()
+            except Cancelled as exc:
+                outcome.append(exc)
+
+    worker = threading.Thread(target=scan)
+    worker.start()
+    assert device.reading.wait(10)
+    token.cancel()  # the status bar's Cancel
+    worker.join(10)
+    assert not worker.is_alive() and len(outcome) == 1
+    assert device.closed and _scans(tmp_path) == []
+
+
+def test_the_status_bar_cancel_stops_a_scan(qtbot, monkeypatch, app_parts,
+                                            tmp_path: Path) -> None:
+    device = HungScanner(_options(source=None))
+    _fake_sane(monkeypatch, device)
+    service, config = app_parts
+    config.scan_source, config.scanner_device, config.scanner_dpi = "sane", "fake:0", 200
+    clerk = _window(qtbot, service, config, "carl")
+    errors: list[str] = []
+    clerk.error_shown.connect(errors.append)
+    clerk.check_screen.scan()
+    qtbot.waitUntil(device.reading.is_set, timeout=10000)
+    qtbot.waitUntil(lambda: clerk.runner.running() == 1, timeout=30000)  # models loaded
+    assert clerk.cancel_button.isVisible()
+    clerk.cancel_button.click()
+    assert clerk.cancel_button.isHidden() and clerk.busy.isHidden()
+    qtbot.waitUntil(lambda: not clerk.runner.busy(), timeout=10000)
+    assert errors == [] and clerk.check_screen.cheque_path is None and device.closed

@@ -53,6 +53,12 @@ def cancellable(token: CancelToken | None) -> Iterator[None]:
         _current.reset(reset)
 
 
+def current_token() -> CancelToken | None:
+    """The token of the request this thread works for (None outside one), for work that
+    watches it from another thread."""
+    return _current.get()
+
+
 def checkpoint() -> None:
     """Raise :class:`Cancelled` when the request this thread works for was cancelled."""
     token = _current.get()

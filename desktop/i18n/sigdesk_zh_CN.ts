@@ -528,6 +528,10 @@
         <translation>扫描仪发送的页面宽 {width} 像素、长度超过 {lines} 行，超出扫描文件的上限：请以较低分辨率扫描</translation>
     </message>
     <message>
+        <source>{scanner}: the scanner stopped answering: nothing came for {seconds} s while page {page} was read; check the scanner (paper, cable, power) and scan again</source>
+        <translation>{scanner}：扫描仪无响应：读取第 {page} 页时 {seconds} 秒内未收到任何数据；请检查扫描仪（纸张、线缆、电源）后重新扫描</translation>
+    </message>
+    <message>
         <source>No scan folder is set: an admin sets it in Settings.</source>
         <translation>未设置扫描文件夹：请管理员在“设置”中设置。</translation>
     </message>
@@ -1287,12 +1291,12 @@
         <translation>取消</translation>
     </message>
     <message>
-        <source>Stop the check that is running (Esc)</source>
-        <translation>停止正在进行的核验（Esc）</translation>
-    </message>
-    <message>
         <source>Cancelled.</source>
         <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Stop the check or scan that is running (Esc)</source>
+        <translation>停止正在进行的检查或扫描（Esc）</translation>
     </message>
     <message>
         <source>A scan takes at most {count} pages: sheets still in the feeder were not scanned.</source>

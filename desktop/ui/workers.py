@@ -159,6 +159,7 @@ class BackgroundHost:
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(160)
         self.busy.hide()
+        self.scan_requests = RequestSlot()  # a scan is cancellable too (Cancel, Esc)
         self.cancel_button = QPushButton()
         self.word_cancel_button()
         self.cancel_button.setShortcut(QKeySequence("Esc"))
@@ -185,7 +186,7 @@ class BackgroundHost:
         # Runs on BranchWindow and MainWindow: an explicit context, not self.tr.
         self.cancel_button.setText(QCoreApplication.translate("BackgroundHost", "Cancel"))
         self.cancel_button.setToolTip(QCoreApplication.translate(
-            "BackgroundHost", "Stop the check that is running (Esc)"))
+            "BackgroundHost", "Stop the check or scan that is running (Esc)"))
 
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
             status: str, slot: RequestSlot | None = None,
@@ -267,7 +268,8 @@ class BackgroundHost:
             open_fn([str(p) for p in pages])
 
         self.run(source.acquire, on_done=scanned, status=QCoreApplication.translate(
-            "BackgroundHost", "Scanning: {source}…").format(source=worded(source.describe())))
+            "BackgroundHost", "Scanning: {source}…").format(source=worded(source.describe())),
+            slot=self.scan_requests)
 
     def _idle(self) -> None:
         # Cancelled work may still be finishing on its thread: for the user the screen is idle

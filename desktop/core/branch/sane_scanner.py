@@ -32,6 +32,7 @@ from typing import Any
 
 from desktop.core.branch.config import SCANNER_DPIS
 from desktop.core.branch.scanner import ScanSource
+from desktop.core.cancel import Cancelled, checkpoint, current_token
 from desktop.core.errors import N_, InputImageError, Message, ServiceError, VerificationError
 from desktop.core.imaging.decode import MAX_PAGES, MAX_PIXELS, MAX_PNG_DECODED_BYTES
 from desktop.core.paths import PRIVATE_FILE_MODE, data_dir, make_private_dir
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 SCANS_NAME = "scans"  # the private folder of scanned pages, in the data folder
 KEEP_SCANS = 8  # scans kept: what the check and banknote screens show is re-read from disk
 LOCK_WAIT_S = 5.0  # a second scan (or a scanner search) waits this long for the first one
+# Nothing from the scanner this long while a page is read: it stopped answering. Generous: a
+# flatbed may warm its lamp up for a minute before the first line.
+STALL_S = 120.0
 
 # sane_strstatus() texts: python-sane raises its error with only this text. SANE marks them
 # for translation but returns them untranslated (python-sane's own ADF loop compares them too).
@@ -173,6 +177,7 @@ class SaneSource(ScanSource):
     adf: bool = False
     out_dir: Path | None = None
     max_pages: int = MAX_PAGES
+    stall_s: float = STALL_S
 
     def describe(self) -> Message:
         """The scanner and its settings."""
@@ -196,8 +201,8 @@ class SaneSource(ScanSource):
                                         dir=base))  # 0700, a fresh name
             try:
                 name = self.device or _first_device(sane)
-                return _Scan(sane, name, out).run(self.dpi, self.colour, self.adf,
-                                                  self.max_pages)
+                return _Scan(sane, name, out, self.stall_s).run(self.dpi, self.colour, self.adf,
+                                                                self.max_pages)
             except BaseException:
                 shutil.rmtree(out, ignore_errors=True)  # no half scan is left behind
                 raise
@@ -218,8 +223,9 @@ def _first_device(sane: ModuleType) -> str:
 class _Scan:
     """One scan of one opened device (inside a SANE session)."""
 
-    def __init__(self, sane: ModuleType, name: str, out: Path) -> None:
-        self.sane, self.name, self.out = sane, name, out
+    def __init__(self, sane: ModuleType, name: str, out: Path, stall_s: float = STALL_S
+                 ) -> None:
+        self.sane, self.name, self.out, self.stall_s = sane, name, out, stall_s
         self.error = _error_type(sane)
         self.label = Message(N_("scanner {name}"), name=name)
 
@@ -336,6 +342,7 @@ class _Scan:
         ``max_pages`` are read (then the batch is ended: further sheets stay in it)."""
         pages: list[Path] = []
         while len(pages) < max_pages:
+            checkpoint()  # cancelled between two sheets: stop before the next one
             number = len(pages) + 1
             # Refuse an oversized page before it is started: cancelling a scan that was
             # started and not read is where drivers are weakest (SANE's test backend hangs).
@@ -380,32 +387,39 @@ class _Scan:
     def read_page(self, dev: Any, number: int, keep_batch: bool) -> Any:
         """Read one started page into a Pillow image, stopping (and refusing it) as soon as
         it is longer than the decoder would accept: a hand scanner announces no length
-        (-1), and any scanner may send more lines than it announced."""
+        (-1), and any scanner may send more lines than it announced. A read that the user
+        cancels, or that gets nothing from the scanner for :data:`STALL_S`, is ended too
+        (:class:`_Watch`)."""
         where = f"{self.label}, page {number}"
         width, max_lines = self.limits(dev, number, started=True)
         over = False
+        with _Watch(dev, self.stall_s, where) as watch:
 
-        def progress(done: int, _announced: int) -> None:
-            # Called by python-sane after each line. It must never raise (python-sane 2.9
-            # does not check the callback's result): it cancels the scan instead, so that
-            # the next read ends it.
-            nonlocal over
-            if done > max_lines and not over:
-                over = True
-                try:
-                    dev.cancel()
-                except Exception:  # see above: nothing may escape
-                    log.warning("%s: cancelling an oversized page failed", where)
+            def progress(done: int, _announced: int) -> None:
+                # Called by python-sane after each line. It must never raise (python-sane
+                # 2.9 does not check the callback's result): it cancels the scan instead,
+                # so that the next read ends it.
+                nonlocal over
+                watch.alive()
+                if done > max_lines and not over:
+                    over = True
+                    try:
+                        dev.cancel()
+                    except Exception:  # see above: nothing may escape
+                        log.warning("%s: cancelling an oversized page failed", where)
 
-        try:
-            image = dev.snap(keep_batch, progress)
-        except self.error as exc:
-            if over:
-                raise self._too_large(where, width, max_lines) from None
-            raise self.failure(exc, f"reading page {number}") from None
-        except RuntimeError as exc:  # python-sane: "Scanner returned no data"
-            raise InputImageError(where, Message(N_("the scanner sent no picture ({detail})"),
-                                                 detail=exc)) from None
+            try:
+                image = dev.snap(keep_batch, progress)
+            except self.error as exc:
+                if over:
+                    raise self._too_large(where, width, max_lines) from None
+                watch.raise_if_ended(self.label, number)
+                raise self.failure(exc, f"reading page {number}") from None
+            except RuntimeError as exc:  # python-sane: "Scanner returned no data"
+                watch.raise_if_ended(self.label, number)
+                raise InputImageError(where, Message(N_("the scanner sent no picture "
+                                                        "({detail})"), detail=exc)) from None
+        watch.raise_if_ended(self.label, number)
         if over or image.width * image.height > MAX_PIXELS:
             raise self._too_large(where, width, max_lines)
         if image.width == 0 or image.height == 0:
@@ -427,6 +441,59 @@ class _Scan:
         with os.fdopen(fd, "wb") as fh:
             image.save(fh, format="PNG", compress_level=1)  # fast: it is read back at once
         return path
+
+
+class _Watch:
+    """Ends a page's read from another thread when the request it belongs to is cancelled
+    (the status bar's Cancel) or the scanner sends nothing for ``stall_s`` seconds: SANE
+    allows ``sane_cancel`` at any time, and the read then returns. (A driver that ignores it
+    keeps its thread, and the SANE lock, until it returns: the next scan says the device is
+    busy.)"""
+
+    def __init__(self, dev: Any, stall_s: float, where: str) -> None:
+        self.dev, self.stall_s, self.where = dev, stall_s, where
+        self.token = current_token()  # read here: a new thread does not see the request's
+        self.last = time.monotonic()
+        self.ended: str | None = None  # "cancelled" or "stalled"
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="scan-watch", daemon=True)
+
+    def __enter__(self) -> _Watch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+    def alive(self) -> None:
+        """The scanner sent something."""
+        self.last = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self._done.wait(min(0.2, self.stall_s / 4)):
+            if self.token is not None and self.token.cancelled:
+                self.ended = "cancelled"
+            elif time.monotonic() - self.last > self.stall_s:
+                self.ended = "stalled"
+            else:
+                continue
+            try:
+                self.dev.cancel()
+            except Exception:  # a watch thread has no one to report to but the log
+                log.warning("%s: cancelling the read (%s) failed", self.where, self.ended,
+                            exc_info=True)
+            return
+
+    def raise_if_ended(self, scanner: Message, page: int) -> None:
+        """:class:`Cancelled`, or the scanner stopped answering, when this watch ended it."""
+        if self.ended == "cancelled":
+            raise Cancelled()
+        if self.ended == "stalled":
+            raise ServiceError(Message(N_(
+                "{scanner}: the scanner stopped answering: nothing came for {seconds} s while "
+                "page {page} was read; check the scanner (paper, cable, power) and scan "
+                "again"), scanner=scanner, seconds=f"{self.stall_s:g}", page=page))
 
 
 def _settable(dev: Any, name: str) -> Any | None:
