@@ -103,6 +103,14 @@ def test_enroll_then_check_genuine_and_forged_cheques(qtbot, app_parts, cheque_s
         check.open_cheque(_truth(cheque_set, "forged"))
     forged = done.args[0]
     assert forged.result.similarity < genuine.result.similarity
+    # The verdict in plain words, with the figure the rule judged (not a single reference's).
+    r, words = forged.result, check.summary_label.text()
+    assert f"similarity {r.similarity:.2f}" in words
+    if r.decision == "forged":
+        assert words.startswith(f"Differs from the 5 references: similarity {r.similarity:.2f}, "
+                                f"below {r.reject_similarity:.2f}")
+    elif r.decision == "needs review":
+        assert words.startswith("Resembles the 5 references, but not closely enough")
     # Rejecting against the verdict without a reason is refused with a message (the rule is
     # on screen beforehand)...
     against = "reject" if forged.result.decision == "genuine" else "refer"

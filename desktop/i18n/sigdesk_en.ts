@@ -86,10 +86,10 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>Differs from all %n reference(s): even the closest ({closest}) is only {best} alike, below {reject}. Compare it with the references on the left before you decide.</source>
+        <source>Differs from the %n reference(s): similarity {value}, below {reject}, where a signature counts as forged; the closest one ({closest}) is {best} alike. Compare it with the references on the left before you decide.</source>
         <translation>
-            <numerusform>Differs from all %n reference: even the closest ({closest}) is only {best} alike, below {reject}. Compare it with the references on the left before you decide.</numerusform>
-            <numerusform>Differs from all %n references: even the closest ({closest}) is only {best} alike, below {reject}. Compare it with the references on the left before you decide.</numerusform>
+            <numerusform>Differs from the reference: similarity {value}, below {reject}, where a signature counts as forged. Compare it with the reference on the left before you decide.</numerusform>
+            <numerusform>Differs from the %n references: similarity {value}, below {reject}, where a signature counts as forged; the closest one ({closest}) is {best} alike. Compare it with the references on the left before you decide.</numerusform>
         </translation>
     </message>
     <message numerus="yes">

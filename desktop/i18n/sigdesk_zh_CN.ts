@@ -2009,6 +2009,12 @@ distance {distance} · {where}</source>
         <source>Cheque: {name}</source>
         <translation>支票：{name}</translation>
     </message>
+    <message numerus="yes">
+        <source>Differs from the %n reference(s): similarity {value}, below {reject}, where a signature counts as forged; the closest one ({closest}) is {best} alike. Compare it with the references on the left before you decide.</source>
+        <translation>
+            <numerusform>与 %n 个参考签名不相符：相似度 {value}，低于判定为伪造的 {reject}；最接近的一个（{closest}）相似度为 {best}。请先与左侧的参考签名比对后再作决定。</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Select the account first, then open the cheque.</source>
         <translation>请先选择账户，再打开支票。</translation>
@@ -2051,12 +2057,6 @@ distance {distance} · {where}</source>
         <source>Matches the %n reference(s) closely: similarity {value}, where {accept} or more counts as genuine.</source>
         <translation>
             <numerusform>与 %n 个参考签名高度吻合：相似度 {value}（达到 {accept} 即判定为真实）。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Differs from all %n reference(s): even the closest ({closest}) is only {best} alike, below {reject}. Compare it with the references on the left before you decide.</source>
-        <translation>
-            <numerusform>与全部 %n 个参考签名均不相符：最接近的（{closest}）相似度也只有 {best}，低于 {reject}。请先与左侧的参考签名比对后再作决定。</numerusform>
         </translation>
     </message>
     <message numerus="yes">

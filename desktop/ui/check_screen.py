@@ -455,11 +455,14 @@ class CheckScreen(QWidget):
                            "{accept} or more counts as genuine.", "", n).format(
                 value=f"{r.similarity:.2f}", accept=f"{r.accept_similarity:.2f}")
         if r.decision == FORGED:
-            return self.tr("Differs from all %n reference(s): even the closest ({closest}) is "
-                           "only {best} alike, below {reject}. Compare it with the references "
-                           "on the left before you decide.", "", n).format(
-                closest=closest, best=f"{sims[best]:.2f}" if best is not None else "—",
-                reject=f"{r.reject_similarity:.2f}")
+            # (the rule judges the similarity to the references taken together; the closest
+            # single one may score above the threshold and is said as such)
+            return self.tr("Differs from the %n reference(s): similarity {value}, below "
+                           "{reject}, where a signature counts as forged; the closest one "
+                           "({closest}) is {best} alike. Compare it with the references on the "
+                           "left before you decide.", "", n).format(
+                value=f"{r.similarity:.2f}", reject=f"{r.reject_similarity:.2f}",
+                closest=closest, best=f"{sims[best]:.2f}" if best is not None else "—")
         return self.tr("Resembles the %n reference(s), but not closely enough to pass "
                        "(similarity {value}; genuine from {accept}): compare it by eye with "
                        "the references on the left.", "", n).format(
