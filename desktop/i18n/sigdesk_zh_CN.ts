@@ -1904,18 +1904,6 @@ distance {distance} · {where}</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <source>accept</source>
-        <translation>接受</translation>
-    </message>
-    <message>
-        <source>refer</source>
-        <translation>转交复核</translation>
-    </message>
-    <message>
-        <source>reject</source>
-        <translation>拒绝</translation>
-    </message>
-    <message>
         <source>NOT A CHEQUE</source>
         <translation>不是支票</translation>
     </message>

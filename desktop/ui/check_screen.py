@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.branch.decisions import (
     ACCEPT,
+    DECISION_WORDS,
     MIN_REASON,
     REFER,
     REJECT,
@@ -36,7 +37,7 @@ from desktop.core.branch.decisions import (
     decision_rule,
 )
 from desktop.core.branch.files import decode_png
-from desktop.core.errors import InputImageError
+from desktop.core.errors import InputImageError, word_for
 from desktop.core.imaging.decode import page_count
 from desktop.core.signature.cheque import ChequeRefused, SignatureZone
 from desktop.core.signature.preprocess import to_display
@@ -60,9 +61,6 @@ from desktop.ui.workers import RequestSlot
 DECISION_TEXT = {ACCEPT: QT_TRANSLATE_NOOP("CheckScreen", "Accept (pay)"),
                  REFER: QT_TRANSLATE_NOOP("CheckScreen", "Refer"),
                  REJECT: QT_TRANSLATE_NOOP("CheckScreen", "Reject")}
-DECISION_WORDS = {ACCEPT: QT_TRANSLATE_NOOP("CheckScreen", "accept"),  # in "Decision recorded"
-                  REFER: QT_TRANSLATE_NOOP("CheckScreen", "refer"),
-                  REJECT: QT_TRANSLATE_NOOP("CheckScreen", "reject")}
 REFUSED_COLOUR = "#555555"
 UNUSABLE_PAGE = "unusable_page"  # a page of several that cannot be read as a cheque (unaudited)
 REFUSAL_TITLES = {"not_a_cheque": QT_TRANSLATE_NOOP("CheckScreen", "NOT A CHEQUE"),
@@ -517,10 +515,9 @@ class CheckScreen(QWidget):
                       status=self.tr("Recording the decision…"))
 
     def _recorded(self, decision_id: int, decision: str, check: ChequeCheck) -> None:
-        word = DECISION_WORDS.get(decision)
         recorded = self.tr("Decision recorded on {name}: {decision} (#{id}).").format(
-            name=Path(check.cheque_path).name, decision=_shown(word) if word else decision,
-            id=decision_id)
+            name=Path(check.cheque_path).name,
+            decision=worded(word_for(DECISION_WORDS, decision)), id=decision_id)
         if check is not self.check:  # the clerk moved on: leave the new check alone
             self.host.statusBar().showMessage(recorded, 10000)
             return
