@@ -148,6 +148,10 @@
         <translation>纸币模型文件夹</translation>
     </message>
     <message>
+        <source>no enrolled side&apos;s printed detail was found in the picture: a denomination that is not enrolled (enroll it) or a picture too poor to read; the reading below is the embedder&apos;s nearest class only</source>
+        <translation>图片中未找到任何已登记面的印刷细节：可能是未登记的面额（请登记），或图片质量太差无法读取；下方读数只是嵌入模型给出的最接近类别</translation>
+    </message>
+    <message>
         <source>no banknote found in the picture: no reference side&apos;s printed detail matches and the note finder sees no note (paper, a cheque or a letter?)</source>
         <translation>图片中未找到纸币：没有任何参考面的印刷细节相符，纸币查找器也未看到纸币（是纸张、支票还是信件？）</translation>
     </message>
@@ -926,6 +930,50 @@
     <message>
         <source>onnxruntime cannot load the model ({detail})</source>
         <translation>onnxruntime 无法加载该模型（{detail}）</translation>
+    </message>
+    <message>
+        <source>row {row} is missing (deleted)</source>
+        <translation>第 {row} 行缺失（已被删除）</translation>
+    </message>
+    <message>
+        <source>row {row} cannot be read (its stored details are not valid JSON): it was changed after it was written</source>
+        <translation>第 {row} 行无法读取（其存储的详情不是有效的 JSON）：写入后被修改</translation>
+    </message>
+    <message>
+        <source>row {row} does not link to the row before it</source>
+        <translation>第 {row} 行与上一行的链接不符</translation>
+    </message>
+    <message>
+        <source>row {row} was changed after it was written</source>
+        <translation>第 {row} 行在写入后被修改</translation>
+    </message>
+    <message>
+        <source>the log ends at row {end} but row {last} was the last one written (rows deleted at the end)</source>
+        <translation>日志止于第 {end} 行，但最后写入的是第 {last} 行（末尾的行被删除）</translation>
+    </message>
+    <message>
+        <source>the head counts {head} rows but the log has {count} (rows deleted at the end and the head rewritten)</source>
+        <translation>链头记录为 {head} 行，但日志只有 {count} 行（末尾的行被删除且链头被改写）</translation>
+    </message>
+    <message>
+        <source>the head row was edited (its hash does not match its last id, row count and last hash)</source>
+        <translation>链头行被修改（其哈希与最后编号、行数和最后哈希不符）</translation>
+    </message>
+    <message>
+        <source>{row} was never recorded by an audit row (written outside the app, or by a change without its audit row)</source>
+        <translation>{row} 从未被任何审计行记录（在本软件之外写入，或修改时未留审计行）</translation>
+    </message>
+    <message>
+        <source>{row} was changed after audit row {audit} recorded it</source>
+        <translation>{row} 在审计行 {audit} 记录之后被修改</translation>
+    </message>
+    <message>
+        <source>{row} is missing (deleted after audit row {audit} recorded it)</source>
+        <translation>{row} 缺失（在审计行 {audit} 记录之后被删除）</translation>
+    </message>
+    <message>
+        <source>{problem} (and {n} more problems)</source>
+        <translation>{problem}（另有 {n} 个问题）</translation>
     </message>
 </context>
 <context>

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.store.audit import AuditCheck, AuditEntry, AuditFilter
+from desktop.ui.wording import worded
 
 # What each action is called on screen (the stored code stays in the details pane and in CSV);
 # translated where shown (action_name).
@@ -298,7 +299,7 @@ class AuditScreen(QWidget):
             self.chain_label.setStyleSheet("color: #1b7f3b; font-weight: bold;")
         else:
             self.chain_label.setText(self.tr("CHAIN BROKEN at row {row}: {problem}.").format(
-                row=check.bad_id, problem=check.problem))
+                row=check.bad_id, problem=worded(check.problem)))
             self.chain_label.setStyleSheet("color: #b3261e; font-weight: bold;")
         self.chain_checked.emit(check)
 

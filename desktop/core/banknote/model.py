@@ -70,9 +70,10 @@ __all__ = ["GENUINE", "SUSPECT", "BanknoteCheck", "BanknoteModel", "Centroid", "
            "EnrolledNote", "NearestReference", "NoteClass", "class_key", "compare_sides"]
 
 MIN_CONFIDENCE = 0.5  # below this the denomination itself is in doubt: the clerk looks
-UNKNOWN_NOTE = ("no enrolled side's printed detail was found in the picture: a denomination "
-                "that is not enrolled (enroll it) or a picture too poor to read; the reading "
-                "below is the embedder's nearest class only")
+UNKNOWN_NOTE = Reason(N_(
+    "no enrolled side's printed detail was found in the picture: a denomination that is not "
+    "enrolled (enroll it) or a picture too poor to read; the reading below is the embedder's "
+    "nearest class only"))
 NO_NOTE_SEEN = N_("no banknote found in the picture: no reference side's printed detail "
                   "matches and the note finder sees no note (paper, a cheque or a letter?)")
 # Logistic fit of "named right" on log((inliers + 1) / (rival inliers + 1)) over 294 verified

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.core.errors import N_, Message
+
 GENESIS_HASH = "0" * 64
 AUDIT_COLUMNS = ("id", "ts", "username", "action", "account_number", "model_id", "details",
                  "hash", "row_digests")
@@ -136,37 +138,38 @@ def verify_chain(entries: Iterable[AuditEntry], last_id: int, last_hash: str,
     for entry in entries:
         count += 1
         if entry.id != expected_id:
-            return AuditCheck(False, count, entry.id, f"row {expected_id} is missing (deleted)")
+            return AuditCheck(False, count, entry.id, Message(N_("row {row} is missing "
+                                                                "(deleted)"), row=expected_id))
         if entry.malformed:
-            return AuditCheck(False, count, entry.id,
-                              f"row {entry.id} cannot be read (its stored details are not "
-                              "valid JSON): it was changed after it was written")
+            return AuditCheck(False, count, entry.id, Message(N_(
+                "row {row} cannot be read (its stored details are not valid JSON): it was "
+                "changed after it was written"), row=entry.id))
         if entry.prev_hash != prev_hash:
-            return AuditCheck(False, count, entry.id,
-                              f"row {entry.id} does not link to the row before it")
+            return AuditCheck(False, count, entry.id, Message(N_(
+                "row {row} does not link to the row before it"), row=entry.id))
         digest = entry_hash(prev_hash, entry.id, entry.ts, entry.username, entry.action,
                             entry.account_number, entry.model_id, entry.details,
                             entry.row_digests)
         if digest != entry.hash:
-            return AuditCheck(False, count, entry.id,
-                              f"row {entry.id} was changed after it was written")
+            return AuditCheck(False, count, entry.id, Message(N_(
+                "row {row} was changed after it was written"), row=entry.id))
         if recorded is not None:
             for key, value in entry.row_digests.items():
                 recorded[key] = (value, entry.id)
         prev_hash, expected_id = entry.hash, entry.id + 1
     if last_id != expected_id - 1 or last_hash != prev_hash:
-        return AuditCheck(False, count, last_id,
-                          f"the log ends at row {expected_id - 1} but row {last_id} was the "
-                          "last one written (rows deleted at the end)")
+        return AuditCheck(False, count, last_id, Message(N_(
+            "the log ends at row {end} but row {last} was the last one written (rows deleted "
+            "at the end)"), end=expected_id - 1, last=last_id))
     if row_count is not None:
         if row_count != count:
-            return AuditCheck(False, count, last_id,
-                              f"the head counts {row_count} rows but the log has {count} "
-                              "(rows deleted at the end and the head rewritten)")
+            return AuditCheck(False, count, last_id, Message(N_(
+                "the head counts {head} rows but the log has {count} (rows deleted at the end "
+                "and the head rewritten)"), head=row_count, count=count))
         if head_hash != head_digest(last_id, row_count, last_hash):
-            return AuditCheck(False, count, last_id,
-                              "the head row was edited (its hash does not match its last id, "
-                              "row count and last hash)")
+            return AuditCheck(False, count, last_id, Message(N_(
+                "the head row was edited (its hash does not match its last id, row count and "
+                "last hash)")))
     return AuditCheck(True, count, last_hash=prev_hash)
 
 
@@ -184,19 +187,21 @@ def check_row_digests(recorded: dict[str, tuple[str, int]], current: Iterable[tu
         seen.add(key)
         what = key.replace(":", " ", 1)
         if key not in recorded:
-            problems.append((None, f"{what} was never recorded by an audit row (written "
-                                   "outside the app, or by a change without its audit row)"))
+            problems.append((None, Message(N_(
+                "{row} was never recorded by an audit row (written outside the app, or by a "
+                "change without its audit row)"), row=what)))
             continue
         expected, audit_id = recorded[key]
         if digest != expected:
-            problems.append((audit_id, f"{what} was changed after audit row {audit_id} "
-                                       "recorded it"))
+            problems.append((audit_id, Message(N_("{row} was changed after audit row {audit} "
+                                                  "recorded it"), row=what, audit=audit_id)))
         else:
             matched += 1
     for key in sorted(set(recorded) - seen):
         audit_id = recorded[key][1]
-        problems.append((audit_id, f"{key.replace(':', ' ', 1)} is missing (deleted after "
-                                   f"audit row {audit_id} recorded it)"))
+        problems.append((audit_id, Message(N_("{row} is missing (deleted after audit row "
+                                              "{audit} recorded it)"),
+                                           row=key.replace(":", " ", 1), audit=audit_id)))
     return problems, matched
 
 
@@ -208,7 +213,7 @@ def combine(chain: AuditCheck, row_problems: list[tuple[int | None, str]],
         return AuditCheck(True, chain.rows, last_hash=chain.last_hash, covered=covered)
     bad_id = chain.bad_id if not chain.ok else next(
         (i for i, _ in row_problems if i is not None), None)
-    first = problems[0] + (f" (and {len(problems) - 1} more problems)"
-                           if len(problems) > 1 else "")
+    first = problems[0] if len(problems) == 1 else Message(
+        N_("{problem} (and {n} more problems)"), problem=problems[0], n=len(problems) - 1)
     return AuditCheck(False, chain.rows, bad_id, first, tuple(problems), chain.last_hash,
                       covered)
