@@ -109,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         store = open_configured_store(config, args.store, create=args.create, app_start=True)
         zone = SignatureZone.from_dict(config.zone) if config.zone else DEFAULT_ZONE
     except (VerificationError, ValueError) as exc:
+        from desktop.ui.wording import error_text
+
         QMessageBox.critical(None, QCoreApplication.translate("sigdesk", "Cannot start"),
-                             str(exc))
+                             error_text(exc))
         return 2
     service = BranchService(store, None, DecisionSettings(config.method, config.target_far, zone))
     login = LoginDialog(service)

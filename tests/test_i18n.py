@@ -36,10 +36,11 @@ PATHISH = re.compile(r"\S*[/\\]\S*|\S+\.(png|jpe?g|tiff?|bmp|pdf|sqlite|csv|pub|
 
 
 # Names the core's sentences keep in every language: commands (in backticks) and packages to
-# install, a manifest's field, the Linux group, and the side folders' names a currency folder
-# must use.
+# install, options, a manifest's field, the Linux group, and the side folders' names a currency
+# folder must use.
 CORE_NAMES = re.compile(r"“scanner”|scanimage -L|apt install libsane1 sane-utils|`[^`]+`|"
-                        r"'files'|manifest\.sig|\b(Linux|Debian|NaN|front|back)\b")
+                        r"'files'|manifest\.sig|--create|"
+                        r"\b(SigDesk|Linux|Debian|NaN|front|back)\b")
 
 
 def _english(text: str) -> bool:

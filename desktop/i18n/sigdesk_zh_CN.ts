@@ -975,6 +975,58 @@
         <source>{problem} (and {n} more problems)</source>
         <translation>{problem}（另有 {n} 个问题）</translation>
     </message>
+    <message>
+        <source>{store}: the audit head row is missing</source>
+        <translation>{store}：审计链头行缺失</translation>
+    </message>
+    <message>
+        <source>a reason is needed to revoke banknote reference {ref}</source>
+        <translation>撤销参考纸币 {ref} 需要填写理由</translation>
+    </message>
+    <message>
+        <source>{store}: cannot be opened as a reference store ({detail})</source>
+        <translation>{store}：无法作为参考库打开（{detail}）</translation>
+    </message>
+    <message>
+        <source>{store}: the connection to the database failed ({detail})</source>
+        <translation>{store}：与数据库的连接失败（{detail}）</translation>
+    </message>
+    <message>
+        <source>{store}: the server stopped this change because it conflicted with another PC&apos;s ({detail}); try again</source>
+        <translation>{store}：服务器中止了此次修改，因为它与另一台电脑的修改冲突（{detail}）；请重试</translation>
+    </message>
+    <message>
+        <source>{store}: the connection to the database failed during the transaction; nothing of it was kept</source>
+        <translation>{store}：事务进行中与数据库的连接失败；其中的修改均未保存</translation>
+    </message>
+    <message>
+        <source>account {account} already exists</source>
+        <translation>账户 {account} 已存在</translation>
+    </message>
+    <message>
+        <source>reference {ref} does not exist or is already revoked</source>
+        <translation>参考签名 {ref} 不存在或已被撤销</translation>
+    </message>
+    <message>
+        <source>verification {verification} or account {account} does not exist; no decision was recorded</source>
+        <translation>核验 {verification} 或账户 {account} 不存在；未记录决定</translation>
+    </message>
+    <message>
+        <source>a decision was already recorded for this verification</source>
+        <translation>此次核验已记录过决定</translation>
+    </message>
+    <message>
+        <source>a user named {user} already exists</source>
+        <translation>名为 {user} 的用户已存在</translation>
+    </message>
+    <message>
+        <source>{store}: the store has schema version {version}, written by a newer version of the app (this one knows up to {known}); nothing was changed</source>
+        <translation>{store}：该库的结构版本为 {version}，由更新版本的软件写入（本软件最高支持 {known}）；未作任何修改</translation>
+    </message>
+    <message>
+        <source>no store at {store} (the database has no SigDesk tables); check the location, or create the store with --create (the app&apos;s first start makes it)</source>
+        <translation>{store} 处没有数据库（其中没有 SigDesk 的表）；请检查位置，或用 --create 创建（软件首次启动时会自动创建）</translation>
+    </message>
 </context>
 <context>
     <name>AccountPicker</name>

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from desktop.core.errors import N_, Message
 from desktop.core.store import schema as t
 from desktop.core.store.audit import (
     AuditCheck,
@@ -78,7 +79,8 @@ class AuditQueries(RowDigestRecorder):
         with self.transaction():
             head = self._one(_LOCK_HEAD)
             if head is None:
-                raise StoreError(f"{self.location}: the audit head row is missing")
+                raise StoreError(Message(N_("{store}: the audit head row is missing"),
+                                         store=self.location))
             new_id, last_hash = int(head["last_id"]) + 1, head["last_hash"]
             now = head["now"]
             ts = utc_now() if now is None else \

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import sqlalchemy as sa
 
+from desktop.core.errors import N_, Message
 from desktop.core.store.records import (
     BanknoteReference,
     NewBanknoteReference,
@@ -50,14 +51,15 @@ class BanknoteQueries:
                                   reason: str) -> BanknoteReference:
         """Mark an active reference note revoked (the row and its image are kept)."""
         if not reason.strip():
-            raise StoreError(f"a reason is needed to revoke banknote reference {ref_id}")
+            raise StoreError(Message(N_("a reason is needed to revoke banknote reference "
+                                        "{ref}"), ref=ref_id))
         with self.transaction():
             row = self._one(notes.update().where(notes.c.id == ref_id, notes.c.active.is_(True))
                             .values(active=False, revoked_by=by, revoked_at=utc_now(),
                                     revoke_reason=reason.strip()).returning(*notes.c))
             if row is None:
-                raise StoreError(f"banknote reference {ref_id} does not exist or is already "
-                                 "revoked")
+                raise StoreError(Message(N_("banknote reference {ref} does not exist or is "
+                                            "already revoked"), ref=ref_id))
             self._written("banknote_references", [row])
         return banknote_from_row(row)
 

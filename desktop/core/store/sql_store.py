@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
+from desktop.core.errors import N_, Message
 from desktop.core.store import schema as t
 from desktop.core.store.dialects import DIALECTS, Dialect, bytewise, sha256_hex
 from desktop.core.store.prepared import Prepared
@@ -82,8 +83,9 @@ class SqlStore(Upgrader, UserQueries, AuditQueries, BanknoteQueries):
             raise self._connect_error(exc) from None
 
     def _connect_error(self, exc: sa.exc.DBAPIError) -> StoreError:
-        return StoreError(f"{self.location}: cannot be opened as a reference store "
-                          f"({self._scrub(exc)})")
+        return StoreError(Message(N_("{store}: cannot be opened as a reference store "
+                                     "({detail})"), store=self.location,
+                                  detail=self._scrub(exc)))
 
     def _scrub(self, exc: BaseException) -> str:
         """The first line of a driver message."""
@@ -105,11 +107,13 @@ class SqlStore(Upgrader, UserQueries, AuditQueries, BanknoteQueries):
         lost = getattr(exc, "connection_invalidated", False) or self._db.invalidated
         if lost:
             self._driver_conn = None  # reconnected before the next transaction
-            err = StoreError(f"{self.location}: the connection to the database failed "
-                             f"({self._scrub(exc)})")
+            err = StoreError(Message(N_("{store}: the connection to the database failed "
+                                        "({detail})"), store=self.location,
+                                     detail=self._scrub(exc)))
         elif type(orig).__name__ in ("DeadlockDetected", "SerializationFailure"):
-            err = StoreError(f"{self.location}: the server stopped this change because it "
-                             f"conflicted with another PC's ({self._scrub(exc)}); try again")
+            err = StoreError(Message(N_("{store}: the server stopped this change because it "
+                                        "conflicted with another PC's ({detail}); try again"),
+                                     store=self.location, detail=self._scrub(exc)))
         else:
             err = StoreError(f"{self.location}: {self._scrub(exc)}")
         err.sqlstate = getattr(orig, "sqlstate", None)  # type: ignore[attr-defined]
@@ -144,8 +148,9 @@ class SqlStore(Upgrader, UserQueries, AuditQueries, BanknoteQueries):
             self._reconnect_if_lost()
             raw = self._driver_conn
             if raw is None:  # lost inside a transaction: it is gone with the connection
-                raise StoreError(f"{self.location}: the connection to the database failed "
-                                 "during the transaction; nothing of it was kept")
+                raise StoreError(Message(N_("{store}: the connection to the database failed "
+                                            "during the transaction; nothing of it was kept"),
+                                         store=self.location))
         try:
             return raw.execute(sql) if args is None else raw.execute(sql, args)
         except self._driver_error as exc:
@@ -302,7 +307,8 @@ class SqlStore(Upgrader, UserQueries, AuditQueries, BanknoteQueries):
                 account_number=account_number, holder_name=holder_name, created_at=utc_now(),
                 created_by=by).on_conflict_do_nothing().returning(*_ACCOUNT))
             if row is None:  # another PC created it first (or long ago)
-                raise StoreError(f"account {account_number} already exists")
+                raise StoreError(Message(N_("account {account} already exists"),
+                                         account=account_number))
             self._written("accounts", [row])
         return Account(**row)
 
@@ -349,7 +355,8 @@ class SqlStore(Upgrader, UserQueries, AuditQueries, BanknoteQueries):
                 status="revoked", revoked_at=utc_now(), revoked_by=by, revoke_reason=reason,
             ).returning(*_REFS.c))
             if row is None:
-                raise StoreError(f"reference {ref_id} does not exist or is already revoked")
+                raise StoreError(Message(N_("reference {ref} does not exist or is already "
+                                            "revoked"), ref=ref_id))
             self._written("reference_signatures", [row])
         return reference_from_row(row)
 
@@ -374,12 +381,14 @@ class SqlStore(Upgrader, UserQueries, AuditQueries, BanknoteQueries):
                     key: getattr(d, c) for key, c in _DECISION_PARAMS})
             except StoreError as exc:
                 if getattr(exc, "integrity", False):
-                    raise StoreError(f"verification {d.verification_id} or account "
-                                     f"{d.account_id} does not exist; no decision was "
-                                     "recorded") from None
+                    raise StoreError(Message(N_(
+                        "verification {verification} or account {account} does not exist; no "
+                        "decision was recorded"), verification=d.verification_id,
+                        account=d.account_id)) from None
                 raise
             if row is None:
-                raise StoreError("a decision was already recorded for this verification")
+                raise StoreError(Message(N_("a decision was already recorded for this "
+                                            "verification")))
             self._written("decisions", [row])
         return int(row["id"])
 

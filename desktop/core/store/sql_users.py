@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from desktop.core.errors import N_, Message
 from desktop.core.store import schema as t
 from desktop.core.store.dialects import bytewise
 from desktop.core.store.prepared import Prepared
@@ -38,7 +39,8 @@ class UserQueries:
                 salt=user.salt, kdf=user.kdf, created_at=utc_now(),
             ).on_conflict_do_nothing().returning(*t.users.c))
             if not rows:
-                raise StoreError(f"a user named {user.username!r} already exists")
+                raise StoreError(Message(N_("a user named {user} already exists"),
+                                         user=repr(user.username)))
             self._written("users", rows)
 
     def get_user(self, username: str) -> User | None:
@@ -73,7 +75,8 @@ class UserQueries:
         with self.transaction():
             rows = self._update_user(username, role=role)
             if not rows:
-                raise StoreError(f"there is no user named {username!r}")
+                raise StoreError(Message(N_("there is no user named {user}"),
+                                         user=repr(username)))
             self._written("users", rows)
 
     def set_active(self, username: str, active: bool) -> None:
@@ -82,5 +85,6 @@ class UserQueries:
         with self.transaction():
             rows = self._update_user(username, active=bool(active))
             if not rows:
-                raise StoreError(f"there is no user named {username!r}")
+                raise StoreError(Message(N_("there is no user named {user}"),
+                                         user=repr(username)))
             self._written("users", rows)

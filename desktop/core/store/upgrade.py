@@ -26,6 +26,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 
+from desktop.core.errors import N_, Message
 from desktop.core.store import schema as t
 from desktop.core.store.audit import head_digest
 from desktop.core.store.legacy import LEGACY_VERSION, ROW_DIGEST_VERSION, STEPS
@@ -132,15 +133,17 @@ class Upgrader:
         newer = version > known.schema_version or (revision is not None
                                                    and not known.known(revision))
         if newer:
-            raise StoreError(
-                f"{self.location}: the store has schema version "
-                f"{version_of(revision) if revision and revision[:4].isdigit() else version}, "
-                "written by a newer version of the app (this one knows up to "
-                f"{known.schema_version}); nothing was changed")
+            raise StoreError(Message(N_(
+                "{store}: the store has schema version {version}, written by a newer version "
+                "of the app (this one knows up to {known}); nothing was changed"),
+                store=self.location,
+                version=version_of(revision) if revision and revision[:4].isdigit() else version,
+                known=known.schema_version))
         if version == 0 and revision is None and not create:
-            raise StoreError(f"no store at {self.location} (the database has no SigDesk "
-                             "tables); check the location, or create the store with --create "
-                             "(the app's first start makes it)")
+            raise StoreError(Message(N_(
+                "no store at {store} (the database has no SigDesk tables); check the location, "
+                "or create the store with --create (the app's first start makes it)"),
+                store=self.location))
         self._covering = version >= ROW_DIGEST_VERSION or revision is not None
         if migrate and (revision != known.head or version != known.schema_version):
             self.migrate(version)
