@@ -41,6 +41,9 @@ def test_every_tab_fits_1280x720(qtbot, app_parts, user: str) -> None:
         assert inside.contains(_rect_in_window(win, screen)), win.tabs.tabText(i)
     assert inside.contains(_rect_in_window(win, win.statusBar()))
     assert inside.contains(_rect_in_window(win, win.menuBar()))
+    # A long store path is cut in the middle, whole in its tooltip: status messages keep room.
+    assert win.status_store.toolTip() == str(service.store.location)
+    assert win.status_store.sizeHint().width() <= 360
     if win.check_screen is not None:
         win.tabs.setCurrentWidget(win.check_screen)
         check = win.check_screen

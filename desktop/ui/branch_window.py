@@ -34,7 +34,7 @@ from desktop.ui.enroll_screen import EnrollScreen
 from desktop.ui.login import LockPanel, SwitchUserPanel
 from desktop.ui.settings_screen import SettingsScreen
 from desktop.ui.users_screen import UsersScreen, role_name
-from desktop.ui.widgets import fit_to_screen, show_model_status
+from desktop.ui.widgets import elided, fit_to_screen, show_model_status
 from desktop.ui.wording import (
     error_text,
     provider_status,
@@ -88,8 +88,8 @@ class BranchWindow(BackgroundHost, QMainWindow):
         QApplication.instance().installEventFilter(self)
         self.status_provider = QLabel(self.tr("Loading model…"))
         self.status_banknotes = QLabel("")
-        self.status_store = QLabel(self.tr("Store: {location}").format(
-            location=service.store.location))
+        self.status_store = QLabel()
+        self._word_store()
         self.statusBar().addPermanentWidget(self.status_store)
         self.statusBar().addPermanentWidget(self.status_provider)
         self.statusBar().addPermanentWidget(self.status_banknotes)
@@ -98,6 +98,14 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self._build_screens()
         self.load_model()
         self.load_banknote_model()
+
+    def _word_store(self) -> None:
+        """The store in the status bar: its location cut in the middle (a long path would
+        squeeze the status messages), whole in the tooltip."""
+        location = self.service.store.location
+        self.status_store.setText(self.tr("Store: {location}").format(
+            location=elided(location, self.status_store, 260)))
+        self.status_store.setToolTip(location)
 
     def _build_menus(self) -> None:
         """File (open, scan, log out, quit) and Help, with the usual shortcuts."""
@@ -226,8 +234,7 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self.menuBar().clear()
         self._build_menus()
         self.word_cancel_button()
-        self.status_store.setText(self.tr("Store: {location}").format(
-            location=self.service.store.location))
+        self._word_store()
         for old, new in ((self.lock_panel, LockPanel(self)),
                          (self.login_panel, SwitchUserPanel(self))):
             self.pages.insertWidget(self.pages.indexOf(old), new)
