@@ -176,6 +176,11 @@ def test_clerk_checks_genuine_counterfeit_camera_and_bad_pictures(qtbot, app_par
     assert screen.note.check.denomination.key == "CYR-50-front"
     assert screen.other.check.denomination.key == "CYR-50-back" and screen.problems == []
     assert not screen.other_box.isChecked()
+    # More pages than a note has sides: the first is checked, and the screen says so.
+    pages = [_capture(tmp_path, "BOR-5-front", index=i) for i in (3, 4, 5)]
+    with qtbot.waitSignal(screen.check_done, timeout=30000):
+        screen.open_scanned(pages)
+    assert "3 pages were scanned; the first is checked" in screen.sides_label.text()
 
 
 def test_operator_enrolls_a_new_denomination_and_the_clerk_reads_it(qtbot, app_parts,

@@ -71,6 +71,7 @@ class BanknoteScreen(QWidget):
         self.problems: list[str] = []  # what that judgement found
         self.requests = RequestSlot()  # the note on screen is the newest one asked for
         self._then_other: str | None = None  # a feeder's second page: the note's other side
+        self._scanned_note = ""  # said under the verdict when a feeder gave more pages
         self._build()
 
     # ---- layout ----------------------------------------------------------------------------
@@ -222,7 +223,7 @@ class BanknoteScreen(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Banknote picture"), "",
                                               image_filter())
         if path:
-            self._then_other = None
+            self._then_other, self._scanned_note = None, ""
             self.open_note(path)
 
     def scan(self) -> None:
@@ -237,10 +238,9 @@ class BanknoteScreen(QWidget):
         if len(pages) == 2:
             self.other_box.setChecked(False)  # a new note: its front, then its back
             self._then_other = pages[1]
-        elif len(pages) > 2:
-            self.host.statusBar().showMessage(self.tr(
-                "%n pages were scanned; the first is checked. The pages are in {folder}.", "",
-                len(pages)).format(folder=Path(pages[0]).parent), 15000)
+        self._scanned_note = self.tr(
+            "%n pages were scanned; the first is checked. The pages are in {folder}.", "",
+            len(pages)).format(folder=Path(pages[0]).parent) if len(pages) > 2 else ""
         self.open_note(pages[0])
 
     def _other(self) -> bool:
@@ -254,7 +254,7 @@ class BanknoteScreen(QWidget):
     def camera(self) -> None:
         """Take one picture with the chosen camera and check the note in it."""
         index = self.camera_index.value()
-        self._then_other = None
+        self._then_other, self._scanned_note = None, ""
         self._start(check_camera, self.camera_factory, index,
                     status=self.tr("Taking a picture with camera {index}…").format(index=index))
 
@@ -290,7 +290,9 @@ class BanknoteScreen(QWidget):
         self.timings_label.setText(f"{times} · {audit}" if times else audit)
         self.other_box.setEnabled(True)
         self.sides_label.setStyleSheet(SMALL)
-        self.sides_label.setText(self.tr("Only this side was checked."))
+        self.sides_label.setText(join_sentences(self.tr("Only this side was checked."),
+                                                self._scanned_note))
+        self._scanned_note = ""
         self.check_done.emit(note)
         if self._then_other is not None:  # a feeder's second page: this note's other side
             other, self._then_other = self._then_other, None

@@ -330,12 +330,12 @@ class CheckScreen(QWidget):
             return
         self._run_check()
 
-    def _open(self, path: str, page: int = 0) -> None:
-        """Show ``path`` (its ``page``) as the cheque being checked, nothing checked yet."""
+    def _open(self, path: str) -> None:
+        """Show ``path`` (its first page) as the cheque being checked, nothing checked yet."""
         self.requests.cancel()
         self.cheque_path = str(path)
         self.zone = None
-        self.page = page
+        self.page = 0
         name = Path(path).name
         self.cheque_frame.setTitle(self.tr("Cheque: {name}").format(
             name=elided(name, self.cheque_frame, 520)))
