@@ -3,7 +3,8 @@ writers for the same short budget and judged on the *validation* writers of each
 
     python benchmarks/signature_search.py run A B       # train the named rows (runs/search/<row>)
     python benchmarks/signature_search.py robust A B    # their robustness on validation writers
-    python benchmarks/signature_search.py collect       # runs/search/* -> results JSON
+    python benchmarks/signature_search.py collect       # runs/search/* -> results JSON (rows
+                                                        # run elsewhere are kept)
     python benchmarks/signature_search.py ship --key K  # the shipped row, start to signed folder
 
 Rows A-C train with ``--threads 1`` so that two rows can share a 2-core machine, later
@@ -60,6 +61,9 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           "against D's thin-pen and half-resolution moves (two threads, epochs 1-15 sharing "
           "the cores with the shipping and the tests)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--capture", "wide"]),
+    "I": ("D trained twice as long (50 epochs, 2000 batches; two threads, sharing the cores "
+          "with the tests now and then)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--epochs", "50"]),
 }
 
 
@@ -122,11 +126,17 @@ def ship(key: Path, out: Path = ROOT / "exported_models" / "signature") -> None:
 
 
 def collect() -> dict:
-    """The rows whose runs exist, with their best validation epoch and training time."""
+    """The rows whose runs exist, with their best validation epoch and training time; a row
+    whose run is not on this machine (another session's, another machine's) is kept as the
+    results file has it."""
+    earlier = ({r["row"]: r for r in json.loads(RESULTS.read_text())["rows"]}
+               if RESULTS.is_file() else {})
     rows = []
     for name, (change, args) in ROWS.items():
         history_file = RUNS / name / "history.json"
         if not history_file.is_file():
+            if name in earlier:
+                rows.append(earlier[name])
             continue
         history = json.loads(history_file.read_text())
         best = history["epochs"][history["best_epoch"]]
