@@ -64,6 +64,9 @@ ROWS: dict[str, tuple[str, list[str]]] = {
     "I": ("D trained twice as long (50 epochs, 2000 batches; two threads, sharing the cores "
           "with the tests now and then)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--epochs", "50"]),
+    "J": ("D with the supervised contrastive loss (SupCon, temperature 0.1) instead of "
+          "multi-similarity (two threads, alone but for a few short tests)",
+          ["--loss", "supcon", "--width", "32", "--threads", "2"]),
 }
 
 

@@ -19,6 +19,8 @@ Names for :func:`build_loss` (``LOSSES``):
 * ``multisimilarity``: Wang et al. 2019 (pml ``MultiSimilarityLoss`` with its miner): every
   informative pair weighted by how hard it is relative to the others, which tolerates hard,
   noisy classes better than batch-hard's single hardest negative.
+* ``supcon``: Khosla et al. 2020 (pml ``SupConLoss``): a softmax over the whole batch per
+  anchor, every other sample of its class a positive; no miner (every pair counts).
 
 The pair losses (``PAIR_LOSSES``) accept ``pos_neg_ratio``: keep every positive pair of the
 batch and a random subset of the negative pairs so that #positive / #negative is that ratio
@@ -36,7 +38,7 @@ from pytorch_metric_learning.utils import loss_and_miner_utils as lmu
 from torch import nn
 
 LOSSES = ("contrastive", "chopra", "koch", "triplet-all", "triplet-hard", "triplet-semihard",
-          "triplet-easyhard", "triplet", "quadruplet", "multisimilarity")
+          "triplet-easyhard", "triplet", "quadruplet", "multisimilarity", "supcon")
 PAIR_LOSSES = ("contrastive", "chopra", "koch")
 ALIASES = {"triplet": "triplet-hard"}  # "triplet" in configs of older checkpoints
 
@@ -254,6 +256,8 @@ def build_loss(
     * ``multisimilarity``: pml ``MultiSimilarityLoss`` (alpha 2, beta 50, base 0.5, the
       paper's values) on cosine similarity, pairs chosen by ``MultiSimilarityMiner``
       (``margin`` is its epsilon, default 0.1).
+    * ``supcon``: pml ``SupConLoss`` on cosine similarity, temperature ``margin`` (default
+      0.1); a skilled forgery, alone in its label, serves only as a negative.
 
     ``pos_neg_ratio`` (pair losses only) subsamples negative pairs (:class:`RatioPairMiner`,
     seeded with ``seed``).
@@ -276,6 +280,8 @@ def build_loss(
     if name == "multisimilarity":
         return MetricLoss(losses.MultiSimilarityLoss(alpha=2.0, beta=50.0, base=0.5),
                           miners.MultiSimilarityMiner(0.1 if margin is None else margin))
+    if name == "supcon":
+        return MetricLoss(losses.SupConLoss(temperature=0.1 if margin is None else margin))
     if name == "quadruplet":
         m = 0.2 if margin is None else margin
         return MetricLoss(QuadrupletLoss(m, m / 2 if margin2 is None else margin2))
