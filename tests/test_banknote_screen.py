@@ -110,7 +110,7 @@ def test_clerk_checks_genuine_counterfeit_camera_and_bad_pictures(qtbot, app_par
     assert f"{check.threshold:.3f}" in screen.detail_label.text()
     assert screen.picture.has_picture() and not screen.straight.pixmap().isNull()
     assert all(not lab.pixmap().isNull() for lab in screen.near_images)
-    assert "ARC-20-front" in screen.near_texts[0].text()
+    assert "ARC 20, front" in screen.near_texts[0].text()
     assert "ms" in screen.timings_label.text()
 
     # The other side of the same note agrees; a back of another note does not.
@@ -207,7 +207,7 @@ def test_operator_enrolls_a_new_denomination_and_the_clerk_reads_it(qtbot, app_p
     assert [r.key for r in saved.args[0]] == ["CYR-200-front"]
     qtbot.waitUntil(lambda: screen.ref_table.rowCount() == 1, timeout=10000)
     assert screen.table.rowCount() == 0 and shown == []
-    assert "CYR-200-front" in screen.ref_table.item(0, 1).text()
+    assert "CYR 200, front" in screen.ref_table.item(0, 1).text()
     # A revoke without a reason is refused with a message.
     with qtbot.waitSignal(op.error_shown, timeout=10000) as err:
         screen.revoke(saved.args[0][0].id, "")

@@ -98,7 +98,8 @@ def test_translations_are_complete_and_compiled() -> None:
     assert update_translations.check() == []
 
 
-def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese) -> None:
+def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese,
+                                                  tmp_path: Path) -> None:
     from desktop.ui.branch_window import BranchWindow
     from desktop.ui.login import LoginDialog
     from desktop.ui.main_window import MainWindow
@@ -115,6 +116,16 @@ def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese) -> 
         qtbot.waitUntil(lambda: win.tabs.currentWidget().isVisible(), timeout=5000)
         left += [f"{win.tabs.tabText(i)} / {where}: {text!r}"
                  for where, text in visible_texts(win) if _english(text)]
+    # A banknote checked: its denomination, reasons and timings are worded too.
+    from tests.test_banknote_screen import _capture
+
+    if win.service.notes.model is None:
+        qtbot.waitSignal(win.banknote_model_ready, timeout=60000).wait()
+    win.tabs.setCurrentWidget(win.banknote_screen)
+    with qtbot.waitSignal(win.banknote_screen.check_done, timeout=60000):
+        win.banknote_screen.open_note(_capture(tmp_path, "CYR-50-front", "missing_thread"))
+    left += [f"banknote checked / {where}: {text!r}"
+             for where, text in visible_texts(win) if _english(text)]
     win.help_action.trigger()
     left += [f"help: {text!r}" for text in [win.help_box.text()] if _english(text)]
     win.help_box.close()

@@ -148,6 +148,22 @@
         <translation>纸币模型文件夹</translation>
     </message>
     <message>
+        <source>find and rectify</source>
+        <translation>查找与校正</translation>
+    </message>
+    <message>
+        <source>preprocess</source>
+        <translation>预处理</translation>
+    </message>
+    <message>
+        <source>embed</source>
+        <translation>嵌入</translation>
+    </message>
+    <message>
+        <source>classify and judge</source>
+        <translation>分类与判定</translation>
+    </message>
+    <message>
         <source>no enrolled side&apos;s printed detail was found in the picture: a denomination that is not enrolled (enroll it) or a picture too poor to read; the reading below is the embedder&apos;s nearest class only</source>
         <translation>图片中未找到任何已登记面的印刷细节：可能是未登记的面额（请登记），或图片质量太差无法读取；下方读数只是嵌入模型给出的最接近类别</translation>
     </message>

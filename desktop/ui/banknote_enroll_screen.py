@@ -32,7 +32,7 @@ from desktop.core.branch.banknotes import FolderSide
 from desktop.core.branch.note_references import NoteCandidate
 from desktop.core.store.records import BanknoteReference
 from desktop.ui.widgets import DropFrame, bgr_pixmap, image_filter
-from desktop.ui.wording import worded
+from desktop.ui.wording import note_name, worded
 from desktop.ui.workers import RequestSlot
 
 MAX_NOTES = 5
@@ -380,7 +380,7 @@ class BanknoteEnrollScreen(QWidget):
                                 .format(file=ref.source_name, when=ref.enrolled_at,
                                         user=ref.enrolled_by, model=ref.model_id))
             series = ref.series or self.tr("(no series)")
-            cls = QTableWidgetItem(f"{ref.key}\n{series}")
+            cls = QTableWidgetItem(f"{note_name(ref.key)}\n{series}")
             for col, item in enumerate((thumb, cls, enrolled, state)):
                 self.ref_table.setItem(row, col, item)
         self.references_loaded.emit(self.references)

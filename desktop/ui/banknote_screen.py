@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.banknote.model import BanknoteCheck
 from desktop.core.branch.banknotes import NoteCheck, SidesCheck
+from desktop.core.errors import Message
 from desktop.ui.banknote_capture import check_camera, check_file, check_other_side
 from desktop.ui.widgets import (
     NOTE_VERDICT_COLOURS,
@@ -41,7 +42,7 @@ from desktop.ui.widgets import (
     note_verdict_style,
     note_verdict_text,
 )
-from desktop.ui.wording import worded
+from desktop.ui.wording import note_name, worded
 from desktop.ui.workers import RequestSlot
 
 SMALL = "color: #555; font-size: 9pt;"
@@ -285,7 +286,7 @@ class BanknoteScreen(QWidget):
         self._show_denomination(c)
         self._show_verdict(c)
         self._show_nearest(c)
-        times = " · ".join(f"{k} {v:.0f} ms" for k, v in c.timings_ms.items())
+        times = " · ".join(f"{worded(Message(k))} {v:.0f} ms" for k, v in c.timings_ms.items())
         audit = self.tr("audit #{id}").format(id=note.audit_id)
         self.timings_label.setText(f"{times} · {audit}" if times else audit)
         self.other_box.setEnabled(True)
@@ -383,7 +384,7 @@ class BanknoteScreen(QWidget):
                 where = (self.tr("shipped") if ref.enrolled_id is None else
                          self.tr("enrolled #{id}").format(id=ref.enrolled_id))
                 text.setText(self.tr("{key}\ndistance {distance} · {where}").format(
-                    key=ref.key, distance=f"{ref.distance:.3f}", where=where))
+                    key=note_name(ref.key), distance=f"{ref.distance:.3f}", where=where))
             else:
                 img.clear()
                 text.clear()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from desktop.core.banknote.manifest import NoteClass
 from desktop.core.branch.decisions import DecisionRule
 from desktop.core.errors import InputImageError, ModelError
 from desktop.core.models.runtime import runtime_info
@@ -118,6 +119,15 @@ def provider_choice(code: str) -> str:
 def method_name(code: str) -> str:
     """A decision method's code in words."""
     return _shown(METHODS[code]) if code in METHODS else code
+
+
+def note_name(key: str) -> str:
+    """A note's class key ("CYR-50-front") as a clerk reads it, in the user's language ("CYR
+    50, front"); a key that is not one as it is."""
+    try:
+        return worded(NoteClass.from_key(key).label)
+    except ValueError:
+        return key
 
 
 def decision_rule_text(rule: DecisionRule) -> str:

@@ -69,6 +69,10 @@ from desktop.core.models.runtime import create_session
 __all__ = ["GENUINE", "SUSPECT", "BanknoteCheck", "BanknoteModel", "Centroid", "ClassScore",
            "EnrolledNote", "NearestReference", "NoteClass", "class_key", "compare_sides"]
 
+# The stages a check's timings are reported in (``BanknoteCheck.timings_ms``; words a window
+# translates).
+FIND, PREPROCESS, EMBED, JUDGE = (N_("find and rectify"), N_("preprocess"), N_("embed"),
+                                  N_("classify and judge"))
 MIN_CONFIDENCE = 0.5  # below this the denomination itself is in doubt: the clerk looks
 UNKNOWN_NOTE = Reason(N_(
     "no enrolled side's printed detail was found in the picture: a denomination that is not "
@@ -383,7 +387,7 @@ class BanknoteModel:
                 if more and more[0].registration is not None:
                     self._refuse_second_note(reg, more[0].registration, path)
         # One stage name for both paths, so that timings stay comparable between checks.
-        times["find and rectify"] = (time.perf_counter() - t) * 1000
+        times[FIND] = (time.perf_counter() - t) * 1000
         if reg is None:
             check = self._check_by_outline(image, path, enrolled, times)
             check.reasons.insert(0, UNKNOWN_NOTE)
@@ -419,16 +423,16 @@ class BanknoteModel:
         m = self.manifest
         t = time.perf_counter()
         upright = reg.registered(image)
-        times["find and rectify"] += (time.perf_counter() - t) * 1000
+        times[FIND] += (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         note = m.class_for(reg.key) or NoteClass.from_key(reg.key)
         reading = NoteReading(NoteQuad(reg.quad.astype(np.float32)), upright,
                               NoteOrientation(0, note.side, 1.0), m.preprocessing, path)
         tensor = preprocess_banknote(upright, m.preprocessing, path)
-        times["preprocess"] = (time.perf_counter() - t) * 1000
+        times[PREPROCESS] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         q = self.embed(tensor[None])[0]
-        times["embed"] = (time.perf_counter() - t) * 1000
+        times[EMBED] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         ranked = self.rank(q, self.centroids(enrolled))
         mine = next(s for s in ranked if s.note.key == reg.key)
@@ -466,7 +470,7 @@ class BanknoteModel:
         if partial:
             agree, total = str(int((regions >= PARTIAL_AGREEMENT).sum())), str(len(regions))
             reasons.append(Reason(MATCHES_IN_PART, note=note.label, agree=agree, total=total))
-        times["classify and judge"] = (time.perf_counter() - t) * 1000
+        times[JUDGE] = (time.perf_counter() - t) * 1000
         check = self._result(reading, False, upright, q, top, reasons, enrolled, times,
                              svm_class, cscore, reg)
         check.caveats = caveats
@@ -539,14 +543,14 @@ class BanknoteModel:
         if self.finder is not None and not found:
             raise InputImageError(path, Message(NO_NOTE_SEEN))
         turned_img = cv2.rotate(reading.upright, cv2.ROTATE_180)
-        times["find and rectify"] += (time.perf_counter() - t) * 1000
+        times[FIND] += (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         tensors = np.stack([preprocess_banknote(reading.upright, m.preprocessing, path),
                             preprocess_banknote(turned_img, m.preprocessing, path)])
-        times["preprocess"] = (time.perf_counter() - t) * 1000
+        times[PREPROCESS] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         emb = self.embed(tensors)
-        times["embed"] = (time.perf_counter() - t) * 1000
+        times[EMBED] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         centroids = self.centroids(enrolled)
         upright, turned = self.rank(emb[0], centroids), self.rank(emb[1], centroids)
@@ -554,7 +558,7 @@ class BanknoteModel:
         ranked, q = (turned, emb[1]) if turn else (upright, emb[0])
         svm_class, cscore = self._second_opinions(ranked[0].note.key, q)
         reasons = self._authenticity(ranked[0], svm_class, cscore)
-        times["classify and judge"] = (time.perf_counter() - t) * 1000
+        times[JUDGE] = (time.perf_counter() - t) * 1000
         return self._result(reading, turn, turned_img if turn else reading.upright, q, ranked,
                             reasons, enrolled, times, svm_class, cscore)
 
