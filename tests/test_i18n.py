@@ -26,10 +26,12 @@ from tests.conftest import PASSWORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 # Words that stay as they are in a Chinese interface: names of keys, units and products and
-# the test users' and the test signing keys' names (codes in capitals, such as CPU, PDF or
-# CYR, are not English prose; nor are package names such as onnxruntime-gpu[cuda,cudnn]).
-KEEP = re.compile(r"\b(SigDesk|English|Ctrl|Shift|Esc|Qt|dpi|admin|olga|carl|demo|test|"
-                  r"PostgreSQL|SQLite|Tensorrt|zh_CN)\b|onnxruntime(-gpu)?|\[cuda,cudnn\]|"
+# the test users', a test account holder's and the test signing keys' names (codes in
+# capitals, such as CPU, PDF or CYR, are not English prose; nor are package names such as
+# onnxruntime-gpu[cuda,cudnn]).
+KEEP = re.compile(r"\b(SigDesk|English|Ctrl|Shift|Esc|Qt|dpi|admin|olga|carl|Irene|Okafor|"
+                  r"demo|test|PostgreSQL|SQLite|Tensorrt|zh_CN)\b|onnxruntime(-gpu)?|"
+                  r"\[cuda,cudnn\]|"
                   r"python-sane|\[scanner\]")
 PATHISH = re.compile(r"\S*[/\\]\S*|\S+\.(png|jpe?g|tiff?|bmp|pdf|sqlite|csv|pub|pem)\b|"
                      r"\b(signature|banknote)-[0-9a-f]{6,}\b|\*\.\w+|<[^>]+>|&\w+;")
@@ -98,7 +100,7 @@ def test_translations_are_complete_and_compiled() -> None:
     assert update_translations.check() == []
 
 
-def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese,
+def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese, cheque_set,
                                                   tmp_path: Path) -> None:
     from desktop.ui.branch_window import BranchWindow
     from desktop.ui.login import LoginDialog
@@ -115,6 +117,24 @@ def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese,
         win.tabs.setCurrentIndex(i)
         qtbot.waitUntil(lambda: win.tabs.currentWidget().isVisible(), timeout=5000)
         left += [f"{win.tabs.tabText(i)} / {where}: {text!r}"
+                 for where, text in visible_texts(win) if _english(text)]
+    # A cheque checked, with its technical details open: the verdict's words, the rules.
+    from tests.test_branch_gui import ACCOUNT, _truth
+
+    operator = service.login("olga", PASSWORDS["olga"])
+    service.create_account(operator, ACCOUNT, "Irene Okafor")
+    refs = sorted((cheque_set / "references" / ACCOUNT).glob("*.png"))
+    service.enroll(operator, ACCOUNT, service.assess_candidates(
+        operator, service.load_candidates(operator, refs)))
+    check = win.check_screen
+    win.tabs.setCurrentWidget(check)
+    with qtbot.waitSignal(check.references_loaded, timeout=20000):
+        check.picker.load(ACCOUNT)
+    for kind in ("genuine", "forged"):
+        with qtbot.waitSignal(check.check_done, timeout=60000):
+            check.open_cheque(_truth(cheque_set, kind))
+        check.details_button.setChecked(True)
+        left += [f"cheque checked / {where}: {text!r}"
                  for where, text in visible_texts(win) if _english(text)]
     # A banknote checked: its denomination, reasons and timings are worded too.
     from tests.test_banknote_screen import _capture
