@@ -65,7 +65,7 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           "with the tests now and then)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--epochs", "50"]),
     "J": ("D with the supervised contrastive loss (SupCon, temperature 0.1) instead of "
-          "multi-similarity (two threads, alone but for a few short tests)",
+          "multi-similarity (two threads; epochs 2-10 shared the cores with the test suite)",
           ["--loss", "supcon", "--width", "32", "--threads", "2"]),
 }
 
