@@ -236,6 +236,10 @@
         <translation>{enrolled}；未采用 {left_out}</translation>
     </message>
     <message>
+        <source>the camera&apos;s picture was mirrored (left and right swapped); it was read the right way round</source>
+        <translation>摄像头的图像是镜像的（左右颠倒）；已按正确方向读取</translation>
+    </message>
+    <message>
         <source>the banknote model is not loaded yet; wait a moment (or see the message on the banknote tab)</source>
         <translation>纸币模型尚未加载；请稍候（或查看纸币选项卡上的提示）</translation>
     </message>

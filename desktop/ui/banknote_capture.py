@@ -55,7 +55,9 @@ def check_camera(service: BranchService, session: Session, factory: Callable[[in
                  index: int) -> tuple[np.ndarray, NoteCheck]:
     """Grab one frame from a camera and check the note in it: (frame, NoteCheck)."""
     frame = grab_frame(factory, index)
-    return frame, service.notes.check_banknote_frame(session, frame)
+    note = service.notes.check_banknote_frame(session, frame)
+    # A frame read mirrored is shown mirrored: the note's outline was found in that picture.
+    return (np.ascontiguousarray(frame[:, ::-1]) if note.mirrored else frame), note
 
 
 def check_other_side(check: Callable[..., tuple[np.ndarray, NoteCheck]],

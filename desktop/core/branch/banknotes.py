@@ -56,6 +56,7 @@ class NoteCheck:
     name: str  # the file's name, or "camera frame <UTC time>"
     sha256: str  # of the file's bytes, or of a camera frame's pixels
     audit_id: int
+    mirrored: bool = False  # a camera frame read left-right mirrored (a selfie-style camera)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class FolderSide:
         return enrolled
 
 
+MIRRORED = Message(N_("the camera's picture was mirrored (left and right swapped); it was read "
+                      "the right way round"))
 NOTE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 
 
@@ -241,7 +244,7 @@ class BanknoteService:
     def _check(self, session: Session, model: BanknoteModel, image: np.ndarray,
                path: str | Path, name: str, digest: str, source: str) -> NoteCheck:
         notes, stale, new = self._enrolled(model)
-        check = model.check(image, path, notes)
+        check, mirrored = self._read(model, image, path, notes, source)
         checkpoint()  # cancelled before the verdict is audited: nothing is written
         details: dict[str, Any] = {
             "file": name, "sha256": digest, "source": source,
@@ -254,7 +257,7 @@ class BanknoteService:
             "counterfeit_score": _rounded(check.counterfeit_score),
             "counterfeit_threshold": _rounded(check.counterfeit_threshold),
             "reasons": list(check.reasons), "caveats": list(check.caveats),
-            "turned": bool(check.turned),
+            "turned": bool(check.turned), "mirrored": mirrored,
             "verified_side": (None if check.registration is None else
                               [check.registration.side.source, check.registration.inliers]),
             "enrolled_references": [n.id for n in notes],
@@ -264,7 +267,35 @@ class BanknoteService:
             self._save_reembedded(session, model, stale, new)
             entry = self.store.append_audit(session.username, "banknote_check",
                                             model_id=model.model_id, details=details)
-        return NoteCheck(check, name, digest, entry.id)
+        return NoteCheck(check, name, digest, entry.id, mirrored)
+
+    @staticmethod
+    def _read(model: BanknoteModel, image: np.ndarray, path: str | Path,
+              notes: Sequence[EnrolledNote], source: str) -> tuple[BanknoteCheck, bool]:
+        """The model's check of the picture, and whether it was read mirrored: a camera that
+        mirrors its picture (as selfie and some document cameras do) shows no enrolled side's
+        printed detail the right way round, so a camera frame in which no side is verified is
+        read once more mirrored, and that reading is kept when it verifies one. A file is
+        never mirrored (a scan or a photo is the right way round)."""
+        try:
+            check, problem = model.check(image, path, notes), None
+        except InputImageError as exc:
+            check, problem = None, exc
+        if source != "camera" or (check is not None and check.registration is not None):
+            if problem is not None:
+                raise problem
+            return check, False
+        checkpoint()
+        try:
+            flipped = model.check(np.ascontiguousarray(image[:, ::-1]), path, notes)
+        except InputImageError:
+            flipped = None
+        if flipped is not None and flipped.registration is not None:
+            flipped.caveats.append(MIRRORED)
+            return flipped, True
+        if problem is not None:
+            raise problem
+        return check, False
 
     def banknote_classes(self, session: Session) -> list[NoteClass]:
         """The denominations the app can name: the model's classes and the enrolled ones
