@@ -170,14 +170,11 @@ def test_the_language_chosen_in_settings_applies_at_once(qtbot, app_parts, tmp_p
                                                           monkeypatch) -> None:
     """An admin picks Chinese in Settings and saves: the menus, tabs, status bar and every
     screen are in Chinese without a restart, for the same session."""
-    from desktop.ui.branch_window import BranchWindow
+    from tests.test_branch_gui import _window
 
     monkeypatch.setenv("SIGDESK_HOME", str(tmp_path / "home"))
     service, config = app_parts
-    win = BranchWindow(service, service.login("admin", PASSWORDS["admin"]), config)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.model_ready, timeout=30000):
-        win.show()
+    win = _window(qtbot, service, config, "admin")
     session = win.session
     settings = win.settings_screen
     assert win.tabs.tabText(0) == "Cheque check"

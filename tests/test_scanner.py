@@ -40,6 +40,7 @@ from desktop.core.branch.sane_scanner import (
 from desktop.core.branch.scanner import FolderSource, scan_source
 from desktop.core.errors import InputImageError, ServiceError
 from desktop.core.imaging.decode import MAX_PAGES, load_page
+from tests.test_branch_gui import _window
 
 REQUIRE_SANE = os.environ.get("SIGDESK_REQUIRE_SANE") == "1"
 TEST_CONF = """\
@@ -475,17 +476,6 @@ def test_hostile_scanner_settings_are_refused(tmp_path: Path, key: str, value,
 
 # ---- the screens ---------------------------------------------------------------------------
 ACCOUNT = "1002003001"
-
-
-def _window(qtbot, service, config, user: str):
-    from desktop.ui.branch_window import BranchWindow
-    from tests.conftest import PASSWORDS
-
-    win = BranchWindow(service, service.login(user, PASSWORDS[user]), config)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.model_ready, timeout=30000):
-        win.show()
-    return win
 
 
 def test_scan_on_the_check_screen_opens_and_checks_the_scanned_page(

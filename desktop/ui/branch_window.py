@@ -235,12 +235,12 @@ class BranchWindow(BackgroundHost, QMainWindow):
         self._build_menus()
         self.word_cancel_button()
         self._word_store()
-        for old, new in ((self.lock_panel, LockPanel(self)),
-                         (self.login_panel, SwitchUserPanel(self))):
+        lock, login = LockPanel(self), SwitchUserPanel(self)
+        for old, new in ((self.lock_panel, lock), (self.login_panel, login)):
             self.pages.insertWidget(self.pages.indexOf(old), new)
             self.pages.removeWidget(old)
             old.deleteLater()
-        self.lock_panel, self.login_panel = self.pages.widget(1), self.pages.widget(2)
+        self.lock_panel, self.login_panel = lock, login
         self._build_screens()
         if self.service.verifier is not None:
             self._model_loaded(self.service.verifier)

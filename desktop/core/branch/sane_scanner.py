@@ -50,6 +50,7 @@ STALL_S = 120.0
 # for translation but returns them untranslated (python-sane's own ADF loop compares them too).
 NO_DOCS = "Document feeder out of documents"
 CANNOT_LIST = N_("SANE cannot list the scanners ({detail})")
+SCANNER = N_("scanner {name}")
 _STATUS_PROBLEMS = {
     "Device busy": N_("device busy: the scanner is in use by another program or still "
                       "working; wait a moment and scan again"),
@@ -179,11 +180,15 @@ class SaneSource(ScanSource):
     max_pages: int = MAX_PAGES
     stall_s: float = STALL_S
 
+    def scanner(self) -> Message:
+        """The scanner in words: by its device name, or the first one SANE finds."""
+        return (Message(SCANNER, name=self.device) if self.device else
+                Message(N_("the first scanner SANE finds")))
+
     def describe(self) -> Message:
         """The scanner and its settings."""
-        name = (Message(N_("scanner {name}"), name=self.device) if self.device else
-                Message(N_("the first scanner SANE finds")))
-        return Message(N_("{scanner}, {dpi} dpi, {mode}, {source}"), scanner=name, dpi=self.dpi,
+        return Message(N_("{scanner}, {dpi} dpi, {mode}, {source}"), scanner=self.scanner(),
+                       dpi=self.dpi,
                        mode=Message(N_("colour") if self.colour else N_("grey")),
                        source=Message(N_("document feeder") if self.adf else N_("flatbed")))
 
@@ -194,7 +199,7 @@ class SaneSource(ScanSource):
                                        dpi=self.dpi, offered=" / ".join(map(str, SCANNER_DPIS))))
         sane = _load_sane()
         base = Path(self.out_dir) if self.out_dir is not None else scans_dir()
-        with _sane_session(sane, f"scanner {self.device or '(first found)'}"):
+        with _sane_session(sane, self.scanner()):
             make_private_dir(base)  # (inside the lock: no other scan prunes meanwhile)
             prune_scans(base, KEEP_SCANS - 1)
             out = Path(tempfile.mkdtemp(prefix=time.strftime("scan-%Y%m%d-%H%M%S-"),
@@ -227,7 +232,7 @@ class _Scan:
                  ) -> None:
         self.sane, self.name, self.out, self.stall_s = sane, name, out, stall_s
         self.error = _error_type(sane)
-        self.label = Message(N_("scanner {name}"), name=name)
+        self.label = Message(SCANNER, name=name)
 
     # ---- errors ------------------------------------------------------------------------------
     def failure(self, exc: BaseException, doing: str) -> VerificationError:
