@@ -107,3 +107,31 @@ def test_an_unverified_note_is_read_but_paper_the_finder_sees_no_note_in_is_refu
     monkeypatch.setattr(model, "found_notes", lambda _image: [])
     with pytest.raises(InputImageError, match=r"paper.png.*the note finder sees no note"):
         model.check(image, "paper.png")
+
+
+def test_an_enrolled_side_is_found_once_and_a_changed_row_is_a_new_side(
+        model: BanknoteModel) -> None:
+    from desktop.core.banknote.model import EnrolledNote
+    from desktop.core.banknote.register import reference_picture
+
+    def enrolled(image: np.ndarray) -> EnrolledNote:
+        png = cv2.imencode(".png", image)[1].tobytes()  # a new bytes object each time
+        size = model.manifest.embedding_size
+        return EnrolledNote(7001, "XXX-5-front", "", np.zeros(size, np.float32), png)
+
+    spec = _spec("ARC", 50)
+    first = synthetic_capture(spec, "front", "", SEED, 3)[0]
+    side = model.side_index([enrolled(first)]).sides[-1]
+    # The same stored image read again from the store: the same side, not found again.
+    assert model.side_index([enrolled(first)]).sides[-1] is side
+    assert side.source.startswith("enrolled:7001:")
+    # The row's image changed (same id): a new side, under another digest.
+    second = synthetic_capture(spec, "front", "", SEED, 4)[0]
+    changed = model.side_index([enrolled(second)]).sides[-1]
+    assert changed is not side and changed.source.startswith("enrolled:7001:")
+    assert changed.source != side.source
+    assert np.array_equal(changed.image, reference_picture(second))
+    # The nearest references show the enrolled note as its side holds it.
+    near = model.nearest_references(np.zeros(model.manifest.embedding_size, np.float32),
+                                    [enrolled(second)], count=100)
+    assert any(n.enrolled_id == 7001 and n.image is changed.image for n in near)

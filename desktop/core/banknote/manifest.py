@@ -16,6 +16,7 @@ image) are verified before anything in the manifest is used.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,12 @@ class BanknoteManifest:
 
     def class_for(self, key: str) -> NoteClass | None:
         """The shipped class with this key, if any."""
-        return next((c for c in self.classes if c.key == key), None)
+        return self._class_by_key.get(key)
+
+    @cached_property
+    def _class_by_key(self) -> dict[str, NoteClass]:
+        # Asked several times per check and per enrolled side: a dict, not a scan of classes.
+        return {c.key: c for c in self.classes}
 
 
 def _onnx(folder: Path, entry: dict[str, Any], verify: bool) -> OnnxFile:

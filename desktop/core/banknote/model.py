@@ -145,6 +145,8 @@ class BanknoteModel:
                         zip(m.classes, self._default_centroids(), strict=True)]
         self._ref_images: dict[int, np.ndarray] = {}
         self._sides: dict[str, ReferenceSide] = {}
+        # enrolled note id -> (its stored image as last seen, its side): see _enrolled_side
+        self._enrolled: dict[int, tuple[bytes, ReferenceSide]] = {}
         self.finder = NoteFinder(m.finder.path, m.finder.sha256) if m.finder else None
         self._index: tuple[tuple[str, ...], SideIndex] | None = None
 
@@ -260,8 +262,8 @@ class BanknoteModel:
                 out.append(NearestReference(m.reference_keys[index], dist,
                                             self.reference_image(index)))
             else:
-                image = _decode_enrolled(note)
-                out.append(NearestReference(note.key, dist, image, note.id))
+                out.append(NearestReference(note.key, dist, self._enrolled_side(note).image,
+                                            note.id))
         return out
 
     # ---- reference sides for local features ----------------------------------------------
@@ -277,15 +279,26 @@ class BanknoteModel:
         m = self.manifest
         sides = [self._side(f"shipped:{i}", key, lambda i=i: self.reference_image(i))
                  for i, key in enumerate(m.reference_keys)]
-        for note in enrolled:
-            # The stored image's digest is part of the name: a changed row is a new side.
-            digest = hashlib.sha256(note.image_png).hexdigest()[:16]
-            sides.append(self._side(f"enrolled:{note.id}:{digest}", note.key,
-                                    lambda n=note: _decode_enrolled(n)))
+        sides += [self._enrolled_side(note) for note in enrolled]
         sources = tuple(side.source for side in sides)
         if self._index is None or self._index[0] != sources:
             self._index = (sources, SideIndex(sides))
+            ids = {note.id for note in enrolled}  # forget revoked notes
+            self._enrolled = {i: v for i, v in self._enrolled.items() if i in ids}
         return self._index[1]
+
+    def _enrolled_side(self, note: EnrolledNote) -> ReferenceSide:
+        """An enrolled note's side, decoded and its keypoints found once. The stored image's
+        digest is part of its name (and so of the audit's verified side): a row whose image
+        changed is a new side. Comparing the bytes with those last seen is a memory compare,
+        where hashing every enrolled image at every check cost 12 ms with 30 sides."""
+        hit = self._enrolled.get(note.id)
+        if hit is None or hit[1].key != note.key or hit[0] != note.image_png:
+            digest = hashlib.sha256(note.image_png).hexdigest()[:16]
+            side = ReferenceSide.from_image(note.key, f"enrolled:{note.id}:{digest}",
+                                            _decode_enrolled(note))
+            hit = self._enrolled[note.id] = (note.image_png, side)
+        return hit[1]
 
     def found_notes(self, image: np.ndarray) -> list[FoundNote]:
         """The notes the learned finder marks in a picture (none without a finder)."""
