@@ -360,9 +360,9 @@ def test_warm_up_finds_every_sides_keypoints_before_the_first_check(bank, tmp_pa
     service, s = bank
     (ref,) = _enroll_new(service, s["operator"], tmp_path)
     model = BanknoteModel(default_banknote_model_dir(), "cpu")
-    assert model._index is None  # nothing found yet
+    assert model.reference_sides.indexed == ()  # nothing found yet
     assert service.notes.warm_up(model) is model
-    sources = set(model._index[0])  # the index the warm-up built, before any check
+    sources = set(model.reference_sides.indexed)  # the warm-up's index, before any check
     assert any(src.startswith(f"enrolled:{ref.id}:") for src in sources)
     assert sum(src.startswith("shipped:") for src in sources) == len(
         model.manifest.reference_keys)

@@ -15,9 +15,8 @@ the embedder's nearest class is shown for information only.
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,7 +42,6 @@ from desktop.core.banknote.register import (
     MIN_INLIERS,
     REFERENCE_WIDTH,
     Attempt,
-    ReferenceSide,
     Registration,
     SideIndex,
     inside_outline,
@@ -61,6 +59,7 @@ from desktop.core.banknote.results import (
     Reason,
     compare_sides,
 )
+from desktop.core.banknote.sides import ReferenceSides
 from desktop.core.errors import N_, InputImageError, Message, ModelError
 from desktop.core.models.keys import TrustStore
 from desktop.core.models.runtime import create_session
@@ -110,14 +109,6 @@ MATCHES_IN_PART = N_(
     "poor; compare the note with the reference")
 
 
-def _decode_enrolled(note: EnrolledNote) -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(note.image_png, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise InputImageError(f"enrolled note {note.id}", Message(N_(
-            "its stored image cannot be decoded; revoke it and enroll it again")))
-    return image
-
-
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max())
     return e / e.sum()
@@ -143,12 +134,8 @@ class BanknoteModel:
         self._check_graphs()
         self.shipped = [Centroid(c.key, v) for c, v in
                         zip(m.classes, self._default_centroids(), strict=True)]
-        self._ref_images: dict[int, np.ndarray] = {}
-        self._sides: dict[str, ReferenceSide] = {}
-        # enrolled note id -> (its stored image as last seen, its side): see _enrolled_side
-        self._enrolled: dict[int, tuple[bytes, ReferenceSide]] = {}
+        self.reference_sides = ReferenceSides(m)
         self.finder = NoteFinder(m.finder.path, m.finder.sha256) if m.finder else None
-        self._index: tuple[tuple[str, ...], SideIndex] | None = None
 
     @property
     def model_id(self) -> str:
@@ -237,16 +224,6 @@ class BanknoteModel:
         return float(np.asarray(scores)[0, model.column])
 
     # ---- reference notes -----------------------------------------------------------------
-    def reference_image(self, index: int) -> np.ndarray:
-        """The shipped reference note ``index`` (rectified BGR), decoded once."""
-        if index not in self._ref_images:
-            path = self.manifest.reference_files[index]
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None:
-                raise ModelError(path, "a reference note image of the model cannot be read")
-            self._ref_images[index] = image
-        return self._ref_images[index]
-
     def nearest_references(self, embedding: np.ndarray, enrolled: Sequence[EnrolledNote] = (),
                            count: int = 3) -> list[NearestReference]:
         """The ``count`` reference notes (shipped and enrolled) nearest to ``embedding``."""
@@ -260,45 +237,16 @@ class BanknoteModel:
         for dist, index, note in sorted(found, key=lambda t: t[0])[:count]:
             if note is None:
                 out.append(NearestReference(m.reference_keys[index], dist,
-                                            self.reference_image(index)))
+                                            self.reference_sides.shipped_image(index)))
             else:
-                out.append(NearestReference(note.key, dist, self._enrolled_side(note).image,
-                                            note.id))
+                side = self.reference_sides.enrolled_side(note)
+                out.append(NearestReference(note.key, dist, side.image, note.id))
         return out
-
-    # ---- reference sides for local features ----------------------------------------------
-    def _side(self, source: str, key: str, load: Callable[[], np.ndarray]) -> ReferenceSide:
-        side = self._sides.get(source)
-        if side is None or side.key != key:
-            side = self._sides[source] = ReferenceSide.from_image(key, source, load())
-        return side
 
     def side_index(self, enrolled: Sequence[EnrolledNote] = ()) -> SideIndex:
         """The local-feature index of every reference side: the shipped reference notes and
-        the enrolled ones (features are found once per picture and kept)."""
-        m = self.manifest
-        sides = [self._side(f"shipped:{i}", key, lambda i=i: self.reference_image(i))
-                 for i, key in enumerate(m.reference_keys)]
-        sides += [self._enrolled_side(note) for note in enrolled]
-        sources = tuple(side.source for side in sides)
-        if self._index is None or self._index[0] != sources:
-            self._index = (sources, SideIndex(sides))
-            ids = {note.id for note in enrolled}  # forget revoked notes
-            self._enrolled = {i: v for i, v in self._enrolled.items() if i in ids}
-        return self._index[1]
-
-    def _enrolled_side(self, note: EnrolledNote) -> ReferenceSide:
-        """An enrolled note's side, decoded and its keypoints found once. The stored image's
-        digest is part of its name (and so of the audit's verified side): a row whose image
-        changed is a new side. Comparing the bytes with those last seen is a memory compare,
-        where hashing every enrolled image at every check cost 12 ms with 30 sides."""
-        hit = self._enrolled.get(note.id)
-        if hit is None or hit[1].key != note.key or hit[0] != note.image_png:
-            digest = hashlib.sha256(note.image_png).hexdigest()[:16]
-            side = ReferenceSide.from_image(note.key, f"enrolled:{note.id}:{digest}",
-                                            _decode_enrolled(note))
-            hit = self._enrolled[note.id] = (note.image_png, side)
-        return hit[1]
+        the enrolled ones (:class:`ReferenceSides`: each prepared once)."""
+        return self.reference_sides.index(enrolled)
 
     def found_notes(self, image: np.ndarray) -> list[FoundNote]:
         """The notes the learned finder marks in a picture (none without a finder)."""
