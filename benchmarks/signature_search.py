@@ -67,6 +67,11 @@ ROWS: dict[str, tuple[str, list[str]]] = {
     "J": ("D with the supervised contrastive loss (SupCon, temperature 0.1) instead of "
           "multi-similarity (two threads; epochs 2-10 shared the cores with the test suite)",
           ["--loss", "supcon", "--width", "32", "--threads", "2"]),
+    "K": ("D with strokes thinner than 3.2 scanned pixels on average thickened to it "
+          "(preprocessing v3, the width chosen by a test-time trial on row I's validation "
+          "writers; two threads, sharing the cores with tests now and then)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--min-stroke",
+           "3.2"]),
 }
 
 

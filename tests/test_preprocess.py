@@ -124,14 +124,49 @@ def test_black_image_says_no_paper_is_visible(tone: int) -> None:
         extract_signature(np.full((700, 1600), tone, np.uint8), path="cheque.png")
 
 
-def test_version_1_manifest_reads_as_the_pen_step_off() -> None:
-    """Models exported before the pen step keep computing exactly what they were trained on."""
-    v1 = SignaturePreprocessing().to_dict() | {"version": 1}
+def test_older_manifests_read_with_the_steps_they_lacked_off() -> None:
+    """Models exported before the pen step (version 1) or the thin-stroke step (version 2)
+    keep computing exactly what they were trained on."""
+    v2 = SignaturePreprocessing().to_dict() | {"version": 2}
+    del v2["min_stroke_px"]
+    v1 = v2 | {"version": 1}
     del v1["pen_width"], v1["pen_ink_level"]
-    cfg = SignaturePreprocessing.from_dict(v1)
-    assert cfg.pen_width == 0.0 and cfg.to_dict()["version"] == PREPROCESSING_VERSION == 2
+    for old in (v1, v2):
+        cfg = SignaturePreprocessing.from_dict(old)
+        assert cfg == SignaturePreprocessing()
+        assert cfg.to_dict()["version"] == PREPROCESSING_VERSION == 3
     with pytest.raises(ValueError, match="not supported"):  # version 1 never had a pen
         SignaturePreprocessing.from_dict(v1 | {"pen_width": 3.0})
+    with pytest.raises(ValueError, match="not supported"):  # nor version 2 this step
+        SignaturePreprocessing.from_dict(v2 | {"min_stroke_px": 3.2})
+
+
+def test_thin_strokes_are_thickened_to_the_contracts_width() -> None:
+    """A signature scanned with a thinner pen (one pixel eroded away) reads, with the
+    thin-stroke step, about as it did before; strokes already wide enough are left alone."""
+    import cv2
+
+    from desktop.core.signature.preprocess import stroke_width
+
+    img = np.full((160, 420), 240, np.uint8)
+    img[78:83, 20:400] = 20  # a bar 5 pixels wide
+    assert stroke_width(img < 128) == pytest.approx(5.0, abs=0.1)
+
+    gray = _signature(235, seed=0)
+    thinner = cv2.dilate(gray, np.ones((2, 2), np.uint8))  # dark ink shrinks: a thinner pen
+
+    def width_of(scan: np.ndarray) -> float:  # the contract's ink: Otsu on the blurred scan
+        blurred = cv2.GaussianBlur(scan, (0, 0), 1.0)
+        return stroke_width(blurred <= cv2.threshold(blurred, 0, 255, cv2.THRESH_OTSU)[0])
+
+    width = width_of(gray)
+    assert width_of(thinner) < width - 0.3
+    step = SignaturePreprocessing(min_stroke_px=width - 0.1)  # the scan as it was passes
+    off = SignaturePreprocessing()
+    assert np.array_equal(preprocess_signature(gray, step), preprocess_signature(gray, off))
+    as_scanned = _ncc(preprocess_signature(thinner, off), preprocess_signature(gray, off))
+    thickened = _ncc(preprocess_signature(thinner, step), preprocess_signature(gray, step))
+    assert as_scanned < 0.85 and thickened > 0.93
 
 
 def test_thinning_leaves_connected_one_pixel_centre_lines() -> None:
@@ -181,3 +216,12 @@ def test_pen_step_makes_a_thinner_or_thicker_pen_look_the_same(seed: int) -> Non
     scanned = [float(m.sum()) for m in maps(SignaturePreprocessing())]
     assert scanned[2] > 1.5 * scanned[0]  # as scanned, the ink grows with the pen
     assert pen[1].max() == 1.0 and 0.0 <= pen[1].min()
+
+
+def test_a_models_contract_reaches_the_app(tiny_model) -> None:
+    """The tiny model was trained with the thin-stroke step: its signed manifest carries it,
+    and the app's verifier preprocesses every scan with it."""
+    from desktop.core.signature.verification import SignatureVerifier
+
+    verifier = SignatureVerifier(tiny_model, provider="cpu")
+    assert verifier.manifest.preprocessing == SignaturePreprocessing(min_stroke_px=3.2)

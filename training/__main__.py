@@ -55,6 +55,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pen-width", type=float, default=0.0,
                    help="redraw every stroke with a pen this many canvas pixels wide "
                         "(preprocessing step 6; 0: the ink as scanned)")
+    p.add_argument("--min-stroke", type=float, default=0.0,
+                   help="thicken signatures whose strokes are thinner than this many scanned "
+                        "pixels on average (preprocessing step 7; 0: the ink as scanned)")
 
 
 def _split(args: argparse.Namespace, rank: int = 0):
@@ -90,7 +93,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
                          if f.name not in _NOT_OPTIONS},
-                      preprocessing=SignaturePreprocessing(pen_width=args.pen_width).to_dict())
+                      preprocessing=SignaturePreprocessing(
+                          pen_width=args.pen_width, min_stroke_px=args.min_stroke).to_dict())
     rank, world = init_distributed()
     try:
         if world > 1 and rank != 0:

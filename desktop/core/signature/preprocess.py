@@ -18,7 +18,12 @@ Steps (after luizgh/sigver, adapted so that the paper tone cannot leak into the 
    with one round pen ``pen_width`` canvas pixels wide, so that the pen, the pressure and a
    scanner's threshold cannot change what the network sees (BHSig's forgers pressed harder;
    a 1-pixel thinner pen moved the version-1 model's Bengali EER by 11 points);
-7. place on the fixed canvas with the ink's centre of mass as close to the centre as the
+7. version 3, when ``min_stroke_px`` > 0 (between steps 3 and 4): a signature whose strokes
+   are on average thinner than ``min_stroke_px`` scanned pixels is thickened to it by a
+   grey-level erosion, so that a thinner pen reads as a normal one (tried as search row K
+   against the 11-12 points a one-pixel thinner pen moves the Bengali validation EER; it
+   took 1-3 of them, docs/training.md);
+8. place on the fixed canvas with the ink's centre of mass as close to the centre as the
    canvas allows.
 """
 
@@ -35,7 +40,7 @@ from desktop.core.errors import N_, InputImageError, Message
 from desktop.core.models.contract import PreprocessingContract
 
 PREPROCESSING_NAME = "signature-inkmap"
-PREPROCESSING_VERSION = 2
+PREPROCESSING_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -58,13 +63,18 @@ class SignaturePreprocessing(PreprocessingContract):
     ink_norm_percentile: float = 95.0
     pen_width: float = 0.0  # 0: the ink as scanned (version 1); > 0: step 6
     pen_ink_level: float = 0.25  # a canvas pixel at least this strong is a stroke's
+    min_stroke_px: float = 0.0  # 0: strokes as scanned; > 0: step 7's thinnest mean width
 
     @classmethod
     def from_dict(cls, data: dict) -> SignaturePreprocessing:
-        """Rebuild from a manifest; a version-1 manifest (before ``pen_width``) reads as
-        version 2 with the pen step off, which is exactly what version 1 computed."""
-        if data.get("name") == cls.NAME and data.get("version") == 1 and "pen_width" not in data:
-            data = {**data, "version": 2, "pen_width": 0.0}
+        """Rebuild from a manifest; an older version reads as this one with the steps it
+        lacked off, which is exactly what it computed (version 1 had no ``pen_width``,
+        version 2 no ``min_stroke_px``)."""
+        if data.get("name") == cls.NAME:
+            if data.get("version") == 1 and "pen_width" not in data:
+                data = {**data, "version": 2, "pen_width": 0.0}
+            if data.get("version") == 2 and "min_stroke_px" not in data:
+                data = {**data, "version": 3, "min_stroke_px": 0.0}
         return super().from_dict(data)
 
     @property
@@ -141,9 +151,21 @@ def preprocess_signature(
     if max(y1 - y0, x1 - x0) < cfg.min_ink_extent:
         raise InputImageError(path, Message(N_("the signature is too small ({size} pixels of "
                                                "ink)"), size=f"{x1 - x0}x{y1 - y0}"))
-    crop = gray[y0:y1, x0:x1].astype(np.float32)
+    grow = 0
+    if cfg.min_stroke_px > 0:
+        ink = keep[labels[y0:y1, x0:x1]]
+        grow = min(MAX_STROKE_GROWTH, int(np.ceil(cfg.min_stroke_px - stroke_width(ink))))
+    if grow > 0:
+        # Room around the box for the thickened strokes, then ink grows by `grow` pixels.
+        y0, x0, y1, x1 = max(0, y0 - grow), max(0, x0 - grow), min(h, y1 + grow), \
+            min(w, x1 + grow)
+        pen = np.ones((grow + 1, grow + 1), np.uint8)
+        crop = cv2.erode(gray[y0:y1, x0:x1], pen).astype(np.float32)
+        ink = cv2.dilate(keep[labels[y0:y1, x0:x1]].astype(np.uint8), pen) > 0
+    else:
+        crop = gray[y0:y1, x0:x1].astype(np.float32)
+        ink = keep[labels[y0:y1, x0:x1]]
     strength = np.clip((t - crop) / max(t, 1.0), 0.0, 1.0)
-    ink = keep[labels[y0:y1, x0:x1]]
     strength[~ink] = 0.0
     # Scanner gain and paper tone change how dark the ink looks (CEDAR's genuine and forged
     # sheets differ exactly so): scale so that the ink's upper percentile reads 1.
@@ -175,6 +197,17 @@ def preprocess_signature(
     canvas = np.zeros((cfg.height, cfg.width), dtype=np.float32)
     canvas[top : top + new_h, left : left + new_w] = resized
     return canvas
+
+
+MAX_STROKE_GROWTH = 3  # pixels: step 7 thickens no further (a trace, not a signature)
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Mean stroke width of a boolean ink mask, in pixels: twice its area over the length of
+    its outlines (a stroke w wide and L long has area wL and an outline about 2L long)."""
+    outlines, _ = cv2.findContours(ink.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    length = sum(cv2.arcLength(c, True) for c in outlines)
+    return 2.0 * float(ink.sum()) / length if length > 0 else 0.0
 
 
 def thin(mask: np.ndarray) -> np.ndarray:
