@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import onnxruntime as ort
+import torch
 
 from desktop.core.banknote.finder import SIDE
 from desktop.core.paths import default_banknote_model_dir
@@ -17,6 +18,7 @@ from training.banknote.detector import (
     DetectorConfig,
     export_detector,
     install_finder,
+    load_detector,
     train_detector,
 )
 from training.banknote.finder_pictures import make_pictures
@@ -54,8 +56,12 @@ def test_a_finder_is_trained_exported_and_installed(tmp_path: Path) -> None:
     assert summary["best_epoch"] == 1 and 0.0 <= summary["val_iou"] <= 1.0
     onnx = export_detector(tmp_path / "run", tmp_path / "finder.onnx")
     session = ort.InferenceSession(str(onnx), providers=["CPUExecutionProvider"])
-    (out,) = session.run(None, {"pictures": np.zeros((2, 3, SIDE, SIDE), np.float32)})
-    assert out.shape == (2, 1, SIDE // 4, SIDE // 4)
+    pictures = np.random.default_rng(5).random((3, 3, SIDE, SIDE), dtype=np.float32)
+    (out,) = session.run(None, {"pictures": pictures})  # any batch size: 3 was not exported
+    assert out.shape == (3, 1, SIDE // 4, SIDE // 4)
+    with torch.no_grad():
+        expected = load_detector(tmp_path / "run")(torch.from_numpy(pictures)).numpy()
+    assert np.abs(out - expected).max() < 1e-4  # the graph computes what the network did
     folder = tmp_path / "model"
     shutil.copytree(default_banknote_model_dir(), folder)
     entry = install_finder(folder, onnx, summary, key=None)

@@ -27,6 +27,7 @@ from torch import nn
 
 from desktop.core.banknote.finder import SIDE  # the network's input, as the app feeds it
 from training.banknote.finder_pictures import make_pictures
+from training.common.onnx_export import export_graph
 
 log = logging.getLogger(__name__)
 
@@ -179,13 +180,8 @@ def load_detector(run: Path) -> NoteFinderNet:
 def export_detector(run: Path, path: Path) -> Path:
     """Export the run's network to ONNX: input ``pictures`` (N, 3, SIDE, SIDE), output
     ``note_logits`` (N, 1, SIDE / STRIDE, SIDE / STRIDE)."""
-    net = load_detector(run)
-    dummy = torch.zeros(1, 3, SIDE, SIDE)
-    torch.onnx.export(net, (dummy,), str(path), input_names=["pictures"],
-                      output_names=["note_logits"], dynamic_axes={"pictures": {0: "n"},
-                                                                  "note_logits": {0: "n"}},
-                      opset_version=17, dynamo=False)
-    return path
+    return export_graph(load_detector(run), torch.zeros(2, 3, SIDE, SIDE), path, "pictures",
+                        "note_logits")
 
 
 def install_finder(folder: Path, onnx_path: Path, summary: dict, key: Path | None) -> dict:

@@ -18,21 +18,28 @@ INPUT_NAME, OUTPUT_NAME = "images", "embeddings"
 PARITY_TOLERANCE = 1e-4
 
 
-def export_onnx(model: torch.nn.Module, prep: PreprocessingContract, path: str | Path) -> Path:
-    """Write ``model`` as ONNX with a dynamic batch dimension (opset 18, dynamo exporter)."""
+def export_graph(model: torch.nn.Module, example: torch.Tensor, path: str | Path,
+                 input_name: str, output_name: str) -> Path:
+    """Write ``model`` (one tensor argument ``x`` in, one out) as ONNX with a dynamic batch
+    dimension (opset 18, the dynamo exporter: TorchScript's is deprecated)."""
     path = Path(path)
     model = model.eval()
-    example = torch.zeros((2, *prep.input_shape))
     batch = torch.export.Dim("batch", min=1, max=65536)
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     with redirect_stdout(io.StringIO()):  # the exporter narrates each step on stdout
         program = torch.onnx.export(
-            model, (example,), dynamo=True, input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME], dynamic_shapes={"x": {0: batch}}, opset_version=18,
+            model, (example,), dynamo=True, input_names=[input_name],
+            output_names=[output_name], dynamic_shapes={"x": {0: batch}}, opset_version=18,
             verbose=False,
         )
     program.save(str(path))
     return path
+
+
+def export_onnx(model: torch.nn.Module, prep: PreprocessingContract, path: str | Path) -> Path:
+    """Write an embedder as ONNX: ``images`` (N, *input shape) in, ``embeddings`` out."""
+    return export_graph(model, torch.zeros((2, *prep.input_shape)), path, INPUT_NAME,
+                        OUTPUT_NAME)
 
 
 def parity_check(model: torch.nn.Module, onnx_path: str | Path, inputs: np.ndarray) -> float:
