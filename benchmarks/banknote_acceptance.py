@@ -39,7 +39,7 @@ def searched(index: SideIndex, image, value: str, currency: str) -> dict:
     whether its denomination is right, and its correlation."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     query = local_features(gray)
-    attempts, nb = index.search_picture(image, gray, query)
+    attempts, nb, query = index.search_picture(image, gray, query)
     reg = attempts[0].registration if attempts else None
     if reg is None:
         return {"lookup": 0}

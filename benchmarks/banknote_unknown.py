@@ -46,7 +46,7 @@ Picture = tuple[str, np.ndarray]  # (denomination value, picture)
 def agreement(index: SideIndex, image: np.ndarray) -> tuple[str, float] | None:
     """The key the search registers and its agreement (None: nothing verified)."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    attempts, _ = index.search_picture(image, gray, local_features(gray))
+    attempts, _, _ = index.search_picture(image, gray, local_features(gray))
     reg = attempts[0].registration if attempts else None
     if reg is None:
         return None

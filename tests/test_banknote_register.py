@@ -77,25 +77,30 @@ def test_pictures_without_a_note_register_nothing(index: SideIndex) -> None:
     assert SideIndex([]).search(np.zeros((100, 100, 3), np.uint8)) == []
 
 
-def test_the_wide_lookup_runs_only_where_the_quick_one_verified_nothing(
+def test_the_wide_lookup_and_finer_keypoints_run_only_where_nothing_was_verified(
         index: SideIndex, monkeypatch) -> None:
-    lookups: list[tuple[int, int]] = []
+    lookups: list[tuple[tuple[int, int], int]] = []  # (lookup, keypoints looked up)
     real = SideIndex.neighbours
     monkeypatch.setattr(SideIndex, "neighbours",
-                        lambda self, q, lookup=QUICK_LOOKUP: lookups.append(lookup)
+                        lambda self, q, lookup=QUICK_LOOKUP: lookups.append((lookup, len(q)))
                         or real(self, q, lookup))
 
     def search(image: np.ndarray) -> list:
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        return index.search_picture(image, gray, local_features(gray))[0]
+        attempts, _, used = index.search_picture(image, gray, local_features(gray))
+        assert used is not None and len(used) == lookups[-1][1]  # what the attempts came from
+        return attempts
 
     note, _ = synthetic_capture(SPECS["BOR-5"], "front", "", SEED, 6)
-    assert search(note)[0].registration.key == "BOR-5-front" and lookups == [QUICK_LOOKUP]
+    assert search(note)[0].registration.key == "BOR-5-front"
+    assert [lookup for lookup, _ in lookups] == [QUICK_LOOKUP]
     lookups.clear()
     table = background(np.random.default_rng(4), 480, 640, "wood",
                        np.array([70.0, 110, 150])).astype(np.uint8)
     assert all(a.registration is None for a in search(table))
-    assert lookups == [QUICK_LOOKUP, WIDE_LOOKUP]
+    assert [lookup for lookup, _ in lookups] == [QUICK_LOOKUP, WIDE_LOOKUP, WIDE_LOOKUP]
+    (_, default), _, (_, fine) = lookups
+    assert fine > default  # the last search on the finer keypoints (FINE_CONTRAST)
 
 
 def test_several_notes_in_one_picture_are_each_found_and_named(index: SideIndex) -> None:

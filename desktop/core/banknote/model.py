@@ -339,7 +339,7 @@ class BanknoteModel:
         index = self.side_index(enrolled)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
         query = local_features(gray)
-        attempts, nb = index.search_picture(image, gray, query)
+        attempts, nb, query = index.search_picture(image, gray, query)
         reg = attempts[0].registration if attempts else None
         if reg is not None:
             outside = ~inside_outline(reg.quad, query.points)
