@@ -7,7 +7,7 @@ those parts as another. For each set, every denomination is left out in turn: it
 are searched among the other denominations' sides (``not enrolled``) and among all sides
 (``right`` where the right side is found). The agreement of a registration is the lower
 quartile of its regions' gradient correlations with the reference
-(:func:`desktop.core.banknote.register.region_correlations`). The threshold is chosen on the
+(:func:`desktop.core.banknote.regions.region_correlations`). The threshold is chosen on the
 validation sets (BRL scans, dong photos: right kept minus not-enrolled kept, averaged); the
 EUR scans and photos are the test.
 
@@ -26,7 +26,8 @@ import numpy as np
 
 from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.model import BanknoteModel
-from desktop.core.banknote.register import SideIndex, local_features, region_correlations
+from desktop.core.banknote.regions import region_correlations
+from desktop.core.banknote.register import SideIndex, local_features
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
 from training.banknote.real import (

@@ -38,6 +38,7 @@ from desktop.core.banknote.manifest import (
     load_banknote_manifest,
 )
 from desktop.core.banknote.preprocess import preprocess_banknote
+from desktop.core.banknote.regions import region_correlations
 from desktop.core.banknote.register import (
     MIN_INLIERS,
     REFERENCE_WIDTH,
@@ -46,7 +47,6 @@ from desktop.core.banknote.register import (
     SideIndex,
     inside_outline,
     local_features,
-    region_correlations,
 )
 from desktop.core.banknote.results import (
     GENUINE,

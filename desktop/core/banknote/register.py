@@ -36,6 +36,12 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from desktop.core.banknote.regions import (
+    CORR_WIDTH,
+    aligned_gradients,
+    gradient_image,
+    pearson,
+)
 from desktop.core.cancel import checkpoint
 
 REFERENCE_WIDTH = 640  # a reference side's picture is resized to this width
@@ -72,8 +78,6 @@ MIN_VISIBLE = 0.15  # share of the reference inside the picture (a quarter of a 
 MAX_STRETCH = 5.0  # largest over smallest scale of the homography at the note's centre
 MAX_NOTES = 6
 FLANN_SEED = 20261201
-_CORR_WIDTH = 256  # the correlation is computed at this width
-REGION_GRID = (4, 2)  # columns, rows of the regions compared one by one
 
 
 @dataclass(frozen=True)
@@ -131,11 +135,6 @@ def reference_picture(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image, (REFERENCE_WIDTH, height), interpolation=interp)
 
 
-def _gradient(gray: np.ndarray) -> np.ndarray:
-    g = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 1.2)
-    return cv2.magnitude(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
-
-
 @dataclass(frozen=True)
 class ReferenceSide:
     """One reference side: its class key, where it comes from (``"shipped:<i>"`` or
@@ -152,10 +151,10 @@ class ReferenceSide:
         """Normalise an upright note picture and find its keypoints."""
         picture = reference_picture(image)
         h, w = picture.shape[:2]
-        small = cv2.resize(_gray(picture), (_CORR_WIDTH, max(1, round(h * _CORR_WIDTH / w))),
+        small = cv2.resize(_gray(picture), (CORR_WIDTH, max(1, round(h * CORR_WIDTH / w))),
                            interpolation=cv2.INTER_AREA)
         return cls(key, source, picture, local_features(picture, REFERENCE_WIDTH),
-                   _gradient(small))
+                   gradient_image(small))
 
     @property
     def size(self) -> tuple[int, int]:
@@ -367,7 +366,7 @@ class SideIndex:
         a, b, valid = aligned_gradients(picture_gray, reg)
         if valid.sum() < 0.1 * valid.size:
             return 0.0
-        return _correlation(a[valid], b[valid])
+        return pearson(a[valid], b[valid])
 
     def search(self, picture: np.ndarray, query: LocalFeatures | None = None,
                picture_gray: np.ndarray | None = None,
@@ -432,45 +431,6 @@ class SideIndex:
             outside = ~inside_outline(reg.quad, query.points)
             query, nb = query.subset(outside), nb.subset(outside)
         return sorted(found, key=lambda r: -abs(cv2.contourArea(r.quad.astype(np.float32))))
-
-
-def _correlation(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = a - a.mean(), b - b.mean()
-    return float((a * b).sum() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-9))
-
-
-def aligned_gradients(picture_gray: np.ndarray, reg: Registration
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The registered note's gradient magnitudes and its reference's, at the correlation's
-    width, and which of those pixels lie well inside the picture."""
-    grad = reg.side.gradient
-    ch, cw = grad.shape
-    c = reg.side.size[0] / cw  # coarse pixels -> reference pixels
-    m = reg.homography @ np.diag([c, c, 1.0])
-    warped = cv2.warpPerspective(picture_gray, m, (cw, ch),
-                                 flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP)
-    valid = cv2.warpPerspective(np.full(picture_gray.shape, 255, np.uint8), m, (cw, ch),
-                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
-    return _gradient(warped), grad, cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0
-
-
-def region_correlations(picture_gray: np.ndarray, reg: Registration,
-                        grid: tuple[int, int] = REGION_GRID) -> np.ndarray:
-    """The gradient correlation of each region of a ``grid`` (columns, rows) over the
-    registered note with the same region of its reference; regions less than half inside the
-    picture are left out. A note of another denomination that shares some of the design
-    (a flag, a map, a signature) registers on those parts and agrees poorly elsewhere."""
-    a, b, valid = aligned_gradients(picture_gray, reg)
-    h, w = valid.shape
-    out = []
-    for j in range(grid[1]):
-        for i in range(grid[0]):
-            cell = (slice(j * h // grid[1], (j + 1) * h // grid[1]),
-                    slice(i * w // grid[0], (i + 1) * w // grid[0]))
-            v = valid[cell]
-            if v.mean() >= 0.5:
-                out.append(_correlation(a[cell][v], b[cell][v]))
-    return np.array(out, np.float64)
 
 
 def inside_outline(quad: np.ndarray, points: np.ndarray) -> np.ndarray:
