@@ -33,6 +33,14 @@ def _truth(cheque_set: Path, kind: str) -> str:
     return str(cheque_set / "cheques" / row["file"])
 
 
+def _enroll_account(service, cheque_set: Path) -> None:
+    """The operator opens Irene Okafor's account with the cheque set's references."""
+    op = service.login("olga", PASSWORDS["olga"])
+    service.create_account(op, ACCOUNT, "Irene Okafor")
+    refs = sorted((cheque_set / "references" / ACCOUNT).glob("*.png"))
+    service.enroll(op, ACCOUNT, service.assess_candidates(op, service.load_candidates(op, refs)))
+
+
 def test_login_dialog_first_run_and_wrong_password(qtbot, tmp_path: Path) -> None:
     service = BranchService(SQLiteStore(tmp_path / "first.sqlite"), None)
     dialog = LoginDialog(service)
@@ -157,12 +165,8 @@ def test_enroll_then_check_genuine_and_forged_cheques(qtbot, app_parts, cheque_s
 def test_bad_cheque_shows_a_message_naming_the_file(qtbot, app_parts, cheque_set,
                                                     tmp_path: Path) -> None:
     service, config = app_parts
-    op_session = service.login("olga", PASSWORDS["olga"])
     admin = _window(qtbot, service, config, "admin")  # loads the model into the service
-    service.create_account(op_session, ACCOUNT, "Irene Okafor")
-    refs = sorted((cheque_set / "references" / ACCOUNT).glob("*.png"))
-    cands = service.assess_candidates(op_session, service.load_candidates(op_session, refs))
-    service.enroll(op_session, ACCOUNT, cands)
+    _enroll_account(service, cheque_set)
     check = admin.check_screen
     with qtbot.waitSignal(check.references_loaded, timeout=20000):
         check.picker.load(ACCOUNT)
@@ -274,11 +278,8 @@ def test_the_audit_log_reads_as_sentences_with_details_on_demand(qtbot, app_part
     from datetime import datetime
 
     service, config = app_parts
-    op = service.login("olga", PASSWORDS["olga"])
     admin = _window(qtbot, service, config, "admin")  # loads the model into the service
-    service.create_account(op, ACCOUNT, "Irene Okafor")
-    refs = sorted((cheque_set / "references" / ACCOUNT).glob("*.png"))
-    service.enroll(op, ACCOUNT, service.assess_candidates(op, service.load_candidates(op, refs)))
+    _enroll_account(service, cheque_set)
     check = service.check_cheque(admin.session, ACCOUNT, _truth(cheque_set, "genuine"))
     audit = admin.audit_screen
     with qtbot.waitSignal(audit.loaded, timeout=10000) as loaded:

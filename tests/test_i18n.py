@@ -119,13 +119,9 @@ def test_every_screen_in_chinese_shows_no_english(qtbot, app_parts, chinese, che
         left += [f"{win.tabs.tabText(i)} / {where}: {text!r}"
                  for where, text in visible_texts(win) if _english(text)]
     # A cheque checked, with its technical details open: the verdict's words, the rules.
-    from tests.test_branch_gui import ACCOUNT, _truth
+    from tests.test_branch_gui import ACCOUNT, _enroll_account, _truth
 
-    operator = service.login("olga", PASSWORDS["olga"])
-    service.create_account(operator, ACCOUNT, "Irene Okafor")
-    refs = sorted((cheque_set / "references" / ACCOUNT).glob("*.png"))
-    service.enroll(operator, ACCOUNT, service.assess_candidates(
-        operator, service.load_candidates(operator, refs)))
+    _enroll_account(service, cheque_set)
     check = win.check_screen
     win.tabs.setCurrentWidget(check)
     with qtbot.waitSignal(check.references_loaded, timeout=20000):

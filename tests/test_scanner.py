@@ -40,7 +40,7 @@ from desktop.core.branch.sane_scanner import (
 from desktop.core.branch.scanner import FolderSource, scan_source
 from desktop.core.errors import InputImageError, ServiceError
 from desktop.core.imaging.decode import MAX_PAGES, load_page
-from tests.test_branch_gui import _window
+from tests.test_branch_gui import ACCOUNT, _enroll_account, _window
 
 REQUIRE_SANE = os.environ.get("SIGDESK_REQUIRE_SANE") == "1"
 TEST_CONF = """\
@@ -475,23 +475,14 @@ def test_hostile_scanner_settings_are_refused(tmp_path: Path, key: str, value,
 
 
 # ---- the screens ---------------------------------------------------------------------------
-ACCOUNT = "1002003001"
-
-
 def test_scan_on_the_check_screen_opens_and_checks_the_scanned_page(
         qtbot, test_device, app_parts, cheque_set: Path, tmp_path: Path) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    from tests.conftest import PASSWORDS
-
     service, config = app_parts
     config.scan_source, config.scanner_device, config.scanner_dpi = "sane", "test:0", 200
     clerk = _window(qtbot, service, config, "carl")
-    operator = service.login("olga", PASSWORDS["olga"])
-    service.create_account(operator, ACCOUNT, "Irene Okafor")
-    refs = sorted((cheque_set / "references" / ACCOUNT).glob("*.png"))
-    service.enroll(operator, ACCOUNT, service.assess_candidates(
-        operator, service.load_candidates(operator, refs)))
+    _enroll_account(service, cheque_set)
     check = clerk.check_screen
     with qtbot.waitSignal(check.references_loaded, timeout=20000):
         check.picker.load(ACCOUNT)
