@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.core.banknote.model import MATCHES_IN_PART, BanknoteModel, compare_sides
+from desktop.core.banknote.check import MATCHES_IN_PART
+from desktop.core.banknote.model import BanknoteModel, compare_sides
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.data import all_specs, spec_key, synthetic_capture

@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.core.banknote.model import ENROLLED_CAVEAT, BanknoteModel, EnrolledNote
+from desktop.core.banknote.check import ENROLLED_CAVEAT
+from desktop.core.banknote.model import BanknoteModel, EnrolledNote
 from desktop.core.errors import InputImageError, PermissionDenied, ServiceError
 from desktop.core.paths import default_banknote_model_dir
 from desktop.core.store.audit import AuditFilter

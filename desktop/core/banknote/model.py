@@ -1,35 +1,23 @@
-"""Banknote check at run time: find the note, name it, judge it.
+"""The banknote model at run time: its graphs, its reference sides, finding a note.
 
-Steps (:meth:`BanknoteModel.check`): the whole picture is searched for the printed detail of
-every reference side, shipped and enrolled (:mod:`desktop.core.banknote.register`); the side
-verified names the note (currency, value, side) with a calibrated confidence and registers it
-upright in the reference's frame. The embedder then embeds that note; for a shipped
-denomination the distance to its class centroid (through one ONNX graph) against the
-threshold calibrated for it, the class's genuine-vs-counterfeit SVM and the multi-class SVM's
-second reading judge its authenticity. An enrolled denomination's authenticity is not judged
-(the embedder never learned it) and the result says so. A picture where no side is verified
-is an unknown note, always suspect: the outline detector or the learned finder
-(:mod:`desktop.core.banknote.finder`) finds it, both 0 and 180 degree turns are embedded and
-the embedder's nearest class is shown for information only.
+A signed model folder (:func:`load_banknote_manifest`) holds the embedder, the centroid graph,
+the multi-class and counterfeit SVMs (ONNX, each run from the bytes its manifest hash names),
+the shipped reference sides and the learned note finder. :class:`BanknoteModel` runs them:
+embeddings, distances to class centroids, SVM readings, the local-feature index of the shipped
+and enrolled sides, and the note's outline. What a check makes of them, naming and judging a
+note, is :mod:`desktop.core.banknote.check`.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from desktop.core.banknote.detect import (
-    NoteOrientation,
-    NoteQuad,
-    NoteReading,
-    read_note,
-    read_quad,
-)
+from desktop.core.banknote.check import check_note
+from desktop.core.banknote.detect import NoteReading, read_note, read_quad
 from desktop.core.banknote.finder import FoundNote, NoteFinder, quad_iou
 from desktop.core.banknote.manifest import (
     BanknoteManifest,
@@ -38,16 +26,7 @@ from desktop.core.banknote.manifest import (
     load_banknote_manifest,
 )
 from desktop.core.banknote.preprocess import preprocess_banknote
-from desktop.core.banknote.regions import region_correlations
-from desktop.core.banknote.register import (
-    MIN_INLIERS,
-    REFERENCE_WIDTH,
-    Attempt,
-    Registration,
-    SideIndex,
-    inside_outline,
-    local_features,
-)
+from desktop.core.banknote.register import REFERENCE_WIDTH, Registration, SideIndex
 from desktop.core.banknote.results import (
     GENUINE,
     SUSPECT,
@@ -56,7 +35,6 @@ from desktop.core.banknote.results import (
     ClassScore,
     EnrolledNote,
     NearestReference,
-    Reason,
     compare_sides,
 )
 from desktop.core.banknote.sides import ReferenceSides
@@ -67,46 +45,6 @@ from desktop.core.models.runtime import create_session
 # The check's result types live in results.py; they are re-exported for the callers.
 __all__ = ["GENUINE", "SUSPECT", "BanknoteCheck", "BanknoteModel", "Centroid", "ClassScore",
            "EnrolledNote", "NearestReference", "NoteClass", "class_key", "compare_sides"]
-
-# The stages a check's timings are reported in (``BanknoteCheck.timings_ms``; words a window
-# translates).
-FIND, PREPROCESS, EMBED, JUDGE = (N_("find and rectify"), N_("preprocess"), N_("embed"),
-                                  N_("classify and judge"))
-MIN_CONFIDENCE = 0.5  # below this the denomination itself is in doubt: the clerk looks
-UNKNOWN_NOTE = Reason(N_(
-    "no enrolled side's printed detail was found in the picture: a denomination that is not "
-    "enrolled (enroll it) or a picture too poor to read; the reading below is the embedder's "
-    "nearest class only"))
-NO_NOTE_SEEN = N_("no banknote found in the picture: no reference side's printed detail "
-                  "matches and the note finder sees no note (paper, a cheque or a letter?)")
-# Logistic fit of "named right" on log((inliers + 1) / (rival inliers + 1)) over 294 verified
-# validation pictures (EUR/BRL scans of the other condition, dong photos; 3 named wrong):
-# mean predicted 0.972 where 93.9% were right, 0.985 / 0.998 where all were. With so few
-# errors the fit cannot vouch for more than about 99.5%.
-CONFIDENCE_FIT = (1.085, 3.185)
-MAX_CONFIDENCE = 0.995
-# A note is only judged whole: a half or a quarter lacks the thread, watermark or numerals
-# elsewhere on the note, and most wrong namings on real scans were of parts (a BRL quarter
-# can show only the design the real's notes share). An edge strip may be cut off.
-MIN_JUDGED_VISIBLE = 0.9
-# A note registered on the design it shares with another denomination (the euro's flag, map
-# and signature) agrees with that reference poorly elsewhere. The lower quartile of the
-# regions' correlations must reach this; chosen on validation sets (BRL scans, dong photos)
-# by benchmarks/banknote_unknown.py: right registrations kept 100% / 72%, those of a
-# denomination not enrolled 6% / 3%.
-PARTIAL_AGREEMENT = 0.40
-# The denomination's confidence when the agreement is partial: no more than even. Of such
-# validation registrations, about a quarter were right when each denomination was in turn
-# not enrolled; with all enrolled, most were: the share depends on what a branch enrolled.
-PARTIAL_CONFIDENCE = 0.5
-ENROLLED_CAVEAT = Reason(N_(
-    "an enrolled denomination: its printed detail matches the operator's reference, but the "
-    "app has no counterfeit model for it and the embedder never learned it, so authenticity "
-    "is not judged: check the security features by hand"))
-MATCHES_IN_PART = N_(
-    "its printed detail matches the {note} only in part ({agree} of {total} regions agree): a "
-    "denomination or series that is not enrolled may share that design, or the picture is "
-    "poor; compare the note with the reference")
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -306,220 +244,15 @@ class BanknoteModel:
                            float(conf[i]), float(dist[i]), centroids[best[keys[i]]])
                 for i in np.argsort(dist)]
 
-    def _within(self, score: ClassScore) -> bool:
-        return score.distance <= self.manifest.distance_threshold(score.centroid.n_references)
-
-    def pick_turn(self, upright: list[ClassScore], turned: list[ClassScore],
-                  cue_unsure: bool) -> bool:
-        """Whether to read the note turned round from the detector's upright guess. The
-        numeral cue's guess stands unless it fits no genuine cluster while the turn does, or
-        the cue was unsure and the turn is nearer. (Taking the nearer turn always would let a
-        front without its thread pass as the turned back it then resembles.)"""
-        if cue_unsure:
-            return turned[0].distance < upright[0].distance
-        return not self._within(upright[0]) and self._within(turned[0])
-
     def check(self, image: np.ndarray, path: str | Path | None = None,
               enrolled: Sequence[EnrolledNote] = ()) -> BanknoteCheck:
         """Check the banknote in a decoded picture (BGR); ``enrolled`` adds the operator's
-        reference notes.
+        reference notes. The decision flow is :func:`desktop.core.banknote.check.check_note`;
+        raises :class:`InputImageError` (naming ``path``) when no note can be found, or when
+        the picture holds more than one note."""
+        return check_note(self, image, path, enrolled)
 
-        The picture is first searched for the printed detail of every reference side
-        (:mod:`desktop.core.banknote.register`): a verified side names the note and registers
-        it upright in the reference's frame, and the embedder then judges that registered
-        note; a note less than :data:`MIN_JUDGED_VISIBLE` in the picture, or whose regions
-        agree with the reference only in part (:data:`PARTIAL_AGREEMENT`), is never passed.
-        When no side is verified, the note found by :meth:`locate` and the embedder's
-        nearest class give a reading that is always *suspect* (an unknown note). Raises
-        :class:`InputImageError` (naming ``path``) when no note can be found at all (nor,
-        with no side verified, by the learned finder), or when the picture holds more than
-        one note."""
-        times: dict[str, float] = {}
-        t = time.perf_counter()
-        index = self.side_index(enrolled)
-        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-        query = local_features(gray)
-        attempts, nb, query = index.search_picture(image, gray, query)
-        reg = attempts[0].registration if attempts else None
-        if reg is not None:
-            outside = ~inside_outline(reg.quad, query.points)
-            if outside.sum() >= MIN_INLIERS:
-                more = index.search(image, query.subset(outside), gray, nb.subset(outside))
-                if more and more[0].registration is not None:
-                    self._refuse_second_note(reg, more[0].registration, path)
-        # One stage name for both paths, so that timings stay comparable between checks.
-        times[FIND] = (time.perf_counter() - t) * 1000
-        if reg is None:
-            check = self._check_by_outline(image, path, enrolled, times)
-            check.reasons.insert(0, UNKNOWN_NOTE)
-            check.verdict = SUSPECT
-        else:
-            check = self._check_registered(image, gray, path, enrolled, reg, attempts, times)
-        check.attempts = attempts
-        return check
-
-    def _refuse_second_note(self, first: Registration, second: Registration,
-                            path: str | Path | None) -> None:
-        """One note per check: name both notes found and refuse the picture."""
-        a, b = (self.manifest.class_for(r.key) or NoteClass.from_key(r.key)
-                for r in (first, second))
-        raise InputImageError(path, Message(N_(
-            "two or more banknotes are in the picture ({first} and {second}): photograph one "
-            "note at a time"), first=a.label, second=b.label))
-
-    def _local_confidence(self, reg: Registration, attempts: Sequence[Attempt]) -> float:
-        """The chance that the verified side names the note right: a logistic function of
-        how far its inliers stand above the best rival denomination's (log ratio), fitted
-        on validation pictures (see :data:`CONFIDENCE_FIT`); at most :data:`MAX_CONFIDENCE`."""
-        rival = max((a.registration.inliers if a.registration else 0
-                     for a in attempts if a.side.key != reg.key), default=0)
-        a, b = CONFIDENCE_FIT
-        z = a * np.log((reg.inliers + 1) / (rival + 1)) + b
-        return float(min(MAX_CONFIDENCE, 1.0 / (1.0 + np.exp(-z))))
-
-    def _check_registered(self, image: np.ndarray, gray: np.ndarray, path: str | Path | None,
-                          enrolled: Sequence[EnrolledNote], reg: Registration,
-                          attempts: Sequence[Attempt], times: dict[str, float]
-                          ) -> BanknoteCheck:
-        m = self.manifest
-        t = time.perf_counter()
-        upright = reg.registered(image)
-        times[FIND] += (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        note = m.class_for(reg.key) or NoteClass.from_key(reg.key)
-        reading = NoteReading(NoteQuad(reg.quad.astype(np.float32)), upright,
-                              NoteOrientation(0, note.side, 1.0), m.preprocessing, path)
-        tensor = preprocess_banknote(upright, m.preprocessing, path)
-        times[PREPROCESS] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        q = self.embed(tensor[None])[0]
-        times[EMBED] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        ranked = self.rank(q, self.centroids(enrolled))
-        mine = next(s for s in ranked if s.note.key == reg.key)
-        others = [s for s in ranked if s.note.key != reg.key]
-        regions = region_correlations(gray, reg)
-        partial = (float(np.quantile(regions, 0.25)) if len(regions) else 0.0) \
-            < PARTIAL_AGREEMENT
-        conf = self._local_confidence(reg, attempts)
-        if partial:  # the inlier ratio cannot vouch for a registration on a shared design
-            conf = min(conf, PARTIAL_CONFIDENCE)
-        rest = sum(s.confidence for s in others)
-        top = [replace(mine, confidence=conf),
-               *(replace(s, confidence=(1 - conf) * s.confidence / rest if rest > 0 else 0.0)
-                 for s in others)]
-        embedder_best = ranked[0]
-        svm_class, cscore = self._second_opinions(reg.key, q)
-        caveats = []
-        if reg.side.source.startswith("shipped:"):
-            # The embedder and the counterfeit models were trained and calibrated on this
-            # denomination: their distance and scores judge it.
-            reasons = self._authenticity(top[0], svm_class, cscore)
-            if embedder_best.note.key != reg.key and self._within(embedder_best):
-                reasons.append(Reason(N_("its printed detail matches the {note} but the "
-                                         "embedder reads it as {other}"), note=note.label,
-                                      other=embedder_best.note.label))
-        else:
-            # On notes it never learned the embedder's distance says nothing about
-            # authenticity (real genuine notes lie 0.5-1.8 from their one-picture centroid,
-            # the threshold is 0.39): it would flag most genuine notes, so it is not used.
-            reasons = self._uncertain(top[0])
-            caveats.append(ENROLLED_CAVEAT)
-        if reg.visible < MIN_JUDGED_VISIBLE:
-            reasons.append(Reason(N_("only {visible} of the note is in the picture: show the "
-                                     "whole note to judge it"), visible=f"{reg.visible:.0%}"))
-        if partial:
-            agree, total = str(int((regions >= PARTIAL_AGREEMENT).sum())), str(len(regions))
-            reasons.append(Reason(MATCHES_IN_PART, note=note.label, agree=agree, total=total))
-        times[JUDGE] = (time.perf_counter() - t) * 1000
-        check = self._result(reading, False, upright, q, top, reasons, enrolled, times,
-                             svm_class, cscore, reg)
-        check.caveats = caveats
-        return check
-
-    @staticmethod
-    def _uncertain(top: ClassScore) -> list[Reason]:
-        if top.confidence < MIN_CONFIDENCE:
-            return [Reason(N_("the denomination is uncertain ({confidence})"),
-                           confidence=f"{top.confidence:.0%}")]
-        return []
-
-    def _second_opinions(self, key: str, q: np.ndarray) -> tuple[NoteClass | None, float | None]:
-        """The multi-class SVM's reading (for a shipped class only: it knows no others) and
-        the class's counterfeit score (None without a counterfeit model), each run once."""
-        svm_class = self._svm_class(q) if self.manifest.class_for(key) is not None else None
-        return svm_class, self.counterfeit_score(key, q)
-
-    def _authenticity(self, top: ClassScore, svm_class: NoteClass | None,
-                      cscore: float | None) -> list[Reason]:
-        """Reasons to doubt a note read as ``top``: beyond its genuine cluster, scored as a
-        counterfeit, an uncertain denomination, or another reading by the SVM."""
-        m = self.manifest
-        threshold = m.distance_threshold(top.centroid.n_references)
-        auth = m.authenticity.get(top.note.key)
-        reasons = []
-        if top.distance > threshold:
-            reasons.append(Reason(N_("{distance} from the genuine {note} cluster, beyond the "
-                                     "threshold {threshold}"), distance=f"{top.distance:.3f}",
-                                  note=top.note.label, threshold=f"{threshold:.3f}"))
-        if cscore is not None and auth is not None and cscore > auth.threshold:
-            reasons.append(Reason(N_("the counterfeit model scores it {score} (threshold "
-                                     "{threshold})"), score=f"{cscore:.2f}",
-                                  threshold=f"{auth.threshold:.2f}"))
-        reasons += self._uncertain(top)
-        if svm_class is not None and svm_class.key != top.note.key:
-            reasons.append(Reason(N_("the SVM reads it as {other}"), other=svm_class.label))
-        return reasons
-
-    def _svm_class(self, q: np.ndarray) -> NoteClass | None:
+    def svm_class(self, q: np.ndarray) -> NoteClass | None:
+        """The multi-class SVM's reading of one embedding (None without shipped classes)."""
         m = self.manifest
         return m.classes[int(np.argmax(self.svm_scores(q[None])[0]))] if m.classes else None
-
-    def _result(self, reading: NoteReading, turned: bool, note_image: np.ndarray,
-                q: np.ndarray, top: list[ClassScore], reasons: list[str],
-                enrolled: Sequence[EnrolledNote], times: dict[str, float],
-                svm_class: NoteClass | None, cscore: float | None,
-                reg: Registration | None = None) -> BanknoteCheck:
-        m = self.manifest
-        first = top[0]
-        auth = m.authenticity.get(first.note.key)
-        return BanknoteCheck(
-            reading=reading, turned=turned, note_image=note_image, embedding=q, top=top[:3],
-            svm_class=svm_class, verdict=SUSPECT if reasons else GENUINE,
-            distance=first.distance, threshold=m.distance_threshold(first.centroid.n_references),
-            counterfeit_score=cscore,
-            counterfeit_threshold=auth.threshold if auth else None, reasons=reasons,
-            nearest=self.nearest_references(q, enrolled), timings_ms=times, registration=reg)
-
-    def _check_by_outline(self, image: np.ndarray, path: str | Path | None,
-                          enrolled: Sequence[EnrolledNote], times: dict[str, float]
-                          ) -> BanknoteCheck:
-        """The reading when no side is verified: the outline detector and the embedder.
-        With no printed detail verified, a picture the learned finder marks no note in is
-        refused as holding no banknote (paper with writing has an outline, not a note)."""
-        m = self.manifest
-        t = time.perf_counter()
-        found = self.found_notes(image)
-        reading = self.locate(image, path, found=found)  # its refusals name the problem
-        if self.finder is not None and not found:
-            raise InputImageError(path, Message(NO_NOTE_SEEN))
-        turned_img = cv2.rotate(reading.upright, cv2.ROTATE_180)
-        times[FIND] += (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        tensors = np.stack([preprocess_banknote(reading.upright, m.preprocessing, path),
-                            preprocess_banknote(turned_img, m.preprocessing, path)])
-        times[PREPROCESS] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        emb = self.embed(tensors)
-        times[EMBED] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        centroids = self.centroids(enrolled)
-        upright, turned = self.rank(emb[0], centroids), self.rank(emb[1], centroids)
-        turn = self.pick_turn(upright, turned, reading.orientation.unsure)
-        ranked, q = (turned, emb[1]) if turn else (upright, emb[0])
-        svm_class, cscore = self._second_opinions(ranked[0].note.key, q)
-        reasons = self._authenticity(ranked[0], svm_class, cscore)
-        times[JUDGE] = (time.perf_counter() - t) * 1000
-        return self._result(reading, turn, turned_img if turn else reading.upright, q, ranked,
-                            reasons, enrolled, times, svm_class, cscore)
-
