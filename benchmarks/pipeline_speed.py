@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,202 +30,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the speed_* helpers 
 import speed_data  # noqa: E402
 import speed_report  # noqa: E402
 import speed_stages  # noqa: E402
-from signature_search import SHIPPED  # noqa: E402
+from speed_models import (  # noqa: E402
+    ROOT,
+    SIGNATURE_MODEL,
+    banknote_torch_model,
+    float32_graph,
+    load_banknote_model,
+    signature_torch_model,
+)
+from speed_probes import cold_start, peak_memory, start_memory_scenarios  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
-SIGNATURE_MODEL = ROOT / "exported_models" / "signature"
-BANKNOTE_MODEL = ROOT / "exported_models" / "banknote"
-CHECKPOINT = ROOT / "runs" / "search" / SHIPPED / "best.pt"  # the shipped row's weights
-MEMORY_SCENARIOS = ("signature verification (app, batch)", "cheque check (app)",
-                    "banknote check (app)", "torch eager (training)")
 # Sizes: (signature queries, batch-run items, cheques, captures, race rounds, seconds each,
 # batch-run repeats, cold starts, batch size for the throughput tables)
 SIZES = {"full": (256, 512, 50, 64, 5, 1.0, 3, 7, 32),
          "quick": (8, 32, 1, 2, 1, 0.05, 1, 1, 2)}
-
-
-def signature_torch_model(manifest, threads: int, weights: bool = True):
-    """The signature embedder in torch eager: the shipped row's weights when its checkpoint is
-    here, of the manifest's architecture (and ``weights``), otherwise the manifest's
-    architecture with random weights (speed does not depend on them; the quick run skips
-    loading the training code)."""
-    import torch
-
-    torch.set_num_threads(threads)
-    cfg = manifest.raw["training"]["config"]
-    if weights and CHECKPOINT.is_file():
-        from training.signature.train import load_model
-
-        net, run_cfg = load_model(CHECKPOINT)
-        # A checkpoint of another architecture would time another model than the shipped one.
-        if (run_cfg.width, run_cfg.embedding_size) == (cfg["width"], cfg["embedding_size"]):
-            return net.eval(), f"{CHECKPOINT.relative_to(ROOT)} weights"
-    from training.common.model import SignatureEmbedder
-
-    return (SignatureEmbedder(cfg["embedding_size"], cfg["width"] or 24).eval(),
-            "manifest architecture, random weights")
-
-
-def banknote_torch_model(manifest, threads: int):
-    """The banknote embedder rebuilt from its manifest's training config (random weights:
-    the training run is not shipped)."""
-    import torch
-
-    from training.common.backbones import build_backbone
-
-    torch.set_num_threads(threads)
-    cfg = manifest.raw["training"]["config"]
-    model = build_backbone(cfg["backbone"], int(cfg["embedding_size"]),
-                           manifest.preprocessing.input_shape, cfg.get("width"))
-    return model.eval(), f"{cfg['backbone']} backbone from the manifest, random weights"
-
-
-def float32_graph(net, prep, path: Path, args: argparse.Namespace):
-    """``net`` exported to ONNX by the project's exporter (as the float32 model was): an
-    embedding function on an onnxruntime session of it, set up as the app's."""
-    from desktop.core.models.runtime import create_session
-    from training.common.onnx_export import INPUT_NAME, OUTPUT_NAME, export_onnx
-
-    session, _ = create_session(export_onnx(net, prep, path), args.provider, args.threads)
-
-    def run_graph(x: np.ndarray) -> np.ndarray:
-        (emb,) = session.run([OUTPUT_NAME], {INPUT_NAME: x})
-        return emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
-
-    return run_graph
-
-
-def load_banknote_model(provider: str, threads: int):
-    """The app's banknote model, its embedder session capped at ``threads``."""
-    from desktop.core.banknote.model import BanknoteModel
-    from desktop.core.models.runtime import create_session
-
-    model = BanknoteModel(BANKNOTE_MODEL, provider)
-    model.session, model.provider = create_session(model.manifest.embedder.path, provider,
-                                                   threads)
-    return model
-
-
-# ---- peak memory: one fresh process per scenario -------------------------------------------
-def run_child(scenario: str, spec: dict) -> None:
-    """Run one memory scenario in this (fresh) process and print ``PEAK {json}``."""
-    threads, provider = spec["threads"], spec["provider"]
-    if scenario == "torch eager (training)":
-        import torch
-
-        from desktop.core.imaging.decode import load_gray
-        from desktop.core.signature.manifest import load_manifest
-        from desktop.core.signature.preprocess import batch, preprocess_signature
-
-        manifest = load_manifest(SIGNATURE_MODEL)
-        net, _ = signature_torch_model(manifest, threads, spec["weights"])
-        x = torch.from_numpy(batch([preprocess_signature(load_gray(p), manifest.preprocessing)
-                                    for p in spec["queries"][:32]]))
-        with torch.inference_mode():
-            for _ in range(3):
-                net(x)
-    elif scenario == "banknote check (app)":
-        from desktop.core.banknote.detect import load_bgr
-
-        model = load_banknote_model(provider, threads)
-        for path in spec["captures"]:
-            model.check(load_bgr(path), path)
-    else:
-        from desktop.core.signature.verification import SignatureVerifier
-
-        verifier = SignatureVerifier(SIGNATURE_MODEL, provider, threads)
-        refs = verifier.embed_inkmaps([verifier.prepare(p).inkmap for p in spec["refs"]])
-        if scenario == "cheque check (app)":
-            from desktop.core.signature.cheque import extract_from_file
-            from desktop.core.signature.preprocess import preprocess_signature
-
-            for path in spec["cheques"]:
-                inkmap = preprocess_signature(extract_from_file(path).signature,
-                                              verifier.manifest.preprocessing)
-                verifier.decide(refs, verifier.embed_inkmaps([inkmap])[0])
-        else:
-            verifier.verify_batch([(p, refs) for p in spec["queries"]], workers=2)
-    print("PEAK " + json.dumps({"scenario": scenario, "peak_rss_mb": peak_rss_mb()}),
-          flush=True)
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB. On Linux ``getrusage``'s ``ru_maxrss``
-    keeps the high-water mark of the parent that forked us (it survives exec), so the
-    kernel's per-process ``VmHWM`` is read there; elsewhere ``ru_maxrss`` is right."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0  # kB
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024.0  # bytes / KiB
-
-
-def start_memory_scenarios(spec_file: Path) -> dict[str, subprocess.Popen]:
-    """Start every memory scenario, each in a fresh interpreter, side by side (their memory
-    does not depend on one another; only their time would)."""
-    return {s: subprocess.Popen([sys.executable, __file__, "--child", s, "--spec",
-                                 str(spec_file)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-            for s in MEMORY_SCENARIOS}
-
-
-def peak_memory(procs: dict[str, subprocess.Popen]) -> dict[str, float]:
-    """Peak RSS (MB) of each scenario started by :func:`start_memory_scenarios`."""
-    out = {}
-    for scenario, proc in procs.items():
-        text, _ = proc.communicate(timeout=600)
-        line = next((ln for ln in text.splitlines() if ln.startswith("PEAK ")), None)
-        if proc.returncode != 0 or line is None:
-            raise RuntimeError(f"memory scenario {scenario!r} failed (exit {proc.returncode})")
-        out[scenario] = round(json.loads(line[5:])["peak_rss_mb"], 1)
-    return out
-
-
-# ---- cold start ----------------------------------------------------------------------------
-def _wall(cmd: list[str], env: dict[str, str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
-    return (time.perf_counter() - t0) * 1000.0
-
-
-def cold_start(runs: int, home: Path, app: Path | None = None) -> dict:
-    """Spawn ``python -m desktop --compare --exit-when-ready`` (offscreen; or the built
-    ``app`` executable with the same flags) ``runs`` times: milliseconds from the spawn to its
-    ``READY`` line; plus the import cost for context."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SIGDESK_HOME": str(home)}
-    launcher = [str(app)] if app else [sys.executable, "-m", "desktop"]
-    cmd = [*launcher, "--compare", "--exit-when-ready"]
-    spawn_ms, inside_ms = [], []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
-        ready = None
-        for line in proc.stdout:  # type: ignore[union-attr]
-            if line.startswith(("READY", "FAILED")):
-                ready = (time.perf_counter() - t0) * 1000.0, line.strip()
-                break
-        proc.wait(timeout=60)
-        if ready is None or not ready[1].startswith("READY"):
-            raise RuntimeError(f"{' '.join(cmd[1:])} did not report READY "
-                               f"({ready[1] if ready else f'exit {proc.returncode}'})")
-        spawn_ms.append(ready[0])
-        inside_ms.append(float(json.loads(ready[1][6:]).get("ms_since_start", "nan")))
-    # The interpreter's own costs, for context (meaningless for a built app's launcher).
-    probe = "import desktop.core.models.runtime"
-    imports = [] if app else [_wall([sys.executable, "-c", probe], env) for _ in range(runs)]
-    bare = [] if app else [_wall([sys.executable, "-c", "pass"], env) for _ in range(runs)]
-    return {"command": "QT_QPA_PLATFORM=offscreen " + " ".join(
-                [str(app) if app else "python -m desktop", "--compare", "--exit-when-ready"]),
-            "runs": runs,
-            "spawn_to_ready_ms": [round(v, 1) for v in spawn_ms],
-            "median_ms": float(np.median(spawn_ms)),
-            "median_ms_since_main": float(np.median(inside_ms)),
-            "import_core_runtime_median_ms": float(np.median(imports)) if imports else None,
-            "python_startup_median_ms": float(np.median(bare)) if bare else None}
 
 
 # ---- the run ---------------------------------------------------------------------------------
@@ -369,7 +187,7 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark (or, with ``--child``, one memory scenario)."""
+    """Run the benchmark (or, with ``--app``, only a built app's cold start)."""
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, default=DEFAULT_DATA,
@@ -384,12 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "speed")
     p.add_argument("--app", type=Path, default=None, help="only the cold start of this built "
                    "app (e.g. dist/sigdesk/sigdesk-console), 7 runs")
-    p.add_argument("--child", choices=MEMORY_SCENARIOS, help=argparse.SUPPRESS)
-    p.add_argument("--spec", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.child:
-        run_child(args.child, json.loads(args.spec.read_text()))
-        return 0
     if args.app:
         with tempfile.TemporaryDirectory() as home:
             cs = cold_start(7, Path(home), args.app.resolve())
