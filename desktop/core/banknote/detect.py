@@ -109,7 +109,7 @@ def load_bgr(path: str | Path, data: bytes | None = None) -> np.ndarray:
     """Decode an image file (or its ``data``) to BGR uint8 with the app's safety checks
     (:func:`desktop.core.imaging.decode.load_page`: size, format, truncation; errors name the
     file). Multi-page files give their first page; a photo whose longer side is over
-    :data:`~desktop.core.imaging.decode.MAX_NOTE_SIDE` pixels is reduced to it while decoded."""
+    :data:`~desktop.core.imaging.limits.MAX_NOTE_SIDE` pixels is reduced to it while decoded."""
     return load_page(path, 0, data, colour=True, max_side=MAX_NOTE_SIDE)
 
 

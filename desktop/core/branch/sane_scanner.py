@@ -6,8 +6,8 @@ A scanner's pages are written as PNG files into a private folder of the app's ow
 
 What a scanner sends is untrusted like any file: a page is refused while it is being read as
 soon as it passes the limits the decoder would apply to its PNG (:data:`~desktop.core.imaging.
-decode.MAX_PIXELS`, :data:`~desktop.core.imaging.decode.MAX_PNG_DECODED_BYTES`), and a
-document feeder is read for at most :data:`~desktop.core.imaging.decode.MAX_PAGES` pages.
+limits.MAX_PIXELS`, :data:`~desktop.core.imaging.limits.MAX_PNG_DECODED_BYTES`), and a
+document feeder is read for at most :data:`~desktop.core.imaging.limits.MAX_PAGES` pages.
 
 SANE is used one operation at a time in this process (a lock), each in its own
 ``sane_init`` ... ``sane_exit``: a scanner plugged in later is found, and no device is left open

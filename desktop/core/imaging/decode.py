@@ -5,39 +5,20 @@ point (cheque checks, enrollment, banknotes, the batch, ``verify``, the comparis
 reads files through :func:`read_input_file`, which accepts only regular files and never reads
 more than :data:`MAX_FILE_BYTES` (a FIFO or a link to ``/dev/zero`` is refused at once).
 
-Decoding is bounded too: limits on pixel count are checked from the header before any pixel
-is decoded; only the page asked for is decoded (:func:`load_page`; :func:`page_count` counts
-pages from the headers); and an oversized page is reduced while it is decoded, so that its
-longer side is at most :data:`MAX_SIDE` (:data:`MAX_NOTE_SIDE` for banknote photos).
-
-Why 3000 pixels: a cheque is 6 to 8.5 inches long, so 1800 to 2550 pixels at 300 dpi (the
-resolution cheque imaging uses; 200 dpi is enough for signature work), and 3000 pixels keep
-at least 350 dpi on any cheque (an A4 signature card keeps 256 dpi). Larger pages carry no
-detail the signature extraction uses, and its time grows faster than the pixel count (4000
-pixels cost about twice 3000). JPEG pages are decoded at 1/2, 1/4 or 1/8 scale directly.
-PNG has no reduced decode and its unfiltering is slow (a 49-megapixel colour PNG takes
-over 2 s to decode alone), so a PNG's raw pixel data is limited to
-:data:`MAX_PNG_DECODED_BYTES` (64 MB: a 49-megapixel grey page, a 22-megapixel colour one);
-with that, every accepted input decodes and checks in under 2 s and 500 MB on 2 cores (see
-``benchmarks/input_limits.py``).
-
-PDF (what many branch scanners save): each page is rendered by PDFium (pypdfium2) at
-:data:`PDF_DPI`, reduced to the same longer side while it is rendered, under the same limits
-(bytes, :data:`MAX_PAGES` pages, :data:`MAX_PIXELS` at 300 dpi). No form, script or link in
-the file is run. PDFium is not thread-safe, so every call into it holds one lock.
+Decoding is bounded too (:mod:`desktop.core.imaging.limits` says the limits and why): limits
+on pixel count are checked from the header before any pixel is decoded; only the page asked
+for is decoded (:func:`load_page`; :func:`page_count` counts pages from the headers); and an
+oversized page is reduced while it is decoded. PDF pages are rendered by PDFium under the
+same limits (:mod:`desktop.core.imaging.pdf`).
 """
 
 from __future__ import annotations
 
 import io
-import math
 import os
 import stat
 import struct
-import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -45,20 +26,28 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from desktop.core.errors import N_, InputImageError, Message
+from desktop.core.imaging.limits import (
+    MAX_FILE_BYTES,
+    MAX_NOTE_SIDE,
+    MAX_PAGES,
+    MAX_PIXELS,
+    MAX_PNG_DECODED_BYTES,
+    MAX_SIDE,
+    no_pixels,
+    no_such_page,
+)
+from desktop.core.imaging.pdf import load_pdf_page, open_pdf, pdf_pages
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_PIXELS = 50_000_000  # a 300 dpi A4 page is 8.7 Mpx; a cheque is about 2.5 Mpx
-MAX_PAGES = 16
-MAX_SIDE = 3000  # pixels: a cheque page's longer side after decoding (see the module doc)
-MAX_PNG_DECODED_BYTES = 64 * 2**20  # a PNG's raw pixel data: decoded in full, no scaled decode
-MAX_NOTE_SIDE = 2000  # pixels: banknote photos (detection runs at 800, the model at 192)
+# The limits are read from here by the callers that decode through this module.
+__all__ = ["MAX_FILE_BYTES", "MAX_NOTE_SIDE", "MAX_PAGES", "MAX_PIXELS",
+           "MAX_PNG_DECODED_BYTES", "MAX_SIDE", "load_gray", "load_page", "load_pages",
+           "page_count", "read_input_file", "sniff_format"]
+
 SUPPORTED_FORMATS = {"PNG", "JPEG", "TIFF", "BMP", "MPO"}
 MULTI_PAGE_FORMATS = {"TIFF", "MPO"}
-PDF_DPI = 300  # a PDF page is rendered at the resolution cheque imaging uses
 SUPPORTED_TEXT = "PNG, JPEG, TIFF, BMP or PDF"
 NOT_FOUND = Message(N_("file not found"))
 EMPTY = Message(N_("the file is empty (0 bytes)"))
-_PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one call at a time per process
 
 # What Pillow's decoders raise on hostile or damaged files, at open(), seek() or load().
 DECODER_ERRORS: tuple[type[BaseException], ...] = (
@@ -84,15 +73,6 @@ def sniff_format(data: bytes) -> str | None:
     if b"%PDF-" in data[:1024]:  # readers accept the header anywhere in the first 1 KiB
         return "PDF"
     return None
-
-
-def _no_such_page(path: str | Path, pages: int, page: int) -> InputImageError:
-    return InputImageError(path, Message(N_("has {pages} page(s); page {page} was asked for"),
-                                         pages=pages, page=page + 1))
-
-
-def _no_pixels(page: int) -> Message:
-    return Message(N_("page {page} has no pixels"), page=page + 1)
 
 
 def _check_regular(path: Path, mode: int) -> None:
@@ -204,73 +184,6 @@ def _read(path: str | Path, data: bytes | None) -> bytes:
     return data
 
 
-@contextmanager
-def _pdf(path: str | Path, data: bytes) -> Iterator[object]:
-    """An open PDF document (pypdfium2), used and closed under the PDFium lock."""
-    import pypdfium2 as pdfium  # only PDF inputs load PDFium
-
-    with _PDFIUM_LOCK:
-        try:
-            doc = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            if "password" in str(exc).lower():
-                raise InputImageError(path, Message(N_(
-                    "the PDF is password-protected: scan or save it again without a "
-                    "password"))) from None
-            raise InputImageError(path, Message(N_(
-                "looks like a PDF file but is damaged and cannot be opened ({detail})"),
-                detail=exc)) from None
-        try:
-            yield doc
-        except pdfium.PdfiumError as exc:
-            raise InputImageError(path, Message(N_("the PDF page cannot be rendered "
-                                                   "({detail})"), detail=exc)) from None
-        finally:
-            doc.close()
-
-
-def _pdf_pages(path: str | Path, doc) -> int:
-    """Pages of an open PDF, at most :data:`MAX_PAGES`; a PDF without pages is refused."""
-    n = len(doc)
-    if n < 1:
-        raise InputImageError(path, Message(N_("the PDF has no pages")))
-    return min(n, MAX_PAGES)
-
-
-def _load_pdf_page(path: str | Path, data: bytes, page: int, colour: bool,
-                   max_side: int | None) -> np.ndarray:
-    """Render one PDF page at :data:`PDF_DPI` (reduced to ``max_side`` while rendering)."""
-    with _pdf(path, data) as doc:
-        if page >= _pdf_pages(path, doc):
-            raise _no_such_page(path, len(doc), page)
-        pdf_page = doc[page]
-        try:
-            w_pt, h_pt = pdf_page.get_size()  # points (1/72 inch), after the page's rotation
-            if not (math.isfinite(w_pt) and math.isfinite(h_pt)) or w_pt <= 0 or h_pt <= 0:
-                raise InputImageError(path, Message(N_("page {page} has no area"),
-                                                    page=page + 1))
-            scale = PDF_DPI / 72
-            w, h = w_pt * scale, h_pt * scale
-            if w * h > MAX_PIXELS:
-                raise InputImageError(path, Message(N_(
-                    "page {page} is {width} x {height} inches: {pixels} million pixels at "
-                    "{dpi} dpi, over the limit of {limit} million pixels"), page=page + 1,
-                    width=f"{w_pt / 72:.1f}", height=f"{h_pt / 72:.1f}",
-                    pixels=f"{w * h / 1e6:.0f}", dpi=PDF_DPI, limit=f"{MAX_PIXELS / 1e6:.0f}"))
-            if max_side and max(w, h) > max_side:
-                scale *= max_side / max(w, h)
-            bitmap = pdf_page.render(scale=scale, grayscale=not colour, may_draw_forms=False)
-            arr = np.array(bitmap.to_numpy(), dtype=np.uint8)  # a copy: the bitmap is freed
-            bitmap.close()
-        finally:
-            pdf_page.close()
-    if arr.size == 0:
-        raise InputImageError(path, _no_pixels(page))
-    if colour:
-        return np.ascontiguousarray(arr[..., :3])  # PDFium renders BGR(x)
-    return arr.reshape(arr.shape[:2])
-
-
 def _open(path: str | Path, data: bytes | None) -> tuple[Image.Image, bytes]:
     """Open (headers only) the file or ``data``; (image, bytes)."""
     data = _read(path, data)
@@ -321,8 +234,8 @@ def page_count(path: str | Path, data: bytes | None = None) -> int:
     """
     data = _read(path, data)
     if sniff_format(data) == "PDF":
-        with _pdf(path, data) as doc:
-            return _pdf_pages(path, doc)
+        with open_pdf(path, data) as doc:
+            return pdf_pages(path, doc)
     img, data = _open(path, data)
     with img:
         try:
@@ -418,25 +331,25 @@ def load_page(path: str | Path, page: int = 0, data: bytes | None = None,
                                             page=page + 1))
     data = _read(path, data)
     if sniff_format(data) == "PDF":
-        return _load_pdf_page(path, data, page, colour, max_side)
+        return load_pdf_page(path, data, page, colour, max_side)
     img, data = _open(path, data)
     with img:
         try:
             if page > 0:
                 if page >= MAX_PAGES or img.format not in MULTI_PAGE_FORMATS:
                     n = _count(img)
-                    raise _no_such_page(path, n, page)
+                    raise no_such_page(path, n, page)
                 try:
                     img.seek(page)
                 except EOFError:
-                    raise _no_such_page(path, page_count(path, data), page) from None
+                    raise no_such_page(path, page_count(path, data), page) from None
             w, h = img.size
             if w * h > MAX_PIXELS:
                 raise InputImageError(path, Message(N_(
                     "page {page} is {size} pixels, over the limit of {limit} million pixels"),
                     page=page + 1, size=f"{w}x{h}", limit=f"{MAX_PIXELS / 1e6:.0f}"))
             if w == 0 or h == 0:
-                raise InputImageError(path, _no_pixels(page))
+                raise InputImageError(path, no_pixels(page))
             if img.format == "PNG" and _png_decoded_bytes(data) > MAX_PNG_DECODED_BYTES:
                 raise InputImageError(path, Message(N_(
                     "the PNG image is too large to decode ({size} pixels, {mb} MB of pixel "
