@@ -106,7 +106,9 @@ def test_an_unverified_note_is_read_but_paper_the_finder_sees_no_note_in_is_refu
     assert "no enrolled side's printed detail" in unknown.reasons[0]
     # The same picture, had the finder seen no note in it, holds no banknote at all.
     monkeypatch.setattr(model, "found_notes", lambda _image: [])
-    with pytest.raises(InputImageError, match=r"paper.png.*the note finder sees no note"):
+    # The message also says what to do with a part of a note (no finder learned those).
+    with pytest.raises(InputImageError, match=r"paper.png.*the note finder sees no note.*"
+                                              r"only part of a note.*show the whole note"):
         model.check(image, "paper.png")
 
 

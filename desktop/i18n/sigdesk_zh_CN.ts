@@ -168,8 +168,8 @@
         <translation>图片中未找到任何已登记面的印刷细节：可能是未登记的面额（请登记），或图片质量太差无法读取；下方读数只是嵌入模型给出的最接近类别</translation>
     </message>
     <message>
-        <source>no banknote found in the picture: no reference side&apos;s printed detail matches and the note finder sees no note (paper, a cheque or a letter?)</source>
-        <translation>图片中未找到纸币：没有任何参考面的印刷细节相符，纸币查找器也未看到纸币（是纸张、支票还是信件？）</translation>
+        <source>no banknote found in the picture: no reference side&apos;s printed detail matches and the note finder sees no note (paper, a cheque or a letter? If only part of a note is in the picture, show the whole note)</source>
+        <translation>图片中未找到纸币：没有任何参考面的印刷细节相符，纸币查找器也未看到纸币（是纸张、支票还是信件？如果图片中只有纸币的一部分，请展示整张纸币）</translation>
     </message>
     <message>
         <source>an enrolled denomination: its printed detail matches the operator&apos;s reference, but the app has no counterfeit model for it and the embedder never learned it, so authenticity is not judged: check the security features by hand</source>

@@ -58,8 +58,11 @@ UNKNOWN_NOTE = Reason(N_(
     "no enrolled side's printed detail was found in the picture: a denomination that is not "
     "enrolled (enroll it) or a picture too poor to read; the reading below is the embedder's "
     "nearest class only"))
+# A half or a quarter of a note that no side is verified in ends here too (the finder learned
+# whole notes): the message says what to do about both.
 NO_NOTE_SEEN = N_("no banknote found in the picture: no reference side's printed detail "
-                  "matches and the note finder sees no note (paper, a cheque or a letter?)")
+                  "matches and the note finder sees no note (paper, a cheque or a letter? If "
+                  "only part of a note is in the picture, show the whole note)")
 # Logistic fit of "named right" on log((inliers + 1) / (rival inliers + 1)) over 294 verified
 # validation pictures (EUR/BRL scans of the other condition, dong photos; 3 named wrong):
 # mean predicted 0.972 where 93.9% were right, 0.985 / 0.998 where all were. With so few
