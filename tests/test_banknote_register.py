@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+import desktop.core.banknote.register as register
 from desktop.core.banknote.detect import load_bgr, read_note
 from desktop.core.banknote.register import (
     QUICK_LOOKUP,
@@ -14,6 +15,7 @@ from desktop.core.banknote.register import (
     SideIndex,
     local_features,
     reference_picture,
+    stretched,
 )
 from training.banknote.capture import background
 from training.banknote.data import all_specs, spec_key, synthetic_capture, synthetic_note
@@ -101,6 +103,24 @@ def test_the_wide_lookup_and_finer_keypoints_run_only_where_nothing_was_verified
     assert [lookup for lookup, _ in lookups] == [QUICK_LOOKUP, WIDE_LOOKUP, WIDE_LOOKUP]
     (_, default), _, (_, fine) = lookups
     assert fine > default  # the last search on the finer keypoints (FINE_CONTRAST)
+
+
+def test_a_washed_out_picture_is_read_on_its_stretched_contrast(index: SideIndex,
+                                                               monkeypatch) -> None:
+    image, _ = synthetic_capture(SPECS["BOR-5"], "front", "", SEED, 6)
+    # A scan in glare: the print left in about a dozen grey levels near white.
+    washed = np.clip(240 + (image.astype(np.float32) - 128) * 0.06, 0, 255).astype(np.uint8)
+    gray = cv2.cvtColor(washed, cv2.COLOR_BGR2GRAY)
+    assert int(np.ptp(gray)) <= 16
+    assert np.percentile(stretched(gray), (1, 99)).tolist() == [0.0, 255.0]
+    flat = np.full((50, 80), 200, np.uint8)
+    assert stretched(flat) is flat
+    attempts, _, _ = index.search_picture(washed, gray, local_features(gray))
+    assert attempts[0].registration is not None
+    assert attempts[0].registration.key == "BOR-5-front"
+    monkeypatch.setattr(register, "stretched", lambda g: g)  # the same search without it
+    attempts, _, _ = index.search_picture(washed, gray, local_features(gray))
+    assert all(a.registration is None for a in attempts)
 
 
 def test_several_notes_in_one_picture_are_each_found_and_named(index: SideIndex) -> None:

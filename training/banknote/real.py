@@ -298,7 +298,7 @@ def no_note(model: BanknoteModel, notes: Sequence[EnrolledNote],
             "no_side_verified": (refused + unverified) / n}
 
 
-def _left_out(model: BanknoteModel, enrol: Sequence[tuple[str, np.ndarray, str]],
+def left_out(model: BanknoteModel, enrol: Sequence[tuple[str, np.ndarray, str]],
               pictures: Sequence[tuple[str, np.ndarray, str]]) -> dict:
     """Each denomination of ``enrol`` (key, picture, name) left out in turn, its
     ``pictures`` (value, picture, name) checked against the others: counts of the answers."""
@@ -341,12 +341,12 @@ def not_enrolled(model: BanknoteModel, data: Path) -> dict:
     if refs:
         photos = [(path.stem.split("___")[0], cv2.imread(str(path)), path.name)
                   for path in sorted((data / "eur_photos" / "photos").iterdir())]
-        out["EUR photos"] = _shares(_left_out(
+        out["EUR photos"] = _shares(left_out(
             model, [(eur_reference_key(p), cv2.imread(str(p)), p.name) for p in refs],
             [(v, im, n) for v, im, n in photos if "-" not in v and im is not None]))
     if (data / "eur_brl").is_dir():
         for currency in ("EUR", "BRL"):
-            folds = [_left_out(model, [(k, load_sample(s), s.member or str(s.path))
+            folds = [left_out(model, [(k, load_sample(s), s.member or str(s.path))
                                        for k, s in enrol],
                                [(s.denomination, load_sample(s), s.member or str(s.path))
                                 for s in tests if s.part == "whole"])
