@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # capitals, such as CPU, PDF or CYR, are not English prose; nor are package names such as
 # onnxruntime-gpu[cuda,cudnn]).
 KEEP = re.compile(r"\b(SigDesk|English|Ctrl|Shift|Esc|Qt|dpi|admin|olga|carl|Irene|Okafor|"
-                  r"demo|test|PostgreSQL|SQLite|Tensorrt|zh_CN)\b|onnxruntime(-gpu)?|"
+                  r"demo|test|PostgreSQL|SQLite|Tensorrt|cuDNN|zh_CN)\b|onnxruntime(-gpu)?|"
                   r"\[cuda,cudnn\]|"
                   r"python-sane|\[scanner\]")
 PATHISH = re.compile(r"\S*[/\\]\S*|\S+\.(png|jpe?g|tiff?|bmp|pdf|sqlite|csv|pub|pem)\b|"
@@ -256,6 +256,23 @@ def test_the_cores_messages_to_a_person_are_all_marked() -> None:
                     isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
                 loose.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not loose, loose
+
+
+def test_the_cores_fixed_phrases_and_their_gists_are_translated(chinese) -> None:
+    """The windows' tables of the core's fixed phrases (why a model runs on the CPU, in full
+    and as the status bar's gist; where a trusted key came from) hold exactly the core's, so
+    a reworded phrase in the core fails here instead of silently showing English."""
+    from desktop.core.models import keys, runtime
+    from desktop.ui import wording
+
+    gists = {runtime.ProviderInfo("auto", runtime.CPU, r).reason_gist
+             for r in runtime.FIXED_CPU_REASONS}
+    assert set(wording.PROVIDER_REASONS) == set(runtime.FIXED_CPU_REASONS) | gists
+    assert set(wording.KEY_ORIGINS) == set(keys.KEY_ORIGINS)
+    for reason in runtime.FIXED_CPU_REASONS:
+        info = runtime.ProviderInfo("auto", runtime.CPU, reason)
+        for shown in (wording.provider_status(info), wording.provider_text(info)):
+            assert not _english(CORE_NAMES.sub(" ", shown)), shown
 
 
 def test_in_english_the_worded_messages_are_the_cores_own_sentences(tmp_path: Path) -> None:

@@ -3082,8 +3082,16 @@ enrolled {date} by {user}</source>
         <translation>此 onnxruntime 版本不支持 CUDA（请安装 onnxruntime-gpu）</translation>
     </message>
     <message>
+        <source>this onnxruntime build has no CUDA support</source>
+        <translation>此 onnxruntime 版本不支持 CUDA</translation>
+    </message>
+    <message>
         <source>CUDA could not start (driver, CUDA or cuDNN version mismatch)</source>
         <translation>CUDA 无法启动（驱动、CUDA 或 cuDNN 版本不匹配）</translation>
+    </message>
+    <message>
+        <source>CUDA could not start</source>
+        <translation>CUDA 无法启动</translation>
     </message>
     <message>
         <source>shipped with the app</source>

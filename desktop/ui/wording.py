@@ -19,16 +19,21 @@ from desktop.core.branch.decisions import DecisionRule
 from desktop.core.errors import InputImageError, ModelError
 from desktop.core.models.runtime import runtime_info
 
-# The core's fixed reasons for running on the CPU (desktop/core/models/runtime.py).
+# The core's fixed reasons for running on the CPU (runtime.FIXED_CPU_REASONS) and their gists
+# (the status bar's short form, ProviderInfo.reason_gist); lupdate reads only literals, so
+# they are written out here and a test checks that they match the core's.
 PROVIDER_REASONS = {
     "CUDA disabled in the settings": QT_TRANSLATE_NOOP("Wording", "CUDA disabled in the settings"),
     "no NVIDIA GPU or driver found": QT_TRANSLATE_NOOP("Wording", "no NVIDIA GPU or driver found"),
     "this onnxruntime build has no CUDA support (install onnxruntime-gpu)": QT_TRANSLATE_NOOP(
         "Wording", "this onnxruntime build has no CUDA support (install onnxruntime-gpu)"),
+    "this onnxruntime build has no CUDA support": QT_TRANSLATE_NOOP(
+        "Wording", "this onnxruntime build has no CUDA support"),
     "CUDA could not start (driver, CUDA or cuDNN version mismatch)": QT_TRANSLATE_NOOP(
         "Wording", "CUDA could not start (driver, CUDA or cuDNN version mismatch)"),
+    "CUDA could not start": QT_TRANSLATE_NOOP("Wording", "CUDA could not start"),
 }
-KEY_ORIGINS = {  # where the core found a trusted key (desktop/core/models/keys.py)
+KEY_ORIGINS = {  # where the core found a trusted key (keys.KEY_ORIGINS)
     "shipped with the app": QT_TRANSLATE_NOOP("Wording", "shipped with the app"),
     "added by an administrator": QT_TRANSLATE_NOOP("Wording", "added by an administrator"),
     "this process": QT_TRANSLATE_NOOP("Wording", "this process"),

@@ -122,6 +122,13 @@ def generate_key_pair(out_dir: str | Path, name: str = "signing",
 
 
 # ---- trust -----------------------------------------------------------------------------------
+# Where a trusted key came from; the windows translate these (desktop/ui/wording.py).
+SHIPPED = "shipped with the app"
+ADDED_BY_ADMIN = "added by an administrator"
+FROM_THIS_PROCESS = "this process"
+KEY_ORIGINS = (SHIPPED, ADDED_BY_ADMIN, FROM_THIS_PROCESS)
+
+
 @dataclass(frozen=True)
 class TrustedKey:
     """A public key the app accepts model signatures from."""
@@ -129,7 +136,7 @@ class TrustedKey:
     key_id: str
     label: str
     public_key: Ed25519PublicKey = field(repr=False, compare=False)
-    origin: str = ""  # "shipped", "added by an administrator", "this process"...
+    origin: str = ""  # one of KEY_ORIGINS
 
     @property
     def demo(self) -> bool:
@@ -218,7 +225,7 @@ def trust_key_in_this_process(key: TrustedKey | str | Path) -> TrustedKey:
     """Trust ``key`` (or the public key file) in this process only, nothing written: for
     tests and tools that sign their own models. Returns the key."""
     if not isinstance(key, TrustedKey):
-        key = TrustedKey.from_file(key, origin="this process")
+        key = TrustedKey.from_file(key, origin=FROM_THIS_PROCESS)
     if all(k.key_id != key.key_id for k in _process_keys):
         _process_keys.append(key)
     return key
@@ -227,8 +234,8 @@ def trust_key_in_this_process(key: TrustedKey | str | Path) -> TrustedKey:
 def default_trust() -> TrustStore:
     """What the app trusts: the shipped keys, the keys an administrator added, and any key
     trusted for this process."""
-    return TrustStore([*read_keys_folder(shipped_keys_dir(), "shipped with the app"),
-                       *read_keys_folder(admin_keys_dir(), "added by an administrator"),
+    return TrustStore([*read_keys_folder(shipped_keys_dir(), SHIPPED),
+                       *read_keys_folder(admin_keys_dir(), ADDED_BY_ADMIN),
                        *_process_keys])
 
 
@@ -244,7 +251,7 @@ def add_trusted_key(source: str | Path, label: str | None = None,
         raise ServiceError(Message(N_("{label} cannot be a key label (letters, digits, - and "
                                       "_)"), label=repr(label)))
     try:
-        key = TrustedKey.from_file(source, label, origin="added by an administrator")
+        key = TrustedKey.from_file(source, label, origin=ADDED_BY_ADMIN)
     except (OSError, ValueError) as exc:
         raise ServiceError(Message(N_("the key cannot be added: {detail}"),
                                    detail=exc)) from None

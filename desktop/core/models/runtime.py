@@ -29,6 +29,16 @@ CPU = "CPUExecutionProvider"
 PROVIDER_CHOICES = ("auto", "cuda", "cpu")
 
 
+# The fixed reasons for running on the CPU. The windows translate these and their gists
+# (desktop/ui/wording.py; a test keeps the two in step); other reasons carry details such as
+# a missing library's name and are shown as written.
+CPU_BY_SETTING = "CUDA disabled in the settings"
+NO_GPU = "no NVIDIA GPU or driver found"
+NO_CUDA_BUILD = "this onnxruntime build has no CUDA support (install onnxruntime-gpu)"
+CUDA_MISMATCH = "CUDA could not start (driver, CUDA or cuDNN version mismatch)"
+FIXED_CPU_REASONS = (CPU_BY_SETTING, NO_GPU, NO_CUDA_BUILD, CUDA_MISMATCH)
+
+
 @dataclass(frozen=True)
 class ProviderInfo:
     """What was asked for, what runs, and why CUDA is not used when it is not."""
@@ -117,12 +127,12 @@ def _cuda_failure_reason(preload_report: str) -> str:
         return (f"this installation has no CUDA provider ({_cuda_provider_library().name} is "
                 "not there: a CPU-only build)")
     if platform.system() == "Linux" and not Path("/proc/driver/nvidia").exists():
-        return "no NVIDIA GPU or driver found"
+        return NO_GPU
     missing = sorted(set(re.findall(r"(lib[\w.+-]+\.so[\w.]*): cannot open", preload_report)))
     if missing:
         return (f"CUDA/cuDNN libraries missing ({', '.join(missing[:3])}); install "
                 "onnxruntime-gpu[cuda,cudnn]")
-    return "CUDA could not start (driver, CUDA or cuDNN version mismatch)"
+    return CUDA_MISMATCH
 
 
 def create_session(model_path: str | Path, provider: str = "auto",
@@ -153,9 +163,9 @@ def create_session(model_path: str | Path, provider: str = "auto",
     reason = ""
     providers = [CPU]
     if provider == "cpu":
-        reason = "CUDA disabled in the settings"
+        reason = CPU_BY_SETTING
     elif CUDA not in ort.get_available_providers():
-        reason = "this onnxruntime build has no CUDA support (install onnxruntime-gpu)"
+        reason = NO_CUDA_BUILD
     else:
         report = _preload_cuda_libraries()
         providers = [CUDA, CPU]
