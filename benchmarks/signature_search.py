@@ -72,6 +72,10 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           "writers; two threads, sharing the cores with tests now and then)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--min-stroke",
            "3.2"]),
+    "L": ("D with a narrow ResNet (ResNet-18 layout, width 16) instead of the compact network "
+          "(two threads, sharing the cores with the banknote work and the tests now and then)",
+          ["--loss", "multisimilarity", "--backbone", "resnet", "--width", "16", "--threads",
+           "2"]),
 }
 
 
