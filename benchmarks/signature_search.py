@@ -76,6 +76,10 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           "(two threads, sharing the cores with the banknote work and the tests now and then)",
           ["--loss", "multisimilarity", "--backbone", "resnet", "--width", "16", "--threads",
            "2"]),
+    "M": ("D with every training writer also mirrored left to right as a writer of its own "
+          "(twice the training identities; two threads, sharing the cores with the tests now "
+          "and then)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--mirror-writers"]),
 }
 
 

@@ -16,6 +16,7 @@ from desktop.core.signature.decision import znorm_scores
 from desktop.core.signature.verification import score
 from training.common.sampler import DataSetBalancedSampler
 from training.signature.data import (
+    MIRRORED,
     SignatureImages,
     background_samples,
     read_folder,
@@ -117,6 +118,40 @@ def test_protocol_keeps_negatives_within_a_set(three_sets: list[Path]) -> None:
     result = summarise(d, threshold=0.5, accept=0.5, reject=0.5)
     assert set(result["per_set"]) == {"cedar", "bengali", "cross"}
     assert result["clerk"]["per_writer"]["max"] == 1.0  # every skilled query accepted
+
+
+def test_mirrored_writers_are_new_identities_with_their_own_negatives(
+        three_sets: list[Path]) -> None:
+    data = SignatureImages(read_many([str(p) for p in three_sets]))
+    both = data.with_mirrored_writers()
+    assert len(both) == 2 * len(data) and len(both.writers) == 2 * len(data.writers)
+    n = len(data)
+    assert all(np.array_equal(both.images[n + i], im[:, ::-1])
+               for i, im in enumerate(data.images))
+    for w in data.writers:  # same set, another person; its forgeries mirrored with it
+        m = w + MIRRORED
+        assert both.dataset_of[m] == data.dataset_of[w]
+        assert both.person_of[m] != data.person_of[w]
+        skilled = both.skilled_indices(m)
+        assert all(i >= n for i in skilled)
+        assert len(skilled) == len(data.skilled_indices(w))
+    # The sampler draws mirrored writers like any other, set by set.
+    sampler = DataSetBalancedSampler(both, both.dataset_of, both.group_of, writers_per_set=4,
+                                     genuine_per_writer=2, forged_per_writer=1, group_size=2,
+                                     batches_per_epoch=20, seed=1)
+    drawn = {both.samples[i].writer for idx in sampler for i in idx}
+    assert any(w.endswith(MIRRORED) for w in drawn) and any(w in data.writers for w in drawn)
+
+
+def test_the_mirror_switch_reaches_the_training_config() -> None:
+    import argparse
+
+    from training.__main__ import _add_train_args
+
+    p = argparse.ArgumentParser()
+    _add_train_args(p)
+    assert p.parse_args(["--run", "r", "--mirror-writers"]).mirror_writers is True
+    assert p.parse_args(["--run", "r"]).mirror_writers is False
 
 
 def test_robustness_changes_do_what_they_say() -> None:

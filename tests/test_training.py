@@ -82,3 +82,12 @@ def test_checkpoint_resumes_to_the_same_weights(images: SignatureImages, tmp_pat
     assert straight["epochs"][-1]["loss"] == pytest.approx(resumed["epochs"][-1]["loss"],
                                                            rel=1e-4)
     assert json.loads((tmp_path / "c" / "history.json").read_text())["epochs"][-1]["epoch"] == 2
+
+
+def test_mirrored_writers_train_as_writers_of_their_own(images: SignatureImages,
+                                                        tmp_path: Path) -> None:
+    cfg = TrainConfig(epochs=1, batches_per_epoch=2, writers_per_batch=3, width=8,
+                      embedding_size=32, writer_head=0.1, mirror_writers=True)
+    train(cfg, images.subset(images.writers[:6]), None, tmp_path, progress=False)
+    # The writer head learned a class for each of the 6 writers and each mirrored one.
+    assert torch.load(tmp_path / "last.pt", weights_only=False)["config"]["writer_classes"] == 12

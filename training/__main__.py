@@ -46,6 +46,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     for f in fields(TrainConfig):
         if f.name in _NOT_OPTIONS:
             continue
+        if isinstance(f.default, bool):  # a switch: argparse's type=bool reads "False" as True
+            p.add_argument(f"--{f.name.replace('_', '-')}", action="store_true")
+            continue
         kind = _OPTIONAL_TYPES.get(f.name, type(f.default))
         choices = {"loss": LOSSES, "backbone": BACKBONES, "optimizer": ("adamw", "sgd"),
                    "sampler": ("balanced", "writers"),

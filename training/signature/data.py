@@ -23,6 +23,7 @@ import numpy as np
 
 from desktop.core.imaging.decode import load_gray
 
+MIRRORED = "~mirrored"  # the name suffix of a writer made by SignatureImages.with_mirrored_writers
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 
 
@@ -241,6 +242,20 @@ class SignatureImages:
         return [i for i, s in enumerate(self.samples)
                 if s.writer == writer and not s.genuine
                 or group and s.group == group and s.genuine and s.who != who]
+
+    def with_mirrored_writers(self) -> SignatureImages:
+        """These writers and, as writers of their own, their signatures mirrored left to
+        right (a mirrored hand writes nothing the real one does, so each is a new identity:
+        training sees twice as many). A writer's forgeries are mirrored with it, and mirrored
+        persons of one group share that group's mirrored text, so the same-name negatives
+        stay among mirrored signatures. For training only: the images are shared."""
+        out = SignatureImages.__new__(SignatureImages)
+        out.samples = self.samples + [
+            replace(s, writer=s.writer + MIRRORED, person=s.who + MIRRORED,
+                    group=s.group + MIRRORED if s.group else "") for s in self.samples]
+        out.images = self.images + [np.ascontiguousarray(im[:, ::-1]) for im in self.images]
+        out._index()
+        return out
 
     def of_dataset(self, dataset: str) -> SignatureImages:
         """The writers of one data set."""

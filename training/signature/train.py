@@ -60,6 +60,8 @@ class TrainConfig:
     :data:`training.signature.augment.CAPTURE`.
     ``writer_head``: weight of a writer-classification head added to the loss
     (:class:`training.common.losses.WithWriterHead`); ``train`` sets ``writer_classes``.
+    ``mirror_writers``: the training writers' signatures mirrored left to right train as
+    writers of their own (:meth:`SignatureImages.with_mirrored_writers`).
     """
 
     loss: str = "triplet"
@@ -86,6 +88,7 @@ class TrainConfig:
     threads: int = 0  # 0: torch's default
     writer_head: float = 0.0  # weight of the writer-classification head; 0: none
     writer_classes: int = 0  # the head's classes: the training writers (set by train())
+    mirror_writers: bool = False  # mirrored training writers as extra identities
     preprocessing: dict = field(default_factory=lambda: SignaturePreprocessing().to_dict())
 
     @property
@@ -206,6 +209,8 @@ def train(
     if cfg.capture not in CAPTURE:
         raise ValueError(f"unknown capture ranges {cfg.capture!r}; choose from {sorted(CAPTURE)}")
     model = build_model(cfg, pretrained=not (resume and (out_dir / "last.pt").is_file()))
+    if cfg.mirror_writers:
+        train_data = train_data.with_mirrored_writers()
     if cfg.writer_head > 0:  # one class per training writer (labels: writer_index)
         cfg = replace(cfg, writer_classes=len(train_data.writers))
     loss_fn = build_config_loss(cfg)
