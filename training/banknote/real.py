@@ -299,7 +299,7 @@ def no_note(model: BanknoteModel, notes: Sequence[EnrolledNote],
 
 
 def left_out(model: BanknoteModel, enrol: Sequence[tuple[str, np.ndarray, str]],
-              pictures: Sequence[tuple[str, np.ndarray, str]]) -> dict:
+             pictures: Sequence[tuple[str, np.ndarray, str]]) -> dict:
     """Each denomination of ``enrol`` (key, picture, name) left out in turn, its
     ``pictures`` (value, picture, name) checked against the others: counts of the answers."""
     counts = {"pictures": 0, "no_banknote": 0, "unknown_note": 0, "named_another_suspect": 0,
@@ -347,9 +347,9 @@ def not_enrolled(model: BanknoteModel, data: Path) -> dict:
     if (data / "eur_brl").is_dir():
         for currency in ("EUR", "BRL"):
             folds = [left_out(model, [(k, load_sample(s), s.member or str(s.path))
-                                       for k, s in enrol],
-                               [(s.denomination, load_sample(s), s.member or str(s.path))
-                                for s in tests if s.part == "whole"])
+                                      for k, s in enrol],
+                              [(s.denomination, load_sample(s), s.member or str(s.path))
+                               for s in tests if s.part == "whole"])
                      for enrol, tests in eur_brl_folds(data / "eur_brl", currency, 1)]
             out[f"{currency} scans"] = _shares({k: sum(f[k] for f in folds)
                                                 for k in folds[0]})
