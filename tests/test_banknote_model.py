@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.core.banknote.check import MATCHES_IN_PART
+from desktop.core.banknote.check import MATCHES_IN_PART, confidence_inputs, local_confidence
 from desktop.core.banknote.model import BanknoteModel, compare_sides
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
@@ -138,3 +138,18 @@ def test_an_enrolled_side_is_found_once_and_a_changed_row_is_a_new_side(
     near = model.nearest_references(np.zeros(model.manifest.embedding_size, np.float32),
                                     [enrolled(second)], count=100)
     assert any(n.enrolled_id == 7001 and n.image is changed.image for n in near)
+
+
+def test_the_confidence_reads_the_margin_over_the_best_rival_denomination() -> None:
+    from types import SimpleNamespace as NS
+
+    reg = NS(key="A-10-front", inliers=59, visible=0.5)
+    side = lambda key: NS(key=key)  # noqa: E731
+    attempts = [NS(side=side("A-10-front"), registration=reg),
+                NS(side=side("A-10-front"), registration=NS(inliers=50)),  # its own: no rival
+                NS(side=side("A-20-front"), registration=NS(inliers=19)),
+                NS(side=side("A-50-front"), registration=None)]
+    log_ratio, visible = confidence_inputs(reg, attempts)
+    assert log_ratio == pytest.approx(np.log(60 / 20)) and visible == 0.5
+    close = [*attempts[:2], NS(side=side("A-20-front"), registration=NS(inliers=55))]
+    assert local_confidence(reg, close) < local_confidence(reg, attempts) <= 0.995
