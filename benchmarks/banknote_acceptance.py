@@ -21,7 +21,6 @@ from pathlib import Path
 
 import cv2
 
-from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.model import BanknoteModel
 from desktop.core.banknote.register import (
     MIN_CORRELATION,
@@ -31,7 +30,7 @@ from desktop.core.banknote.register import (
 )
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
-from training.banknote.real import Enroller, eur_brl_folds, vnd_box, vnd_split
+from training.banknote.real import enrolled_folds, vnd_enrolled
 
 
 def searched(index: SideIndex, image, value: str, currency: str) -> dict:
@@ -51,10 +50,7 @@ def searched(index: SideIndex, image, value: str, currency: str) -> dict:
 def scans(model: BanknoteModel, root: Path, currency: str) -> list[dict]:
     """Every scan of the other capture condition, 1 scan per side enrolled, both ways."""
     rows = []
-    for enrol, tests in eur_brl_folds(root, currency, 1):
-        enroller = Enroller(model)
-        for key, s in enrol:
-            enroller.add(key, load_sample(s), s.member or str(s.path))
+    for enroller, tests in enrolled_folds(model, root, currency, 1):
         index = model.side_index(enroller.notes)
         rows += [searched(index, load_sample(s), s.denomination, currency) for s in tests]
     return rows
@@ -62,11 +58,7 @@ def scans(model: BanknoteModel, root: Path, currency: str) -> list[dict]:
 
 def dong(model: BanknoteModel, root: Path, per_class: int) -> list[dict]:
     """Dong photos in hands, ``per_class`` box crops per denomination enrolled."""
-    enrol, tests = vnd_split(root, per_class, seed=0)
-    enroller = Enroller(model)
-    for value, path in enrol:
-        enroller.add(class_key("VND", value, "front"), vnd_box(path, cv2.imread(str(path))),
-                     path.name)
+    enroller, tests = vnd_enrolled(model, root, per_class, 0)
     index = model.side_index(enroller.notes)
     return [searched(index, cv2.imread(str(path)), value, "VND") for value, path in tests]
 

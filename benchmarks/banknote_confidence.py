@@ -32,18 +32,16 @@ from desktop.core.banknote.check import (
     PARTIAL_CONFIDENCE,
     confidence_inputs,
 )
-from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.model import BanknoteModel
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
 from training.banknote.real import (
     Enroller,
-    eur_brl_folds,
+    enrolled_folds,
     eur_reference_key,
     value_of,
-    vnd_box,
-    vnd_split,
+    vnd_enrolled,
 )
 
 BINS = (0.0, 0.5, 0.8, 0.95, 0.99, 1.01)
@@ -59,40 +57,36 @@ def _row(check, right: bool, part: str) -> dict | None:
             "part": part, "confidence": float(check.top[0].confidence)}
 
 
+def _checked(model: BanknoteModel, image, name: str, notes, right, part: str,
+             rows: list[dict]) -> None:
+    """Check one picture; add its row when a side is verified (``right``: whether a key
+    names the right denomination)."""
+    try:
+        check = model.check(image, name, notes)
+    except InputImageError:
+        return
+    row = _row(check, right(check.denomination.key), part)
+    if row:
+        rows.append(row)
+
+
 def scans(model: BanknoteModel, root: Path, currency: str) -> list[dict]:
     """Rows of one currency's scans of the other capture condition, 1 scan per side."""
-    rows = []
-    for enrol, tests in eur_brl_folds(root, currency, 1):
-        enroller = Enroller(model)
-        for key, s in enrol:
-            enroller.add(key, load_sample(s), s.member or str(s.path))
+    rows: list[dict] = []
+    for enroller, tests in enrolled_folds(model, root, currency, 1):
         for s in tests:
-            try:
-                check = model.check(load_sample(s), s.member or str(s.path), enroller.notes)
-            except InputImageError:
-                continue
-            row = _row(check, value_of(check.denomination.key) == s.denomination, s.part)
-            if row:
-                rows.append(row)
+            _checked(model, load_sample(s), s.member or str(s.path), enroller.notes,
+                     lambda k, d=s.denomination: value_of(k) == d, s.part, rows)
     return rows
 
 
 def dong(model: BanknoteModel, root: Path, per_class: int) -> list[dict]:
     """Rows of the dong photos, ``per_class`` photos enrolled per denomination."""
-    enrol, tests = vnd_split(root, per_class, 0)
-    enroller = Enroller(model)
-    for value, path in enrol:
-        enroller.add(class_key("VND", value, "front"), vnd_box(path, cv2.imread(str(path))),
-                     path.name)
-    rows = []
+    enroller, tests = vnd_enrolled(model, root, per_class, 0)
+    rows: list[dict] = []
     for value, path in tests:
-        try:
-            check = model.check(cv2.imread(str(path)), path.name, enroller.notes)
-        except InputImageError:
-            continue
-        row = _row(check, value_of(check.denomination.key) == value, "photo")
-        if row:
-            rows.append(row)
+        _checked(model, cv2.imread(str(path)), path.name, enroller.notes,
+                 lambda k, v=value: value_of(k) == v, "photo", rows)
     return rows
 
 
@@ -101,19 +95,12 @@ def euro_photos(model: BanknoteModel, root: Path) -> list[dict]:
     enroller = Enroller(model)
     for p in sorted((root / "references").iterdir()):
         enroller.add(eur_reference_key(p), cv2.imread(str(p)), p.name)
-    rows = []
+    rows: list[dict] = []
     for path in sorted((root / "photos").iterdir()):
-        value = path.stem.split("___")[0]
-        image = cv2.imread(str(path))
-        if "-" in value or image is None:
-            continue
-        try:
-            check = model.check(image, path.name, enroller.notes)
-        except InputImageError:
-            continue
-        row = _row(check, value_of(check.denomination.key) == value, "photo")
-        if row:
-            rows.append(row)
+        value, image = path.stem.split("___")[0], cv2.imread(str(path))
+        if "-" not in value and image is not None:
+            _checked(model, image, path.name, enroller.notes,
+                     lambda k, v=value: value_of(k) == v, "photo", rows)
     return rows
 
 

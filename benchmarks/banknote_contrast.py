@@ -24,16 +24,13 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
-from training.banknote.real import Enroller, eur_brl_folds, left_out, value_of, vnd
+from training.banknote.real import enrolled_folds, eur_brl_folds, left_out, value_of, vnd
 
 
 def brl_by_part(model: BanknoteModel, root: Path) -> dict:
     """BRL scans of the other condition: the outcome counts per part of the note."""
     parts: dict[str, Counter] = defaultdict(Counter)
-    for enrol, tests in eur_brl_folds(root, "BRL", 1):
-        enroller = Enroller(model)
-        for key, s in enrol:
-            enroller.add(key, load_sample(s), s.member or str(s.path))
+    for enroller, tests in enrolled_folds(model, root, "BRL", 1):
         for s in tests:
             try:
                 check = model.check(load_sample(s), s.member or str(s.path), enroller.notes)

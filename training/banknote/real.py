@@ -179,16 +179,24 @@ def eur_brl_folds(root: Path, currency: str, per_side: int
         yield enrol, [s for s in mine if s.condition != cond]
 
 
+def enrolled_folds(model: BanknoteModel, root: Path, currency: str, per_side: int
+                   ) -> Iterator[tuple[Enroller, list[NoteSample]]]:
+    """:func:`eur_brl_folds` with each fold's scans to enroll already enrolled: (the
+    enroller, the scans of the other conditions to check)."""
+    for enrol, tests in eur_brl_folds(root, currency, per_side):
+        enroller = Enroller(model)
+        for key, s in enrol:
+            enroller.add(key, load_sample(s), s.member or str(s.path))
+        yield enroller, tests
+
+
 def eur_brl(model: BanknoteModel, root: Path, per_side: int) -> dict:
     """Enroll ``per_side`` whole-note scans per side from one capture condition, check every
     scan of the other, both ways; per currency."""
     out: dict[str, dict] = {}
     for currency in ("EUR", "BRL"):
         total = Tally()
-        for enrol, tests in eur_brl_folds(root, currency, per_side):
-            enroller = Enroller(model)
-            for key, s in enrol:
-                enroller.add(key, load_sample(s), s.member or str(s.path))
+        for enroller, tests in enrolled_folds(model, root, currency, per_side):
             for s in tests:
                 _check(model, total, load_sample(s), s.member or str(s.path), enroller.notes,
                        lambda k, d=s.denomination, c=currency: k.startswith(c + "-")
@@ -228,15 +236,22 @@ def vnd_split(root: Path, per_class: int, seed: int
     return enrol, tests
 
 
-def vnd(model: BanknoteModel, root: Path, per_class: int, seed: int) -> dict:
+def vnd_enrolled(model: BanknoteModel, root: Path, per_class: int, seed: int
+                 ) -> tuple[Enroller, list[tuple[str, Path]]]:
     """Each dong denomination enrolled from ``per_class`` photos (the labelled box, as the
-    operator's crop; sides unlabelled, so all are enrolled as the front); other photos checked
-    by denomination."""
+    operator's crop; sides unlabelled, so all are enrolled as the front): (the enroller, the
+    other photos to check as (denomination, path))."""
     enrol, tests = vnd_split(root, per_class, seed)
     enroller = Enroller(model)
     for value, path in enrol:
         enroller.add(class_key("VND", value, "front"), vnd_box(path, cv2.imread(str(path))),
                      path.name)
+    return enroller, tests
+
+
+def vnd(model: BanknoteModel, root: Path, per_class: int, seed: int) -> dict:
+    """The dong photos (:func:`vnd_enrolled`) checked by denomination."""
+    enroller, tests = vnd_enrolled(model, root, per_class, seed)
     tally = Tally()
     for value, path in tests:
         _check(model, tally, cv2.imread(str(path)), path.name, enroller.notes,
