@@ -67,12 +67,12 @@ NO_NOTE_SEEN = N_("no banknote found in the picture: no reference side's printed
 # validation pictures (EUR/BRL scans of the other condition, dong photos; 3 named wrong):
 # mean predicted 0.972 where 93.9% were right, 0.985 / 0.998 where all were. With so few
 # errors the fit cannot vouch for more than about 99.5%.
-# Checked since (benchmarks/banknote_confidence.py): on the EUR scans (test) mean 98.8% shown
-# where 98.4% were right (expected calibration error 1.0%); on the BRL quarters (validation)
-# 96.9% shown where 90.1% were right (99.5% on 216 of them, 93.5% right). A refit on the
-# validation pictures with the share of the note in the picture as a second input fits those
-# quarters (error 9.2% -> 1.3%) but not the validation sets as a whole (BRL 3.8% either way,
-# dong photos worse), so it is not used.
+# Checked since (benchmarks/banknote_confidence.py): on the EUR scans (some of which the fit
+# saw) mean 98.8% shown where 98.4% were right (expected calibration error 1.0%); on the BRL
+# quarters (validation) 96.9% shown where 90.1% were right (99.5% on 216 of them, 93.5%
+# right). A refit on the validation pictures with the share of the note in the picture as a
+# second input fits those quarters (error 9.2% -> 1.3%) but not the validation sets as a
+# whole (BRL 3.8% either way, dong photos worse), so it is not used.
 CONFIDENCE_FIT = (1.085, 3.185)
 MAX_CONFIDENCE = 0.995
 # A note is only judged whole: a half or a quarter lacks the thread, watermark or numerals
