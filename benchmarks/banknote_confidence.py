@@ -37,9 +37,8 @@ from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
 from training.banknote.real import (
-    Enroller,
     enrolled_folds,
-    eur_reference_key,
+    euro_references,
     value_of,
     vnd_enrolled,
 )
@@ -92,9 +91,7 @@ def dong(model: BanknoteModel, root: Path, per_class: int) -> list[dict]:
 
 def euro_photos(model: BanknoteModel, root: Path) -> list[dict]:
     """Rows of the euro photos of one note, each side enrolled from its flat picture."""
-    enroller = Enroller(model)
-    for p in sorted((root / "references").iterdir()):
-        enroller.add(eur_reference_key(p), cv2.imread(str(p)), p.name)
+    enroller = euro_references(model, root)
     rows: list[dict] = []
     for path in sorted((root / "photos").iterdir()):
         value, image = path.stem.split("___")[0], cv2.imread(str(path))

@@ -130,12 +130,19 @@ def eur_reference_key(path: Path) -> str:
     return class_key("EUR", value, rest.split("_")[0])
 
 
-def eur_photos(model: BanknoteModel, root: Path) -> dict:
-    """Euro sides enrolled from the flat reference pictures; single-note photos checked,
-    several-note photos searched note by note."""
+def euro_references(model: BanknoteModel, root: Path) -> Enroller:
+    """The euro sides enrolled from the flat reference pictures of ``root``
+    (``eur_photos/``)."""
     enroller = Enroller(model)
     for path in sorted((root / "references").glob("*.jpg")):
         enroller.add(eur_reference_key(path), cv2.imread(str(path)), path.name)
+    return enroller
+
+
+def eur_photos(model: BanknoteModel, root: Path) -> dict:
+    """Euro sides enrolled from the flat reference pictures; single-note photos checked,
+    several-note photos searched note by note."""
+    enroller = euro_references(model, root)
     single, found, wrong, notes_total, ms = Tally(), 0, 0, 0, []
     per_photo = []
     for path in sorted((root / "photos").iterdir()):
@@ -390,9 +397,7 @@ def evaluate_real(model: BanknoteModel, data: Path, out: Path, seed: int = 0) ->
     report["no_note"] = no_note(model, [], no_note_pictures(seed))
     paper = paper_scans(data.parent / "signatures")
     if paper:  # searched with the euro sides enrolled too: more sides to match falsely
-        euro = Enroller(model)
-        for path in sorted((data / "eur_photos" / "references").glob("*.jpg")):
-            euro.add(eur_reference_key(path), cv2.imread(str(path)), path.name)
+        euro = euro_references(model, data / "eur_photos")
         report["no_note_paper"] = no_note(model, euro.notes, paper)
     report["seconds"] = round(time.perf_counter() - t0, 1)
     out.mkdir(parents=True, exist_ok=True)
