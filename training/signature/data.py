@@ -248,7 +248,7 @@ class SignatureImages:
         right (a mirrored hand writes nothing the real one does, so each is a new identity:
         training sees twice as many). A writer's forgeries are mirrored with it, and mirrored
         persons of one group share that group's mirrored text, so the same-name negatives
-        stay among mirrored signatures. For training only: the images are shared."""
+        stay among mirrored signatures. The originals' images are shared, not copied."""
         out = SignatureImages.__new__(SignatureImages)
         out.samples = self.samples + [
             replace(s, writer=s.writer + MIRRORED, person=s.who + MIRRORED,
