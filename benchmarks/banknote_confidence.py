@@ -36,12 +36,8 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
-from training.banknote.real import (
-    enrolled_folds,
-    euro_references,
-    value_of,
-    vnd_enrolled,
-)
+from training.banknote.real import enrolled_folds, euro_references, vnd_enrolled
+from training.banknote.real_sets import value_of
 
 BINS = (0.0, 0.5, 0.8, 0.95, 0.99, 1.01)
 

@@ -24,7 +24,8 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
-from training.banknote.real import enrolled_folds, eur_brl_folds, left_out, value_of, vnd
+from training.banknote.real import enrolled_folds, left_out, vnd
+from training.banknote.real_sets import eur_brl_folds, value_of
 
 
 def brl_by_part(model: BanknoteModel, root: Path) -> dict:

@@ -27,9 +27,9 @@ from desktop.core.banknote.finder import NoteFinder, quad_iou
 from desktop.core.banknote.model import BanknoteModel
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample, read_eur_brl
-from training.banknote.real import (
+from training.banknote.real import Enroller
+from training.banknote.real_sets import (
     EUR_BRL_ZIPS,
-    Enroller,
     eur_reference_key,
     no_note_pictures,
     paper_scans,

@@ -34,7 +34,7 @@ from desktop.core.banknote.register import ReferenceSide, Registration, SideInde
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.counterfeits import halftone
 from training.banknote.folders import load_sample
-from training.banknote.real import eur_brl_folds
+from training.banknote.real_sets import eur_brl_folds
 
 WIDTH = 256  # the registered note is compared at this width
 GRID = (4, 2)  # columns, rows

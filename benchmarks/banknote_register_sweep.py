@@ -25,7 +25,7 @@ import numpy as np
 import desktop.core.banknote.register as reg
 from desktop.core.banknote.model import BanknoteModel
 from desktop.core.paths import default_banknote_model_dir
-from training.banknote import real
+from training.banknote import real, real_sets
 from training.banknote.folders import load_sample, read_eur_brl
 
 GRID = {"inliers": (10, 12, 15), "spread": (0.08, 0.15), "visible": (0.15, 0.2)}
@@ -43,13 +43,13 @@ def collect(data: Path) -> list[tuple[str, str | None, list[tuple]]]:
                                      a.registration.visible, a.registration.correlation)
                                     for a in attempts if a.registration is not None]))
 
-    scans = [s for s in read_eur_brl([data / "eur_brl" / z for z in real.EUR_BRL_ZIPS])
+    scans = [s for s in read_eur_brl([data / "eur_brl" / z for z in real_sets.EUR_BRL_ZIPS])
              if s.side != "unknown"]
     for cur in ("EUR", "BRL"):
         mine = [s for s in scans if s.currency == cur]
         first = sorted({s.condition for s in mine})[0]
         enroller = real.Enroller(model)
-        for key, group in real._by_class(s for s in mine if s.condition == first
+        for key, group in real_sets.by_class(s for s in mine if s.condition == first
                                          and s.part == "whole"):
             enroller.add(key, load_sample(group[0]), group[0].member)
         for s in mine[::2]:
@@ -63,11 +63,11 @@ def collect(data: Path) -> list[tuple[str, str | None, list[tuple]]]:
         order = rng.permutation(len(photos))
         for i in order[:5]:
             enroller.add(f"VND-{folder.name}-front",
-                         real.vnd_box(photos[i], cv2.imread(str(photos[i]))), photos[i].name)
+                         real_sets.vnd_box(photos[i], cv2.imread(str(photos[i]))), photos[i].name)
         tests += [(folder.name, photos[i]) for i in order[5:25]]
     for value, path in tests:
         search("VND photo", cv2.imread(str(path)), enroller.notes, f"VND-{value}-")
-    for _, image in real.no_note_pictures(5):
+    for _, image in real_sets.no_note_pictures(5):
         search("no note", image, [], None)
     return rows
 

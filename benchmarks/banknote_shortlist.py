@@ -31,7 +31,8 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.banknote.register import local_features
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample, read_eur_brl
-from training.banknote.real import EUR_BRL_ZIPS, Enroller
+from training.banknote.real import Enroller
+from training.banknote.real_sets import EUR_BRL_ZIPS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.banknote_sides import filler  # noqa: E402

@@ -26,7 +26,8 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample, read_eur_brl
-from training.banknote.real import EUR_BRL_ZIPS, Enroller, eur_reference_key, vnd_box
+from training.banknote.real import Enroller
+from training.banknote.real_sets import EUR_BRL_ZIPS, eur_reference_key, vnd_box
 
 
 def filler(data: Path, searched: str = "EUR") -> list[tuple[str, np.ndarray]]:

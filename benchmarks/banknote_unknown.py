@@ -30,8 +30,8 @@ from desktop.core.banknote.regions import region_correlations
 from desktop.core.banknote.register import SideIndex, local_features
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
-from training.banknote.real import (
-    Enroller,
+from training.banknote.real import Enroller
+from training.banknote.real_sets import (
     eur_brl_folds,
     eur_reference_key,
     value_of,

@@ -13,7 +13,7 @@ from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.capture import background
 from training.banknote.data import all_specs, synthetic_capture, synthetic_note
-from training.banknote.real import no_note_pictures
+from training.banknote.real_sets import no_note_pictures
 
 SEED = 94001
 SPECS = all_specs()

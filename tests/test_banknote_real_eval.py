@@ -10,13 +10,8 @@ from desktop.core.banknote.model import BanknoteModel
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.capture import background
 from training.banknote.data import all_specs, synthetic_capture, synthetic_note
-from training.banknote.real import (
-    eur_photos,
-    no_note,
-    no_note_pictures,
-    not_enrolled,
-    paper_scans,
-)
+from training.banknote.real import eur_photos, no_note, not_enrolled
+from training.banknote.real_sets import no_note_pictures, paper_scans
 
 SEED = 93001
 SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,14 +41,18 @@ import numpy as np
 from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.model import GENUINE, BanknoteModel, EnrolledNote
 from desktop.core.errors import InputImageError
-from training.banknote.folders import NoteSample, load_sample, read_eur_brl
+from training.banknote.folders import NoteSample, load_sample
+from training.banknote.real_sets import (
+    eur_brl_folds,
+    eur_reference_key,
+    no_note_pictures,
+    paper_scans,
+    value_of,
+    vnd_box,
+    vnd_split,
+)
 
 log = logging.getLogger(__name__)
-
-EUR_BRL_ZIPS = ("eur_blurring.zip", "eur_increase_lighting.zip", "brl_blurring.zip",
-                "brl_increase_lighting.zip")
-VND_TESTS_PER_CLASS = 40  # photos checked per dong denomination (of 49 to 103)
-
 
 @dataclass
 class Tally:
@@ -119,17 +123,6 @@ def _check(model: BanknoteModel, tally: Tally, image: np.ndarray, name: str,
               (time.perf_counter() - t) * 1000)
 
 
-def value_of(key: str) -> str:
-    """The denomination's value in a class key (``"EUR-50-front"`` -> ``"50"``)."""
-    return key.split("-")[1]
-
-
-def eur_reference_key(path: Path) -> str:
-    """The class key of a euro reference picture (``<value>eu_<side>[_<series>].jpg``)."""
-    value, rest = path.stem.split("eu_", 1)
-    return class_key("EUR", value, rest.split("_")[0])
-
-
 def euro_references(model: BanknoteModel, root: Path) -> Enroller:
     """The euro sides enrolled from the flat reference pictures of ``root``
     (``eur_photos/``)."""
@@ -173,19 +166,6 @@ def eur_photos(model: BanknoteModel, root: Path) -> dict:
                         "per_photo": per_photo}}
 
 
-def eur_brl_folds(root: Path, currency: str, per_side: int
-                  ) -> Iterator[tuple[list[tuple[str, NoteSample]], list[NoteSample]]]:
-    """Per capture condition of one currency's scans: (``per_side`` whole-note scans per side
-    of that condition to enroll, as (key, sample); every scan of the other conditions)."""
-    samples = read_eur_brl([root / z for z in EUR_BRL_ZIPS if (root / z).is_file()])
-    mine = [s for s in samples if s.currency == currency and s.side != "unknown"]
-    for cond in sorted({s.condition for s in mine}):
-        enrol = [(key, s) for key, group in _by_class(s for s in mine if s.condition == cond
-                                                       and s.part == "whole")
-                 for s in group[:per_side]]
-        yield enrol, [s for s in mine if s.condition != cond]
-
-
 def enrolled_folds(model: BanknoteModel, root: Path, currency: str, per_side: int
                    ) -> Iterator[tuple[Enroller, list[NoteSample]]]:
     """:func:`eur_brl_folds` with each fold's scans to enroll already enrolled: (the
@@ -212,37 +192,6 @@ def eur_brl(model: BanknoteModel, root: Path, per_side: int) -> dict:
     return out
 
 
-def _by_class(samples: Iterable[NoteSample]) -> list[tuple[str, list[NoteSample]]]:
-    groups: dict[str, list[NoteSample]] = {}
-    for s in samples:
-        groups.setdefault(class_key(s.currency, s.denomination, s.side), []).append(s)
-    return sorted(groups.items())
-
-
-def vnd_box(path: Path, image: np.ndarray) -> np.ndarray:
-    """The note of a dong photo cut out by its labelled box (the last box in its ``.txt``)."""
-    h, w = image.shape[:2]
-    cx, cy, bw, bh = map(float, path.with_suffix(".txt").read_text().split()[-4:])
-    x0, x1 = max(0, int((cx - bw / 2) * w)), min(w, int((cx + bw / 2) * w))
-    y0, y1 = max(0, int((cy - bh / 2) * h)), min(h, int((cy + bh / 2) * h))
-    return image[y0:y1, x0:x1]
-
-
-def vnd_split(root: Path, per_class: int, seed: int
-              ) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
-    """Dong photos drawn per denomination: (``per_class`` to enroll, up to
-    ``VND_TESTS_PER_CLASS`` others to check), each as (denomination, path)."""
-    rng = np.random.default_rng(seed)
-    enrol, tests = [], []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        photos = sorted(p for p in folder.glob("*.jpg") if p.with_suffix(".txt").is_file())
-        order = rng.permutation(len(photos))
-        enrol += [(folder.name, photos[i]) for i in order[:per_class]]
-        tests += [(folder.name, photos[i])
-                  for i in order[per_class:per_class + VND_TESTS_PER_CLASS]]
-    return enrol, tests
-
-
 def vnd_enrolled(model: BanknoteModel, root: Path, per_class: int, seed: int
                  ) -> tuple[Enroller, list[tuple[str, Path]]]:
     """Each dong denomination enrolled from ``per_class`` photos (the labelled box, as the
@@ -264,44 +213,6 @@ def vnd(model: BanknoteModel, root: Path, per_class: int, seed: int) -> dict:
         _check(model, tally, cv2.imread(str(path)), path.name, enroller.notes,
                lambda k, v=value: k.startswith("VND-") and value_of(k) == v)
     return {"enrolled": len(enroller.notes), **tally.row()}
-
-
-def no_note_pictures(seed: int, count: int = 30) -> list[tuple[str, np.ndarray]]:
-    """Pictures with no banknote: wood and cloth tables, blank desks, and printed pages (lines
-    of text and a ruled form on paper, as a cheque or a letter on the counter)."""
-    from training.banknote.capture import background
-
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(count):
-        kind = ("wood", "cloth", "plain")[i % 3]
-        table = background(rng, 480, 640, kind if kind != "plain" else None)
-        out.append((f"{kind}-{i}", np.clip(table, 0, 255).astype(np.uint8)))
-    for i in range(count // 3):
-        page = np.full((480, 640, 3), rng.uniform(215, 250), np.uint8)
-        for row in range(40, 440, int(rng.integers(22, 40))):
-            words = " ".join("".join(chr(int(c)) for c in rng.integers(97, 123, int(n)))
-                             for n in rng.integers(2, 9, 8))
-            cv2.putText(page, words, (30, row), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (40, 40, 40), 1,
-                        cv2.LINE_AA)
-        if i % 2:
-            cv2.rectangle(page, (360, 300), (610, 360), (60, 60, 60), 1)
-        out.append((f"page-{i}", page))
-    return out
-
-
-def paper_scans(signatures: Path, per_set: int = 40) -> list[tuple[str, np.ndarray]]:
-    """Real scans of paper without a banknote: signature images of each set under
-    ``signatures`` (``../shared/data/signatures``: ink on paper, as on a cheque), the first
-    ``per_set`` files in name order of each set."""
-    out = []
-    for folder in sorted(p for p in signatures.iterdir() if p.is_dir()) \
-            if signatures.is_dir() else ():
-        for path in sorted(folder.rglob("*.png"))[:per_set]:
-            image = cv2.imread(str(path))
-            if image is not None:
-                out.append((f"{folder.name}/{path.name}", image))
-    return out
 
 
 def no_note(model: BanknoteModel, notes: Sequence[EnrolledNote],

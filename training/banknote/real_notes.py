@@ -45,7 +45,7 @@ from desktop.core.errors import InputImageError
 from training.banknote.capture import capture as photograph
 from training.banknote.data import NoteTensors, to_uint8
 from training.banknote.folders import load_sample, read_eur_brl
-from training.banknote.real import EUR_BRL_ZIPS, eur_reference_key, vnd_box
+from training.banknote.real_sets import EUR_BRL_ZIPS, eur_reference_key, vnd_box
 
 log = logging.getLogger(__name__)
 
