@@ -80,6 +80,12 @@ ROWS: dict[str, tuple[str, list[str]]] = {
           "(twice the training identities; two threads, sharing the cores with the tests now "
           "and then)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--mirror-writers"]),
+    "N": ("D with every training ink map bent smoothly (a 3 x 4 grid of control points moved "
+          "by 3 canvas pixels, interpolated between; two threads)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--elastic", "3"]),
+    "O": ("D again with another training seed (other first weights, batches and augmentation; "
+          "the same writers): how far a row moves by chance (two threads)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--seed", "1"]),
 }
 
 

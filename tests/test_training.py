@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,37 @@ def test_mirrored_writers_train_as_writers_of_their_own(images: SignatureImages,
     train(cfg, images.subset(images.writers[:6]), None, tmp_path, progress=False)
     # The writer head learned a class for each of the 6 writers and each mirrored one.
     assert torch.load(tmp_path / "last.pt", weights_only=False)["config"]["writer_classes"] == 12
+
+
+def test_elastic_warp_bends_the_ink_without_losing_it(images: SignatureImages) -> None:
+    from training.signature.augment import elastic_warp
+
+    ink = preprocess_signature(images.images[0], SignaturePreprocessing())
+    bent = elastic_warp(ink, np.random.default_rng(3), 3.0)
+    assert bent.shape == ink.shape and bent.dtype == ink.dtype
+    moved = float(np.abs(bent - ink).sum()) / float(ink.sum())
+    assert moved > 0.2  # strokes moved, not a copy
+    assert bent.sum() == pytest.approx(ink.sum(), rel=0.1)  # bent, not erased or smeared
+    # small amplitude moves little; the same seed bends the same way (resumable training)
+    slight = elastic_warp(ink, np.random.default_rng(3), 0.3)
+    assert float(np.abs(slight - ink).sum()) < 0.5 * float(np.abs(bent - ink).sum())
+    assert np.array_equal(elastic_warp(ink, np.random.default_rng(3), 3.0), bent)
+
+
+def test_the_elastic_option_reaches_training(images: SignatureImages, tmp_path: Path) -> None:
+    import argparse
+
+    from training.__main__ import _add_train_args
+
+    p = argparse.ArgumentParser()
+    _add_train_args(p)
+    assert p.parse_args(["--run", "r", "--elastic", "3"]).elastic == 3.0
+    cfg = TrainConfig(epochs=1, batches_per_epoch=2, writers_per_batch=3, width=8,
+                      embedding_size=32, elastic=3.0)
+    bent = train(cfg, images.subset(images.writers[:6]), None, tmp_path / "bent",
+                 progress=False)
+    flat = train(replace(cfg, elastic=0.0), images.subset(images.writers[:6]), None,
+                 tmp_path / "flat", progress=False)
+    # the same seed and batches: only the bending differs, so the losses must
+    assert bent["epochs"][0]["loss"] != pytest.approx(flat["epochs"][0]["loss"], rel=1e-6)
+    assert torch.load(tmp_path / "bent" / "last.pt", weights_only=False)["config"]["elastic"] == 3

@@ -69,14 +69,34 @@ def shift_inkmap(inkmap: np.ndarray, rng: np.random.Generator, max_shift: int = 
     return cv2.warpAffine(inkmap, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
+ELASTIC_GRID = (3, 4)  # control points (rows, columns): one per part of a signature's length
+
+
+def elastic_warp(inkmap: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarray:
+    """Bend the ink map smoothly: the control points of a coarse grid (:data:`ELASTIC_GRID`)
+    move by N(0, ``amplitude``) canvas pixels each way, and the displacement between them is
+    interpolated bicubically. Parts of the signature move against each other (a letter a
+    little higher, a loop a little wider), as one writer's signatures differ from day to day,
+    where the capture's rotation and shear move the whole scan at once."""
+    h, w = inkmap.shape
+    field = rng.normal(0.0, amplitude, size=(2, *ELASTIC_GRID)).astype(np.float32)
+    dx, dy = (cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC) for f in field)
+    xx, yy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(inkmap, xx + dx, yy + dy, cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
 def augmented_inkmap(
     gray: np.ndarray, cfg: SignaturePreprocessing, rng: np.random.Generator,
-    ranges: CaptureRanges = CAPTURE["narrow"],
+    ranges: CaptureRanges = CAPTURE["narrow"], elastic: float = 0.0,
 ) -> np.ndarray:
-    """Augment, preprocess with the contract, shift; falls back to the clean image if the
-    augmented one no longer passes the contract's checks (e.g. ink made too faint)."""
+    """Augment, preprocess with the contract, bend (``elastic`` > 0: :func:`elastic_warp`'s
+    amplitude), shift; falls back to the clean image if the augmented one no longer passes
+    the contract's checks (e.g. ink made too faint)."""
     try:
         inkmap = preprocess_signature(augment_capture(gray, rng, ranges), cfg)
     except InputImageError:
         inkmap = preprocess_signature(gray, cfg)
+    if elastic > 0:
+        inkmap = elastic_warp(inkmap, rng, elastic)
     return shift_inkmap(inkmap, rng)

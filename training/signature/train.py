@@ -62,6 +62,8 @@ class TrainConfig:
     (:class:`training.common.losses.WithWriterHead`); ``train`` sets ``writer_classes``.
     ``mirror_writers``: the training writers' signatures mirrored left to right train as
     writers of their own (:meth:`SignatureImages.with_mirrored_writers`).
+    ``elastic``: the amplitude, in canvas pixels, of the smooth bending of every training ink
+    map (:func:`training.signature.augment.elastic_warp`); 0: none.
     """
 
     loss: str = "triplet"
@@ -89,6 +91,7 @@ class TrainConfig:
     writer_head: float = 0.0  # weight of the writer-classification head; 0: none
     writer_classes: int = 0  # the head's classes: the training writers (set by train())
     mirror_writers: bool = False  # mirrored training writers as extra identities
+    elastic: float = 0.0  # elastic_warp's amplitude in canvas pixels; 0: no bending
     preprocessing: dict = field(default_factory=lambda: SignaturePreprocessing().to_dict())
 
     @property
@@ -270,7 +273,7 @@ def train(
             x = torch.from_numpy(batch([
                 augmented_inkmap(train_data.images[i], prep,
                                  np.random.default_rng([cfg.seed, epoch, step, lo + j]),
-                                 CAPTURE[cfg.capture])
+                                 CAPTURE[cfg.capture], cfg.elastic)
                 for j, i in enumerate(idx[lo : lo + counts[rank]])])).to(device)
             emb = net(x)
             if world > 1:
