@@ -5,6 +5,7 @@ writers for the same short budget and judged on the *validation* writers of each
     python benchmarks/signature_search.py robust A B    # their robustness on validation writers
     python benchmarks/signature_search.py collect       # runs/search/* -> results JSON (rows
                                                         # run elsewhere are kept)
+    python benchmarks/signature_search.py ensemble shipped N O   # models side by side
     python benchmarks/signature_search.py ship --key K  # the shipped row, start to signed folder
 
 Rows A-C train with ``--threads 1`` so that two rows can share a 2-core machine, later
@@ -31,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "search"
 RESULTS = ROOT / "benchmarks" / "results" / "signature_search.json"
+ENSEMBLES = ROOT / "benchmarks" / "results" / "signature_ensembles.json"
+SHIPPED_FOLDER = ROOT / "exported_models" / "signature"
 
 SHIPPED = "D"  # the row exported_models/signature/ was trained by (chosen on validation)
 
@@ -86,6 +89,9 @@ ROWS: dict[str, tuple[str, list[str]]] = {
     "O": ("D again with another training seed (other first weights, batches and augmentation; "
           "the same writers): how far a row moves by chance (two threads)",
           ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--seed", "1"]),
+    "P": ("D again with a third training seed (seed 2; two threads, sharing the cores with the "
+          "tests now and then)",
+          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--seed", "2"]),
 }
 
 
@@ -177,6 +183,52 @@ def collect() -> dict:
             "shipped": SHIPPED, "rows": rows}
 
 
+def ensemble(names: list[str]) -> dict:
+    """The search's criterion (K = 1 validation EER per set and their mean) for each named
+    model and for every combination of two or more of them side by side: their unit-length
+    embeddings concatenated and scaled back to unit length, as one embedder running those
+    networks would give. ``shipped`` is the exported model (:data:`SHIPPED_FOLDER`, through
+    onnxruntime), any other name a row's ``best.pt``. Every model must have been trained on
+    the same split (same validation writers)."""
+    import itertools
+
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from desktop.core.signature.embedder import Embedder
+    from desktop.core.signature.preprocess import SignaturePreprocessing
+    from training.common.torch_utils import embed_torch
+    from training.signature.data import SignatureImages, read_many
+    from training.signature.train import clean_inkmaps, load_model, validation_eers
+
+    folders = {n: SHIPPED_FOLDER if n == "shipped" else RUNS / n for n in names}
+    splits = {n: json.loads((f / "split.json").read_text()) for n, f in folders.items()}
+    first = splits[names[0]]
+    for n, split in splits.items():
+        if sorted(split["validation"]) != sorted(first["validation"]):
+            raise SystemExit(f"{n} was trained on another split than {names[0]}")
+    val = SignatureImages([s for s in read_many(first["data"])
+                           if s.writer in set(first["validation"])])
+    emb: dict[str, np.ndarray] = {}
+    for n, folder in folders.items():
+        if n == "shipped":
+            manifest = json.loads((folder / "manifest.json").read_text())
+            prep = SignaturePreprocessing.from_dict(manifest["preprocessing"])
+            emb[n] = Embedder(folder, provider="cpu").embed(clean_inkmaps(val, prep))
+        else:
+            model, cfg = load_model(folder / "best.pt")
+            emb[n] = embed_torch(model, clean_inkmaps(val, cfg.prep))
+    out = {}
+    for r in range(1, len(names) + 1):
+        for combo in itertools.combinations(names, r):
+            joined = np.concatenate([emb[n] for n in combo], axis=1) / np.sqrt(len(combo))
+            out["+".join(combo)] = validation_eers(joined, val)
+            print("+".join(combo), {k: f"{100 * v:.1f}%" for k, v in out["+".join(combo)].items()},
+                  flush=True)
+    return {"criterion": "mean over data sets of the K=1 validation EER (skilled)",
+            "models": out}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -185,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("robust")
     p.add_argument("rows", nargs="+", choices=sorted(ROWS))
     sub.add_parser("collect")
+    p = sub.add_parser("ensemble")
+    p.add_argument("models", nargs="+", help="'shipped' or rows: " + " ".join(sorted(ROWS)))
     p = sub.add_parser("ship")
     p.add_argument("--key", type=Path, required=True, help="Ed25519 private key (PEM)")
     args = ap.parse_args(argv)
@@ -194,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         robust(args.rows)
     elif args.cmd == "ship":
         ship(args.key)
+    elif args.cmd == "ensemble":
+        ENSEMBLES.write_text(json.dumps(ensemble(args.models), indent=2) + "\n")
     else:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(collect(), indent=2) + "\n")

@@ -126,3 +126,22 @@ def test_the_elastic_option_reaches_training(images: SignatureImages, tmp_path: 
     # the same seed and batches: only the bending differs, so the losses must
     assert bent["epochs"][0]["loss"] != pytest.approx(flat["epochs"][0]["loss"], rel=1e-6)
     assert torch.load(tmp_path / "bent" / "last.pt", weights_only=False)["config"]["elastic"] == 3
+
+
+def test_validation_eer_reads_any_embedder(images: SignatureImages) -> None:
+    from training.signature.train import clean_inkmaps, quick_validation_eer, validation_eers
+
+    torch.manual_seed(0)
+    data = images.subset(images.writers[:4])
+    model = SignatureEmbedder(embedding_size=32, width=8, dropout=0.0).eval()
+    inputs = clean_inkmaps(data, SignaturePreprocessing())
+    from_model = quick_validation_eer(model, data, inputs)
+    assert set(from_model) == {*data.datasets, "mean"} and 0.0 <= from_model["mean"] <= 1.0
+    with torch.no_grad():
+        emb = model(torch.from_numpy(inputs)).numpy()
+    assert validation_eers(emb, data) == pytest.approx(from_model, abs=1e-6)
+    # one network twice side by side (scaled to unit length) keeps every distance: same EER
+    twice = np.concatenate([emb, emb], axis=1) / np.sqrt(2)
+    assert validation_eers(twice, data) == pytest.approx(from_model, abs=1e-6)
+    # an embedder that says nothing (all alike) is at chance, not better
+    assert validation_eers(np.ones_like(emb), data)["mean"] >= 0.5 - 1e-9

@@ -144,7 +144,12 @@ def quick_validation_eer(
     writer against genuine-skilled pairs (forgeries, or the same text by another person).
     Returns ``{data set: EER}`` and ``"mean"``, their mean: the selection criterion, so that
     a checkpoint is not chosen for one set at the cost of another."""
-    emb = embed_torch(model, inputs)
+    return validation_eers(embed_torch(model, inputs), data)
+
+
+def validation_eers(emb: np.ndarray, data: SignatureImages) -> dict[str, float]:
+    """:func:`quick_validation_eer` on given embeddings (N, D) of ``data``'s images (from any
+    embedder: an exported graph, several models' embeddings side by side)."""
     out: dict[str, float] = {}
     for name in data.datasets:
         gen, forg = [], []
