@@ -27,12 +27,10 @@ def value_of(key: str) -> str:
     return key.split("-")[1]
 
 
-
 def eur_reference_key(path: Path) -> str:
     """The class key of a euro reference picture (``<value>eu_<side>[_<series>].jpg``)."""
     value, rest = path.stem.split("eu_", 1)
     return class_key("EUR", value, rest.split("_")[0])
-
 
 
 def eur_brl_folds(root: Path, currency: str, per_side: int
@@ -43,10 +41,9 @@ def eur_brl_folds(root: Path, currency: str, per_side: int
     mine = [s for s in samples if s.currency == currency and s.side != "unknown"]
     for cond in sorted({s.condition for s in mine}):
         enrol = [(key, s) for key, group in by_class(s for s in mine if s.condition == cond
-                                                       and s.part == "whole")
+                                                     and s.part == "whole")
                  for s in group[:per_side]]
         yield enrol, [s for s in mine if s.condition != cond]
-
 
 
 def by_class(samples: Iterable[NoteSample]) -> list[tuple[str, list[NoteSample]]]:
@@ -57,7 +54,6 @@ def by_class(samples: Iterable[NoteSample]) -> list[tuple[str, list[NoteSample]]
     return sorted(groups.items())
 
 
-
 def vnd_box(path: Path, image: np.ndarray) -> np.ndarray:
     """The note of a dong photo cut out by its labelled box (the last box in its ``.txt``)."""
     h, w = image.shape[:2]
@@ -65,7 +61,6 @@ def vnd_box(path: Path, image: np.ndarray) -> np.ndarray:
     x0, x1 = max(0, int((cx - bw / 2) * w)), min(w, int((cx + bw / 2) * w))
     y0, y1 = max(0, int((cy - bh / 2) * h)), min(h, int((cy + bh / 2) * h))
     return image[y0:y1, x0:x1]
-
 
 
 def vnd_split(root: Path, per_class: int, seed: int
@@ -81,7 +76,6 @@ def vnd_split(root: Path, per_class: int, seed: int
         tests += [(folder.name, photos[i])
                   for i in order[per_class:per_class + VND_TESTS_PER_CLASS]]
     return enrol, tests
-
 
 
 def no_note_pictures(seed: int, count: int = 30) -> list[tuple[str, np.ndarray]]:
@@ -106,7 +100,6 @@ def no_note_pictures(seed: int, count: int = 30) -> list[tuple[str, np.ndarray]]
             cv2.rectangle(page, (360, 300), (610, 360), (60, 60, 60), 1)
         out.append((f"page-{i}", page))
     return out
-
 
 
 def paper_scans(signatures: Path, per_set: int = 40) -> list[tuple[str, np.ndarray]]:
