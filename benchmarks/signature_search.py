@@ -41,40 +41,37 @@ SHIPPED = "D"  # the row exported_models/signature/ was trained by (chosen on va
 BASE = ["--epochs", "25", "--batches-per-epoch", "40", "--writers-per-batch", "6",
         "--threads", "1"]
 
+# Row D, the recipe most rows change
+D = ["--loss", "multisimilarity", "--width", "32", "--threads", "2"]
 ROWS: dict[str, tuple[str, list[str]]] = {
     "A": ("balanced batches, batch-hard triplet (the old loss)", ["--loss", "triplet-hard"]),
     "B": ("balanced batches, multi-similarity loss", ["--loss", "multisimilarity"]),
     "C": ("B with wide capture ranges (resolution x0.5-2, pen +-1 px on 60% of images)",
           ["--loss", "multisimilarity", "--capture", "wide"]),
-    "D": ("B with a wider network (compact, width 32; ran alone, two threads)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2"]),
+    "D": ("B with a wider network (compact, width 32; ran alone, two threads)", D),
     "E": ("D with every stroke redrawn by one 3-pixel pen (preprocessing v2), 40 epochs "
           "(two threads, sharing the cores with row F most of the time)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--pen-width", "3",
-           "--epochs", "40"]),
+          [*D, "--pen-width", "3", "--epochs", "40"]),
     "F": ("E with a writer-classification head (normalised softmax over the training writers, "
           "weight 0.1; epochs 1-29 shared the cores with E and the shipping, 30-40 alone)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--pen-width", "3",
-           "--epochs", "40", "--writer-head", "0.1"]),
+          [*D, "--pen-width", "3", "--epochs", "40", "--writer-head", "0.1"]),
     "G": ("D with the writer-classification head of F (no pen step; two threads, epochs 1-6 "
           "sharing the cores, then alone after a resume)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--writer-head",
-           "0.1"]),
+          [*D, "--writer-head", "0.1"]),
     "H": ("D with C's wide capture ranges (resolution x0.5-2, pen +-1 px on 60% of images), "
           "against D's thin-pen and half-resolution moves (two threads, epochs 1-15 sharing "
           "the cores with the shipping and the tests)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--capture", "wide"]),
+          [*D, "--capture", "wide"]),
     "I": ("D trained twice as long (50 epochs, 2000 batches; two threads, sharing the cores "
           "with the tests now and then)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--epochs", "50"]),
+          [*D, "--epochs", "50"]),
     "J": ("D with the supervised contrastive loss (SupCon, temperature 0.1) instead of "
           "multi-similarity (two threads; epochs 2-10 shared the cores with the test suite)",
           ["--loss", "supcon", "--width", "32", "--threads", "2"]),
     "K": ("D with strokes thinner than 3.2 scanned pixels on average thickened to it "
           "(preprocessing v3, the width chosen by a test-time trial on row I's validation "
           "writers; two threads, sharing the cores with tests now and then)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--min-stroke",
-           "3.2"]),
+          [*D, "--min-stroke", "3.2"]),
     "L": ("D with a narrow ResNet (ResNet-18 layout, width 16) instead of the compact network "
           "(two threads, sharing the cores with the banknote work and the tests now and then)",
           ["--loss", "multisimilarity", "--backbone", "resnet", "--width", "16", "--threads",
@@ -82,16 +79,16 @@ ROWS: dict[str, tuple[str, list[str]]] = {
     "M": ("D with every training writer also mirrored left to right as a writer of its own "
           "(twice the training identities; two threads, sharing the cores with the tests now "
           "and then)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--mirror-writers"]),
+          [*D, "--mirror-writers"]),
     "N": ("D with every training ink map bent smoothly (a 3 x 4 grid of control points moved "
           "by 3 canvas pixels, interpolated between; two threads)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--elastic", "3"]),
+          [*D, "--elastic", "3"]),
     "O": ("D again with another training seed (other first weights, batches and augmentation; "
           "the same writers): how far a row moves by chance (two threads)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--seed", "1"]),
+          [*D, "--seed", "1"]),
     "P": ("D again with a third training seed (seed 2; two threads, sharing the cores with the "
           "tests now and then)",
-          ["--loss", "multisimilarity", "--width", "32", "--threads", "2", "--seed", "2"]),
+          [*D, "--seed", "2"]),
 }
 
 
