@@ -193,7 +193,7 @@ def ensemble(names: list[str]) -> dict:
 
     sys.path.insert(0, str(ROOT))
     from desktop.core.signature.embedder import Embedder
-    from desktop.core.signature.preprocess import SignaturePreprocessing
+    from desktop.core.signature.manifest import load_manifest
     from training.common.torch_utils import embed_torch
     from training.signature.data import SignatureImages, read_many
     from training.signature.train import clean_inkmaps, load_model, validation_eers
@@ -209,8 +209,7 @@ def ensemble(names: list[str]) -> dict:
     emb: dict[str, np.ndarray] = {}
     for n, folder in folders.items():
         if n == "shipped":
-            manifest = json.loads((folder / "manifest.json").read_text())
-            prep = SignaturePreprocessing.from_dict(manifest["preprocessing"])
+            prep = load_manifest(folder).preprocessing  # signature and files verified
             emb[n] = Embedder(folder, provider="cpu").embed(clean_inkmaps(val, prep))
         else:
             model, cfg = load_model(folder / "best.pt")
