@@ -28,6 +28,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from training.signature.data import SignatureImages
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "search"
@@ -102,19 +106,25 @@ def run(names: list[str]) -> None:
         subprocess.run(cmd, cwd=ROOT, check=True)
 
 
+def validation_images(split: dict) -> SignatureImages:
+    """The validation writers' images of a run's ``split.json`` (the test writers not read)."""
+    sys.path.insert(0, str(ROOT))
+    from training.signature.data import SignatureImages, read_many
+
+    return SignatureImages([s for s in read_many(split["data"])
+                            if s.writer in set(split["validation"])])
+
+
 def robust(names: list[str], draws: int = 5) -> None:
     """Write ``runs/search/<row>/val_robustness.json`` for the named rows."""
     sys.path.insert(0, str(ROOT))
     from training.common.torch_utils import embed_torch
-    from training.signature.data import SignatureImages, read_many
     from training.signature.robustness import robustness
     from training.signature.train import clean_inkmaps, load_model
 
     for name in names:
         run = RUNS / name
-        split = json.loads((run / "split.json").read_text())
-        val = SignatureImages([s for s in read_many(split["data"])
-                               if s.writer in set(split["validation"])])
+        val = validation_images(json.loads((run / "split.json").read_text()))
         model, cfg = load_model(run / "best.pt")
         feats = embed_torch(model, clean_inkmaps(val, cfg.prep))
         out = robustness(lambda x, m=model: embed_torch(m, x), val, cfg.prep, feats, [1, 5],
@@ -195,7 +205,6 @@ def ensemble(names: list[str]) -> dict:
     from desktop.core.signature.embedder import Embedder
     from desktop.core.signature.manifest import load_manifest
     from training.common.torch_utils import embed_torch
-    from training.signature.data import SignatureImages, read_many
     from training.signature.train import clean_inkmaps, load_model, validation_eers
 
     folders = {n: SHIPPED_FOLDER if n == "shipped" else RUNS / n for n in names}
@@ -204,8 +213,7 @@ def ensemble(names: list[str]) -> dict:
     for n, split in splits.items():
         if sorted(split["validation"]) != sorted(first["validation"]):
             raise SystemExit(f"{n} was trained on another split than {names[0]}")
-    val = SignatureImages([s for s in read_many(first["data"])
-                           if s.writer in set(first["validation"])])
+    val = validation_images(first)
     emb: dict[str, np.ndarray] = {}
     for n, folder in folders.items():
         if n == "shipped":
