@@ -132,8 +132,11 @@ def run(args: argparse.Namespace) -> dict:
             captures=f"{n_notes} synthetic 640x480 captures (training.banknote.data), JPEG")
         phase("signatures")
         report["signature"] = speed_stages.signature_stages(verifier, jobs, bsize)
+        widths = speed_stages.query_jobs(work, speed_stages.account_widths(verifier, work),
+                                         n_batch)
         report["signature_batch"] = speed_stages.signature_batch(
-            verifier, speed_stages.query_jobs(work, refs, n_batch), (1, 2), repeats)
+            verifier, speed_stages.query_jobs(work, refs, n_batch), (1, 2), repeats,
+            [w for _, w in widths])
         report["decide_per_method"] = speed_stages.decide_per_method(verifier, jobs)
         phase("cheques")
         report["cheque"] = speed_stages.cheque_end_to_end(verifier, cheques)

@@ -12,6 +12,7 @@ import itertools
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from speed_data import ChequeFile, SignatureWorkload
@@ -46,9 +47,20 @@ def account_references(verifier, workload: SignatureWorkload) -> list[np.ndarray
             for a in workload.accounts]
 
 
-def query_jobs(workload: SignatureWorkload, refs: list[np.ndarray],
-               n: int) -> list[tuple[Path, np.ndarray]]:
-    """``n`` (query file, its account's reference embeddings) pairs, cycling the queries."""
+def account_widths(verifier, workload: SignatureWorkload) -> list[list[float]]:
+    """Each account's references' scanned stroke widths, which the contract's pen matching
+    reads (empty lists when it does not match pens)."""
+    from desktop.core.signature.preprocess import reference_widths
+
+    prep = verifier.manifest.preprocessing
+    return [reference_widths(((verifier.prepare(p).gray, p) for p in a.references)
+                             if prep.match_pen else (), prep) for a in workload.accounts]
+
+
+def query_jobs(workload: SignatureWorkload, refs: list,
+               n: int) -> list[tuple[Path, Any]]:
+    """``n`` (query file, what its account keeps: ``refs[account]``, e.g. the reference
+    embeddings) pairs, cycling the queries."""
     every = [(q, r) for a, r in zip(workload.accounts, refs, strict=True) for q in a.queries]
     return list(itertools.islice(itertools.cycle(every), n))
 
@@ -106,17 +118,19 @@ def signature_stages(verifier, jobs: list[tuple[Path, np.ndarray]], batch: int =
 
 
 def signature_batch(verifier, jobs: list[tuple[Path, np.ndarray]], workers: Sequence[int],
-                    repeats: int) -> dict:
+                    repeats: int, widths: list[list[float]] | None = None) -> dict:
     """Verifications per second through :meth:`SignatureVerifier.verify_batch` (files
-    decoded and preprocessed on a thread pool, embedded 32 at a time, each decided)."""
+    decoded and preprocessed on a thread pool, embedded 32 at a time, each decided; each
+    query's pen matched to its references' ``widths`` when given)."""
     method, far = default_decision()
-    verifier.verify_batch(jobs[:32], method, far, workers=max(workers))  # warm-up
+    verifier.verify_batch(jobs[:32], method, far, workers=max(workers),
+                          widths=widths[:32] if widths else None)  # warm-up
     out = {}
     for w in workers:
         rates = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            results = verifier.verify_batch(jobs, method, far, workers=w)
+            results = verifier.verify_batch(jobs, method, far, workers=w, widths=widths)
             rates.append(len(results) / (time.perf_counter() - t0))
         failed = sum(not hasattr(r, "decision") for r in results)
         out[f"workers_{w}"] = {"workers": w, "items": len(jobs), "repeats": repeats,
@@ -152,15 +166,22 @@ def decide_per_method(verifier, jobs: list[tuple[Path, np.ndarray]], n: int = 60
 
 
 def cheque_end_to_end(verifier, cheques: list[ChequeFile], warmup: int = 2) -> dict:
-    """From a cheque image file opened to a verdict, per cheque, with the stages' share."""
+    """From a cheque image file opened to a verdict, per cheque, with the stages' share. The
+    preprocessing stage is the branch service's: under pen matching it reads the references'
+    stroke widths from their stored PNG scans first."""
+    import cv2
+
+    from desktop.core.branch.files import decode_png
     from desktop.core.imaging.decode import load_pages
     from desktop.core.signature.cheque import DEFAULT_ZONE, extract_signature
-    from desktop.core.signature.preprocess import preprocess_signature
+    from desktop.core.signature.preprocess import matched_inkmap, reference_widths
 
     method, far = default_decision()
     prep = verifier.manifest.preprocessing
-    refs = [verifier.embed_inkmaps([verifier.prepare(r).inkmap for r in c.references])
-            for c in cheques]
+    prepared = [[verifier.prepare(r) for r in c.references] for c in cheques]
+    refs = [verifier.embed_inkmaps([p.inkmap for p in ps]) for ps in prepared]
+    stored = {c.path: [cv2.imencode(".png", p.gray)[1].tobytes() for p in ps]
+              for c, ps in zip(cheques, prepared, strict=True)}
 
     def one(c: ChequeFile, r: np.ndarray) -> tuple[list[float], str]:
         t0 = _clock()
@@ -168,7 +189,9 @@ def cheque_end_to_end(verifier, cheques: list[ChequeFile], warmup: int = 2) -> d
         t1 = _clock()
         ext = extract_signature(pages[0], DEFAULT_ZONE, c.path)
         t2 = _clock()
-        inkmap = preprocess_signature(ext.signature, prep, c.path)
+        widths = reference_widths(((decode_png(b), None) for b in stored[c.path])
+                                  if prep.match_pen else (), prep)
+        inkmap, _ = matched_inkmap(ext.signature, prep, c.path, widths)
         t3 = _clock()
         query = verifier.embed_inkmaps([inkmap])[0]
         t4 = _clock()

@@ -58,7 +58,8 @@ def tiny_run(synthetic_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     args = ["--data", str(synthetic_dir), "--run", str(run), "--val-writers", "2",
             "--test-writers", "2", "--epochs", "2", "--batches-per-epoch", "3",
             "--writers-per-batch", "4", "--width", "8", "--embedding-size", "32",
-            "--min-stroke", "3.2"]  # so that the contract's thin-stroke step runs end to end
+            # so that the contract's thin-stroke step and its pen matching run end to end
+            "--min-stroke", "3.2", "--match-pen"]
     assert training_main(["train", *args]) == 0
     assert training_main(["evaluate", "--run", str(run), "--draws", "2"]) == 0
     return run

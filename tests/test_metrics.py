@@ -112,3 +112,30 @@ def test_evaluation_adds_the_writer_svm_and_security_levels() -> None:
                                             {"model": feats}, [1], draws=2)
     assert "model_svm" not in plain["1"] and "svm" not in cal_plain
     assert set(cal_plain["security_levels"]) == {"distance"}
+
+
+def test_pen_matched_queries_are_grown_to_each_draws_references() -> None:
+    """Under a version 4 contract the protocol scores each query by its embedding grown to
+    the median width of the references drawn, as the app does; without it, as scanned."""
+    from desktop.core.signature.preprocess import SignaturePreprocessing
+    from training.signature.evaluate import PenMatching
+
+    widths = np.full(11, 4.0)
+    widths[[1, 4]] = 2.0  # a genuine query and a forgery of writer a drawn with a finer pen
+    feats = np.zeros((11, 2))
+    feats[[4, 5, 10]] = [5.0, 0.0]
+    feats[6:10] = [0.0, 3.0]
+    grown = np.stack([feats] * 4)
+    grown[0, 1] = [1.0, 1.0]  # the finer-pen genuine query as scanned: off its writer
+    grown[0, 4] = [0.0, 0.0]  # the finer-pen forgery as scanned: looks genuine by accident
+    pen = PenMatching(SignaturePreprocessing(match_pen=True), widths, widths, grown)
+    assert pen.queries([0, 2], [1, 4, 5]).tolist() == [[0.0, 0.0], [5.0, 0.0], [5.0, 0.0]]
+    off = PenMatching(SignaturePreprocessing(), widths, widths, grown)
+    assert off.queries([0, 2], [1, 4]).tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    matched = protocol_distances(feats, _Fake(), k=2, draws=3, seed=0, pen=pen)
+    plain = protocol_distances(feats, _Fake(), k=2, draws=3, seed=0, query_features=grown[0])
+    assert matched["genuine"].max() == 0 and matched["skilled"].min() > 4
+    assert plain["genuine"].max() > 0 and plain["skilled"].min() == 0
+    # References drawn with the finer pen: a wider query is not thinned (read as scanned).
+    grown[0, 0] = [7.0, 7.0]
+    assert pen.queries([1, 4], [0]).tolist() == [[7.0, 7.0]]

@@ -78,3 +78,37 @@ def test_thread_cap_is_checked(shipped_model: Path) -> None:
     assert session.get_session_options().intra_op_num_threads == 1
     with pytest.raises(ValueError, match="threads"):
         create_session(shipped_model / "embedder.onnx", "cpu", threads=0)
+
+
+def test_a_query_with_a_finer_pen_is_matched_to_its_references(
+        tiny_model: Path, synthetic_dir: Path, tmp_path: Path) -> None:
+    """A model whose contract matches pens (the tiny model is trained with ``--match-pen``)
+    grows a finer-pen query's strokes to its references' before embedding it, one at a time
+    and in a batch given the references' widths; a batch without widths reads it as
+    scanned."""
+    from desktop.core.signature.preprocess import matched_inkmap, reference_widths
+
+    verifier = SignatureVerifier(tiny_model, "cpu")
+    prep = verifier.manifest.preprocessing
+    assert prep.match_pen
+    writer = sorted(p for p in synthetic_dir.iterdir() if p.is_dir())[0]
+    genuine = sorted((writer / "genuine").glob("*.png"))
+    refs = [verifier.prepare(p) for p in genuine[:3]]
+    finer = tmp_path / "finer.png"  # dark ink shrinks under a dilation: a finer pen
+    cv2.imwrite(str(finer), cv2.dilate(cv2.imread(str(genuine[3]), cv2.IMREAD_GRAYSCALE),
+                                       np.ones((3, 3), np.uint8)))
+    query = verifier.prepare(finer)
+    widths = reference_widths([(r.gray, r.path) for r in refs], prep)
+    inkmap, grown = matched_inkmap(query.gray, prep, query.path, widths)
+    assert grown >= 1 and not np.array_equal(inkmap, query.inkmap)
+
+    result = verifier.verify(refs, query)
+    emb = verifier.embed_inkmaps([r.inkmap for r in refs] + [inkmap])
+    assert result.distance == pytest.approx(verifier.decide(emb[:-1], emb[-1]).distance,
+                                            abs=1e-5)
+    matched = verifier.verify_batch([(finer, emb[:-1])], widths=[widths], workers=1)
+    assert matched[0].distance == pytest.approx(result.distance, abs=1e-5)
+    as_scanned = verifier.decide(emb[:-1], verifier.embed_inkmaps([query.inkmap])[0])
+    plain = verifier.verify_batch([(finer, emb[:-1])], workers=1)
+    assert plain[0].distance == pytest.approx(as_scanned.distance, abs=1e-5)
+    assert as_scanned.distance != pytest.approx(result.distance, abs=1e-5)

@@ -61,6 +61,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-stroke", type=float, default=0.0,
                    help="thicken signatures whose strokes are thinner than this many scanned "
                         "pixels on average (preprocessing step 7; 0: the ink as scanned)")
+    p.add_argument("--match-pen", action="store_true",
+                   help="grow a query's strokes to its references' width before comparing "
+                        "(preprocessing version 4; evaluation and the app, not training)")
 
 
 def _split(args: argparse.Namespace, rank: int = 0):
@@ -97,7 +100,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
                          if f.name not in _NOT_OPTIONS},
                       preprocessing=SignaturePreprocessing(
-                          pen_width=args.pen_width, min_stroke_px=args.min_stroke).to_dict())
+                          pen_width=args.pen_width, min_stroke_px=args.min_stroke,
+                          match_pen=args.match_pen).to_dict())
     rank, world = init_distributed()
     try:
         if world > 1 and rank != 0:

@@ -8,13 +8,17 @@ persons of the same data set (random forgeries). A query's score is the app's ow
 (desktop.core.signature.verification.score, or desktop.core.signature.decision.writer_svm_scores
 for the writer-dependent SVM, whose negatives are the training writers' genuine signatures). The
 decision threshold is calibrated on the *validation* writers and applied unchanged to the
-*test* writers, who took no part in training or calibration.
+*test* writers, who took no part in training or calibration. Under a contract that matches
+pens (version 4, :func:`desktop.core.signature.preprocess.pen_growth`) each query is scored
+as the app scores it: its strokes grown to the median width of the references drawn
+(:class:`PenMatching`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,11 +37,63 @@ from desktop.core.signature.decision import (
     znorm_scores,
 )
 from desktop.core.signature.manifest import Calibration
+from desktop.core.signature.preprocess import (
+    MAX_STROKE_GROWTH,
+    SignaturePreprocessing,
+    batch,
+    pen_growth,
+    preprocess_signature,
+    scanned_stroke_width,
+)
 from desktop.core.signature.verification import score as model_score
 from training.common import metrics
 from training.signature.data import SignatureImages
 
 Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Embed = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class PenMatching:
+    """Queries scored as version 4's pen matching scores them: ``widths`` (N,) are the
+    scanned stroke widths of the images as references, ``query_widths`` (N,) those of the
+    queries (the same scans, or re-captured ones in the robustness checks), ``grown``
+    (G + 1, N, D) the queries' embeddings with their strokes grown by 0..G pixels."""
+
+    prep: SignaturePreprocessing
+    widths: np.ndarray
+    query_widths: np.ndarray
+    grown: np.ndarray
+
+    def queries(self, refs: Sequence[int], queries: Sequence[int]) -> np.ndarray:
+        """Embeddings of the ``queries`` (indices) matched to the references ``refs``."""
+        asked = np.asarray(queries, dtype=np.int64)
+        growth = pen_growth(self.prep, self.query_widths[asked], self.widths[list(refs)])
+        return self.grown[growth, asked]
+
+
+def pen_matching(grays: Sequence[np.ndarray], paths: Sequence[str], prep: SignaturePreprocessing,
+                 embed: Embed, widths: np.ndarray | None = None) -> PenMatching:
+    """:class:`PenMatching` of scans ``grays`` (each one the contract accepts): each
+    embedded with its strokes grown by 0..:data:`MAX_STROKE_GROWTH` pixels. ``widths`` are
+    the reference widths (default: those of ``grays`` themselves)."""
+    query_widths = np.array([scanned_stroke_width(g, prep, p)
+                             for g, p in zip(grays, paths, strict=True)])
+    grown = np.stack([embed(batch([preprocess_signature(g, prep, p, grow=grow)
+                                   for g, p in zip(grays, paths, strict=True)]))
+                      for grow in range(MAX_STROKE_GROWTH + 1)])
+    return PenMatching(prep, query_widths if widths is None else np.asarray(widths),
+                       query_widths, grown)
+
+
+def pen_for(data: SignatureImages, prep: SignaturePreprocessing, embed: Embed
+            ) -> PenMatching | None:
+    """The pen matching of ``data``'s own scans when ``prep`` matches pens, else None."""
+    if not prep.match_pen:
+        return None
+    return pen_matching(data.images, [str(s.path) for s in data.samples], prep, embed)
+
+
 MAX_RANDOM = 200  # random-forgery queries per writer and draw (a sample of the other persons)
 
 
@@ -49,6 +105,7 @@ def nearest_distance(refs: np.ndarray, queries: np.ndarray) -> np.ndarray:
 def protocol_distances(
     features: np.ndarray, data: SignatureImages, k: int, draws: int, seed: int,
     score: Scorer = model_score, query_features: np.ndarray | None = None,
+    pen: PenMatching | None = None,
 ) -> dict:
     """Genuine / skilled / random query scores over writers and draws (see module doc).
 
@@ -57,7 +114,8 @@ def protocol_distances(
     of the other persons of the *same* data set (another script is no test), at most
     :data:`MAX_RANDOM` of them drawn at random. References
     come from ``features``, queries from ``query_features`` when given (the same images
-    after a change of capture: :data:`training.signature.robustness.CHANGES`).
+    after a change of capture: :data:`training.signature.robustness.CHANGES`), or from
+    ``pen`` matched to each draw's references when given (version 4 contracts).
 
     Returns the pooled arrays, ``per_set`` (the same keys for each data set) and
     ``per_writer``: (writer, data set, genuine scores, skilled scores) per draw."""
@@ -85,7 +143,9 @@ def protocol_distances(
                                                                replace=False))]
             skilled = skilled_idx[w]
             # One call per choice of references: the writer SVM is fitted once, not thrice.
-            scores = score(refs, queries[rest + skilled + others])
+            asked = rest + skilled + others
+            scores = score(refs, queries[asked] if pen is None else
+                           pen.queries([g[i] for i in chosen], asked))
             dg = scores[: len(rest)]
             ds = scores[len(rest) : len(rest) + len(skilled)]
             dr = scores[len(rest) + len(skilled) :]
@@ -219,13 +279,16 @@ def _levels_on_test(levels: list[dict], test: dict) -> list[dict]:
 def evaluate_features(
     features: dict[str, np.ndarray], val: SignatureImages, test: SignatureImages,
     val_features: dict[str, np.ndarray], ks: list[int], draws: int, seed: int = 0,
-    background: np.ndarray | None = None,
+    background: np.ndarray | None = None, val_pen: PenMatching | None = None,
+    test_pen: PenMatching | None = None,
 ) -> tuple[dict, dict, dict]:
     """Evaluate every method (``features[name]`` on test, ``val_features[name]`` on
-    validation); with a ``background`` (training writers' genuine embeddings) the first
-    method's features are also scored by the writer-dependent SVM, as ``<first>_svm``, by
-    the z-normalised distance against it, as ``<first>_znorm``, and by the fusion of the
-    distance and the SVM (with that K's validation calibrations), as ``<first>_fusion``.
+    validation; the first method's queries pen-matched by ``val_pen`` / ``test_pen`` when
+    given, as the app does under a version 4 contract); with a ``background`` (training
+    writers' genuine embeddings) the first method's features are also scored by the
+    writer-dependent SVM, as ``<first>_svm``, by the z-normalised distance against it, as
+    ``<first>_znorm``, and by the fusion of the distance and the SVM (with that K's
+    validation calibrations), as ``<first>_fusion``.
 
     Returns (results per K and method, the calibration -- ``per_k`` of the first method,
     ``svm``, ``znorm`` and ``fusion`` with their own ``per_k`` when there is a background, and
@@ -257,8 +320,11 @@ def evaluate_features(
             # the fusion's scorer needs this K's calibrations, made just before it
             score = score_or_none or fusion_scorer(svm, per_k[str(k)],
                                                    method_per_k["svm"][str(k)])
-            dv = protocol_distances(vfeats, val, k, draws, seed, score)
-            dt = protocol_distances(feats, test, k, draws, seed + 1, score)
+            mine = name in app_method  # the app's methods read the model's own queries
+            dv = protocol_distances(vfeats, val, k, draws, seed, score,
+                                    pen=val_pen if mine else None)
+            dt = protocol_distances(feats, test, k, draws, seed + 1, score,
+                                    pen=test_pen if mine else None)
             cal = metrics.calibrate(dv["genuine"], dv["skilled"], dv["random"], k)
             results[str(k)][name] = summarise(dt, cal["threshold"], cal["accept_distance"],
                                               cal["reject_distance"])

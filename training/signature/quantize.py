@@ -95,7 +95,7 @@ def evaluation(session, names: tuple[str, str], prep: SignaturePreprocessing, sp
     test scores for plots, the training writers' ``background`` and the skilled ``eer``
     table. ``pixels`` adds the raw-pixel nearest-neighbour baseline."""
     from training.signature.data import SignatureImages, background_samples, read_many
-    from training.signature.evaluate import evaluate_features
+    from training.signature.evaluate import evaluate_features, pen_for
     from training.signature.robustness import robustness
     from training.signature.train import clean_inkmaps
 
@@ -111,16 +111,23 @@ def evaluation(session, names: tuple[str, str], prep: SignaturePreprocessing, sp
     if pixels:
         features["pixel_nn"] = test_in.reshape(len(test_in), -1)
         val_features["pixel_nn"] = val_in.reshape(len(val_in), -1)
+
+    def graph(x: np.ndarray) -> np.ndarray:
+        return embed(session, x, *names)
+
+    test_pen = pen_for(test, prep, graph)
     results, calibration, raw = evaluate_features(features, val, test, val_features, ks,
-                                                  draws, seed, background=background)
+                                                  draws, seed, background=background,
+                                                  val_pen=pen_for(val, prep, graph),
+                                                  test_pen=test_pen)
     eer = {str(k): {m: results[str(k)][name]["eer_skilled"] for m, name in REPORT_NAMES.items()}
            for k in ks}
     out = {"results": results, "calibration": calibration, "raw": raw,
            "background": background, "eer": eer}
     if pixels:  # the graph to ship: its robustness checks too
-        out["robustness"] = robustness(lambda x: embed(session, x, *names), test, prep,
-                                       features["model"], [k for k in ks if k in (1, 5)],
-                                       draws, seed + 1)
+        out["robustness"] = robustness(graph, test, prep, features["model"],
+                                       [k for k in ks if k in (1, 5)], draws, seed + 1,
+                                       pen=test_pen)
     return out
 
 
@@ -146,12 +153,14 @@ def timings(sessions: dict, x: np.ndarray, input_name: str, rounds: int = 5,
 
 
 def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
-         ev: dict, quantization: dict, key: Path | None = None) -> Path:
+         ev: dict, quantization: dict, key: Path | None = None,
+         preprocessing: SignaturePreprocessing | None = None) -> Path:
     """Write a complete model folder at ``target``: the int8 graph as ``embedder.onnx``, a
     manifest with its own SHA-256 and model id, the calibration, security levels and test
     report of the int8 evaluation (``ev``), and ``background.npy`` embedded by the int8
     graph through the app's runtime (:func:`training.signature.export.write_background`); signed
-    with ``key`` (Ed25519 private key PEM) when given."""
+    with ``key`` (Ed25519 private key PEM) when given. ``preprocessing`` replaces the
+    source's contract (the one ``ev`` was made under)."""
     import datetime as dt
     import shutil
 
@@ -193,6 +202,8 @@ def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
     (target / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     digest = sha256_of(target / MODEL_FILE)
     raw = {k: v for k, v in raw.items() if k != "background"}
+    if preprocessing is not None:
+        raw["preprocessing"] = preprocessing.to_dict()
     raw.update(model_file=MODEL_FILE, sha256=digest, model_id=f"signature-{digest[:12]}",
                created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                calibration=calibration)
@@ -204,6 +215,30 @@ def ship(int8: Path, source: Path, target: Path, split: dict, data: str | Path,
     if key is not None:
         sign_model(target, key)
     return target
+
+
+def reship(folder: Path, prep: SignaturePreprocessing, key: Path | None, ks: list[int],
+           draws: int, seed: int = 0) -> Path:
+    """The shipped int8 folder under another preprocessing contract (version 4's pen
+    matching): the same graph evaluated again as :func:`ship` evaluates it (validation
+    calibration, test writers, robustness) and written back in place with the new contract,
+    calibration and report, signed with ``key``. The quantisation record is carried as it
+    was measured."""
+    import shutil
+    import tempfile
+
+    from desktop.core.models.runtime import create_session
+    from desktop.core.signature.manifest import load_manifest
+
+    manifest = load_manifest(folder)  # signature and file hashes verified
+    split = json.loads((folder / "split.json").read_text())
+    quantization = json.loads((folder / "report.json").read_text())["quantization"]
+    session = create_session(manifest.model_path, "cpu")[0]
+    ev = evaluation(session, (manifest.input_name, manifest.output_name), prep, split,
+                    split["data"], ks, draws, seed, pixels=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        graph = Path(shutil.copyfile(manifest.model_path, Path(tmp) / "int8.onnx"))
+        return ship(graph, folder, folder, split, split["data"], ev, quantization, key, prep)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -121,15 +121,20 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] 
     def pixels(x: np.ndarray) -> np.ndarray:  # raw preprocessed pixels, as a baseline feature
         return x.reshape(len(x), -1)
 
-    features = {"model": embed_torch(model, test_in), "pixel_nn": pixels(test_in)}
-    val_features = {"model": embed_torch(model, val_in), "pixel_nn": pixels(val_in)}
+    def embed(x: np.ndarray) -> np.ndarray:
+        return embed_torch(model, x)
+
+    features = {"model": embed(test_in), "pixel_nn": pixels(test_in)}
+    val_features = {"model": embed(val_in), "pixel_nn": pixels(val_in)}
+    test_pen = evaluate.pen_for(test, prep, embed)
     results, calibration, raw = evaluate.evaluate_features(
-        features, val, test, val_features, ks, draws, seed, background=background
+        features, val, test, val_features, ks, draws, seed, background=background,
+        val_pen=evaluate.pen_for(val, prep, embed), test_pen=test_pen,
     )
     from training.signature.robustness import robustness
 
-    robust = robustness(lambda x: embed_torch(model, x), test, prep, features["model"],
-                        [k for k in ks if k in (1, 5)] or ks[:1], draws, seed + 1)
+    robust = robustness(embed, test, prep, features["model"],
+                        [k for k in ks if k in (1, 5)] or ks[:1], draws, seed + 1, pen=test_pen)
     plots = []
     for k in ks:
         plots += plot_report(raw, run, k, "held-out test writers")

@@ -18,7 +18,12 @@ import numpy as np
 
 from desktop.core.errors import InputImageError
 from desktop.core.signature.preprocess import batch, preprocess_signature
-from training.signature.evaluate import protocol_distances, skilled_eer_per_set
+from training.signature.evaluate import (
+    PenMatching,
+    pen_matching,
+    protocol_distances,
+    skilled_eer_per_set,
+)
 
 if TYPE_CHECKING:
     from desktop.core.signature.preprocess import SignaturePreprocessing
@@ -58,29 +63,39 @@ CHANGES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def robustness(
     embed: Callable[[np.ndarray], np.ndarray], test: SignatureImages,
     prep: SignaturePreprocessing, features: np.ndarray, ks: list[int], draws: int,
-    seed: int = 0,
+    seed: int = 0, pen: PenMatching | None = None,
 ) -> dict:
     """Skilled EER per data set and K with the test queries re-captured by each change of
     :data:`training.signature.robustness.CHANGES` (references unchanged), and how far each
     moved from the clean queries (``delta``, in EER units; the rule is at most 0.01).
-    ``features`` are the clean test embeddings, ``embed`` maps ink maps to embeddings.
-    A changed scan the contract refuses keeps its clean query and is counted (``refused``)."""
-    clean = {k: skilled_eer_per_set(protocol_distances(features, test, k, draws, seed))
+    ``features`` are the clean test embeddings, ``embed`` maps ink maps to embeddings;
+    ``pen`` the clean queries' pen matching under a version 4 contract (the re-captured
+    queries are then matched to the references too). A changed scan the contract refuses
+    keeps its clean query and is counted (``refused``)."""
+    clean = {k: skilled_eer_per_set(protocol_distances(features, test, k, draws, seed,
+                                                       pen=pen))
              for k in ks}
+    paths = [str(s.path) for s in test.samples]
     out: dict = {"clean": {str(k): v for k, v in clean.items()}, "changes": {}}
     for name, change in CHANGES.items():
-        maps, refused = [], 0
-        for gray, sample in zip(test.images, test.samples, strict=True):
+        scans, maps, refused = [], [], 0
+        for gray, path in zip(test.images, paths, strict=True):
             try:
-                maps.append(preprocess_signature(change(gray), prep, path=sample.path))
+                changed_gray = change(gray)
+                maps.append(preprocess_signature(changed_gray, prep, path=path))
+                scans.append(changed_gray)
             except InputImageError:
                 refused += 1
-                maps.append(preprocess_signature(gray, prep, path=sample.path))
-        changed = embed(batch(maps))
+                maps.append(preprocess_signature(gray, prep, path=path))
+                scans.append(gray)
+        if pen is None:
+            queries = {"query_features": embed(batch(maps))}
+        else:
+            queries = {"pen": pen_matching(scans, paths, prep, embed, widths=pen.widths)}
         row: dict = {"refused": refused}
         for k in ks:
             eers = skilled_eer_per_set(protocol_distances(features, test, k, draws, seed,
-                                                          query_features=changed))
+                                                          **queries))
             row[str(k)] = {"eer": eers,
                            "delta": {n: eers[n] - clean[k][n] for n in eers if n in clean[k]}}
         out["changes"][name] = row

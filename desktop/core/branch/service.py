@@ -42,7 +42,11 @@ from desktop.core.signature.enrollment import (
     assess,
     rejected,
 )
-from desktop.core.signature.preprocess import preprocess_signature
+from desktop.core.signature.preprocess import (
+    matched_inkmap,
+    preprocess_signature,
+    reference_widths,
+)
 from desktop.core.signature.verification import VERDICT_WORDS, SignatureVerifier
 from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.store.records import Account, Decision, NewReference, Reference, ReferenceStore
@@ -283,8 +287,12 @@ class BranchService(AccessControl):
                  "zone": settings.zone.to_dict()}).id
             raise
         checkpoint()  # nothing is audited for a check cancelled before its verdict
-        inkmap = preprocess_signature(extraction.signature, self.model.manifest.preprocessing,
-                                      path=path)
+        prep = self.model.manifest.preprocessing
+        # The contract may grow the cheque's strokes to the references' (a finer pen): their
+        # widths are read from the stored scans only when it does.
+        widths = reference_widths(((decode_png(r.image_png), r.source_name) for r in refs)
+                                  if prep.match_pen else (), prep)
+        inkmap, grown = matched_inkmap(extraction.signature, prep, path, widths)
         query = self.model.embed_inkmaps([inkmap])[0]
         result = self.model.decide(np.stack([r.embedding for r in refs]), query,
                                       method=settings.method, target_far=settings.target_far)
@@ -297,7 +305,7 @@ class BranchService(AccessControl):
              "score": round(result.distance, 6), "method": settings.method,
              "target_far": settings.target_far, "references": [r.id for r in refs],
              "reference_similarities": [round(s, 6) for s in result.reference_similarities],
-             "zone": settings.zone.to_dict()},
+             "pen_growth_px": grown, "zone": settings.zone.to_dict()},
         )
         return ChequeCheck(acc, str(path), digest, extraction, inkmap, refs, result, entry.id,
                            settings)

@@ -42,7 +42,12 @@ from desktop.core.signature.decision import (
 )
 from desktop.core.signature.embedder import Embedder
 from desktop.core.signature.manifest import Calibration
-from desktop.core.signature.preprocess import batch, preprocess_signature
+from desktop.core.signature.preprocess import (
+    batch,
+    matched_inkmap,
+    preprocess_signature,
+    reference_widths,
+)
 
 GENUINE, REVIEW, FORGED = "genuine", "needs review", "forged"
 VERDICT_WORDS = {GENUINE: N_("genuine"), REVIEW: N_("needs review"), FORGED: N_("forged")}
@@ -218,14 +223,17 @@ class SignatureVerifier:
     def verify_batch(
         self, jobs: Sequence[tuple[str | Path, np.ndarray]], method: str = "distance",
         target_far: float | None = None, workers: int = 2, chunk: int = 32,
+        widths: Sequence[Sequence[float]] | None = None,
     ) -> list[VerificationResult | InputImageError]:
         """Verify many query files, each against its own reference embeddings.
 
         ``jobs`` holds (query file, reference embeddings (K, D)) pairs: what the store keeps
-        per account. Files are loaded and preprocessed on ``workers`` threads
-        (:meth:`prepare_many`) while this thread embeds them ``chunk`` at a time (one
-        onnxruntime call per chunk) and decides each as :meth:`decide` does. Returns one
-        result per job, in order: a :class:`VerificationResult`, or the
+        per account; ``widths`` (one list per job: the references' scanned stroke widths,
+        :func:`~desktop.core.signature.preprocess.reference_widths`) lets the contract match
+        each query's pen to its references'. Files are loaded and preprocessed on
+        ``workers`` threads (:meth:`prepare_many`) while this thread embeds them ``chunk`` at
+        a time (one onnxruntime call per chunk) and decides each as :meth:`decide` does.
+        Returns one result per job, in order: a :class:`VerificationResult`, or the
         :class:`InputImageError` saying why that file (or its references) could not be used.
         """
         self._check_method(method)
@@ -233,7 +241,10 @@ class SignatureVerifier:
         waiting: list[tuple[int, PreparedImage]] = []
 
         def flush() -> None:
-            emb = self.embed_inkmaps([prep.inkmap for _, prep in waiting])
+            emb = self.embed_inkmaps([
+                matched_inkmap(q.gray, self.manifest.preprocessing, q.path, widths[i],
+                               q.inkmap)[0]
+                if widths else q.inkmap for i, q in waiting])
             for (i, _), query in zip(waiting, emb, strict=True):
                 try:
                     results[i] = self.decide(jobs[i][1], query, method, target_far)
@@ -361,12 +372,16 @@ class SignatureVerifier:
         self, references: Sequence[PreparedImage], query: PreparedImage,
         method: str = "distance", target_far: float | None = None,
     ) -> VerificationResult:
-        """Compare ``query`` with the references (one batch through the network); see
-        :meth:`decide` for ``method`` and ``target_far``."""
+        """Compare ``query`` with the references (one batch through the network; the query's
+        pen matched to theirs when the contract asks); see :meth:`decide` for ``method`` and
+        ``target_far``."""
         if not references:
             raise InputImageError(None, Message(N_("at least one reference signature is "
                                                    "needed")))
-        emb = self.embed_inkmaps([r.inkmap for r in references] + [query.inkmap])
+        prep = self.manifest.preprocessing
+        widths = reference_widths([(r.gray, r.path) for r in references], prep)
+        inkmap, _ = matched_inkmap(query.gray, prep, query.path, widths, query.inkmap)
+        emb = self.embed_inkmaps([r.inkmap for r in references] + [inkmap])
         return self.decide(emb[:-1], emb[-1], method=method, target_far=target_far)
 
     def _check_method(self, method: str) -> None:
