@@ -3,5 +3,5 @@
   "algorithm": "Ed25519",
   "key_id": "57d0585bc59fbb80",
   "signed_file": "manifest.json",
-  "signature": "mnqFKZuBCA7bdeBCEThLYG/7B7+X3ED4N7O3vwG5H3dRZzKw5egeWakkTyCYB0RZBtkQaicQIg5CXLesIQyXCw=="
+  "signature": "tYfCbVJO8tu73uuWEHRJ3/ypzQZyCqFHr+wkbY7xKDywN+Jywh2yAQmhdD/cDO7y9oeBSblmOCkv+TdCfdfuDA=="
 }
