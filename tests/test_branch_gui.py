@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,10 @@ def test_enroll_then_check_genuine_and_forged_cheques(qtbot, app_parts, cheque_s
                                               page.y() + 0.5 * page.height(),
                                               0.48 * page.width(), 0.4 * page.height()))
     assert done.args[0].settings.zone.x == pytest.approx(0.5, abs=0.01)
+    # A cheque whose strokes were grown to the references' pen says so, by how much.
+    assert ("thickened" in check.detail_label.text()) == bool(done.args[0].pen_growth_px)
+    check._checked((1, replace(done.args[0], pen_growth_px=2)), check.cheque_path)
+    assert "thickened by 2 px before comparing" in check.detail_label.text()
     clerk.close()
 
     # The admin reads both decisions in the audit log, and the chain is intact.

@@ -233,6 +233,34 @@ def _bad_inputs(tmp_path: Path, cheque_set: Path) -> dict[str, Path]:
     return files
 
 
+def test_a_cheque_signed_with_a_finer_pen_is_matched_to_the_references(branch, cheque_set,
+                                                                       tmp_path) -> None:
+    """The shipped contract matches pens: a cheque whose ink is thinner than the enrolled
+    references' is thickened before it is compared, and the check and its audit entry say
+    by how much. The same cheque against references written with its own pen (or a finer
+    one) is compared as scanned."""
+    service, s = branch
+    account, heavy = "1002003001", "1002003099"
+    _enroll(service, s["operator"], cheque_set, account)
+    # The same holder's references as if signed with a much broader pen (ink grown ~6 px).
+    broad = []
+    for ref in _refs(cheque_set, account):
+        gray = np.asarray(Image.open(ref).convert("L"))
+        broad.append(tmp_path / ref.name)
+        cv2.imwrite(str(broad[-1]), cv2.erode(gray, np.ones((7, 7), np.uint8)))
+    service.create_account(s["operator"], heavy, "Holder, broad pen")
+    cands = service.assess_candidates(s["operator"],
+                                      service.load_candidates(s["operator"], broad), heavy)
+    assert len(service.enroll(s["operator"], heavy, cands)) == 5
+    assert service.model.manifest.preprocessing.match_pen
+    cheque = _cheque(cheque_set, account, "genuine")
+    checks = [service.check_cheque(s["clerk"], a, cheque) for a in (account, heavy)]
+    assert checks[0].pen_growth_px == 0 < checks[1].pen_growth_px <= 3
+    entries = service.store.audit_entries(AuditFilter(action="verify"))
+    grown = {e.account_number: e.details["pen_growth_px"] for e in entries}
+    assert grown == {account: 0, heavy: checks[1].pen_growth_px}
+
+
 def test_bad_inputs_give_clear_messages_and_change_nothing(branch, cheque_set,
                                                            tmp_path) -> None:
     service, s = branch

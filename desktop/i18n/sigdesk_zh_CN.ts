@@ -2117,6 +2117,10 @@ distance {distance} · {where}</source>
         <source>Cheque: {name}</source>
         <translation>支票：{name}</translation>
     </message>
+    <message>
+        <source>The cheque&apos;s strokes were thinner than the references&apos;: thickened by {px} px before comparing (shown as compared).</source>
+        <translation>支票上的笔画比参考签名细：比对前已加粗 {px} 像素（显示的是比对所用的图像）。</translation>
+    </message>
     <message numerus="yes">
         <source>Differs from the %n reference(s): similarity {value}, below {reject}, where a signature counts as forged; the closest one ({closest}) is {best} alike. Compare it with the references on the left before you decide.</source>
         <translation>

@@ -429,6 +429,9 @@ class CheckScreen(QWidget):
             .format(method=method_name(r.method), far=far, accept=f"{r.accept_similarity:.3f}",
                     reject=f"{r.reject_similarity:.3f}", angle=f"{ex.angle:+.1f}",
                     model=r.model_id, provider=r.provider, audit=check.audit_id)
+            + ("" if not check.pen_growth_px else " " + self.tr(
+                "The cheque's strokes were thinner than the references': thickened by {px} "
+                "px before comparing (shown as compared).").format(px=check.pen_growth_px))
         )
         self.rules_label.setText("  ·  ".join(
             self.tr("{decision}: {rule}").format(

@@ -73,6 +73,7 @@ class ChequeCheck:
     result: VerificationResult
     audit_id: int
     settings: DecisionSettings = field(default_factory=DecisionSettings)
+    pen_growth_px: int = 0  # the query's strokes grown to the references' pen (contract v4)
 
 
 def approve(access: AccessControl, session: Session, approver: tuple[str, str] | None,

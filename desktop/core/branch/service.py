@@ -308,7 +308,7 @@ class BranchService(AccessControl):
              "pen_growth_px": grown, "zone": settings.zone.to_dict()},
         )
         return ChequeCheck(acc, str(path), digest, extraction, inkmap, refs, result, entry.id,
-                           settings)
+                           settings, grown)
 
     def record_decision(self, session: Session, check: ChequeCheck, decision: str,
                         reason: str = "", approver: tuple[str, str] | None = None) -> int:
