@@ -53,8 +53,8 @@ def account_widths(verifier, workload: SignatureWorkload) -> list[list[float]]:
     from desktop.core.signature.preprocess import reference_widths
 
     prep = verifier.manifest.preprocessing
-    return [reference_widths(((verifier.prepare(p).gray, p) for p in a.references)
-                             if prep.match_pen else (), prep) for a in workload.accounts]
+    return [reference_widths(((verifier.prepare(p).gray, p) for p in a.references), prep)
+            for a in workload.accounts]
 
 
 def query_jobs(workload: SignatureWorkload, refs: list,
@@ -189,8 +189,7 @@ def cheque_end_to_end(verifier, cheques: list[ChequeFile], warmup: int = 2) -> d
         t1 = _clock()
         ext = extract_signature(pages[0], DEFAULT_ZONE, c.path)
         t2 = _clock()
-        widths = reference_widths(((decode_png(b), None) for b in stored[c.path])
-                                  if prep.match_pen else (), prep)
+        widths = reference_widths(((decode_png(b), None) for b in stored[c.path]), prep)
         inkmap, _ = matched_inkmap(ext.signature, prep, c.path, widths)
         t3 = _clock()
         query = verifier.embed_inkmaps([inkmap])[0]

@@ -203,6 +203,12 @@ def test_a_query_with_a_finer_pen_is_grown_to_its_references_width() -> None:
 
     widths = reference_widths([(gray, "ref.png")] * 3, matching)
     assert widths == [width] * 3 and reference_widths([(gray, "ref.png")], off) == []
+
+    def unread():  # the service's lazy decoding of stored scans: never run when off
+        raise AssertionError("a stored scan was decoded for a contract without pen matching")
+        yield
+
+    assert reference_widths(unread(), off) == []
     own = preprocess_signature(gray, matching)
     grown, px = matched_inkmap(finer, matching, "cheque.png", widths)
     assert px == round(width - finer_width) >= 1

@@ -289,9 +289,9 @@ class BranchService(AccessControl):
         checkpoint()  # nothing is audited for a check cancelled before its verdict
         prep = self.model.manifest.preprocessing
         # The contract may grow the cheque's strokes to the references' (a finer pen): their
-        # widths are read from the stored scans only when it does.
-        widths = reference_widths(((decode_png(r.image_png), r.source_name) for r in refs)
-                                  if prep.match_pen else (), prep)
+        # widths are read from the stored scans (lazily: only when it does).
+        widths = reference_widths(((decode_png(r.image_png), r.source_name) for r in refs),
+                                  prep)
         inkmap, grown = matched_inkmap(extraction.signature, prep, path, widths)
         query = self.model.embed_inkmaps([inkmap])[0]
         result = self.model.decide(np.stack([r.embedding for r in refs]), query,

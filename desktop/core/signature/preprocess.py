@@ -188,7 +188,8 @@ def pen_growth(cfg: SignaturePreprocessing, query_width: float | np.ndarray,
 def reference_widths(scans: Iterable[tuple[np.ndarray, str | Path | None]],
                      cfg: SignaturePreprocessing) -> list[float]:
     """Scanned stroke widths of reference scans given as (grayscale, name), or an empty list
-    when ``cfg`` does not match pens (nothing to compute)."""
+    when ``cfg`` does not match pens: ``scans`` is then not iterated, so a generator that
+    decodes stored scans costs nothing."""
     if not cfg.match_pen:
         return []
     return [scanned_stroke_width(gray, cfg, path) for gray, path in scans]
