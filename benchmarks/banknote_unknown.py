@@ -1,5 +1,6 @@
 """A denomination that is not enrolled: how often its notes register as another one, and how
-well regional agreement tells those from right registrations (chooses ``PARTIAL_AGREEMENT``).
+well regional agreement tells those from right registrations (chooses ``PARTIAL_AGREEMENT``,
+then ``COLOUR_FLOOR`` and ``COLOUR_LAYOUT`` of ``desktop/core/banknote/check.py``).
 
 Notes of one series share part of their design (the euro's flag, map and signature; the
 real's common back), so a note whose own denomination is not enrolled often registers on
@@ -7,9 +8,11 @@ those parts as another. For each set, every denomination is left out in turn: it
 are searched among the other denominations' sides (``not enrolled``) and among all sides
 (``right`` where the right side is found). The agreement of a registration is the lower
 quartile of its regions' gradient correlations with the reference
-(:func:`desktop.core.banknote.regions.region_correlations`). The threshold is chosen on the
-validation sets (BRL scans, dong photos: right kept minus not-enrolled kept, averaged); the
-EUR scans and photos are the test.
+(:func:`desktop.core.banknote.regions.region_correlations`); its colour difference (layout,
+cast) is :func:`desktop.core.banknote.regions.colour_difference`. The thresholds are chosen
+on the validation sets (BRL scans, dong photos: right kept minus not-enrolled kept,
+averaged), the region threshold alone first, then the colour rule's floor and layout with it
+(the cast's limit is the app's, not fitted); the EUR scans and photos are the test.
 
     python benchmarks/banknote_unknown.py [--data ../shared/data/banknotes]
 """
@@ -24,9 +27,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from desktop.core.banknote.check import MAX_COLOUR_CAST, agrees_in_full
 from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.model import BanknoteModel
-from desktop.core.banknote.regions import region_correlations
+from desktop.core.banknote.regions import colour_difference, region_correlations
 from desktop.core.banknote.register import SideIndex, local_features
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
@@ -41,18 +45,23 @@ from training.banknote.real_sets import (
 
 VALIDATION = ("BRL scans", "VND photos")
 THRESHOLDS = np.round(np.arange(0.20, 0.61, 0.05), 2)
+FLOORS = (0.20, 0.25, 0.30, 0.35)
+LAYOUTS = (2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
 Picture = tuple[str, np.ndarray]  # (denomination value, picture)
+Agreement = tuple[list[float], list[float] | None]  # regions; colour (layout, cast) or None
 
 
-def agreement(index: SideIndex, image: np.ndarray) -> tuple[str, float] | None:
-    """The key the search registers and its agreement (None: nothing verified)."""
+def agreement(index: SideIndex, image: np.ndarray) -> tuple[str, Agreement] | None:
+    """The key the search registers, its agreement and its colour difference (None: nothing
+    verified)."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     attempts, _, _ = index.search_picture(image, gray, local_features(gray))
     reg = attempts[0].registration if attempts else None
     if reg is None:
         return None
     regions = region_correlations(gray, reg)
-    return reg.key, float(np.quantile(regions, 0.25)) if len(regions) else 0.0
+    colour = colour_difference(image, reg)
+    return reg.key, (regions.tolist(), None if colour is None else list(colour))
 
 
 def leave_each_out(model: BanknoteModel, pictures: list[Picture],
@@ -106,9 +115,15 @@ def sets(model: BanknoteModel, data: Path) -> Iterable[tuple[str, dict]]:
         [(eur_reference_key(p), cv2.imread(str(p))) for p in refs])
 
 
-def kept(values: list[float], threshold: float) -> float:
-    """Share of registrations whose agreement reaches ``threshold``."""
-    return float(np.mean(np.array(values) >= threshold)) if values else float("nan")
+def kept(values: list[Agreement], threshold: float,
+         colour: tuple[float, float] | None = None) -> float:
+    """Share of registrations that agree in full (the app's :func:`agrees_in_full`) with
+    their regions' lower quartile at ``threshold`` and, with ``colour`` = (floor, layout),
+    that colour rule (without: none)."""
+    floor, layout = colour if colour is not None else (np.inf, 0.0)
+    ok = [agrees_in_full(np.array(regions), lambda c=c: c, threshold, floor, layout)
+          for regions, c in values]
+    return float(np.mean(ok)) if ok else float("nan")
 
 
 def main() -> int:
@@ -120,21 +135,29 @@ def main() -> int:
     model = BanknoteModel(default_banknote_model_dir(), "cpu")
     measured = dict(sets(model, args.data))
 
-    def score(t: float) -> float:
-        return float(np.mean([kept(measured[s]["right"], t)
-                              - kept(measured[s]["not_enrolled"], t) for s in VALIDATION]))
+    def score(t: float, colour: tuple[float, float] | None = None) -> float:
+        return float(np.mean([kept(measured[s]["right"], t, colour)
+                              - kept(measured[s]["not_enrolled"], t, colour)
+                              for s in VALIDATION]))
+
+    def both(m: dict, t: float, colour: tuple[float, float] | None = None) -> dict:
+        return {"right": kept(m["right"], t, colour),
+                "not_enrolled": kept(m["not_enrolled"], t, colour)}
 
     chosen = max(THRESHOLDS, key=score)
-    report = {"validation": list(VALIDATION), "chosen": float(chosen), "sets": {
-        name: {"pictures": m["pictures"], "right": len(m["right"]),
-               "not_enrolled": len(m["not_enrolled"]),
-               "kept": {f"{t:.2f}": {"right": kept(m["right"], t),
-                                     "not_enrolled": kept(m["not_enrolled"], t)}
-                        for t in THRESHOLDS}}
-        for name, m in measured.items()}}
+    rule = max(((f, c) for f in FLOORS for c in LAYOUTS), key=lambda fc: score(chosen, fc))
+    report = {"validation": list(VALIDATION), "chosen": float(chosen),
+              "colour": {"floor": rule[0], "layout": rule[1], "max_cast": MAX_COLOUR_CAST,
+                         "score": score(chosen, rule), "score_without": score(chosen)},
+              "sets": {name: {"pictures": m["pictures"], "right": len(m["right"]),
+                              "not_enrolled": len(m["not_enrolled"]),
+                              "kept": {f"{t:.2f}": both(m, t) for t in THRESHOLDS},
+                              "kept_with_colour": both(m, chosen, rule)}
+                       for name, m in measured.items()}}
     for name, row in report["sets"].items():
-        print(name, json.dumps(row["kept"][f"{chosen:.2f}"]), flush=True)
-    print("chosen on", VALIDATION, ":", chosen)
+        print(name, json.dumps(row["kept"][f"{chosen:.2f}"]), "with colour",
+              json.dumps(row["kept_with_colour"]), flush=True)
+    print("chosen on", VALIDATION, ":", chosen, "colour (floor, layout):", rule)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     return 0

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 
 import desktop.core.banknote.register as register
+from desktop.core.banknote.check import (
+    COLOUR_FLOOR,
+    COLOUR_LAYOUT,
+    MAX_COLOUR_CAST,
+    PARTIAL_AGREEMENT,
+    agrees_in_full,
+)
 from desktop.core.banknote.detect import load_bgr, read_note
+from desktop.core.banknote.regions import colour_difference
 from desktop.core.banknote.register import (
     QUICK_LOOKUP,
     WIDE_LOOKUP,
@@ -173,3 +183,43 @@ def test_the_same_picture_gives_the_same_result_whatever_ran_before(index: SideI
     cv2.setRNGSeed(12345)  # other work moves OpenCV's random generator
     cv2.randu(np.zeros((100, 100), np.float32), 0, 1)
     assert fresh() == first
+
+
+def test_a_colour_cast_is_told_from_colours_laid_out_otherwise(index: SideIndex) -> None:
+    image, _ = synthetic_capture(SPECS["ARC-20"], "front", "", SEED, 6)
+    reg = index.search(image)[0].registration
+    assert reg is not None and reg.key == "ARC-20-front"
+    layout, cast = colour_difference(image, reg)
+    assert layout < COLOUR_LAYOUT
+    # Warmer light: every region shifts alike, so the cast grows and the layout stays.
+    warm = np.clip(image.astype(np.int16) + np.array([-25, 0, 25], np.int16), 0, 255
+                   ).astype(np.uint8)
+    warm_layout, warm_cast = colour_difference(warm, reg)
+    assert warm_cast > cast + 10 and warm_layout < COLOUR_LAYOUT
+    # The part left of its centre recoloured (another denomination's colour there): the layout
+    # differs though the grey levels, and so the keypoints, barely change.
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    x_mid = int(reg.quad[:, 0].mean())  # the picture left of the note's centre
+    hsv[:, :x_mid, 0] = (hsv[:, :x_mid, 0].astype(np.int16) + 60) % 180
+    recoloured = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
+    assert colour_difference(recoloured, reg)[0] > 2 * COLOUR_LAYOUT
+    # A reference without colour tells nothing about colour.
+    grey = cv2.cvtColor(cv2.cvtColor(reg.side.image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    side = ReferenceSide.from_image(reg.key, "test:grey", grey)
+    assert colour_difference(image, replace(reg, side=side)) is None
+
+
+def test_colours_vouch_only_for_a_registration_that_mostly_agrees() -> None:
+    def unmeasured() -> tuple[float, float]:
+        raise AssertionError("the colours are measured only where they decide")
+
+    regions = np.array([0.9, 0.8, 0.7, 0.6])
+    assert agrees_in_full(regions, unmeasured)
+    low = np.full(4, COLOUR_FLOOR - 0.05)
+    assert not agrees_in_full(low, unmeasured)
+    between = np.full(4, (COLOUR_FLOOR + PARTIAL_AGREEMENT) / 2)
+    assert agrees_in_full(between, lambda: (COLOUR_LAYOUT - 1, 5.0))
+    assert not agrees_in_full(between, lambda: (COLOUR_LAYOUT + 1, 5.0))
+    assert not agrees_in_full(between, lambda: (1.0, MAX_COLOUR_CAST + 1))
+    assert not agrees_in_full(between, lambda: None)
+    assert not agrees_in_full(np.zeros(0), unmeasured)

@@ -5,7 +5,8 @@ is compared with the reference by the correlation of their gradient magnitudes a
 :data:`CORR_WIDTH` pixels wide: over the whole visible note (the search's sanity check, which
 rejects a homography fitted to repeated patterns) and region by region over a
 :data:`REGION_GRID` (a note of another denomination that shares part of the design agrees
-there only). Only numpy and OpenCV.
+there only); and by the layout of its colours over the same regions
+(:func:`colour_difference`). Only numpy and OpenCV.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 CORR_WIDTH = 256  # the correlation is computed at this width
 REGION_GRID = (4, 2)  # columns, rows of the regions compared one by one
+# A reference whose regions are all greyer than this (CIELAB chroma) has no colours to compare.
+MIN_REFERENCE_CHROMA = 4.0
 
 
 def gradient_image(gray: np.ndarray) -> np.ndarray:
@@ -34,19 +37,34 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-9))
 
 
+def _warped(picture: np.ndarray, reg: Registration) -> tuple[np.ndarray, np.ndarray]:
+    """The registered note at the correlation's width (the reference's frame) and which of its
+    pixels lie well inside the picture."""
+    ch, cw = reg.side.gradient.shape
+    c = reg.side.size[0] / cw  # coarse pixels -> reference pixels
+    m = reg.homography @ np.diag([c, c, 1.0])
+    warped = cv2.warpPerspective(picture, m, (cw, ch),
+                                 flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP)
+    valid = cv2.warpPerspective(np.full(picture.shape[:2], 255, np.uint8), m, (cw, ch),
+                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    return warped, cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0
+
+
 def aligned_gradients(picture_gray: np.ndarray, reg: Registration
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The registered note's gradient magnitudes and its reference's, at the correlation's
     width, and which of those pixels lie well inside the picture."""
-    grad = reg.side.gradient
-    ch, cw = grad.shape
-    c = reg.side.size[0] / cw  # coarse pixels -> reference pixels
-    m = reg.homography @ np.diag([c, c, 1.0])
-    warped = cv2.warpPerspective(picture_gray, m, (cw, ch),
-                                 flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP)
-    valid = cv2.warpPerspective(np.full(picture_gray.shape, 255, np.uint8), m, (cw, ch),
-                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
-    return gradient_image(warped), grad, cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0
+    warped, valid = _warped(picture_gray, reg)
+    return gradient_image(warped), reg.side.gradient, valid
+
+
+def _cells(valid: np.ndarray, grid: tuple[int, int]) -> list[tuple[slice, slice]]:
+    """The regions of a ``grid`` (columns, rows) at least half inside the picture."""
+    h, w = valid.shape
+    cells = [(slice(j * h // grid[1], (j + 1) * h // grid[1]),
+              slice(i * w // grid[0], (i + 1) * w // grid[0]))
+             for j in range(grid[1]) for i in range(grid[0])]
+    return [c for c in cells if valid[c].mean() >= 0.5]
 
 
 def region_correlations(picture_gray: np.ndarray, reg: Registration,
@@ -56,13 +74,37 @@ def region_correlations(picture_gray: np.ndarray, reg: Registration,
     picture are left out. A note of another denomination that shares some of the design
     (a flag, a map, a signature) registers on those parts and agrees poorly elsewhere."""
     a, b, valid = aligned_gradients(picture_gray, reg)
-    h, w = valid.shape
-    out = []
-    for j in range(grid[1]):
-        for i in range(grid[0]):
-            cell = (slice(j * h // grid[1], (j + 1) * h // grid[1]),
-                    slice(i * w // grid[0], (i + 1) * w // grid[0]))
-            v = valid[cell]
-            if v.mean() >= 0.5:
-                out.append(pearson(a[cell][v], b[cell][v]))
-    return np.array(out, np.float64)
+    return np.array([pearson(a[c][valid[c]], b[c][valid[c]]) for c in _cells(valid, grid)],
+                    np.float64)
+
+
+def colour_difference(picture: np.ndarray, reg: Registration,
+                      grid: tuple[int, int] = REGION_GRID) -> tuple[float, float] | None:
+    """How the registered note's colours differ from its reference's, as (layout, cast) in
+    CIELAB units. Each region of a ``grid`` gives the difference of its mean (a*, b*) from
+    the reference's; the *cast* is the mean of those differences (a camera's white balance
+    or the light shifts every region alike), the *layout* the largest difference left once
+    the cast is taken off (a note of another denomination differs region by region: its
+    colour where the reference has white paper or another colour). None where colour says
+    nothing: a picture or reference of one channel, a reference without colour (all its
+    regions greyer than :data:`MIN_REFERENCE_CHROMA`), fewer than two regions in the
+    picture."""
+    if picture.ndim != 3 or reg.side.image.ndim != 3:
+        return None
+    warped, valid = _warped(picture, reg)
+    ch, cw = valid.shape
+    ref = cv2.resize(reg.side.image, (cw, ch), interpolation=cv2.INTER_AREA)
+    cells = _cells(valid, grid)
+    if len(cells) < 2:
+        return None
+
+    def means(bgr: np.ndarray) -> np.ndarray:
+        ab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB)[..., 1:].astype(np.float32) - 128.0
+        return np.array([ab[c][valid[c]].mean(axis=0) for c in cells])
+
+    mine, theirs = means(warped), means(ref)
+    if np.linalg.norm(theirs, axis=1).max() < MIN_REFERENCE_CHROMA:
+        return None
+    diff = mine - theirs
+    cast = diff.mean(axis=0)
+    return float(np.linalg.norm(diff - cast, axis=1).max()), float(np.linalg.norm(cast))
