@@ -204,7 +204,7 @@ def test_a_query_with_a_finer_pen_is_grown_to_its_references_width() -> None:
     widths = reference_widths([(gray, "ref.png")] * 3, matching)
     assert widths == [width] * 3 and reference_widths([(gray, "ref.png")], off) == []
 
-    def unread():  # the service's lazy decoding of stored scans: never run when off
+    def unread():  # a caller's lazy decoding of stored scans: never run when off
         raise AssertionError("a stored scan was decoded for a contract without pen matching")
         yield
 
@@ -279,3 +279,41 @@ def test_a_models_contract_reaches_the_app(tiny_model) -> None:
     verifier = SignatureVerifier(tiny_model, provider="cpu")
     assert verifier.manifest.preprocessing == SignaturePreprocessing(min_stroke_px=3.2,
                                                                      match_pen=True)
+
+
+def test_stored_reference_widths_are_measured_once_and_again_when_a_scan_changes() -> None:
+    import cv2
+
+    from desktop.core.signature.preprocess import StoredWidths, scanned_stroke_width
+
+    matching, off = SignaturePreprocessing(match_pen=True), SignaturePreprocessing()
+    decoded: list[bytes] = []
+
+    def decode(data: bytes) -> np.ndarray:
+        decoded.append(data)
+        return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+
+    gray, other = _signature(235, seed=4), _signature(235, seed=5)
+    png, other_png = (cv2.imencode(".png", g)[1].tobytes() for g in (gray, other))
+    store = StoredWidths(decode)
+    width = scanned_stroke_width(gray, matching)
+    assert store.widths([(png, "a.png"), (png, "b.png")], matching) == [width, width]
+    assert decoded == [png]  # the same bytes are measured once
+    assert store.widths([(png, "a.png")], matching) == [width] and decoded == [png]
+    # A scan changed in the store (other bytes under the same name) is measured again.
+    assert store.widths([(other_png, "a.png")], matching) == [
+        scanned_stroke_width(other, matching)]
+    assert decoded == [png, other_png]
+    # Another contract measures again; one without pen matching decodes nothing.
+    thicker = SignaturePreprocessing(match_pen=True, min_contrast=30)
+    store.widths([(png, "a.png")], thicker)
+    assert len(decoded) == 3 and store.widths([(png, "a.png")], off) == [] and len(decoded) == 3
+    # At most MOST widths are kept: the least recently used go first.
+    store.MOST = 2
+    store.widths([(png, "a.png")], matching)  # used last of the three known
+    store.widths([(other_png, "a.png")], thicker)  # a fourth: two are forgotten
+    assert len(store._known) == 2 and len(decoded) == 4
+    store.widths([(png, "a.png")], matching)  # kept
+    assert len(decoded) == 4
+    store.widths([(other_png, "a.png")], matching)  # forgotten: measured again
+    assert len(decoded) == 5

@@ -43,9 +43,9 @@ from desktop.core.signature.enrollment import (
     rejected,
 )
 from desktop.core.signature.preprocess import (
+    StoredWidths,
     matched_inkmap,
     preprocess_signature,
-    reference_widths,
 )
 from desktop.core.signature.verification import VERDICT_WORDS, SignatureVerifier
 from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
@@ -67,6 +67,7 @@ class BranchService(AccessControl):
         self.verifier = verifier
         self.notes = BanknoteService(self, banknotes)  # its model is set once loaded
         self.settings = settings or DecisionSettings()
+        self._widths = StoredWidths(decode_png)  # the references' pens, measured once each
 
     @property
     def model(self) -> SignatureVerifier:
@@ -289,9 +290,8 @@ class BranchService(AccessControl):
         checkpoint()  # nothing is audited for a check cancelled before its verdict
         prep = self.model.manifest.preprocessing
         # The contract may grow the cheque's strokes to the references' (a finer pen): their
-        # widths are read from the stored scans (lazily: only when it does).
-        widths = reference_widths(((decode_png(r.image_png), r.source_name) for r in refs),
-                                  prep)
+        # widths are read from the stored scans (only when it does; each scan once).
+        widths = self._widths.widths([(r.image_png, r.source_name) for r in refs], prep)
         inkmap, grown = matched_inkmap(extraction.signature, prep, path, widths)
         query = self.model.embed_inkmaps([inkmap])[0]
         result = self.model.decide(np.stack([r.embedding for r in refs]), query,
