@@ -279,7 +279,7 @@ def pen_match(draws: int = 5) -> dict:
         prep = dataclasses.replace(shipped, match_pen=on)
         feats = embedder.embed(clean_inkmaps(val, prep))
         rob = robustness(embedder.embed, val, prep, feats, [1, 5], draws,
-                         pen=pen_for(val, prep, embedder.embed))
+                         pen=pen_for(val, prep, embedder.embed, as_scanned=feats))
         rob["largest_move"] = worst_move(rob)
         out["pen_matching" if on else "as_scanned"] = rob
         print("pen matching" if on else "as scanned", "clean:",

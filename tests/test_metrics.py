@@ -139,3 +139,38 @@ def test_pen_matched_queries_are_grown_to_each_draws_references() -> None:
     # References drawn with the finer pen: a wider query is not thinned (read as scanned).
     grown[0, 0] = [7.0, 7.0]
     assert pen.queries([1, 4], [0]).tolist() == [[7.0, 7.0]]
+
+
+def test_pen_matching_reuses_the_embeddings_as_scanned() -> None:
+    """The evaluation's as-scanned embeddings stand for growth 0: one embedding pass fewer,
+    the same figures."""
+    from desktop.core.signature.preprocess import (
+        MAX_STROKE_GROWTH,
+        SignaturePreprocessing,
+        batch,
+        preprocess_signature,
+    )
+    from training.signature.evaluate import pen_matching
+    from training.signature.synthetic import make_writer, render
+
+    prep = SignaturePreprocessing(match_pen=True)
+    rng = np.random.default_rng(5)
+    grays = [render(make_writer(rng), rng, background=235, noise=0.0) for _ in range(3)]
+    paths = [f"s{i}.png" for i in range(3)]
+    calls: list[int] = []
+
+    def embed(x: np.ndarray) -> np.ndarray:  # ink per quarter of the canvas: a fake feature
+        calls.append(len(x))
+        h, w = x.shape[2] // 2, x.shape[3] // 2
+        return np.stack([x[:, 0, :h, :w].mean((1, 2)), x[:, 0, :h, w:].mean((1, 2)),
+                         x[:, 0, h:, :w].mean((1, 2)), x[:, 0, h:, w:].mean((1, 2))], axis=1)
+
+    full = pen_matching(grays, paths, prep, embed)
+    assert len(calls) == MAX_STROKE_GROWTH + 1
+    as_scanned = embed(batch([preprocess_signature(g, prep, p)
+                              for g, p in zip(grays, paths, strict=True)]))
+    calls.clear()
+    reused = pen_matching(grays, paths, prep, embed, as_scanned=as_scanned)
+    assert len(calls) == MAX_STROKE_GROWTH
+    np.testing.assert_allclose(reused.grown, full.grown, rtol=0, atol=1e-6)
+    assert not np.allclose(full.grown[0], full.grown[1])  # growth changes what is embedded

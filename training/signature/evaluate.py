@@ -73,25 +73,35 @@ class PenMatching:
 
 
 def pen_matching(grays: Sequence[np.ndarray], paths: Sequence[str], prep: SignaturePreprocessing,
-                 embed: Embed, widths: np.ndarray | None = None) -> PenMatching:
+                 embed: Embed, widths: np.ndarray | None = None,
+                 as_scanned: np.ndarray | None = None) -> PenMatching:
     """:class:`PenMatching` of scans ``grays`` (each one the contract accepts): each
     embedded with its strokes grown by 0..:data:`MAX_STROKE_GROWTH` pixels. ``widths`` are
-    the reference widths (default: those of ``grays`` themselves)."""
+    the reference widths (default: those of ``grays`` themselves); ``as_scanned``, the
+    scans' embeddings as preprocessed without growth by the same ``embed``, spares embedding
+    them again."""
     query_widths = np.array([scanned_stroke_width(g, prep, p)
                              for g, p in zip(grays, paths, strict=True)])
-    grown = np.stack([embed(batch([preprocess_signature(g, prep, p, grow=grow)
-                                   for g, p in zip(grays, paths, strict=True)]))
-                      for grow in range(MAX_STROKE_GROWTH + 1)])
+
+    def grown_by(grow: int) -> np.ndarray:
+        if grow == 0 and as_scanned is not None:
+            return np.asarray(as_scanned)
+        return embed(batch([preprocess_signature(g, prep, p, grow=grow)
+                            for g, p in zip(grays, paths, strict=True)]))
+
+    grown = np.stack([grown_by(grow) for grow in range(MAX_STROKE_GROWTH + 1)])
     return PenMatching(prep, query_widths if widths is None else np.asarray(widths),
                        query_widths, grown)
 
 
-def pen_for(data: SignatureImages, prep: SignaturePreprocessing, embed: Embed
-            ) -> PenMatching | None:
-    """The pen matching of ``data``'s own scans when ``prep`` matches pens, else None."""
+def pen_for(data: SignatureImages, prep: SignaturePreprocessing, embed: Embed,
+            as_scanned: np.ndarray | None = None) -> PenMatching | None:
+    """The pen matching of ``data``'s own scans when ``prep`` matches pens, else None
+    (``as_scanned``: their embeddings as preprocessed, see :func:`pen_matching`)."""
     if not prep.match_pen:
         return None
-    return pen_matching(data.images, [str(s.path) for s in data.samples], prep, embed)
+    return pen_matching(data.images, [str(s.path) for s in data.samples], prep, embed,
+                        as_scanned=as_scanned)
 
 
 MAX_RANDOM = 200  # random-forgery queries per writer and draw (a sample of the other persons)

@@ -115,11 +115,11 @@ def evaluation(session, names: tuple[str, str], prep: SignaturePreprocessing, sp
     def graph(x: np.ndarray) -> np.ndarray:
         return embed(session, x, *names)
 
-    test_pen = pen_for(test, prep, graph)
+    test_pen = pen_for(test, prep, graph, as_scanned=features["model"])
+    val_pen = pen_for(val, prep, graph, as_scanned=val_features["model"])
     results, calibration, raw = evaluate_features(features, val, test, val_features, ks,
                                                   draws, seed, background=background,
-                                                  val_pen=pen_for(val, prep, graph),
-                                                  test_pen=test_pen)
+                                                  val_pen=val_pen, test_pen=test_pen)
     eer = {str(k): {m: results[str(k)][name]["eer_skilled"] for m, name in REPORT_NAMES.items()}
            for k in ks}
     out = {"results": results, "calibration": calibration, "raw": raw,

@@ -126,10 +126,11 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, ks: list[int] 
 
     features = {"model": embed(test_in), "pixel_nn": pixels(test_in)}
     val_features = {"model": embed(val_in), "pixel_nn": pixels(val_in)}
-    test_pen = evaluate.pen_for(test, prep, embed)
+    test_pen = evaluate.pen_for(test, prep, embed, as_scanned=features["model"])
     results, calibration, raw = evaluate.evaluate_features(
         features, val, test, val_features, ks, draws, seed, background=background,
-        val_pen=evaluate.pen_for(val, prep, embed), test_pen=test_pen,
+        val_pen=evaluate.pen_for(val, prep, embed, as_scanned=val_features["model"]),
+        test_pen=test_pen,
     )
     from training.signature.robustness import robustness
 
