@@ -170,7 +170,12 @@ def scanned_stroke_width(gray: np.ndarray, cfg: SignaturePreprocessing | None = 
     version 4's pen matching compares it; raises :class:`InputImageError` as
     :func:`preprocess_signature` does."""
     cfg = cfg or SignaturePreprocessing()
-    _, labels, keep, (y0, y1, x0, x1) = _signature_ink(gray, cfg, path)
+    return _found_width(_signature_ink(gray, cfg, path))
+
+
+def _found_width(found: tuple) -> float:
+    """The mean stroke width of the ink :func:`_signature_ink` found."""
+    _, labels, keep, (y0, y1, x0, x1) = found
     return stroke_width(keep[labels[y0:y1, x0:x1]])
 
 
@@ -240,12 +245,15 @@ def matched_inkmap(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Pa
     """A query's ink map with its pen matched to references of scanned stroke ``widths``
     (:func:`reference_widths`) as ``cfg`` asks, and the pixels its strokes grew by.
     ``inkmap``, the query as already preprocessed, is returned as it is when nothing grows."""
-    grow = 0
+    grow, found = 0, None
     if cfg.match_pen and len(widths):
-        grow = int(pen_growth(cfg, scanned_stroke_width(gray, cfg, path), widths))
+        found = _signature_ink(gray, cfg, path)  # found once: for the width and the ink map
+        grow = int(pen_growth(cfg, _found_width(found), widths))
     if grow == 0 and inkmap is not None:
         return inkmap, 0
-    return preprocess_signature(gray, cfg, path=path, grow=grow), grow
+    if found is None:
+        found = _signature_ink(gray, cfg, path)
+    return _inkmap(gray, cfg, path, grow, found), grow
 
 
 def preprocess_signature(
@@ -261,7 +269,13 @@ def preprocess_signature(
     Raises :class:`InputImageError` for images that are too small or blank.
     """
     cfg = cfg or SignaturePreprocessing()
-    found = _signature_ink(gray, cfg, path)  # the scan as given must pass the checks
+    # The scan as given must pass the checks, grown or not.
+    return _inkmap(gray, cfg, path, grow, _signature_ink(gray, cfg, path))
+
+
+def _inkmap(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | None,
+            grow: int, found: tuple) -> np.ndarray:
+    """:func:`preprocess_signature` from the ink :func:`_signature_ink` found in ``gray``."""
     # Grown before the ink is found, as if the finer pen had been the references' own: found
     # after, the specks a finer pen breaks a faint stroke into would stay dropped
     # (validation: the largest move under a one-pixel finer pen 9.3 points that way). A
