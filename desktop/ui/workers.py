@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QRunnable,
     QThreadPool,
     Signal,
+    Slot,
 )
 
 from desktop.core.cancel import CancelToken, cancellable
@@ -85,10 +86,14 @@ class TaskRunner(QObject):
         self.pool.start(task)
         return task
 
+    # Declared slots: PySide 6.8+ can crash when a signal emitted on a worker thread reaches
+    # an undeclared Python method (PYSIDE-3124); a CI run crashed inside this emit once.
+    @Slot(object)
     def _done(self, result: Any) -> None:
         _, on_done, _ = self._finish(self.sender())
         on_done(result)
 
+    @Slot(str)
     def _failed(self, message: str) -> None:
         _, _, on_failed = self._finish(self.sender())
         on_failed(message)
