@@ -49,12 +49,10 @@ def account_references(verifier, workload: SignatureWorkload) -> list[np.ndarray
 
 def account_widths(verifier, workload: SignatureWorkload) -> list[list[float]]:
     """Each account's references' scanned stroke widths, which the contract's pen matching
-    reads (empty lists when it does not match pens)."""
-    from desktop.core.signature.preprocess import reference_widths
-
-    prep = verifier.manifest.preprocessing
-    return [reference_widths(((verifier.prepare(p).gray, p) for p in a.references), prep)
-            for a in workload.accounts]
+    reads (empty lists when it does not match pens), as measured when each is prepared."""
+    if not verifier.manifest.preprocessing.match_pen:
+        return [[] for _ in workload.accounts]
+    return [[verifier.prepare(p).width for p in a.references] for a in workload.accounts]
 
 
 def query_jobs(workload: SignatureWorkload, refs: list,

@@ -173,7 +173,7 @@ def test_thin_strokes_are_thickened_to_the_contracts_width() -> None:
     assert as_scanned < 0.85 and thickened > 0.93
 
 
-def test_a_query_with_a_finer_pen_is_grown_to_its_references_width() -> None:
+def test_a_query_with_a_finer_pen_is_grown_to_its_references_width(monkeypatch) -> None:
     """Version 4: a query scanned with a finer pen than its references is thickened to their
     median width before the ink map is made, so it reads nearly as the references' pen would
     have drawn it; a query as wide or wider, and every query under a contract that does not
@@ -220,6 +220,20 @@ def test_a_query_with_a_finer_pen_is_grown_to_its_references_width() -> None:
     # The query's own prepared map comes back untouched when nothing grows.
     same, zero = matched_inkmap(gray, matching, "q.png", widths, inkmap=own)
     assert zero == 0 and same is own
+    # A scan prepared once gives its map and its width from one finding of the ink; a
+    # query's width known from that spares finding its ink again where nothing grows.
+    import desktop.core.signature.preprocess as pre
+
+    prepared, measured = pre.prepared_signature(finer, matching, "q.png")
+    assert measured == finer_width and pre.prepared_signature(finer, off)[1] is None
+    assert np.array_equal(prepared, preprocess_signature(finer, matching))
+    found = []
+    real = pre._signature_ink
+    monkeypatch.setattr(pre, "_signature_ink", lambda *a: found.append(1) or real(*a))
+    assert matched_inkmap(gray, matching, "q.png", widths, own, width)[0] is own
+    assert not found
+    known, known_px = matched_inkmap(finer, matching, "q.png", widths, prepared, measured)
+    assert known_px == px and np.array_equal(known, grown)
 
 
 def test_thinning_leaves_connected_one_pixel_centre_lines() -> None:

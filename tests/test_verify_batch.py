@@ -99,6 +99,8 @@ def test_a_query_with_a_finer_pen_is_matched_to_its_references(
                                        np.ones((3, 3), np.uint8)))
     query = verifier.prepare(finer)
     widths = reference_widths([(r.gray, r.path) for r in refs], prep)
+    assert [r.width for r in refs] == widths  # measured when prepared
+    assert query.width == reference_widths([(query.gray, query.path)], prep)[0]
     inkmap, grown = matched_inkmap(query.gray, prep, query.path, widths)
     assert grown >= 1 and not np.array_equal(inkmap, query.inkmap)
 

@@ -239,16 +239,28 @@ class StoredWidths:
         return out
 
 
+def prepared_signature(gray: np.ndarray, cfg: SignaturePreprocessing,
+                       path: str | Path | None = None) -> tuple[np.ndarray, float | None]:
+    """A scan's ink map as scanned (:func:`preprocess_signature`) and, when ``cfg`` matches
+    pens, its :func:`scanned_stroke_width` (else None), both from one finding of the ink."""
+    found = _signature_ink(gray, cfg, path)
+    return _inkmap(gray, cfg, path, 0, found), _found_width(found) if cfg.match_pen else None
+
+
 def matched_inkmap(gray: np.ndarray, cfg: SignaturePreprocessing, path: str | Path | None,
-                   widths: Sequence[float], inkmap: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, int]:
+                   widths: Sequence[float], inkmap: np.ndarray | None = None,
+                   width: float | None = None) -> tuple[np.ndarray, int]:
     """A query's ink map with its pen matched to references of scanned stroke ``widths``
     (:func:`reference_widths`) as ``cfg`` asks, and the pixels its strokes grew by.
-    ``inkmap``, the query as already preprocessed, is returned as it is when nothing grows."""
+    ``inkmap``, the query as already preprocessed, is returned as it is when nothing grows;
+    ``width``, the query's own scanned stroke width when already measured, spares finding
+    its ink again to measure it."""
     grow, found = 0, None
     if cfg.match_pen and len(widths):
-        found = _signature_ink(gray, cfg, path)  # found once: for the width and the ink map
-        grow = int(pen_growth(cfg, _found_width(found), widths))
+        if width is None:
+            found = _signature_ink(gray, cfg, path)  # found once: for the width and the map
+            width = _found_width(found)
+        grow = int(pen_growth(cfg, width, widths))
     if grow == 0 and inkmap is not None:
         return inkmap, 0
     if found is None:

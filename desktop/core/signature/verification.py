@@ -45,8 +45,8 @@ from desktop.core.signature.manifest import Calibration
 from desktop.core.signature.preprocess import (
     batch,
     matched_inkmap,
-    preprocess_signature,
-    reference_widths,
+    prepared_signature,
+    scanned_stroke_width,
 )
 
 GENUINE, REVIEW, FORGED = "genuine", "needs review", "forged"
@@ -102,6 +102,9 @@ class PreparedImage:
     gray: np.ndarray
     inkmap: np.ndarray
     warning: str | None = None  # e.g. a whole cheque given where a signature crop belongs
+    # The scan's stroke width as the contract's pen matching measures it (None when the
+    # contract does not match pens, or when not measured).
+    width: float | None = None
 
 
 @dataclass(frozen=True)
@@ -184,13 +187,13 @@ class SignatureVerifier:
         ``check_crop`` the result carries a warning when the image looks like a whole cheque
         rather than a signature crop (the comparison window's query)."""
         gray = load_gray(path, page=page)
-        inkmap = preprocess_signature(gray, self.manifest.preprocessing, path=path)
+        inkmap, width = prepared_signature(gray, self.manifest.preprocessing, path)
         warning = None
         if check_crop:
             from desktop.core.signature.cheque import whole_cheque_warning
 
             warning = whole_cheque_warning(gray)
-        return PreparedImage(str(path), gray, inkmap, warning)
+        return PreparedImage(str(path), gray, inkmap, warning, width)
 
     def _prepare_or_error(self, path: str | Path) -> PreparedImage | InputImageError:
         try:
@@ -243,7 +246,7 @@ class SignatureVerifier:
         def flush() -> None:
             emb = self.embed_inkmaps([
                 matched_inkmap(q.gray, self.manifest.preprocessing, q.path, widths[i],
-                               q.inkmap)[0]
+                               q.inkmap, q.width)[0]
                 if widths else q.inkmap for i, q in waiting])
             for (i, _), query in zip(waiting, emb, strict=True):
                 try:
@@ -379,8 +382,10 @@ class SignatureVerifier:
             raise InputImageError(None, Message(N_("at least one reference signature is "
                                                    "needed")))
         prep = self.manifest.preprocessing
-        widths = reference_widths([(r.gray, r.path) for r in references], prep)
-        inkmap, _ = matched_inkmap(query.gray, prep, query.path, widths, query.inkmap)
+        widths = [r.width if r.width is not None else scanned_stroke_width(r.gray, prep, r.path)
+                  for r in references] if prep.match_pen else []
+        inkmap, _ = matched_inkmap(query.gray, prep, query.path, widths, query.inkmap,
+                                   query.width)
         emb = self.embed_inkmaps([r.inkmap for r in references] + [inkmap])
         return self.decide(emb[:-1], emb[-1], method=method, target_far=target_far)
 
