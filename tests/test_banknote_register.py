@@ -115,6 +115,32 @@ def test_the_wide_lookup_and_finer_keypoints_run_only_where_nothing_was_verified
     assert fine > default  # the last search on the finer keypoints (FINE_CONTRAST)
 
 
+def test_a_lookup_split_over_threads_finds_the_same_neighbours(index: SideIndex,
+                                                               monkeypatch) -> None:
+    image, _ = synthetic_capture(SPECS["ARC-20"], "front", "", SEED, 7)
+    query = local_features(image)
+    monkeypatch.setattr(register, "LOOKUP_PART", 64)
+    assert len(query) >= 3 * register.LOOKUP_PART  # enough keypoints for three parts
+    monkeypatch.setattr(register, "LOOKUP_THREADS", 3)
+    parts: list[int] = []
+    pool = register._pool()
+
+    class Spy:
+        def map(self, fn, chunks):  # noqa: ANN001, ANN202
+            chunks = list(chunks)
+            parts.append(len(chunks))
+            return pool.map(fn, chunks)
+
+    monkeypatch.setattr(register, "_pool", Spy)
+    split = index.neighbours(query, WIDE_LOOKUP)
+    assert parts == [3]
+    monkeypatch.setattr(register, "LOOKUP_THREADS", 1)
+    whole = index.neighbours(query, WIDE_LOOKUP)
+    assert split.index.shape == (len(query), WIDE_LOOKUP[0])
+    np.testing.assert_array_equal(split.index, whole.index)
+    np.testing.assert_array_equal(split.distance, whole.distance)
+
+
 def test_a_washed_out_picture_is_read_on_its_stretched_contrast(index: SideIndex,
                                                                monkeypatch) -> None:
     image, _ = synthetic_capture(SPECS["BOR-5"], "front", "", SEED, 6)

@@ -30,7 +30,10 @@ Only numpy and OpenCV: no Qt, no torch.
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import cv2
@@ -89,6 +92,18 @@ MIN_VISIBLE = 0.15  # share of the reference inside the picture (a quarter of a 
 MAX_STRETCH = 5.0  # largest over smallest scale of the homography at the note's centre
 MAX_NOTES = 6
 FLANN_SEED = 20261201
+# A picture's keypoints are looked up in this many parts at once (the kd-tree lookup is most
+# of a check's time and OpenCV lets go of Python's lock while it searches; each keypoint's
+# neighbours are the same however the keypoints are split). A part has at least
+# LOOKUP_PART keypoints: fewer are not worth a thread.
+LOOKUP_THREADS = min(4, os.cpu_count() or 1)
+LOOKUP_PART = 128
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """The threads that share a picture's lookup (made at first use, kept for the process)."""
+    return ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="side-lookup")
 
 
 @dataclass(frozen=True)
@@ -306,7 +321,15 @@ class SideIndex:
             # result for the same picture, whatever ran before.
             cv2.setRNGSeed(FLANN_SEED)
             self._flann = cv2.flann_Index(self._all, {"algorithm": 1, "trees": 4})
-        idx, sq = self._flann.knnSearch(query.descriptors, k, params={"checks": lookup[1]})
+        flann, params = self._flann, {"checks": lookup[1]}
+        parts = min(LOOKUP_THREADS, len(query) // LOOKUP_PART)
+        if parts <= 1:
+            idx, sq = flann.knnSearch(query.descriptors, k, params=params)
+        else:
+            found = list(_pool().map(lambda d: flann.knnSearch(d, k, params=params),
+                                     np.array_split(query.descriptors, parts)))
+            idx = np.concatenate([f[0] for f in found])
+            sq = np.concatenate([f[1] for f in found])
         return _Neighbours(idx.astype(np.int64), np.sqrt(np.maximum(sq, 0.0)))
 
     def _votes(self, nb: _Neighbours) -> np.ndarray:
