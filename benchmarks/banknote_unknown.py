@@ -60,6 +60,7 @@ def agreement(index: SideIndex, image: np.ndarray) -> tuple[str, Agreement] | No
     if reg is None:
         return None
     regions = region_correlations(gray, reg)
+    regions = regions[np.isfinite(regions)]  # regions mostly outside the picture left out
     colour = colour_difference(image, reg)
     return reg.key, (regions.tolist(), None if colour is None else list(colour))
 

@@ -8,6 +8,7 @@ import pytest
 
 from desktop.core.banknote.check import MATCHES_IN_PART, confidence_inputs, local_confidence
 from desktop.core.banknote.model import BanknoteModel, compare_sides
+from desktop.core.banknote.regions import REGION_WORDS
 from desktop.core.errors import InputImageError
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.data import all_specs, spec_key, synthetic_capture
@@ -95,6 +96,28 @@ def test_a_note_not_enrolled_that_registers_on_a_shared_design_is_not_passed(
     part = next(r for r in check.reasons if "only in part" in r)
     assert part.template == MATCHES_IN_PART and part.values["agree"] in part
     assert check.top[0].confidence <= 0.5  # not "97% sure" of a name read off shared parts
+    # The regions that differ are named in the reason and outlined on the note shown.
+    differing = check.differing_regions
+    agree, total = int(part.values["agree"]), int(part.values["total"])
+    assert differing and len(differing) == total - agree
+    assert part.values["regions"] == ", ".join(REGION_WORDS[i] for i in differing)
+    marked = check.marked_note()
+    assert marked.shape == check.note_image.shape and not np.array_equal(marked,
+                                                                         check.note_image)
+
+
+def test_a_registered_note_with_no_region_to_compare_is_never_passed(
+        model: BanknoteModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    import desktop.core.banknote.check as check_module
+
+    image, _ = synthetic_capture(_spec("ARC", 20), "front", "", SEED, 0)
+    assert model.check(image).verdict == "genuine"
+    # Every region mostly outside the picture (NaN): nothing agrees, nothing can be named.
+    monkeypatch.setattr(check_module, "region_correlations", lambda _g, _r: np.full(8, np.nan))
+    check = model.check(image)
+    assert check.verdict == "suspect" and check.differing_regions == []
+    part = next(r for r in check.reasons if r.template == MATCHES_IN_PART)
+    assert "0 of 0 regions agree; it differs at the regions outside the picture" in part
 
 
 def test_an_unverified_note_is_read_but_paper_the_finder_sees_no_note_in_is_refused(

@@ -17,7 +17,12 @@ from desktop.core.banknote.check import (
     agrees_in_full,
 )
 from desktop.core.banknote.detect import load_bgr, read_note
-from desktop.core.banknote.regions import colour_difference
+from desktop.core.banknote.regions import (
+    colour_difference,
+    outline_regions,
+    region_correlations,
+    region_names,
+)
 from desktop.core.banknote.register import (
     QUICK_LOOKUP,
     WIDE_LOOKUP,
@@ -233,6 +238,33 @@ def test_a_colour_cast_is_told_from_colours_laid_out_otherwise(index: SideIndex)
     grey = cv2.cvtColor(cv2.cvtColor(reg.side.image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     side = ReferenceSide.from_image(reg.key, "test:grey", grey)
     assert colour_difference(image, replace(reg, side=side)) is None
+
+
+def test_regions_are_named_and_outlined_where_they_are(index: SideIndex) -> None:
+    image, corners = synthetic_capture(SPECS["BOR-5"], "front", "", SEED, 6)
+    reg = index.search(image)[0].registration
+    assert reg is not None
+    whole = region_correlations(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), reg)
+    assert whole.shape == (8,) and np.isfinite(whole).all()
+    # Half of the note cut off the picture (the same registration holds for the part left):
+    # the regions out of it are NaN, neither agreeing nor differing; the rule reads the rest.
+    cut = image[:, : int(corners[:, 0].min() + 0.5 * np.ptp(corners[:, 0]))]
+    part = region_correlations(cv2.cvtColor(cut, cv2.COLOR_BGR2GRAY), reg)
+    assert np.isnan(part).sum() >= 2 and (part[np.isfinite(part)] == whole[np.isfinite(part)]
+                                          ).sum() >= 2
+    assert agrees_in_full(part, lambda: None) == agrees_in_full(part[np.isfinite(part)],
+                                                                lambda: None)
+    # Named as a clerk reads the upright note, row by row; one listing a window translates.
+    names = region_names([0, 6])
+    assert names == "top left, bottom centre-right" and names.template == "{first}, {rest}"
+    assert region_names([]) == ""
+    # Outlined: only pixels of those regions change.
+    note = np.full((100, 200, 3), 255, np.uint8)
+    marked = outline_regions(note, [0, 6])
+    changed = (marked != note).any(axis=2)
+    assert changed[:50, :50].any() and changed[50:, 100:150].any()
+    changed[:50, :50] = changed[50:, 100:150] = False
+    assert not changed.any() and (note == 255).all()  # the note itself is left as it was
 
 
 def test_colours_vouch_only_for_a_registration_that_mostly_agrees() -> None:

@@ -14,6 +14,7 @@ from desktop.core.branch.service import BranchService
 from desktop.core.paths import default_banknote_model
 from desktop.core.store.backends import SQLiteStore
 from desktop.ui.branch_window import BranchWindow
+from desktop.ui.widgets import bgr_pixmap
 from tests.conftest import PASSWORDS
 from training.banknote.data import all_specs, synthetic_capture
 
@@ -181,6 +182,18 @@ def test_clerk_checks_genuine_counterfeit_camera_and_bad_pictures(qtbot, app_par
     with qtbot.waitSignal(screen.check_done, timeout=30000):
         screen.open_scanned(pages)
     assert "3 pages were scanned; the first is checked" in screen.sides_label.text()
+
+    # A note of a denomination with no reference (ARC 50) registers on the design it shares
+    # with another: the regions that differ are named, and outlined on the note shown.
+    with qtbot.waitSignal(screen.check_done, timeout=30000) as done:
+        screen.open_note(_capture(tmp_path, "ARC-50-front", index=4))
+    part = done.args[0].check
+    assert part.verdict == "suspect" and part.differing_regions, part.reasons
+    assert "it differs at" in screen.reasons_label.text()
+    shown_note = screen.straight.pixmap().toImage()
+    plain = bgr_pixmap(part.note_image, screen.straight.size()).toImage()
+    assert shown_note == bgr_pixmap(part.marked_note(), screen.straight.size()).toImage()
+    assert shown_note != plain
 
 
 def test_operator_enrolls_a_new_denomination_and_the_clerk_reads_it(qtbot, app_parts,

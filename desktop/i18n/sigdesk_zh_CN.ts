@@ -172,12 +172,16 @@
         <translation>图片中未找到纸币：没有任何参考面的印刷细节相符，纸币查找器也未看到纸币（是纸张、支票还是信件？如果图片中只有纸币的一部分，请展示整张纸币）</translation>
     </message>
     <message>
+        <source>the regions outside the picture</source>
+        <translation>图片之外的区域</translation>
+    </message>
+    <message>
         <source>an enrolled denomination: its printed detail matches the operator&apos;s reference, but the app has no counterfeit model for it and the embedder never learned it, so authenticity is not judged: check the security features by hand</source>
         <translation>登记的面额：其印刷细节与操作员登记的参考纸币相符，但软件没有该面额的伪钞模型，嵌入模型也未学习过它，因此不判断真伪：请人工检查防伪特征</translation>
     </message>
     <message>
-        <source>its printed detail matches the {note} only in part ({agree} of {total} regions agree): a denomination or series that is not enrolled may share that design, or the picture is poor; compare the note with the reference</source>
-        <translation>其印刷细节仅部分与 {note} 相符（{total} 个区域中有 {agree} 个一致）：可能是共用该图案的未登记面额或版本，或图片质量不佳；请将纸币与参考纸币比对</translation>
+        <source>its printed detail matches the {note} only in part ({agree} of {total} regions agree; it differs at {regions}, outlined on the note): a denomination or series that is not enrolled may share that design, or the picture is poor; compare the note with the reference</source>
+        <translation>其印刷细节仅部分与 {note} 相符（{total} 个区域中有 {agree} 个一致；不同之处在{regions}，已在纸币上框出）：可能是共用该图案的未登记面额或版本，或图片质量不佳；请将纸币与参考纸币比对</translation>
     </message>
     <message>
         <source>its stored image cannot be decoded; revoke it and enroll it again</source>
@@ -1046,6 +1050,42 @@
     <message>
         <source>no store at {store} (the database has no SigDesk tables); check the location, or create the store with --create (the app&apos;s first start makes it)</source>
         <translation>{store} 处没有数据库（其中没有 SigDesk 的表）；请检查位置，或用 --create 创建（软件首次启动时会自动创建）</translation>
+    </message>
+    <message>
+        <source>top left</source>
+        <translation>左上</translation>
+    </message>
+    <message>
+        <source>top centre-left</source>
+        <translation>上方中偏左</translation>
+    </message>
+    <message>
+        <source>top centre-right</source>
+        <translation>上方中偏右</translation>
+    </message>
+    <message>
+        <source>top right</source>
+        <translation>右上</translation>
+    </message>
+    <message>
+        <source>bottom left</source>
+        <translation>左下</translation>
+    </message>
+    <message>
+        <source>bottom centre-left</source>
+        <translation>下方中偏左</translation>
+    </message>
+    <message>
+        <source>bottom centre-right</source>
+        <translation>下方中偏右</translation>
+    </message>
+    <message>
+        <source>{first}, {rest}</source>
+        <translation>{first}、{rest}</translation>
+    </message>
+    <message>
+        <source>bottom right</source>
+        <translation>右下</translation>
     </message>
 </context>
 <context>

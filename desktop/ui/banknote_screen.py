@@ -282,7 +282,7 @@ class BanknoteScreen(QWidget):
         self.frame.setToolTip(note.name)
         corners = c.reading.quad.corners  # the note's TL, TR, BR, BL as the detector read it
         self.picture.set_picture(picture, np.roll(corners, 2, axis=0) if c.turned else corners)
-        self.straight.setPixmap(bgr_pixmap(c.note_image, self.straight.size()))
+        self.straight.setPixmap(bgr_pixmap(c.marked_note(), self.straight.size()))
         self._show_denomination(c)
         self._show_verdict(c)
         self._show_nearest(c)
@@ -391,7 +391,7 @@ class BanknoteScreen(QWidget):
 
     def _show_other(self) -> None:
         b = self.other.check
-        self.other_view.setPixmap(bgr_pixmap(b.note_image, self.other_view.size()))
+        self.other_view.setPixmap(bgr_pixmap(b.marked_note(), self.other_view.size()))
         other = self.tr("Other side ({name}): {note}, {percent} sure, {verdict}{reasons}.").format(
             name=self.other.name, note=worded(b.denomination.label),
             percent=f"{b.top[0].confidence:.0%}", verdict=note_verdict_text(b.verdict),

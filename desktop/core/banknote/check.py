@@ -28,7 +28,7 @@ import numpy as np
 from desktop.core.banknote.detect import NoteOrientation, NoteQuad, NoteReading
 from desktop.core.banknote.manifest import NoteClass
 from desktop.core.banknote.preprocess import preprocess_banknote
-from desktop.core.banknote.regions import colour_difference, region_correlations
+from desktop.core.banknote.regions import colour_difference, region_correlations, region_names
 from desktop.core.banknote.register import (
     MIN_INLIERS,
     Attempt,
@@ -102,14 +102,16 @@ MAX_COLOUR_CAST = 15.0
 # validation registrations, about a quarter were right when each denomination was in turn
 # not enrolled; with all enrolled, most were: the share depends on what a branch enrolled.
 PARTIAL_CONFIDENCE = 0.5
+OUTSIDE_REGIONS = N_("the regions outside the picture")
 ENROLLED_CAVEAT = Reason(N_(
     "an enrolled denomination: its printed detail matches the operator's reference, but the "
     "app has no counterfeit model for it and the embedder never learned it, so authenticity "
     "is not judged: check the security features by hand"))
 MATCHES_IN_PART = N_(
-    "its printed detail matches the {note} only in part ({agree} of {total} regions agree): a "
-    "denomination or series that is not enrolled may share that design, or the picture is "
-    "poor; compare the note with the reference")
+    "its printed detail matches the {note} only in part ({agree} of {total} regions agree; "
+    "it differs at {regions}, outlined on the note): a denomination or series that is not "
+    "enrolled may share that design, or the picture is poor; compare the note with the "
+    "reference")
 
 
 def check_note(model: BanknoteModel, image: np.ndarray, path: str | Path | None = None,
@@ -247,13 +249,21 @@ def _check_registered(model: BanknoteModel, image: np.ndarray, gray: np.ndarray,
     if reg.visible < MIN_JUDGED_VISIBLE:
         reasons.append(Reason(N_("only {visible} of the note is in the picture: show the "
                                  "whole note to judge it"), visible=f"{reg.visible:.0%}"))
+    differing = []
     if partial:
-        agree, total = str(int((regions >= PARTIAL_AGREEMENT).sum())), str(len(regions))
-        reasons.append(Reason(MATCHES_IN_PART, note=note.label, agree=agree, total=total))
+        # NaN (a region mostly outside the picture) is neither agreeing nor differing; a
+        # note with no region in the picture to name is one mostly outside it.
+        differing = [int(i) for i in np.flatnonzero(regions < PARTIAL_AGREEMENT)]
+        agree = int((regions >= PARTIAL_AGREEMENT).sum())
+        reasons.append(Reason(MATCHES_IN_PART, note=note.label, agree=str(agree),
+                              total=str(int(np.isfinite(regions).sum())),
+                              regions=region_names(differing) if differing
+                              else Message(OUTSIDE_REGIONS)))
     times[JUDGE] = (time.perf_counter() - t) * 1000
     check = _result(model, reading, False, upright, q, top, reasons, enrolled, times,
                     svm_class, cscore, reg)
     check.caveats = caveats
+    check.differing_regions = differing
     return check
 
 
@@ -263,7 +273,10 @@ def agrees_in_full(regions: np.ndarray, colour: Callable[[], tuple[float, float]
     """Whether a registered note agrees with its reference beyond a shared design: the lower
     quartile of its ``regions``' correlations reaches ``threshold``, or ``floor`` with its
     colours (``colour()``: layout and cast, measured only then) laid out as the reference's
-    (within ``layout`` and :data:`MAX_COLOUR_CAST`). The defaults are the app's rule."""
+    (within ``layout`` and :data:`MAX_COLOUR_CAST`). The defaults are the app's rule.
+    Regions that are NaN (mostly outside the picture) are left out."""
+    regions = np.asarray(regions, np.float64)
+    regions = regions[np.isfinite(regions)]
     agreement = float(np.quantile(regions, 0.25)) if len(regions) else 0.0
     if agreement >= threshold:
         return True

@@ -6,21 +6,31 @@ is compared with the reference by the correlation of their gradient magnitudes a
 rejects a homography fitted to repeated patterns) and region by region over a
 :data:`REGION_GRID` (a note of another denomination that shares part of the design agrees
 there only); and by the layout of its colours over the same regions
-(:func:`colour_difference`). Only numpy and OpenCV.
+(:func:`colour_difference`). The regions that differ are named for the clerk
+(:func:`region_names`) and outlined on the note (:func:`outline_regions`). Only numpy and
+OpenCV.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+
+from desktop.core.errors import N_, Message
 
 if TYPE_CHECKING:
     from desktop.core.banknote.register import Registration
 
 CORR_WIDTH = 256  # the correlation is computed at this width
 REGION_GRID = (4, 2)  # columns, rows of the regions compared one by one
+# The regions' names as a clerk reads them on the upright note, row by row (REGION_GRID).
+REGION_WORDS = (N_("top left"), N_("top centre-left"), N_("top centre-right"),
+                N_("top right"), N_("bottom left"), N_("bottom centre-left"),
+                N_("bottom centre-right"), N_("bottom right"))
+assert len(REGION_WORDS) == REGION_GRID[0] * REGION_GRID[1]
 # A reference whose regions are all greyer than this (CIELAB chroma) has no colours to compare.
 MIN_REFERENCE_CHROMA = 4.0
 
@@ -58,24 +68,56 @@ def aligned_gradients(picture_gray: np.ndarray, reg: Registration
     return gradient_image(warped), reg.side.gradient, valid
 
 
+def _all_cells(shape: tuple[int, ...], grid: tuple[int, int]) -> list[tuple[slice, slice]]:
+    """Every region of a ``grid`` (columns, rows) over an image of ``shape``, row by row."""
+    h, w = shape[:2]
+    return [(slice(j * h // grid[1], (j + 1) * h // grid[1]),
+             slice(i * w // grid[0], (i + 1) * w // grid[0]))
+            for j in range(grid[1]) for i in range(grid[0])]
+
+
 def _cells(valid: np.ndarray, grid: tuple[int, int]) -> list[tuple[slice, slice]]:
     """The regions of a ``grid`` (columns, rows) at least half inside the picture."""
-    h, w = valid.shape
-    cells = [(slice(j * h // grid[1], (j + 1) * h // grid[1]),
-              slice(i * w // grid[0], (i + 1) * w // grid[0]))
-             for j in range(grid[1]) for i in range(grid[0])]
-    return [c for c in cells if valid[c].mean() >= 0.5]
+    return [c for c in _all_cells(valid.shape, grid) if valid[c].mean() >= 0.5]
 
 
 def region_correlations(picture_gray: np.ndarray, reg: Registration,
                         grid: tuple[int, int] = REGION_GRID) -> np.ndarray:
-    """The gradient correlation of each region of a ``grid`` (columns, rows) over the
-    registered note with the same region of its reference; regions less than half inside the
-    picture are left out. A note of another denomination that shares some of the design
-    (a flag, a map, a signature) registers on those parts and agrees poorly elsewhere."""
+    """The gradient correlation of each region of a ``grid`` (columns, rows; row by row, as
+    :data:`REGION_WORDS` names them) over the registered note with the same region of its
+    reference; NaN for a region less than half inside the picture. A note of another
+    denomination that shares some of the design (a flag, a map, a signature) registers on
+    those parts and agrees poorly elsewhere."""
     a, b, valid = aligned_gradients(picture_gray, reg)
-    return np.array([pearson(a[c][valid[c]], b[c][valid[c]]) for c in _cells(valid, grid)],
-                    np.float64)
+    return np.array([pearson(a[c][valid[c]], b[c][valid[c]]) if valid[c].mean() >= 0.5
+                     else np.nan for c in _all_cells(valid.shape, grid)], np.float64)
+
+
+def region_names(indices: Sequence[int]) -> Message:
+    """The regions ``indices`` (of :data:`REGION_GRID`) as one listing a window translates
+    (each name a word of :data:`REGION_WORDS`)."""
+    names = [Message(REGION_WORDS[i]) for i in indices]
+    if not names:
+        return Message("")
+    listing = names[-1]
+    for name in reversed(names[:-1]):
+        listing = Message(N_("{first}, {rest}"), first=name, rest=listing)
+    return listing
+
+
+def outline_regions(note: np.ndarray, indices: Sequence[int],
+                    grid: tuple[int, int] = REGION_GRID,
+                    colour: tuple[int, int, int] = (40, 40, 220)) -> np.ndarray:
+    """A copy of an upright registered note (BGR, in its reference's frame) with the regions
+    ``indices`` of a ``grid`` outlined, for the clerk to see where it differs."""
+    out = note.copy() if note.ndim == 3 else cv2.cvtColor(note, cv2.COLOR_GRAY2BGR)
+    thick = max(2, round(max(out.shape[:2]) / 200))
+    cells = _all_cells(out.shape, grid)
+    for i in indices:
+        rows, cols = cells[i]
+        cv2.rectangle(out, (cols.start + thick, rows.start + thick),
+                      (cols.stop - 1 - thick, rows.stop - 1 - thick), colour, thick)
+    return out
 
 
 def colour_difference(picture: np.ndarray, reg: Registration,

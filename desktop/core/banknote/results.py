@@ -13,6 +13,7 @@ import numpy as np
 
 from desktop.core.banknote.detect import NoteReading
 from desktop.core.banknote.manifest import NoteClass, side_word
+from desktop.core.banknote.regions import outline_regions
 from desktop.core.banknote.register import Attempt, Registration
 from desktop.core.errors import N_, Message
 
@@ -87,11 +88,20 @@ class BanknoteCheck:
     registration: Registration | None = None  # the side verified by local features
     caveats: list[Reason] = field(default_factory=list)  # limits of this verdict, for the clerk
     attempts: list[Attempt] = field(default_factory=list)  # sides tried, verified first
+    # Regions (of regions.REGION_GRID, row by row) of a registered note that its reasons name
+    # as differing from the reference; the screen outlines them on the note.
+    differing_regions: list[int] = field(default_factory=list)
 
     @property
     def denomination(self) -> NoteClass:
         """The best reading."""
         return self.top[0].note
+
+    def marked_note(self) -> np.ndarray:
+        """The note as read, with :attr:`differing_regions` outlined (BGR)."""
+        if not self.differing_regions:
+            return self.note_image
+        return outline_regions(self.note_image, self.differing_regions)
 
 
 def compare_sides(first: BanknoteCheck, second: BanknoteCheck) -> list[Reason]:
