@@ -120,6 +120,30 @@ def test_a_registered_note_with_no_region_to_compare_is_never_passed(
     assert "0 of 0 regions agree; it differs at the regions outside the picture" in part
 
 
+def test_a_note_the_second_opinion_reads_otherwise_is_shown_at_most_even(
+        model: BanknoteModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    image, _ = synthetic_capture(_spec("ARC", 20), "front", "", SEED, 0)
+    sure = model.check(image)
+    assert sure.svm_class.key == "ARC-20-front" and sure.top[0].confidence > 0.9
+    other = next(c for c in model.manifest.classes if c.key != "ARC-20-front")
+    monkeypatch.setattr(model, "svm_class", lambda _q: other)
+    check = model.check(image)
+    assert check.denomination.key == "ARC-20-front" and check.verdict == "suspect"
+    assert any(f"the SVM reads it as {other.label}" in r for r in check.reasons)
+    assert check.top[0].confidence <= 0.5  # not "99% sure" when the readings disagree
+    assert sum(s.confidence for s in check.top) == pytest.approx(
+        sum(s.confidence for s in sure.top), abs=0.02)
+    # A note no side is verified in (mirrored): the embedder's reading, sure while the SVM
+    # agrees, capped the same way when it does not.
+    mirrored = cv2.flip(synthetic_capture(_spec("BOR", 10), "front", "", SEED, 5)[0], 1)
+    monkeypatch.undo()
+    unknown = model.check(mirrored)
+    assert unknown.registration is None and unknown.top[0].note.key == "BOR-10-front"
+    assert unknown.svm_class.key == "BOR-10-front" and unknown.top[0].confidence > 0.9
+    monkeypatch.setattr(model, "svm_class", lambda _q: other)
+    assert model.check(mirrored).top[0].confidence <= 0.5
+
+
 def test_an_unverified_note_is_read_but_paper_the_finder_sees_no_note_in_is_refused(
         model: BanknoteModel, monkeypatch: pytest.MonkeyPatch) -> None:
     # A mirrored note: no side's keypoints match, the outline and the finder still see it.

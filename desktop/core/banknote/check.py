@@ -101,6 +101,9 @@ MAX_COLOUR_CAST = 15.0
 # The denomination's confidence when the agreement is partial: no more than even. Of such
 # validation registrations, about a quarter were right when each denomination was in turn
 # not enrolled; with all enrolled, most were: the share depends on what a branch enrolled.
+# The same cap holds when a second reading of a shipped denomination (the multi-class SVM,
+# or the embedder within its threshold) names another: two readings that disagree cannot
+# make the first one sure (on the synthetic test notes the SVM agreed on every genuine one).
 PARTIAL_CONFIDENCE = 0.5
 OUTSIDE_REGIONS = N_("the regions outside the picture")
 ENROLLED_CAVEAT = Reason(N_(
@@ -222,21 +225,21 @@ def _check_registered(model: BanknoteModel, image: np.ndarray, gray: np.ndarray,
     others = [s for s in ranked if s.note.key != reg.key]
     regions = region_correlations(gray, reg)
     partial = not agrees_in_full(regions, lambda: colour_difference(image, reg))
-    conf = local_confidence(reg, attempts)
-    if partial:  # the inlier ratio cannot vouch for a registration on a shared design
-        conf = min(conf, PARTIAL_CONFIDENCE)
-    rest = sum(s.confidence for s in others)
-    top = [replace(mine, confidence=conf),
-           *(replace(s, confidence=(1 - conf) * s.confidence / rest if rest > 0 else 0.0)
-             for s in others)]
     embedder_best = ranked[0]
     svm_class, cscore = _second_opinions(model, reg.key, q)
+    embedder_differs = embedder_best.note.key != reg.key and within(model, embedder_best)
+    conf = local_confidence(reg, attempts)
+    # The inlier ratio cannot vouch for a registration on a shared design, nor for one that
+    # a second reading names otherwise.
+    if partial or embedder_differs or (svm_class is not None and svm_class.key != reg.key):
+        conf = min(conf, PARTIAL_CONFIDENCE)
+    top = _with_confidence(mine, others, conf)
     caveats = []
     if reg.side.source.startswith("shipped:"):
         # The embedder and the counterfeit models were trained and calibrated on this
         # denomination: their distance and scores judge it.
         reasons = authenticity(model, top[0], svm_class, cscore)
-        if embedder_best.note.key != reg.key and within(model, embedder_best):
+        if embedder_differs:
             reasons.append(Reason(N_("its printed detail matches the {note} but the "
                                      "embedder reads it as {other}"), note=note.label,
                                   other=embedder_best.note.label))
@@ -265,6 +268,16 @@ def _check_registered(model: BanknoteModel, image: np.ndarray, gray: np.ndarray,
     check.caveats = caveats
     check.differing_regions = differing
     return check
+
+
+def _with_confidence(first: ClassScore, others: Sequence[ClassScore], conf: float
+                     ) -> list[ClassScore]:
+    """``first`` at confidence ``conf``, the ``others`` sharing the rest as they shared
+    theirs."""
+    rest = sum(s.confidence for s in others)
+    return [replace(first, confidence=conf),
+            *(replace(s, confidence=(1 - conf) * s.confidence / rest if rest > 0 else 0.0)
+              for s in others)]
 
 
 def agrees_in_full(regions: np.ndarray, colour: Callable[[], tuple[float, float] | None],
@@ -369,6 +382,9 @@ def _check_by_outline(model: BanknoteModel, image: np.ndarray, path: str | Path 
     turn = pick_turn(model, upright, turned, reading.orientation.unsure)
     ranked, q = (turned, emb[1]) if turn else (upright, emb[0])
     svm_class, cscore = _second_opinions(model, ranked[0].note.key, q)
+    if svm_class is not None and svm_class.key != ranked[0].note.key:
+        ranked = _with_confidence(ranked[0], ranked[1:],
+                                  min(ranked[0].confidence, PARTIAL_CONFIDENCE))
     reasons = authenticity(model, ranked[0], svm_class, cscore)
     times[JUDGE] = (time.perf_counter() - t) * 1000
     return _result(model, reading, turn, turned_img if turn else reading.upright, q, ranked,
