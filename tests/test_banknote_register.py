@@ -18,6 +18,8 @@ from desktop.core.banknote.check import (
 )
 from desktop.core.banknote.detect import load_bgr, read_note
 from desktop.core.banknote.regions import (
+    REGION_GRID,
+    REGION_WORDS,
     colour_difference,
     outline_regions,
     region_correlations,
@@ -255,6 +257,7 @@ def test_regions_are_named_and_outlined_where_they_are(index: SideIndex) -> None
     assert agrees_in_full(part, lambda: None) == agrees_in_full(part[np.isfinite(part)],
                                                                 lambda: None)
     # Named as a clerk reads the upright note, row by row; one listing a window translates.
+    assert len(REGION_WORDS) == REGION_GRID[0] * REGION_GRID[1] == len(whole)
     names = region_names([0, 6])
     assert names == "top left, bottom centre-right" and names.template == "{first}, {rest}"
     assert region_names([]) == ""

@@ -30,7 +30,6 @@ REGION_GRID = (4, 2)  # columns, rows of the regions compared one by one
 REGION_WORDS = (N_("top left"), N_("top centre-left"), N_("top centre-right"),
                 N_("top right"), N_("bottom left"), N_("bottom centre-left"),
                 N_("bottom centre-right"), N_("bottom right"))
-assert len(REGION_WORDS) == REGION_GRID[0] * REGION_GRID[1]
 # A reference whose regions are all greyer than this (CIELAB chroma) has no colours to compare.
 MIN_REFERENCE_CHROMA = 4.0
 
