@@ -131,8 +131,7 @@ def test_a_note_the_second_opinion_reads_otherwise_is_shown_at_most_even(
     assert check.denomination.key == "ARC-20-front" and check.verdict == "suspect"
     assert any(f"the SVM reads it as {other.label}" in r for r in check.reasons)
     assert check.top[0].confidence <= 0.5  # not "99% sure" when the readings disagree
-    assert sum(s.confidence for s in check.top) == pytest.approx(
-        sum(s.confidence for s in sure.top), abs=0.02)
+    assert check.top[1].confidence > sure.top[1].confidence  # the rest goes to the others
     # A note no side is verified in (mirrored): the embedder's reading, sure while the SVM
     # agrees, capped the same way when it does not.
     mirrored = cv2.flip(synthetic_capture(_spec("BOR", 10), "front", "", SEED, 5)[0], 1)
