@@ -174,7 +174,8 @@ def cheque_end_to_end(verifier, cheques: list[ChequeFile], warmup: int = 2) -> d
     from desktop.core.branch.files import decode_png
     from desktop.core.imaging.decode import load_pages
     from desktop.core.signature.cheque import DEFAULT_ZONE, extract_signature
-    from desktop.core.signature.preprocess import StoredWidths, matched_inkmap
+    from desktop.core.signature.preprocess import matched_inkmap
+    from desktop.core.signature.stored_widths import StoredWidths
 
     method, far = default_decision()
     prep = verifier.manifest.preprocessing

@@ -298,7 +298,8 @@ def test_a_models_contract_reaches_the_app(tiny_model) -> None:
 def test_stored_reference_widths_are_measured_once_and_again_when_a_scan_changes() -> None:
     import cv2
 
-    from desktop.core.signature.preprocess import StoredWidths, scanned_stroke_width
+    from desktop.core.signature.preprocess import scanned_stroke_width
+    from desktop.core.signature.stored_widths import StoredWidths
 
     matching, off = SignaturePreprocessing(match_pen=True), SignaturePreprocessing()
     decoded: list[bytes] = []

@@ -42,11 +42,8 @@ from desktop.core.signature.enrollment import (
     assess,
     rejected,
 )
-from desktop.core.signature.preprocess import (
-    StoredWidths,
-    matched_inkmap,
-    preprocess_signature,
-)
+from desktop.core.signature.preprocess import matched_inkmap, preprocess_signature
+from desktop.core.signature.stored_widths import StoredWidths
 from desktop.core.signature.verification import VERDICT_WORDS, SignatureVerifier
 from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.store.records import Account, Decision, NewReference, Reference, ReferenceStore

@@ -39,10 +39,7 @@ points of genuine signatures accepted outright at K = 5 (README, "Pen matching")
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -201,42 +198,6 @@ def reference_widths(scans: Iterable[tuple[np.ndarray, str | Path | None]],
     if not cfg.match_pen:
         return []
     return [scanned_stroke_width(gray, cfg, path) for gray, path in scans]
-
-
-class StoredWidths:
-    """:func:`reference_widths` of stored reference scans (encoded bytes, name), each
-    measured once: remembered by the SHA-256 of its bytes and the contract, so a scan changed
-    in the store is measured again, never read from memory. At most :attr:`MOST` widths are
-    kept (the least recently used go first); safe to share between threads."""
-
-    MOST = 4096
-
-    def __init__(self, decode: Callable[[bytes], np.ndarray]) -> None:
-        self._decode = decode
-        self._known: OrderedDict[tuple[SignaturePreprocessing, bytes], float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def widths(self, stored: Iterable[tuple[bytes, str | Path | None]],
-               cfg: SignaturePreprocessing) -> list[float]:
-        """The scans' widths (an empty list, nothing decoded, when ``cfg`` does not match
-        pens)."""
-        if not cfg.match_pen:
-            return []
-        out = []
-        for data, name in stored:
-            key = (cfg, hashlib.sha256(data).digest())
-            with self._lock:
-                width = self._known.get(key)
-                if width is not None:
-                    self._known.move_to_end(key)
-            if width is None:
-                width = scanned_stroke_width(self._decode(data), cfg, name)
-                with self._lock:
-                    self._known[key] = width
-                    while len(self._known) > self.MOST:
-                        self._known.popitem(last=False)
-            out.append(width)
-        return out
 
 
 def prepared_signature(gray: np.ndarray, cfg: SignaturePreprocessing,
