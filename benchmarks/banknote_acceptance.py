@@ -21,12 +21,12 @@ from pathlib import Path
 
 import cv2
 
+from desktop.core.banknote.keypoints import local_features
 from desktop.core.banknote.model import BanknoteModel
 from desktop.core.banknote.register import (
     MIN_CORRELATION,
     QUICK_LOOKUP,
     SideIndex,
-    local_features,
 )
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample

@@ -1,5 +1,5 @@
 """Whether the last search should read a contrast-stretched copy of the picture: validation
-figures with and without :func:`desktop.core.banknote.register.stretched`.
+figures with and without :func:`desktop.core.banknote.keypoints.stretched`.
 
 Validation pictures only (the euro photos and the EUR scans are the test sets): the BRL
 scans (each side enrolled from 1 whole-note scan of one capture condition, every scan of the
@@ -65,7 +65,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/banknote"))
     args = ap.parse_args()
     if args.variant == "none":
-        register.stretched = lambda gray: gray
+        register.stretched = lambda gray: gray  # the name the search calls
     model = BanknoteModel(default_banknote_model_dir(), "cpu")
     t0 = time.perf_counter()
     report = {"variant": args.variant,

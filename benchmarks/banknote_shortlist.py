@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 import desktop.core.banknote.register as register
+from desktop.core.banknote.keypoints import local_features
 from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.model import BanknoteModel
-from desktop.core.banknote.register import local_features
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample, read_eur_brl
 from training.banknote.real import Enroller

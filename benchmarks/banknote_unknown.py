@@ -28,10 +28,11 @@ import cv2
 import numpy as np
 
 from desktop.core.banknote.check import MAX_COLOUR_CAST, agrees_in_full
+from desktop.core.banknote.keypoints import local_features
 from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.model import BanknoteModel
 from desktop.core.banknote.regions import colour_difference, region_correlations
-from desktop.core.banknote.register import SideIndex, local_features
+from desktop.core.banknote.register import SideIndex
 from desktop.core.paths import default_banknote_model_dir
 from training.banknote.folders import load_sample
 from training.banknote.real import Enroller

@@ -17,6 +17,7 @@ from desktop.core.banknote.check import (
     agrees_in_full,
 )
 from desktop.core.banknote.detect import load_bgr, read_note
+from desktop.core.banknote.keypoints import local_features, stretched
 from desktop.core.banknote.regions import (
     REGION_GRID,
     REGION_WORDS,
@@ -30,9 +31,7 @@ from desktop.core.banknote.register import (
     WIDE_LOOKUP,
     ReferenceSide,
     SideIndex,
-    local_features,
     reference_picture,
-    stretched,
 )
 from training.banknote.capture import background
 from training.banknote.data import all_specs, spec_key, synthetic_capture, synthetic_note

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from desktop.core.banknote.detect import NoteOrientation, NoteQuad, NoteReading
+from desktop.core.banknote.keypoints import local_features
 from desktop.core.banknote.manifest import NoteClass
 from desktop.core.banknote.preprocess import preprocess_banknote
 from desktop.core.banknote.regions import colour_difference, region_correlations, region_names
@@ -34,7 +35,6 @@ from desktop.core.banknote.register import (
     Attempt,
     Registration,
     inside_outline,
-    local_features,
 )
 from desktop.core.banknote.results import (
     GENUINE,

@@ -2,13 +2,13 @@
 
 A reference side is one upright picture of one side of one denomination (a shipped reference
 or an operator's enrolled note), normalised to :data:`REFERENCE_WIDTH` pixels wide. Its
-RootSIFT keypoints go into a :class:`SideIndex`. A picture to check is searched as a whole (no
-detector has to find the note first):
+RootSIFT keypoints (:mod:`desktop.core.banknote.keypoints`) go into a :class:`SideIndex`.
+A picture to check is searched as a whole (no detector has to find the note first):
 
 1. **Shortlist.** The picture's keypoints are looked up in a kd-tree over every side's
    descriptors: a quick lookup first, a wide one (more neighbours, more of the trees
    visited) only when the quick one verified no side, and last, when neither did, the wide
-   one on finer keypoints (:data:`FINE_CONTRAST`). Each keypoint votes for the side
+   one on finer keypoints (``FINE_CONTRAST``). Each keypoint votes for the side
    holding its nearest descriptor when that neighbour passes Lowe's ratio test against the
    nearest neighbour of *another* denomination side; the :data:`SHORTLIST` sides with most
    votes go on.
@@ -39,6 +39,13 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from desktop.core.banknote.keypoints import (
+    FINE_CONTRAST,
+    LocalFeatures,
+    gray_of,
+    local_features,
+    stretched,
+)
 from desktop.core.banknote.regions import (
     CORR_WIDTH,
     aligned_gradients,
@@ -48,26 +55,6 @@ from desktop.core.banknote.regions import (
 from desktop.core.cancel import checkpoint
 
 REFERENCE_WIDTH = 640  # a reference side's picture is resized to this width
-PICTURE_SIDE = 640  # the picture's features are found on a copy at most this long
-# Keypoints kept per image (strongest first). On validation (BRL scans, one per side) 3000
-# per reference side named 75.1% right instead of 73.8% but let 9.4% of notes not enrolled
-# pass as another denomination instead of 4.2%; 3000 in the last search changed nothing
-# (halves and quarters have fewer).
-N_FEATURES = 1500
-# SIFT's contrast threshold: OpenCV's default, and a lower one for a last search of a picture
-# in which no side was verified (a half or a quarter of a note, a small or soft picture leaves
-# few keypoints above the default). On validation (BRL scans) the lower one for every picture
-# named 73% right instead of 65%, but let 10% of notes not enrolled pass as another
-# denomination instead of 4%: finer keypoints register the design notes of a series share.
-CONTRAST = 0.04
-FINE_CONTRAST = 0.02
-# The last search reads a copy whose grey levels from this low to this high percentile are
-# spread over 0-255: a washed-out scan or a photo in glare keeps its print in a few grey
-# levels, below any fixed threshold. On validation it named 73.8% of the BRL scans right
-# instead of 72.0% (quarters 59% instead of 56%; 4.2% of notes not enrolled passed as another,
-# was 5.2%), dong photos 20.8% / 57.1% instead of 20.0% / 57.1% with 1 / 5 photos enrolled
-# (python benchmarks/banknote_contrast.py, results/banknote/contrast_*.json).
-STRETCH_PERCENTILES = (1.0, 99.0)
 RATIO = 0.8  # Lowe's ratio test
 # Sides verified by a homography per search. A longer one changes nothing on validation
 # (BRL scans, 30-300 enrolled sides, 2 to 16: benchmarks/banknote_shortlist.py): what
@@ -113,61 +100,6 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="side-lookup")
 
 
-@dataclass(frozen=True)
-class LocalFeatures:
-    """Keypoints of one image: positions (N, 2) in the image's own pixels, RootSIFT
-    descriptors (N, 128) float32, and the image's size (width, height)."""
-
-    points: np.ndarray
-    descriptors: np.ndarray
-    size: tuple[int, int]
-
-    def __len__(self) -> int:
-        return len(self.points)
-
-    def subset(self, keep: np.ndarray) -> LocalFeatures:
-        """The keypoints where ``keep`` (a boolean mask) is true."""
-        return LocalFeatures(self.points[keep], self.descriptors[keep], self.size)
-
-
-def _gray(image: np.ndarray) -> np.ndarray:
-    if image.ndim == 2:
-        return image
-    return cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2GRAY)
-
-
-def stretched(gray: np.ndarray) -> np.ndarray:
-    """A grey picture with its :data:`STRETCH_PERCENTILES` spread over 0-255 (the picture
-    itself when it is flat)."""
-    lo, hi = np.percentile(gray[::2, ::2], STRETCH_PERCENTILES)
-    if hi - lo < 1:
-        return gray
-    lut = np.clip((np.arange(256) - lo) * (255.0 / (hi - lo)), 0, 255)
-    return cv2.LUT(gray, lut.astype(np.uint8))
-
-
-def local_features(image: np.ndarray, max_side: int = PICTURE_SIDE,
-                   n_features: int = N_FEATURES, contrast: float = CONTRAST) -> LocalFeatures:
-    """RootSIFT keypoints of an image (BGR or grey uint8), found on a copy whose longer side
-    is at most ``max_side``, with SIFT's ``contrast`` threshold; positions are given back in
-    the image's own pixels."""
-    gray = _gray(image)
-    h, w = gray.shape
-    scale = min(1.0, max_side / max(h, w))
-    small = gray if scale == 1.0 else cv2.resize(gray, (max(1, round(w * scale)),
-                                                        max(1, round(h * scale))),
-                                                 interpolation=cv2.INTER_AREA)
-    sift = cv2.SIFT_create(nfeatures=n_features, contrastThreshold=contrast)
-    keypoints, desc = sift.detectAndCompute(small, None)
-    if desc is None or not keypoints:
-        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32),
-                             (w, h))
-    # RootSIFT (Arandjelovic & Zisserman 2012): L1-normalise, square root; compared with L2.
-    desc = np.sqrt(desc / np.maximum(desc.sum(axis=1, keepdims=True), 1e-7))
-    points = np.float32([k.pt for k in keypoints]) / scale
-    return LocalFeatures(points, desc.astype(np.float32), (w, h))
-
-
 def reference_picture(image: np.ndarray) -> np.ndarray:
     """An upright note (BGR) resized to :data:`REFERENCE_WIDTH` wide, landscape."""
     if image.shape[0] > image.shape[1]:
@@ -194,7 +126,7 @@ class ReferenceSide:
         """Normalise an upright note picture and find its keypoints."""
         picture = reference_picture(image)
         h, w = picture.shape[:2]
-        small = cv2.resize(_gray(picture), (CORR_WIDTH, max(1, round(h * CORR_WIDTH / w))),
+        small = cv2.resize(gray_of(picture), (CORR_WIDTH, max(1, round(h * CORR_WIDTH / w))),
                            interpolation=cv2.INTER_AREA)
         return cls(key, source, picture, local_features(picture, REFERENCE_WIDTH),
                    gradient_image(small))
@@ -425,7 +357,7 @@ class SideIndex:
         """Shortlist and verify sides for one picture (BGR or grey); every attempt, the
         verified ones first (most inliers first). ``query`` and ``neighbours`` may be given
         (a subset of a picture's keypoints, already looked up)."""
-        gray = _gray(picture) if picture_gray is None else picture_gray
+        gray = gray_of(picture) if picture_gray is None else picture_gray
         query = local_features(gray) if query is None else query
         if not self.sides or len(query) < MIN_INLIERS:
             return []
@@ -467,7 +399,7 @@ class SideIndex:
         """Every note found in a picture, one search after another (the keypoints inside a
         found note are set aside before the next search; the wide lookup once the quick one
         finds no more), largest first."""
-        gray = _gray(picture)
+        gray = gray_of(picture)
         query = local_features(gray)
         nb, wide = self.neighbours(query, QUICK_LOOKUP), False
         found: list[Registration] = []
