@@ -113,7 +113,8 @@ def load_bgr(path: str | Path, data: bytes | None = None) -> np.ndarray:
     return load_page(path, 0, data, colour=True, max_side=MAX_NOTE_SIDE)
 
 
-def _as_bgr(image: np.ndarray) -> np.ndarray:
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    """A uint8 picture (grey, BGR or BGRA) as BGR; ``TypeError`` for anything else."""
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
         raise TypeError("expected a uint8 numpy image")
     if image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 4):
@@ -123,7 +124,9 @@ def _as_bgr(image: np.ndarray) -> np.ndarray:
     raise TypeError(f"expected a grey, BGR or BGRA image, not shape {image.shape}")
 
 
-def _check_picture(bgr: np.ndarray, path: str | Path | None) -> None:
+def check_picture(bgr: np.ndarray, path: str | Path | None) -> None:
+    """Refuse (:class:`InputImageError` naming ``path``) a picture too small to hold a note,
+    or one flat tone (black or blank)."""
     h, w = bgr.shape[:2]
     if min(h, w) < MIN_IMAGE_SIDE:
         raise InputImageError(path, Message(N_(
@@ -278,8 +281,8 @@ def find_note(image: np.ndarray, path: str | Path | None = None) -> NoteQuad:
     black or blank, holds no note, or holds two notes. The corners start at a long side; which
     end is the note's top is for the orientation step to say.
     """
-    bgr = _as_bgr(image)
-    _check_picture(bgr, path)
+    bgr = as_bgr(image)
+    check_picture(bgr, path)
     h, w = bgr.shape[:2]
     s = min(1.0, WORK_SIDE / max(h, w))
     small = bgr if s == 1.0 else cv2.resize(bgr, (round(w * s), round(h * s)),
@@ -337,7 +340,7 @@ def rectify(image: np.ndarray, quad: NoteQuad, aspect: float | None = None,
     w = max(1, round(height * aspect))
     dst = np.float32([[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, height - 0.5], [-0.5, height - 0.5]])
     m = cv2.getPerspectiveTransform(quad.corners.astype(np.float32), dst)
-    return cv2.warpPerspective(_as_bgr(image), m, (w, height), flags=cv2.INTER_LINEAR,
+    return cv2.warpPerspective(as_bgr(image), m, (w, height), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -346,7 +349,7 @@ _CORNERS = {0: (0, "back"), 1: (0, "front"), 2: (180, "front"), 3: (180, "back")
 
 def numeral_corner_scores(rectified: np.ndarray) -> np.ndarray:
     """Thick dark strokes in the corners TL, TR, BL, BR (relative weights summing to 1)."""
-    gray = cv2.cvtColor(_as_bgr(rectified), cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(as_bgr(rectified), cv2.COLOR_BGR2GRAY)
     h = 120
     w = max(1, round(gray.shape[1] * h / gray.shape[0]))
     g = cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA)
@@ -416,7 +419,7 @@ def detail_outside(image: np.ndarray, quad: NoteQuad) -> float:
     """The share of the picture's edges (after a blur that keeps print, not grain) outside the
     found outline grown by 8%: near 0 for a note on a table, large when the "note" found is a
     part of a picture that is all note (a portrait or a panel inside a cropped scan)."""
-    bgr = _as_bgr(image)
+    bgr = as_bgr(image)
     h, w = bgr.shape[:2]
     s = min(1.0, WORK_SIDE / max(h, w))
     gray = cv2.cvtColor(cv2.resize(bgr, (max(1, round(w * s)), max(1, round(h * s))),
@@ -436,7 +439,7 @@ def is_cropped_note(image: np.ndarray) -> bool:
     if min(h, w) < MIN_IMAGE_SIDE:
         return False
     aspect = max(h, w) / min(h, w)
-    small = cv2.resize(_as_bgr(image), (64, 64), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(as_bgr(image), (64, 64), interpolation=cv2.INTER_AREA)
     return NOTE_ASPECT[0] <= aspect <= NOTE_ASPECT[1] and float(small.std()) >= 3.0
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop.core.banknote.detect import NoteQuad, order_corners
+from desktop.core.banknote.detect import NoteQuad, as_bgr, order_corners
 from desktop.core.errors import ModelError
 from desktop.core.models.runtime import create_session
 
@@ -64,7 +64,8 @@ class NoteFinder:
         return (1.0 / (1.0 + np.exp(-logits[0, 0]))).astype(np.float32)
 
     def find(self, image: np.ndarray) -> list[FoundNote]:
-        """Every note marked in a picture (BGR), largest first."""
+        """Every note marked in a picture (BGR, BGRA or grey), largest first."""
+        image = as_bgr(image)
         h, w = image.shape[:2]
         s = min(1.0, WORK_SIDE / max(h, w))
         ww, wh = max(1, round(w * s)), max(1, round(h * s))

@@ -17,7 +17,13 @@ import cv2
 import numpy as np
 
 from desktop.core.banknote.check import check_note
-from desktop.core.banknote.detect import NoteReading, read_note, read_quad
+from desktop.core.banknote.detect import (
+    NoteReading,
+    as_bgr,
+    check_picture,
+    read_note,
+    read_quad,
+)
 from desktop.core.banknote.finder import FoundNote, NoteFinder, quad_iou
 from desktop.core.banknote.manifest import (
     BanknoteManifest,
@@ -199,6 +205,8 @@ class BanknoteModel:
         :class:`InputImageError` (naming ``path``) when neither finds a note, or when the
         finder marks two notes and no outline was found."""
         prep = self.manifest.preprocessing
+        image = as_bgr(image)
+        check_picture(image, path)  # a refusal the finder's box must not overrule
         found = self.found_notes(image) if found is None else list(found)
         try:
             reading = read_note(image, path, prep, height=height, cropped_ok=cropped_ok)

@@ -10,6 +10,7 @@ bytes: an enrolled note whose stored image changed is a new side, under a new di
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 
 import cv2
@@ -40,6 +41,9 @@ class ReferenceSides:
         # enrolled note id -> (its stored image as last seen, its side)
         self._enrolled: dict[int, tuple[bytes, ReferenceSide]] = {}
         self._index: tuple[tuple[str, ...], SideIndex] | None = None
+        # Checks run on worker threads, and an operator may enroll while one runs: each
+        # call gets the index of the notes it was given, never another thread's.
+        self._lock = threading.RLock()
 
     @property
     def indexed(self) -> tuple[str, ...]:
@@ -80,11 +84,13 @@ class ReferenceSides:
 
     def index(self, enrolled: Sequence[EnrolledNote] = ()) -> SideIndex:
         """The local-feature index of every shipped side and of the ``enrolled`` notes."""
-        sides = [self.shipped_side(i) for i in range(len(self.manifest.reference_keys))]
-        sides += [self.enrolled_side(note) for note in enrolled]
-        sources = tuple(side.source for side in sides)
-        if self._index is None or self._index[0] != sources:
-            self._index = (sources, SideIndex(sides))
-            ids = {note.id for note in enrolled}  # forget revoked notes
-            self._enrolled = {i: v for i, v in self._enrolled.items() if i in ids}
-        return self._index[1]
+        with self._lock:
+            sides = [self.shipped_side(i) for i in range(len(self.manifest.reference_keys))]
+            sides += [self.enrolled_side(note) for note in enrolled]
+            sources = tuple(side.source for side in sides)
+            built = self._index
+            if built is None or built[0] != sources:
+                built = self._index = (sources, SideIndex(sides))
+                ids = {note.id for note in enrolled}  # forget revoked notes
+                self._enrolled = {i: v for i, v in self._enrolled.items() if i in ids}
+            return built[1]
