@@ -367,3 +367,50 @@ def test_warm_up_finds_every_sides_keypoints_before_the_first_check(bank, tmp_pa
     assert any(src.startswith(f"enrolled:{ref.id}:") for src in sources)
     assert sum(src.startswith("shipped:") for src in sources) == len(
         model.manifest.reference_keys)
+
+
+def test_a_series_added_to_a_shipped_denomination_keeps_its_checks(bank, tmp_path: Path
+                                                                   ) -> None:
+    # An operator may add a series to a denomination the model ships; a counterfeit that
+    # matches best on the operator's picture is still judged by the shipped models (it was
+    # passed as genuine: the enrolled picture's path judged nothing).
+    service, s = bank
+    cases = [("ARC-20", "front"), ("BOR-100", "back"), ("CYR-10", "front"), ("BOR-1", "front")]
+    for name, side in cases:
+        (cand,) = service.notes.prepare_banknote_references(
+            s["operator"], [_capture(tmp_path, name, side, 7)])
+        currency, value = name.split("-")
+        service.notes.enroll_banknotes(s["operator"], currency, value, side, "2024", [cand])
+    on_enrolled = 0
+    for name, side in cases:
+        fake = _capture(tmp_path, name, side, 0, "missing_thread", seed=91001)
+        check = service.notes.check_banknote(s["clerk"], fake).check
+        assert check.denomination.key == f"{name}-{side}" and check.verdict == "suspect"
+        assert ENROLLED_CAVEAT not in check.caveats
+        on_enrolled += check.registration.side.source.startswith("enrolled:")
+    assert on_enrolled  # at least one fake registered on the operator's picture
+
+
+@pytest.mark.parametrize("damage", ["nan", "short"])
+def test_a_damaged_stored_note_is_named_and_nothing_is_checked(bank, tmp_path: Path,
+                                                               damage: str) -> None:
+    from tests.store_backends import raw_sql
+
+    service, s = bank
+    (ref,) = _enroll_new(service, s["operator"], tmp_path)
+    emb = np.full(7, 0.1, np.float32) if damage == "short" else ref.embedding.copy()
+    emb[0] = np.nan
+    raw_sql(service.store, "UPDATE banknote_references SET embedding = ? WHERE id = ?",
+            (emb.astype("<f4").tobytes(), ref.id))
+    before = len(service.store.audit_entries())
+    with pytest.raises(ServiceError, match=f"stored reference {ref.id} .*CYR-200-front.* damaged"):
+        service.notes.check_banknote(s["clerk"], _capture(tmp_path, "CYR-200", "front", 3))
+    assert len(service.store.audit_entries()) == before
+
+
+def test_a_grey_camera_frame_is_checked(bank) -> None:
+    service, s = bank
+    image, _ = synthetic_capture(SPECS["ARC-20"], "front", "", 31, 2)
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    check = service.notes.check_banknote_frame(s["clerk"], grey).check
+    assert check.denomination.key == "ARC-20-front" and check.registration is not None

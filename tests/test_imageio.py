@@ -56,6 +56,21 @@ def test_multipage_tiff_and_g4(tmp_path: Path) -> None:
     assert load_gray(tmp_path / "cheque.tif", page=1)[65, 100] > 150
 
 
+def test_a_halftone_black_and_white_scan_is_refused(tmp_path: Path) -> None:
+    # A tinted background and a faint stroke, dithered into dots by the scanner's halftone
+    # mode: strokes can no longer be told from the background. Thresholded, it is read.
+    page = np.full((240, 400), 200, np.uint8)
+    page[:, 200:] = 235
+    cv2.line(page, (20, 120), (380, 140), 40, 4)
+    Image.fromarray(page).convert("1").save(tmp_path / "halftone.tif", compression="group4")
+    with pytest.raises(InputImageError, match="halftone.tif: a black-and-white scan in "
+                                              "halftone"):
+        load_gray(tmp_path / "halftone.tif")
+    Image.fromarray(page).point(lambda v: 255 if v > 128 else 0).convert("1").save(
+        tmp_path / "threshold.tif", compression="group4")
+    assert load_gray(tmp_path / "threshold.tif")[130, 200] == 0
+
+
 def test_transparent_png_is_composited_on_white(tmp_path: Path) -> None:
     rgba = np.zeros((60, 80, 4), np.uint8)  # fully transparent black: paper
     rgba[30, 10:70] = (0, 0, 0, 255)

@@ -127,7 +127,9 @@ def test_enrollment_quality_checks(branch, cheque_set, tmp_path) -> None:
     cv2.imwrite(str(noisy), np.clip(img + noise, 0, 255).astype(np.uint8))
     text = tmp_path / "notes.png"
     text.write_text("not an image")
-    paths = [refs[0], refs[1], refs[0], blank, tiny, noisy, text]
+    static = tmp_path / "static.png"  # no paper at all: would widen the references' spread
+    cv2.imwrite(str(static), np.random.default_rng(5).integers(0, 256, (200, 300), np.uint8))
+    paths = [refs[0], refs[1], refs[0], blank, tiny, noisy, text, static]
     cands = service.assess_candidates(op, service.load_candidates(op, paths), "555")
     by = {c.name: c for c in cands}
     assert [c.status for c in cands[:2]] != [REJECTED, REJECTED]
@@ -137,6 +139,8 @@ def test_enrollment_quality_checks(branch, cheque_set, tmp_path) -> None:
     assert by["tiny.png"].status == REJECTED and "too small" in by["tiny.png"].problems[0]
     assert by["noisy.png"].status == WARNING and "noisy" in by["noisy.png"].problems[0]
     assert by["notes.png"].status == REJECTED and "not an image" in by["notes.png"].problems[0]
+    assert by["static.png"].status == REJECTED
+    assert "not a signature on paper" in by["static.png"].problems[0]
     with pytest.raises(ServiceError, match="rejected"):
         service.enroll(op, "555", cands)
     with pytest.raises(ServiceError, match="3 to 10"):
@@ -348,3 +352,48 @@ def test_huge_reference_image_is_refused(branch, tmp_path) -> None:
     path.write_bytes(png_header_only(30000, 30000))
     (cand,) = service.load_candidates(s["operator"], [path])
     assert cand.status == REJECTED and cand.name == "big.png" and "pixels" in cand.problems[0]
+
+
+@pytest.mark.parametrize("damage", ["nan", "short", "image"])
+def test_a_damaged_stored_reference_is_named_and_nothing_is_checked(branch, cheque_set,
+                                                                  damage: str) -> None:
+    # A row edited behind the app's back (or damaged) must neither crash every check of the
+    # account with an error naming nothing nor pass a NaN into the verdict and the audit.
+    from tests.store_backends import raw_sql
+
+    service, s = branch
+    refs = _enroll(service, s["operator"], cheque_set, "1002003000")
+    victim = refs[1].id
+    if damage == "image":
+        raw_sql(service.store, "UPDATE reference_signatures SET image_png = ? WHERE id = ?",
+                (b"\x89PNG not really", victim))
+    else:
+        emb = np.full(10, 0.1, np.float32) if damage == "short" else refs[1].embedding.copy()
+        emb[0] = np.nan
+        raw_sql(service.store, "UPDATE reference_signatures SET embedding = ? WHERE id = ?",
+                (emb.astype("<f4").tobytes(), victim))
+    before = len(service.store.audit_entries())
+    with pytest.raises(ServiceError, match=f"stored reference {victim} .*1002003000.* damaged"):
+        service.check_cheque(s["clerk"], "1002003000", _cheque(cheque_set, "1002003000",
+                                                                "genuine"))
+    with pytest.raises(ServiceError, match="damaged"):
+        service.references(s["clerk"], "1002003000")
+    assert len(service.store.audit_entries()) == before  # no verdict was audited
+    assert not service.store.verify_audit().ok  # and the chain check shows what changed
+
+
+def test_a_settings_change_the_audit_cannot_record_is_not_in_force(branch, monkeypatch) -> None:
+    service, s = branch
+    before = service.settings
+    levels = sorted({round(level["target_far"], 6)
+                     for k in service.model.manifest.calibrations
+                     for level in service.model.security_levels(k, before.method)})
+    other = next(f for f in levels if f != before.target_far)
+
+    def locked(*_args, **_kwargs):
+        raise StoreError("database is locked")
+
+    monkeypatch.setattr(service.store, "append_audit", locked)
+    with pytest.raises(StoreError):
+        service.change_settings(s["admin"], replace(before, target_far=other))
+    assert service.settings == before

@@ -184,6 +184,10 @@
         <translation>其印刷细节仅部分与 {note} 相符（{total} 个区域中有 {agree} 个一致；不同之处在{regions}，已在纸币上框出）：可能是共用该图案的未登记面额或版本，或图片质量不佳；请将纸币与参考纸币比对</translation>
     </message>
     <message>
+        <source>two or more banknotes are in the picture (the {first} and a note that no enrolled side matches): photograph one note at a time</source>
+        <translation>图片中有两张或更多纸币（{first} 和一张与任何已登记面都不相符的纸币）：请每次只拍一张纸币</translation>
+    </message>
+    <message>
         <source>its stored image cannot be decoded; revoke it and enroll it again</source>
         <translation>其存储的图像无法解码；请撤销后重新登记</translation>
     </message>
@@ -246,6 +250,10 @@
     <message>
         <source>the banknote model is not loaded yet; wait a moment (or see the message on the banknote tab)</source>
         <translation>纸币模型尚未加载；请稍候（或查看纸币选项卡上的提示）</translation>
+    </message>
+    <message>
+        <source>the reference note {key}</source>
+        <translation>参考纸币 {key}</translation>
     </message>
     <message>
         <source>the camera gave no usable picture (expected 8-bit pixels)</source>
@@ -354,6 +362,26 @@
     <message>
         <source>{folder}: no scanned image yet (PNG, JPEG, TIFF, BMP or PDF)</source>
         <translation>{folder}：尚无扫描图像（PNG、JPEG、TIFF、BMP 或 PDF）</translation>
+    </message>
+    <message>
+        <source>stored reference {ref} ({what}) is damaged: {problem}. Nothing was checked. An administrator can verify the audit chain (Audit, Verify chain) to see what changed, and revoke the reference</source>
+        <translation>存储的参考 {ref}（{what}）已损坏：{problem}。未进行任何核验。管理员可校验审计哈希链（审计，校验哈希链）查看改动之处，并撤销该参考</translation>
+    </message>
+    <message>
+        <source>its embedding has {n} numbers, not {size}</source>
+        <translation>其嵌入向量有 {n} 个数，而不是 {size} 个</translation>
+    </message>
+    <message>
+        <source>its embedding holds numbers that are not finite</source>
+        <translation>其嵌入向量包含非有限数值</translation>
+    </message>
+    <message>
+        <source>its stored image is not the one enrolled (its SHA-256 differs)</source>
+        <translation>其存储的图像不是登记时的图像（SHA-256 不同）</translation>
+    </message>
+    <message>
+        <source>its stored image cannot be decoded</source>
+        <translation>其存储的图像无法解码</translation>
     </message>
     <message>
         <source>{name}: there is no note to turn ({problem})</source>
@@ -564,6 +592,10 @@
         <translation>未设置扫描文件夹：请管理员在“设置”中设置。</translation>
     </message>
     <message>
+        <source>a signature of account {account}</source>
+        <translation>账户 {account} 的一个签名</translation>
+    </message>
+    <message>
         <source>the signature model is not loaded yet; wait a moment</source>
         <translation>签名模型尚未加载；请稍候</translation>
     </message>
@@ -736,6 +768,10 @@
         <translation>浮点 TIFF：其中含有 NaN 或无穷大值，扫描仪不会写出这样的值；请保存为 8 位图像</translation>
     </message>
     <message>
+        <source>a black-and-white scan in halftone (dithered) mode: its grey areas are dot patterns among which strokes cannot be told from the background; scan in greyscale (or black and white without halftone)</source>
+        <translation>半色调（抖动）模式的黑白扫描件：其灰色区域是点状图案，笔画无法与背景区分；请以灰度（或不带半色调的黑白）扫描</translation>
+    </message>
+    <message>
         <source>there is no page {page}: pages start at 1</source>
         <translation>没有第 {page} 页：页码从 1 开始</translation>
     </message>
@@ -790,6 +826,10 @@
     <message>
         <source>too small: {size} pixels of ink (the longer side needs {long}, the shorter {short}; scan at 200-300 dpi)</source>
         <translation>太小：墨迹为 {size} 像素（长边需 {long}，短边需 {short}；请以 200–300 dpi 扫描）</translation>
+    </message>
+    <message>
+        <source>not a signature on paper: only {share} of the scan is clear of ink (a signature leaves at least {least}); scan the signature itself</source>
+        <translation>不是纸上的签名：扫描件中只有 {share} 没有墨迹（签名至少留出 {least}）；请扫描签名本身</translation>
     </message>
     <message>
         <source>too noisy: paper noise {noise} grey levels (clean scans are under {limit}); rescan if you can</source>

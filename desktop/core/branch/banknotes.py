@@ -32,6 +32,7 @@ from desktop.core.banknote.model import (
     EnrolledNote,
     compare_sides,
 )
+from desktop.core.branch.files import check_stored
 from desktop.core.branch.note_references import (
     MAX_NOTE_REFERENCES,
     MAX_SERIES_CHARS,
@@ -146,6 +147,10 @@ class BanknoteService:
         re-embedded in memory: (notes, stale references, their new embeddings)."""
         refs = self.store.banknote_references()
         stale = [r for r in refs if r.model_id != model.model_id]
+        size = model.manifest.embedding_size
+        for r in refs:  # the image is checked when its side is prepared (decode_enrolled)
+            check_stored(r.id, Message(N_("the reference note {key}"), key=r.key),
+                         r.embedding if r.model_id == model.model_id else None, size)
         fresh: dict[int, np.ndarray] = {}
         new: list[np.ndarray] = []
         if stale:

@@ -29,7 +29,7 @@ from desktop.core.branch.decisions import (
     approve,
     decision_rule,
 )
-from desktop.core.branch.files import decode_png, sha256_bytes
+from desktop.core.branch.files import check_stored, decode_png, sha256_bytes
 from desktop.core.cancel import checkpoint
 from desktop.core.csvsafe import SafeDictWriter
 from desktop.core.errors import N_, InputImageError, Message, ServiceError, word_for
@@ -47,6 +47,11 @@ from desktop.core.signature.stored_widths import StoredWidths
 from desktop.core.signature.verification import VERDICT_WORDS, SignatureVerifier
 from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.store.records import Account, Decision, NewReference, Reference, ReferenceStore
+
+
+def _signature_of(acc: Account) -> Message:
+    """How a damaged reference of an account is named."""
+    return Message(N_("a signature of account {account}"), account=acc.account_number)
 
 
 class BranchService(AccessControl):
@@ -122,7 +127,13 @@ class BranchService(AccessControl):
         """The account and its references, re-embedded first if the model changed."""
         acc = self.account(session, account_number)
         self._refresh_embeddings(session, acc)
-        return acc, self.store.references(acc.id, include_revoked=include_revoked)
+        refs = self.store.references(acc.id, include_revoked=include_revoked)
+        size = self.model.manifest.embedding_size
+        for r in refs:
+            if r.status == "active":
+                check_stored(r.id, _signature_of(acc), r.embedding, size, r.image_png,
+                             r.image_sha256)
+        return acc, refs
 
     def references(self, session: Session, account_number: str,
                    include_revoked: bool = False) -> list[Reference]:
@@ -134,6 +145,8 @@ class BranchService(AccessControl):
         if not stale:
             return
         prep = self.model.manifest.preprocessing
+        for r in stale:
+            check_stored(r.id, _signature_of(acc), None, 0, r.image_png, r.image_sha256)
         inkmaps = [preprocess_signature(decode_png(r.image_png), prep, path=r.source_name)
                    for r in stale]
         emb = self.model.embed_inkmaps(inkmaps)
@@ -387,11 +400,13 @@ class BranchService(AccessControl):
         """Admin: change the decision method, security level or signature zone (audited)."""
         self.require(session, "settings")
         self.validate_settings(settings)
-        self.settings = settings
+        # Audited first: a change the audit log could not record (a locked store) is not in
+        # force.
         self.store.append_audit(session.username, "settings_changed", model_id=self.model_id,
                                 details={"method": settings.method,
                                          "target_far": settings.target_far,
                                          "zone": settings.zone.to_dict(), **(extra or {})})
+        self.settings = settings
 
     def validate_settings(self, settings: DecisionSettings) -> None:
         """Refuse a method or security level the loaded model does not offer."""
