@@ -182,3 +182,24 @@ def test_the_idle_window_locks_and_the_same_user_unlocks_it(qtbot, app_parts) ->
         clerk.lock_panel._unlock()
     assert not clerk.locked and clerk.session.token != old.token
     assert service.search_accounts(clerk.session, "1") == []
+
+
+def test_the_reference_list_is_the_one_the_check_used(qtbot, app_parts, cheque_set) -> None:
+    # An operator on another PC revokes one reference and replaces another after the clerk
+    # picked the account: the list beside the verdict is what the check used (and audited),
+    # each with its own similarity.
+    service, config = app_parts
+    clerk, check = _clerk_with_account(qtbot, service, config, cheque_set)
+    op = service.login("olga", PASSWORDS["olga"])
+    listed = [r.id for r in check.references]
+    service.revoke_reference(op, ACCOUNT, listed[0], "smudged scan")
+    spare = sorted((cheque_set / "references" / "1002003000").glob("*.png"))[:1]
+    (cand,) = service.assess_candidates(op, service.load_candidates(op, spare))
+    new = service.replace_reference(op, ACCOUNT, listed[1], cand, "better scan supplied")
+    with qtbot.waitSignal(check.check_done, timeout=30000) as done:
+        check.open_cheque(_truth(cheque_set, "genuine"))
+    used = done.args[0]
+    assert [r.id for r in used.references] == [*listed[2:], new.id]
+    assert [r.id for r in check.references] == [r.id for r in used.references]
+    shown = [check.ref_list.item(i).text().splitlines()[-1] for i in range(check.ref_list.count())]
+    assert shown == [f"similarity {s:.3f}" for s in used.result.reference_similarities]

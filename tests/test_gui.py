@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,32 @@ def test_a_whole_cheque_as_the_query_is_warned_about(qtbot, window: MainWindow,
     with qtbot.waitSignal(window.verification_done, timeout=20000):
         window.set_query_file(_files(synthetic_dir, 3, "genuine")[1])
     assert window.query_warning.text() == ""
+
+
+def test_only_the_newest_comparison_reaches_the_screen(qtbot, window: MainWindow,
+                                                       synthetic_dir: Path, monkeypatch) -> None:
+    # Each reference dropped starts a comparison; one with fewer references that finishes
+    # last (held here until the newer one is on screen) must not replace it.
+    refs = _files(synthetic_dir, 0, "genuine")
+    gate, real, calls = threading.Event(), window.verifier.verify, []
+
+    def held_first(references, query):
+        calls.append(len(references))
+        if len(calls) == 1:
+            gate.wait()
+        return real(references, query)
+
+    monkeypatch.setattr(window.verifier, "verify", held_first)
+    window.set_query_file(refs[0])
+    window.add_reference_files(refs[1:2])
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=30000)
+    try:  # the held comparison is always let go, even when the test fails
+        window.add_reference_files(refs[2:])
+        qtbot.waitUntil(lambda: window.last_result is not None
+                        and len(window.last_result.reference_distances) == len(refs) - 1,
+                        timeout=60000)
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: window.runner.running() == 0, timeout=60000)
+    assert calls[0] == 1 and len(window.references) == len(refs) - 1
+    assert len(window.last_result.reference_distances) == len(refs) - 1

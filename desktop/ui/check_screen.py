@@ -406,6 +406,9 @@ class CheckScreen(QWidget):
             self._refused(check)
             return
         self.check = check
+        # The references the check used (and audited), not those listed when the account
+        # was picked: an operator may have revoked or replaced one since.
+        self.references = list(check.references)
         ex, r = check.extraction, check.result
         h, w = ex.page.shape
         z = check.settings.zone

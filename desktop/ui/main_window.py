@@ -47,7 +47,7 @@ from desktop.ui.widgets import (
     verdict_text,
 )
 from desktop.ui.wording import provider_choice, provider_text
-from desktop.ui.workers import BackgroundHost, TaskRunner
+from desktop.ui.workers import BackgroundHost, RequestSlot, TaskRunner
 
 
 class MainWindow(BackgroundHost, QMainWindow):
@@ -68,6 +68,7 @@ class MainWindow(BackgroundHost, QMainWindow):
         self.last_result: VerificationResult | None = None
         self._pending: list[tuple[str, str]] = []  # files opened before the model was ready
         self.runner = TaskRunner(self)
+        self.requests = RequestSlot()  # the comparison on screen is the newest one asked for
         self._build(provider)
         self.load_model(provider)
 
@@ -250,6 +251,7 @@ class MainWindow(BackgroundHost, QMainWindow):
 
     def clear(self) -> None:
         """Forget the references, the query and the result."""
+        self.requests.cancel()
         self.references.clear()
         self.ref_list.clear()
         self.query = None
@@ -262,10 +264,13 @@ class MainWindow(BackgroundHost, QMainWindow):
 
     def _maybe_verify(self) -> None:
         if self.verifier is None or not self.references or self.query is None:
+            self.requests.cancel()
             self._show_result(None)
             return
+        # The newest comparison only: references dropped while one runs start another, and
+        # the earlier one's result (for fewer references) must not reach the screen.
         self.run(self.verifier.verify, list(self.references), self.query,
-                  on_done=self._verified, status=self.tr("Verifying…"))
+                 on_done=self._verified, status=self.tr("Verifying…"), slot=self.requests)
 
     def _verified(self, result: VerificationResult) -> None:
         self._show_result(result)
