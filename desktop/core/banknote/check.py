@@ -163,8 +163,10 @@ def check_note(model: BanknoteModel, image: np.ndarray, path: str | Path | None 
             if more and more[0].registration is not None:
                 _refuse_second_note(model, reg, more[0].registration, path)
         # A second note whose printed detail matches nothing (a copy, a worn note, one not
-        # enrolled) is still a note: the learned finder sees it.
-        if any(_beside(reg, f) for f in model.found_notes(image)):
+        # enrolled) is still a note: the learned finder sees it, where there is room for one
+        # (a scan cropped to the note has none, and pays nothing).
+        if _room_beside(reg, image.shape) and any(_beside(reg, f)
+                                                  for f in model.found_notes(image)):
             note = model.manifest.class_for(reg.key) or NoteClass.from_key(reg.key)
             raise InputImageError(path, Message(N_(
                 "two or more banknotes are in the picture (the {first} and a note that no "
@@ -195,6 +197,15 @@ def pick_turn(model: BanknoteModel, upright: list[ClassScore], turned: list[Clas
     if cue_unsure:
         return turned[0].distance < upright[0].distance
     return not within(model, upright[0]) and within(model, turned[0])
+
+
+def _room_beside(reg: Registration, shape: tuple[int, ...]) -> bool:
+    """Whether the picture outside a registered note could hold the part of another note
+    that :func:`_beside` asks for."""
+    h, w = shape[:2]
+    frame = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    inside, _ = cv2.intersectConvexConvex(reg.quad.astype(np.float32).reshape(4, 2), frame)
+    return w * h - inside >= SECOND_NOTE_OUTSIDE * SECOND_NOTE_SIZE * inside
 
 
 def _beside(reg: Registration, found: FoundNote) -> bool:
@@ -262,7 +273,12 @@ def _check_registered(model: BanknoteModel, image: np.ndarray, gray: np.ndarray,
     partial = not agrees_in_full(regions, lambda: colour_difference(image, reg))
     embedder_best = ranked[0]
     svm_class, cscore = _second_opinions(model, reg.key, q)
-    embedder_differs = embedder_best.note.key != reg.key and within(model, embedder_best)
+    # The embedder's reading is a second opinion only on a denomination it learned: on an
+    # enrolled one its nearest class says little (real notes lie 0.5-1.8 from their own
+    # one-picture centroid), and it would cap and hold back notes the print verified.
+    shipped = m.class_for(reg.key) is not None
+    embedder_differs = (shipped and embedder_best.note.key != reg.key
+                        and within(model, embedder_best))
     conf = local_confidence(reg, attempts)
     # The inlier ratio cannot vouch for a registration on a shared design, nor for one that
     # a second reading names otherwise.
@@ -270,22 +286,22 @@ def _check_registered(model: BanknoteModel, image: np.ndarray, gray: np.ndarray,
         conf = min(conf, PARTIAL_CONFIDENCE)
     top = _with_confidence(mine, others, conf)
     caveats = []
-    if m.class_for(reg.key) is not None:
+    if shipped:
         # The embedder and the counterfeit models were trained and calibrated on this
         # denomination: their distance and scores judge it, whichever picture of it the
         # printed detail matched (a series an operator added to it included), so that
         # enrolling a picture cannot switch a shipped denomination's checks off.
         reasons = authenticity(model, top[0], svm_class, cscore)
+        if embedder_differs:  # a second reading that disagrees is a reason, not only a cap
+            reasons.append(Reason(N_("its printed detail matches the {note} but the "
+                                     "embedder reads it as {other}"), note=note.label,
+                                  other=embedder_best.note.label))
     else:
         # On notes it never learned the embedder's distance says nothing about
         # authenticity (real genuine notes lie 0.5-1.8 from their one-picture centroid,
         # the threshold is 0.39): it would flag most genuine notes, so it is not used.
         reasons = uncertain(top[0])
         caveats.append(ENROLLED_CAVEAT)
-    if embedder_differs:  # a second reading that disagrees is a reason, not only a cap
-        reasons.append(Reason(N_("its printed detail matches the {note} but the "
-                                 "embedder reads it as {other}"), note=note.label,
-                              other=embedder_best.note.label))
     if reg.visible < MIN_JUDGED_VISIBLE:
         reasons.append(Reason(N_("only {visible} of the note is in the picture: show the "
                                  "whole note to judge it"), visible=f"{reg.visible:.0%}"))
