@@ -207,3 +207,59 @@ def test_store_check_is_clean_after_role_changes_and_removals(branch, capsys) ->
     raw_sql(service.store, "UPDATE users SET active = 1 WHERE username = 'olga'")
     assert main(["check", location]) == 1
     assert f"user olga was changed after audit row {removal.id}" in capsys.readouterr().out
+
+
+def test_wrong_passwords_at_the_same_moment_cannot_undo_the_lock_out(branch,
+                                                                     monkeypatch) -> None:
+    # Every attempt is past the "is the user locked?" check before the first one fails (held
+    # at a barrier inside the password check): the attempts that fail after the lock was set
+    # must leave it set (they wrote "not locked" over it, so guessing was unlimited).
+    import threading
+
+    from desktop.core.access import auth
+
+    service, _ = branch
+    n = auth.MAX_FAILED_ATTEMPTS + 4
+    barrier, real = threading.Barrier(n), auth.verify_password
+
+    def together(*args):
+        barrier.wait()
+        return real(*args)
+
+    monkeypatch.setattr(auth, "verify_password", together)
+    failures: list[str] = []
+
+    def attempt(i: int) -> None:
+        try:
+            service.login("carl", f"wrong-guess-{i:04d}")
+        except AuthError as exc:
+            failures.append(str(exc))
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    monkeypatch.undo()
+    assert len(failures) == n
+    assert service.store.get_user("carl").locked_until is not None
+    with pytest.raises(AuthError, match="locked"):
+        service.login("carl", PASSWORDS["carl"])
+
+
+def test_a_supervisor_cannot_approve_their_own_payment_under_another_spelling(
+        branch, monkeypatch) -> None:
+    # The store may fold case where Python does not (PostgreSQL's lower() and a capital
+    # dotted I): the same-person rule is applied to the user the credentials belong to.
+    from types import SimpleNamespace
+
+    from desktop.core.branch.decisions import approve
+
+    service, s = branch
+    admin = s["admin"]
+    real = service.check_credentials
+    monkeypatch.setattr(service, "check_credentials",
+                        lambda name, password, purpose="login": real("admin", password, purpose))
+    entry = SimpleNamespace(model_id="m", id=1)
+    with pytest.raises(ServiceError, match="another person"):
+        approve(service, admin, ("adm\u0130n", PASSWORDS["admin"]), "forged", "1", entry)

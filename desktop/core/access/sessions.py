@@ -285,8 +285,13 @@ class AccessControl:
             with self.store.transaction():
                 # Count under the user's lock: failures from several PCs at once all count.
                 self.store.lock(f"user {user.username.lower()}")
-                failed = (self.store.get_user(user.username) or user).failed_attempts + 1
-                if failed >= auth.MAX_FAILED_ATTEMPTS:
+                current = self.store.get_user(user.username) or user
+                failed = current.failed_attempts + 1
+                if current.locked_until and now < datetime.fromisoformat(current.locked_until):
+                    # Another failure locked the user while this one was checked: the lock
+                    # stands (overwriting it reopened the door to unlimited guesses).
+                    locked, failed = current.locked_until, current.failed_attempts
+                elif failed >= auth.MAX_FAILED_ATTEMPTS:
                     locked = (now + timedelta(minutes=auth.LOCKOUT_MINUTES)).isoformat()
                     failed = 0
                 self.store.set_login_state(user.username, failed, locked)

@@ -90,6 +90,10 @@ def approve(access: AccessControl, session: Session, approver: tuple[str, str] |
     if name.strip().lower() == session.username.lower():
         raise ServiceError(Message(N_("the approval must come from another person")))
     user = access.check_credentials(name, password, purpose="approval")
+    # Again on the user found: the store's case folding may match a name Python's did not
+    # (a capital dotted I on PostgreSQL), and the clerk must never approve their own payment.
+    if user.username.casefold() == session.username.casefold():
+        raise ServiceError(Message(N_("the approval must come from another person")))
     if "approve_override" not in auth.PERMISSIONS.get(user.role, frozenset()):
         access.store.append_audit(user.username, "approval_refused", account_number,
                                   entry.model_id,
