@@ -127,20 +127,27 @@ def read_report(path: Path) -> list[list[str]]:
             return []
         data = path.read_bytes()
         end = _complete_records_end(data)
-        if end != len(data):
-            with open(path, "r+b") as fh:
-                fh.truncate(end)
-            data = data[:end]
-        records = list(read_rows(io.StringIO(data.decode("utf-8"), newline="")))
+        records = list(read_rows(io.StringIO(data[:end].decode("utf-8"), newline="")))
     except OSError as exc:
         raise BatchError(f"{path}: the report cannot be read ({exc})") from None
     except (UnicodeDecodeError, csv.Error):
         records = [["?"]]  # refused below as not a report
-    if not records:
-        return []
-    if tuple(records[0]) != REPORT_COLUMNS:
+    # Only a file that is a report is repaired: another file named by --out (the mapping, a
+    # ledger) is refused untouched, never cut first. A report killed while writing its
+    # header is all torn: the start of the header.
+    is_report = (tuple(records[0]) == REPORT_COLUMNS if records
+                 else ",".join(REPORT_COLUMNS).encode().startswith(data[end:]))
+    if not is_report:
         raise BatchError(f"{path}: exists but is not a report of this command; choose "
                          "another --out or move it away")
+    if end != len(data):
+        try:
+            with open(path, "r+b") as fh:
+                fh.truncate(end)
+        except OSError as exc:
+            raise BatchError(f"{path}: the report cannot be repaired ({exc})") from None
+    if not records:
+        return []
     for number, record in enumerate(records[1:], start=1):
         if len(record) != len(REPORT_COLUMNS):
             raise BatchError(f"{path}: report row {number} has {len(record)} cells, not "

@@ -262,3 +262,24 @@ def test_torn_record_with_a_quoted_line_break_is_cut(tmp_path: Path) -> None:
     path.write_text(header + complete + '"c\nd.png",1,ok,genuine,0.9', encoding="utf-8")
     assert read_report(path) == [["a\nb.png", "1", "error", *[""] * 8, "no, really"]]
     assert path.read_text(encoding="utf-8") == header + complete
+
+
+def test_an_out_file_that_is_not_a_report_is_refused_untouched(tmp_path: Path) -> None:
+    """--out naming the mapping (no final line break) or a ledger with an odd quote: refused
+    as not a report, byte for byte as it was (the torn-record repair cut them first)."""
+    from desktop.batch import read_report
+
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_bytes(b"file,account_number\na.png,1002003000\nb.png,1002003001")
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_bytes(b'id,note\n1,6" cheque book\n' + b"".join(b"%d,row\n" % i
+                                                                for i in range(2, 200)))
+    for path in (mapping, ledger):
+        before = path.read_bytes()
+        with pytest.raises(BatchError, match="not a report of this command"):
+            read_report(path)
+        assert path.read_bytes() == before
+    # A report killed while its header was being written is redone from the start.
+    torn = tmp_path / "torn.csv"
+    torn.write_text(",".join(REPORT_COLUMNS)[:9], encoding="utf-8")
+    assert read_report(torn) == [] and torn.read_bytes() == b""

@@ -7,6 +7,7 @@ malformed audit row is reported at that row without crashing the check or the vi
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 
 import numpy as np
@@ -175,15 +176,19 @@ def test_a_reference_image_not_matching_its_sha256_is_an_integrity_problem(branc
         store.integrity_check()
 
 
-def test_a_malformed_audit_row_is_reported_and_the_log_still_opens(branch, capsys) -> None:
-    """Before: `details='{bad'` crashed check and the viewer with a JSONDecodeError."""
+@pytest.mark.parametrize("text", ["{bad", '{"similarity": NaN}'])
+def test_a_malformed_audit_row_is_reported_and_the_log_still_opens(branch, capsys,
+                                                                   text: str) -> None:
+    """Before: `details='{bad'` crashed check and the viewer with a JSONDecodeError, and a
+    NaN (which Python's parser takes but the chain's canonical JSON cannot hash) crashed the
+    check with a ValueError instead of naming the row."""
     store, _, location = branch
-    raw_sql(store, "UPDATE audit_log SET details = '{bad' WHERE id = 3")
+    raw_sql(store, "UPDATE audit_log SET details = ? WHERE id = 3", (text,))
     entries = store.audit_entries()
     assert [e.id for e in entries] == [7, 6, 5, 4, 3, 2, 1]
     bad = store.audit_entry(3)
-    assert bad.malformed and bad.details == {MALFORMED_KEY: "{bad"}
-    assert "{bad" in bad.as_row()["details"]
+    assert bad.malformed and bad.details == {MALFORMED_KEY: text}
+    assert json.loads(bad.as_row()["details"]) == {MALFORMED_KEY: text}
     assert not any(e.malformed for e in entries if e.id != 3)
     check = store.verify_audit()
     assert not check.ok and check.bad_id == 3 and "cannot be read" in check.problem

@@ -68,10 +68,15 @@ def audit_from_row(row: dict[str, Any]) -> AuditEntry:
     return AuditEntry(**row, row_digests=digests, malformed=malformed)
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _json_object(text: Any) -> dict[str, Any] | None:
-    """``text`` parsed as a JSON object, or None when it is not one."""
+    """``text`` parsed as a JSON object, or None when it is not one (NaN and Infinity, which
+    Python's parser takes but canonical JSON cannot hash, are not JSON)."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_json)
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, dict) else None
