@@ -142,6 +142,19 @@ def test_check_finds_rows_changed_behind_the_apps_back(branch, capsys, what: str
     assert code == 1 and "audit chain: BROKEN" in out and message in out
 
 
+def test_a_lowered_schema_version_does_not_switch_the_row_check_off(branch, capsys) -> None:
+    """Before: the rows were compared with their digests only from schema version 4, a number
+    the chain does not protect: set to 3, an edited decision passed the check."""
+    store, ids, location = branch
+    sql, message = TAMPERING["edited decision"]
+    sql, message = sql.format(**ids), message.format(**ids)
+    raw_sql(store, sql, _params(sql))
+    with store._lock:
+        store.dialect.set_legacy_version(store._db, 3)
+    check = store.verify_audit()
+    assert not check.ok and message in check.problem, check
+
+
 def test_the_lockout_counter_is_not_covered(branch, capsys) -> None:
     """Documented choice: failed_attempts/locked_until change with every login attempt (each
     an audit row of its own) and are not part of a user's digest."""

@@ -152,7 +152,10 @@ class AuditQueries(RowDigestRecorder):
                 if inside:  # the caller's (read committed) transaction: hold appenders off
                     self._execute(_HEAD.with_for_update(read=True))
                 head = self._one(_HEAD)
-                covering = "row_count" in head and self.schema_version() >= 4
+                # The head's row count exists from schema version 4, when the chain began to
+                # cover rows: read from the head itself, not from the version number, which
+                # the chain does not protect (lowered to 3, it turned the row check off).
+                covering = head.get("row_count") is not None
                 recorded: dict[str, tuple[str, int]] = {}
                 entries = self._stream(_ENTRIES.order_by(t.audit_log.c.id), 2000)
                 chain = verify_chain(
