@@ -263,3 +263,20 @@ def test_a_supervisor_cannot_approve_their_own_payment_under_another_spelling(
     entry = SimpleNamespace(model_id="m", id=1)
     with pytest.raises(ServiceError, match="another person"):
         approve(service, admin, ("adm\u0130n", PASSWORDS["admin"]), "forged", "1", entry)
+
+
+def test_user_names_are_one_whatever_their_case_and_odd_bytes_are_a_wrong_login(
+        branch) -> None:
+    # SQLite's unique key folds A-Z only: Émile beside émile were two users under one audit
+    # key, and the store check then called an honest store broken.
+    service, s = branch
+    admin = s["admin"]
+    service.create_user(admin, "émile", "clerk", "a-long-passphrase-1")
+    with pytest.raises(ServiceError, match="a user émile already exists"):
+        service.create_user(admin, "Émile", "clerk", "a-long-passphrase-2")
+    assert service.store.verify_audit().ok
+    # A name or password from a terminal in another encoding (lone surrogates) is a wrong
+    # login, not a crash in the hash or the store.
+    for name, password in (("carl", "caf\udce9-pass-12"), ("caf\udce9", "whatever-pass-1")):
+        with pytest.raises(AuthError, match="wrong password"):
+            service.login(name, password)

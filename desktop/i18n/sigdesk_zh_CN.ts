@@ -88,6 +88,10 @@
         <translation>用户名需为 1 至 64 个字符</translation>
     </message>
     <message>
+        <source>a user {user} already exists (user names are the same whatever their case)</source>
+        <translation>用户 {user} 已存在（用户名不区分大小写）</translation>
+    </message>
+    <message>
         <source>user {user} is locked after {attempts} failed logins until {until}; an administrator can unlock it by setting a new password</source>
         <translation>用户 {user} 因 {attempts} 次登录失败被锁定至 {until}；管理员可通过设置新密码解锁</translation>
     </message>

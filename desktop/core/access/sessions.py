@@ -240,8 +240,16 @@ class AccessControl:
 
     def _add_user(self, username: str, role: str, password: str) -> User:
         username = username.strip()
-        if not username or len(username) > 64:
+        if not username or len(username) > 64 or not (_utf8(username) and _utf8(password)):
             raise ServiceError(Message(N_("a user name of 1 to 64 characters is needed")))
+        # One user per name whatever its case: SQLite's unique key folds A-Z only, and the
+        # audit chain keys users by their name in lower case (Émile and émile were two users
+        # under one key, and the store check called an honest store broken).
+        clash = next((u.username for u in self.store.list_users()
+                      if u.username.casefold() == username.casefold()), None)
+        if clash is not None:
+            raise ServiceError(Message(N_("a user {user} already exists (user names are the "
+                                          "same whatever their case)"), user=clash))
         if role not in auth.PERMISSIONS:
             raise ServiceError(_unknown_role(role))
         problem = auth.password_problem(password, username)
@@ -266,6 +274,10 @@ class AccessControl:
         audited under ``purpose`` and count towards the lock-out, whatever the purpose (a
         supervisor's approval is no way around it)."""
         now = self.clock()
+        if not (_utf8(username) and _utf8(password)):
+            # Bytes a terminal in another encoding handed over (Latin-1): no user has such a
+            # name or password, and they cannot reach the store or the hash.
+            raise AuthError(Message(WRONG_LOGIN))
         user = self.store.get_user(username.strip())
         failed_action = "login_failed" if purpose == "login" else f"{purpose}_failed"
         if user is None or not user.active:
@@ -382,3 +394,12 @@ class AccessControl:
                                            role=auth.role_word(issued.role),
                                            action=permission.replace("_", " ")))
         issued.last_used = self.clock()
+
+
+def _utf8(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (no lone surrogates from undecodable bytes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
