@@ -349,3 +349,34 @@ def test_a_graph_swapped_after_the_folder_was_verified_is_not_run(model_copy: Pa
     manifest.model_path.write_bytes(manifest.model_path.read_bytes() + b"\0")
     with pytest.raises(ModelError, match="embedder.onnx: SHA-256 differs from the signed"):
         create_session(manifest.model_path, "cpu", expected_sha256=manifest.sha256)
+
+
+def test_files_read_after_the_folder_was_verified_are_hashed_as_read(sig_copy: Path,
+                                                                     note_copy: Path) -> None:
+    """The background set (read when a writer SVM is first needed) and the banknote reference
+    pictures (read at the first check, maybe hours after loading) are checked as they are
+    read: swapped after the folder was verified, they are refused, not used."""
+    from desktop.core.banknote.model import BanknoteModel
+
+    manifest = load_manifest(sig_copy)
+    arr = np.load(sig_copy / "background.npy")
+    np.save(sig_copy / "background.npy", np.zeros_like(arr))  # same shape and type
+    with pytest.raises(ModelError, match=r"background\.npy: the file's SHA-256 does not match"):
+        manifest.background.load()
+    model = BanknoteModel(note_copy, "cpu")
+    ref = model.manifest.reference_files[0]
+    ref.write_bytes(sorted((note_copy / "references").glob("*.jpg"))[-1].read_bytes())
+    with pytest.raises(ModelError, match=re.escape(ref.name) + ": the file's SHA-256"):
+        model.side_index()
+
+
+@pytest.mark.parametrize("name, text", [
+    ("manifest.json", '{"format_version": ' + "9" * 5000 + "}"),
+    ("manifest.json", "[" * 20000 + "]" * 20000),
+    (SIGNATURE_NAME, "[" * 20000 + "]" * 20000),
+])
+def test_a_manifest_that_cannot_be_parsed_is_named(sig_copy: Path, name: str, text: str
+                                                   ) -> None:
+    (sig_copy / name).write_text(text)
+    with pytest.raises(ModelError, match=re.escape(name)):
+        load_manifest(sig_copy)

@@ -952,6 +952,10 @@
         <translation>清单不是 JSON 对象</translation>
     </message>
     <message>
+        <source>the file cannot be read ({error})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>the manifest has no files list (field &apos;files&apos;): sign the folder again with `python -m training sign`</source>
         <translation>清单中没有文件列表（字段 &apos;files&apos;）：请用 `python -m training sign` 重新签名该文件夹</translation>
     </message>

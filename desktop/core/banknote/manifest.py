@@ -15,6 +15,7 @@ image) are verified before anything in the manifest is used.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +27,7 @@ from desktop.core.banknote.preprocess import BanknotePreprocessing
 from desktop.core.errors import N_, Message, ModelError, word_for
 from desktop.core.models.keys import TrustedKey, TrustStore
 from desktop.core.models.manifest import read_signed_manifest
-from desktop.core.models.signing import sha256_of
+from desktop.core.models.signing import read_verified, sha256_of
 
 KIND = "banknote-embedder"
 FORMAT_VERSION = 1
@@ -141,6 +142,14 @@ class BanknoteManifest:
         return {c.key: c for c in self.classes}
 
 
+def _listed_bytes(folder: Path, path: Path, raw: dict[str, Any], verify: bool) -> bytes:
+    """A file of the folder, checked against the signed files list as it is read (when the
+    folder is verified at all)."""
+    if not verify:
+        return path.read_bytes()
+    return read_verified(path, str(raw["files"].get(path.relative_to(folder).as_posix())))
+
+
 def _onnx(folder: Path, entry: dict[str, Any], verify: bool) -> OnnxFile:
     path = folder / entry["file"]
     if not path.is_file():
@@ -180,7 +189,8 @@ def load_banknote_manifest(folder: str | Path, verify_hash: bool = True,
             raise ValueError("authenticity.distance_threshold needs 'centroid' and a K")
         refs = raw["references"]
         emb_path = folder / refs["embeddings"]
-        ref_emb = np.load(emb_path, allow_pickle=False).astype(np.float32)
+        ref_emb = np.load(io.BytesIO(_listed_bytes(folder, emb_path, raw, verify_hash)),
+                          allow_pickle=False).astype(np.float32)
         size = int(raw["output"]["size"])
         if ref_emb.shape != (len(refs["keys"]), size):
             raise ValueError(f"{emb_path.name} has shape {ref_emb.shape}, expected "

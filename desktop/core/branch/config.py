@@ -125,9 +125,27 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         if not 1 <= cfg.idle_timeout_minutes <= 240:
             raise ValueError("idle_timeout_minutes must be 1 to 240")
         check_choices(cfg)
-    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        _check_types(cfg)
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, RecursionError) as exc:
         raise ConfigError(f"{path}: the settings file cannot be used ({exc})") from None
     return cfg
+
+
+def _check_types(cfg: AppConfig) -> None:
+    """Refuse a hand-edited value of the wrong JSON type (a number for a path, a list for the
+    zone), which would otherwise fail later, at start-up, with a traceback."""
+    for name in ("model_dir", "provider", "method", "store_path", "scan_folder",
+                 "banknote_model_dir"):
+        if not isinstance(getattr(cfg, name), str):
+            raise ValueError(f"{name} must be a text, not {_shown(getattr(cfg, name))}")
+    if not isinstance(cfg.zone, dict):
+        raise ValueError(f"zone must be an object (x, y, w, h), not {_shown(cfg.zone)}")
+    if cfg.zone:
+        from desktop.core.signature.zone import SignatureZone
+
+        SignatureZone.from_dict(cfg.zone)  # ValueError / TypeError / KeyError name the field
+    if not 0.0 < cfg.target_far < 1.0:
+        raise ValueError(f"target_far must be between 0 and 1, not {cfg.target_far:g}")
 
 
 def check_choices(cfg: AppConfig) -> None:

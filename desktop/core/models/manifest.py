@@ -26,7 +26,7 @@ def _read_json_bytes(folder: Path, what: str) -> tuple[Path, bytes, dict[str, An
     except FileNotFoundError:
         raise ModelError(folder, Message(N_("no {file} in the {what}"), file=MANIFEST_NAME,
                                          what=what)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # JSON, UTF-8, huge integers, nesting
         raise ModelError(mpath, Message(UNREADABLE, detail=exc)) from None
     if not isinstance(raw, dict):
         raise ModelError(mpath, Message(NOT_AN_OBJECT))

@@ -62,6 +62,21 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def read_verified(path: str | Path, sha256: str) -> bytes:
+    """A model file's bytes, checked against its signed SHA-256 as they are read: what is
+    used is what was checked (a file verified when the model loaded and swapped before it is
+    read is refused, naming it)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ModelError(path, Message(N_("the file cannot be read ({error})"),
+                                       error=str(exc))) from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelError(path, Message(N_("the file's SHA-256 does not match its manifest "
+                                          "(the file was changed or damaged)")))
+    return data
+
+
 # ---- the files list --------------------------------------------------------------------------
 def list_model_files(folder: str | Path) -> dict[str, str]:
     """Every file of the folder but the manifest, its signature and :data:`IGNORED_NAMES`,
@@ -160,7 +175,7 @@ def verify_signature(folder: Path, manifest_bytes: bytes, trust: TrustStore) -> 
         if record.get("algorithm") != ALGORITHM or record.get("format") != SIGNATURE_FORMAT:
             raise ValueError(f"not an {ALGORITHM} signature of format {SIGNATURE_FORMAT}")
         signature = base64.b64decode(record["signature"], validate=True)
-    except (OSError, ValueError, KeyError, TypeError, binascii.Error) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, binascii.Error) as exc:
         raise ModelError(spath, Message(N_("the signature file cannot be read ({detail})"),
                                         detail=exc)) from None
     key = trust.get(kid)

@@ -29,6 +29,7 @@ is used.
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ import numpy as np
 from desktop.core.errors import N_, Message, ModelError
 from desktop.core.models.keys import TrustedKey, TrustStore
 from desktop.core.models.manifest import read_signed_manifest
-from desktop.core.models.signing import sha256_of
+from desktop.core.models.signing import read_verified, sha256_of
 from desktop.core.signature.preprocess import SignaturePreprocessing
 
 FORMAT_VERSION = 1
@@ -126,8 +127,9 @@ class BackgroundSet:
 
     def load(self) -> np.ndarray:
         """The (N, D) float32 array; raises :class:`ModelError` naming the file if unusable."""
+        data = read_verified(self.path, self.sha256)  # hashed as read, not only at load
         try:
-            arr = np.load(self.path, allow_pickle=False)
+            arr = np.load(io.BytesIO(data), allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise ModelError(self.path, f"the background set cannot be read ({exc})") from None
         if arr.shape != self.shape or arr.dtype != np.float32:
