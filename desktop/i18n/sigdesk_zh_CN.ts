@@ -953,7 +953,7 @@
     </message>
     <message>
         <source>the file cannot be read ({error})</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取该文件（{error}）</translation>
     </message>
     <message>
         <source>the manifest has no files list (field &apos;files&apos;): sign the folder again with `python -m training sign`</source>
