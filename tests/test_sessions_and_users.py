@@ -280,3 +280,5 @@ def test_user_names_are_one_whatever_their_case_and_odd_bytes_are_a_wrong_login(
     for name, password in (("carl", "caf\udce9-pass-12"), ("caf\udce9", "whatever-pass-1")):
         with pytest.raises(AuthError, match="wrong password"):
             service.login(name, password)
+    with pytest.raises(ServiceError, match="bytes that are not text"):
+        service.create_user(admin, "zoe", "clerk", "caf\udce9-pass-12")

@@ -88,6 +88,10 @@
         <translation>用户名需为 1 至 64 个字符</translation>
     </message>
     <message>
+        <source>the password holds bytes that are not text (set it from a UTF-8 terminal)</source>
+        <translation>密码包含不是文本的字节（请在 UTF-8 终端中设置）</translation>
+    </message>
+    <message>
         <source>a user {user} already exists (user names are the same whatever their case)</source>
         <translation>用户 {user} 已存在（用户名不区分大小写）</translation>
     </message>

@@ -240,8 +240,11 @@ class AccessControl:
 
     def _add_user(self, username: str, role: str, password: str) -> User:
         username = username.strip()
-        if not username or len(username) > 64 or not (_utf8(username) and _utf8(password)):
+        if not username or len(username) > 64 or not _utf8(username):
             raise ServiceError(Message(N_("a user name of 1 to 64 characters is needed")))
+        if not _utf8(password):
+            raise ServiceError(Message(N_("the password holds bytes that are not text (set "
+                                          "it from a UTF-8 terminal)")))
         # One user per name whatever its case: SQLite's unique key folds A-Z only, and the
         # audit chain keys users by their name in lower case (Émile and émile were two users
         # under one key, and the store check called an honest store broken).

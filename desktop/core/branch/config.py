@@ -143,7 +143,7 @@ def _check_types(cfg: AppConfig) -> None:
     if cfg.zone:
         from desktop.core.signature.zone import SignatureZone
 
-        SignatureZone.from_dict(cfg.zone)  # ValueError / TypeError / KeyError name the field
+        SignatureZone.from_dict(cfg.zone)  # its ValueError names the keys or values
     if not 0.0 < cfg.target_far < 1.0:
         raise ValueError(f"target_far must be between 0 and 1, not {cfg.target_far:g}")
 
