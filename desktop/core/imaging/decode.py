@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from desktop.core.errors import N_, InputImageError, Message
+from desktop.core.imaging.halftone import refuse_halftone
 from desktop.core.imaging.limits import (
     MAX_FILE_BYTES,
     MAX_NOTE_SIDE,
@@ -287,39 +288,13 @@ def _shrink(frame: Image.Image, max_side: int | None) -> Image.Image:
     return frame.resize(size, Image.Resampling.BOX)
 
 
-# A black-and-white scan made in a scanner's halftone mode draws grey (a cheque's tinted
-# background, a faint stroke) as scattered dots: the rules, the printed text and the strokes
-# cannot be told apart any more, and a genuine signature read through them was called forged
-# (similarity 0.000 where its greyscale scan read 0.87-0.90). Such a page is refused. Among
-# the black pixels of the generator's cheques dithered by Pillow 42-62% touch no other black
-# pixel; thresholded instead, none do (print and strokes are solid; dust specks are few).
-HALFTONE_ISOLATED = 0.2
-HALFTONE_MIN_BLACK = 1000  # black pixels: fewer (a blank page with dust) is not judged here
-HALFTONE = N_("a black-and-white scan in halftone (dithered) mode: its grey areas are dot "
-              "patterns among which strokes cannot be told from the background; scan in "
-              "greyscale (or black and white without halftone)")
-
-
-def halftone_share(black: np.ndarray) -> float:
-    """The share of a page's black pixels (boolean mask) that touch no other black pixel
-    (8-neighbours); 0 for a page with fewer than :data:`HALFTONE_MIN_BLACK` of them."""
-    ink = black.astype(np.uint8)
-    count = int(ink.sum())
-    if count < HALFTONE_MIN_BLACK:
-        return 0.0
-    touching = cv2.filter2D(ink, -1, np.ones((3, 3), np.float32),
-                            borderType=cv2.BORDER_CONSTANT) - ink
-    return float(np.count_nonzero(ink & (touching == 0))) / count
-
-
 def _to_array(frame: Image.Image, colour: bool, max_side: int | None,
               path: str | Path) -> np.ndarray:
     """Convert one decoded frame (any mode) to 8-bit grey, or BGR when ``colour``, reduced
     to ``max_side`` first so that the conversions work on the small image. A bilevel frame
-    in halftone (:func:`halftone_share`) is refused naming ``path``."""
+    in halftone is refused naming ``path`` (:mod:`desktop.core.imaging.halftone`)."""
     if frame.mode == "1":
-        if halftone_share(~np.asarray(frame, dtype=bool)) >= HALFTONE_ISOLATED:
-            raise InputImageError(path, Message(HALFTONE))
+        refuse_halftone(frame, path)
         frame = frame.convert("L")  # so that reducing averages instead of picking pixels
     elif frame.mode == "P":
         frame = frame.convert("RGBA" if "transparency" in frame.info else "RGB")
