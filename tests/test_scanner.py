@@ -263,21 +263,6 @@ def test_hostile_scanner_settings_are_refused(tmp_path: Path, key: str, value,
     assert not (tmp_path / "other.json").exists()
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"zone": 5}', "zone must be an object"),
-    ('{"zone": {"x": 0.1}}', "a signature zone needs exactly the keys"),
-    ('{"store_path": 5}', "store_path must be a text"),
-    ('{"target_far": 2}', "target_far must be between 0 and 1"),
-    ("[" * 20000 + "]" * 20000, "cannot be used"),
-])
-def test_settings_of_the_wrong_type_are_named_not_a_traceback(tmp_path: Path, text: str,
-                                                              message: str) -> None:
-    path = tmp_path / "settings.json"
-    path.write_text(text)
-    with pytest.raises(ConfigError, match=message):
-        load_config(path)
-
-
 # ---- the screens ---------------------------------------------------------------------------
 def test_scan_on_the_check_screen_opens_and_checks_the_scanned_page(
         qtbot, test_device, app_parts, cheque_set: Path, tmp_path: Path) -> None:
