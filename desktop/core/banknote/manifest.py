@@ -142,9 +142,9 @@ class BanknoteManifest:
         return {c.key: c for c in self.classes}
 
 
-def _listed_bytes(folder: Path, path: Path, raw: dict[str, Any], verify: bool) -> bytes:
-    """A file of the folder, checked against the signed files list as it is read (when the
-    folder is verified at all)."""
+def listed_bytes(folder: Path, path: Path, raw: dict[str, Any], verify: bool) -> bytes:
+    """A file of the folder, checked against the signed files list (``raw['files']``) as it
+    is read, when the folder is verified at all: what is used is what was checked."""
     if not verify:
         return path.read_bytes()
     return read_verified(path, str(raw["files"].get(path.relative_to(folder).as_posix())))
@@ -189,7 +189,7 @@ def load_banknote_manifest(folder: str | Path, verify_hash: bool = True,
             raise ValueError("authenticity.distance_threshold needs 'centroid' and a K")
         refs = raw["references"]
         emb_path = folder / refs["embeddings"]
-        ref_emb = np.load(io.BytesIO(_listed_bytes(folder, emb_path, raw, verify_hash)),
+        ref_emb = np.load(io.BytesIO(listed_bytes(folder, emb_path, raw, verify_hash)),
                           allow_pickle=False).astype(np.float32)
         size = int(raw["output"]["size"])
         if ref_emb.shape != (len(refs["keys"]), size):

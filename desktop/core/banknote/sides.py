@@ -16,11 +16,10 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from desktop.core.banknote.manifest import BanknoteManifest
+from desktop.core.banknote.manifest import BanknoteManifest, listed_bytes
 from desktop.core.banknote.register import ReferenceSide, SideIndex
 from desktop.core.banknote.results import EnrolledNote
 from desktop.core.errors import N_, InputImageError, Message, ModelError
-from desktop.core.models.signing import read_verified
 
 
 def decode_enrolled(note: EnrolledNote) -> np.ndarray:
@@ -58,9 +57,8 @@ class ReferenceSides:
             path = self.manifest.reference_files[index]
             # Hashed as read (the first check may come hours after the model loaded): a
             # picture swapped since is refused, not searched for.
-            listed = self.manifest.raw.get("files", {})
-            rel = path.relative_to(self.manifest.folder).as_posix()
-            data = read_verified(path, str(listed.get(rel))) if listed else path.read_bytes()
+            m = self.manifest
+            data = listed_bytes(m.folder, path, m.raw, bool(m.raw.get("files")))
             image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
             if image is None:
                 raise ModelError(path, "a reference note image of the model cannot be read")
