@@ -26,8 +26,8 @@ MIN_REFERENCES, MAX_REFERENCES = 3, 10
 MIN_INK_LONG, MIN_INK_SHORT = 80, 15
 NOISE_LIMIT = 10.0  # grey levels of high-frequency noise on the paper
 # A signature is a few strokes on paper: at least this share of a scan lies more than 3
-# pixels from any ink. Real scans have 44-100% (300 each of CEDAR, BHSig260 Bengali and the
-# Chinese set: lowest 55%, 73%, 44%); noise, a photo or a black page has about none, and
+# pixels from any ink. Real scans have at least 44% (300 each of CEDAR, BHSig260 Bengali and
+# the Chinese set: lowest 55%, 73%, 44%); noise, a photo or a black page has about none, and
 # would otherwise be enrolled and widen the references' spread for every later check.
 MIN_PAPER_SHARE = 0.2
 # Near-duplicates: the same image added twice, re-saved, or the same paper scanned again.
