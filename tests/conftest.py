@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,28 @@ def shipped_model() -> Path:
     """The model the app ships with (committed under exported_models/)."""
     assert (SHIPPED_MODEL / "manifest.json").is_file(), "the shipped model is missing"
     return SHIPPED_MODEL
+
+
+@pytest.fixture()
+def sig_copy(shipped_model: Path, tmp_path: Path) -> Path:
+    """A private copy of the shipped (demo-signed) signature model folder."""
+    return Path(shutil.copytree(shipped_model, tmp_path / "signature"))
+
+
+@pytest.fixture()
+def note_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped (demo-signed) banknote model folder."""
+    from desktop.core.paths import default_banknote_model_dir
+
+    return Path(shutil.copytree(default_banknote_model_dir(), tmp_path / "banknote"))
+
+
+@pytest.fixture()
+def other_key(tmp_path: Path) -> tuple[Path, Path]:
+    """A key pair nobody trusts yet: (private, public)."""
+    from desktop.core.models.keys import generate_key_pair
+
+    return generate_key_pair(tmp_path / "other-keys", "branch-bank")
 
 
 @pytest.fixture(scope="session")

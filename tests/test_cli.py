@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,17 +21,16 @@ def _writer_files(synthetic_dir: Path, writer: int, kind: str) -> list[Path]:
 
 def test_verify_json_in_a_subprocess(synthetic_dir: Path, tiny_model: Path, tmp_path: Path,
                                      signing_key: Path) -> None:
-    import os
-    import shutil
-
     refs = _writer_files(synthetic_dir, 0, "genuine")[:3]
     query = _writer_files(synthetic_dir, 0, "genuine")[4]
-    # The subprocess trusts the test key as an administrator's added key in its data folder.
-    (tmp_path / "trusted_keys").mkdir()
-    shutil.copy(signing_key.with_suffix(".pub"), tmp_path / "trusted_keys" / "test.pub")
+    # The subprocess trusts the test key for itself only, as the test process does.
+    run_cli = ("import sys; from desktop.core.models.keys import trust_key_in_this_process; "
+               "from desktop.cli import main; trust_key_in_this_process(sys.argv[1]); "
+               "sys.exit(main(sys.argv[2:]))")
     out = subprocess.run(
-        [sys.executable, "-m", "desktop.cli", "--model", str(tiny_model), "--provider", "cpu",
-         "--json", "-r", *map(str, refs), "-q", str(query)],
+        [sys.executable, "-c", run_cli, str(signing_key.with_suffix(".pub")), "--model",
+         str(tiny_model), "--provider", "cpu", "--json", "-r", *map(str, refs), "-q",
+         str(query)],
         capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
         env={**os.environ, "SIGDESK_HOME": str(tmp_path)},
     )

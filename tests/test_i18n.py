@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KEEP = re.compile(r"\b(SigDesk|English|Ctrl|Shift|Esc|Qt|dpi|admin|olga|carl|Irene|Okafor|"
                   r"demo|test|PostgreSQL|SQLite|Tensorrt|cuDNN|zh_CN)\b|onnxruntime(-gpu)?|"
                   r"\[cuda,cudnn\]|"
-                  r"python-sane|\[scanner\]")
+                  r"python-sane|\[scanner\]|`sigdesk-keys add FILE`")
 PATHISH = re.compile(r"\S*[/\\]\S*|\S+\.(png|jpe?g|tiff?|bmp|pdf|sqlite|csv|pub|pem)\b|"
                      r"\b(signature|banknote)-[0-9a-f]{6,}\b|\*\.\w+|<[^>]+>|&\w+;")
 
@@ -47,7 +47,7 @@ CORE_NAMES = re.compile(r"“scanner”|scanimage -L|apt install libsane1 sane-u
 
 def _english(text: str) -> bool:
     """Whether ``text`` still holds English words once names and paths are set aside."""
-    rest = KEEP.sub(" ", PATHISH.sub(" ", text.replace("&", "")))
+    rest = PATHISH.sub(" ", KEEP.sub(" ", text.replace("&", "")))
     return re.search(r"\b[A-Za-z]*[a-z][A-Za-z]*\b", rest) is not None and any(
         len(word) >= 3 for word in re.findall(r"\b[A-Za-z]*[a-z][A-Za-z]*\b", rest))
 

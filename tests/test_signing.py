@@ -17,14 +17,12 @@ import numpy as np
 import pytest
 
 from desktop.core.banknote.manifest import load_banknote_manifest
-from desktop.core.errors import ModelError, PermissionDenied, ServiceError
+from desktop.core.errors import ModelError
 from desktop.core.models.keys import (
     DEMO_KEY_ID,
     TrustedKey,
     TrustStore,
-    add_trusted_key,
     default_trust,
-    generate_key_pair,
     key_id,
     load_private_key,
     load_public_key,
@@ -37,24 +35,6 @@ from desktop.ui.wording import signer_short
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PRIVATE = ROOT / "training" / "demo_signing_key" / "demo.key"
-
-
-@pytest.fixture()
-def sig_copy(shipped_model: Path, tmp_path: Path) -> Path:
-    """A private copy of the shipped (demo-signed) signature model folder."""
-    return Path(shutil.copytree(shipped_model, tmp_path / "signature"))
-
-
-@pytest.fixture()
-def note_copy(tmp_path: Path) -> Path:
-    """A private copy of the shipped (demo-signed) banknote model folder."""
-    return Path(shutil.copytree(default_banknote_model_dir(), tmp_path / "banknote"))
-
-
-@pytest.fixture()
-def other_key(tmp_path: Path) -> tuple[Path, Path]:
-    """A key pair nobody trusts yet: (private, public)."""
-    return generate_key_pair(tmp_path / "other-keys", "branch-bank")
 
 
 def _edit_bytes(path: Path, pattern: str, replace) -> None:
@@ -204,34 +184,7 @@ def test_the_signature_is_checked_before_the_contract(sig_copy: Path) -> None:
         load_manifest(sig_copy)
 
 
-# ---- trust: added keys and explicit trust ----------------------------------------------------
-def test_a_folder_re_signed_by_an_added_trusted_key_loads(sig_copy: Path, other_key,
-                                                          tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("SIGDESK_HOME", str(tmp_path / "home"))
-    sign_model(sig_copy, other_key[0])
-    with pytest.raises(ModelError, match="does not trust"):
-        load_manifest(sig_copy)
-    added = add_trusted_key(other_key[1], "branch-bank")
-    assert (tmp_path / "home" / "trusted_keys" / "branch-bank.pub").is_file()
-    m = load_manifest(sig_copy)
-    assert m.signer is not None and m.signer.key_id == added.key_id and not m.signer.demo
-    assert signer_short(m.signer) == "signed: branch-bank"
-    assert m.model_id == load_manifest(ROOT / "exported_models" / "signature").model_id
-    with pytest.raises(ServiceError, match="trusted already"):
-        add_trusted_key(other_key[1], "again")
-
-
-def test_adding_a_private_key_or_junk_is_refused(other_key, tmp_path: Path) -> None:
-    with pytest.raises(ServiceError, match="PRIVATE key"):
-        add_trusted_key(other_key[0], "oops", folder=tmp_path / "trusted")
-    junk = tmp_path / "junk.pub"
-    junk.write_text("hello")
-    with pytest.raises(ServiceError, match="not a PEM public key"):
-        add_trusted_key(junk, "junk", folder=tmp_path / "trusted")
-    with pytest.raises(ServiceError, match="cannot be a key label"):
-        add_trusted_key(other_key[1], "../evil", folder=tmp_path / "trusted")
-
-
+# ---- trust: explicit trust -----------------------------------------------------------------
 def test_explicit_trust_replaces_the_default(sig_copy: Path, other_key) -> None:
     only_other = TrustStore([TrustedKey.from_file(other_key[1], "branch-bank")])
     with pytest.raises(ModelError, match="does not trust"):  # the demo key is not in it
@@ -285,55 +238,6 @@ def test_keygen_and_sign_commands(tmp_path: Path, sig_copy: Path, monkeypatch,
     capsys.readouterr()
     assert main(["sign", "--model", str(sig_copy), "--key", str(private)]) == 2
     assert "is encrypted" in capsys.readouterr().err
-
-
-def test_adding_a_trusted_key_is_an_audited_admin_action(branch, other_key, tmp_path: Path
-                                                         ) -> None:
-    from desktop.core.branch.key_admin import AUDIT_ACTION
-    from desktop.core.branch.key_admin import add_trusted_key as admin_add
-
-    service, sessions = branch
-    with pytest.raises(PermissionDenied):
-        admin_add(service, sessions["operator"], other_key[1], "x", folder=tmp_path / "t")
-    key = admin_add(service, sessions["admin"], other_key[1], "branch-bank",
-                    folder=tmp_path / "t")
-    assert (tmp_path / "t" / "branch-bank.pub").is_file()
-    entry = next(e for e in service.audit_entries(sessions["admin"])
-                 if e.action == AUDIT_ACTION)
-    assert entry.username == "admin" and key.key_id in json.dumps(entry.details)
-
-
-@pytest.fixture()
-def gui_service(tmp_path: Path):
-    """A store with one admin and a service whose model the window loads itself."""
-    from desktop.core.branch.service import BranchService
-    from desktop.core.store.backends import SQLiteStore
-
-    service = BranchService(SQLiteStore(tmp_path / "gui.sqlite"), None)
-    yield service, service.create_first_admin("admin", "admin-pass-123")
-    service.store.close()
-
-
-def test_the_windows_label_the_demo_signature_and_settings_add_a_key(
-        qtbot, gui_service, tmp_path: Path, shipped_model: Path, other_key,
-        monkeypatch) -> None:
-    from desktop.core.branch.config import AppConfig
-    from desktop.ui.branch_window import BranchWindow
-
-    monkeypatch.setenv("SIGDESK_HOME", str(tmp_path / "home"))
-    service, admin = gui_service
-    win = BranchWindow(service, admin, AppConfig(model_dir=str(shipped_model), provider="cpu"))
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.model_ready, timeout=30000):
-        win.show()
-    assert "DEMO-signed (not for production)" in win.status_provider.text()
-    settings = win.settings_screen
-    assert "signed by DEMO key" in settings.signer_info.text()
-    with qtbot.waitSignal(win.model_ready, timeout=30000):  # reloaded after the key
-        settings.add_key(str(other_key[1]), "branch-bank")
-    assert (tmp_path / "home" / "trusted_keys" / "branch-bank.pub").is_file()
-    assert "branch-bank" in settings.signer_info.text()
-    assert any(e.action == "trusted_key_added" for e in service.store.audit_entries())
 
 
 def test_a_graph_swapped_after_the_folder_was_verified_is_not_run(model_copy: Path) -> None:

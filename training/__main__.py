@@ -161,7 +161,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
            else f"NOT encrypted: set {args.passphrase_env} to encrypt it")
     print(f"private key: {private} ({how}); keep it offline, never on a branch PC")
     print(f"public key:  {public} (key id {key_id(load_public_key(public))}): add it on each "
-          "branch PC in Settings -> Add trusted key")
+          "branch PC as its administrator: sudo sigdesk-keys add FILE")
     return 0
 
 

@@ -924,6 +924,10 @@
         <translation>纸币图像太小（{size} 像素；每边至少需要 {least} 像素）</translation>
     </message>
     <message>
+        <source>keys in the app&apos;s data folder are no longer trusted, since any program running as this user can add one there: the PC&apos;s administrator moves them to {folder}</source>
+        <translation>应用数据文件夹中的密钥不再受信任，因为以此用户身份运行的任何程序都能在那里添加密钥：请由本机管理员将其移至 {folder}</translation>
+    </message>
+    <message>
         <source>{label} cannot be a key label (letters, digits, - and _)</source>
         <translation>{label} 不能用作密钥标签（只能用字母、数字、- 和 _）</translation>
     </message>
@@ -938,6 +942,10 @@
     <message>
         <source>{file} exists already: choose another label</source>
         <translation>{file} 已存在：请换一个标签</translation>
+    </message>
+    <message>
+        <source>{file} cannot be written ({detail}): run this as the PC&apos;s administrator</source>
+        <translation>无法写入 {file}（{detail}）：请以本机管理员身份运行</translation>
     </message>
     <message>
         <source>no {file} in the {what}</source>
@@ -988,8 +996,12 @@
         <translation>无法读取签名文件（{detail}）</translation>
     </message>
     <message>
-        <source>key_id {key}: signed by a key this app does not trust (an administrator can add its public key in Settings)</source>
-        <translation>key_id {key}：由本软件不信任的密钥签名（管理员可在“设置”中添加其公钥）</translation>
+        <source>key_id {key}: its public key is in {folder}, but keys there are not trusted: {reason}</source>
+        <translation>key_id {key}：其公钥位于 {folder}，但该处的密钥不受信任：{reason}</translation>
+    </message>
+    <message>
+        <source>key_id {key}: signed by a key this app does not trust (the PC&apos;s administrator adds its public key to {folder}: `sigdesk-keys add FILE`)</source>
+        <translation>key_id {key}：由本应用不信任的密钥签名（本机管理员可将其公钥添加到 {folder}：`sigdesk-keys add FILE`）</translation>
     </message>
     <message>
         <source>signature does not match (the manifest was changed after signing by key {key})</source>
@@ -1138,6 +1150,38 @@
     <message>
         <source>bottom right</source>
         <translation>右下</translation>
+    </message>
+    <message>
+        <source>{folder} cannot be checked ({detail})</source>
+        <translation>无法检查 {folder}（{detail}）</translation>
+    </message>
+    <message>
+        <source>{path} belongs to user id {uid}, not to an administrator</source>
+        <translation>{path} 属于用户 ID {uid}，而不是管理员</translation>
+    </message>
+    <message>
+        <source>other accounts can change {path} (mode {mode})</source>
+        <translation>其他账户可以修改 {path}（权限 {mode}）</translation>
+    </message>
+    <message>
+        <source>{path} is not a plain file (a link?)</source>
+        <translation>{path} 不是普通文件（是链接吗？）</translation>
+    </message>
+    <message>
+        <source>this account can change {path}</source>
+        <translation>当前账户可以修改 {path}</translation>
+    </message>
+    <message>
+        <source>this account can add files to {path}</source>
+        <translation>当前账户可以向 {path} 添加文件</translation>
+    </message>
+    <message>
+        <source>The decision settings in {file} differ from those an administrator set on this PC ({user}, {when}, audit row {row}): the administrator&apos;s are used (method {method}, security level {far}), and the difference is in the audit log.</source>
+        <translation>{file} 中的判定设置与管理员在本机设置的不同（{user}，{when}，审计记录 {row}）：已采用管理员的设置（方法 {method}，安全级别 {far}），差异已记入审计日志。</translation>
+    </message>
+    <message>
+        <source>a {role} may not choose the decision settings (method, security level, zone): those an administrator set on this PC are used; leave the options out</source>
+        <translation>{role}不能选择判定设置（方法、安全级别、签名区域）：将采用管理员在本机设置的值；请去掉这些选项</translation>
     </message>
 </context>
 <context>
@@ -1309,8 +1353,16 @@
         <translation>已更改设置</translation>
     </message>
     <message>
+        <source>Settings file differs from the audited settings (audited ones used)</source>
+        <translation>设置文件与审计记录的设置不同（已采用审计记录的设置）</translation>
+    </message>
+    <message>
         <source>Signing key trusted</source>
         <translation>已信任签名密钥</translation>
+    </message>
+    <message>
+        <source>Signing key added by the PC&apos;s administrator</source>
+        <translation>本机管理员添加了签名密钥</translation>
     </message>
     <message>
         <source>Audit log exported</source>
@@ -2787,14 +2839,6 @@ enrolled {date} by {user}</source>
         <translation>保存后窗口即切换为该语言</translation>
     </message>
     <message>
-        <source>Add trusted key…</source>
-        <translation>添加受信任密钥…</translation>
-    </message>
-    <message>
-        <source>Trust model signatures by an institution&apos;s Ed25519 public key (.pub); audited</source>
-        <translation>信任由机构 Ed25519 公钥（.pub）签名的模型；此操作记入审计日志</translation>
-    </message>
-    <message>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
@@ -2891,20 +2935,12 @@ enrolled {date} by {user}</source>
         <translation>受信任密钥：{keys}。</translation>
     </message>
     <message>
-        <source>Trusted public key</source>
-        <translation>受信任公钥</translation>
+        <source>This PC&apos;s administrator adds a key to {folder} (`sigdesk-keys add FILE`); the audit log records it.</source>
+        <translation>本机管理员将密钥添加到 {folder}（`sigdesk-keys add FILE`）；审计日志会记录此操作。</translation>
     </message>
     <message>
-        <source>Public keys (*.pub *.pem);;All files (*)</source>
-        <translation>公钥 (*.pub *.pem);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <source>Trusted key added: {label} {key}</source>
-        <translation>已添加受信任密钥：{label} {key}</translation>
-    </message>
-    <message>
-        <source>Adding the trusted key…</source>
-        <translation>正在添加受信任密钥…</translation>
+        <source>Not trusted: {folder}: {reason}.</source>
+        <translation>不受信任：{folder}：{reason}。</translation>
     </message>
     <message>
         <source>Folder: the newest image the scanner saved there</source>
@@ -3302,6 +3338,10 @@ The defaults are used; the file is left as it is.</source>
     <message>
         <source>Cannot start</source>
         <translation>无法启动</translation>
+    </message>
+    <message>
+        <source>Settings overruled</source>
+        <translation>设置已被覆盖</translation>
     </message>
 </context>
 </TS>

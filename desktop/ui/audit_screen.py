@@ -61,7 +61,11 @@ ACTION_NAMES = {
     "user_restored": QT_TRANSLATE_NOOP("AuditActions", "User restored"),
     "password_reset": QT_TRANSLATE_NOOP("AuditActions", "Password reset"),
     "settings_changed": QT_TRANSLATE_NOOP("AuditActions", "Settings changed"),
+    "settings_file_differs": QT_TRANSLATE_NOOP(
+        "AuditActions", "Settings file differs from the audited settings (audited ones used)"),
     "trusted_key_added": QT_TRANSLATE_NOOP("AuditActions", "Signing key trusted"),
+    "trusted_key_found": QT_TRANSLATE_NOOP("AuditActions",
+                                           "Signing key added by the PC's administrator"),
     "audit_exported": QT_TRANSLATE_NOOP("AuditActions", "Audit log exported"),
     "baseline": QT_TRANSLATE_NOOP("AuditActions", "Store upgraded (existing rows recorded)"),
 }

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.core.access.sessions import Session
 from desktop.core.banknote.model import BanknoteModel
 from desktop.core.branch.config import AppConfig
+from desktop.core.branch.key_admin import record_found_keys
 from desktop.core.branch.service import BranchService
 from desktop.core.errors import VerificationError
 from desktop.core.paths import default_signature_model
@@ -288,8 +289,14 @@ class BranchWindow(BackgroundHost, QMainWindow):
         folder = Path(self.config.model_dir) if self.config.model_dir else \
             default_signature_model()
         self.status_provider.setText(self.tr("Loading model…"))
-        self.run(SignatureVerifier, folder, self.config.provider, on_done=self._model_loaded,
+        self.run(self._open_model, folder, self.config.provider, on_done=self._model_loaded,
                  status=self.tr("Loading model from {folder}…").format(folder=folder))
+
+    def _open_model(self, folder: Path, provider: str) -> SignatureVerifier:
+        """On a worker: the model, and the administrator's keys first trusted now audited."""
+        verifier = SignatureVerifier(folder, provider)
+        record_found_keys(self.service, self.session)
+        return verifier
 
     def _model_loaded(self, verifier: SignatureVerifier) -> None:
         self.service.verifier = verifier

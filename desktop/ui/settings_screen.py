@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (
 from desktop.core.access.sessions import MAX_IDLE_MINUTES
 from desktop.core.branch.config import SCANNER_DPIS, AppConfig, save_config
 from desktop.core.branch.decisions import DecisionSettings
-from desktop.core.branch.key_admin import add_trusted_key
 from desktop.core.branch.sane_scanner import ScannerInfo, list_scanners, sane_missing
-from desktop.core.models.keys import default_trust
+from desktop.core.models.keys import default_trust, machine_keys_dir
 from desktop.core.models.runtime import PROVIDER_CHOICES
 from desktop.core.signature.cheque import DEFAULT_ZONE, SignatureZone
 from desktop.core.store.records import is_postgres_url, url_has_password
@@ -96,10 +95,6 @@ class SettingsScreen(QWidget):
         self.provider_info.setWordWrap(True)
         self.signer_info = QLabel("")  # who signed the model, and the keys trusted here
         self.signer_info.setWordWrap(True)
-        add_key = QPushButton(self.tr("Add trusted key…"))
-        add_key.setToolTip(self.tr("Trust model signatures by an institution's Ed25519 public "
-                                   "key (.pub); audited"))
-        add_key.clicked.connect(self._choose_key)
         self.show_trust()
         browse_model = QPushButton(self.tr("Browse…"))
         browse_model.clicked.connect(lambda: self._browse_dir(self.model_edit))
@@ -114,7 +109,7 @@ class SettingsScreen(QWidget):
         form = QFormLayout()
         form.addRow(self.tr("Model folder"), _row(self.model_edit, browse_model))
         form.addRow(self.tr("Banknote model folder"), _row(self.banknote_edit, browse_notes))
-        form.addRow(self.tr("Model signature"), _row(self.signer_info, add_key))
+        form.addRow(self.tr("Model signature"), self.signer_info)
         form.addRow(self.tr("Runs on"), self.provider_box)
         form.addRow("", self.provider_info)
         form.addRow(self.tr("Decision method"), self.method_box)
@@ -175,31 +170,17 @@ class SettingsScreen(QWidget):
         self.level_box.setCurrentIndex(max(index, 0))
 
     def show_trust(self, signer=None) -> None:
-        """Show who signed the loaded model and which keys this PC trusts."""
+        """Show who signed the loaded model, which keys this PC trusts, where its
+        administrator adds one, and any keys found but not trusted (and why)."""
+        trust = default_trust()
         model = (self.tr("Model {signer}.").format(signer=signer_text(signer)) if signer
                  else self.tr("No model loaded yet."))
-        self.signer_info.setText(model + "\n" + self.tr("Trusted keys: {keys}.").format(
-            keys=trusted_keys(default_trust().keys)))
-
-    def _choose_key(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Trusted public key"), "",
-                                              self.tr("Public keys (*.pub *.pem);;All files (*)"))
-        if path:
-            self.add_key(path)
-
-    def add_key(self, path: str, label: str | None = None) -> None:
-        """Admin: trust the public key in ``path`` (audited), then load the models again so
-        that a model signed by it is used at once."""
-        def done(key) -> None:
-            self.host.statusBar().showMessage(self.tr("Trusted key added: {label} {key}").format(
-                label=key.label, key=key.key_id), 10000)
-            verifier = self.host.service.verifier
-            self.show_trust(verifier.manifest.signer if verifier is not None else None)
-            self.host.load_model()
-            self.host.load_banknote_model()
-
-        self.host.run(add_trusted_key, self.host.service, self.host.session, path, label,
-                      on_done=done, status=self.tr("Adding the trusted key…"))
+        lines = [model, self.tr("Trusted keys: {keys}.").format(keys=trusted_keys(trust.keys)),
+                 self.tr("This PC's administrator adds a key to {folder} (`sigdesk-keys "
+                         "add FILE`); the audit log records it.").format(folder=machine_keys_dir())]
+        lines += [self.tr("Not trusted: {folder}: {reason}.").format(
+            folder=i.folder, reason=worded(i.reason)) for i in trust.ignored]
+        self.signer_info.setText("\n".join(lines))
 
     # ---- scanning: a folder, or a scanner through SANE ----------------------------------------
     def _build_scanner(self, cfg: AppConfig) -> None:

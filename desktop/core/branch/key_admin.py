@@ -1,36 +1,38 @@
-"""Admin actions on the model-signing trust: add a trusted public key (audited).
+"""The model-signing keys this PC's administrator added, in the audit log.
 
-Kept beside the service rather than in it: one function taking the service, so that the
-service's own module stays as it is. The key goes to ``trusted_keys/`` in the data folder
-(:func:`desktop.core.models.keys.admin_keys_dir`), which every later model load reads.
+Keys are added outside the app, by the PC's administrator, to a machine-wide folder only an
+administrator can change (:func:`desktop.core.models.keys.machine_keys_dir`; ``sigdesk-keys
+add``). The first time the app runs with such a key trusted, on this PC, the audit log
+records it (who was logged in, the key id, the PC), so that a key added behind the bank's
+back shows in the log at the next login rather than only in the key folder.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import platform
 
 from desktop.core.access.sessions import Session
-from desktop.core.models.keys import TrustedKey
-from desktop.core.models.keys import add_trusted_key as _copy_key
+from desktop.core.models.keys import ADDED_BY_ADMIN, TrustedKey, TrustStore, default_trust
+from desktop.core.store.audit import AuditFilter
 
-AUDIT_ACTION = "trusted_key_added"
+FOUND_ACTION = "trusted_key_found"
+# Written by versions that added keys from Settings into the data folder (no longer trusted).
+OLD_ADDED_ACTION = "trusted_key_added"
 
 
-def add_trusted_key(service, session: Session, path: str | Path, label: str | None = None,
-                    folder: str | Path | None = None) -> TrustedKey:
-    """Admin: trust model signatures by the Ed25519 public key in ``path`` from now on.
-
-    Needs the ``settings`` permission; the key is checked (an Ed25519 PEM public key, not a
-    private key, not trusted already), copied as ``<label>.pub`` into ``folder`` (default:
-    the data folder's ``trusted_keys``), and the audit log records who added which key id.
-    Raises :class:`~desktop.core.errors.PermissionDenied` or
-    :class:`~desktop.core.errors.ServiceError` saying why.
-    """
-    service.require(session, "settings")
-    key = _copy_key(path, label, folder)
-    verifier = getattr(service, "verifier", None)
-    model_id = verifier.manifest.model_id if verifier is not None else ""
-    service.store.append_audit(session.username, AUDIT_ACTION, model_id=model_id,
-                               details={"key_id": key.key_id, "label": key.label,
-                                        "file": Path(path).name})
-    return key
+def record_found_keys(service, session: Session, trust: TrustStore | None = None
+                      ) -> list[TrustedKey]:
+    """Audit every administrator's key trusted on this PC that the log has not recorded for
+    this PC yet (by ``session``'s user); returns the keys recorded now."""
+    trust = default_trust() if trust is None else trust
+    added = [k for k in trust.keys if k.origin == ADDED_BY_ADMIN]
+    if not added:
+        return []
+    pc = platform.node()
+    seen = {(e.details.get("key_id"), e.details.get("pc"))
+            for e in service.store.audit_entries(AuditFilter(action=FOUND_ACTION))}
+    new = [k for k in added if (k.key_id, pc) not in seen]
+    for key in new:
+        service.store.append_audit(session.username, FOUND_ACTION, details={
+            "key_id": key.key_id, "label": key.label, "pc": pc})
+    return new

@@ -2,10 +2,14 @@
 
 Key ids are the first 16 hex digits of the SHA-256 of the 32-byte raw public key. Trusted keys
 are PEM public keys (``*.pub``) in two folders: the ones shipped in ``desktop/trusted_keys``
-(the project's public DEMO key) and the ones an administrator added to ``trusted_keys`` in
-the app's data folder (:func:`admin_keys_dir`). Tests and tools pass a :class:`TrustStore`
-explicitly, or register a key for their own process (:func:`trust_key_in_this_process`).
-Signing and verifying a model folder is :mod:`desktop.core.models.signing`.
+(the project's public DEMO key) and the ones the PC's administrator added to the machine-wide
+folder :func:`machine_keys_dir` (``/etc/sigdesk/trusted_keys``,
+``%ProgramData%\\SigDesk\\trusted_keys``), trusted only while no account but an
+administrator can change it (:mod:`desktop.core.models.admin_folder`). Keys in the app's data
+folder, where earlier versions kept them, are no longer trusted: any program running as the
+clerk can write there. Tests and tools pass a :class:`TrustStore` explicitly, or register a
+key for their own process (:func:`trust_key_in_this_process`). Signing and verifying a model
+folder is :mod:`desktop.core.models.signing`.
 
 This module imports neither Qt nor torch.
 """
@@ -16,7 +20,8 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterable
+import sys
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +32,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from desktop.core.errors import N_, Message, ServiceError
+from desktop.core.models.admin_folder import (
+    PUBLIC_SUFFIX,
+    admin_only_problem,
+    key_files,
+)
 
 log = logging.getLogger(__name__)
 
 KEY_ID_LENGTH = 16
 TRUSTED_KEYS_DIR = "trusted_keys"
-PUBLIC_SUFFIX = ".pub"
 PASSPHRASE_ENV = "SIGDESK_KEY_PASSPHRASE"
 # The project's public demonstration key (training/demo_signing_key/): anyone can sign with
 # it, so a model signed by it proves nothing about who made it.
@@ -165,15 +174,27 @@ class TrustedKey:
         return f"signed by {self.label} key {self.key_id[:8]}…"
 
 
+@dataclass(frozen=True)
+class IgnoredKeys:
+    """Public keys found in a folder whose keys are not trusted, and why (a sentence)."""
+
+    folder: Path
+    reason: Message
+    key_ids: tuple[str, ...]
+
+
 class TrustStore:
     """A set of trusted keys by key id. ``unchecked`` skips every signature and files-list
-    check: only for the training tools reading a folder they have just written."""
+    check: only for the training tools reading a folder they have just written. ``ignored``:
+    folders of keys found but not trusted, so that a refusal can say why."""
 
-    def __init__(self, keys: Iterable[TrustedKey] = (), unchecked: bool = False) -> None:
+    def __init__(self, keys: Iterable[TrustedKey] = (), unchecked: bool = False,
+                 ignored: Iterable[IgnoredKeys] = ()) -> None:
         self._keys: dict[str, TrustedKey] = {}
         for key in keys:
             self._keys.setdefault(key.key_id, key)
         self.unchecked = unchecked
+        self.ignored = tuple(ignored)
 
     @property
     def keys(self) -> tuple[TrustedKey, ...]:
@@ -184,9 +205,13 @@ class TrustStore:
         """The trusted key with this id, if any."""
         return self._keys.get(kid)
 
+    def why_not(self, kid: str) -> IgnoredKeys | None:
+        """The ignored folder holding key ``kid``, if one does."""
+        return next((i for i in self.ignored if kid in i.key_ids), None)
+
     def with_keys(self, *keys: TrustedKey) -> TrustStore:
         """A new store with these keys added."""
-        return TrustStore((*self.keys, *keys), self.unchecked)
+        return TrustStore((*self.keys, *keys), self.unchecked, self.ignored)
 
 
 UNCHECKED = TrustStore(unchecked=True)
@@ -200,8 +225,23 @@ def shipped_keys_dir() -> Path:
     return app_root() / "desktop" / TRUSTED_KEYS_DIR
 
 
-def admin_keys_dir() -> Path:
-    """The public keys an administrator added: ``trusted_keys`` in the data folder."""
+def machine_keys_dir() -> Path:
+    """The public keys the PC's administrator added: ``/etc/sigdesk/trusted_keys`` (Linux),
+    ``/Library/Application Support/SigDesk/trusted_keys`` (macOS),
+    ``%ProgramData%\\SigDesk\\trusted_keys`` (Windows). Never the data folder, and no
+    environment variable moves it: the folder is trusted only when an administrator alone can
+    change it, wherever it is."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("ProgramData") or r"C:\ProgramData")
+        return base / "SigDesk" / TRUSTED_KEYS_DIR
+    if sys.platform == "darwin":
+        return Path("/Library/Application Support/SigDesk") / TRUSTED_KEYS_DIR
+    return Path("/etc/sigdesk") / TRUSTED_KEYS_DIR
+
+
+def data_keys_dir() -> Path:
+    """``trusted_keys`` in the app's data folder, where earlier versions kept added keys;
+    no longer trusted (:func:`default_trust` reports keys left there)."""
     from desktop.core.paths import data_dir
 
     return data_dir() / TRUSTED_KEYS_DIR
@@ -211,9 +251,7 @@ def read_keys_folder(folder: Path, origin: str) -> list[TrustedKey]:
     """Every ``*.pub`` in ``folder`` (none when it does not exist); a file that is not an
     Ed25519 public key is skipped with a warning in the log."""
     keys = []
-    if not folder.is_dir():
-        return keys
-    for path in sorted(folder.glob(f"*{PUBLIC_SUFFIX}")):
+    for path in key_files(folder):
         try:
             keys.append(TrustedKey.from_file(path, origin=origin))
         except (OSError, ValueError) as exc:
@@ -231,20 +269,43 @@ def trust_key_in_this_process(key: TrustedKey | str | Path) -> TrustedKey:
     return key
 
 
-def default_trust() -> TrustStore:
-    """What the app trusts: the shipped keys, the keys an administrator added, and any key
-    trusted for this process."""
-    return TrustStore([*read_keys_folder(shipped_keys_dir(), SHIPPED),
-                       *read_keys_folder(admin_keys_dir(), ADDED_BY_ADMIN),
-                       *_process_keys])
+def _ignored(folder: Path, reason: Message) -> IgnoredKeys | None:
+    found = read_keys_folder(folder, "")
+    if not found:
+        return None
+    log.warning("public keys in %s are not trusted: %s", folder, reason)
+    return IgnoredKeys(folder, reason, tuple(k.key_id for k in found))
+
+
+def default_trust(machine_folder: Path | None = None,
+                  admins: Collection[int] | None = None) -> TrustStore:
+    """What the app trusts: the shipped keys, the administrator's keys in ``machine_folder``
+    (default :func:`machine_keys_dir`) while only an administrator (``admins``, default root)
+    can change that folder, and any key trusted for this process. Keys found but not trusted
+    (an unsafe machine folder, the data folder) are listed in the store's ``ignored``."""
+    machine = machine_keys_dir() if machine_folder is None else machine_folder
+    keys = read_keys_folder(shipped_keys_dir(), SHIPPED)
+    ignored = []
+    if key_files(machine):
+        problem = admin_only_problem(machine, admins)
+        if problem is None:
+            keys += read_keys_folder(machine, ADDED_BY_ADMIN)
+        else:
+            ignored.append(_ignored(machine, problem))
+    ignored.append(_ignored(data_keys_dir(), Message(N_(
+        "keys in the app's data folder are no longer trusted, since any program running as "
+        "this user can add one there: the PC's administrator moves them to {folder}"),
+        folder=machine)))
+    return TrustStore([*keys, *_process_keys], ignored=[i for i in ignored if i is not None])
 
 
 def add_trusted_key(source: str | Path, label: str | None = None,
                     folder: str | Path | None = None) -> TrustedKey:
-    """Copy a public key file into the trusted-keys folder (default :func:`admin_keys_dir`)
-    as ``<label>.pub``. :class:`ServiceError` when the file is not an Ed25519 public key, the
-    label is unusable, or the key or label is there already."""
-    folder = Path(folder) if folder else admin_keys_dir()
+    """Copy a public key file into the trusted-keys folder (default :func:`machine_keys_dir`,
+    which only an administrator can write) as ``<label>.pub``, readable by every account.
+    :class:`ServiceError` when the file is not an Ed25519 public key, the label is unusable,
+    the key or label is there already, or the folder cannot be written."""
+    folder = Path(folder) if folder else machine_keys_dir()
     source = Path(source)
     label = (label or source.stem).strip()
     if not label or any(c in label for c in '/\\:*?"<>|') or label.startswith("."):
@@ -255,8 +316,8 @@ def add_trusted_key(source: str | Path, label: str | None = None,
     except (OSError, ValueError) as exc:
         raise ServiceError(Message(N_("the key cannot be added: {detail}"),
                                    detail=exc)) from None
-    trusted = default_trust() if folder == admin_keys_dir() else TrustStore(
-        read_keys_folder(folder, ""))
+    trusted = TrustStore([*read_keys_folder(shipped_keys_dir(), SHIPPED),
+                          *read_keys_folder(folder, ADDED_BY_ADMIN)])
     known = trusted.get(key.key_id)
     if known is not None:
         raise ServiceError(Message(N_("key {key} is trusted already (as {label})"),
@@ -265,8 +326,15 @@ def add_trusted_key(source: str | Path, label: str | None = None,
     if target.exists():
         raise ServiceError(Message(N_("{file} exists already: choose another label"),
                                    file=target))
-    folder.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(public_key_pem(key.public_key))
+    try:
+        folder.mkdir(mode=0o755, parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(public_key_pem(key.public_key))
+        os.chmod(target, 0o644)  # readable by the clerks' accounts whatever the umask
+    except OSError as exc:
+        raise ServiceError(Message(N_("{file} cannot be written ({detail}): run this as the "
+                                      "PC's administrator"), file=target, detail=exc)) from None
     return key
 
 

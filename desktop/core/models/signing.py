@@ -17,7 +17,8 @@ match the manifest's bytes, a listed file is missing or its SHA-256 differs, or 
 the folder that the list does not name (operating-system litter in :data:`IGNORED_NAMES`
 excepted). The folder must be exactly what was signed.
 
-Who may sign (key ids, the trusted-key folders) is :mod:`desktop.core.models.keys`.
+Who may sign (key ids, the trusted-key folders and when they are trusted) is
+:mod:`desktop.core.models.keys`.
 
 This module imports neither Qt nor torch.
 """
@@ -38,7 +39,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop.core.errors import N_, Message, ModelError
-from desktop.core.models.keys import TrustedKey, TrustStore, default_trust, load_private_key
+from desktop.core.models.keys import (
+    TrustedKey,
+    TrustStore,
+    default_trust,
+    load_private_key,
+    machine_keys_dir,
+)
 
 UNREADABLE = N_("the manifest cannot be read ({detail})")
 NOT_AN_OBJECT = N_("the manifest is not a JSON object")
@@ -180,9 +187,15 @@ def verify_signature(folder: Path, manifest_bytes: bytes, trust: TrustStore) -> 
                                         detail=exc)) from None
     key = trust.get(kid)
     if key is None:
+        ignored = trust.why_not(kid)
+        if ignored is not None:
+            raise ModelError(spath, Message(N_(
+                "key_id {key}: its public key is in {folder}, but keys there are not "
+                "trusted: {reason}"), key=kid, folder=ignored.folder, reason=ignored.reason))
         raise ModelError(spath, Message(N_(
-            "key_id {key}: signed by a key this app does not trust (an administrator can add "
-            "its public key in Settings)"), key=kid))
+            "key_id {key}: signed by a key this app does not trust (the PC's administrator "
+            "adds its public key to {folder}: `sigdesk-keys add FILE`)"), key=kid,
+            folder=machine_keys_dir()))
     try:
         key.public_key.verify(signature, manifest_bytes)
     except InvalidSignature:
