@@ -87,7 +87,6 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.core.branch.service import BranchService
     from desktop.core.errors import VerificationError
     from desktop.core.signature.cheque import DEFAULT_ZONE, SignatureZone
-    from desktop.ui.branch_window import BranchWindow
     from desktop.ui.login import LoginDialog
 
     try:
@@ -120,11 +119,42 @@ def main(argv: list[str] | None = None) -> int:
         startup.signal_ready(login, login.shown, None, "login", started)
     if login.exec() != LoginDialog.DialogCode.Accepted or login.session is None:
         return 0
-    window = BranchWindow(service, login.session, config)
+    window = branch_window(service, login.session, config)
+    if window is None:
+        store.close()
+        return 2
     window.show()
     code = app.exec()
     store.close()
     return code
+
+
+def branch_window(service, session, config):
+    """The branch window for a logged-in ``session``, with the decision settings in force:
+    the administrator's audited ones overrule an edited ``settings.json`` (the user is told,
+    the difference audited, ``config`` updated to them). None when the store cannot say
+    which are in force (the reason shown)."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.core.branch.config import config_path
+    from desktop.core.branch.settings_check import settings_in_force
+    from desktop.core.errors import VerificationError
+    from desktop.ui.branch_window import BranchWindow
+    from desktop.ui.wording import error_text, worded
+
+    try:
+        in_force = settings_in_force(service, session, service.settings, str(config_path()))
+    except VerificationError as exc:
+        QMessageBox.critical(None, QCoreApplication.translate("sigdesk", "Cannot start"),
+                             error_text(exc))
+        return None
+    if in_force.notice is not None:
+        QMessageBox.warning(None, QCoreApplication.translate("sigdesk", "Settings overruled"),
+                            worded(in_force.notice))
+        config.method, config.target_far = in_force.settings.method, in_force.settings.target_far
+        config.zone = in_force.settings.zone.to_dict()
+    return BranchWindow(service, session, config)
 
 
 if __name__ == "__main__":

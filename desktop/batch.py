@@ -10,7 +10,10 @@ id (a hash of the mapping's path and content and of the report's path) and the m
 number: a row verified just before an interruption, whose report line was not written yet, is
 not verified again on resume; its line is rebuilt from the audit entry. Cells that a
 spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``...) get a leading quote.
-The user must be a clerk or an admin (allowed to verify).
+The user must be a clerk or an admin (allowed to verify). The decision settings are those an
+administrator set on this PC (the audit log's, where ``settings.json`` differs: see
+:mod:`desktop.core.branch.settings_check`); only an administrator may choose others with
+``--method``, ``--target-far`` or ``--zone``.
 
 The password is read from ``$SIGDESK_PASSWORD`` or asked for on the terminal.
 """
@@ -30,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from desktop.core.branch.config import ConfigError, load_config
+from desktop.core.branch.config import ConfigError, config_path, load_config
 from desktop.core.csvsafe import SafeCsvWriter, read_rows
 from desktop.core.errors import VerificationError
 from desktop.core.models.runtime import PROVIDER_CHOICES
@@ -347,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from desktop.core.branch.decisions import DecisionSettings
     from desktop.core.branch.service import BranchService
+    from desktop.core.branch.settings_check import chosen_settings, settings_in_force
     from desktop.core.signature.verification import SignatureVerifier
     from desktop.core.store.factory import open_store
 
@@ -360,22 +364,27 @@ def main(argv: list[str] | None = None) -> int:
         run_id = batch_run_id(args.mapping, args.out)
         if not args.cheques.is_dir():
             raise BatchError(f"{args.cheques}: is not a folder of cheque images")
-        zone = SignatureZone.from_dict(cfg.zone) if cfg.zone else DEFAULT_ZONE
+        zone = None
         if args.zone:
             try:
                 zone = SignatureZone(*[float(v) for v in args.zone.split(",")])
             except (TypeError, ValueError) as exc:
                 raise BatchError(f"--zone {args.zone}: {exc}") from None
-        settings = DecisionSettings(method=args.method or cfg.method,
-                                    target_far=args.target_far or cfg.target_far, zone=zone)
+        from_file = DecisionSettings(
+            cfg.method, cfg.target_far,
+            SignatureZone.from_dict(cfg.zone) if cfg.zone else DEFAULT_ZONE)
         store = open_store(args.store or cfg.store_location())  # never creates one
         model = args.model or (Path(cfg.model_dir) if cfg.model_dir else
                                default_signature_model())
         verifier = SignatureVerifier(model, args.provider or cfg.provider)
-        service = BranchService(store, verifier, settings)
-        service.validate_settings(settings)
+        service = BranchService(store, verifier, from_file)
         password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {args.user}: ")
         session = service.login(args.user, password)
+        in_force = settings_in_force(service, session, from_file, str(config_path()))
+        if in_force.notice is not None:
+            print(f"sigdesk-batch: {in_force.notice}", file=sys.stderr)
+        chosen_settings(service, session, in_force.settings, args.method, args.target_far,
+                        zone)  # the service's settings from now on
         start = time.perf_counter()
         counts = run_batch(service, session, args.cheques, mapping, args.out, args.max_items,
                            progress=not args.no_progress, run_id=run_id)

@@ -84,6 +84,10 @@ def test_batch_refuses_bad_setups(batch_env, tmp_path: Path, capsys, monkeypatch
     assert main([*args, "--out", str(other)]) == 2
     assert "not a report" in capsys.readouterr().err
     assert main([*args, "--out", str(tmp / "r1.csv"), "--target-far", "0.03"]) == 2
+    assert "a clerk may not choose the decision settings" in capsys.readouterr().err
+    monkeypatch.setenv("SIGDESK_PASSWORD", PASSWORDS["admin"])  # an administrator may
+    assert main([*args, "--user", "admin", "--out", str(tmp / "r1.csv"), "--target-far",
+                 "0.03"]) == 2
     assert "0.03 is not calibrated" in capsys.readouterr().err
     monkeypatch.setenv("SIGDESK_PASSWORD", "wrong-password")
     assert main([*args, "--out", str(tmp / "r2.csv")]) == 2

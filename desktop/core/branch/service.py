@@ -30,6 +30,7 @@ from desktop.core.branch.decisions import (
     decision_rule,
 )
 from desktop.core.branch.files import check_stored, decode_png, sha256_bytes
+from desktop.core.branch.settings_check import settings_details
 from desktop.core.cancel import checkpoint
 from desktop.core.csvsafe import SafeDictWriter
 from desktop.core.errors import N_, InputImageError, Message, ServiceError, word_for
@@ -403,9 +404,7 @@ class BranchService(AccessControl):
         # Audited first: a change the audit log could not record (a locked store) is not in
         # force.
         self.store.append_audit(session.username, "settings_changed", model_id=self.model_id,
-                                details={"method": settings.method,
-                                         "target_far": settings.target_far,
-                                         "zone": settings.zone.to_dict(), **(extra or {})})
+                                details={**settings_details(settings), **(extra or {})})
         self.settings = settings
 
     def validate_settings(self, settings: DecisionSettings) -> None:
