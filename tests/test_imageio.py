@@ -364,3 +364,21 @@ def test_account_search_is_capped_and_cleaned(branch) -> None:
     assert [a.account_number for a in service.search_accounts(s["clerk"], "Ada\x00\x1b")] == [
         "1002003000"]
     assert service.search_accounts(s["clerk"], "x" * 64) == []
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "TIFF"])
+def test_a_rotation_stored_in_exif_is_applied(tmp_path: Path, fmt: str) -> None:
+    """A phone photo saved upright through EXIF orientation 6 (turn 90 degrees clockwise):
+    the page comes back as a person sees it, whichever format stored the tag."""
+    img = np.zeros((40, 100), np.uint8)
+    img[:, :50] = 255  # white on the left: on top once turned
+    path = tmp_path / f"turned.{fmt.lower()}"
+    if fmt == "TIFF":
+        Image.fromarray(img).save(path, fmt, tiffinfo={274: 6})
+    else:
+        exif = Image.Exif()
+        exif[274] = 6
+        Image.fromarray(img).save(path, fmt, exif=exif.tobytes())
+    page = load_gray(path)
+    assert page.shape == (100, 40)
+    assert page[:10].mean() > 200 and page[-10:].mean() < 50

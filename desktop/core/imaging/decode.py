@@ -46,6 +46,9 @@ __all__ = ["MAX_FILE_BYTES", "MAX_NOTE_SIDE", "MAX_PAGES", "MAX_PIXELS",
 
 SUPPORTED_FORMATS = {"PNG", "JPEG", "TIFF", "BMP", "MPO"}
 MULTI_PAGE_FORMATS = {"TIFF", "MPO"}
+# Formats whose EXIF orientation the decoder applies (a PNG's eXIf chunk too; a TIFF's
+# Orientation tag Pillow applies by itself).
+EXIF_ROTATED_FORMATS = {"JPEG", "MPO", "PNG"}
 SUPPORTED_TEXT = "PNG, JPEG, TIFF, BMP or PDF"
 NOT_FOUND = Message(N_("file not found"))
 EMPTY = Message(N_("the file is empty (0 bytes)"))
@@ -365,7 +368,7 @@ def load_page(path: str | Path, page: int = 0, data: bytes | None = None,
                 mode = "L" if not colour and img.mode in ("L", "RGB") else None
                 img.draft(mode, (max(1, round(w * s)), max(1, round(h * s))))
             frame.load()
-            if page == 0 and img.format in ("JPEG", "MPO"):
+            if page == 0 and img.format in EXIF_ROTATED_FORMATS:
                 frame = ImageOps.exif_transpose(frame)  # phone captures store rotation in EXIF
             return _to_array(frame, colour, max_side, path)
         except InputImageError:
