@@ -130,6 +130,19 @@ def test_adding_a_private_key_junk_or_a_bad_label_is_refused(other_key, tmp_path
     assert not (tmp_path / "trusted").exists()
 
 
+def test_folders_made_for_a_key_are_admin_only_whatever_the_umask(other_key,
+                                                                  tmp_path: Path) -> None:
+    folder = tmp_path / "etc" / "sigdesk" / "trusted_keys"
+    old = os.umask(0o002)  # a group-writable umask would make the folder untrusted
+    try:
+        add_trusted_key(other_key[1], "bank", folder=folder)
+    finally:
+        os.umask(old)
+    for path in (folder, folder.parent, folder.parent.parent):
+        assert oct(path.stat().st_mode & 0o777) == "0o755"
+    assert oct((folder / "bank.pub").stat().st_mode & 0o777) == "0o644"
+
+
 def test_the_keys_command_adds_and_lists(machine: Path, other_key, tmp_path: Path,
                                          capsys) -> None:
     from desktop.keys_cli import main

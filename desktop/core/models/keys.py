@@ -327,7 +327,10 @@ def add_trusted_key(source: str | Path, label: str | None = None,
         raise ServiceError(Message(N_("{file} exists already: choose another label"),
                                    file=target))
     try:
-        folder.mkdir(mode=0o755, parents=True, exist_ok=True)
+        for missing in [*reversed(folder.parents), folder]:
+            if not missing.exists():  # created readable by all, writable by its owner only
+                missing.mkdir(mode=0o755)
+                os.chmod(missing, 0o755)  # whatever the umask
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "wb") as fh:
             fh.write(public_key_pem(key.public_key))
