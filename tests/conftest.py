@@ -31,12 +31,19 @@ def _english_interface(request: pytest.FixtureRequest):
 def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A test Ed25519 key pair (``test.key``, ``test.pub``) made for this session. The test
     models are signed with it, and it is trusted in this process only (never shipped trust):
-    ``signing_key.with_suffix(".pub")`` is its public key."""
-    from desktop.core.models.keys import generate_key_pair, trust_key_in_this_process
+    ``signing_key.with_suffix(".pub")`` is its public key. The DEMO key is accepted on copies
+    of the shipped models too, which tests edit (the app accepts it on the shipped folders
+    only: tests/test_trusted_keys.py)."""
+    from desktop.core.models.keys import (
+        allow_demo_key_anywhere_in_this_process,
+        generate_key_pair,
+        trust_key_in_this_process,
+    )
     from tests import helpers
 
     private, public = generate_key_pair(tmp_path_factory.mktemp("keys"), "test")
     trust_key_in_this_process(public)
+    allow_demo_key_anywhere_in_this_process()
     helpers.TEST_SIGNING_KEY = private
     return private
 

@@ -22,6 +22,7 @@ from desktop.core.models.signing import sign_model
 from desktop.core.signature.manifest import load_manifest
 from desktop.ui.wording import signer_short
 
+ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="owner and mode checks are POSIX")
 
 
@@ -104,6 +105,24 @@ def test_a_key_dropped_into_the_data_folder_is_refused_naming_it(machine: Path,
     assert str(dropped) in text and "no longer trusted" in text and str(machine) in text
     kid = TrustedKey.from_file(other_key[1]).key_id
     assert default_trust().get(kid) is None and default_trust().why_not(kid) is not None
+
+
+def test_the_demo_key_vouches_only_for_the_shipped_models(sig_copy: Path, note_copy: Path,
+                                                         shipped_model: Path,
+                                                         monkeypatch) -> None:
+    """The reviewer's attack: a copy of the shipped model with every threshold loosened,
+    re-signed with the public DEMO key (its private half is in the repository), and
+    settings.json pointed at the copy."""
+    from desktop.core.banknote.manifest import load_banknote_manifest
+
+    monkeypatch.setattr(keys, "_process_demo_anywhere", False)  # as in the app
+    assert load_manifest(shipped_model).signer.demo
+    demo_key = keys.load_private_key(ROOT / "training" / "demo_signing_key" / "demo.key")
+    sign_model(sig_copy, demo_key)
+    for load, folder in ((load_manifest, sig_copy), (load_banknote_manifest, note_copy)):
+        with pytest.raises(ModelError, match="accepted only on the models shipped in") as err:
+            load(folder)
+        assert str(folder) in str(err.value)
 
 
 def test_keys_in_a_folder_others_can_change_are_refused(machine: Path, sig_copy: Path,

@@ -186,15 +186,18 @@ class IgnoredKeys:
 class TrustStore:
     """A set of trusted keys by key id. ``unchecked`` skips every signature and files-list
     check: only for the training tools reading a folder they have just written. ``ignored``:
-    folders of keys found but not trusted, so that a refusal can say why."""
+    folders of keys found but not trusted, so that a refusal can say why. ``demo_anywhere``:
+    accept the public DEMO key's signature on any folder, not only on the models shipped in
+    the app's own folder (tests and tools; never the app)."""
 
     def __init__(self, keys: Iterable[TrustedKey] = (), unchecked: bool = False,
-                 ignored: Iterable[IgnoredKeys] = ()) -> None:
+                 ignored: Iterable[IgnoredKeys] = (), demo_anywhere: bool = False) -> None:
         self._keys: dict[str, TrustedKey] = {}
         for key in keys:
             self._keys.setdefault(key.key_id, key)
         self.unchecked = unchecked
         self.ignored = tuple(ignored)
+        self.demo_anywhere = demo_anywhere
 
     @property
     def keys(self) -> tuple[TrustedKey, ...]:
@@ -211,11 +214,13 @@ class TrustStore:
 
     def with_keys(self, *keys: TrustedKey) -> TrustStore:
         """A new store with these keys added."""
-        return TrustStore((*self.keys, *keys), self.unchecked, self.ignored)
+        return TrustStore((*self.keys, *keys), self.unchecked, self.ignored,
+                          self.demo_anywhere)
 
 
 UNCHECKED = TrustStore(unchecked=True)
 _process_keys: list[TrustedKey] = []
+_process_demo_anywhere = False
 
 
 def shipped_keys_dir() -> Path:
@@ -269,6 +274,36 @@ def trust_key_in_this_process(key: TrustedKey | str | Path) -> TrustedKey:
     return key
 
 
+def allow_demo_key_anywhere_in_this_process() -> None:
+    """Accept the DEMO key's signature on copies of the shipped models in this process only
+    (tests that edit such copies, tools that re-sign candidates); nothing written."""
+    global _process_demo_anywhere
+    _process_demo_anywhere = True
+
+
+def shipped_models_dir() -> Path:
+    """The models shipped with the app (``exported_models`` in its own folder), the only
+    folders the public DEMO key's signature is accepted on."""
+    from desktop.core.paths import app_root
+
+    return app_root() / "exported_models"
+
+
+def demo_key_refused(folder: Path, trust: TrustStore) -> Message | None:
+    """Why a DEMO-key signature on ``folder`` is not accepted, or None: anyone can sign with
+    that key, so it vouches only for the models in the app's own folder (which only the
+    PC's administrator can change in an installed app), never for a copy elsewhere."""
+    if trust.demo_anywhere:
+        return None
+    shipped = shipped_models_dir().resolve()
+    if folder.resolve().is_relative_to(shipped):
+        return None
+    return Message(N_("signed by the public DEMO key, which anyone can sign with: it is "
+                      "accepted only on the models shipped in {shipped}; sign this folder "
+                      "with your institution's key (`python -m training sign`)"),
+                   shipped=shipped)
+
+
 def _ignored(folder: Path, reason: Message) -> IgnoredKeys | None:
     found = read_keys_folder(folder, "")
     if not found:
@@ -296,7 +331,8 @@ def default_trust(machine_folder: Path | None = None,
         "keys in the app's data folder are no longer trusted, since any program running as "
         "this user can add one there: the PC's administrator moves them to {folder}"),
         folder=machine)))
-    return TrustStore([*keys, *_process_keys], ignored=[i for i in ignored if i is not None])
+    return TrustStore([*keys, *_process_keys], ignored=[i for i in ignored if i is not None],
+                      demo_anywhere=_process_demo_anywhere)
 
 
 def add_trusted_key(source: str | Path, label: str | None = None,

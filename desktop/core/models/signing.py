@@ -43,6 +43,7 @@ from desktop.core.models.keys import (
     TrustedKey,
     TrustStore,
     default_trust,
+    demo_key_refused,
     load_private_key,
     machine_keys_dir,
 )
@@ -202,6 +203,8 @@ def verify_signature(folder: Path, manifest_bytes: bytes, trust: TrustStore) -> 
         raise ModelError(mpath, Message(N_(
             "signature does not match (the manifest was changed after signing by key {key})"),
             key=kid)) from None
+    if key.demo and (refused := demo_key_refused(folder, trust)) is not None:
+        raise ModelError(spath, refused)
     return key
 
 
