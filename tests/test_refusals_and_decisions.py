@@ -105,3 +105,32 @@ def test_decision_rules_refer_free_override_reasoned_forged_pay_needs_a_supervis
     assert service.store.verify_audit().ok
 
 
+
+
+def test_a_verdict_edited_in_the_store_before_the_click_carries_no_decision(
+        branch, cheque_set) -> None:
+    """A reviewer's attack: malware running as the clerk edits the pending verification's
+    audited verdict (forged -> genuine) in the SQLite file, the clerk clicks Accept (no
+    reason, no supervisor), and the malware puts the row back byte for byte."""
+    import json
+    import sqlite3
+
+    service, s = branch
+    forged = _random_forgery(service, s, cheque_set)
+    db = sqlite3.connect(service.store.location, timeout=30)
+    (original,) = db.execute("SELECT details FROM audit_log WHERE id = ?",
+                             (forged.audit_id,)).fetchone()
+    edited = {**json.loads(original), "verdict": "genuine"}
+    db.execute("UPDATE audit_log SET details = ? WHERE id = ?",
+               (json.dumps(edited), forged.audit_id))
+    db.commit()
+    with pytest.raises(ServiceError, match=f"audit row {forged.audit_id} no longer says what "
+                                           "this check found \\(verdict\\)"):
+        service.record_decision(s["clerk"], forged, ACCEPT)
+    db.execute("UPDATE audit_log SET details = ? WHERE id = ?", (original, forged.audit_id))
+    db.commit()
+    db.close()
+    assert service.store.decisions(forged.account.id) == []
+    [refused] = service.store.audit_entries(AuditFilter(action="decision_refused"))
+    assert refused.details["verification_audit_id"] == forged.audit_id
+    service.record_decision(s["clerk"], forged, REJECT)  # the row as written: decided

@@ -364,6 +364,10 @@
         <translation>{user} 是{role}：只有主管或管理员可以批准支付被判定为伪造的支票</translation>
     </message>
     <message>
+        <source>audit row {row} no longer says what this check found ({fields}): the store was changed behind the app&apos;s back. Nothing was decided; an administrator should verify the audit chain</source>
+        <translation>审计记录 {row} 已与本次检查的结果不符（{fields}）：存储在应用之外被修改过。未记录任何决定；请由管理员验证审计链</translation>
+    </message>
+    <message>
         <source>{folder}: the scan folder does not exist; set it in Settings</source>
         <translation>{folder}：扫描文件夹不存在；请在“设置”中设置</translation>
     </message>
@@ -924,6 +928,10 @@
         <translation>纸币图像太小（{size} 像素；每边至少需要 {least} 像素）</translation>
     </message>
     <message>
+        <source>signed by the public DEMO key, which anyone can sign with: it is accepted only on the models shipped in {shipped}; sign this folder with your institution&apos;s key (`python -m training sign`)</source>
+        <translation>由任何人都可使用的公开 DEMO 密钥签名：该密钥仅对随软件提供于 {shipped} 的模型有效；请用贵机构的密钥为此文件夹签名（`python -m training sign`）</translation>
+    </message>
+    <message>
         <source>keys in the app&apos;s data folder are no longer trusted, since any program running as this user can add one there: the PC&apos;s administrator moves them to {folder}</source>
         <translation>应用数据文件夹中的密钥不再受信任，因为以此用户身份运行的任何程序都能在那里添加密钥：请由本机管理员将其移至 {folder}</translation>
     </message>
@@ -1287,6 +1295,10 @@
     <message>
         <source>Supervisor approval refused</source>
         <translation>主管审批被拒</translation>
+    </message>
+    <message>
+        <source>Decision refused: the verification row was changed</source>
+        <translation>决定被拒绝：核验记录已被修改</translation>
     </message>
     <message>
         <source>Account created</source>

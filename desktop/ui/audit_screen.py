@@ -44,6 +44,8 @@ ACTION_NAMES = {
     "override": QT_TRANSLATE_NOOP("AuditActions", "Decision against the verdict"),
     "approval_failed": QT_TRANSLATE_NOOP("AuditActions", "Supervisor approval failed"),
     "approval_refused": QT_TRANSLATE_NOOP("AuditActions", "Supervisor approval refused"),
+    "decision_refused": QT_TRANSLATE_NOOP("AuditActions",
+                                          "Decision refused: the verification row was changed"),
     "account_created": QT_TRANSLATE_NOOP("AuditActions", "Account created"),
     "enroll": QT_TRANSLATE_NOOP("AuditActions", "Signatures enrolled"),
     "revoke": QT_TRANSLATE_NOOP("AuditActions", "Signature removed"),

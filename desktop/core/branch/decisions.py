@@ -14,7 +14,7 @@ from desktop.core.access.sessions import AccessControl, Session
 from desktop.core.errors import N_, Message, ServiceError
 from desktop.core.signature.cheque import DEFAULT_ZONE, ExtractedSignature, SignatureZone
 from desktop.core.signature.verification import FORGED, GENUINE, VerificationResult
-from desktop.core.store.audit import AuditEntry
+from desktop.core.store.audit import AuditEntry, entry_hash
 from desktop.core.store.records import Account, Reference
 
 ACCEPT, REFER, REJECT = "accept", "refer", "reject"
@@ -103,3 +103,23 @@ def approve(access: AccessControl, session: Session, approver: tuple[str, str] |
                                       "approve paying a cheque called forged"),
                                    user=user.username, role=auth.role_word(user.role)))
     return user.username
+
+
+def changed_since_checked(entry: AuditEntry, check: ChequeCheck) -> Message | None:
+    """Why the audited verification ``entry`` no longer says what ``check`` found (its row
+    edited in the store since: a different verdict, score or cheque, or a chain hash that its
+    own content no longer gives), or None. A decision is recorded against the audit row, so
+    a row edited between the check and the clerk's click must not carry the decision."""
+    details = entry.details
+    found = {"verdict": check.result.decision, "sha256": check.cheque_sha256,
+             "similarity": round(check.result.similarity, 6),
+             "score": round(check.result.distance, 6)}
+    differs = sorted(k for k, v in found.items() if details.get(k) != v)
+    if not differs and entry_hash(entry.prev_hash, entry.id, entry.ts, entry.username,
+                                  entry.action, entry.account_number, entry.model_id,
+                                  details, entry.row_digests) == entry.hash:
+        return None
+    return Message(N_("audit row {row} no longer says what this check found ({fields}): the "
+                      "store was changed behind the app's back. Nothing was decided; an "
+                      "administrator should verify the audit chain"),
+                   row=entry.id, fields=", ".join(differs) or "its chain hash")

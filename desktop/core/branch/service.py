@@ -27,6 +27,7 @@ from desktop.core.branch.decisions import (
     ChequeCheck,
     DecisionSettings,
     approve,
+    changed_since_checked,
     decision_rule,
 )
 from desktop.core.branch.files import check_stored, decode_png, sha256_bytes
@@ -342,6 +343,11 @@ class BranchService(AccessControl):
                 or entry.account_number != check.account.account_number):
             raise ServiceError(Message(N_("this verification is not one of yours: check the "
                                           "cheque again")))
+        if (changed := changed_since_checked(entry, check)) is not None:
+            self.store.append_audit(session.username, "decision_refused",
+                                    check.account.account_number, entry.model_id,
+                                    {"verification_audit_id": entry.id, "problem": changed})
+            raise ServiceError(changed)
         verdict = entry.details["verdict"]
         rule = decision_rule(verdict, decision)
         reason = reason.strip()
