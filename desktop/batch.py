@@ -13,7 +13,7 @@ spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``...) get a leading 
 The user must be a clerk or an admin (allowed to verify). The decision settings are those an
 administrator set on this PC (the audit log's, where ``settings.json`` differs: see
 :mod:`desktop.core.branch.settings_check`); only an administrator may choose others with
-``--method``, ``--target-far`` or ``--zone``.
+``--method``, ``--target-far`` or ``--zone``, or another model with ``--model``.
 
 The password is read from ``$SIGDESK_PASSWORD`` or asked for on the terminal.
 """
@@ -374,12 +374,15 @@ def main(argv: list[str] | None = None) -> int:
             cfg.method, cfg.target_far,
             SignatureZone.from_dict(cfg.zone) if cfg.zone else DEFAULT_ZONE)
         store = open_store(args.store or cfg.store_location())  # never creates one
-        model = args.model or (Path(cfg.model_dir) if cfg.model_dir else
-                               default_signature_model())
+        configured = Path(cfg.model_dir) if cfg.model_dir else default_signature_model()
+        model = args.model or configured
         verifier = SignatureVerifier(model, args.provider or cfg.provider)
         service = BranchService(store, verifier, from_file)
         password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {args.user}: ")
         session = service.login(args.user, password)
+        if model.resolve() != configured.resolve() and not session.can("settings"):
+            raise BatchError(f"--model {args.model}: a {session.role} may not choose the "
+                             "model; leave --model out to use this PC's")
         in_force = settings_in_force(service, session, from_file, str(config_path()))
         if in_force.notice is not None:
             print(f"sigdesk-batch: {in_force.notice}", file=sys.stderr)

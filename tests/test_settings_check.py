@@ -145,3 +145,21 @@ def test_the_window_opens_on_the_audited_settings_and_says_so(qtbot, branch, shi
     assert len(shown) == 1 and "the administrator's are used" in shown[0]
     assert config.target_far == 0.005 and service.settings == STRICT
     assert len(_differs(service)) == 1
+
+
+def test_a_clerk_may_not_pick_another_model_for_the_batch(branch, cheque_set, tiny_model,
+                                                          tmp_path, monkeypatch,
+                                                          capsys) -> None:
+    from desktop.batch import main
+    from tests.conftest import PASSWORDS
+
+    service, _ = branch
+    monkeypatch.setenv("SIGDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SIGDESK_PASSWORD", PASSWORDS["carl"])
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("file,account_number\nnone.png,1\n")
+    assert main([str(cheque_set / "cheques"), str(mapping), "--user", "carl", "--store",
+                 service.store.location, "--model", str(tiny_model), "--provider", "cpu",
+                 "--no-progress", "--out", str(tmp_path / "r.csv")]) == 2
+    assert "a clerk may not choose the model" in capsys.readouterr().err
+    assert not (tmp_path / "r.csv").exists()
