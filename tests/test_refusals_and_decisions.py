@@ -124,8 +124,8 @@ def test_a_verdict_edited_in_the_store_before_the_click_carries_no_decision(
     db.execute("UPDATE audit_log SET details = ? WHERE id = ?",
                (json.dumps(edited), forged.audit_id))
     db.commit()
-    with pytest.raises(ServiceError, match=f"audit row {forged.audit_id} no longer says what "
-                                           "this check found \\(verdict\\)"):
+    with pytest.raises(ServiceError, match=f"audit row {forged.audit_id} does not say what "
+                                           "this check shows \\(verdict\\)"):
         service.record_decision(s["clerk"], forged, ACCEPT)
     db.execute("UPDATE audit_log SET details = ? WHERE id = ?", (original, forged.audit_id))
     db.commit()
@@ -134,3 +134,26 @@ def test_a_verdict_edited_in_the_store_before_the_click_carries_no_decision(
     [refused] = service.store.audit_entries(AuditFilter(action="decision_refused"))
     assert refused.details["verification_audit_id"] == forged.audit_id
     service.record_decision(s["clerk"], forged, REJECT)  # the row as written: decided
+
+
+def test_a_genuine_cheque_scanned_upside_down_is_refused_not_called_forged(
+        branch, cheque_set, tmp_path) -> None:
+    """Upside down, the zone held the payee's name: "forged, similarity 0.00". The page
+    turned over matches the references, so the check is refused and the clerk rescans."""
+    from desktop.core.imaging.decode import load_page
+
+    service, s = branch
+    _enroll(service, s["operator"], cheque_set, "1002003000")
+    _enroll(service, s["operator"], cheque_set, "1002003001")
+    for number in ("1002003000", "1002003001"):
+        page = load_page(_cheque(cheque_set, number, "genuine"))
+        turned = tmp_path / f"turned-{number}.png"
+        cv2.imwrite(str(turned), np.ascontiguousarray(page[::-1, ::-1]))
+        with pytest.raises(ChequeRefused, match="seems to be upside down") as err:
+            service.check_cheque(s["clerk"], number, turned)
+        assert err.value.kind == "upside_down"
+        entry = service.store.audit_entry(err.value.audit_id)
+        assert entry.action == "verify_refused" and entry.details["refusal"] == "upside_down"
+        # The forged cheque, the right way up, is still judged (not refused).
+        forged = service.check_cheque(s["clerk"], number, _cheque(cheque_set, number, "forged"))
+        assert forged.result.decision in ("forged", "needs review")

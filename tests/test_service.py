@@ -194,7 +194,7 @@ def test_cheque_check_decisions_and_overrides_are_audited(branch, cheque_set) ->
     again = service.check_cheque(clerk, account, _cheque(cheque_set, account, "forged"))
     doctored = replace(again, result=replace(again.result, decision="genuine"))
     if again.result.decision != "genuine":
-        with pytest.raises(ServiceError, match="reason"):
+        with pytest.raises(ServiceError, match="does not say what this check shows"):
             service.record_decision(clerk, doctored, ACCEPT)
     with pytest.raises(ServiceError, match="not one of yours"):
         service.record_decision(s["admin"], again, REJECT, "not my check")

@@ -119,7 +119,7 @@ def changed_since_checked(entry: AuditEntry, check: ChequeCheck) -> Message | No
                                   entry.action, entry.account_number, entry.model_id,
                                   details, entry.row_digests) == entry.hash:
         return None
-    return Message(N_("audit row {row} no longer says what this check found ({fields}): the "
-                      "store was changed behind the app's back. Nothing was decided; an "
-                      "administrator should verify the audit chain"),
+    return Message(N_("audit row {row} does not say what this check shows ({fields}): the "
+                      "store or the check was changed after the verification. Nothing was "
+                      "decided; an administrator should verify the audit chain"),
                    row=entry.id, fields=", ".join(differs) or "its chain hash")
