@@ -17,6 +17,7 @@ from desktop.core.signature.cheque import (
     DEFAULT_ZONE,
     ExtractedSignature,
     SignatureZone,
+    cheque_shape_problem,
     extract_from_file,
     extract_signature,
 )
@@ -222,3 +223,16 @@ def test_cheque_set_layout_and_determinism(tmp_path: Path) -> None:
     assert (a / "truth.csv").read_text() == (b / "truth.csv").read_text()
     first = truth[0]["file"]
     assert (a / "cheques" / first).read_bytes() == (b / "cheques" / first).read_bytes()
+
+
+def test_a_cheque_standing_up_is_told_to_turn_and_a_page_to_crop() -> None:
+    """A 250 dpi cheque turned 90 degrees was called "smaller than a cheque ... a signature
+    already cut out"; an A4 flatbed page was asked whether it was turned."""
+    rng = np.random.default_rng(7)
+    for dpi in (150, 250, 300):
+        cheque = make_cheque(rng, make_writer(rng), dpi=dpi, colour=False).front
+        problem = cheque_shape_problem(np.ascontiguousarray(np.rot90(cheque)))
+        assert problem is not None and "seems turned 90 degrees" in problem, (dpi, problem)
+        assert cheque_shape_problem(cheque) is None
+    a4 = np.full((3508, 2480), 255, np.uint8)
+    assert "is the scan cropped to the cheque?" in cheque_shape_problem(a4)

@@ -364,8 +364,8 @@
         <translation>{user} 是{role}：只有主管或管理员可以批准支付被判定为伪造的支票</translation>
     </message>
     <message>
-        <source>audit row {row} no longer says what this check found ({fields}): the store was changed behind the app&apos;s back. Nothing was decided; an administrator should verify the audit chain</source>
-        <translation>审计记录 {row} 已与本次检查的结果不符（{fields}）：存储在应用之外被修改过。未记录任何决定；请由管理员验证审计链</translation>
+        <source>audit row {row} does not say what this check shows ({fields}): the store or the check was changed after the verification. Nothing was decided; an administrator should verify the audit chain</source>
+        <translation>审计记录 {row} 与本次检查显示的结果不符（{fields}）：核验之后存储或检查被修改过。未记录任何决定；请由管理员验证审计链</translation>
     </message>
     <message>
         <source>{folder}: the scan folder does not exist; set it in Settings</source>
@@ -808,8 +808,12 @@
         <translation>这看起来不是支票：图像为 {size} 像素，小于以 150 dpi 或更高分辨率扫描的支票（{least}）；已裁出的签名请在比对窗口中核验</translation>
     </message>
     <message>
-        <source>this does not look like a cheque: the image is {size} pixels, {aspect} times as wide as tall, where a scan cropped to the cheque is {low} to {high} times (is it turned 90 degrees?)</source>
-        <translation>这看起来不是支票：图像为 {size} 像素，宽是高的 {aspect} 倍，而裁切到支票边缘的扫描件应为 {low} 到 {high} 倍（是否旋转了 90 度？）</translation>
+        <source>this cheque seems turned 90 degrees: the image is {size} pixels, taller than wide; rotate the scan, or scan the cheque lying down, and check it again</source>
+        <translation>此支票似乎旋转了 90 度：图像为 {size} 像素，高大于宽；请旋转扫描件，或将支票横放重新扫描后再检查</translation>
+    </message>
+    <message>
+        <source>this does not look like a cheque: the image is {size} pixels, {aspect} times as wide as tall, where a scan cropped to the cheque is {low} to {high} times (is the scan cropped to the cheque?)</source>
+        <translation>这看起来不像支票：图像为 {size} 像素，宽是高的 {aspect} 倍，而裁剪到支票的扫描件应为 {low} 到 {high} 倍（扫描件是否已裁剪到支票？）</translation>
     </message>
     <message>
         <source>this does not look like a cheque: the image is {size} pixels, {aspect} times as wide as tall, where a scan cropped to the cheque is {low} to {high} times</source>
@@ -834,6 +838,10 @@
     <message>
         <source>no signature found in the signature zone ({zone}): the marks there cover {share} of their box, as a picture or a stamp does, where handwriting covers a fifth or less</source>
         <translation>签名区域（{zone}）中未找到签名：其中的笔画覆盖了所在框的 {share}，像图片或印章，而手写签名通常不超过五分之一</translation>
+    </message>
+    <message>
+        <source>the cheque seems to be upside down: its signature zone matches none of the references, but the page turned over matches them (similarity {similarity}). Scan it the right way up and check it again</source>
+        <translation>支票似乎上下颠倒：其签名区域与任何参考签名都不匹配，但将页面倒转后却能匹配（相似度 {similarity}）。请正向扫描后再检查</translation>
     </message>
     <message>
         <source>too small: {size} pixels of ink (the longer side needs {long}, the shorter {short}; scan at 200-300 dpi)</source>
@@ -1416,12 +1424,12 @@
         <translation>无法读取存储的详情：该行可能已被篡改。</translation>
     </message>
     <message>
-        <source>{cheque}: {verdict}, similarity {similarity}</source>
-        <translation>{cheque}：{verdict}，相似度 {similarity}</translation>
+        <source>{verdict}, similarity {similarity}: {cheque}</source>
+        <translation>{verdict}，相似度 {similarity}：{cheque}</translation>
     </message>
     <message>
-        <source>{decision} {cheque} (verdict {verdict})</source>
-        <translation>{decision} {cheque}（结论 {verdict}）</translation>
+        <source>{decision} (verdict {verdict}): {cheque}</source>
+        <translation>{decision}（结论 {verdict}）：{cheque}</translation>
     </message>
     <message>
         <source>{text}: “{reason}”</source>
@@ -2188,6 +2196,10 @@ distance {distance} · {where}</source>
         <translation>未找到签名</translation>
     </message>
     <message>
+        <source>UPSIDE DOWN?</source>
+        <translation>上下颠倒？</translation>
+    </message>
+    <message>
         <source>PAGE NOT USABLE</source>
         <translation>此页无法使用</translation>
     </message>
@@ -2336,6 +2348,10 @@ distance {distance} · {where}</source>
     <message>
         <source>NOT CHECKED</source>
         <translation>未检查</translation>
+    </message>
+    <message>
+        <source>{problem}. No verdict was given; the refusal is in the audit log (#{audit}).</source>
+        <translation>{problem}。未给出判定；此次拒绝已记入审计日志（#{audit}）。</translation>
     </message>
     <message>
         <source>{problem}. Nothing was compared.</source>

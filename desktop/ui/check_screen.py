@@ -65,6 +65,7 @@ REFUSED_COLOUR = "#555555"
 UNUSABLE_PAGE = "unusable_page"  # a page of several that cannot be read as a cheque (unaudited)
 REFUSAL_TITLES = {"not_a_cheque": QT_TRANSLATE_NOOP("CheckScreen", "NOT A CHEQUE"),
                   "no_signature": QT_TRANSLATE_NOOP("CheckScreen", "NO SIGNATURE FOUND"),
+                  "upside_down": QT_TRANSLATE_NOOP("CheckScreen", "UPSIDE DOWN?"),
                   UNUSABLE_PAGE: QT_TRANSLATE_NOOP("CheckScreen", "PAGE NOT USABLE")}
 
 
@@ -486,9 +487,13 @@ class CheckScreen(QWidget):
         problem = worded(refusal.problem)
         problem = problem[:1].upper() + problem[1:]
         audit = getattr(refusal, "audit_id", None)
-        text = (self.tr("{problem}. Nothing was compared.") if audit is None else
-                self.tr("{problem}. Nothing was compared; the refusal is in the audit log "
-                        "(#{audit}).")).format(problem=problem, audit=audit)
+        if refusal.kind == "upside_down":  # compared, but no verdict is given
+            text = self.tr("{problem}. No verdict was given; the refusal is in the audit log "
+                           "(#{audit}).").format(problem=problem, audit=audit)
+        else:
+            text = (self.tr("{problem}. Nothing was compared.") if audit is None else
+                    self.tr("{problem}. Nothing was compared; the refusal is in the audit "
+                            "log (#{audit}).")).format(problem=problem, audit=audit)
         if self.page_box.maximum() > 1:
             text = join_sentences(text, self.tr("This file has %n pages: pick another page "
                                                 "above.", "", self.page_box.maximum()))

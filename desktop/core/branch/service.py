@@ -36,7 +36,12 @@ from desktop.core.cancel import checkpoint
 from desktop.core.csvsafe import SafeDictWriter
 from desktop.core.errors import N_, InputImageError, Message, ServiceError, word_for
 from desktop.core.imaging.decode import load_page, page_count, read_input_file
-from desktop.core.signature.cheque import ChequeRefused, SignatureZone, extract_signature
+from desktop.core.signature.cheque import (
+    ChequeRefused,
+    SignatureZone,
+    extract_signature,
+    upside_down_problem,
+)
 from desktop.core.signature.enrollment import (
     MAX_REFERENCES,
     MIN_REFERENCES,
@@ -46,7 +51,12 @@ from desktop.core.signature.enrollment import (
 )
 from desktop.core.signature.preprocess import matched_inkmap, preprocess_signature
 from desktop.core.signature.stored_widths import StoredWidths
-from desktop.core.signature.verification import VERDICT_WORDS, SignatureVerifier
+from desktop.core.signature.verification import (
+    FORGED,
+    VERDICT_WORDS,
+    SignatureVerifier,
+    VerificationResult,
+)
 from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.store.records import Account, Decision, NewReference, Reference, ReferenceStore
 
@@ -288,9 +298,8 @@ class BranchService(AccessControl):
         data = read_input_file(path)
         gray = load_page(path, page, data=data)  # only that page is decoded, reduced
         checkpoint()
-        try:
-            extraction = extract_signature(gray, settings.zone, path=path)
-        except ChequeRefused as exc:
+
+        def refused(exc: ChequeRefused) -> ChequeRefused:
             # Not a verdict: the clerk is told why and may draw the zone; the refusal is kept.
             exc.audit_id = self.store.append_audit(
                 session.username, "verify_refused", acc.account_number, self.model_id,
@@ -298,16 +307,30 @@ class BranchService(AccessControl):
                  "sha256": sha256_bytes(data), "source": source, "refusal": exc.kind,
                  "problem": exc.problem,
                  "zone": settings.zone.to_dict()}).id
-            raise
+            return exc
+
+        try:
+            extraction = extract_signature(gray, settings.zone, path=path)
+        except ChequeRefused as exc:
+            raise refused(exc) from None
         checkpoint()  # nothing is audited for a check cancelled before its verdict
         prep = self.model.manifest.preprocessing
         # The contract may grow the cheque's strokes to the references' (a finer pen): their
         # widths are read from the stored scans (only when it does; each scan once).
         widths = self._widths.widths([(r.image_png, r.source_name) for r in refs], prep)
-        inkmap, grown = matched_inkmap(extraction.signature, prep, path, widths)
-        query = self.model.embed_inkmaps([inkmap])[0]
-        result = self.model.decide(np.stack([r.embedding for r in refs]), query,
-                                      method=settings.method, target_far=settings.target_far)
+        embeddings = np.stack([r.embedding for r in refs])
+
+        def judged(signature: np.ndarray) -> tuple[np.ndarray, int, VerificationResult]:
+            inkmap, grown = matched_inkmap(signature, prep, path, widths)
+            query = self.model.embed_inkmaps([inkmap])[0]
+            return inkmap, grown, self.model.decide(embeddings, query, method=settings.method,
+                                                    target_far=settings.target_far)
+
+        inkmap, grown, result = judged(extraction.signature)
+        if result.decision == FORGED:  # a page scanned upside down is no forgery
+            turned = upside_down_problem(gray, settings.zone, lambda s: judged(s)[2])
+            if turned is not None:
+                raise refused(ChequeRefused(path, turned, "upside_down", extraction.page))
         digest = sha256_bytes(data)
         entry = self.store.append_audit(
             session.username, "verify", acc.account_number, self.model_id,
