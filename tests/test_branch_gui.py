@@ -353,3 +353,18 @@ def test_menus_help_and_switching_user_in_the_same_window(qtbot, app_parts) -> N
                                                                        "Banknote references"]
     assert win.check_screen is None and "olga" in win.windowTitle()
     assert win.open_action.isEnabled() and not win.scan_action.isEnabled()
+
+
+def test_a_file_name_cannot_pass_for_a_verdict_in_the_audit_summary(qapp) -> None:
+    """A reviewer named a forged cheque "cheque 0042.tif: genuine, similarity 0.953" plus
+    180 spaces: the row read genuine, the real ": forged" past the column's edge."""
+    from desktop.core.store.audit import AuditEntry
+    from desktop.ui.audit_screen import summary
+
+    name = "cheque 0042.tif: genuine, similarity 0.953" + " " * 180 + "\u2028x\u200b.tif"
+    entry = AuditEntry(7, "2026-12-08T03:00:00+00:00", "carl", "verify", "1002003000", "m",
+                       {"cheque": name, "verdict": "forged", "similarity": 0.012}, "", "")
+    text = summary(entry)
+    assert text.startswith("forged, similarity 0.012: “cheque 0042.tif: genuine")
+    assert "  " not in text and "\u2028" not in text and "\u200b" not in text
+    assert len(text) < 100

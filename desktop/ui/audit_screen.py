@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
@@ -103,23 +104,41 @@ def _page(details: dict[str, Any]) -> str:
     return " " + QCoreApplication.translate("AuditScreen", "page {page}").format(page=page)
 
 
+NAME_SHOWN = 60  # characters of a file name in the one-line summary
+
+
+def _name(value: object) -> str:
+    """A file name from an audit row as the summary shows it: control, format and separator
+    characters as "?", runs of spaces as one, cut in the middle past :data:`NAME_SHOWN`. A
+    name is chosen by whoever saved the file: it must not be able to pass for a verdict."""
+    text = "".join("?" if unicodedata.category(c)[0] in "CZ" and c != " " else c
+                   for c in str(value))
+    text = " ".join(text.split())
+    if len(text) > NAME_SHOWN:
+        half = NAME_SHOWN // 2
+        text = f"{text[:half]}…{text[-half:]}"
+    return f"“{text}”"
+
+
 def summary(entry: AuditEntry) -> str:
-    """One line a person reads at a glance: what was checked and what came out."""
+    """One line a person reads at a glance: what came out, then what was checked (the
+    outcome first: a file name cannot push it out of sight)."""
     d = entry.details
     if entry.malformed:
         return QCoreApplication.translate(
             "AuditScreen", "The stored details cannot be read: the row may have been changed.")
     if entry.action == "verify":
         return QCoreApplication.translate(
-            "AuditScreen", "{cheque}: {verdict}, similarity {similarity}").format(
-            cheque=f"{d.get('cheque', '?')}{_page(d)}", verdict=d.get("verdict", "?"),
+            "AuditScreen", "{verdict}, similarity {similarity}: {cheque}").format(
+            cheque=f"{_name(d.get('cheque', '?'))}{_page(d)}", verdict=d.get("verdict", "?"),
             similarity=d.get("similarity", "?"))
     if entry.action == "verify_refused":
-        return f"{d.get('cheque', '?')}{_page(d)}: {d.get('problem', d.get('refusal', '?'))}"
+        return (f"{d.get('problem', d.get('refusal', '?'))}: "
+                f"{_name(d.get('cheque', '?'))}{_page(d)}")
     if entry.action in ("decision", "override"):
         text = QCoreApplication.translate(
-            "AuditScreen", "{decision} {cheque} (verdict {verdict})").format(
-            decision=d.get("decision", "?"), cheque=d.get("cheque", ""),
+            "AuditScreen", "{decision} (verdict {verdict}): {cheque}").format(
+            decision=d.get("decision", "?"), cheque=_name(d.get("cheque", "")),
             verdict=d.get("verdict", "?"))
         if d.get("reason"):
             text = QCoreApplication.translate("AuditScreen", "{text}: “{reason}”").format(
@@ -129,7 +148,7 @@ def summary(entry: AuditEntry) -> str:
                 .format(text=text, user=d["approved_by"])
         return text
     if entry.action == "banknote_check":
-        return f"{d.get('file', '?')}: {d.get('denomination', '?')}, {d.get('verdict', '?')}"
+        return f"{d.get('verdict', '?')}, {d.get('denomination', '?')}: {_name(d.get('file', '?'))}"
     if entry.action in ("enroll", "banknote_enroll"):
         refs, sources = d.get("references"), d.get("sources")
         text = f"{d['key']}: " if isinstance(d.get("key"), str) else ""
@@ -137,7 +156,7 @@ def summary(entry: AuditEntry) -> str:
             if isinstance(refs, list) else QCoreApplication.translate("AuditScreen", "references")
         if isinstance(sources, list) and sources:
             text = QCoreApplication.translate("AuditScreen", "{text} from {sources}").format(
-                text=text, sources=", ".join(str(x) for x in sources))
+                text=text, sources=", ".join(_name(x) for x in sources))
         return text
     keep = {k: v for k, v in d.items() if isinstance(v, (str, int, float, bool))}
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in list(keep.items())[:4])
