@@ -132,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
 def branch_window(service, session, config):
     """The branch window for a logged-in ``session``, with the decision settings in force:
     the administrator's audited ones overrule an edited ``settings.json`` (the user is told,
-    the difference audited, ``config`` updated to them). None when the store cannot say
-    which are in force (the reason shown)."""
+    the difference audited, the window given them). None when the store cannot say which
+    are in force (the reason shown)."""
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QMessageBox
 
@@ -144,7 +144,7 @@ def branch_window(service, session, config):
     from desktop.ui.wording import error_text, worded
 
     try:
-        in_force = settings_in_force(service, session, service.settings, str(config_path()))
+        in_force = settings_in_force(service, session, config, str(config_path()))
     except VerificationError as exc:
         QMessageBox.critical(None, QCoreApplication.translate("sigdesk", "Cannot start"),
                              error_text(exc))
@@ -152,9 +152,7 @@ def branch_window(service, session, config):
     if in_force.notice is not None:
         QMessageBox.warning(None, QCoreApplication.translate("sigdesk", "Settings overruled"),
                             worded(in_force.notice))
-        config.method, config.target_far = in_force.settings.method, in_force.settings.target_far
-        config.zone = in_force.settings.zone.to_dict()
-    return BranchWindow(service, session, config)
+    return BranchWindow(service, session, in_force.config)
 
 
 if __name__ == "__main__":

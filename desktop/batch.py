@@ -38,7 +38,7 @@ from desktop.core.csvsafe import SafeCsvWriter, read_rows
 from desktop.core.errors import VerificationError
 from desktop.core.models.runtime import PROVIDER_CHOICES
 from desktop.core.paths import default_signature_model
-from desktop.core.signature.cheque import DEFAULT_ZONE, SignatureZone
+from desktop.core.signature.cheque import SignatureZone
 from desktop.core.store.audit import AuditEntry, AuditFilter
 
 REPORT_COLUMNS = ("file", "account_number", "status", "verdict", "similarity", "score",
@@ -348,9 +348,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``sigdesk-batch``: 0 when the report is complete, 2 when it cannot
     start, 130 when interrupted (run again to resume)."""
     args = build_parser().parse_args(argv)
-    from desktop.core.branch.decisions import DecisionSettings
     from desktop.core.branch.service import BranchService
-    from desktop.core.branch.settings_check import chosen_settings, settings_in_force
+    from desktop.core.branch.settings_check import (
+        chosen_settings,
+        decision_settings,
+        settings_in_force,
+    )
     from desktop.core.signature.verification import SignatureVerifier
     from desktop.core.store.factory import open_store
 
@@ -370,22 +373,20 @@ def main(argv: list[str] | None = None) -> int:
                 zone = SignatureZone(*[float(v) for v in args.zone.split(",")])
             except (TypeError, ValueError) as exc:
                 raise BatchError(f"--zone {args.zone}: {exc}") from None
-        from_file = DecisionSettings(
-            cfg.method, cfg.target_far,
-            SignatureZone.from_dict(cfg.zone) if cfg.zone else DEFAULT_ZONE)
         store = open_store(args.store or cfg.store_location())  # never creates one
-        configured = Path(cfg.model_dir) if cfg.model_dir else default_signature_model()
-        model = args.model or configured
-        verifier = SignatureVerifier(model, args.provider or cfg.provider)
-        service = BranchService(store, verifier, from_file)
+        service = BranchService(store, None, decision_settings(cfg))
         password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {args.user}: ")
         session = service.login(args.user, password)
+        in_force = settings_in_force(service, session, cfg, str(config_path()))
+        if in_force.notice is not None:
+            print(f"sigdesk-batch: {in_force.notice}", file=sys.stderr)
+        model_dir = in_force.config.model_dir
+        configured = Path(model_dir) if model_dir else default_signature_model()
+        model = args.model or configured
         if model.resolve() != configured.resolve() and not session.can("settings"):
             raise BatchError(f"--model {args.model}: a {session.role} may not choose the "
                              "model; leave --model out to use this PC's")
-        in_force = settings_in_force(service, session, from_file, str(config_path()))
-        if in_force.notice is not None:
-            print(f"sigdesk-batch: {in_force.notice}", file=sys.stderr)
+        service.verifier = SignatureVerifier(model, args.provider or cfg.provider)
         chosen_settings(service, session, in_force.settings, args.method, args.target_far,
                         zone)  # the service's settings from now on
         start = time.perf_counter()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.branch import settings_check
+from desktop.core import paths
+from desktop.core.branch.config import AppConfig
 from desktop.core.branch.decisions import DecisionSettings
 from desktop.core.branch.settings_check import (
     DIFFERS_ACTION,
@@ -29,13 +30,19 @@ STRICT = DecisionSettings("distance", 0.005, DEFAULT_ZONE)
 LOOSE = DecisionSettings("distance", 0.2, DEFAULT_ZONE)
 
 
+def _file(settings: DecisionSettings, **other) -> AppConfig:
+    """A settings file holding ``settings``."""
+    return AppConfig(method=settings.method, target_far=settings.target_far,
+                     zone=settings.zone.to_dict(), **other)
+
+
 def _differs(service) -> list:
     return service.store.audit_entries(AuditFilter(action=DIFFERS_ACTION))
 
 
 def test_without_an_audited_change_the_file_is_used(branch) -> None:
     service, sessions = branch
-    in_force = settings_in_force(service, sessions["clerk"], LOOSE)
+    in_force = settings_in_force(service, sessions["clerk"], _file(LOOSE))
     assert in_force.settings == LOOSE and in_force.notice is None
     assert service.settings == LOOSE and _differs(service) == []
 
@@ -44,14 +51,16 @@ def test_a_loosened_file_is_overruled_by_the_audited_level(branch) -> None:
     service, sessions = branch
     service.change_settings(sessions["admin"], STRICT)
     assert audited_settings(service.store)[0] == STRICT
-    assert settings_in_force(service, sessions["clerk"], STRICT).notice is None
-    in_force = settings_in_force(service, sessions["clerk"], LOOSE, "/data/settings.json")
+    assert settings_in_force(service, sessions["clerk"], _file(STRICT)).notice is None
+    in_force = settings_in_force(service, sessions["clerk"], _file(LOOSE),
+                                 "/data/settings.json")
     assert in_force.settings == STRICT and service.settings == STRICT
+    assert in_force.config.target_far == 0.005
     text = str(in_force.notice)
     assert "/data/settings.json" in text and "security level 0.5%" in text and "admin" in text
     [row] = _differs(service)
     assert row.username == "carl" and row.details["file"]["target_far"] == 0.2
-    assert row.details["used_audit_row"] == audited_settings(service.store)[1].id
+    assert row.details["used_audit_rows"] == [audited_settings(service.store)[1].id]
     assert service.store.verify_audit().ok
 
 
@@ -59,19 +68,19 @@ def test_a_moved_zone_or_another_method_is_a_difference_too(branch) -> None:
     service, sessions = branch
     service.change_settings(sessions["admin"], STRICT)
     moved = DecisionSettings("distance", 0.005, SignatureZone(0.0, 0.0, 0.3, 0.2))
-    assert settings_in_force(service, sessions["clerk"], moved).settings == STRICT
+    assert settings_in_force(service, sessions["clerk"], _file(moved)).settings == STRICT
     other = DecisionSettings("svm", 0.005, DEFAULT_ZONE)
-    assert settings_in_force(service, sessions["clerk"], other).settings == STRICT
+    assert settings_in_force(service, sessions["clerk"], _file(other)).settings == STRICT
     assert len(_differs(service)) == 2
 
 
 def test_another_pcs_settings_do_not_overrule_this_ones(branch, monkeypatch) -> None:
     service, sessions = branch
-    monkeypatch.setattr(settings_check, "this_pc", lambda: "branch-pc-2")
+    monkeypatch.setattr(paths, "this_pc", lambda: "branch-pc-2")
     service.change_settings(sessions["admin"], STRICT)
-    monkeypatch.setattr(settings_check, "this_pc", lambda: "branch-pc-1")
+    monkeypatch.setattr(paths, "this_pc", lambda: "branch-pc-1")
     assert audited_settings(service.store) is None
-    assert settings_in_force(service, sessions["clerk"], LOOSE).settings == LOOSE
+    assert settings_in_force(service, sessions["clerk"], _file(LOOSE)).settings == LOOSE
     assert audited_settings(service.store, "branch-pc-2")[0] == STRICT
 
 
@@ -130,8 +139,6 @@ def test_the_window_opens_on_the_audited_settings_and_says_so(qtbot, branch, shi
     from PySide6.QtWidgets import QMessageBox
 
     from desktop.app import branch_window
-    from desktop.core.branch.config import AppConfig
-
     service, sessions = branch
     service.change_settings(sessions["admin"], STRICT)
     shown = []
@@ -143,7 +150,7 @@ def test_the_window_opens_on_the_audited_settings_and_says_so(qtbot, branch, shi
     with qtbot.waitSignal(win.model_ready, timeout=30000):
         win.show()
     assert len(shown) == 1 and "the administrator's are used" in shown[0]
-    assert config.target_far == 0.005 and service.settings == STRICT
+    assert win.config.target_far == 0.005 and service.settings == STRICT
     assert len(_differs(service)) == 1
 
 
@@ -163,3 +170,23 @@ def test_a_clerk_may_not_pick_another_model_for_the_batch(branch, cheque_set, ti
                  "--no-progress", "--out", str(tmp_path / "r.csv")]) == 2
     assert "a clerk may not choose the model" in capsys.readouterr().err
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_the_model_folders_and_idle_timeout_are_the_audited_ones_too(branch) -> None:
+    """A reviewer pointed model_dir at a doctored copy and stretched the idle lock to 240
+    minutes in settings.json; neither was compared with what the administrator set."""
+    service, sessions = branch
+    service.change_settings(sessions["admin"], STRICT, {"model_dir": "",
+                                                        "banknote_model_dir": ""})
+    service.set_idle_timeout(sessions["admin"], 5)
+    edited = _file(STRICT, model_dir="/home/clerk/evil/signature",
+                   banknote_model_dir="/home/clerk/evil/banknote", idle_timeout_minutes=240)
+    in_force = settings_in_force(service, sessions["clerk"], edited)
+    assert in_force.config.model_dir == "" and in_force.config.banknote_model_dir == ""
+    assert in_force.config.idle_timeout_minutes == 5
+    assert service.idle_timeout.total_seconds() == 300 and in_force.settings == STRICT
+    assert "banknote_model_dir, idle_timeout_minutes, model_dir" in str(in_force.notice)
+    [row] = _differs(service)
+    assert row.details["file"] == {"model_dir": "/home/clerk/evil/signature",
+                                   "banknote_model_dir": "/home/clerk/evil/banknote",
+                                   "idle_timeout_minutes": 240}

@@ -113,3 +113,10 @@ def create_private_file(path: str | Path) -> None:
             os.fchmod(fd, PRIVATE_FILE_MODE)
     finally:
         os.close(fd)
+
+
+def this_pc() -> str:
+    """The name this PC's audited settings are recorded under (its host name)."""
+    import platform
+
+    return platform.node()

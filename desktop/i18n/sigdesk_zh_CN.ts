@@ -1192,8 +1192,8 @@
         <translation>当前账户可以向 {path} 添加文件</translation>
     </message>
     <message>
-        <source>The decision settings in {file} differ from those an administrator set on this PC ({user}, {when}, audit row {row}): the administrator&apos;s are used (method {method}, security level {far}), and the difference is in the audit log.</source>
-        <translation>{file} 中的判定设置与管理员在本机设置的不同（{user}，{when}，审计记录 {row}）：已采用管理员的设置（方法 {method}，安全级别 {far}），差异已记入审计日志。</translation>
+        <source>The settings in {file} differ from those an administrator set on this PC ({names}; audit rows {rows}): the administrator&apos;s are used (method {method}, security level {far}), and the difference is in the audit log.</source>
+        <translation>{file} 中的设置与管理员在本机设置的不同（{names}；审计记录 {rows}）：已采用管理员的设置（方法 {method}，安全级别 {far}），差异已记入审计日志。</translation>
     </message>
     <message>
         <source>a {role} may not choose the decision settings (method, security level, zone): those an administrator set on this PC are used; leave the options out</source>

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from desktop.core import paths
 from desktop.core.access import auth
 from desktop.core.errors import N_, AuthError, Message, PermissionDenied, ServiceError
 from desktop.core.store.records import ReferenceStore, User
@@ -339,7 +340,8 @@ class AccessControl:
         if timeout != self.idle_timeout:
             self.idle_timeout = timeout
             self.store.append_audit(session.username, "settings_changed",
-                                    details={"idle_timeout_minutes": int(minutes)})
+                                    details={"idle_timeout_minutes": int(minutes),
+                                             "pc": paths.this_pc()})
 
     def keep_alive(self, session: Session) -> None:
         """The user is at the window (a key or a click without a service call yet): the

@@ -1,41 +1,47 @@
-"""Which decision settings are in force: the administrator's, as the audit log recorded them.
+"""Which settings are in force: the administrator's, as the audit log recorded them.
 
 ``settings.json`` lies in the data folder, which the clerk's own OS account can write, so an
-edit there (a looser security level, another method, a signature zone off the signature) or a
-damaged file (the shipped defaults) must not quietly change how cheques are judged. Every
-change an administrator makes in Settings is audited first (``settings_changed``, with this
-PC's name); after each login the newest such row of this PC is compared with the file, and
-where they differ the audited settings are used and the difference is written to the audit
-log (``settings_file_differs``) and shown. A PC with no audited change yet (a new install,
-rows written before the PC's name was recorded) uses its file.
+edit there (a looser security level, another method, a signature zone off the signature,
+another model folder, a longer idle timeout) or a damaged file (the shipped defaults) must not
+quietly change how cheques are judged. Every change an administrator makes in Settings is
+audited first (``settings_changed``, with this PC's name); after each login the newest such
+rows of this PC are compared with the file, and where they differ the audited values are
+used and the difference is written to the audit log (``settings_file_differs``) and shown. A
+PC with no audited change yet (a new install, rows written before the PC's name was
+recorded) uses its file.
 """
 
 from __future__ import annotations
 
-import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
+from desktop.core import paths
 from desktop.core.access.auth import role_word
 from desktop.core.access.sessions import Session
+from desktop.core.branch.config import AppConfig
 from desktop.core.branch.decisions import DecisionSettings
 from desktop.core.errors import N_, Message, PermissionDenied
-from desktop.core.signature.zone import SignatureZone
+from desktop.core.signature.zone import DEFAULT_ZONE, SignatureZone
 from desktop.core.store.audit import AuditEntry, AuditFilter
 
 CHANGED_ACTION = "settings_changed"
 DIFFERS_ACTION = "settings_file_differs"
-
-
-def this_pc() -> str:
-    """The name this PC's audited settings are recorded under (its host name)."""
-    return platform.node()
+# The model folders the Settings screen records beside the decision settings.
+FOLDERS = ("model_dir", "banknote_model_dir")
 
 
 def settings_details(settings: DecisionSettings) -> dict[str, Any]:
     """The decision settings as an audit row records them."""
     return {"method": settings.method, "target_far": settings.target_far,
-            "zone": settings.zone.to_dict(), "pc": this_pc()}
+            "zone": settings.zone.to_dict(), "pc": paths.this_pc()}
+
+
+def decision_settings(config: AppConfig) -> DecisionSettings:
+    """The decision settings a settings file holds."""
+    zone = SignatureZone.from_dict(config.zone) if config.zone else DEFAULT_ZONE
+    return DecisionSettings(config.method, config.target_far, zone)
 
 
 def _from_details(details: dict[str, Any]) -> DecisionSettings:
@@ -44,18 +50,25 @@ def _from_details(details: dict[str, Any]) -> DecisionSettings:
                             SignatureZone.from_dict(details["zone"]))
 
 
+def _newest(store, pc: str, field: str) -> AuditEntry | None:
+    """This PC's newest readable ``settings_changed`` row holding ``field``."""
+    for entry in store.audit_entries(AuditFilter(action=CHANGED_ACTION)):  # newest first
+        if entry.details.get("pc") == pc and field in entry.details and not entry.malformed:
+            return entry
+    return None
+
+
 def audited_settings(store, pc: str | None = None) -> tuple[DecisionSettings, AuditEntry] | None:
     """The newest decision settings an administrator set on ``pc`` (default this PC), with
-    their audit row; None when none was recorded there."""
-    pc = this_pc() if pc is None else pc
-    for entry in store.audit_entries(AuditFilter(action=CHANGED_ACTION)):  # newest first
-        if entry.details.get("pc") != pc or "method" not in entry.details:
-            continue  # another PC's, or an idle-timeout change
-        try:
-            return _from_details(entry.details), entry
-        except (KeyError, TypeError, ValueError):
-            continue  # an unreadable row is the audit chain check's to report
-    return None
+    their audit row; None when none was recorded there (or the row cannot be read: the audit
+    chain check reports that)."""
+    entry = _newest(store, paths.this_pc() if pc is None else pc, "method")
+    if entry is None:
+        return None
+    try:
+        return _from_details(entry.details), entry
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def same_settings(a: DecisionSettings, b: DecisionSettings) -> bool:
@@ -68,34 +81,56 @@ def same_settings(a: DecisionSettings, b: DecisionSettings) -> bool:
 
 @dataclass(frozen=True)
 class SettingsInForce:
-    """The decision settings to use, and what to tell the user when the file was overruled."""
+    """The settings to use (the file's where nothing audited says otherwise), and what to
+    tell the user when the file was overruled."""
 
+    config: AppConfig
     settings: DecisionSettings
     notice: Message | None = None
 
 
-def settings_in_force(service, session: Session, from_file: DecisionSettings,
+def settings_in_force(service, session: Session, from_file: AppConfig,
                       file_name: str = "settings.json") -> SettingsInForce:
-    """The decision settings in force after ``session``'s login: this PC's newest audited
-    ones when they differ from ``from_file`` (the difference audited, by ``session``'s
-    user), else the file's. The service's own settings are set to them."""
-    found = audited_settings(service.store)
-    if found is None or same_settings(found[0], from_file):
-        service.settings = from_file
-        return SettingsInForce(from_file)
-    audited, entry = found
-    file_details = settings_details(from_file)
-    del file_details["pc"]
+    """The settings in force after ``session``'s login: this PC's newest audited decision
+    settings, model folders and idle timeout where they differ from ``from_file``, else the
+    file's; a difference is audited (by ``session``'s user). The service's decision settings
+    and idle timeout are set to them."""
+    pc = paths.this_pc()
+    config, settings = from_file, decision_settings(from_file)
+    differs: dict[str, Any] = {}
+    rows: list[int] = []
+    found = audited_settings(service.store, pc)
+    if found is not None:
+        audited, entry = found
+        if not same_settings(audited, settings):
+            differs.update({"method": config.method, "target_far": config.target_far,
+                            "zone": config.zone})
+            settings = audited
+            config = replace(config, method=audited.method, target_far=audited.target_far,
+                             zone=audited.zone.to_dict())
+        for name in FOLDERS:
+            if name in entry.details and entry.details[name] != getattr(config, name):
+                differs[name] = getattr(config, name)
+                config = replace(config, **{name: str(entry.details[name])})
+        rows += [entry.id] if differs else []
+    idle = _newest(service.store, pc, "idle_timeout_minutes")
+    if idle is not None and idle.details["idle_timeout_minutes"] != config.idle_timeout_minutes:
+        differs["idle_timeout_minutes"] = config.idle_timeout_minutes
+        config = replace(config, idle_timeout_minutes=int(idle.details["idle_timeout_minutes"]))
+        rows.append(idle.id)
+    service.settings = settings
+    service.idle_timeout = timedelta(minutes=config.idle_timeout_minutes)
+    if not differs:
+        return SettingsInForce(config, settings)
     service.store.append_audit(session.username, DIFFERS_ACTION, details={
-        "pc": this_pc(), "file": file_details, "used_audit_row": entry.id})
-    service.settings = audited
-    far = "-" if audited.target_far is None else f"{100 * audited.target_far:g}%"
-    return SettingsInForce(audited, Message(N_(
-        "The decision settings in {file} differ from those an administrator set on this PC "
-        "({user}, {when}, audit row {row}): the administrator's are used (method {method}, "
-        "security level {far}), and the difference is in the audit log."),
-        file=file_name, user=entry.username, when=entry.ts[:16].replace("T", " "),
-        row=entry.id, method=audited.method, far=far))
+        "pc": pc, "file": differs, "used_audit_rows": rows})
+    far = "-" if settings.target_far is None else f"{100 * settings.target_far:g}%"
+    return SettingsInForce(config, settings, Message(N_(
+        "The settings in {file} differ from those an administrator set on this PC ({names}; "
+        "audit rows {rows}): the administrator's are used (method {method}, security level "
+        "{far}), and the difference is in the audit log."),
+        file=file_name, names=", ".join(sorted(differs)),
+        rows=", ".join(str(r) for r in rows), method=settings.method, far=far))
 
 
 def chosen_settings(service, session: Session, in_force: DecisionSettings,
