@@ -139,6 +139,48 @@ def test_account_search_by_number_or_name(open_test_store) -> None:
     assert store.get_account("100200").holder_name == "Grace Hopper"
 
 
+def test_accounts_stored_as_typed_are_found_by_their_folded_number(open_test_store) -> None:
+    # Stores written before numbers were canonical hold them as they were typed: the rows
+    # stay as they are, and a number typed any other way finds them.
+    store = open_test_store()
+    spaced = store.create_account("0012 3456 78", "Old Holder", "op")
+    dashed = store.create_account("1002-0030-00", "Dash Holder", "op")
+    wide = store.create_account("\uff19\uff18\uff17\uff16", "Wide Holder", "op")
+    hidden = store.create_account("555\u200b", "Hidden Holder", "op")
+    lower = store.create_account("gb29 nwbk", "Letter Holder", "op")
+    assert store.find_accounts("0012345678") == [spaced]
+    assert store.find_accounts("0012-3456\t78") == [spaced]
+    assert store.find_accounts("1002 0030 00") == [dashed]
+    assert store.find_accounts("9876") == [wide]
+    assert store.find_accounts("555") == [hidden]
+    assert store.find_accounts("GB29NWBK") == [lower]
+    assert store.find_accounts("12345678") == [] and store.find_accounts(" - ") == []
+    assert [a.account_number for a in store.search_accounts("1002 0030 00")] == [
+        "1002-0030-00"]
+    assert store.search_accounts("3456 78") == [spaced]
+    assert store.search_accounts("\uff10\uff10\uff11\uff12") == [spaced]  # full-width 0012
+    assert store.get_account("0012 3456 78") == spaced  # exactly as stored, untouched
+    assert store.get_account("0012345678") is None
+
+
+def test_account_names_are_searched_whatever_their_case_and_unicode_form(
+        open_test_store) -> None:
+    store = open_test_store()
+    huong = store.create_account("1", "\u0110\u1eb7ng Th\u1ecb H\u01b0\u01a1ng", "op")
+    jose_nfd = store.create_account("2", "Jose\u0301 M\u00fcller", "op")
+    strasse = store.create_account("3", "Anna Stra\u00dfe", "op")
+    store.create_account("4", "Grace Hopper", "op")
+    assert store.search_accounts("H\u01af\u01a0NG") == [huong]  # HƯƠNG
+    assert store.search_accounts("\u0111\u1eb7ng") == [huong]  # đặng
+    assert store.search_accounts("Jos\u00e9") == [jose_nfd]  # NFC finds NFD
+    assert store.search_accounts("M\u00dcLLER") == [jose_nfd]
+    assert store.search_accounts("STRASSE") == [strasse]  # ß case-folds to ss
+    assert store.search_accounts("grace  HOPPER")[0].holder_name == "Grace Hopper"
+    assert len(store.search_accounts("", limit=3)) == 3
+    assert [a.holder_name for a in store.search_accounts("")][:2] == ["Anna Stra\u00dfe",
+                                                                     "Grace Hopper"]
+
+
 def test_user_names_are_unique_whatever_their_case(open_test_store) -> None:
     store = open_test_store()
     store.add_user(User("Olga", "operator", b"h", b"s", "scrypt"))

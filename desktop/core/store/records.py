@@ -196,9 +196,18 @@ class ReferenceStore(abc.ABC):
     @abc.abstractmethod
     def create_account(self, account_number: str, holder_name: str, by: str) -> Account: ...
     @abc.abstractmethod
-    def get_account(self, account_number: str) -> Account | None: ...
+    def get_account(self, account_number: str) -> Account | None:
+        """The account stored with exactly this number, or None."""
     @abc.abstractmethod
-    def search_accounts(self, text: str, limit: int = 50) -> list[Account]: ...
+    def find_accounts(self, account_number: str) -> list[Account]:
+        """The accounts whose number equals ``account_number`` once both are folded by
+        :func:`desktop.core.store.account_text.account_key` (spaces, dashes, format
+        characters, full-width digits, case), oldest first; several only in a store written
+        before numbers were stored canonical."""
+    @abc.abstractmethod
+    def search_accounts(self, text: str, limit: int = 50) -> list[Account]:
+        """At most ``limit`` accounts whose holder's name contains ``text`` (case-folded, NFC)
+        or whose number contains it (both folded as :meth:`find_accounts` does), by name."""
 
     # references
     @abc.abstractmethod

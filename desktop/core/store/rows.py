@@ -23,12 +23,6 @@ from desktop.core.store.records import (
 )
 
 
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, with ``\\`` escaping ``%`` and ``_``."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def split_statements(script: str) -> list[str]:
     """Split a migration script into statements (none of ours contains ';' in a literal)."""
     return [s.strip() for s in script.split(";") if s.strip()]

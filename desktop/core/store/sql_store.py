@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from desktop.core.errors import N_, Message
 from desktop.core.store import schema as t
+from desktop.core.store.account_text import account_key, name_key
 from desktop.core.store.dialects import DIALECTS, Dialect, bytewise, sha256_hex
 from desktop.core.store.prepared import Prepared
 from desktop.core.store.records import (
@@ -36,7 +37,7 @@ from desktop.core.store.records import (
     embedding_to_bytes,
     utc_now,
 )
-from desktop.core.store.rows import like_pattern, reference_from_row
+from desktop.core.store.rows import reference_from_row
 from desktop.core.store.sql_audit import AuditQueries
 from desktop.core.store.sql_banknotes import BanknoteQueries
 from desktop.core.store.sql_users import UserQueries
@@ -316,14 +317,44 @@ class SqlStore(Upgrader, UserQueries, AuditQueries, BanknoteQueries):
         row = self._one(_GET_ACCOUNT, {"number": account_number})
         return Account(**row) if row else None
 
-    def search_accounts(self, text: str, limit: int = 50) -> list[Account]:
-        pattern = like_pattern(text.strip())
+    def find_accounts(self, account_number: str) -> list[Account]:
+        # Compared in Python (account_text.account_key): rows stored before numbers were
+        # canonical hold them as typed, which no SQL common to SQLite and PostgreSQL folds.
+        # Numbers are short and accounts tens of thousands at most: one narrow scan.
+        key = account_key(account_number)
+        if not key:
+            return []
         c = t.accounts.c
-        rows = self._all(sa.select(*_ACCOUNT).where(
-            c.account_number.ilike(pattern, escape="\\") | c.holder_name.ilike(pattern,
-                                                                               escape="\\")
-        ).order_by(bytewise(c.holder_name), bytewise(c.account_number)).limit(limit))
-        return [Account(**r) for r in rows]
+        with self._snapshot():
+            ids = [row.id for row in self._execute(sa.select(c.id, c.account_number))
+                   if account_key(row.account_number) == key]
+            return self._accounts_by_id(ids)
+
+    def search_accounts(self, text: str, limit: int = 50) -> list[Account]:
+        # A name is matched case-folded and in NFC, a number by its folded key (spaces,
+        # dashes, full-width digits): in Python, the same on both databases (SQLite's LIKE
+        # folds ASCII only; PostgreSQL's ILIKE follows the database's locale).
+        name, number = name_key(text), account_key(text)
+        c = t.accounts.c
+        ids: list[int] = []
+        with self._snapshot():
+            rows = self._execute(sa.select(c.id, c.account_number, c.holder_name).order_by(
+                bytewise(c.holder_name), bytewise(c.account_number))).fetchall()
+            for row in rows:
+                if name in name_key(row.holder_name) or (
+                        number and number in account_key(row.account_number)):
+                    ids.append(row.id)
+                    if len(ids) == limit:
+                        break
+            return self._accounts_by_id(ids)
+
+    def _accounts_by_id(self, ids: list[int]) -> list[Account]:
+        """The accounts ``ids``, in that order."""
+        if not ids:
+            return []
+        rows = {r["id"]: r for r in self._all(sa.select(*_ACCOUNT).where(
+            t.accounts.c.id.in_(ids)))}
+        return [Account(**rows[i]) for i in ids]
 
     # ---- references ----------------------------------------------------------------------
     def add_references(self, account_id: int, refs: Sequence[NewReference], by: str,
