@@ -421,6 +421,92 @@ def test_audit_export_csv(branch, tmp_path) -> None:
     assert n == len(rows) == 2 and {r["username"] for r in rows} == {"olga", "carl"}
 
 
+def _refuse_writes_in(monkeypatch, folder: Path, err: int) -> None:
+    """Opening any file in ``folder`` for writing fails with ``err``, as on a read-only
+    mount (whichever of open() and os.open() the code uses; root writes through chmod)."""
+    import builtins
+    import errno
+    import os
+
+    def refused(file) -> bool:
+        return isinstance(file, (str, os.PathLike)) and Path(file).parent == folder
+
+    real_open, real_os_open = builtins.open, os.open
+
+    def fake_open(file, mode="r", *args, **kwargs):
+        if refused(file) and set(mode) & set("wax+"):
+            raise OSError(err, os.strerror(err), str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    def fake_os_open(file, flags, *args, **kwargs):
+        if refused(file) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(err, os.strerror(err), str(file))
+        return real_os_open(file, flags, *args, **kwargs)
+
+    assert err in (errno.EROFS, errno.EACCES)
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_os_open)
+
+
+def test_audit_export_to_a_read_only_folder_is_a_clear_error(branch, tmp_path,
+                                                            monkeypatch) -> None:
+    import errno
+
+    service, s = branch
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    _refuse_writes_in(monkeypatch, folder, errno.EROFS)
+    with pytest.raises(ServiceError, match=r"read-only.audit\.csv: the audit log cannot be "
+                                           r"written there \(Read-only file system\)"):
+        service.export_audit_csv(s["admin"], folder / "audit.csv")
+    monkeypatch.undo()
+    assert list(folder.iterdir()) == []
+    assert "audit_exported" not in _actions(service)
+
+
+def test_audit_export_to_a_folder_without_permission_is_a_clear_error(branch,
+                                                                     tmp_path) -> None:
+    import os
+
+    service, s = branch
+    folder = tmp_path / "no-write"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("this user (root) writes whatever the folder's mode")
+        with pytest.raises(ServiceError, match="the audit log cannot be written there "
+                                               r"\(Permission denied\)"):
+            service.export_audit_csv(s["admin"], folder / "audit.csv")
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_failed_audit_export_leaves_no_partial_file_and_the_earlier_one_whole(
+        branch, tmp_path, monkeypatch) -> None:
+    import errno
+
+    from desktop.core.branch import service as service_module
+    from desktop.core.csvsafe import SafeDictWriter
+
+    class DiskFull(SafeDictWriter):
+        def writerow(self, row):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    service, s = branch
+    out = tmp_path / "audit.csv"
+    out.write_text("an earlier export\n", encoding="utf-8")
+    monkeypatch.setattr(service_module, "SafeDictWriter", DiskFull)
+    with pytest.raises(ServiceError, match=r"cannot be written there \(No space left"):
+        service.export_audit_csv(s["admin"], out)
+    assert list(tmp_path.glob("*audit.csv*")) == [out]  # no part-written file beside it
+    assert out.read_text(encoding="utf-8") == "an earlier export\n"
+    monkeypatch.undo()
+    assert service.export_audit_csv(s["admin"], out) == len(read_csv(out)) > 0
+    assert list(tmp_path.glob("*audit.csv*")) == [out]
+
+
 def test_huge_reference_image_is_refused(branch, tmp_path) -> None:
     service, s = branch
     path = tmp_path / "big.png"

@@ -6,8 +6,10 @@ cheque it is recorded on, are in :mod:`desktop.core.branch.decisions`.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -453,14 +455,34 @@ class BranchService(AccessControl):
                          flt: AuditFilter | None = None) -> int:
         """Admin: write the filtered audit log as CSV; returns the number of rows. Cells that
         a spreadsheet would run as a formula (a user name like ``=HYPERLINK(...)`` from a failed
-        login) are written as text, see :mod:`desktop.core.csvsafe`."""
+        login) are written as text, see :mod:`desktop.core.csvsafe`.
+
+        The rows go to a hidden file beside ``path`` that replaces it once complete: a folder
+        that cannot be written (read-only, no permission, full) raises :class:`ServiceError`
+        naming it and the system's reason, with no part-written file left and an earlier
+        file of that name as it was."""
         entries = self.audit_entries(session, flt)
         path = Path(path)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = SafeDictWriter(fh, fieldnames=AUDIT_COLUMNS)
-            writer.writeheader()
-            for entry in entries:
-                writer.writerow(entry.as_row())
+        part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+        try:
+            # Created as open() would make a new file (0666 less the umask), never an
+            # existing one (O_EXCL).
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            try:
+                with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+                    writer = SafeDictWriter(fh, fieldnames=AUDIT_COLUMNS)
+                    writer.writeheader()
+                    for entry in entries:
+                        writer.writerow(entry.as_row())
+                os.replace(part, path)
+            except BaseException:
+                with suppress(OSError):  # the error being raised says what went wrong
+                    part.unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise ServiceError(Message(N_("{path}: the audit log cannot be written there "
+                                          "({reason})"), path=path,
+                                       reason=exc.strerror or exc)) from None
         self.store.append_audit(session.username, "audit_exported",
                                 details={"file": path.name, "rows": len(entries)})
         return len(entries)
