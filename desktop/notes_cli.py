@@ -6,7 +6,9 @@
 up to 5 pictures a side: flat scans or photos of the note). Every side is enrolled as the
 operator's screen enrolls it (found, straightened, near-duplicates refused, audited), on the
 store and banknote model of this PC's settings; one line per side says what was stored and
-what was left out. The password is read from ``$SIGDESK_PASSWORD`` or asked for.
+what was left out. Pictures already enrolled are not stored again, so the same folder can be
+enrolled again after one bad side is fixed. The password is read from ``$SIGDESK_PASSWORD``
+or asked for.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: 0 when every side was enrolled, 1 when some were left out, 2 when it
-    cannot start."""
+    """Entry point: 0 when every side was enrolled (or had been already: running it again is
+    safe), 1 when some were left out, 2 when it cannot start."""
     args = build_parser().parse_args(argv)
     from desktop.core.banknote.model import BanknoteModel
     from desktop.core.branch.service import BranchService

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from desktop.core.branch.note_references import (
     NoteCandidate,
     class_order,
     decode_note,
+    duplicates_of,
     near_duplicates,
     note_key,
 )
@@ -75,25 +76,34 @@ class SidesCheck:
 @dataclass(frozen=True)
 class FolderSide:
     """What enrolling one side's folder did: the references stored, the pictures left out
-    (with why), or the problem that stopped that side."""
+    (with why), the pictures already enrolled (stored before: nothing to do, not a
+    problem), or the problem that stopped that side."""
 
     name: str  # "<currency>/<denomination>/<side>"
     references: list[int]
     left_out: list[str]
     problem: str | None
+    already: list[str] = field(default_factory=list)  # pictures enrolled before
 
     def summary(self) -> Message:
-        """One line for the operator: what was enrolled and what was left out, or why not."""
+        """One line for the operator: what was enrolled, what was already enrolled and what
+        was left out, or why not."""
         if self.problem:
             return Message(N_("{name}: NOT enrolled: {problem}"), name=self.name,
                            problem=self.problem)
         n = len(self.references)
-        enrolled = (Message(N_("{name}: enrolled from 1 picture"), name=self.name) if n == 1 else
-                    Message(N_("{name}: enrolled from {n} pictures"), name=self.name, n=n))
+        line = (Message(N_("{name}: enrolled from 1 picture"), name=self.name) if n == 1 else
+                Message(N_("{name}: enrolled from {n} pictures"), name=self.name, n=n))
+        if self.already:
+            pictures = ", ".join(self.already)
+            line = (Message(N_("{enrolled}; already enrolled: {pictures}"), enrolled=line,
+                            pictures=pictures) if n else
+                    Message(N_("{name}: already enrolled ({pictures}); nothing new"),
+                            name=self.name, pictures=pictures))
         if self.left_out:
-            return Message(N_("{enrolled}; left out {left_out}"), enrolled=enrolled,
+            return Message(N_("{enrolled}; left out {left_out}"), enrolled=line,
                            left_out="; ".join(self.left_out))
-        return enrolled
+        return line
 
 
 MIRRORED = Message(N_("the camera's picture was mirrored (left and right swapped); it was read "
@@ -339,12 +349,30 @@ class BanknoteService:
                 if i in dups else c
                 for i, c in enumerate(out)]
 
+    def _stored_duplicates(self, model: BanknoteModel, key: str,
+                           embeddings: Sequence[np.ndarray | None]
+                           ) -> tuple[list[BanknoteReference], dict[int, BanknoteReference]]:
+        """The active stored references of ``key``, and {index: stored reference} for the
+        ``embeddings`` (under ``model``) that are near-duplicates of one of them: pictures
+        already enrolled. References embedded by another model are re-embedded (in memory)
+        from their stored images to be compared."""
+        stored = [r for r in self.store.banknote_references() if r.key == key]
+        stale = [r for r in stored if r.model_id != model.model_id]
+        fresh: dict[int, np.ndarray] = {}
+        if stale:
+            fresh = dict(zip([r.id for r in stale],
+                             model.embed_notes([decode_note(r) for r in stale]), strict=True))
+        known = [fresh.get(r.id, r.embedding) for r in stored]
+        return stored, {i: stored[j] for i, j in duplicates_of(embeddings, known).items()}
+
     def enroll_banknotes(self, session: Session, currency: str, denomination: str, side: str,
                          series: str, candidates: Sequence[NoteCandidate]
                          ) -> list[BanknoteReference]:
         """Operator: store 1 to 5 candidates without problems as reference notes of one
-        denomination side, all or none, audited. The new centroid is used by the next
-        check."""
+        denomination side, all or none, audited. A picture already enrolled for that side (a
+        near-duplicate of an active stored reference) is refused, and so are more than 5
+        active references a side, stored and new together: enrolling the same pictures
+        again stores nothing. The new centroid is used by the next check."""
         self.require(session, "enroll")
         model = self.loaded
         key = note_key(currency, denomination, side)
@@ -378,7 +406,19 @@ class BanknoteService:
                                        other=candidates[j].name))
         new = [NewBanknoteReference(key, series, c.png(), e, model.model_id, c.name)
                for c, e in zip(candidates, embeddings, strict=True)]
-        with self.store.transaction():
+        with self.store.transaction():  # read and written under one lock: no race
+            stored, already = self._stored_duplicates(model, key, embeddings)
+            if already:
+                i, ref = next(iter(already.items()))
+                raise ServiceError(Message(
+                    N_("{name}: already enrolled: a near-duplicate of reference {ref} ({source}) "
+                       "of {key}"), name=candidates[i].name, ref=ref.id,
+                    source=ref.source_name or ref.key, key=key))
+            if len(stored) + n > MAX_NOTE_REFERENCES:
+                raise ServiceError(Message(
+                    N_("{key} already has {have} references; at most {most} a side: revoke "
+                       "one before adding {n}"), key=key, have=len(stored),
+                    most=MAX_NOTE_REFERENCES, n=n))
             refs = self.store.add_banknote_references(new, session.username)
             self.store.append_audit(
                 session.username, "banknote_enroll", model_id=model.model_id,
@@ -392,7 +432,9 @@ class BanknoteService:
         (pictures in each side's folder, the first 5 by name). Each side is enrolled on its
         own, all or none, as :meth:`enroll_banknotes` does; a side whose pictures all have a
         problem, or whose folder names are not a currency, a value and a side, is reported
-        and left out. Nothing else stops the others."""
+        and left out. Nothing else stops the others. Pictures already enrolled for their
+        side are left out and said so, not as a problem: enrolling the same folder again
+        (after fixing one bad side) stores nothing twice."""
         self.require(session, "enroll")
         root = Path(root)
         if not root.is_dir():
@@ -416,9 +458,14 @@ class BanknoteService:
                 if not usable:
                     raise ServiceError(Message(N_("no picture could be used: {problems}"),
                                                problems="; ".join(left_out)))
-                refs = self.enroll_banknotes(session, currency, denomination, side, series,
-                                             usable)
-                out.append(FolderSide(name, [r.id for r in refs], left_out, None))
+                _, stored = self._stored_duplicates(
+                    self.loaded, note_key(currency, denomination, side),
+                    [c.embedding for c in usable])
+                already = [c.name for i, c in enumerate(usable) if i in stored]
+                usable = [c for i, c in enumerate(usable) if i not in stored]
+                refs = (self.enroll_banknotes(session, currency, denomination, side, series,
+                                              usable) if usable else [])
+                out.append(FolderSide(name, [r.id for r in refs], left_out, None, already))
             except ServiceError as exc:
                 out.append(FolderSide(name, [], [], exc.args[0]))
         if not out:

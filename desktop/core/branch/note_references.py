@@ -104,16 +104,32 @@ def decode_note(ref: BanknoteReference) -> np.ndarray:
     return image
 
 
+def _close(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """True when two embeddings are within :data:`DUPLICATE_DISTANCE` (the same picture)."""
+    if a is None or b is None or a.shape != b.shape:
+        return False
+    return float(np.linalg.norm(a - b)) < DUPLICATE_DISTANCE
+
+
 def near_duplicates(embeddings: Sequence[np.ndarray | None]) -> dict[int, int]:
     """{index: earlier index} for embeddings within :data:`DUPLICATE_DISTANCE` of an
     earlier one."""
     out: dict[int, int] = {}
     for i, e in enumerate(embeddings):
         for j in range(i):
-            other = embeddings[j]
-            if e is None or other is None or j in out or e.shape != other.shape:
-                continue
-            if float(np.linalg.norm(e - other)) < DUPLICATE_DISTANCE:
+            if j not in out and _close(e, embeddings[j]):
                 out[i] = j
                 break
+    return out
+
+
+def duplicates_of(new: Sequence[np.ndarray | None],
+                  stored: Sequence[np.ndarray | None]) -> dict[int, int]:
+    """{index in ``new``: index in ``stored``} for new embeddings within
+    :data:`DUPLICATE_DISTANCE` of a stored one (a picture already enrolled)."""
+    out: dict[int, int] = {}
+    for i, e in enumerate(new):
+        j = next((j for j, other in enumerate(stored) if _close(e, other)), None)
+        if j is not None:
+            out[i] = j
     return out
