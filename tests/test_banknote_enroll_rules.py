@@ -1,19 +1,24 @@
 """The rules of reference-note enrollment across enrollments, through the branch service on the
 shipped model: a picture already enrolled is not stored again, a side holds at most 5 active
-references (stored and new together), and a currency folder can be enrolled again safely."""
+references (stored and new together), a currency folder can be enrolled again safely, and a
+denomination is written one way (50 and 50.00 are one note)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from desktop.core.banknote.manifest import class_key
 from desktop.core.banknote.model import BanknoteModel
+from desktop.core.branch.note_references import note_key, stored_key
 from desktop.core.errors import ServiceError
 from desktop.core.paths import default_banknote_model_dir
 from desktop.core.store.audit import AuditFilter
+from desktop.core.store.records import NewBanknoteReference
 from tests.conftest import PASSWORDS
 from training.banknote.data import all_specs, synthetic_capture
 
@@ -173,3 +178,81 @@ def test_the_notes_command_can_be_run_again_after_a_bad_side_is_fixed(
     assert notes_cli.main(argv) == 0  # and again: nothing new, nothing wrong
     assert sorted(k for _, k, _ in _stored(service)) == [
         "ARC-50-front", "CYR-200-back", "CYR-200-front", "CYR-200-front"]
+
+
+# ---- one note, one key ----------------------------------------------------------------------
+@pytest.mark.parametrize(("typed", "key"), [
+    ("50", "EUR-50-front"), ("50.00", "EUR-50-front"), (" 050 ", "EUR-50-front"),
+    ("0.50", "EUR-0.5-front"), (".5", "EUR-0.5-front"), ("1E2", "EUR-100-front"),
+    ("2.5e-1", "EUR-0.25-front"), ("100.0000", "EUR-100-front"),
+    ("123456789.1234", "EUR-123456789.1234-front"),
+])
+def test_a_denomination_is_written_one_way(typed: str, key: str) -> None:
+    assert note_key("eur", typed, "Front") == key
+    if "-" not in typed:  # a stored key's three parts are separated by "-"
+        assert stored_key(f"EUR-{typed.strip()}-front") == key
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("0", "more than 0"), ("0.00", "more than 0"), ("-5", "more than 0"),
+    ("", "a number like 20"), ("fifty", "a number like 20"), ("€200", "a number like 20"),
+    ("1_000", "a number like 20"), ("NaN", "a number like 20"), ("Infinity", "a number like 20"),
+    ("5,50", "a number like 20"), ("1." + "0" * 28 + "1", "out of range"),
+    ("1E9", "'1E9' is out of range: at most 9 digits before the point and 4 after"),
+    ("1234567890", "out of range"), ("0.12345", "out of range"), ("1E999999999", "out of range"),
+    ("1E-999999999", "out of range"),
+])
+def test_a_denomination_that_is_not_a_positive_number_is_refused(typed: str,
+                                                                  message: str) -> None:
+    with pytest.raises(ServiceError, match=re.escape(message)):
+        note_key("EUR", typed, "front")
+    assert stored_key(f"EUR-{typed}-front") == f"EUR-{typed}-front"  # kept as it is
+
+
+def test_the_shipped_and_training_keys_are_written_the_one_way(notes_model) -> None:
+    manifest = notes_model.manifest
+    assert manifest.classes
+    for c in manifest.classes:
+        assert note_key(c.currency, c.denomination, c.side) == c.key == stored_key(c.key)
+    for key in manifest.reference_keys:
+        assert stored_key(key) == key
+    for spec in all_specs():
+        for side in ("front", "back"):
+            assert note_key(spec.currency, str(spec.denomination), side) == class_key(
+                spec.currency, str(spec.denomination), side)
+
+
+def test_50_and_50_00_are_the_two_sides_of_one_note(notes, tmp_path) -> None:
+    service, s = notes
+    op, clerk = s["operator"], s["clerk"]
+    front, back = (_prepared(service, op, [_picture(tmp_path / f"{side}.png", side=side)])
+                   for side in ("front", "back"))
+    service.notes.enroll_banknotes(op, "CYR", "200", "front", "", front)
+    service.notes.enroll_banknotes(op, "cyr", "200.00", "back", "", back)
+    assert sorted(k for _, k, _ in _stored(service)) == ["CYR-200-back", "CYR-200-front"]
+    checks = [service.notes.check_banknote(clerk, _picture(tmp_path / f"{side}-7.png",
+                                                           side=side, index=7))
+              for side in ("front", "back")]
+    assert [c.check.denomination.key for c in checks] == ["CYR-200-front", "CYR-200-back"]
+    sides = service.notes.compare_note_sides(clerk, *checks)
+    assert not any("different notes" in p for p in sides.problems), sides.problems
+
+
+def test_a_key_stored_as_200_00_is_read_as_200(notes, tmp_path) -> None:
+    """References enrolled before the denomination was written one way keep their stored key
+    but are read under the key they are enrolled as now."""
+    service, s = notes
+    op, clerk = s["operator"], s["clerk"]
+    (cand,) = _prepared(service, op, [_picture(tmp_path / "back.png", side="back")])
+    model = service.notes.loaded
+    (old,) = service.store.add_banknote_references(
+        [NewBanknoteReference("CYR-200.00-back", "", cand.png(), cand.embedding,
+                              model.model_id, cand.name)], "olga")
+    keys = [c.key for c in service.notes.banknote_classes(clerk)]
+    assert "CYR-200-back" in keys and "CYR-200.00-back" not in keys
+    check = service.notes.check_banknote(clerk, _picture(tmp_path / "b7.png", side="back",
+                                                         index=7)).check
+    assert check.denomination.key == "CYR-200-back"
+    with pytest.raises(ServiceError, match=f"already enrolled: a near-duplicate of reference "
+                                           f"{old.id}"):
+        service.notes.enroll_banknotes(op, "CYR", "200", "back", "", [cand])

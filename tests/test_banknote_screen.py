@@ -205,6 +205,8 @@ def test_operator_enrolls_a_new_denomination_and_the_clerk_reads_it(qtbot, app_p
     screen = op.banknote_enroll_screen
     qtbot.waitUntil(lambda: screen.currency_box.count() > 0, timeout=20000)
     assert screen.currency_box.findText("CYR") >= 0
+    screen.set_class("arc", "20.00", "front")  # saved as ARC-20-front: a shipped class
+    assert screen.known_label.text().startswith("ARC-20-front: a known class")
     screen.set_class("CYR", "200", "front", "2024 issue")
     assert "new denomination" in screen.known_label.text()
     with qtbot.waitSignal(screen.prepared, timeout=30000) as got:

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from desktop.core.banknote.manifest import NoteClass
 from desktop.core.branch.banknotes import FolderSide
-from desktop.core.branch.note_references import NoteCandidate
+from desktop.core.branch.note_references import NoteCandidate, note_key
+from desktop.core.errors import ServiceError
 from desktop.core.store.records import BanknoteReference
 from desktop.ui.widgets import DropFrame, bgr_pixmap, image_filter
 from desktop.ui.wording import note_name, worded
@@ -223,8 +224,14 @@ class BanknoteEnrollScreen(QWidget):
         return self.side_box.currentData()
 
     def _key(self) -> str:
-        return (f"{self.currency_box.currentText().strip().upper()}-"
-                f"{self.denomination_box.currentText().strip()}-{self._side()}")
+        """The key the class filled in is saved as (50.00 is saved as 50), or as typed while
+        it is not a class yet (saving says what is wrong)."""
+        currency = self.currency_box.currentText()
+        denomination = self.denomination_box.currentText()
+        try:
+            return note_key(currency, denomination, self._side())
+        except ServiceError:
+            return f"{currency.strip().upper()}-{denomination.strip()}-{self._side()}"
 
     # ---- candidates ------------------------------------------------------------------------
     def open_file(self) -> None:

@@ -43,6 +43,7 @@ from desktop.core.branch.note_references import (
     duplicates_of,
     near_duplicates,
     note_key,
+    stored_key,
 )
 from desktop.core.cancel import checkpoint
 from desktop.core.errors import N_, InputImageError, Message, ServiceError
@@ -154,7 +155,8 @@ class BanknoteService:
     def _enrolled(self, model: BanknoteModel
                   ) -> tuple[list[EnrolledNote], list[BanknoteReference], list[np.ndarray]]:
         """The active enrolled notes under ``model``; those embedded by another model are
-        re-embedded in memory: (notes, stale references, their new embeddings)."""
+        re-embedded in memory: (notes, stale references, their new embeddings). A key stored
+        as ``EUR-50.00-back`` is read as ``EUR-50-back`` (:func:`stored_key`)."""
         refs = self.store.banknote_references()
         stale = [r for r in refs if r.model_id != model.model_id]
         size = model.manifest.embedding_size
@@ -166,8 +168,8 @@ class BanknoteService:
         if stale:
             new = list(model.embed_notes([decode_note(r) for r in stale]))
             fresh = {r.id: e for r, e in zip(stale, new, strict=True)}
-        notes = [EnrolledNote(r.id, r.key, r.series, fresh.get(r.id, r.embedding), r.image_png)
-                 for r in refs]
+        notes = [EnrolledNote(r.id, stored_key(r.key), r.series, fresh.get(r.id, r.embedding),
+                              r.image_png) for r in refs]
         return notes, stale, new
 
     def warm_up(self, model: BanknoteModel) -> BanknoteModel:
@@ -318,8 +320,8 @@ class BanknoteService:
         self.require(session, "search")
         model = self.loaded
         classes = {c.key: c for c in model.manifest.classes}
-        for ref in self.store.banknote_references():
-            classes.setdefault(ref.key, NoteClass.from_key(ref.key))
+        for key in {stored_key(ref.key) for ref in self.store.banknote_references()}:
+            classes.setdefault(key, NoteClass.from_key(key))
         return sorted(classes.values(), key=class_order)
 
     # ---- reference notes ------------------------------------------------------------------
@@ -356,7 +358,7 @@ class BanknoteService:
         ``embeddings`` (under ``model``) that are near-duplicates of one of them: pictures
         already enrolled. References embedded by another model are re-embedded (in memory)
         from their stored images to be compared."""
-        stored = [r for r in self.store.banknote_references() if r.key == key]
+        stored = [r for r in self.store.banknote_references() if stored_key(r.key) == key]
         stale = [r for r in stored if r.model_id != model.model_id]
         fresh: dict[int, np.ndarray] = {}
         if stale:

@@ -1,6 +1,7 @@
 """Reference notes an operator offers for enrollment: the candidate picture (the note found,
-straightened, upright, embedded), the rules a new denomination side must follow (its key,
-1 to 5 pictures, no near-duplicates, a short series label), and the stored notes read back.
+straightened, upright, embedded), the rules a new denomination side must follow (its key, the
+denomination written one way, 1 to 5 pictures, no near-duplicates, a short series label), and
+the stored notes read back.
 :class:`desktop.core.branch.banknotes.BanknoteService` enrolls them.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 import cv2
 import numpy as np
@@ -21,6 +23,11 @@ MIN_NOTE_REFERENCES, MAX_NOTE_REFERENCES = 1, 5
 DUPLICATE_DISTANCE = 0.02  # embeddings closer than this are the same picture twice
 SIDES = ("front", "back")
 MAX_SERIES_CHARS = 40
+# A denomination as an operator may write it (50, 50.00, 0.5, .5, 1E2), at most this long:
+# far below the 28 digits decimal arithmetic keeps, so nothing is rounded.
+DENOMINATION = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+MAX_DENOMINATION_CHARS = 20
+MAX_DENOMINATION_DIGITS, MAX_DENOMINATION_DECIMALS = 9, 4
 
 
 @dataclass(frozen=True)
@@ -64,25 +71,61 @@ class NoteCandidate:
         return buf.tobytes()
 
 
+def canonical_denomination(denomination: str) -> str:
+    """A denomination written the one way a key holds it, so that one note has one key: a
+    positive number without trailing zeros or exponent (``50.00`` -> ``50``, ``0.50`` ->
+    ``0.5``, ``1E2`` -> ``100``), at most 9 digits before the point and 4 after.
+    ``ServiceError`` saying what is wrong otherwise."""
+    text = denomination.strip()
+    if not DENOMINATION.fullmatch(text):
+        raise ServiceError(Message(N_("the denomination must be a number like 20 or 0.50, not "
+                                      "{denomination}"), denomination=repr(denomination)))
+    value = Decimal(text)
+    if value <= 0:
+        raise ServiceError(Message(N_("the denomination must be more than 0")))
+    # The leading digit's place first (1E999999999 cannot even be normalised); then, with
+    # the trailing zeros gone (exact: the text is far shorter than the context's precision),
+    # the last decimal's place.
+    exponent = (value.normalize().as_tuple().exponent
+                if len(text) <= MAX_DENOMINATION_CHARS
+                and -MAX_DENOMINATION_DECIMALS <= value.adjusted() < MAX_DENOMINATION_DIGITS
+                else None)
+    if not isinstance(exponent, int) or exponent < -MAX_DENOMINATION_DECIMALS:
+        raise ServiceError(Message(N_("the denomination {denomination} is out of range: at most "
+                                      "{digits} digits before the point and {decimals} after"),
+                                   denomination=repr(denomination),
+                                   digits=MAX_DENOMINATION_DIGITS,
+                                   decimals=MAX_DENOMINATION_DECIMALS))
+    return f"{value.normalize():f}"
+
+
 def note_key(currency: str, denomination: str, side: str) -> str:
     """Validate an operator's class and return its key (``ServiceError`` saying what is
-    wrong): currency 2-4 letters (upper-cased), denomination digits or digits.digits, side
-    front or back."""
+    wrong): currency 2-4 letters (upper-cased), denomination a positive number written as
+    :func:`canonical_denomination` writes it (``EUR/50`` and ``EUR/50.00`` are one note),
+    side front or back."""
     cur = currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{2,4}", cur):
         raise ServiceError(Message(N_("the currency must be 2 to 4 letters (like ARC), not "
                                       "{currency}"), currency=repr(currency)))
-    m = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,4}))?", denomination.strip())
-    if not m:
-        raise ServiceError(Message(N_("the denomination must be a number like 20 or 0.50, not "
-                                      "{denomination}"), denomination=repr(denomination)))
-    denom = str(int(m[1])) + (f".{m[2]}" if m[2] else "")
-    if float(denom) == 0:
-        raise ServiceError(Message(N_("the denomination must be more than 0")))
+    denom = canonical_denomination(denomination)
     if side.strip().lower() not in SIDES:
         raise ServiceError(Message(N_("the side must be front or back, not {side}"),
                                    side=repr(side)))
     return class_key(cur, denom, side)
+
+
+def stored_key(key: str) -> str:
+    """A stored reference's class key with its denomination written as :func:`note_key`
+    writes it now (references enrolled before that was so may say ``EUR-50.00-back``: the
+    same note as ``EUR-50-front``). A key whose denomination is not a number is kept."""
+    parts = key.split("-")
+    if len(parts) != 3:
+        return key
+    try:
+        return class_key(parts[0], canonical_denomination(parts[1]), parts[2])
+    except ServiceError:
+        return key
 
 
 def class_order(note: NoteClass) -> tuple[str, float, str, str]:
