@@ -256,3 +256,94 @@ def test_a_key_stored_as_200_00_is_read_as_200(notes, tmp_path) -> None:
     with pytest.raises(ServiceError, match=f"already enrolled: a near-duplicate of reference "
                                            f"{old.id}"):
         service.notes.enroll_banknotes(op, "CYR", "200", "back", "", [cand])
+
+
+# ---- what a currency folder's walk reads and says ----------------------------------------------
+def test_mac_litter_is_skipped_without_a_word(notes, tmp_path) -> None:
+    service, s = notes
+    root = tmp_path / "unzipped"
+    _picture(root / "CYR" / "200" / "front" / "0.jpg")
+    junk = b"\x00\x05\x16\x07AppleDouble junk"
+    (root / "CYR" / "200" / "front" / "._0.jpg").write_bytes(junk)
+    (root / "CYR" / "200" / "front" / ".DS_Store").write_bytes(junk)
+    (root / "CYR" / "._200").write_bytes(junk)
+    (root / "__MACOSX" / "CYR" / "200" / "front").mkdir(parents=True)
+    (root / "__MACOSX" / "CYR" / "200" / "front" / "._0.jpg").write_bytes(junk)
+    (root / ".hidden" / "20" / "front").mkdir(parents=True)
+    (side,) = service.notes.enroll_banknote_folder(s["operator"], root)
+    assert (side.name, len(side.references), side.left_out, side.problem) == (
+        "CYR/200/front", 1, [], None)
+    assert side.summary() == "CYR/200/front: enrolled from 1 picture"
+
+
+def test_pictures_outside_a_sides_folder_are_named_with_where_they_belong(notes,
+                                                                         tmp_path) -> None:
+    service, s = notes
+    root = tmp_path / "notes"
+    _picture(root / "CYR" / "200" / "b.png")
+    _picture(root / "CYR" / "200" / "a.png", index=1)
+    (root / "CYR" / "200" / "readme.txt").write_text("scanned 2024")  # not a picture: quiet
+    only = service.notes.enroll_banknote_folder(s["operator"], root)  # no side folder at all
+    assert [(side.name, side.references) for side in only] == [("CYR/200", [])]
+    assert only[0].summary() == (
+        "CYR/200: NOT enrolled: a.png, b.png: not in a side's folder; put the pictures of each "
+        "side in CYR/200/front/ or CYR/200/back/")
+    _picture(root / "CYR" / "200" / "front" / "0.jpg")
+    sides = {side.name: side for side in service.notes.enroll_banknote_folder(s["operator"],
+                                                                               root)}
+    assert list(sides) == ["CYR/200", "CYR/200/front"]
+    assert sides["CYR/200"].problem and len(sides["CYR/200/front"].references) == 1
+    assert service.store.banknote_references()[0].source_name == "0.jpg"
+
+
+def test_a_sides_sub_folders_and_other_files_are_said_to_be_left_out(notes, tmp_path) -> None:
+    service, s = notes
+    root = tmp_path / "notes"
+    front = root / "CYR" / "200" / "front"
+    _picture(front / "0.jpg")
+    _picture(front / "2013" / "1.jpg", index=1)
+    (front / "notes.txt").write_text("scanned 2024")
+    (front / "bad.jpg").write_text("not a picture at all")
+    _picture(root / "CYR" / "200" / "back" / "2013" / "0.jpg", side="back")
+    sides = {side.name: side for side in service.notes.enroll_banknote_folder(s["operator"],
+                                                                               root)}
+    formats = ".jpg, .jpeg, .png, .tif, .tiff, .bmp, .pdf"
+    assert sides["CYR/200/front"].summary() == (
+        "CYR/200/front: enrolled from 1 picture; left out bad.jpg: is not an image in a "
+        "supported format (PNG, JPEG, TIFF, BMP or PDF); 2013/: a folder in a side's folder "
+        f"is not read; put its pictures in CYR/200/front/; notes.txt: not a picture ({formats})")
+    assert sides["CYR/200/back"].problem == (
+        f"no pictures ({formats}) in the folder; left out 2013/: a folder in a side's folder is "
+        "not read; put its pictures in CYR/200/back/")
+
+
+def test_the_formats_a_side_is_read_for_are_those_notes_accept(notes, tmp_path) -> None:
+    """Every format the reader accepts (and names when it refuses a file) is read from a
+    side's folder, a PDF scan too, and only those are named."""
+    from PIL import Image
+
+    from desktop.core.branch.note_folders import NOTE_FORMATS, NOTE_SUFFIXES
+    from desktop.core.imaging.decode import SUPPORTED_TEXT
+
+    named = {f".{w.lower()}" for w in re.findall(r"[A-Z]{3,}", SUPPORTED_TEXT)}
+    assert named == {".png", ".jpeg", ".tiff", ".bmp", ".pdf"} and named <= set(NOTE_SUFFIXES)
+    assert set(NOTE_SUFFIXES) - named == {".jpg", ".tif"}  # the same formats' short names
+    assert NOTE_FORMATS == ", ".join(NOTE_SUFFIXES)
+    service, s = notes
+    image, _ = synthetic_capture(SPECS["CYR-200"], "back", "", 41, 0)
+    folder = tmp_path / "notes" / "CYR" / "200" / "back"
+    folder.mkdir(parents=True)
+    Image.fromarray(image[:, :, ::-1]).save(folder / "scan.PDF", "PDF", resolution=150)
+    (side,) = service.notes.enroll_banknote_folder(s["operator"], tmp_path / "notes")
+    assert (len(side.references), side.left_out, side.problem) == (1, [], None)
+
+
+def test_only_the_first_five_pictures_of_a_side_are_read_and_the_rest_named(notes,
+                                                                           tmp_path) -> None:
+    service, s = notes
+    root = tmp_path / "notes"
+    for i in range(6):
+        _picture(root / "CYR" / "200" / "front" / f"{i}.jpg", index=i)
+    (side,) = service.notes.enroll_banknote_folder(s["operator"], root)
+    assert len(side.references) == 5
+    assert side.left_out == ["5.jpg: only the first 5 pictures of a side are read"]

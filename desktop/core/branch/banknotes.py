@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from desktop.core.banknote.model import (
     compare_sides,
 )
 from desktop.core.branch.files import check_stored
+from desktop.core.branch.note_folders import NOTE_FORMATS, FolderSide, SideFolder, side_folders
 from desktop.core.branch.note_references import (
     MAX_NOTE_REFERENCES,
     MAX_SERIES_CHARS,
@@ -74,42 +75,8 @@ class SidesCheck:
     audit_id: int
 
 
-@dataclass(frozen=True)
-class FolderSide:
-    """What enrolling one side's folder did: the references stored, the pictures left out
-    (with why), the pictures already enrolled (stored before: nothing to do, not a
-    problem), or the problem that stopped that side."""
-
-    name: str  # "<currency>/<denomination>/<side>"
-    references: list[int]
-    left_out: list[str]
-    problem: str | None
-    already: list[str] = field(default_factory=list)  # pictures enrolled before
-
-    def summary(self) -> Message:
-        """One line for the operator: what was enrolled, what was already enrolled and what
-        was left out, or why not."""
-        if self.problem:
-            return Message(N_("{name}: NOT enrolled: {problem}"), name=self.name,
-                           problem=self.problem)
-        n = len(self.references)
-        line = (Message(N_("{name}: enrolled from 1 picture"), name=self.name) if n == 1 else
-                Message(N_("{name}: enrolled from {n} pictures"), name=self.name, n=n))
-        if self.already:
-            pictures = ", ".join(self.already)
-            line = (Message(N_("{enrolled}; already enrolled: {pictures}"), enrolled=line,
-                            pictures=pictures) if n else
-                    Message(N_("{name}: already enrolled ({pictures}); nothing new"),
-                            name=self.name, pictures=pictures))
-        if self.left_out:
-            return Message(N_("{enrolled}; left out {left_out}"), enrolled=line,
-                           left_out="; ".join(self.left_out))
-        return line
-
-
 MIRRORED = Message(N_("the camera's picture was mirrored (left and right swapped); it was read "
                       "the right way round"))
-NOTE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 
 
 def _rounded(value: float | None) -> float | None:
@@ -434,46 +401,52 @@ class BanknoteService:
         (pictures in each side's folder, the first 5 by name). Each side is enrolled on its
         own, all or none, as :meth:`enroll_banknotes` does; a side whose pictures all have a
         problem, or whose folder names are not a currency, a value and a side, is reported
-        and left out. Nothing else stops the others. Pictures already enrolled for their
-        side are left out and said so, not as a problem: enrolling the same folder again
-        (after fixing one bad side) stores nothing twice."""
+        and left out, and so are pictures outside a side's folder. Nothing else stops the
+        others. Pictures already enrolled for their side are left out and said so, not as a
+        problem: enrolling the same folder again (after fixing one bad side) stores nothing
+        twice. What is not read is said (:func:`side_folders`), Mac litter excepted."""
         self.require(session, "enroll")
         root = Path(root)
         if not root.is_dir():
             raise ServiceError(Message(N_("{folder}: is not a folder"), folder=root))
         out: list[FolderSide] = []
-        for folder in sorted(p for p in root.glob("*/*/*") if p.is_dir()):
-            currency, denomination, side = folder.relative_to(root).parts
-            pictures = sorted(p for p in folder.iterdir()
-                              if p.is_file() and p.suffix.lower() in NOTE_SUFFIXES)
-            name = f"{currency}/{denomination}/{side}"
+        for folder in side_folders(root):
             try:
-                note_key(currency, denomination, side)
-                if not pictures:
-                    raise ServiceError(Message(N_("no pictures (.jpg, .png, .tif, .bmp) in the "
-                                                  "folder")))
-                cands = self.prepare_banknote_references(session,
-                                                         pictures[:MAX_NOTE_REFERENCES])
-                usable = [c for c in cands if c.usable]
-                left_out = [Message(N_("{name}: {problem}"), name=c.name, problem=c.problem)
-                            for c in cands if not c.usable]
-                if not usable:
-                    raise ServiceError(Message(N_("no picture could be used: {problems}"),
-                                               problems="; ".join(left_out)))
-                _, stored = self._stored_duplicates(
-                    self.loaded, note_key(currency, denomination, side),
-                    [c.embedding for c in usable])
-                already = [c.name for i, c in enumerate(usable) if i in stored]
-                usable = [c for i, c in enumerate(usable) if i not in stored]
-                refs = (self.enroll_banknotes(session, currency, denomination, side, series,
-                                              usable) if usable else [])
-                out.append(FolderSide(name, [r.id for r in refs], left_out, None, already))
+                out.append(self._enroll_side(session, folder, series))
             except ServiceError as exc:
-                out.append(FolderSide(name, [], [], exc.args[0]))
+                out.append(FolderSide(folder.name, [], [], exc.args[0]))
         if not out:
             raise ServiceError(Message(N_("{folder}: no <currency>/<denomination>/<side>/ "
                                           "folders in it"), folder=root))
         return out
+
+    def _enroll_side(self, session: Session, folder: SideFolder, series: str) -> FolderSide:
+        """Enroll one side's folder (``ServiceError`` with why when nothing can be)."""
+        if folder.problem is not None:
+            raise ServiceError(folder.problem)
+        key = note_key(folder.currency, folder.denomination, folder.side)
+        not_read = list(folder.not_read) + [
+            Message(N_("{name}: only the first {most} pictures of a side are read"),
+                    name=p.name, most=MAX_NOTE_REFERENCES)
+            for p in folder.pictures[MAX_NOTE_REFERENCES:]]
+        if not folder.pictures:
+            problem = Message(N_("no pictures ({formats}) in the folder"), formats=NOTE_FORMATS)
+            raise ServiceError(Message(N_("{problem}; left out {left_out}"), problem=problem,
+                                       left_out="; ".join(not_read)) if not_read else problem)
+        cands = self.prepare_banknote_references(session,
+                                                 folder.pictures[:MAX_NOTE_REFERENCES])
+        usable = [c for c in cands if c.usable]
+        left_out = [Message(N_("{name}: {problem}"), name=c.name, problem=c.problem)
+                    for c in cands if not c.usable] + not_read
+        if not usable:
+            raise ServiceError(Message(N_("no picture could be used: {problems}"),
+                                       problems="; ".join(left_out)))
+        _, stored = self._stored_duplicates(self.loaded, key, [c.embedding for c in usable])
+        already = [c.name for i, c in enumerate(usable) if i in stored]
+        usable = [c for i, c in enumerate(usable) if i not in stored]
+        refs = (self.enroll_banknotes(session, folder.currency, folder.denomination,
+                                      folder.side, series, usable) if usable else [])
+        return FolderSide(folder.name, [r.id for r in refs], left_out, None, already)
 
     def enrolled_banknotes(self, session: Session,
                            include_revoked: bool = False) -> list[BanknoteReference]:
