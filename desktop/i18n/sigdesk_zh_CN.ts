@@ -248,8 +248,28 @@
         <translation>{name}：已用 {n} 张图片登记</translation>
     </message>
     <message>
+        <source>{enrolled}; already enrolled: {pictures}</source>
+        <translation>{enrolled}；已登记过：{pictures}</translation>
+    </message>
+    <message>
+        <source>{name}: already enrolled ({pictures}); nothing new</source>
+        <translation>{name}：已登记过（{pictures}）；没有新内容</translation>
+    </message>
+    <message>
         <source>{enrolled}; left out {left_out}</source>
         <translation>{enrolled}；未采用 {left_out}</translation>
+    </message>
+    <message>
+        <source>{name}/: a folder in a side&apos;s folder is not read; put its pictures in {side}/</source>
+        <translation>{name}/：不读取面文件夹中的子文件夹；请把其中的图片放到 {side}/</translation>
+    </message>
+    <message>
+        <source>{name}: not a picture ({formats})</source>
+        <translation>{name}：不是图片（{formats}）</translation>
+    </message>
+    <message>
+        <source>{pictures}: not in a side&apos;s folder; put the pictures of each side in {front} or {back}</source>
+        <translation>{pictures}：不在面文件夹中；请把每一面的图片放到 {front} 或 {back}</translation>
     </message>
     <message>
         <source>the camera&apos;s picture was mirrored (left and right swapped); it was read the right way round</source>
@@ -300,12 +320,16 @@
         <translation>{name} 与 {other} 几乎相同；请移除其中一张</translation>
     </message>
     <message>
-        <source>{folder}: is not a folder</source>
-        <translation>{folder}：不是文件夹</translation>
+        <source>{name}: already enrolled: a near-duplicate of reference {ref} ({source}) of {key}</source>
+        <translation>{name}：已登记过：与 {key} 的参考 {ref}（{source}）几乎相同</translation>
     </message>
     <message>
-        <source>no pictures (.jpg, .png, .tif, .bmp) in the folder</source>
-        <translation>文件夹中没有图片（.jpg、.png、.tif、.bmp）</translation>
+        <source>{key} already has {have} references; at most {most} a side: revoke one before adding {n}</source>
+        <translation>{key} 已有 {have} 个参考；每面最多 {most} 个：请先撤销一个再添加 {n} 个</translation>
+    </message>
+    <message>
+        <source>{folder}: is not a folder</source>
+        <translation>{folder}：不是文件夹</translation>
     </message>
     <message>
         <source>{name}: {problem}</source>
@@ -318,6 +342,18 @@
     <message>
         <source>{folder}: no &lt;currency&gt;/&lt;denomination&gt;/&lt;side&gt;/ folders in it</source>
         <translation>{folder}：其中没有 &lt;币种&gt;/&lt;面额&gt;/&lt;面&gt;/ 文件夹</translation>
+    </message>
+    <message>
+        <source>{name}: only the first {most} pictures of a side are read</source>
+        <translation>{name}：每面只读取前 {most} 张图片</translation>
+    </message>
+    <message>
+        <source>no pictures ({formats}) in the folder</source>
+        <translation>文件夹中没有图片（{formats}）</translation>
+    </message>
+    <message>
+        <source>{problem}; left out {left_out}</source>
+        <translation>{problem}；未采用 {left_out}</translation>
     </message>
     <message>
         <source>a reason is needed to revoke a reference note</source>
@@ -410,6 +446,10 @@
     <message>
         <source>{name}: the note image cannot be encoded as PNG</source>
         <translation>{name}：纸币图像无法编码为 PNG</translation>
+    </message>
+    <message>
+        <source>the denomination {denomination} is out of range: at most {digits} digits before the point and {decimals} after</source>
+        <translation>面额 {denomination} 超出范围：小数点前最多 {digits} 位，小数点后最多 {decimals} 位</translation>
     </message>
     <message>
         <source>the currency must be 2 to 4 letters (like ARC), not {currency}</source>
@@ -608,6 +648,14 @@
         <translation>账户 {account} 的一个签名</translation>
     </message>
     <message>
+        <source>account {account} already exists (typed as {typed})</source>
+        <translation>账户 {account} 已存在（输入为 {typed}）</translation>
+    </message>
+    <message>
+        <source>account {account} already exists, stored as {stored} (typed as {typed})</source>
+        <translation>账户 {account} 已存在，存储为 {stored}（输入为 {typed}）</translation>
+    </message>
+    <message>
         <source>the signature model is not loaded yet; wait a moment</source>
         <translation>签名模型尚未加载；请稍候</translation>
     </message>
@@ -618,6 +666,10 @@
     <message>
         <source>search text too long (max {most} characters)</source>
         <translation>搜索文字过长（最多 {most} 个字符）</translation>
+    </message>
+    <message>
+        <source>{account} matches several accounts stored differently ({numbers}): search for it and choose one</source>
+        <translation>{account} 与多个以不同形式存储的账户匹配（{numbers}）：请搜索并选择其中一个</translation>
     </message>
     <message>
         <source>there is no account {account}</source>
@@ -658,6 +710,10 @@
     <message>
         <source>the verdict was {verdict}: a reason of at least {n} characters is needed to {decision} against it</source>
         <translation>判定结果为“{verdict}”：要作出相反的“{decision}”决定，需填写至少 {n} 个字符的理由</translation>
+    </message>
+    <message>
+        <source>{path}: the audit log cannot be written there ({reason})</source>
+        <translation>{path}：无法在此处写入审计日志（{reason}）</translation>
     </message>
     <message>
         <source>the model does not support the {method} method</source>
@@ -1198,6 +1254,14 @@
     <message>
         <source>a {role} may not choose the decision settings (method, security level, zone): those an administrator set on this PC are used; leave the options out</source>
         <translation>{role}不能选择判定设置（方法、安全级别、签名区域）：将采用管理员在本机设置的值；请去掉这些选项</translation>
+    </message>
+    <message>
+        <source>the account number {typed} contains a control character ({char}); type the number again</source>
+        <translation>账号 {typed} 含有控制字符（{char}）；请重新输入账号</translation>
+    </message>
+    <message>
+        <source>the account number {typed} contains {char}; an account number is made of letters A-Z and digits (spaces or dashes between groups are allowed)</source>
+        <translation>账号 {typed} 含有 {char}；账号由字母 A-Z 和数字组成（各组之间可以有空格或短横线）</translation>
     </message>
 </context>
 <context>
