@@ -1248,6 +1248,10 @@
         <translation>当前账户可以向 {path} 添加文件</translation>
     </message>
     <message>
+        <source>this account can change the permissions of {path}</source>
+        <translation>当前账户可以修改 {path} 的权限</translation>
+    </message>
+    <message>
         <source>The settings in {file} differ from those an administrator set on this PC ({names}; audit rows {rows}): the administrator&apos;s are used (method {method}, security level {far}), and the difference is in the audit log.</source>
         <translation>{file} 中的设置与管理员在本机设置的不同（{names}；审计记录 {rows}）：已采用管理员的设置（方法 {method}，安全级别 {far}），差异已记入审计日志。</translation>
     </message>

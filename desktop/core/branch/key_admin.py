@@ -9,8 +9,7 @@ back shows in the log at the next login rather than only in the key folder.
 
 from __future__ import annotations
 
-import platform
-
+from desktop.core import paths
 from desktop.core.access.sessions import Session
 from desktop.core.models.keys import ADDED_BY_ADMIN, TrustedKey, TrustStore, default_trust
 from desktop.core.store.audit import AuditFilter
@@ -28,7 +27,7 @@ def record_found_keys(service, session: Session, trust: TrustStore | None = None
     added = [k for k in trust.keys if k.origin == ADDED_BY_ADMIN]
     if not added:
         return []
-    pc = platform.node()
+    pc = paths.this_pc()
     seen = {(e.details.get("key_id"), e.details.get("pc"))
             for e in service.store.audit_entries(AuditFilter(action=FOUND_ACTION))}
     new = [k for k in added if (k.key_id, pc) not in seen]

@@ -9,8 +9,10 @@ POSIX: the folder, its parents and the ``*.pub`` files are owned by an administr
 none is writable by group or others (a parent with the sticky bit, such as ``/tmp``, may be),
 the key files are plain files (no links), and ``access(2)`` (which reads access-control
 lists) says the running account cannot write any of them. Windows, where file modes say
-nothing about ACLs: the running account must fail to create a file in the folder and to open
-a key file for writing.
+nothing about ACLs: the running account must fail to create a file in the folder, to open a
+key file for writing, and to open the folder or a key file with the right to change its
+permissions or owner (an owner always may, so a folder the clerk made and set read-only for
+itself is refused too). The Windows branch has not been run here (no Windows machine).
 
 This module imports neither Qt nor torch.
 """
@@ -43,9 +45,9 @@ def admin_only_problem(folder: Path, admins: Collection[int] | None = None
     admins = ADMIN_UIDS if admins is None else admins
     try:
         if os.name == "nt":
-            return writable_here(folder)
+            return writable_here(folder) or _windows_permissions_problem(folder)
         return _posix_problem(folder.resolve(strict=True), admins)
-    except OSError as exc:
+    except (OSError, AttributeError, ValueError) as exc:  # AttributeError: ctypes' Windows API
         return Message(N_("{folder} cannot be checked ({detail})"), folder=folder, detail=exc)
 
 
@@ -95,4 +97,30 @@ def writable_here(folder: Path) -> Message | None:
                 return Message(N_("this account can change {path}"), path=path)
         except OSError:
             continue
+    return None
+
+
+def _windows_permissions_problem(folder: Path) -> Message | None:
+    """Windows: whether the running account may change the permissions or the owner of the
+    folder or of a key file (``CreateFileW`` asking for ``WRITE_DAC`` / ``WRITE_OWNER``)."""
+    import ctypes
+    from ctypes import wintypes
+
+    write_dac, write_owner = 0x00040000, 0x00080000
+    share_all, open_existing, backup_semantics = 0x7, 3, 0x02000000
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateFileW.restype = wintypes.HANDLE
+    kernel32.CreateFileW.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD,
+                                     wintypes.LPVOID, wintypes.DWORD, wintypes.DWORD,
+                                     wintypes.HANDLE]
+    kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
+    invalid = wintypes.HANDLE(-1).value
+    for path in (folder, *key_files(folder)):
+        for right in (write_dac, write_owner):
+            handle = kernel32.CreateFileW(str(path), right, share_all, None, open_existing,
+                                          backup_semantics, None)
+            if handle not in (None, 0, invalid):
+                kernel32.CloseHandle(handle)
+                return Message(N_("this account can change the permissions of {path}"),
+                               path=path)
     return None

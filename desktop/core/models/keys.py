@@ -237,11 +237,36 @@ def machine_keys_dir() -> Path:
     environment variable moves it: the folder is trusted only when an administrator alone can
     change it, wherever it is."""
     if sys.platform == "win32":
-        base = Path(os.environ.get("ProgramData") or r"C:\ProgramData")
-        return base / "SigDesk" / TRUSTED_KEYS_DIR
+        return _program_data() / "SigDesk" / TRUSTED_KEYS_DIR
     if sys.platform == "darwin":
         return Path("/Library/Application Support/SigDesk") / TRUSTED_KEYS_DIR
     return Path("/etc/sigdesk") / TRUSTED_KEYS_DIR
+
+
+def _program_data() -> Path:
+    """Windows' ProgramData folder from the system (``SHGetKnownFolderPath``), never from the
+    ``ProgramData`` environment variable, which each account may set for itself."""
+    import ctypes
+    from ctypes import wintypes
+
+    class GUID(ctypes.Structure):
+        _fields_ = [("Data1", wintypes.DWORD), ("Data2", wintypes.WORD),
+                    ("Data3", wintypes.WORD), ("Data4", ctypes.c_ubyte * 8)]
+
+    # FOLDERID_ProgramData, {62AB5D82-FDC1-4DC3-A9DD-070D1D495D97}
+    folder_id = GUID(0x62AB5D82, 0xFDC1, 0x4DC3,
+                     (ctypes.c_ubyte * 8)(0xA9, 0xDD, 0x07, 0x0D, 0x1D, 0x49, 0x5D, 0x97))
+    found = ctypes.c_wchar_p()
+    try:
+        shell32 = ctypes.WinDLL("shell32")
+        if shell32.SHGetKnownFolderPath(ctypes.byref(folder_id), 0, None, ctypes.byref(found)):
+            return Path(r"C:\ProgramData")
+        try:
+            return Path(found.value)
+        finally:
+            ctypes.WinDLL("ole32").CoTaskMemFree(found)
+    except (OSError, AttributeError):  # not Windows after all, or no shell32
+        return Path(r"C:\ProgramData")
 
 
 def data_keys_dir() -> Path:
