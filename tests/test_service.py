@@ -15,7 +15,14 @@ from desktop.core.access.sessions import Session
 from desktop.core.branch.decisions import ACCEPT, REJECT, SUGGESTED
 from desktop.core.errors import AuthError, InputImageError, PermissionDenied, ServiceError
 from desktop.core.signature.cheque import ChequeRefused
-from desktop.core.signature.enrollment import REJECTED, WARNING, Candidate
+from desktop.core.signature.enrollment import (
+    DUPLICATE_CORRELATION,
+    DUPLICATE_DISTANCE,
+    REJECTED,
+    WARNING,
+    Candidate,
+    blurred_correlation,
+)
 from desktop.core.store.audit import AuditFilter
 from desktop.core.store.records import StoreError
 from tests.conftest import PASSWORDS
@@ -230,6 +237,48 @@ def test_enrollment_quality_checks(branch, cheque_set, tmp_path) -> None:
     # The same signature again is a near-duplicate of an enrolled reference.
     again = service.assess_candidates(op, service.load_candidates(op, refs[:1]), "555")
     assert again[0].status == REJECTED and "enrolled reference" in again[0].problems[0]
+
+
+def _rescan(src: Path, dst: Path, seed: int = 0) -> Path:
+    """The same paper scanned again: turned 1 degree, 3% larger, a little scanner noise."""
+    im = Image.open(src).convert("L")
+    im = im.rotate(1.0, expand=True, fillcolor=255, resample=Image.BICUBIC)
+    im = im.resize((int(im.width * 1.03), int(im.height * 1.03)), Image.BICUBIC)
+    noise = np.random.default_rng(seed).normal(0, 4, (im.height, im.width))
+    Image.fromarray(np.clip(np.asarray(im, np.float32) + noise, 0, 255).astype(np.uint8)
+                    ).save(dst)
+    return dst
+
+
+def test_a_rescan_of_an_enrolled_reference_is_a_near_duplicate(branch, cheque_set,
+                                                               tmp_path) -> None:
+    """A re-scan is found by its ink maps' correlation, its embedding being further than
+    DUPLICATE_DISTANCE: caught against the stored references as within one session."""
+    service, s = branch
+    op = s["operator"]
+    account = "1002003001"
+    refs = _refs(cheque_set, account)
+    rescans = [_rescan(r, tmp_path / f"rescan_{r.name}", seed=i)
+               for i, r in enumerate(refs[:2])]
+    service.create_account(op, account, "Rescanned Holder")
+    same = service.assess_candidates(op, service.load_candidates(op, [*refs, *rescans]),
+                                     account)
+    assert [c.status for c in same[-2:]] == [REJECTED, REJECTED]  # within one session
+    # Not caught by the embedding alone: the image test is what finds them.
+    for rescan, original in zip(same[-2:], same[:2], strict=True):
+        assert np.linalg.norm(rescan.embedding - original.embedding) >= DUPLICATE_DISTANCE
+        assert blurred_correlation(rescan.inkmap, original.inkmap) > DUPLICATE_CORRELATION
+    service.enroll(op, account, service.assess_candidates(
+        op, service.load_candidates(op, refs), account))
+    later = service.assess_candidates(op, service.load_candidates(op, rescans), account)
+    assert [c.status for c in later] == [REJECTED, REJECTED]
+    assert [str(c.problems[0]) for c in later] == [
+        f"near-duplicate of the enrolled reference {r.name}" for r in refs[:2]]
+    # A revoked original no longer counts: its re-scan may replace it.
+    stored = service.references(op, account)
+    service.revoke_reference(op, account, stored[0].id, "scanned again, better")
+    again = service.assess_candidates(op, service.load_candidates(op, rescans[:1]), account)
+    assert again[0].usable, again[0].problems
 
 
 def test_signature_card_is_split_into_candidates(branch, tmp_path) -> None:

@@ -48,6 +48,7 @@ from desktop.core.signature.enrollment import (
     MAX_REFERENCES,
     MIN_REFERENCES,
     Candidate,
+    EnrolledReference,
     assess,
     rejected,
 )
@@ -247,12 +248,20 @@ class BranchService(AccessControl):
 
     def assess_candidates(self, session: Session, candidates: Sequence[Candidate],
                           account_number: str | None = None) -> list[Candidate]:
-        """Operator: run the quality checks (against the account's enrolled references too)."""
+        """Operator: run the quality checks, against the account's active references too: a
+        candidate that duplicates one of them (the same image, or the same paper re-scanned)
+        is rejected with the same tests as two candidates of one session. Their stored scans
+        are read back under the model's contract for it (at most :data:`MAX_REFERENCES`)."""
         self.require(session, "enroll")
-        existing: list[tuple[str, np.ndarray]] = []
+        existing: list[EnrolledReference] = []
         if account_number:
-            existing = [(r.source_name or f"#{r.id}", r.embedding)
-                        for r in self.references(session, account_number)]
+            prep = self.model.manifest.preprocessing
+            # references() refused any row whose image is not its own SHA-256 or does not
+            # decode, so every stored scan read here is the one enrolled.
+            existing = [EnrolledReference(
+                r.source_name or f"#{r.id}", r.embedding,
+                preprocess_signature(decode_png(r.image_png), prep, path=r.source_name))
+                for r in self.references(session, account_number)]
         return assess(self.model, candidates, existing)
 
     def enroll(self, session: Session, account_number: str,

@@ -73,6 +73,18 @@ class Candidate:
         return buf.getvalue()
 
 
+@dataclass(frozen=True)
+class EnrolledReference:
+    """One of the account's active references, as the checks compare candidates with it:
+    its name, embedding and (when its stored scan was read) ink map under the model's
+    contract. Without the ink map only the embedding distance can find a near-duplicate,
+    and a re-scan of the same paper is mostly further than :data:`DUPLICATE_DISTANCE`."""
+
+    name: str
+    embedding: np.ndarray
+    inkmap: np.ndarray | None = None
+
+
 def rejected(name: str, problem: str) -> Candidate:
     """A candidate that could not even be read."""
     cand = Candidate(name=name, gray=None)
@@ -113,12 +125,14 @@ def ink_extent(inkmap_gray: np.ndarray) -> tuple[int, int]:
 
 def assess(
     verifier: SignatureVerifier, candidates: Sequence[Candidate],
-    existing: Sequence[tuple[str, np.ndarray]] = (),
+    existing: Sequence[EnrolledReference] = (),
 ) -> list[Candidate]:
     """Run every check on ``candidates`` (in place) and return them.
 
-    ``existing`` are (name, embedding) of the account's active references: a candidate too
-    close to one of them is a near-duplicate too.
+    ``existing`` are the account's active references: a candidate that one of them
+    duplicates (the same tests as between candidates: embedding distance, and the blurred
+    ink-map correlation where the reference's ink map is given) is rejected too, and the
+    leave-one-out consistency check counts them.
     """
     prep = verifier.manifest.preprocessing
     for cand in candidates:
@@ -167,19 +181,31 @@ def blurred_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
 
 
-def _flag_duplicates(cands: list[Candidate], existing: Sequence[tuple[str, np.ndarray]]) -> None:
+def is_duplicate(a_embedding: np.ndarray, a_inkmap: np.ndarray | None,
+                 b_embedding: np.ndarray, b_inkmap: np.ndarray | None) -> bool:
+    """Whether two signatures are the same one twice (the same image, re-saved, or the same
+    paper scanned again): embedding distance under :data:`DUPLICATE_DISTANCE`, or blurred
+    ink-map correlation above :data:`DUPLICATE_CORRELATION` when both ink maps are known."""
+    if float(np.linalg.norm(a_embedding - b_embedding)) < DUPLICATE_DISTANCE:
+        return True
+    return (a_inkmap is not None and b_inkmap is not None
+            and blurred_correlation(a_inkmap, b_inkmap) > DUPLICATE_CORRELATION)
+
+
+def _flag_duplicates(cands: list[Candidate], existing: Sequence[EnrolledReference]) -> None:
+    """Reject a candidate that duplicates an enrolled reference or an earlier usable
+    candidate: both with the same tests, so the same paper re-scanned is caught whether its
+    original is in this session or was enrolled before."""
     for i, cand in enumerate(cands):
-        for name, emb in existing:
-            if np.linalg.norm(cand.embedding - emb) < DUPLICATE_DISTANCE:
+        for ref in existing:
+            if is_duplicate(cand.embedding, cand.inkmap, ref.embedding, ref.inkmap):
                 cand.flag(REJECTED, Message(N_("near-duplicate of the enrolled reference "
-                                               "{name}"), name=name))
+                                               "{name}"), name=ref.name))
                 break
         for other in cands[:i]:
             if not other.usable:
                 continue
-            dist = float(np.linalg.norm(cand.embedding - other.embedding))
-            corr = blurred_correlation(cand.inkmap, other.inkmap)
-            if dist < DUPLICATE_DISTANCE or corr > DUPLICATE_CORRELATION:
+            if is_duplicate(cand.embedding, cand.inkmap, other.embedding, other.inkmap):
                 cand.flag(REJECTED, Message(N_(
                     "near-duplicate of {name} (the same signature scanned twice adds no "
                     "information about the writer's variation)"), name=other.name))
@@ -187,9 +213,9 @@ def _flag_duplicates(cands: list[Candidate], existing: Sequence[tuple[str, np.nd
 
 
 def _flag_inconsistent(verifier: SignatureVerifier, cands: list[Candidate],
-                       existing: Sequence[tuple[str, np.ndarray]]) -> None:
+                       existing: Sequence[EnrolledReference]) -> None:
     """Leave-one-out: a reference that the others would call forged is inconsistent."""
-    pool = [c.embedding for c in cands] + [e for _, e in existing]
+    pool = [c.embedding for c in cands] + [r.embedding for r in existing]
     if len(pool) < 3:
         return
     for i, cand in enumerate(cands):
