@@ -175,6 +175,24 @@ def _reasons(verdict: str, s: float, acc: float, rej: float, weakest: float) -> 
     return f"{why}; lowest per-reference similarity {weakest:.3f}"
 
 
+def _earlier_reasons(details: dict[str, Any]) -> str:
+    """The decisions already recorded on the same cheque file (the verify entry's), for the
+    reasons cell: an acceptance first, as a warning that this may be a second presentment."""
+    from desktop.core.branch.decisions import ACCEPT, earlier_from_details, earlier_text
+
+    earlier = earlier_from_details(details)
+    paid = [e for e in earlier if e.decision == ACCEPT]
+    others = [e for e in earlier if e.decision != ACCEPT]
+    text = ""
+    if paid:
+        text += ("; ALREADY ACCEPTED (the same cheque file presented again?): "
+                 + "; ".join(earlier_text(e) for e in paid))
+    if others:
+        text += ("; earlier decisions on the same file: "
+                 + "; ".join(earlier_text(e) for e in others))
+    return text
+
+
 def report_row(name: str, account: str, entry: AuditEntry, verifier) -> list[Any]:
     """The report row of a verification, built from its audit entry (so that a row rebuilt on
     resume is the row the uninterrupted run wrote); the thresholds are recomputed from the
@@ -194,6 +212,7 @@ def report_row(name: str, account: str, entry: AuditEntry, verifier) -> list[Any
     sim, score = float(d["similarity"]), float(d["score"])
     reasons = _reasons(d["verdict"], sim, similarity(accept, cal), similarity(reject, cal),
                        min(d["reference_similarities"]))
+    reasons += _earlier_reasons(d)
     return [name, account, "ok", d["verdict"], f"{sim:.4f}", f"{score:.4f}", f"{accept:.4f}",
             f"{reject:.4f}", k, method, entry.model_id, reasons]
 

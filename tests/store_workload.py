@@ -166,13 +166,22 @@ def _step(kind: str, number: str, index: int, service, store, sessions: dict, ch
             assert "no enrolled reference" in str(exc) or "no account" in str(exc), exc
             ops["verify_refused"] += 1
             return
-        decision = SUGGESTED.get(check.result.decision, REFER)
-        decision_id = service.record_decision(sessions["clerk"], check, decision)
         known.append(number)
         report["verifications"].append(check.audit_id)
-        report["decisions"].append((decision_id, check.audit_id))
         ops["verify"] += 1
-        report["audit_rows"] += 2
+        report["audit_rows"] += 1
+        decision = SUGGESTED.get(check.result.decision, REFER)
+        # Every check is of the same cheque file: once it was accepted, accepting it again
+        # takes a reason; one accepted by another PC meanwhile is refused, to check again.
+        reason = "the same test cheque again" if check.accepted_before else ""
+        try:
+            decision_id = service.record_decision(sessions["clerk"], check, decision, reason)
+        except ServiceError as exc:
+            assert "while you were deciding" in str(exc), exc
+            ops["decide_refused"] += 1
+            return
+        report["decisions"].append((decision_id, check.audit_id))
+        report["audit_rows"] += 1
     elif kind == "banknote":
         n = int(rng.integers(1, 3))
         notes = [NewBanknoteReference(

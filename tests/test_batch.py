@@ -287,3 +287,36 @@ def test_an_out_file_that_is_not_a_report_is_refused_untouched(tmp_path: Path) -
     torn = tmp_path / "torn.csv"
     torn.write_text(",".join(REPORT_COLUMNS)[:9], encoding="utf-8")
     assert read_report(torn) == [] and torn.read_bytes() == b""
+
+
+def test_a_cheque_accepted_before_is_flagged_in_the_report(batch_env, cheque_set,
+                                                           shipped_model: Path) -> None:
+    """A cheque already accepted at a counter (the same file) is flagged in its row's
+    reasons, naming the decision; another's earlier refer is listed; the others are not."""
+    args, db, tmp = batch_env
+    truth = read_csv(cheque_set / "truth.csv")
+    paid = next(r for r in truth if r["kind"] == "genuine" and r["account_number"]
+                == "1002003001")
+    referred = next(r for r in truth if r["kind"] == "forged")
+    service = BranchService(SQLiteStore(db), SignatureVerifier(shipped_model, "cpu"))
+    clerk = service.login("carl", PASSWORDS["carl"])
+    check = service.check_cheque(clerk, paid["account_number"],
+                                 cheque_set / "cheques" / paid["file"])
+    assert check.result.decision == "genuine"
+    paid_id = service.record_decision(clerk, check, "accept")
+    check = service.check_cheque(clerk, referred["account_number"],
+                                 cheque_set / "cheques" / referred["file"])
+    referred_id = service.record_decision(clerk, check, "refer")
+    service.store.close()
+
+    out = tmp / "report.csv"
+    assert main([*args, "--out", str(out)]) == 0
+    reasons = {r["file"]: r["reasons"] for r in read_csv(out)}
+    assert re.search(rf"; ALREADY ACCEPTED \(the same cheque file presented again\?\): accept "
+                     rf"on \S+ \S+ UTC by carl for account 1002003001 \(decision #{paid_id}, "
+                     rf"file {re.escape(paid['file'])}\)$", reasons[paid["file"]])
+    assert re.search(rf"; earlier decisions on the same file: refer on \S+ \S+ UTC by carl "
+                     rf"for account {referred['account_number']} \(decision #{referred_id}",
+                     reasons[referred["file"]])
+    assert "ALREADY" not in reasons[referred["file"]]
+    assert sum("earlier decisions" in r or "ALREADY" in r for r in reasons.values()) == 2

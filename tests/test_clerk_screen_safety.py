@@ -203,3 +203,43 @@ def test_the_reference_list_is_the_one_the_check_used(qtbot, app_parts, cheque_s
     assert [r.id for r in check.references] == [r.id for r in used.references]
     shown = [check.ref_list.item(i).text().splitlines()[-1] for i in range(check.ref_list.count())]
     assert shown == [f"similarity {s:.3f}" for s in used.result.reference_similarities]
+
+
+def test_a_cheque_accepted_before_is_flagged_and_paying_it_again_needs_a_reason(
+        qtbot, app_parts, cheque_set) -> None:
+    """The same cheque file checked again: a warning names when, by whom and for which
+    account it was accepted; Accept without a reason is refused, with one it is recorded."""
+    from desktop.ui.audit_screen import local_time
+
+    service, config = app_parts
+    clerk, check = _clerk_with_account(qtbot, service, config, cheque_set)
+    with qtbot.waitSignal(check.check_done, timeout=30000) as done:
+        check.open_cheque(_truth(cheque_set, "genuine"))
+    assert done.args[0].result.decision == "genuine" and done.args[0].earlier == ()
+    assert check.earlier_label.isHidden() and check.earlier_label.text() == ""
+    with qtbot.waitSignal(check.decision_recorded, timeout=10000):
+        check.record("accept")
+
+    with qtbot.waitSignal(check.check_done, timeout=30000) as again:
+        check.recheck()  # the same file presented again
+    (earlier,) = again.args[0].earlier
+    assert not check.earlier_label.isHidden()
+    warning = check.earlier_label.text()
+    assert (f"This cheque was already accepted on {local_time(earlier.decided_at)} by carl "
+            f"for account {ACCOUNT}.") in warning
+    assert "paying it again needs a reason" in warning
+    assert "already accepted" in check.rules_label.text()
+    with qtbot.waitSignal(clerk.error_shown, timeout=10000) as refused:
+        check.record("accept")
+    assert "already accepted" in refused.args[0] and "a reason of at least 10" in refused.args[0]
+    account_id = again.args[0].account.id
+    assert len(service.store.decisions(account_id)) == 1
+    qtbot.waitUntil(lambda: check.decision_buttons["accept"].isEnabled(), timeout=10000)
+    with qtbot.waitSignal(check.decision_recorded, timeout=10000):
+        check.record("accept", "the holder asked for it to be paid again")
+    second = service.store.decisions(account_id)[1]
+    assert second.override_reason == "the holder asked for it to be paid again"
+
+    with qtbot.waitSignal(check.check_done, timeout=30000):  # another cheque: no warning
+        check.open_cheque(_truth(cheque_set, "forged"))
+    assert check.earlier_label.isHidden() and check.earlier_label.text() == ""

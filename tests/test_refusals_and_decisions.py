@@ -3,6 +3,8 @@ overrides need a reason, paying a forged cheque needs a supervisor)."""
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 import pytest
@@ -157,3 +159,100 @@ def test_a_genuine_cheque_scanned_upside_down_is_refused_not_called_forged(
         # The forged cheque, the right way up, is still judged (not refused).
         forged = service.check_cheque(s["clerk"], number, _cheque(cheque_set, number, "forged"))
         assert forged.result.decision in ("forged", "needs review")
+
+
+# ---- the same cheque presented twice -----------------------------------------------------
+
+
+def test_a_cheque_presented_again_shows_its_earlier_decisions_and_paying_twice_needs_a_reason(
+        branch, cheque_set, tmp_path) -> None:
+    """Checking the same file again (under any name, for any account) brings the decisions
+    already recorded on it, acceptances first; accepting it again needs a reason."""
+    import shutil
+
+    from desktop.core.branch.decisions import REFER, decision_rule
+
+    service, s = branch
+    clerk = s["clerk"]
+    _enroll(service, s["operator"], cheque_set, "1002003001")
+    _enroll(service, s["operator"], cheque_set, "1002003000", "Other Holder")
+    path = _cheque(cheque_set, "1002003001", "genuine")
+    first = service.check_cheque(clerk, "1002003001", path)
+    assert first.result.decision == "genuine"
+    assert first.earlier == () and first.accepted_before == []
+    assert service.store.audit_entry(first.audit_id).details["earlier_decisions"] == []
+    paid = service.record_decision(clerk, first, ACCEPT)
+
+    copy = tmp_path / "presented-again.png"  # the same bytes under another name
+    shutil.copyfile(path, copy)
+    second = service.check_cheque(clerk, "1002003001", copy)
+    (earlier,) = second.earlier
+    assert (earlier.decision_id, earlier.decision, earlier.decided_by, earlier.account_number,
+            earlier.cheque_name, earlier.verification_id) == (
+        paid, ACCEPT, "carl", "1002003001", path.name, first.audit_id)
+    assert second.accepted_before == [earlier]
+    assert service.store.audit_entry(second.audit_id).details["earlier_decisions"] == [{
+        "decision_id": paid, "decision": "accept", "verdict": "genuine", "decided_by": "carl",
+        "decided_at": earlier.decided_at, "account_number": "1002003001",
+        "cheque": path.name, "verification_audit_id": first.audit_id}]
+    rule = decision_rule("genuine", ACCEPT, accepted_before=True)
+    assert rule.needs_reason and rule.paid_before and not rule.is_override
+    assert "already accepted" in rule.describe()
+    assert not decision_rule("genuine", REFER, accepted_before=True).needs_reason
+    when = earlier.decided_at[:16].replace("T", " ")
+    for reason in ("", "too short"):
+        with pytest.raises(ServiceError, match=(
+                rf"already accepted on {when} UTC by carl for account 1002003001 "
+                rf"\(decision #{paid}\); a reason of at least 10 characters")):
+            service.record_decision(clerk, second, ACCEPT, reason)
+    assert len(service.store.decisions(first.account.id)) == 1  # nothing recorded
+    again = service.record_decision(clerk, second, ACCEPT, "holder says the first was void")
+    entry = service.store.audit_entries(AuditFilter(action="decision"))[0]
+    assert entry.details["decision_id"] == again and entry.details["accepted_before"] == [paid]
+    assert entry.details["reason"] == "holder says the first was void"
+
+    # Another account: the same file's decisions are shown too; refer needs no reason.
+    third = service.check_cheque(clerk, "1002003000", path)
+    assert [(e.decision_id, e.account_number) for e in third.earlier] == [
+        (again, "1002003001"), (paid, "1002003001")]  # newest first
+    referred = service.record_decision(clerk, third, REFER)
+    fourth = service.check_cheque(clerk, "1002003001", path)
+    assert [(e.decision_id, e.decision) for e in fourth.earlier] == [
+        (again, ACCEPT), (paid, ACCEPT), (referred, REFER)]  # acceptances first
+    # Another cheque has none.
+    other = service.check_cheque(clerk, "1002003001", _cheque(cheque_set, "1002003001",
+                                                              "forged"))
+    assert other.earlier == ()
+    assert service.store.verify_audit().ok
+
+
+def test_two_clerks_paying_the_same_cheque_at_once_the_later_is_refused(
+        branch, cheque_set, monkeypatch) -> None:
+    """Clerk A's decision looked for earlier acceptances and found none; clerk B (another
+    PC) accepts the same cheque before A's is written: A's is refused under the cheque's
+    lock, to check it again, rather than paid a second time without a word."""
+    service, s = branch
+    service.create_user(s["admin"], "dora", "clerk", "dora-clerk-pass-1")
+    carl, dora = s["clerk"], service.login("dora", "dora-clerk-pass-1")
+    _enroll(service, s["operator"], cheque_set, "1002003001")
+    path = _cheque(cheque_set, "1002003001", "genuine")
+    mine = service.check_cheque(carl, "1002003001", path)
+    theirs = service.check_cheque(dora, "1002003001", path)
+    assert mine.earlier == theirs.earlier == ()
+    real, raced = service.store.cheque_decisions, {}
+
+    def other_pc_accepts_meanwhile(sha256: str, limit: int = 20):
+        found = real(sha256, limit)
+        if not raced:  # carl's look-up before the transaction: dora pays right after it
+            raced["started"] = True
+            raced["id"] = service.record_decision(dora, theirs, ACCEPT)
+        return found
+
+    monkeypatch.setattr(service.store, "cheque_decisions", other_pc_accepts_meanwhile)
+    with pytest.raises(ServiceError) as refused:
+        service.record_decision(carl, mine, ACCEPT)
+    assert re.search(r"accepted while you were deciding, on .* UTC by dora for account "
+                     rf"1002003001 \(decision #{raced['id']}\); check it again",
+                     str(refused.value)), refused.value
+    assert [d.decided_by for d in service.store.decisions(mine.account.id)] == ["dora"]
+    assert service.store.verify_audit().ok

@@ -98,6 +98,11 @@ def _check_store(location: str, reports: list[dict], setup_rows: int) -> None:
             v for r in reports for _, v in r["decisions"])
         for verification in (v for r in reports for v in r["verifications"]):
             assert store.audit_entry(verification).action == "verify"
+        # Every check is of the same cheque file: however the PCs interleave, it is accepted
+        # without a reason at most once (every later acceptance gave one).
+        assert len({d.cheque_sha256 for d in decisions}) <= 1
+        assert len([d for d in decisions
+                    if d.decision == "accept" and not d.override_reason]) <= 1
 
         notes = store.banknote_references(include_revoked=True)
         assert sorted(n.id for n in notes) == sorted(i for r in reports for i in r["banknotes"])

@@ -1,14 +1,19 @@
-"""The path the next schema change will take: a store at the baseline revision ``0004``, with
-data, is upgraded by a test-only revision ``0005`` (a nullable column and an index on
-``accounts``, filled from the existing rows), on SQLite and PostgreSQL.
+"""The schema changes after the baseline revision ``0004``, on SQLite and PostgreSQL.
 
-``0005`` lives in a temporary copy of the migrations folder, handed to the store as
-``migrations=Migrations(copy)`` (:class:`desktop.core.store.upgrade.Migrations`), so nothing
-test-only ships. The revision itself reports (to the file named by ``$PROBE_ENV``) that it
-runs inside the store's transaction and under the migration lock. Checked: every row and id
-is kept, the audit chain and ``integrity_check`` stay ok, the store reports the new head,
-opening it again does nothing, two PCs opening it at the same moment apply the revision once,
-and the app that only knows ``0004`` refuses the upgraded store untouched."""
+The shipped ``0005`` (an index on ``decisions.cheque_sha256``): a store at ``0004`` with data
+is upgraded with every row kept, the index made as ``schema.py`` declares it, and the app
+that only knows ``0004`` refuses the upgraded store untouched.
+
+The path the next schema change will take: a store at the shipped head, with data, is
+upgraded by a test-only next revision (a nullable column and an index on ``accounts``,
+filled from the existing rows). It lives in a temporary copy of the migrations folder,
+handed to the store as ``migrations=Migrations(copy)``
+(:class:`desktop.core.store.upgrade.Migrations`), so nothing test-only ships. The revision
+itself reports (to the file named by ``$PROBE_ENV``) that it runs inside the store's
+transaction and under the migration lock. Checked: every row and id is kept, the audit chain
+and ``integrity_check`` stay ok, the store reports the new head, opening it again does
+nothing, two PCs opening it at the same moment apply the revision once, and the app that
+only knows the shipped head refuses the upgraded store untouched."""
 
 from __future__ import annotations
 
@@ -32,7 +37,9 @@ from desktop.core.store.upgrade import (
 )
 from tests.store_backends import raw_sql
 
-NEXT = "0005_test_holder_key"
+SHIPPED = ("0004", "0005_decisions_cheque_sha256")  # every revision the app ships, in order
+NEXT_VERSION = SCHEMA_VERSION + 1
+NEXT = f"{NEXT_VERSION:04d}_test_holder_key"
 PROBE_ENV = "SIGDESK_TEST_REVISION_PROBE"
 
 # The test-only revision, written the way a real one would be (see migrations/env.py).
@@ -49,7 +56,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "{NEXT}"
-down_revision = "0004"
+down_revision = "{head_revision()}"
 branch_labels = None
 depends_on = None
 
@@ -96,7 +103,7 @@ def downgrade() -> None:
 
 
 def _next_migrations(tmp_path: Path, monkeypatch, recreate: str = "auto") -> Migrations:
-    """A copy of the app's migrations folder with the test-only revision ``0005``
+    """A copy of the app's migrations folder with the test-only next revision
     (``recreate``: batch_alter_table's, "always" forces SQLite's move-and-copy)."""
     folder = Path(shutil.copytree(MIGRATIONS_DIR, tmp_path / "migrations",
                                   ignore=shutil.ignore_patterns("__pycache__")))
@@ -166,14 +173,77 @@ def _fill(store) -> None:
 
 
 def test_nothing_test_only_ships() -> None:
-    assert head_revision() == BASELINE_REVISION and SCHEMA_VERSION == 4
-    assert not list(MIGRATIONS_DIR.glob("versions/0005*"))
+    assert head_revision() == SHIPPED[-1] and SCHEMA_VERSION == 5
+    assert BASELINE_REVISION == SHIPPED[0]
+    assert sorted(p.stem.split("_", 1)[0] for p in MIGRATIONS_DIR.glob("versions/*.py")) == [
+        r.split("_", 1)[0] for r in SHIPPED]
+    assert not list(MIGRATIONS_DIR.glob("versions/*test*"))
+
+
+CHEQUE_INDEX = "idx_decisions_cheque_sha256"
+
+
+def _indexes(store) -> set[str]:
+    sql = ("SELECT name FROM sqlite_master WHERE type = 'index'"
+           if store.dialect.name == "sqlite"
+           else "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+    return {name for (name,) in raw_sql(store, sql)}
+
+
+def _baseline_store(open_test_store, tmp_path: Path, name: str):
+    """A store as the app that only knows ``0004`` made it, and that app's migrations."""
+    folder = Path(shutil.copytree(MIGRATIONS_DIR, tmp_path / "migrations-0004", ignore=(
+        shutil.ignore_patterns("__pycache__", "0005_*"))))
+    baseline = Migrations(folder)
+    assert baseline.head == BASELINE_REVISION
+    store = open_test_store(name, migrations=baseline)
+    # create_all makes today's tables: without the index they are 0004's.
+    raw_sql(store, f"DROP INDEX {CHEQUE_INDEX}")
+    return store, baseline
+
+
+def test_0005_indexes_decisions_by_cheque_and_keeps_every_row(open_test_store,
+                                                              tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from desktop.core.store.upgrade import include_object
+
+    old, baseline = _baseline_store(open_test_store, tmp_path, "branch")
+    _fill(old)
+    assert _schema(old) == (BASELINE_REVISION, 4) and CHEQUE_INDEX not in _indexes(old)
+    before, audit_rows = _rows(old), old.verify_audit().rows
+    old.close()
+
+    store = open_test_store("branch")  # this app: upgraded to 0005 at open
+    assert _schema(store) == ("0005_decisions_cheque_sha256", 5) and store.schema_version() == 5
+    assert _rows(store) == before  # every row, with its id
+    assert CHEQUE_INDEX in _indexes(store)
+    with store._lock:  # exactly the tables and indexes schema.py declares
+        assert compare_metadata(MigrationContext.configure(
+            store._db, opts={"include_object": include_object}), t.metadata) == []
+    check = store.verify_audit()
+    assert check.ok and check.rows == audit_rows and store.integrity_check() == "ok"
+    (found,) = store.cheque_decisions("ab" * 32)
+    assert (found.account_number, found.decision, found.decided_by) == ("10001", "accept",
+                                                                          "carl")
+    if open_test_store.backend == "sqlite":  # the look-up uses the index
+        plan = raw_sql(store, "EXPLAIN QUERY PLAN SELECT id FROM decisions "
+                              "WHERE cheque_sha256 = ?", ("ab" * 32,))
+        assert any(CHEQUE_INDEX in str(row) for row in plan), plan
+    after = _rows(store)
+    store.close()
+
+    with pytest.raises(StoreError, match="schema version 5, written by a newer version"):
+        open_test_store("branch", migrations=baseline)  # the app before this change
+    again = open_test_store("branch")
+    assert _schema(again) == ("0005_decisions_cheque_sha256", 5) and _rows(again) == after
 
 
 def test_the_next_revision_upgrades_a_store_with_data(open_test_store, next_migrations) -> None:
     old = open_test_store("branch")
     _fill(old)
-    assert _schema(old) == (BASELINE_REVISION, 4)
+    assert _schema(old) == (head_revision(), SCHEMA_VERSION)
     before, audit_rows = _rows(old), old.verify_audit().rows
     assert all(before[name] for name in ("users", "accounts", "reference_signatures",
                                          "decisions", "audit_log"))
@@ -182,8 +252,8 @@ def test_the_next_revision_upgrades_a_store_with_data(open_test_store, next_migr
     store = open_test_store("branch", migrations=next_migrations)
     (run,) = _runs(next_migrations)
     assert run == {"in_transaction": True, "dialect": open_test_store.backend, "locked": True}
-    assert _schema(store) == (NEXT, 5) and store.schema_version() == 5
-    assert next_migrations.head == NEXT and next_migrations.schema_version == 5
+    assert _schema(store) == (NEXT, NEXT_VERSION) and store.schema_version() == NEXT_VERSION
+    assert next_migrations.head == NEXT and next_migrations.schema_version == NEXT_VERSION
     assert _rows(store) == before  # every row, with its id
     assert raw_sql(store, "SELECT id, holder_key FROM accounts ORDER BY id") == [
         (1, "ada lovelace:10001"), (2, "alan turing:10002")]
@@ -203,7 +273,7 @@ def test_the_next_revision_upgrades_a_store_with_data(open_test_store, next_migr
 
     again = open_test_store("branch", migrations=next_migrations)  # nothing left to do
     assert len(_runs(next_migrations)) == 1
-    assert _schema(again) == (NEXT, 5) and _rows(again) == after
+    assert _schema(again) == (NEXT, NEXT_VERSION) and _rows(again) == after
     assert again.integrity_check() == "ok"
 
 
@@ -229,10 +299,10 @@ def test_two_pcs_opening_at_once_apply_the_revision_once(open_test_store,
     assert not errors and len(opened) == 2
     assert len(_runs(next_migrations)) == 1
     for store in opened:
-        assert _schema(store) == (NEXT, 5) and _rows(store) == before
+        assert _schema(store) == (NEXT, NEXT_VERSION) and _rows(store) == before
 
 
-def test_the_app_that_knows_only_0004_refuses_a_0005_store_untouched(
+def test_the_app_refuses_a_store_of_the_next_revision_untouched(
         open_test_store, next_migrations) -> None:
     store = open_test_store("new")
     _fill(store)
@@ -248,19 +318,20 @@ def test_the_app_that_knows_only_0004_refuses_a_0005_store_untouched(
                  if p.name.startswith(location.name)}
         assert set(files) == {location.name}  # closed cleanly: no -wal or -shm left
 
-    with pytest.raises(StoreError, match="schema version 5, written by a newer version"):
-        open_test_store("new")  # the app's own scripts: 0004 is their head
+    with pytest.raises(StoreError, match=f"schema version {NEXT_VERSION}, written by a newer "
+                                         "version"):
+        open_test_store("new")  # the app's own scripts: the shipped head is theirs
 
     if location:
         assert {p.name: p.read_bytes() for p in location.parent.iterdir()
                 if p.name.startswith(location.name)} == files
     again = open_test_store("new", migrations=next_migrations)
-    assert _schema(again) == (NEXT, 5) and _rows(again) == rows
+    assert _schema(again) == (NEXT, NEXT_VERSION) and _rows(again) == rows
     assert raw_sql(again, "SELECT id, holder_key FROM accounts ORDER BY id") == holder_keys
     assert len(_runs(next_migrations)) == 1 and again.integrity_check() == "ok"
 
 
-def test_the_app_refuses_a_0005_store_before_opening_it(tmp_path: Path,
+def test_the_app_refuses_a_next_revision_store_before_opening_it(tmp_path: Path,
                                                         next_migrations) -> None:
     """SQLite: the version check reads the file with ``PRAGMA user_version`` first."""
     from desktop.core.store.backends import SQLiteStore
@@ -268,7 +339,7 @@ def test_the_app_refuses_a_0005_store_before_opening_it(tmp_path: Path,
     path = tmp_path / "s.sqlite"
     SQLiteStore(path).close()
     SQLiteStore(path, migrations=next_migrations).close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == NEXT_VERSION
     data = path.read_bytes()
     with pytest.raises(StoreError, match="newer version"):
         SQLiteStore(path, migrate=False)

@@ -43,6 +43,7 @@ from desktop.core.signature.cheque import ChequeRefused, SignatureZone
 from desktop.core.signature.preprocess import to_display
 from desktop.core.signature.verification import FORGED, GENUINE
 from desktop.core.store.records import Account, Reference
+from desktop.ui.audit_screen import local_time
 from desktop.ui.widgets import (
     AccountPicker,
     ChequeView,
@@ -62,6 +63,7 @@ DECISION_TEXT = {ACCEPT: QT_TRANSLATE_NOOP("CheckScreen", "Accept (pay)"),
                  REFER: QT_TRANSLATE_NOOP("CheckScreen", "Refer"),
                  REJECT: QT_TRANSLATE_NOOP("CheckScreen", "Reject")}
 REFUSED_COLOUR = "#555555"
+EARLIER_COLOUR, EARLIER_BACKGROUND = "#b3261e", "#fdecea"  # the cheque was decided on before
 UNUSABLE_PAGE = "unusable_page"  # a page of several that cannot be read as a cheque (unaudited)
 REFUSAL_TITLES = {"not_a_cheque": QT_TRANSLATE_NOOP("CheckScreen", "NOT A CHEQUE"),
                   "no_signature": QT_TRANSLATE_NOOP("CheckScreen", "NO SIGNATURE FOUND"),
@@ -225,6 +227,14 @@ class CheckScreen(QWidget):
         self.verdict_label.setStyleSheet(verdict_style("", 22))
         self.similarity_label = QLabel("")
         self.similarity_label.setStyleSheet("font-size: 15pt;")
+        # Decisions already recorded on the same cheque file: a second presentment.
+        self.earlier_label = QLabel("")
+        self.earlier_label.setWordWrap(True)
+        self.earlier_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.earlier_label.setStyleSheet(
+            f"font-size: 12pt; font-weight: bold; color: {EARLIER_COLOUR}; background: "
+            f"{EARLIER_BACKGROUND}; border: 2px solid {EARLIER_COLOUR}; padding: 6px;")
+        self.earlier_label.hide()
         self.summary_label = QLabel("")  # the verdict in plain words
         self.summary_label.setWordWrap(True)
         self.summary_label.setStyleSheet("font-size: 12pt;")
@@ -261,12 +271,13 @@ class CheckScreen(QWidget):
         grid.addWidget(self.verdict_label, 0, 0)
         grid.addWidget(self.similarity_label, 0, 1)
         grid.addWidget(self.details_button, 0, 2, Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(self.summary_label, 1, 0, 1, 3)
-        grid.addWidget(self.detail_label, 2, 0, 1, 3)
-        grid.addWidget(self.reason_box, 3, 0, 1, 3)
-        grid.addLayout(brow, 4, 0, 1, 3)
-        grid.addWidget(self.rules_label, 5, 0, 1, 3)
-        grid.addWidget(self.decision_label, 6, 0, 1, 3)
+        grid.addWidget(self.earlier_label, 1, 0, 1, 3)
+        grid.addWidget(self.summary_label, 2, 0, 1, 3)
+        grid.addWidget(self.detail_label, 3, 0, 1, 3)
+        grid.addWidget(self.reason_box, 4, 0, 1, 3)
+        grid.addLayout(brow, 5, 0, 1, 3)
+        grid.addWidget(self.rules_label, 6, 0, 1, 3)
+        grid.addWidget(self.decision_label, 7, 0, 1, 3)
 
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -423,6 +434,8 @@ class CheckScreen(QWidget):
         self.similarity_label.setText(self.tr("Similarity {value}").format(
             value=f"{r.similarity:.3f}"))
         self.summary_label.setText(self._plain_words(check))
+        self.earlier_label.setText(self._earlier_words(check))
+        self.earlier_label.setVisible(bool(check.earlier))
         far = (self.tr("target FAR {percent}%").format(percent=f"{100 * r.target_far:g}")
                if r.target_far else self.tr("default level"))
         self.detail_label.setText(
@@ -440,7 +453,8 @@ class CheckScreen(QWidget):
         self.rules_label.setText("  ·  ".join(
             self.tr("{decision}: {rule}").format(
                 decision=_shown(DECISION_TEXT[d]),
-                rule=decision_rule_text(decision_rule(r.decision, d)))
+                rule=decision_rule_text(decision_rule(r.decision, d,
+                                                      bool(check.accepted_before))))
             for d in (ACCEPT, REFER, REJECT)))
         self._show_references(r.reference_similarities)
         for b in self.decision_buttons.values():
@@ -472,6 +486,31 @@ class CheckScreen(QWidget):
                        "(similarity {value}; genuine from {accept}): compare it by eye with "
                        "the references on the left.", "", n).format(
             value=f"{r.similarity:.2f}", accept=f"{r.accept_similarity:.2f}")
+
+    EARLIER_SHOWN = 3  # earlier decisions listed; the rest are counted
+
+    def _earlier_words(self, check: ChequeCheck) -> str:
+        """The decisions already recorded on this cheque file, acceptances first: "This
+        cheque was already accepted on <date> by <user> for account <n>." (empty: none)."""
+        lines = []
+        for e in check.earlier[:self.EARLIER_SHOWN]:
+            when = local_time(e.decided_at)
+            if e.decision == ACCEPT:
+                lines.append(self.tr("This cheque was already accepted on {when} by {user} for "
+                                     "account {account}.").format(
+                    when=when, user=e.decided_by, account=e.account_number))
+            else:
+                lines.append(self.tr("This cheque was already decided on: {decision} on {when} "
+                                     "by {user} for account {account}.").format(
+                    decision=worded(word_for(DECISION_WORDS, e.decision)), when=when,
+                    user=e.decided_by, account=e.account_number))
+        more = len(check.earlier) - self.EARLIER_SHOWN
+        if more > 0:
+            lines.append(self.tr("%n more earlier decision(s) in the audit log.", "", more))
+        if check.accepted_before:
+            lines.append(self.tr("Check that it is not being presented twice: paying it again "
+                                 "needs a reason."))
+        return "\n".join(lines)
 
     def _show_details(self, shown: bool) -> None:
         self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown
@@ -549,8 +588,10 @@ class CheckScreen(QWidget):
         self.verdict_label.setText("—")
         self.verdict_label.setStyleSheet(verdict_style("", 22))
         for lab in (self.similarity_label, self.summary_label, self.detail_label,
-                    self.decision_label, self.rules_label, self.extracted, self.prepared):
+                    self.decision_label, self.rules_label, self.extracted, self.prepared,
+                    self.earlier_label):
             lab.clear()
+        self.earlier_label.hide()
         self.cheque_view.set_page(None)
         self._show_references(None)
         for b in self.decision_buttons.values():

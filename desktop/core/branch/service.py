@@ -23,14 +23,18 @@ from desktop.core.branch.banknotes import BanknoteService
 from desktop.core.branch.decisions import (
     ACCEPT,
     DECISION_WORDS,
+    EARLIER_LIMIT,
     MIN_REASON,
     REFER,
     REJECT,
     ChequeCheck,
     DecisionSettings,
+    accepted,
     approve,
     changed_since_checked,
     decision_rule,
+    earlier_details,
+    paid_before_problem,
 )
 from desktop.core.branch.files import check_stored, decode_png, sha256_bytes
 from desktop.core.branch.settings_check import settings_details
@@ -338,7 +342,11 @@ class BranchService(AccessControl):
         """Clerk: extract the signature from a cheque image, compare it with the account's
         references and audit the result. Raises a clear error for unusable input; nothing
         but the audit entry is written. ``audit_extra`` adds keys to the verify entry's
-        details (the batch's run id and row); it cannot replace the standard ones."""
+        details (the batch's run id and row); it cannot replace the standard ones.
+
+        The decisions already recorded on the same file (its SHA-256, on any account: the
+        same cheque presented again) come with the check (:attr:`ChequeCheck.earlier`) and
+        in the verify entry's ``earlier_decisions``."""
         self.require(session, "verify")
         settings = self.settings if zone is None else replace(self.settings, zone=zone)
         acc, refs = self.account_with_references(session, account_number)
@@ -383,6 +391,7 @@ class BranchService(AccessControl):
             if turned is not None:
                 raise refused(ChequeRefused(path, turned, "upside_down", extraction.page))
         digest = sha256_bytes(data)
+        earlier = tuple(self.store.cheque_decisions(digest, EARLIER_LIMIT))
         entry = self.store.append_audit(
             session.username, "verify", acc.account_number, self.model_id,
             {**(audit_extra or {}), "cheque": Path(path).name, "page": page + 1,
@@ -391,10 +400,11 @@ class BranchService(AccessControl):
              "score": round(result.distance, 6), "method": settings.method,
              "target_far": settings.target_far, "references": [r.id for r in refs],
              "reference_similarities": [round(s, 6) for s in result.reference_similarities],
-             "pen_growth_px": grown, "zone": settings.zone.to_dict()},
+             "pen_growth_px": grown, "zone": settings.zone.to_dict(),
+             "earlier_decisions": earlier_details(earlier)},
         )
         return ChequeCheck(acc, str(path), digest, extraction, inkmap, refs, result, entry.id,
-                           settings, grown)
+                           settings, grown, earlier)
 
     def record_decision(self, session: Session, check: ChequeCheck, decision: str,
                         reason: str = "", approver: tuple[str, str] | None = None) -> int:
@@ -406,6 +416,11 @@ class BranchService(AccessControl):
         called *forged* also needs a second person: ``approver`` is a supervisor's or an
         admin's ``(user name, password)``, checked like a login (failures count towards
         their lock-out), and both names go into the audit row.
+
+        Accepting a cheque whose file (SHA-256) was already accepted, on any account, needs
+        a reason too, whatever the verdict; the store is asked again under a lock on the
+        cheque as the decision is written, so two clerks paying the same cheque at once
+        cannot both pass without one (the later is refused, to check it again).
         """
         self.require(session, "decide")
         if decision not in (ACCEPT, REFER, REJECT):
@@ -422,9 +437,12 @@ class BranchService(AccessControl):
                                     check.account.account_number, entry.model_id,
                                     {"verification_audit_id": entry.id, "problem": changed})
             raise ServiceError(changed)
-        verdict = entry.details["verdict"]
-        rule = decision_rule(verdict, decision)
+        verdict, digest = entry.details["verdict"], entry.details["sha256"]
+        paid = accepted(self.store.cheque_decisions(digest, EARLIER_LIMIT))
+        rule = decision_rule(verdict, decision, accepted_before=bool(paid))
         reason = reason.strip()
+        if rule.paid_before and len(reason) < MIN_REASON:
+            raise ServiceError(paid_before_problem(paid[0]))
         if rule.needs_reason and len(reason) < MIN_REASON:
             raise ServiceError(Message(N_(
                 "the verdict was {verdict}: a reason of at least {n} characters is needed to "
@@ -440,7 +458,16 @@ class BranchService(AccessControl):
                    "verification_audit_id": entry.id, "cheque": rec.cheque_name}
         if approved_by:
             details["approved_by"] = approved_by
+        if paid:
+            details["accepted_before"] = [e.decision_id for e in paid]
         with self.store.transaction():
+            if decision == ACCEPT:
+                # Under the cheque's lock: an acceptance committed since the look-up above
+                # (another clerk, another PC) is seen here.
+                self.store.lock(f"cheque {digest}")
+                now_paid = accepted(self.store.cheque_decisions(digest, EARLIER_LIMIT))
+                if not rule.paid_before and now_paid:
+                    raise ServiceError(paid_before_problem(now_paid[0], meanwhile=True))
             decision_id = self.store.add_decision(rec)
             self.store.append_audit(
                 session.username, "override" if rule.is_override else "decision",

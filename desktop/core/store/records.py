@@ -115,6 +115,22 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class ChequeDecision:
+    """A decision recorded on a cheque, found by the cheque file's SHA-256 (the same scan
+    presented again, under any name and for any account): who decided what, when, and on
+    which account."""
+
+    decision_id: int
+    verification_id: int  # the audit row of the verification decided on
+    account_number: str
+    cheque_name: str
+    verdict: str
+    decision: str
+    decided_by: str
+    decided_at: str  # UTC, as utc_now() writes it
+
+
+@dataclass(frozen=True)
 class NewBanknoteReference:
     """A reference banknote about to be stored: its class key (``"CYR-200-front"``), series
     label (may be empty), the rectified upright note as PNG bytes (so a new model can
@@ -249,6 +265,10 @@ class ReferenceStore(abc.ABC):
     def add_decision(self, decision: Decision) -> int: ...
     @abc.abstractmethod
     def decisions(self, account_id: int) -> list[Decision]: ...
+    @abc.abstractmethod
+    def cheque_decisions(self, cheque_sha256: str, limit: int = 20) -> list[ChequeDecision]:
+        """Decisions recorded on cheques whose file has this SHA-256, on any account: the
+        acceptances first, then the others, newest first in each; at most ``limit``."""
 
     # audit
     @abc.abstractmethod

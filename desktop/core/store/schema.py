@@ -133,6 +133,8 @@ decisions = sa.Table(
     _text("decided_at"),
 )
 sa.Index("idx_decisions_account", decisions.c.account_id)
+# Schema version 5: a cheque check looks up the decisions already recorded on the same file.
+sa.Index("idx_decisions_cheque_sha256", decisions.c.cheque_sha256)
 
 # Reference notes an operator enrolled; the class key is "<currency>-<denomination>-<side>";
 # revoked rows are kept (active false).

@@ -30,6 +30,7 @@ from desktop.core.store.dialects import DIALECTS, Dialect, bytewise, sha256_hex
 from desktop.core.store.prepared import Prepared
 from desktop.core.store.records import (
     Account,
+    ChequeDecision,
     Decision,
     NewReference,
     Reference,
@@ -54,6 +55,17 @@ _GET_ACCOUNT = Prepared(sa.select(*_ACCOUNT).where(
     t.accounts.c.account_number == sa.bindparam("number")))
 _DECISION_COLUMNS = [c.name for c in t.decisions.c if c.name != "id"]
 _DECISION_PARAMS = [(f"p_{c}", c) for c in _DECISION_COLUMNS]
+_D = t.decisions
+# Earlier decisions on the same cheque file (a check's look-up, indexed by the SHA-256):
+# acceptances first (so that one is never beyond the limit), newest first.
+_CHEQUE_DECISIONS = Prepared(
+    sa.select(_D.c.id.label("decision_id"), _D.c.verification_id,
+              t.accounts.c.account_number, _D.c.cheque_name, _D.c.verdict, _D.c.decision,
+              _D.c.decided_by, _D.c.decided_at)
+    .join(t.accounts, t.accounts.c.id == _D.c.account_id)
+    .where(_D.c.cheque_sha256 == sa.bindparam("sha256"))
+    .order_by(sa.case((_D.c.decision == "accept", 0), else_=1), _D.c.id.desc())
+    .limit(sa.bindparam("limit")))
 # One decision per verification: ON CONFLICT keeps the surrounding transaction usable.
 _ADD_DECISION = {d.name: Prepared(
     d.insert(t.decisions).values({c: sa.bindparam(f"p_{c}") for c in _DECISION_COLUMNS})
@@ -427,3 +439,9 @@ class SqlStore(Upgrader, UserQueries, AuditQueries, BanknoteQueries):
         rows = self._all(sa.select(t.decisions).where(t.decisions.c.account_id == account_id)
                          .order_by(t.decisions.c.id))
         return [Decision(**{k: v for k, v in r.items() if k != "id"}) for r in rows]
+
+    def cheque_decisions(self, cheque_sha256: str, limit: int = 20) -> list[ChequeDecision]:
+        rows = self._all(_CHEQUE_DECISIONS, {"sha256": cheque_sha256, "limit": int(limit)})
+        return [ChequeDecision(**{**r, "decision_id": int(r["decision_id"]),
+                                  "verification_id": int(r["verification_id"])})
+                for r in rows]

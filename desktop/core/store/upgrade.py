@@ -11,8 +11,8 @@ own steps, stamped as the baseline revision and upgraded; a store at an older re
 upgraded. The version number is also written where the older apps look for it
 (``user_version`` / ``schema_version``), so that they refuse a store they do not know.
 
-Revision ids start with the schema version they make: ``0004`` is the baseline, the next
-change is ``0005_...py``.
+Revision ids start with the schema version they make: ``0004`` is the baseline,
+``0005_decisions_cheque_sha256`` the first change (an index), the next is ``0006_...py``.
 """
 
 from __future__ import annotations

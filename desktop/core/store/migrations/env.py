@@ -2,12 +2,13 @@
 (``config.attributes["connection"]``, inside the store's migration transaction and lock;
 see :mod:`desktop.core.store.upgrade`), never on a URL of its own.
 
-The next revision: ``versions/0005_<what>.py`` (the id's leading number is the schema version
-it makes, written where older apps look for it), ``revision = "0005_<what>"``,
-``down_revision = "0004"``, from ``script.py.mako``. Change tables with
-``op.batch_alter_table`` so that SQLite gets a plain ALTER or a move-and-copy (env.py renders
-batch mode there), update ``schema.py`` to match, and keep the data: fill a new column from
-the existing rows in the same revision. A move-and-copy of a table others point at
+The next revision: ``versions/0006_<what>.py`` (the id's leading number is the schema version
+it makes, written where older apps look for it), ``revision = "0006_<what>"``,
+``down_revision`` the current head (``"0005_decisions_cheque_sha256"``), from
+``script.py.mako``. Change tables with ``op.batch_alter_table`` so that SQLite gets a plain
+ALTER or a move-and-copy (env.py renders batch mode there), update ``schema.py`` to match,
+and keep the data: fill a new column from the existing rows in the same revision. A
+move-and-copy of a table others point at
 (``accounts``, ``audit_log``) fails on SQLite today, inside the store's transaction with
 foreign keys on (see the xfail in tests/test_store_revision.py). Prove it with a data test
 like tests/test_store_revision.py: a store at the previous revision with rows on both
