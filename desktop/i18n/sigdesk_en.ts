@@ -100,6 +100,13 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>%n more earlier decision(s) in the audit log.</source>
+        <translation>
+            <numerusform>%n more earlier decision in the audit log.</numerusform>
+            <numerusform>%n more earlier decisions in the audit log.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>This file has %n pages: pick another page above.</source>
         <translation>
             <numerusform>This file has %n page: pick another page above.</numerusform>

@@ -380,12 +380,28 @@
         <translation>需填写理由（至少 {n} 个字符）并经主管批准（主管的用户名和密码）</translation>
     </message>
     <message>
+        <source>this cheque was already accepted: paying it again needs a reason ({n}+ characters)</source>
+        <translation>此支票已被接受过：再次付款需要填写理由（{n} 个字符以上）</translation>
+    </message>
+    <message>
         <source>goes against the verdict: needs a reason ({n}+ characters)</source>
         <translation>与结论不一致：需填写理由（至少 {n} 个字符）</translation>
     </message>
     <message>
         <source>no reason needed</source>
         <translation>无需理由</translation>
+    </message>
+    <message>
+        <source>{decision} on {when} UTC by {user} for account {account} (decision #{id}, file {cheque})</source>
+        <translation>{decision}，{when} UTC，由 {user} 针对账户 {account}（决定 #{id}，文件 {cheque}）</translation>
+    </message>
+    <message>
+        <source>this cheque was accepted while you were deciding, on {when} UTC by {user} for account {account} (decision #{id}); check it again</source>
+        <translation>在您作出决定期间，此支票已于 {when} UTC 由 {user} 针对账户 {account} 接受（决定 #{id}）；请重新检查</translation>
+    </message>
+    <message>
+        <source>this cheque was already accepted on {when} UTC by {user} for account {account} (decision #{id}); a reason of at least {n} characters is needed to accept it again</source>
+        <translation>此支票已于 {when} UTC 由 {user} 针对账户 {account} 接受（决定 #{id}）；再次接受需要至少 {n} 个字符的理由</translation>
     </message>
     <message>
         <source>accepting a cheque the app called forged needs a supervisor&apos;s approval: their name and password</source>
@@ -2412,6 +2428,24 @@ distance {distance} · {where}</source>
         <translation>
             <numerusform>与 %n 个参考签名相似，但不足以通过（相似度 {value}；达到 {accept} 才判定为真实）：请与左侧的参考签名人工比对。</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>This cheque was already accepted on {when} by {user} for account {account}.</source>
+        <translation>此支票已于 {when} 由 {user} 针对账户 {account} 接受。</translation>
+    </message>
+    <message>
+        <source>This cheque was already decided on: {decision} on {when} by {user} for account {account}.</source>
+        <translation>此支票已有决定：{decision}，{when}，由 {user} 针对账户 {account}。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more earlier decision(s) in the audit log.</source>
+        <translation>
+            <numerusform>审计日志中还有 %n 条更早的决定。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Check that it is not being presented twice: paying it again needs a reason.</source>
+        <translation>请确认它没有被重复提交：再次付款需要填写理由。</translation>
     </message>
     <message>
         <source>NOT CHECKED</source>
