@@ -1,7 +1,9 @@
 """``verify``: check a query signature against reference signatures from a terminal.
 
 Exit status: 0 when a verdict was reached (whatever it is), 2 for unusable input or model
-(including a reference given twice: the same file, the same bytes, or a near-duplicate).
+(including a reference given twice: the same file, the same bytes, or a near-duplicate). A
+query that looks like a whole cheque, or is a copy of a reference, gets a warning beside the
+verdict (``warnings`` in the JSON).
 With ``--json`` the whole result (or ``{"error": ...}``) is printed as one JSON object.
 """
 
@@ -79,6 +81,26 @@ def near_duplicate_references(paths: Sequence[Path], inkmaps: Sequence[np.ndarra
                                                 "different signature")
 
 
+def query_warnings(query: Path, query_inkmap: np.ndarray, crop_warning: str | None,
+                   paths: Sequence[Path], inkmaps: Sequence[np.ndarray]) -> list[str]:
+    """What a person should know about the query beside the verdict: it looks like a whole
+    cheque rather than a signature cut out, or it is a copy of a reference (the same bytes,
+    or ink maps correlating as enrollment's near-duplicates do): no one signs exactly the
+    same way twice, so a copy suggests a pasted or traced signature."""
+    from desktop.core.signature.enrollment import DUPLICATE_CORRELATION, blurred_correlation
+
+    warnings = [crop_warning] if crop_warning else []
+    digest = hashlib.sha256(read_input_file(query)).hexdigest()
+    for path, inkmap in zip(paths, inkmaps, strict=True):
+        same = hashlib.sha256(read_input_file(path)).hexdigest() == digest
+        if same or blurred_correlation(query_inkmap, inkmap) > DUPLICATE_CORRELATION:
+            warnings.append(f"the query is a copy of the reference {path} (the same "
+                            f"{'file content' if same else 'image, re-saved or re-scanned'}):"
+                            " no one signs exactly the same way twice; suspect a pasted or "
+                            "traced signature")
+    return warnings
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``verify`` console script."""
     args = build_parser().parse_args(argv)
@@ -88,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         same_references(args.reference)
         verifier = SignatureVerifier(args.model or default_signature_model(), args.provider)
         refs = [verifier.prepare(p) for p in args.reference]
-        query = verifier.prepare(args.query)
+        query = verifier.prepare(args.query, check_crop=True)
         near_duplicate_references(args.reference, [r.inkmap for r in refs])
+        warnings = query_warnings(args.query, query.inkmap, query.warning, args.reference,
+                                  [r.inkmap for r in refs])
         result = verifier.verify(refs, query, args.method, args.target_far)
     except (VerificationError, ValueError) as exc:
         if args.json:
@@ -99,9 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"query": str(args.query),
                           "references": [str(p) for p in args.reference],
-                          **result.to_dict()}, indent=2))
+                          **result.to_dict(), "warnings": warnings}, indent=2))
     else:
         print(f"verdict:    {result.decision}")
+        for warning in warnings:
+            print(f"WARNING:    {warning}")
         print(f"similarity: {result.similarity:.3f} (0.5 at the calibrated threshold)")
         print(f"score:      {result.distance:.4f} (genuine <= {result.accept_distance:.4f}, "
               f"forged > {result.reject_distance:.4f})")

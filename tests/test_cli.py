@@ -49,6 +49,18 @@ def test_same_image_is_genuine_on_the_shipped_model(synthetic_dir: Path, shipped
     result = json.loads(capsys.readouterr().out)
     assert result["distance"] < 1e-3 and result["decision"] == "genuine"
     assert result["similarity"] > 0.9
+    # ...and said to be a copy of the reference: no one signs exactly the same way twice.
+    [warning] = result["warnings"]
+    assert f"the query is a copy of the reference {ref}" in warning
+
+
+def test_a_whole_cheque_as_the_query_is_warned_about(cheque_set: Path, synthetic_dir: Path,
+                                                     shipped_model: Path, capsys) -> None:
+    refs = [str(p) for p in _writer_files(synthetic_dir, 1, "genuine")[:3]]
+    cheque = next((cheque_set / "cheques").glob("*.png"))
+    assert main(["--model", str(shipped_model), "-r", *refs, "-q", str(cheque)]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING:" in out and "cheque" in out.split("WARNING:", 1)[1]
 
 
 def test_human_readable_output(synthetic_dir: Path, tiny_model: Path, capsys) -> None:
