@@ -180,7 +180,7 @@ def test_reading_is_capped_even_when_the_size_lies(tmp_path: Path,
     reads: list[int] = []
     real_read = os.read
     monkeypatch.setattr(imageio.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
-    with pytest.raises(InputImageError, match="big.png: the file is too large"):
+    with pytest.raises(InputImageError, match="big.png: the file is too large .* scan at 300"):
         read_input_file(path)
     assert reads and max(reads) <= 1001
 

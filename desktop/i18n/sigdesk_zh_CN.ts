@@ -776,8 +776,8 @@
         <translation>不是普通文件</translation>
     </message>
     <message>
-        <source>the file is too large ({size} MB; limit {limit} MB)</source>
-        <translation>文件过大（{size} MB；上限 {limit} MB）</translation>
+        <source>the file is too large ({size} MB; limit {limit} MB): scan at 300 dpi, in grey, or save it compressed (JPEG, or TIFF with LZW or G4)</source>
+        <translation>文件过大（{size} MB；上限 {limit} MB）：请以 300 dpi、灰度扫描，或保存为压缩格式（JPEG，或 LZW、G4 压缩的 TIFF）</translation>
     </message>
     <message>
         <source>cannot be read ({detail})</source>

@@ -91,7 +91,9 @@ def _check_regular(path: Path, mode: int) -> None:
 def _too_large(path: Path, size: int) -> InputImageError:
     mb, limit = f"{size / 2**20:.0f}", f"{MAX_FILE_BYTES // 2**20}"
     return InputImageError(path, Message(N_("the file is too large ({size} MB; limit {limit} "
-                                            "MB)"), size=mb, limit=limit))
+                                            "MB): scan at 300 dpi, in grey, or save it "
+                                            "compressed (JPEG, or TIFF with LZW or G4)"),
+                                         size=mb, limit=limit))
 
 
 def read_input_file(path: str | Path) -> bytes:
