@@ -1,15 +1,15 @@
 """The branch service: every action a clerk, operator or admin takes, with its role check and
 its audit entry. The Qt screens and the batch command call only this layer, so a permission
 holds whichever front end calls it. The rules a clerk's decision follows, and the checked
-cheque it is recorded on, are in :mod:`desktop.core.branch.decisions`.
+cheque it is recorded on, are in :mod:`desktop.core.branch.decisions`; the account desk in
+:mod:`desktop.core.branch.accounts`, the audit log and settings in
+:mod:`desktop.core.branch.audit_admin`.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +19,8 @@ import numpy as np
 
 from desktop.core.access.sessions import AccessControl, Session
 from desktop.core.banknote.model import BanknoteModel
+from desktop.core.branch.accounts import AccountDesk
+from desktop.core.branch.audit_admin import AuditDesk
 from desktop.core.branch.banknotes import BanknoteService
 from desktop.core.branch.decisions import (
     ACCEPT,
@@ -37,9 +39,7 @@ from desktop.core.branch.decisions import (
     paid_before_problem,
 )
 from desktop.core.branch.files import check_stored, decode_png, sha256_bytes
-from desktop.core.branch.settings_check import settings_details
 from desktop.core.cancel import checkpoint
-from desktop.core.csvsafe import SafeDictWriter
 from desktop.core.errors import N_, InputImageError, Message, ServiceError, word_for
 from desktop.core.imaging.decode import load_page, page_count, read_input_file
 from desktop.core.signature.cheque import (
@@ -64,8 +64,6 @@ from desktop.core.signature.verification import (
     SignatureVerifier,
     VerificationResult,
 )
-from desktop.core.store.account_text import canonical_account_number, name_as_stored
-from desktop.core.store.audit import AUDIT_COLUMNS, AuditCheck, AuditEntry, AuditFilter
 from desktop.core.store.records import Account, Decision, NewReference, Reference, ReferenceStore
 
 
@@ -74,21 +72,7 @@ def _signature_of(acc: Account) -> Message:
     return Message(N_("a signature of account {account}"), account=acc.account_number)
 
 
-def _exists_already(number: str, typed: str, found: Sequence[Account]) -> Message:
-    """Why the canonical ``number`` (typed as ``typed``) cannot be a new account: ``found``,
-    the accounts of the same number (the one stored exactly so named first)."""
-    stored = next((a for a in found if a.account_number == number), found[0])
-    if stored.account_number == number == typed.strip():
-        return Message(N_("account {account} already exists"), account=number)
-    if stored.account_number == number:
-        return Message(N_("account {account} already exists (typed as {typed})"),
-                       account=number, typed=repr(typed))
-    return Message(N_("account {account} already exists, stored as {stored} (typed as "
-                      "{typed})"), account=number, stored=repr(stored.account_number),
-                   typed=repr(typed))
-
-
-class BranchService(AccessControl):
+class BranchService(AccountDesk, AuditDesk, AccessControl):
     """The core of the branch app: accounts, enrollment, cheque checks, decisions, audit and
     settings; login, sessions and users come from :class:`AccessControl`; banknote checks and
     reference notes are :attr:`notes`, a :class:`BanknoteService` on the same access control."""
@@ -118,67 +102,7 @@ class BranchService(AccessControl):
         """The model that embeds and decides now."""
         return self.model.manifest.model_id
 
-    # ---- accounts ------------------------------------------------------------------------
-    def create_account(self, session: Session, account_number: str, holder_name: str) -> Account:
-        """Operator: a new account holder (no references yet). The number is stored in its
-        canonical form (:func:`canonical_account_number`: ``0012-3456 78`` is ``0012345678``)
-        and refused when an account of that canonical number exists, however that one was
-        typed; the name in NFC with single spaces."""
-        self.require(session, "create_account")
-        typed = account_number
-        account_number = canonical_account_number(typed)
-        holder_name = name_as_stored(holder_name)
-        if not account_number or not holder_name:
-            raise ServiceError(Message(N_("an account number and the holder's name are "
-                                          "needed")))
-        details = {"holder_name": holder_name}
-        if typed != account_number:
-            details["typed"] = typed  # nothing the operator typed is lost
-        with self.store.transaction():
-            found = self.store.find_accounts(account_number)
-            if found:
-                raise ServiceError(_exists_already(account_number, typed, found))
-            account = self.store.create_account(account_number, holder_name, session.username)
-            self.store.append_audit(session.username, "account_created", account_number,
-                                    details=details)
-        return account
-
-    MAX_SEARCH_CHARS = 64  # an account number or a name; longer text is refused
-
-    def search_accounts(self, session: Session, text: str) -> list[Account]:
-        """Accounts whose number or holder's name contains ``text``: a number however it is
-        grouped (spaces, dashes, full-width digits), a name whatever its case or Unicode form
-        (see :meth:`ReferenceStore.search_accounts`). Control characters are dropped; text
-        longer than :attr:`MAX_SEARCH_CHARS` raises :class:`ServiceError`."""
-        import unicodedata
-
-        self.require(session, "search")
-        text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
-        if len(text) > self.MAX_SEARCH_CHARS:
-            raise ServiceError(Message(N_("search text too long (max {most} characters)"),
-                                       most=self.MAX_SEARCH_CHARS))
-        return self.store.search_accounts(text)
-
-    def account(self, session: Session, account_number: str) -> Account:
-        """One account, or a clear error: the one stored with exactly that number, else the
-        one whose number is the same once folded (``0012 3456 78`` typed finds ``0012345678``
-        and an old row stored as ``0012-3456-78``). Where a store written before numbers were
-        canonical holds the number twice, differently typed, none is guessed: the error names
-        them."""
-        self.require(session, "search")
-        acc = self.store.get_account(account_number.strip()) if account_number.strip() else None
-        if acc is not None:
-            return acc
-        found = self.store.find_accounts(account_number)
-        if len(found) > 1:
-            raise ServiceError(Message(N_(
-                "{account} matches several accounts stored differently ({numbers}): search for "
-                "it and choose one"), account=repr(account_number),
-                numbers=", ".join(repr(a.account_number) for a in found)))
-        if not found:
-            raise ServiceError(Message(N_("there is no account {account}"),
-                                       account=account_number.strip()))
-        return found[0]
+    # ---- accounts: AccountDesk; audit and settings: AuditDesk ------------------------
 
     def account_with_references(self, session: Session, account_number: str,
                                 include_revoked: bool = False
@@ -475,76 +399,3 @@ class BranchService(AccessControl):
                 {"decision_id": decision_id, **details},
             )
         return decision_id
-
-    # ---- audit and settings ----------------------------------------------------------------
-    def audit_entries(self, session: Session, flt: AuditFilter | None = None) -> list[AuditEntry]:
-        """Admin: the audit log, newest first, filtered."""
-        self.require(session, "view_audit")
-        return self.store.audit_entries(flt)
-
-    def verify_audit(self, session: Session) -> AuditCheck:
-        """Admin: walk the hash chain."""
-        self.require(session, "view_audit")
-        return self.store.verify_audit()
-
-    def export_audit_csv(self, session: Session, path: str | Path,
-                         flt: AuditFilter | None = None) -> int:
-        """Admin: write the filtered audit log as CSV; returns the number of rows. Cells that
-        a spreadsheet would run as a formula (a user name like ``=HYPERLINK(...)`` from a failed
-        login) are written as text, see :mod:`desktop.core.csvsafe`.
-
-        The rows go to a hidden file beside ``path`` that replaces it once complete: a folder
-        that cannot be written (read-only, no permission, full) raises :class:`ServiceError`
-        naming it and the system's reason, with no part-written file left and an earlier
-        file of that name as it was."""
-        entries = self.audit_entries(session, flt)
-        path = Path(path)
-        part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
-        try:
-            # Created as open() would make a new file (0666 less the umask), never an
-            # existing one (O_EXCL).
-            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            try:
-                with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-                    writer = SafeDictWriter(fh, fieldnames=AUDIT_COLUMNS)
-                    writer.writeheader()
-                    for entry in entries:
-                        writer.writerow(entry.as_row())
-                os.replace(part, path)
-            except BaseException:
-                with suppress(OSError):  # the error being raised says what went wrong
-                    part.unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise ServiceError(Message(N_("{path}: the audit log cannot be written there "
-                                          "({reason})"), path=path,
-                                       reason=exc.strerror or exc)) from None
-        self.store.append_audit(session.username, "audit_exported",
-                                details={"file": path.name, "rows": len(entries)})
-        return len(entries)
-
-    def change_settings(self, session: Session, settings: DecisionSettings,
-                        extra: dict[str, Any] | None = None) -> None:
-        """Admin: change the decision method, security level or signature zone (audited)."""
-        self.require(session, "settings")
-        self.validate_settings(settings)
-        # Audited first: a change the audit log could not record (a locked store) is not in
-        # force.
-        self.store.append_audit(session.username, "settings_changed", model_id=self.model_id,
-                                details={**settings_details(settings), **(extra or {})})
-        self.settings = settings
-
-    def validate_settings(self, settings: DecisionSettings) -> None:
-        """Refuse a method or security level the loaded model does not offer."""
-        if settings.method not in self.model.methods():
-            raise ServiceError(Message(N_("the model does not support the {method} method"),
-                                       method=repr(settings.method)))
-        if settings.target_far is None:
-            return
-        offered = {round(level["target_far"], 6) for k in self.model.manifest.calibrations
-                   for level in self.model.security_levels(k, settings.method)}
-        if offered and round(settings.target_far, 6) not in offered:
-            levels = ", ".join(f"{f:g}" for f in sorted(offered))
-            raise ServiceError(Message(N_("security level {level} is not calibrated for this "
-                                          "model (target FARs offered: {levels})"),
-                                       level=f"{settings.target_far:g}", levels=levels))
