@@ -156,6 +156,7 @@ def test_a_genuine_cheque_scanned_upside_down_is_refused_not_called_forged(
         assert err.value.kind == "upside_down"
         entry = service.store.audit_entry(err.value.audit_id)
         assert entry.action == "verify_refused" and entry.details["refusal"] == "upside_down"
+        assert entry.details["upright_verdict"] == "forged"
         # The forged cheque, the right way up, is still judged (not refused).
         forged = service.check_cheque(s["clerk"], number, _cheque(cheque_set, number, "forged"))
         assert forged.result.decision in ("forged", "needs review")
@@ -256,3 +257,26 @@ def test_two_clerks_paying_the_same_cheque_at_once_the_later_is_refused(
                      str(refused.value)), refused.value
     assert [d.decided_by for d in service.store.decisions(mine.account.id)] == ["dora"]
     assert service.store.verify_audit().ok
+
+
+def test_two_cheques_in_one_multi_page_file_are_two_cheques(branch, cheque_set,
+                                                            tmp_path) -> None:
+    """A reviewer's file: page 2 accepted for one account made page 1, another cheque, read
+    as already paid (the look-up keyed on the whole file's hash)."""
+    from PIL import Image
+
+    from desktop.core.imaging.decode import load_page
+
+    service, s = branch
+    _enroll(service, s["operator"], cheque_set, "1002003000")
+    _enroll(service, s["operator"], cheque_set, "1002003001")
+    pages = [Image.fromarray(load_page(_cheque(cheque_set, n, "genuine")))
+             for n in ("1002003000", "1002003001")]
+    both = tmp_path / "two-cheques.tif"
+    pages[0].save(both, save_all=True, append_images=pages[1:], compression="tiff_lzw")
+    second = service.check_cheque(s["clerk"], "1002003001", both, page=1)
+    service.record_decision(s["clerk"], second, ACCEPT, "paid at the counter today")
+    first = service.check_cheque(s["clerk"], "1002003000", both, page=0)
+    assert first.earlier == () and first.accepted_before == []
+    again = service.check_cheque(s["clerk"], "1002003001", both, page=1)
+    assert [e.account_number for e in again.accepted_before] == ["1002003001"]

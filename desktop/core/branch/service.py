@@ -64,7 +64,14 @@ from desktop.core.signature.verification import (
     SignatureVerifier,
     VerificationResult,
 )
-from desktop.core.store.records import Account, Decision, NewReference, Reference, ReferenceStore
+from desktop.core.store.records import (
+    Account,
+    ChequeDecision,
+    Decision,
+    NewReference,
+    Reference,
+    ReferenceStore,
+)
 
 
 def _signature_of(acc: Account) -> Message:
@@ -282,14 +289,14 @@ class BranchService(AccountDesk, AuditDesk, AccessControl):
         gray = load_page(path, page, data=data)  # only that page is decoded, reduced
         checkpoint()
 
-        def refused(exc: ChequeRefused) -> ChequeRefused:
-            # Not a verdict: the clerk is told why and may draw the zone; the refusal is kept.
+        def refused(exc: ChequeRefused, **found: Any) -> ChequeRefused:
+            # Not a verdict: the clerk is told why and may draw the zone; the refusal is kept
+            # (with what was found before it, for an upside-down page the upright reading).
             exc.audit_id = self.store.append_audit(
                 session.username, "verify_refused", acc.account_number, self.model_id,
                 {**(audit_extra or {}), "cheque": Path(path).name, "page": page + 1,
                  "sha256": sha256_bytes(data), "source": source, "refusal": exc.kind,
-                 "problem": exc.problem,
-                 "zone": settings.zone.to_dict()}).id
+                 "problem": exc.problem, "zone": settings.zone.to_dict(), **found}).id
             return exc
 
         try:
@@ -313,9 +320,12 @@ class BranchService(AccountDesk, AuditDesk, AccessControl):
         if result.decision == FORGED:  # a page scanned upside down is no forgery
             turned = upside_down_problem(gray, settings.zone, lambda s: judged(s)[2])
             if turned is not None:
-                raise refused(ChequeRefused(path, turned, "upside_down", extraction.page))
+                raise refused(ChequeRefused(path, turned, "upside_down", extraction.page),
+                              upright_verdict=result.decision,
+                              upright_similarity=round(result.similarity, 6),
+                              upright_score=round(result.distance, 6))
         digest = sha256_bytes(data)
-        earlier = tuple(self.store.cheque_decisions(digest, EARLIER_LIMIT))
+        earlier = tuple(self._decided_before(digest, page))
         entry = self.store.append_audit(
             session.username, "verify", acc.account_number, self.model_id,
             {**(audit_extra or {}), "cheque": Path(path).name, "page": page + 1,
@@ -329,6 +339,17 @@ class BranchService(AccountDesk, AuditDesk, AccessControl):
         )
         return ChequeCheck(acc, str(path), digest, extraction, inkmap, refs, result, entry.id,
                            settings, grown, earlier)
+
+    def _decided_before(self, digest: str, page: int) -> list[ChequeDecision]:
+        """The decisions already recorded on page ``page`` (0-based) of the file of SHA-256
+        ``digest``: a multi-page file holds several cheques, one a page, and paying one is not
+        paying another. Accepts first, newest first, at most ``EARLIER_LIMIT``."""
+        same = []
+        for earlier in self.store.cheque_decisions(digest, 10 * EARLIER_LIMIT):
+            row = self.store.audit_entry(earlier.verification_id)
+            if row is None or int(row.details.get("page", 1)) == page + 1:
+                same.append(earlier)
+        return same[:EARLIER_LIMIT]
 
     def record_decision(self, session: Session, check: ChequeCheck, decision: str,
                         reason: str = "", approver: tuple[str, str] | None = None) -> int:
@@ -362,7 +383,8 @@ class BranchService(AccountDesk, AuditDesk, AccessControl):
                                     {"verification_audit_id": entry.id, "problem": changed})
             raise ServiceError(changed)
         verdict, digest = entry.details["verdict"], entry.details["sha256"]
-        paid = accepted(self.store.cheque_decisions(digest, EARLIER_LIMIT))
+        page = int(entry.details.get("page", 1)) - 1
+        paid = accepted(self._decided_before(digest, page))
         rule = decision_rule(verdict, decision, accepted_before=bool(paid))
         reason = reason.strip()
         if rule.paid_before and len(reason) < MIN_REASON:
@@ -389,7 +411,7 @@ class BranchService(AccountDesk, AuditDesk, AccessControl):
                 # Under the cheque's lock: an acceptance committed since the look-up above
                 # (another clerk, another PC) is seen here.
                 self.store.lock(f"cheque {digest}")
-                now_paid = accepted(self.store.cheque_decisions(digest, EARLIER_LIMIT))
+                now_paid = accepted(self._decided_before(digest, page))
                 if not rule.paid_before and now_paid:
                     raise ServiceError(paid_before_problem(now_paid[0], meanwhile=True))
             decision_id = self.store.add_decision(rec)
