@@ -912,8 +912,8 @@
         <translation>签名区域（{zone}）中未找到签名：其中的笔画覆盖了所在框的 {share}，像图片或印章，而手写签名通常不超过五分之一</translation>
     </message>
     <message>
-        <source>the cheque seems to be upside down: its signature zone matches none of the references, but the page turned over matches them (similarity {similarity}). Scan it the right way up and check it again</source>
-        <translation>支票似乎上下颠倒：其签名区域与任何参考签名都不匹配，但将页面倒转后却能匹配（相似度 {similarity}）。请正向扫描后再检查</translation>
+        <source>the cheque seems to be upside down: its signature zone reads as forged, but the page turned over does not ({verdict}, similarity {similarity}). Scan it the right way up and check it again</source>
+        <translation>支票似乎上下颠倒：其签名区域被判为伪造，但将页面倒转后并非如此（{verdict}，相似度 {similarity}）。请正向扫描后再检查</translation>
     </message>
     <message>
         <source>too small: {size} pixels of ink (the longer side needs {long}, the shorter {short}; scan at 200-300 dpi)</source>

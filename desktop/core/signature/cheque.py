@@ -31,7 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop.core.errors import N_, InputImageError, Message
+from desktop.core.errors import N_, InputImageError, Message, word_for
 from desktop.core.imaging.decode import load_page
 from desktop.core.signature.cleaning import (
     INK_LEVEL,
@@ -45,7 +45,7 @@ from desktop.core.signature.cleaning import (
     remove_lines,
     rotate,
 )
-from desktop.core.signature.verification import FORGED, VerificationResult
+from desktop.core.signature.verification import FORGED, VERDICT_WORDS, VerificationResult
 from desktop.core.signature.zone import DEFAULT_ZONE, SignatureZone  # noqa: F401  (re-exported)
 
 # A cheque scanned at 150 dpi or more (the app expects 200-300) is at least this wide and
@@ -248,9 +248,10 @@ def upside_down_problem(gray: np.ndarray, zone: SignatureZone,
     result = judge(turned.signature)
     if result.decision == FORGED:
         return None
-    return Message(N_("the cheque seems to be upside down: its signature zone matches none "
-                      "of the references, but the page turned over matches them (similarity "
+    return Message(N_("the cheque seems to be upside down: its signature zone reads as "
+                      "forged, but the page turned over does not ({verdict}, similarity "
                       "{similarity}). Scan it the right way up and check it again"),
+                   verdict=word_for(VERDICT_WORDS, result.decision),
                    similarity=f"{result.similarity:.2f}")
 
 
