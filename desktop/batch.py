@@ -37,7 +37,7 @@ from desktop.core.branch.config import ConfigError, config_path, load_config
 from desktop.core.csvsafe import SafeCsvWriter, read_rows
 from desktop.core.errors import VerificationError
 from desktop.core.models.runtime import PROVIDER_CHOICES
-from desktop.core.paths import default_signature_model
+from desktop.core.paths import default_signature_model, shipped_signature_model
 from desktop.core.signature.cheque import SignatureZone
 from desktop.core.store.audit import AuditEntry, AuditFilter
 
@@ -178,11 +178,11 @@ def _reasons(verdict: str, s: float, acc: float, rej: float, weakest: float) -> 
 def _earlier_reasons(details: dict[str, Any]) -> str:
     """The decisions already recorded on the same cheque file (the verify entry's), for the
     reasons cell: an acceptance first, as a warning that this may be a second presentment."""
-    from desktop.core.branch.decisions import ACCEPT, earlier_from_details, earlier_text
+    from desktop.core.branch.decisions import accepted, earlier_from_details, earlier_text
 
     earlier = earlier_from_details(details)
-    paid = [e for e in earlier if e.decision == ACCEPT]
-    others = [e for e in earlier if e.decision != ACCEPT]
+    paid = accepted(earlier)
+    others = [e for e in earlier if e not in paid]
     text = ""
     if paid:
         text += ("; ALREADY ACCEPTED (the same cheque file presented again?): "
@@ -400,11 +400,13 @@ def main(argv: list[str] | None = None) -> int:
         if in_force.notice is not None:
             print(f"sigdesk-batch: {in_force.notice}", file=sys.stderr)
         model_dir = in_force.config.model_dir
-        configured = Path(model_dir) if model_dir else default_signature_model()
-        model = args.model or configured
+        # The shipped model, not $SIGDESK_MODEL_DIR: an environment variable is the clerk's
+        # to set, so another model through it is a choice like --model.
+        configured = Path(model_dir) if model_dir else shipped_signature_model()
+        model = args.model or (Path(model_dir) if model_dir else default_signature_model())
         if model.resolve() != configured.resolve() and not session.can("settings"):
-            raise BatchError(f"--model {args.model}: a {session.role} may not choose the "
-                             "model; leave --model out to use this PC's")
+            raise BatchError(f"--model or $SIGDESK_MODEL_DIR {model}: a {session.role} may not "
+                             "choose the model; leave them out to use this PC's")
         service.verifier = SignatureVerifier(model, args.provider or cfg.provider)
         chosen_settings(service, session, in_force.settings, args.method, args.target_far,
                         zone)  # the service's settings from now on

@@ -59,7 +59,7 @@ def test_a_loosened_file_is_overruled_by_the_audited_level(branch) -> None:
     text = str(in_force.notice)
     assert "/data/settings.json" in text and "security level 0.5%" in text and "admin" in text
     [row] = _differs(service)
-    assert row.username == "carl" and row.details["file"]["target_far"] == 0.2
+    assert row.username == "carl" and row.details["file"] == {"target_far": 0.2}
     assert row.details["used_audit_rows"] == [audited_settings(service.store)[1].id]
     assert service.store.verify_audit().ok
 
@@ -169,6 +169,11 @@ def test_a_clerk_may_not_pick_another_model_for_the_batch(branch, cheque_set, ti
                  service.store.location, "--model", str(tiny_model), "--provider", "cpu",
                  "--no-progress", "--out", str(tmp_path / "r.csv")]) == 2
     assert "a clerk may not choose the model" in capsys.readouterr().err
+    monkeypatch.setenv("SIGDESK_MODEL_DIR", str(tiny_model))  # the same choice, hidden
+    assert main([str(cheque_set / "cheques"), str(mapping), "--user", "carl", "--store",
+                 service.store.location, "--provider", "cpu", "--no-progress", "--out",
+                 str(tmp_path / "r.csv")]) == 2
+    assert "a clerk may not choose the model" in capsys.readouterr().err
     assert not (tmp_path / "r.csv").exists()
 
 
@@ -177,8 +182,8 @@ def test_the_model_folders_and_idle_timeout_are_the_audited_ones_too(branch) -> 
     minutes in settings.json; neither was compared with what the administrator set."""
     service, sessions = branch
     service.change_settings(sessions["admin"], STRICT, {"model_dir": "",
-                                                        "banknote_model_dir": ""})
-    service.set_idle_timeout(sessions["admin"], 5)
+                                                        "banknote_model_dir": "",
+                                                        "idle_timeout_minutes": 5})
     edited = _file(STRICT, model_dir="/home/clerk/evil/signature",
                    banknote_model_dir="/home/clerk/evil/banknote", idle_timeout_minutes=240)
     in_force = settings_in_force(service, sessions["clerk"], edited)
@@ -190,3 +195,6 @@ def test_the_model_folders_and_idle_timeout_are_the_audited_ones_too(branch) -> 
     assert row.details["file"] == {"model_dir": "/home/clerk/evil/signature",
                                    "banknote_model_dir": "/home/clerk/evil/banknote",
                                    "idle_timeout_minutes": 240}
+    service.set_idle_timeout(sessions["admin"], 7)  # the idle setting alone, audited later
+    assert settings_in_force(service, sessions["clerk"], edited).config.idle_timeout_minutes \
+        == 7

@@ -35,7 +35,12 @@ def app_root() -> Path:
 def default_signature_model() -> Path:
     """The signature model folder: ``$SIGDESK_MODEL_DIR`` if set, else the shipped one."""
     override = os.environ.get(MODEL_DIR_ENV)
-    return Path(override) if override else app_root() / "exported_models" / "signature"
+    return Path(override) if override else shipped_signature_model()
+
+
+def shipped_signature_model() -> Path:
+    """The signature model shipped in the app's own folder, whatever the environment says."""
+    return app_root() / "exported_models" / "signature"
 
 
 def default_banknote_model_dir() -> Path:

@@ -311,7 +311,9 @@ class SettingsScreen(QWidget):
                                               {"model_dir": cfg.model_dir,
                                                "banknote_model_dir": cfg.banknote_model_dir,
                                                "provider": cfg.provider,
-                                               "store_path": cfg.store_path})
+                                               "store_path": cfg.store_path,
+                                               "idle_timeout_minutes":
+                                                   cfg.idle_timeout_minutes})
             self.host.service.set_idle_timeout(self.host.session, cfg.idle_timeout_minutes)
             return save_config(cfg)
 

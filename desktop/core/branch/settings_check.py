@@ -103,8 +103,10 @@ def settings_in_force(service, session: Session, from_file: AppConfig,
     if found is not None:
         audited, entry = found
         if not same_settings(audited, settings):
-            differs.update({"method": config.method, "target_far": config.target_far,
-                            "zone": config.zone})
+            for name in ("method", "target_far", "zone"):  # only those that differ
+                if not same_settings(replace(settings, **{name: getattr(audited, name)}),
+                                     settings):
+                    differs[name] = getattr(config, name)
             settings = audited
             config = replace(config, method=audited.method, target_far=audited.target_far,
                              zone=audited.zone.to_dict())
