@@ -182,3 +182,15 @@ def test_a_failed_audit_export_leaves_no_partial_file_and_the_earlier_one_whole(
     monkeypatch.undo()
     assert service.export_audit_csv(s["admin"], out) == len(read_csv(out)) > 0
     assert list(tmp_path.glob("*audit.csv*")) == [out]
+
+
+def test_an_export_over_a_private_file_keeps_it_private(branch, tmp_path) -> None:
+    import os
+    import stat
+
+    service, s = branch
+    out = tmp_path / "audit.csv"
+    out.write_text("old")
+    os.chmod(out, 0o600)
+    service.export_audit_csv(s["admin"], out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and read_csv(out)

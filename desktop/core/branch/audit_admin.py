@@ -7,6 +7,7 @@ and changing the decision settings (audited first, then in force). A part of
 from __future__ import annotations
 
 import os
+import stat
 import uuid
 from contextlib import suppress
 from pathlib import Path
@@ -57,6 +58,8 @@ class AuditDesk:
                     writer.writeheader()
                     for entry in entries:
                         writer.writerow(entry.as_row())
+                if path.exists():  # an export kept private stays private
+                    os.chmod(part, stat.S_IMODE(path.stat().st_mode))
                 os.replace(part, path)
             except BaseException:
                 with suppress(OSError):  # the error being raised says what went wrong
