@@ -294,6 +294,15 @@ def test_pictures_outside_a_sides_folder_are_named_with_where_they_belong(notes,
     assert list(sides) == ["CYR/200", "CYR/200/front"]
     assert sides["CYR/200"].problem and len(sides["CYR/200/front"].references) == 1
     assert service.store.banknote_references()[0].source_name == "0.jpg"
+    # Higher up too: in the top folder and in a currency's.
+    _picture(root / "top.png", index=2)
+    _picture(root / "CYR" / "c.png", index=3)
+    lines = [str(side.summary()) for side in service.notes.enroll_banknote_folder(
+        s["operator"], root)]
+    assert "notes: NOT enrolled: top.png: not in a side's folder; put them in a folder such " \
+        "as <currency>/<denomination>/front/" in lines
+    assert "CYR: NOT enrolled: c.png: not in a side's folder; put them in a folder such as " \
+        "CYR/<denomination>/front/" in lines
 
 
 def test_a_sides_sub_folders_and_other_files_are_said_to_be_left_out(notes, tmp_path) -> None:

@@ -272,6 +272,10 @@
         <translation>{pictures}：不在面文件夹中；请把每一面的图片放到 {front} 或 {back}</translation>
     </message>
     <message>
+        <source>{pictures}: not in a side&apos;s folder; put them in a folder such as {where}</source>
+        <translation>{pictures}：不在面文件夹中；请把它们放到例如 {where} 这样的文件夹</translation>
+    </message>
+    <message>
         <source>the camera&apos;s picture was mirrored (left and right swapped); it was read the right way round</source>
         <translation>摄像头的图像是镜像的（左右颠倒）；已按正确方向读取</translation>
     </message>

@@ -3,10 +3,12 @@ the folder enrollment reads it, and what enrolling each side did (:class:`Folder
 
 :func:`side_folders` walks the folder and says what it does not read: Mac litter (names
 starting with ``.`` such as ``._x.jpg``, and ``__MACOSX``) is skipped silently; pictures
-lying in a ``<currency>/<denomination>/`` folder, outside a side's folder, are reported with
-where to put them; a side's sub-folders and files that are not pictures are listed as left
-out. :meth:`desktop.core.branch.banknotes.BanknoteService.enroll_banknote_folder` enrolls
-the sides.
+lying outside a side's folder (in the top folder, a currency's or a denomination's) are
+reported with where to put them; a side's sub-folders and files that are not pictures are
+listed as left out (other files above the sides, a README say, are not pictures of a side
+and pass without a word).
+:meth:`desktop.core.branch.banknotes.BanknoteService.enroll_banknote_folder` enrolls the
+sides.
 """
 
 from __future__ import annotations
@@ -102,22 +104,38 @@ def _side_folder(folder: Path, currency: str, denomination: str) -> SideFolder:
     return SideFolder(name, currency, denomination, folder.name, pictures, not_read)
 
 
+def _loose(entries: list[Path], name: str, currency: str = "", denomination: str = ""
+           ) -> list[SideFolder]:
+    """One entry with a ``problem`` when pictures lie among ``entries`` of the folder
+    ``name`` (the top folder, a currency's or a denomination's), saying where they belong."""
+    loose = ", ".join(p.name for p in entries if _is_picture(p))
+    if not loose:
+        return []
+    if denomination:
+        problem = Message(N_("{pictures}: not in a side's folder; put the pictures of each "
+                             "side in {front} or {back}"), pictures=loose,
+                          front=f"{name}/front/", back=f"{name}/back/")
+    else:
+        where = f"{currency}/<denomination>/front/" if currency else \
+            "<currency>/<denomination>/front/"
+        problem = Message(N_("{pictures}: not in a side's folder; put them in a folder such "
+                             "as {where}"), pictures=loose, where=where)
+    return [SideFolder(name, currency, denomination, "", [], [], problem)]
+
+
 def side_folders(root: Path) -> list[SideFolder]:
     """Every ``<currency>/<denomination>/<side>/`` folder under ``root`` by name, and one
-    entry with a ``problem`` for each ``<currency>/<denomination>/`` folder that holds
-    pictures itself (they belong in its ``front/`` or ``back/``). Litter is skipped."""
-    out: list[SideFolder] = []
-    for currency in (p for p in _entries(root) if p.is_dir()):
-        for denomination in (p for p in _entries(currency) if p.is_dir()):
-            entries = _entries(denomination)
-            loose = [p.name for p in entries if _is_picture(p)]
-            if loose:
-                name = f"{currency.name}/{denomination.name}"
-                out.append(SideFolder(
-                    name, currency.name, denomination.name, "", [], [],
-                    Message(N_("{pictures}: not in a side's folder; put the pictures of each "
-                               "side in {front} or {back}"), pictures=", ".join(loose),
-                            front=f"{name}/front/", back=f"{name}/back/")))
+    entry with a ``problem`` for each folder above the sides that holds pictures itself
+    (they belong in a side's folder). Litter is skipped."""
+    top = _entries(root)
+    out = _loose(top, root.name)
+    for currency in (p for p in top if p.is_dir()):
+        entries = _entries(currency)
+        out += _loose(entries, currency.name, currency.name)
+        for denomination in (p for p in entries if p.is_dir()):
+            inside = _entries(denomination)
+            name = f"{currency.name}/{denomination.name}"
+            out += _loose(inside, name, currency.name, denomination.name)
             out.extend(_side_folder(side, currency.name, denomination.name)
-                       for side in entries if side.is_dir())
+                       for side in inside if side.is_dir())
     return out
