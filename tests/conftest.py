@@ -120,6 +120,26 @@ def other_key(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
+def shipped_notes_model():
+    """The shipped banknote model (part of the repository: missing is a failure)."""
+    from desktop.core.banknote.model import BanknoteModel
+    from desktop.core.paths import default_banknote_model_dir
+
+    folder = default_banknote_model_dir()
+    assert (folder / "manifest.json").is_file(), f"the shipped banknote model is missing: {folder}"
+    return BanknoteModel(folder, "cpu")
+
+
+@pytest.fixture()
+def bank(branch, shipped_notes_model):
+    """The ``branch`` service (admin, operator olga, clerk carl) with the banknote model set
+    after start-up, as the app does once it is loaded."""
+    service, sessions = branch
+    service.notes.model = shipped_notes_model
+    return service, sessions
+
+
+@pytest.fixture(scope="session")
 def cheque_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two account holders: five reference signatures each, a genuine and a forged cheque."""
     from training.signature.cheques import generate_cheque_set

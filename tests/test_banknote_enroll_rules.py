@@ -13,32 +13,14 @@ import numpy as np
 import pytest
 
 from desktop.core.banknote.manifest import class_key
-from desktop.core.banknote.model import BanknoteModel
 from desktop.core.branch.note_references import note_key, stored_key
 from desktop.core.errors import ServiceError
-from desktop.core.paths import default_banknote_model_dir
 from desktop.core.store.audit import AuditFilter
 from desktop.core.store.records import NewBanknoteReference
 from tests.conftest import PASSWORDS
 from training.banknote.data import all_specs, synthetic_capture
 
 SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
-
-
-@pytest.fixture(scope="module")
-def notes_model() -> BanknoteModel:
-    """The shipped banknote model (part of the repository: missing is a failure)."""
-    folder = default_banknote_model_dir()
-    assert (folder / "manifest.json").is_file(), f"the shipped banknote model is missing: {folder}"
-    return BanknoteModel(folder, "cpu")
-
-
-@pytest.fixture()
-def notes(branch, notes_model: BanknoteModel):
-    """The ``branch`` service (admin, operator olga, clerk carl) with the banknote model."""
-    service, sessions = branch
-    service.notes.model = notes_model
-    return service, sessions
 
 
 def _picture(path: Path, name: str = "CYR-200", side: str = "front", index: int = 0,
@@ -61,8 +43,8 @@ def _stored(service) -> list[tuple[int, str, str]]:
 
 
 # ---- the same pictures again ----------------------------------------------------------------
-def test_a_picture_already_enrolled_is_refused_and_nothing_is_written(notes, tmp_path) -> None:
-    service, s = notes
+def test_a_picture_already_enrolled_is_refused_and_nothing_is_written(bank, tmp_path) -> None:
+    service, s = bank
     op = s["operator"]
     first = _picture(tmp_path / "a.png", index=0)
     (ref,) = service.notes.enroll_banknotes(op, "CYR", "200", "front", "", _prepared(
@@ -82,8 +64,8 @@ def test_a_picture_already_enrolled_is_refused_and_nothing_is_written(notes, tmp
     assert len(service.store.banknote_references()) == 2
 
 
-def test_a_reference_of_an_older_model_is_compared_by_its_image(notes, tmp_path) -> None:
-    service, s = notes
+def test_a_reference_of_an_older_model_is_compared_by_its_image(bank, tmp_path) -> None:
+    service, s = bank
     op = s["operator"]
     path = _picture(tmp_path / "a.png")
     (ref,) = service.notes.enroll_banknotes(op, "CYR", "200", "front", "",
@@ -97,8 +79,8 @@ def test_a_reference_of_an_older_model_is_compared_by_its_image(notes, tmp_path)
     assert len(service.store.banknote_references()) == 1
 
 
-def test_a_side_holds_at_most_five_references_stored_and_new(notes, tmp_path) -> None:
-    service, s = notes
+def test_a_side_holds_at_most_five_references_stored_and_new(bank, tmp_path) -> None:
+    service, s = bank
     op = s["operator"]
     cands = _prepared(service, op, [_picture(tmp_path / f"{i}.png", index=i) for i in range(7)])
     service.notes.enroll_banknotes(op, "CYR", "200", "front", "", cands[:3])
@@ -129,8 +111,8 @@ def _currency(root: Path) -> Path:
     return root
 
 
-def test_a_folder_enrolled_again_stores_nothing_twice(notes, tmp_path) -> None:
-    service, s = notes
+def test_a_folder_enrolled_again_stores_nothing_twice(bank, tmp_path) -> None:
+    service, s = bank
     root = _currency(tmp_path / "notes")
     service.notes.enroll_banknote_folder(s["operator"], root)
     stored = _stored(service)
@@ -155,11 +137,11 @@ def test_a_folder_enrolled_again_stores_nothing_twice(notes, tmp_path) -> None:
 
 
 def test_the_notes_command_can_be_run_again_after_a_bad_side_is_fixed(
-        notes, tmp_path: Path, monkeypatch, capsys) -> None:
+        bank, tmp_path: Path, monkeypatch, capsys) -> None:
     from desktop import notes_cli
     from desktop.core.branch.config import AppConfig
 
-    service, _ = notes
+    service, _ = bank
     root = _currency(tmp_path / "notes")
     monkeypatch.setattr(notes_cli, "load_config", lambda: AppConfig())
     monkeypatch.setattr("desktop.core.store.factory.open_store", lambda location: service.store)
@@ -209,8 +191,9 @@ def test_a_denomination_that_is_not_a_positive_number_is_refused(typed: str,
     assert stored_key(f"EUR-{typed}-front") == f"EUR-{typed}-front"  # kept as it is
 
 
-def test_the_shipped_and_training_keys_are_written_the_one_way(notes_model) -> None:
-    manifest = notes_model.manifest
+def test_the_shipped_and_training_keys_are_written_the_one_way(shipped_notes_model
+                                                                  ) -> None:
+    manifest = shipped_notes_model.manifest
     assert manifest.classes
     for c in manifest.classes:
         assert note_key(c.currency, c.denomination, c.side) == c.key == stored_key(c.key)
@@ -222,8 +205,8 @@ def test_the_shipped_and_training_keys_are_written_the_one_way(notes_model) -> N
                 spec.currency, str(spec.denomination), side)
 
 
-def test_50_and_50_00_are_the_two_sides_of_one_note(notes, tmp_path) -> None:
-    service, s = notes
+def test_50_and_50_00_are_the_two_sides_of_one_note(bank, tmp_path) -> None:
+    service, s = bank
     op, clerk = s["operator"], s["clerk"]
     front, back = (_prepared(service, op, [_picture(tmp_path / f"{side}.png", side=side)])
                    for side in ("front", "back"))
@@ -238,10 +221,10 @@ def test_50_and_50_00_are_the_two_sides_of_one_note(notes, tmp_path) -> None:
     assert not any("different notes" in p for p in sides.problems), sides.problems
 
 
-def test_a_key_stored_as_200_00_is_read_as_200(notes, tmp_path) -> None:
+def test_a_key_stored_as_200_00_is_read_as_200(bank, tmp_path) -> None:
     """References enrolled before the denomination was written one way keep their stored key
     but are read under the key they are enrolled as now."""
-    service, s = notes
+    service, s = bank
     op, clerk = s["operator"], s["clerk"]
     (cand,) = _prepared(service, op, [_picture(tmp_path / "back.png", side="back")])
     model = service.notes.loaded
@@ -259,8 +242,8 @@ def test_a_key_stored_as_200_00_is_read_as_200(notes, tmp_path) -> None:
 
 
 # ---- what a currency folder's walk reads and says ----------------------------------------------
-def test_mac_litter_is_skipped_without_a_word(notes, tmp_path) -> None:
-    service, s = notes
+def test_mac_litter_is_skipped_without_a_word(bank, tmp_path) -> None:
+    service, s = bank
     root = tmp_path / "unzipped"
     _picture(root / "CYR" / "200" / "front" / "0.jpg")
     junk = b"\x00\x05\x16\x07AppleDouble junk"
@@ -276,9 +259,9 @@ def test_mac_litter_is_skipped_without_a_word(notes, tmp_path) -> None:
     assert side.summary() == "CYR/200/front: enrolled from 1 picture"
 
 
-def test_pictures_outside_a_sides_folder_are_named_with_where_they_belong(notes,
+def test_pictures_outside_a_sides_folder_are_named_with_where_they_belong(bank,
                                                                          tmp_path) -> None:
-    service, s = notes
+    service, s = bank
     root = tmp_path / "notes"
     _picture(root / "CYR" / "200" / "b.png")
     _picture(root / "CYR" / "200" / "a.png", index=1)
@@ -305,8 +288,8 @@ def test_pictures_outside_a_sides_folder_are_named_with_where_they_belong(notes,
         "CYR/<denomination>/front/" in lines
 
 
-def test_a_sides_sub_folders_and_other_files_are_said_to_be_left_out(notes, tmp_path) -> None:
-    service, s = notes
+def test_a_sides_sub_folders_and_other_files_are_said_to_be_left_out(bank, tmp_path) -> None:
+    service, s = bank
     root = tmp_path / "notes"
     front = root / "CYR" / "200" / "front"
     _picture(front / "0.jpg")
@@ -326,7 +309,7 @@ def test_a_sides_sub_folders_and_other_files_are_said_to_be_left_out(notes, tmp_
         "not read; put its pictures in CYR/200/back/")
 
 
-def test_the_formats_a_side_is_read_for_are_those_notes_accept(notes, tmp_path) -> None:
+def test_the_formats_a_side_is_read_for_are_those_notes_accept(bank, tmp_path) -> None:
     """Every format the reader accepts (and names when it refuses a file) is read from a
     side's folder, a PDF scan too, and only those are named."""
     from PIL import Image
@@ -338,7 +321,7 @@ def test_the_formats_a_side_is_read_for_are_those_notes_accept(notes, tmp_path) 
     assert named == {".png", ".jpeg", ".tiff", ".bmp", ".pdf"} and named <= set(NOTE_SUFFIXES)
     assert set(NOTE_SUFFIXES) - named == {".jpg", ".tif"}  # the same formats' short names
     assert NOTE_FORMATS == ", ".join(NOTE_SUFFIXES)
-    service, s = notes
+    service, s = bank
     image, _ = synthetic_capture(SPECS["CYR-200"], "back", "", 41, 0)
     folder = tmp_path / "notes" / "CYR" / "200" / "back"
     folder.mkdir(parents=True)
@@ -347,9 +330,9 @@ def test_the_formats_a_side_is_read_for_are_those_notes_accept(notes, tmp_path) 
     assert (len(side.references), side.left_out, side.problem) == (1, [], None)
 
 
-def test_only_the_first_five_pictures_of_a_side_are_read_and_the_rest_named(notes,
+def test_only_the_first_five_pictures_of_a_side_are_read_and_the_rest_named(bank,
                                                                            tmp_path) -> None:
-    service, s = notes
+    service, s = bank
     root = tmp_path / "notes"
     for i in range(6):
         _picture(root / "CYR" / "200" / "front" / f"{i}.jpg", index=i)

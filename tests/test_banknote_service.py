@@ -25,23 +25,6 @@ SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
 NEW = "CYR-200-front"  # left out of the shipped model on purpose
 
 
-@pytest.fixture(scope="module")
-def banknote_model() -> BanknoteModel:
-    """The shipped banknote model (part of the repository: missing is a failure)."""
-    folder = default_banknote_model_dir()
-    assert (folder / "manifest.json").is_file(), f"the shipped banknote model is missing: {folder}"
-    return BanknoteModel(folder, "cpu")
-
-
-@pytest.fixture()
-def bank(branch, banknote_model: BanknoteModel):
-    """The ``branch`` service (admin, operator olga, clerk carl) with the banknote model set
-    after start-up, as the app does once it is loaded."""
-    service, sessions = branch
-    service.notes.model = banknote_model
-    return service, sessions
-
-
 def _capture(folder: Path, name: str, side: str, index: int, kind: str = "",
              seed: int = 31) -> Path:
     """A synthetic photo of ``name`` (e.g. "ARC-20") saved as PNG."""
