@@ -74,14 +74,24 @@ def test_a_moved_zone_or_another_method_is_a_difference_too(branch) -> None:
     assert len(_differs(service)) == 2
 
 
-def test_another_pcs_settings_do_not_overrule_this_ones(branch, monkeypatch) -> None:
+def test_this_pcs_settings_come_first_and_a_new_pc_gets_the_newest_of_any(branch,
+                                                                         monkeypatch) -> None:
+    """A shared store: each PC its own settings. A PC with none of its own (a new one, or a
+    host name changed to escape them: a reviewer ran the app under another name in a user
+    namespace) gets the newest an administrator set anywhere, not its file."""
     service, sessions = branch
     monkeypatch.setattr(paths, "this_pc", lambda: "branch-pc-2")
     service.change_settings(sessions["admin"], STRICT)
     monkeypatch.setattr(paths, "this_pc", lambda: "branch-pc-1")
-    assert audited_settings(service.store) is None
-    assert settings_in_force(service, sessions["clerk"], _file(LOOSE)).settings == LOOSE
+    service.change_settings(sessions["admin"], DecisionSettings("distance", 0.01,
+                                                                DEFAULT_ZONE))
+    assert audited_settings(service.store)[0].target_far == 0.01
     assert audited_settings(service.store, "branch-pc-2")[0] == STRICT
+    assert settings_in_force(service, sessions["clerk"], _file(LOOSE)).settings.target_far \
+        == 0.01
+    monkeypatch.setattr(paths, "this_pc", lambda: "not-this-pc")
+    assert settings_in_force(service, sessions["clerk"], _file(LOOSE)).settings.target_far \
+        == 0.01  # the newest of any PC
 
 
 def test_only_an_administrator_chooses_other_settings(branch) -> None:

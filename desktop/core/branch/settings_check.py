@@ -5,10 +5,10 @@ edit there (a looser security level, another method, a signature zone off the si
 another model folder, a longer idle timeout) or a damaged file (the shipped defaults) must not
 quietly change how cheques are judged. Every change an administrator makes in Settings is
 audited first (``settings_changed``, with this PC's name); after each login the newest such
-rows of this PC are compared with the file, and where they differ the audited values are
-used and the difference is written to the audit log (``settings_file_differs``) and shown. A
-PC with no audited change yet (a new install, rows written before the PC's name was
-recorded) uses its file.
+rows of this PC (of any PC where this one has none yet) are compared with the file, and
+where they differ the audited values are used and the difference is written to the audit
+log (``settings_file_differs``) and shown. A store with no audited change yet (a new
+install, rows written before the PC's name was recorded) leaves the file in force.
 """
 
 from __future__ import annotations
@@ -51,17 +51,24 @@ def _from_details(details: dict[str, Any]) -> DecisionSettings:
 
 
 def _newest(store, pc: str, field: str) -> AuditEntry | None:
-    """This PC's newest readable ``settings_changed`` row holding ``field``."""
+    """This PC's newest readable ``settings_changed`` row holding ``field``; where this PC
+    has none, the newest of any PC. A PC's name is a host name, which a clerk able to run the
+    app under another host name (a user namespace) could change: a name with no settings of
+    its own must not fall back to the file while the store holds an administrator's."""
+    anywhere = None
     for entry in store.audit_entries(AuditFilter(action=CHANGED_ACTION)):  # newest first
-        if entry.details.get("pc") == pc and field in entry.details and not entry.malformed:
+        if field not in entry.details or "pc" not in entry.details or entry.malformed:
+            continue
+        if entry.details["pc"] == pc:
             return entry
-    return None
+        anywhere = anywhere or entry
+    return anywhere
 
 
 def audited_settings(store, pc: str | None = None) -> tuple[DecisionSettings, AuditEntry] | None:
-    """The newest decision settings an administrator set on ``pc`` (default this PC), with
-    their audit row; None when none was recorded there (or the row cannot be read: the audit
-    chain check reports that)."""
+    """The newest decision settings an administrator set on ``pc`` (default this PC), else on
+    any PC, with their audit row; None when none was recorded (or the row cannot be read:
+    the audit chain check reports that)."""
     entry = _newest(store, paths.this_pc() if pc is None else pc, "method")
     if entry is None:
         return None
