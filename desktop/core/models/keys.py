@@ -221,6 +221,7 @@ class TrustStore:
 UNCHECKED = TrustStore(unchecked=True)
 _process_keys: list[TrustedKey] = []
 _process_demo_anywhere = False
+_warned: set[tuple[Path, str]] = set()
 
 
 def shipped_keys_dir() -> Path:
@@ -333,7 +334,9 @@ def _ignored(folder: Path, reason: Message) -> IgnoredKeys | None:
     found = read_keys_folder(folder, "")
     if not found:
         return None
-    log.warning("public keys in %s are not trusted: %s", folder, reason)
+    if (folder, str(reason)) not in _warned:  # once a process: trust is read at every load
+        _warned.add((folder, str(reason)))
+        log.warning("public keys in %s are not trusted: %s", folder, reason)
     return IgnoredKeys(folder, reason, tuple(k.key_id for k in found))
 
 
