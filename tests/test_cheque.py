@@ -15,6 +15,7 @@ from desktop.core.imaging.decode import load_pages
 from desktop.core.signature.card import locate_signatures, split_signature_card
 from desktop.core.signature.cheque import (
     DEFAULT_ZONE,
+    ChequeRefused,
     ExtractedSignature,
     SignatureZone,
     cheque_shape_problem,
@@ -233,6 +234,9 @@ def test_a_cheque_standing_up_is_told_to_turn_and_a_page_to_crop() -> None:
         cheque = make_cheque(rng, make_writer(rng), dpi=dpi, colour=False).front
         problem = cheque_shape_problem(np.ascontiguousarray(np.rot90(cheque)))
         assert problem is not None and "seems turned 90 degrees" in problem, (dpi, problem)
+        with pytest.raises(ChequeRefused) as err:
+            extract_signature(np.ascontiguousarray(np.rot90(cheque)))
+        assert err.value.kind == "turned"
         assert cheque_shape_problem(cheque) is None
     a4 = np.full((3508, 2480), 255, np.uint8)
     assert "is the scan cropped to the cheque?" in cheque_shape_problem(a4)

@@ -35,6 +35,7 @@ from desktop.core.branch.decisions import (
     REJECT,
     ChequeCheck,
     decision_rule,
+    utc_minute,
 )
 from desktop.core.branch.files import decode_png
 from desktop.core.errors import InputImageError, word_for
@@ -43,7 +44,6 @@ from desktop.core.signature.cheque import ChequeRefused, SignatureZone
 from desktop.core.signature.preprocess import to_display
 from desktop.core.signature.verification import FORGED, GENUINE
 from desktop.core.store.records import Account, Reference
-from desktop.ui.audit_screen import local_time
 from desktop.ui.widgets import (
     AccountPicker,
     ChequeView,
@@ -68,6 +68,7 @@ UNUSABLE_PAGE = "unusable_page"  # a page of several that cannot be read as a ch
 REFUSAL_TITLES = {"not_a_cheque": QT_TRANSLATE_NOOP("CheckScreen", "NOT A CHEQUE"),
                   "no_signature": QT_TRANSLATE_NOOP("CheckScreen", "NO SIGNATURE FOUND"),
                   "upside_down": QT_TRANSLATE_NOOP("CheckScreen", "UPSIDE DOWN?"),
+                  "turned": QT_TRANSLATE_NOOP("CheckScreen", "TURNED 90°?"),
                   UNUSABLE_PAGE: QT_TRANSLATE_NOOP("CheckScreen", "PAGE NOT USABLE")}
 
 
@@ -434,8 +435,12 @@ class CheckScreen(QWidget):
         self.similarity_label.setText(self.tr("Similarity {value}").format(
             value=f"{r.similarity:.3f}"))
         self.summary_label.setText(self._plain_words(check))
+        self.details_button.setEnabled(True)
         self.earlier_label.setText(self._earlier_words(check))
         self.earlier_label.setVisible(bool(check.earlier))
+        # All its lines, always: the cheque's picture gives way (a small screen cut the box).
+        self.earlier_label.setMinimumHeight(self.earlier_label.heightForWidth(
+            max(self.earlier_label.width(), 400)) if check.earlier else 0)
         far = (self.tr("target FAR {percent}%").format(percent=f"{100 * r.target_far:g}")
                if r.target_far else self.tr("default level"))
         self.detail_label.setText(
@@ -493,8 +498,11 @@ class CheckScreen(QWidget):
         """The decisions already recorded on this cheque file, acceptances first: "This
         cheque was already accepted on <date> by <user> for account <n>." (empty: none)."""
         lines = []
+        if check.accepted_before:  # first: the line that matters
+            lines.append(self.tr("Check that it is not being presented twice: paying it again "
+                                 "needs a reason."))
         for e in check.earlier[:self.EARLIER_SHOWN]:
-            when = local_time(e.decided_at)
+            when = f"{utc_minute(e.decided_at)} UTC"  # as the core's messages say it
             if e.decision == ACCEPT:
                 lines.append(self.tr("This cheque was already accepted on {when} by {user} for "
                                      "account {account}.").format(
@@ -507,9 +515,6 @@ class CheckScreen(QWidget):
         more = len(check.earlier) - self.EARLIER_SHOWN
         if more > 0:
             lines.append(self.tr("%n more earlier decision(s) in the audit log.", "", more))
-        if check.accepted_before:
-            lines.append(self.tr("Check that it is not being presented twice: paying it again "
-                                 "needs a reason."))
         return "\n".join(lines)
 
     def _show_details(self, shown: bool) -> None:
@@ -537,9 +542,12 @@ class CheckScreen(QWidget):
             text = join_sentences(text, self.tr("This file has %n pages: pick another page "
                                                 "above.", "", self.page_box.maximum()))
         self.summary_label.setText(text)
-        if refusal.page is not None and refusal.kind == "no_signature":
-            z = self.zone or self.host.service.settings.zone
+        self.details_button.setEnabled(False)  # nothing was judged: no details to show
+        if refusal.page is not None and refusal.kind in ("no_signature", "upside_down",
+                                                         "turned"):
+            z = self.zone or self.host.service.settings.zone  # the page as the clerk sees it
             self.cheque_view.set_page(refusal.page, (z.x, z.y, z.w, z.h))
+        if refusal.page is not None and refusal.kind == "no_signature":
             self.rules_label.setText(self.tr("Drag a rectangle around the signature on the "
                                              "cheque to check that zone."))
         self.refused.emit(refusal)

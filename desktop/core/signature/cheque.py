@@ -63,7 +63,8 @@ MAX_SIGNATURE_FILL = 0.35
 
 class ChequeRefused(InputImageError):
     """The image is readable but cannot be checked as a cheque: it does not look like one
-    (``kind == "not_a_cheque"``) or its signature zone holds no signature
+    (``kind == "not_a_cheque"``; ``"turned"`` for a cheque standing up; ``"upside_down"``
+    for one whose turned page reads better) or its signature zone holds no signature
     (``kind == "no_signature"``). ``page`` is the page as shown to the clerk (deskewed when
     the skew was found), so that a zone can be drawn on it."""
 
@@ -93,15 +94,17 @@ class ExtractedSignature:
         return rotate(self.kept.astype(np.uint8) * 255, self.angle, border=0) > 127
 
 
+TURNED = N_("this cheque seems turned 90 degrees: the image is {size} pixels, taller than "
+            "wide; rotate the scan, or scan the cheque lying down, and check it again")
+
+
 def cheque_shape_problem(gray: np.ndarray) -> str | None:
     """Why an image's size and shape rule out a cheque scan cropped to the cheque at 150 dpi
     or more, or None when they fit one."""
     h, w = gray.shape[:2]
     if (h >= MIN_PAGE_SIDE[0] and w >= MIN_PAGE_SIDE[1]
             and CHEQUE_ASPECT[0] <= h / w <= CHEQUE_ASPECT[1]):  # a cheque, standing up
-        return Message(N_("this cheque seems turned 90 degrees: the image is {size} pixels, "
-                          "taller than wide; rotate the scan, or scan the cheque lying "
-                          "down, and check it again"), size=f"{w}x{h}")
+        return Message(TURNED, size=f"{w}x{h}")
     if w < MIN_PAGE_SIDE[0] or h < MIN_PAGE_SIDE[1]:
         least = f"{MIN_PAGE_SIDE[0]}x{MIN_PAGE_SIDE[1]}"
         return Message(N_("this does not look like a cheque: the image is {size} pixels, "
@@ -124,7 +127,8 @@ def cheque_shape_problem(gray: np.ndarray) -> str | None:
 def _check_size(gray: np.ndarray, path: str | Path | None) -> None:
     problem = cheque_shape_problem(gray)
     if problem:
-        raise ChequeRefused(path, problem, "not_a_cheque", gray)
+        turned = getattr(problem, "template", None) == TURNED
+        raise ChequeRefused(path, problem, "turned" if turned else "not_a_cheque", gray)
 
 
 def extract_signature(
