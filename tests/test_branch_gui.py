@@ -368,3 +368,26 @@ def test_a_file_name_cannot_pass_for_a_verdict_in_the_audit_summary(qapp) -> Non
     assert text.startswith("forged, similarity 0.012: “cheque 0042.tif: genuine")
     assert "  " not in text and "\u2028" not in text and "\u200b" not in text
     assert len(text) < 100
+
+
+def test_the_new_audit_events_read_in_a_few_words(qapp) -> None:
+    """A refusal names its kind before the file; a refused decision, an overruled settings
+    file and a key found say what happened, not their raw field names."""
+    from desktop.core.store.audit import AuditEntry
+    from desktop.ui.audit_screen import action_name, summary
+
+    def row(action: str, details: dict) -> str:
+        return summary(AuditEntry(1, "2026-12-08T03:00:00+00:00", "carl", action, "", "m",
+                                  details, "", ""))
+
+    assert row("verify_refused", {"cheque": "c.png", "page": 1, "refusal": "upside_down",
+                                  "problem": "the cheque seems to be upside down: ..."}) \
+        == "upside down?: “c.png”"
+    assert row("decision_refused", {"verification_audit_id": 21, "problem": "x"}) == \
+        "decision on verification #21 refused: the row was changed"
+    assert row("settings_file_differs", {"pc": "vm", "file": {"target_far": 0.2},
+                                         "used_audit_rows": [5]}) == \
+        "the file said target_far 0.2; audited row(s) 5 used"
+    assert row("trusted_key_found", {"key_id": "533f0123456789ab", "label": "bank",
+                                     "pc": "vm"}) == "key “bank” (533f0123…) on “vm”"
+    assert len(action_name("settings_file_differs")) < 30

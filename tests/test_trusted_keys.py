@@ -224,6 +224,7 @@ def test_the_window_labels_the_signer_and_settings_show_where_keys_come_from(
     assert "DEMO-signed (not for production)" in win.status_provider.text()
     text = win.settings_screen.signer_info.text()
     assert "signed by DEMO key" in text and "branch-bank" in text and str(machine) in text
-    assert f"Not trusted: {dropped}: keys in the app's data folder" in text
+    kid = TrustedKey.from_file(other_key[1]).key_id
+    assert f"NOT TRUSTED: keys {kid} in {dropped}: keys in the app's data folder" in text
     found = [e for e in service.store.audit_entries() if e.action == "trusted_key_found"]
     assert [json.dumps(e.details) for e in found] and found[0].username == "admin"

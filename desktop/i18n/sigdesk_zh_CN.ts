@@ -1393,8 +1393,8 @@
         <translation>主管审批被拒</translation>
     </message>
     <message>
-        <source>Decision refused: the verification row was changed</source>
-        <translation>决定被拒绝：核验记录已被修改</translation>
+        <source>Decision refused (row changed)</source>
+        <translation>决定被拒绝（记录被修改）</translation>
     </message>
     <message>
         <source>Account created</source>
@@ -1461,16 +1461,16 @@
         <translation>已更改设置</translation>
     </message>
     <message>
-        <source>Settings file differs from the audited settings (audited ones used)</source>
-        <translation>设置文件与审计记录的设置不同（已采用审计记录的设置）</translation>
+        <source>Settings file overruled</source>
+        <translation>设置文件被覆盖</translation>
+    </message>
+    <message>
+        <source>Signing key added on this PC</source>
+        <translation>本机添加了签名密钥</translation>
     </message>
     <message>
         <source>Signing key trusted</source>
         <translation>已信任签名密钥</translation>
-    </message>
-    <message>
-        <source>Signing key added by the PC&apos;s administrator</source>
-        <translation>本机管理员添加了签名密钥</translation>
     </message>
     <message>
         <source>Audit log exported</source>
@@ -1504,6 +1504,22 @@
         <translation>摘要</translation>
     </message>
     <message>
+        <source>not a cheque</source>
+        <translation>不是支票</translation>
+    </message>
+    <message>
+        <source>no signature found</source>
+        <translation>未找到签名</translation>
+    </message>
+    <message>
+        <source>upside down?</source>
+        <translation>上下颠倒？</translation>
+    </message>
+    <message>
+        <source>turned 90°?</source>
+        <translation>旋转了 90°？</translation>
+    </message>
+    <message>
         <source>page {page}</source>
         <translation>第 {page} 页</translation>
     </message>
@@ -1514,6 +1530,18 @@
     <message>
         <source>{verdict}, similarity {similarity}: {cheque}</source>
         <translation>{verdict}，相似度 {similarity}：{cheque}</translation>
+    </message>
+    <message>
+        <source>decision on verification #{row} refused: the row was changed</source>
+        <translation>针对核验 #{row} 的决定被拒绝：该记录被修改过</translation>
+    </message>
+    <message>
+        <source>the file said {values}; audited row(s) {rows} used</source>
+        <translation>文件中为 {values}；已采用审计记录 {rows}</translation>
+    </message>
+    <message>
+        <source>key {label} ({key}…) on {pc}</source>
+        <translation>密钥 {label}（{key}…），位于 {pc}</translation>
     </message>
     <message>
         <source>{decision} (verdict {verdict}): {cheque}</source>
@@ -2286,6 +2314,10 @@ distance {distance} · {where}</source>
     <message>
         <source>UPSIDE DOWN?</source>
         <translation>上下颠倒？</translation>
+    </message>
+    <message>
+        <source>TURNED 90°?</source>
+        <translation>旋转了 90°？</translation>
     </message>
     <message>
         <source>PAGE NOT USABLE</source>
@@ -3073,8 +3105,8 @@ enrolled {date} by {user}</source>
         <translation>本机管理员将密钥添加到 {folder}（`sigdesk-keys add FILE`）；审计日志会记录此操作。</translation>
     </message>
     <message>
-        <source>Not trusted: {folder}: {reason}.</source>
-        <translation>不受信任：{folder}：{reason}。</translation>
+        <source>NOT TRUSTED: keys {keys} in {folder}: {reason}.</source>
+        <translation>不受信任：{folder} 中的密钥 {keys}：{reason}。</translation>
     </message>
     <message>
         <source>Folder: the newest image the scanner saved there</source>

@@ -45,8 +45,7 @@ ACTION_NAMES = {
     "override": QT_TRANSLATE_NOOP("AuditActions", "Decision against the verdict"),
     "approval_failed": QT_TRANSLATE_NOOP("AuditActions", "Supervisor approval failed"),
     "approval_refused": QT_TRANSLATE_NOOP("AuditActions", "Supervisor approval refused"),
-    "decision_refused": QT_TRANSLATE_NOOP("AuditActions",
-                                          "Decision refused: the verification row was changed"),
+    "decision_refused": QT_TRANSLATE_NOOP("AuditActions", "Decision refused (row changed)"),
     "account_created": QT_TRANSLATE_NOOP("AuditActions", "Account created"),
     "enroll": QT_TRANSLATE_NOOP("AuditActions", "Signatures enrolled"),
     "revoke": QT_TRANSLATE_NOOP("AuditActions", "Signature removed"),
@@ -64,11 +63,9 @@ ACTION_NAMES = {
     "user_restored": QT_TRANSLATE_NOOP("AuditActions", "User restored"),
     "password_reset": QT_TRANSLATE_NOOP("AuditActions", "Password reset"),
     "settings_changed": QT_TRANSLATE_NOOP("AuditActions", "Settings changed"),
-    "settings_file_differs": QT_TRANSLATE_NOOP(
-        "AuditActions", "Settings file differs from the audited settings (audited ones used)"),
+    "settings_file_differs": QT_TRANSLATE_NOOP("AuditActions", "Settings file overruled"),
     "trusted_key_added": QT_TRANSLATE_NOOP("AuditActions", "Signing key trusted"),
-    "trusted_key_found": QT_TRANSLATE_NOOP("AuditActions",
-                                           "Signing key added by the PC's administrator"),
+    "trusted_key_found": QT_TRANSLATE_NOOP("AuditActions", "Signing key added on this PC"),
     "audit_exported": QT_TRANSLATE_NOOP("AuditActions", "Audit log exported"),
     "baseline": QT_TRANSLATE_NOOP("AuditActions", "Store upgraded (existing rows recorded)"),
 }
@@ -77,6 +74,11 @@ COLUMNS = ("#", QT_TRANSLATE_NOOP("AuditScreen", "Time"), QT_TRANSLATE_NOOP("Aud
            QT_TRANSLATE_NOOP("AuditScreen", "Account"),
            QT_TRANSLATE_NOOP("AuditScreen", "Summary"))  # translated where shown
 SUMMARY_COLUMN = COLUMNS.index("Summary")
+# Why a check was refused, in a few words (the whole sentence is in the details pane).
+REFUSALS = {"not_a_cheque": QT_TRANSLATE_NOOP("AuditScreen", "not a cheque"),
+            "no_signature": QT_TRANSLATE_NOOP("AuditScreen", "no signature found"),
+            "upside_down": QT_TRANSLATE_NOOP("AuditScreen", "upside down?"),
+            "turned": QT_TRANSLATE_NOOP("AuditScreen", "turned 90°?")}
 TAMPERED_COLOUR = "#b3261e"
 
 
@@ -132,9 +134,24 @@ def summary(entry: AuditEntry) -> str:
             "AuditScreen", "{verdict}, similarity {similarity}: {cheque}").format(
             cheque=f"{_name(d.get('cheque', '?'))}{_page(d)}", verdict=d.get("verdict", "?"),
             similarity=d.get("similarity", "?"))
-    if entry.action == "verify_refused":
-        return (f"{d.get('problem', d.get('refusal', '?'))}: "
-                f"{_name(d.get('cheque', '?'))}{_page(d)}")
+    if entry.action == "verify_refused":  # the kind first, short; the whole sentence below
+        kind = d.get("refusal", "?")
+        if kind in REFUSALS:
+            kind = QCoreApplication.translate("AuditScreen", REFUSALS[kind])
+        return f"{kind}: {_name(d.get('cheque', '?'))}{_page(d)}"
+    if entry.action == "decision_refused":
+        return QCoreApplication.translate(
+            "AuditScreen", "decision on verification #{row} refused: the row was changed").format(
+            row=d.get("verification_audit_id", "?"))
+    if entry.action == "settings_file_differs" and isinstance(d.get("file"), dict):
+        return QCoreApplication.translate(
+            "AuditScreen", "the file said {values}; audited row(s) {rows} used").format(
+            values=", ".join(f"{k} {v}" for k, v in d["file"].items()),
+            rows=", ".join(str(r) for r in d.get("used_audit_rows") or []))
+    if entry.action == "trusted_key_found":
+        return QCoreApplication.translate("AuditScreen", "key {label} ({key}…) on {pc}").format(
+            label=_name(d.get("label", "?")), key=str(d.get("key_id", "?"))[:8],
+            pc=_name(d.get("pc", "?")))
     if entry.action in ("decision", "override"):
         text = QCoreApplication.translate(
             "AuditScreen", "{decision} (verdict {verdict}): {cheque}").format(

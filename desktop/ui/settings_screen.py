@@ -178,8 +178,9 @@ class SettingsScreen(QWidget):
         lines = [model, self.tr("Trusted keys: {keys}.").format(keys=trusted_keys(trust.keys)),
                  self.tr("This PC's administrator adds a key to {folder} (`sigdesk-keys "
                          "add FILE`); the audit log records it.").format(folder=machine_keys_dir())]
-        lines += [self.tr("Not trusted: {folder}: {reason}.").format(
-            folder=i.folder, reason=worded(i.reason)) for i in trust.ignored]
+        lines += [self.tr("NOT TRUSTED: keys {keys} in {folder}: {reason}.").format(
+            keys=", ".join(i.key_ids), folder=i.folder, reason=worded(i.reason))
+            for i in trust.ignored]
         self.signer_info.setText("\n".join(lines))
 
     # ---- scanning: a folder, or a scanner through SANE ----------------------------------------
