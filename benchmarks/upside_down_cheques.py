@@ -4,7 +4,9 @@ Generates a synthetic cheque set (training.signature.cheques.generate_cheque_set
 writers, 5 references each, genuine and skilled-forged cheques), enrolls every account in a
 fresh SQLite store on the shipped model, and checks each cheque as scanned and turned over
 (180 degrees) through ``BranchService.check_cheque``. Prints, for genuine and forged cheques
-each way up, how many got each verdict or refusal. What to look at: upside-down genuine
+each way up, how many got each verdict or refusal, and the check's mean and slowest time
+(file to verdict or refusal: a forged reading also judges the turned page). What to look at:
+upside-down genuine
 cheques should be refused ``upside_down``, not called forged; upright forgeries must not be
 refused as upside down.
 
@@ -16,7 +18,8 @@ from __future__ import annotations
 import argparse
 import csv
 import tempfile
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import cv2
@@ -51,6 +54,7 @@ def main() -> None:
                 service.enroll(admin, number, service.assess_candidates(
                     admin, service.load_candidates(admin, refs), number))
         outcomes: Counter[tuple[str, str, str]] = Counter()
+        times: defaultdict[tuple[str, str, str], list[float]] = defaultdict(list)
         with open(root / "truth.csv", encoding="utf-8") as fh:
             truth = list(csv.DictReader(fh))
         for row in truth:
@@ -58,17 +62,20 @@ def main() -> None:
             turned = Path(tmp) / f"turned-{Path(row['file']).stem}.png"
             cv2.imwrite(str(turned), np.ascontiguousarray(load_page(path)[::-1, ::-1]))
             for way, file in (("upright", path), ("upside down", turned)):
+                start = time.perf_counter()
                 try:
                     outcome = service.check_cheque(admin, row["account_number"],
                                                    file).result.decision
                 except ChequeRefused as exc:
                     outcome = f"refused: {exc.kind}"
                 outcomes[(row["kind"], way, outcome)] += 1
+                times[(row["kind"], way, outcome)].append(1000 * (time.perf_counter() - start))
         service.store.close()
     print(f"{len(truth)} cheques of {args.accounts} writers (seed {args.seed}), shipped model")
-    print("| cheque | scanned | outcome | n |\n|---|---|---|---|")
-    for (kind, way, outcome), n in sorted(outcomes.items()):
-        print(f"| {kind} | {way} | {outcome} | {n} |")
+    print("| cheque | scanned | outcome | n | mean ms | max ms |\n|---|---|---|---|---|---|")
+    for key, n in sorted(outcomes.items()):
+        ms = times[key]
+        print(f"| {' | '.join(key)} | {n} | {sum(ms) / len(ms):.0f} | {max(ms):.0f} |")
 
 
 if __name__ == "__main__":
