@@ -230,6 +230,7 @@ def test_a_cheque_accepted_before_is_flagged_and_paying_it_again_needs_a_reason(
     assert warning.startswith("Check that it is not being presented twice: paying it again "
                               "needs a reason.")  # first, where a small screen shows it
     assert "already accepted" in check.rules_label.text()
+    assert "to accept again" in check.reason_box.placeholderText()
     with qtbot.waitSignal(clerk.error_shown, timeout=10000) as refused:
         check.record("accept")
     assert "already accepted" in refused.args[0] and "a reason of at least 10" in refused.args[0]

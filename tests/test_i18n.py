@@ -321,3 +321,18 @@ def test_a_refusal_of_the_core_reaches_the_window_in_chinese(chinese, branch) ->
     for again in (copy.copy(message), pickle.loads(pickle.dumps(message))):
         assert again == message and again.template == message.template
         assert again.values == message.values
+
+
+def test_the_audit_summary_words_verdicts_and_decisions_in_chinese(chinese) -> None:
+    """Stored codes (forged, accept) were shown as they are in the Chinese audit log."""
+    from desktop.core.store.audit import AuditEntry
+    from desktop.ui.audit_screen import summary
+
+    def row(action: str, details: dict) -> str:
+        return summary(AuditEntry(1, "2026-12-08T03:00:00+00:00", "carl", action, "", "m",
+                                  details, "", ""))
+
+    assert row("verify", {"cheque": "c.png", "verdict": "forged", "similarity": 0.1}) \
+        .startswith("伪造")
+    text = row("decision", {"decision": "accept", "verdict": "needs review", "cheque": "c.png"})
+    assert "accept" not in text and "needs review" not in text

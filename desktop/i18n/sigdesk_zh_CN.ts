@@ -2380,6 +2380,10 @@ distance {distance} · {where}</source>
         <translation>技术细节</translation>
     </message>
     <message>
+        <source>Reason (at least {min} characters to accept again or to go against the verdict; refer needs none)</source>
+        <translation>理由（再次接受或违背判定时至少 {min} 个字符；转交无需理由）</translation>
+    </message>
+    <message>
         <source>Reason (at least {min} characters to accept or reject against the verdict; refer needs none)</source>
         <translation>理由（违背结论接受或拒绝时至少 {min} 个字符；转交复核无需理由）</translation>
     </message>

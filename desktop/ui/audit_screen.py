@@ -28,6 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.branch.decisions import DECISION_WORDS
+from desktop.core.errors import word_for
+from desktop.core.signature.verification import VERDICT_WORDS
 from desktop.core.store.audit import AuditCheck, AuditEntry, AuditFilter
 from desktop.ui.wording import worded
 
@@ -132,7 +135,8 @@ def summary(entry: AuditEntry) -> str:
     if entry.action == "verify":
         return QCoreApplication.translate(
             "AuditScreen", "{verdict}, similarity {similarity}: {cheque}").format(
-            cheque=f"{_name(d.get('cheque', '?'))}{_page(d)}", verdict=d.get("verdict", "?"),
+            cheque=f"{_name(d.get('cheque', '?'))}{_page(d)}",
+            verdict=worded(word_for(VERDICT_WORDS, str(d.get("verdict", "?")))),
             similarity=d.get("similarity", "?"))
     if entry.action == "verify_refused":  # the kind first, short; the whole sentence below
         kind = d.get("refusal", "?")
@@ -155,8 +159,9 @@ def summary(entry: AuditEntry) -> str:
     if entry.action in ("decision", "override"):
         text = QCoreApplication.translate(
             "AuditScreen", "{decision} (verdict {verdict}): {cheque}").format(
-            decision=d.get("decision", "?"), cheque=_name(d.get("cheque", "")),
-            verdict=d.get("verdict", "?"))
+            decision=worded(word_for(DECISION_WORDS, str(d.get("decision", "?")))),
+            cheque=_name(d.get("cheque", "")),
+            verdict=worded(word_for(VERDICT_WORDS, str(d.get("verdict", "?")))))
         if d.get("reason"):
             text = QCoreApplication.translate("AuditScreen", "{text}: “{reason}”").format(
                 text=text, reason=d["reason"])

@@ -251,9 +251,7 @@ class CheckScreen(QWidget):
         self.details_button.setArrowType(Qt.ArrowType.RightArrow)
         self.details_button.toggled.connect(self._show_details)
         self.reason_box = QLineEdit()
-        self.reason_box.setPlaceholderText(
-            self.tr("Reason (at least {min} characters to accept or reject against the verdict; "
-                    "refer needs none)").format(min=MIN_REASON))
+        self._word_reason_box(paid_before=False)
         self.rules_label = QLabel("")
         self.rules_label.setWordWrap(True)
         self.rules_label.setStyleSheet("color: #555;")
@@ -436,6 +434,7 @@ class CheckScreen(QWidget):
             value=f"{r.similarity:.3f}"))
         self.summary_label.setText(self._plain_words(check))
         self.details_button.setEnabled(True)
+        self._word_reason_box(paid_before=bool(check.accepted_before))
         self.earlier_label.setText(self._earlier_words(check))
         self.earlier_label.setVisible(bool(check.earlier))
         # All its lines, always: the cheque's picture gives way (a small screen cut the box).
@@ -491,6 +490,14 @@ class CheckScreen(QWidget):
                        "(similarity {value}; genuine from {accept}): compare it by eye with "
                        "the references on the left.", "", n).format(
             value=f"{r.similarity:.2f}", accept=f"{r.accept_similarity:.2f}")
+
+    def _word_reason_box(self, paid_before: bool) -> None:
+        """The reason box's hint: when a reason is needed (paying a cheque paid before too)."""
+        self.reason_box.setPlaceholderText(
+            self.tr("Reason (at least {min} characters to accept again or to go against the "
+                    "verdict; refer needs none)").format(min=MIN_REASON) if paid_before else
+            self.tr("Reason (at least {min} characters to accept or reject against the verdict; "
+                    "refer needs none)").format(min=MIN_REASON))
 
     EARLIER_SHOWN = 3  # earlier decisions listed; the rest are counted
 
