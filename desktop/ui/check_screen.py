@@ -8,9 +8,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signa
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -35,15 +33,15 @@ from desktop.core.branch.decisions import (
     REJECT,
     ChequeCheck,
     decision_rule,
-    utc_minute,
 )
 from desktop.core.branch.files import decode_png
 from desktop.core.errors import InputImageError, word_for
 from desktop.core.imaging.decode import page_count
 from desktop.core.signature.cheque import ChequeRefused, SignatureZone
 from desktop.core.signature.preprocess import to_display
-from desktop.core.signature.verification import FORGED, GENUINE
 from desktop.core.store.records import Account, Reference
+from desktop.ui.approval_dialog import ApprovalDialog
+from desktop.ui.check_words import earlier_words, plain_words
 from desktop.ui.widgets import (
     AccountPicker,
     ChequeView,
@@ -94,47 +92,6 @@ def check_or_refusal(service, session, account_number: str, path: str,
             raise
         # One unusable page (a blank separator, the back) of several: offer the others.
         return pages, ChequeRefused(exc.path, exc.problem, UNUSABLE_PAGE)
-
-
-class ApprovalDialog(QDialog):
-    """Accepting a cheque the app called forged: the reason and a supervisor's (or an
-    admin's) name and password, entered by that person in this same dialog."""
-
-    def __init__(self, parent: QWidget, check: ChequeCheck, reason: str = "") -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Supervisor approval needed"))
-        intro = QLabel(self.tr("The app called {name} <b>{verdict}</b>. Paying it needs a reason "
-                               "of at least {min} characters and the approval of a supervisor "
-                               "or an admin, who enters their own name and password here. "
-                               "Both names go into the audit log.")
-                       .format(name=Path(check.cheque_path).name,
-                               verdict=verdict_text(check.result.decision), min=MIN_REASON))
-        intro.setWordWrap(True)
-        self.reason_edit = QLineEdit(reason)
-        self.user_edit = QLineEdit()
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        form = QFormLayout()
-        form.addRow(self.tr("Reason"), self.reason_edit)
-        form.addRow(self.tr("Supervisor"), self.user_edit)
-        form.addRow(self.tr("Password"), self.password_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Approve and pay"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addWidget(intro)
-        lay.addLayout(form)
-        lay.addWidget(buttons)
-
-    def reason(self) -> str:
-        """The reason typed."""
-        return self.reason_edit.text()
-
-    def approver(self) -> tuple[str, str]:
-        """The supervisor's (name, password); the service checks them."""
-        return self.user_edit.text(), self.password_edit.text()
 
 
 class CheckScreen(QWidget):
@@ -432,10 +389,10 @@ class CheckScreen(QWidget):
         self.verdict_label.setStyleSheet(verdict_style(r.decision, 22))
         self.similarity_label.setText(self.tr("Similarity {value}").format(
             value=f"{r.similarity:.3f}"))
-        self.summary_label.setText(self._plain_words(check))
+        self.summary_label.setText(plain_words(check))
         self.details_button.setEnabled(True)
         self._word_reason_box(paid_before=bool(check.accepted_before))
-        self.earlier_label.setText(self._earlier_words(check))
+        self.earlier_label.setText(earlier_words(check))
         self.earlier_label.setVisible(bool(check.earlier))
         # All its lines, always: the cheque's picture gives way (a small screen cut the box).
         self.earlier_label.setMinimumHeight(self.earlier_label.heightForWidth(
@@ -465,32 +422,6 @@ class CheckScreen(QWidget):
             b.setEnabled(True)
         self.check_done.emit(check)
 
-    def _plain_words(self, check: ChequeCheck) -> str:
-        """What the verdict means, in a sentence a clerk reads at a glance."""
-        r, refs = check.result, check.references
-        n = len(refs)
-        sims = r.reference_similarities or []
-        best = max(range(len(sims)), key=sims.__getitem__) if sims else None
-        closest = (refs[best].source_name or self.tr("reference {id}").format(id=refs[best].id)
-                   ) if best is not None else "—"
-        if r.decision == GENUINE:
-            return self.tr("Matches the %n reference(s) closely: similarity {value}, where "
-                           "{accept} or more counts as genuine.", "", n).format(
-                value=f"{r.similarity:.2f}", accept=f"{r.accept_similarity:.2f}")
-        if r.decision == FORGED:
-            # (the rule judges the similarity to the references taken together; the closest
-            # single one may score above the threshold and is said as such)
-            return self.tr("Differs from the %n reference(s): similarity {value}, below "
-                           "{reject}, where a signature counts as forged; the closest one "
-                           "({closest}) is {best} alike. Compare it with the references on the "
-                           "left before you decide.", "", n).format(
-                value=f"{r.similarity:.2f}", reject=f"{r.reject_similarity:.2f}",
-                closest=closest, best=f"{sims[best]:.2f}" if best is not None else "—")
-        return self.tr("Resembles the %n reference(s), but not closely enough to pass "
-                       "(similarity {value}; genuine from {accept}): compare it by eye with "
-                       "the references on the left.", "", n).format(
-            value=f"{r.similarity:.2f}", accept=f"{r.accept_similarity:.2f}")
-
     def _word_reason_box(self, paid_before: bool) -> None:
         """The reason box's hint: when a reason is needed (paying a cheque paid before too)."""
         self.reason_box.setPlaceholderText(
@@ -498,31 +429,6 @@ class CheckScreen(QWidget):
                     "verdict; refer needs none)").format(min=MIN_REASON) if paid_before else
             self.tr("Reason (at least {min} characters to accept or reject against the verdict; "
                     "refer needs none)").format(min=MIN_REASON))
-
-    EARLIER_SHOWN = 3  # earlier decisions listed; the rest are counted
-
-    def _earlier_words(self, check: ChequeCheck) -> str:
-        """The decisions already recorded on this cheque file, acceptances first: "This
-        cheque was already accepted on <date> by <user> for account <n>." (empty: none)."""
-        lines = []
-        if check.accepted_before:  # first: the line that matters
-            lines.append(self.tr("Check that it is not being presented twice: paying it again "
-                                 "needs a reason."))
-        for e in check.earlier[:self.EARLIER_SHOWN]:
-            when = f"{utc_minute(e.decided_at)} UTC"  # as the core's messages say it
-            if e.decision == ACCEPT:
-                lines.append(self.tr("This cheque was already accepted on {when} by {user} for "
-                                     "account {account}.").format(
-                    when=when, user=e.decided_by, account=e.account_number))
-            else:
-                lines.append(self.tr("This cheque was already decided on: {decision} on {when} "
-                                     "by {user} for account {account}.").format(
-                    decision=worded(word_for(DECISION_WORDS, e.decision)), when=when,
-                    user=e.decided_by, account=e.account_number))
-        more = len(check.earlier) - self.EARLIER_SHOWN
-        if more > 0:
-            lines.append(self.tr("%n more earlier decision(s) in the audit log.", "", more))
-        return "\n".join(lines)
 
     def _show_details(self, shown: bool) -> None:
         self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown
