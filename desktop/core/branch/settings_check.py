@@ -50,13 +50,19 @@ def _from_details(details: dict[str, Any]) -> DecisionSettings:
                             SignatureZone.from_dict(details["zone"]))
 
 
-def _newest(store, pc: str, field: str) -> AuditEntry | None:
-    """This PC's newest readable ``settings_changed`` row holding ``field``; where this PC
-    has none, the newest of any PC. A PC's name is a host name, which a clerk able to run the
-    app under another host name (a user namespace) could change: a name with no settings of
-    its own must not fall back to the file while the store holds an administrator's."""
+def _changed_rows(store) -> list[AuditEntry]:
+    """The ``settings_changed`` rows, newest first (read once per login)."""
+    return store.audit_entries(AuditFilter(action=CHANGED_ACTION))
+
+
+def _newest(rows: list[AuditEntry], pc: str, field: str) -> AuditEntry | None:
+    """Among ``rows`` (newest first), this PC's newest readable one holding ``field``; where
+    this PC has none, the newest of any PC. A PC's name is a host name, which a clerk able to
+    run the app under another host name (a user namespace) could change: a name with no
+    settings of its own must not fall back to the file while the store holds an
+    administrator's."""
     anywhere = None
-    for entry in store.audit_entries(AuditFilter(action=CHANGED_ACTION)):  # newest first
+    for entry in rows:
         if field not in entry.details or "pc" not in entry.details or entry.malformed:
             continue
         if entry.details["pc"] == pc:
@@ -65,11 +71,13 @@ def _newest(store, pc: str, field: str) -> AuditEntry | None:
     return anywhere
 
 
-def audited_settings(store, pc: str | None = None) -> tuple[DecisionSettings, AuditEntry] | None:
+def audited_settings(store, pc: str | None = None, rows: list[AuditEntry] | None = None
+                     ) -> tuple[DecisionSettings, AuditEntry] | None:
     """The newest decision settings an administrator set on ``pc`` (default this PC), else on
     any PC, with their audit row; None when none was recorded (or the row cannot be read:
     the audit chain check reports that)."""
-    entry = _newest(store, paths.this_pc() if pc is None else pc, "method")
+    rows = _changed_rows(store) if rows is None else rows
+    entry = _newest(rows, paths.this_pc() if pc is None else pc, "method")
     if entry is None:
         return None
     try:
@@ -106,7 +114,8 @@ def settings_in_force(service, session: Session, from_file: AppConfig,
     config, settings = from_file, decision_settings(from_file)
     differs: dict[str, Any] = {}
     rows: list[int] = []
-    found = audited_settings(service.store, pc)
+    changed = _changed_rows(service.store)
+    found = audited_settings(service.store, pc, changed)
     if found is not None:
         audited, entry = found
         if not same_settings(audited, settings):
@@ -122,7 +131,7 @@ def settings_in_force(service, session: Session, from_file: AppConfig,
                 differs[name] = getattr(config, name)
                 config = replace(config, **{name: str(entry.details[name])})
         rows += [entry.id] if differs else []
-    idle = _newest(service.store, pc, "idle_timeout_minutes")
+    idle = _newest(changed, pc, "idle_timeout_minutes")
     if idle is not None and idle.details["idle_timeout_minutes"] != config.idle_timeout_minutes:
         differs["idle_timeout_minutes"] = config.idle_timeout_minutes
         config = replace(config, idle_timeout_minutes=int(idle.details["idle_timeout_minutes"]))
