@@ -41,3 +41,16 @@ def edit_manifest(folder: Path, change, resign: bool = True) -> None:
         from desktop.core.models.signing import sign_model
 
         sign_model(folder, TEST_SIGNING_KEY)
+
+
+def notes_command_on(store, monkeypatch, password: str):
+    """``desktop.notes_cli`` run against ``store`` with the default settings and
+    ``password`` in ``$SIGDESK_PASSWORD``, as an operator's terminal would; returns the
+    module, whose ``main`` the test calls."""
+    from desktop import notes_cli
+    from desktop.core.branch.config import AppConfig
+
+    monkeypatch.setattr(notes_cli, "load_config", lambda: AppConfig())
+    monkeypatch.setattr("desktop.core.store.factory.open_store", lambda location: store)
+    monkeypatch.setenv("SIGDESK_PASSWORD", password)
+    return notes_cli

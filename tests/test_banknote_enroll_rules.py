@@ -18,6 +18,7 @@ from desktop.core.errors import ServiceError
 from desktop.core.store.audit import AuditFilter
 from desktop.core.store.records import NewBanknoteReference
 from tests.conftest import PASSWORDS
+from tests.helpers import notes_command_on
 from training.banknote.data import all_specs, synthetic_capture
 
 SPECS = {f"{s.currency}-{s.denomination}": s for s in all_specs()}
@@ -138,14 +139,9 @@ def test_a_folder_enrolled_again_stores_nothing_twice(bank, tmp_path) -> None:
 
 def test_the_notes_command_can_be_run_again_after_a_bad_side_is_fixed(
         bank, tmp_path: Path, monkeypatch, capsys) -> None:
-    from desktop import notes_cli
-    from desktop.core.branch.config import AppConfig
-
     service, _ = bank
     root = _currency(tmp_path / "notes")
-    monkeypatch.setattr(notes_cli, "load_config", lambda: AppConfig())
-    monkeypatch.setattr("desktop.core.store.factory.open_store", lambda location: service.store)
-    monkeypatch.setenv("SIGDESK_PASSWORD", PASSWORDS["olga"])
+    notes_cli = notes_command_on(service.store, monkeypatch, PASSWORDS["olga"])
     argv = ["enroll", str(root), "--user", "olga", "--provider", "cpu"]
     assert notes_cli.main(argv) == 1  # the black picture
     capsys.readouterr()

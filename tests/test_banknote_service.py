@@ -17,6 +17,7 @@ from desktop.core.errors import InputImageError, PermissionDenied, ServiceError
 from desktop.core.paths import default_banknote_model_dir
 from desktop.core.store.audit import AuditFilter
 from tests.conftest import PASSWORDS
+from tests.helpers import notes_command_on
 from training.banknote.capture import background
 from training.banknote.data import all_specs, synthetic_capture
 from training.banknote.synthetic import render_note
@@ -321,14 +322,9 @@ def test_a_whole_currency_is_enrolled_from_a_folder(bank, tmp_path: Path) -> Non
 
 def test_the_notes_command_enrolls_a_folder_and_says_what_it_left_out(
         bank, tmp_path: Path, monkeypatch, capsys) -> None:
-    from desktop import notes_cli
-    from desktop.core.branch.config import AppConfig
-
     service, _ = bank
     root = _folder_of_sides(tmp_path / "notes")
-    monkeypatch.setattr(notes_cli, "load_config", lambda: AppConfig())
-    monkeypatch.setattr("desktop.core.store.factory.open_store", lambda location: service.store)
-    monkeypatch.setenv("SIGDESK_PASSWORD", PASSWORDS["olga"])
+    notes_cli = notes_command_on(service.store, monkeypatch, PASSWORDS["olga"])
     code = notes_cli.main(["enroll", str(root), "--user", "olga", "--provider", "cpu"])
     out = capsys.readouterr().out
     assert code == 1, out  # two sides were left out
